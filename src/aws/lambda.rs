@@ -1,0 +1,449 @@
+//! Lambda: functions, versions, aliases, function URLs.
+//!
+//! Updates wait with the SDK's waiters, never fixed sleeps. An update that
+//! meets `ResourceConflictException` (another update still in progress) waits
+//! for the function to settle and tries again, a bounded number of times.
+
+use std::fmt;
+use std::future::Future;
+use std::time::Duration;
+
+use aws_sdk_lambda::client::Waiters;
+use aws_sdk_lambda::primitives::Blob;
+use aws_sdk_lambda::types::{
+    Architecture, Environment, FunctionCode, FunctionConfiguration, FunctionUrlAuthType, Runtime,
+};
+use aws_sdk_lambda::Client;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+use super::AwsError;
+use crate::model::FunctionConfig;
+use crate::observe::{LiveFunction, LiveUrl, LiveVersion};
+
+/// Statement id of the permission that opens a `NONE`-auth function URL.
+pub const PUBLIC_URL_SID: &str = "bosun-public-url";
+
+const WAIT: Duration = Duration::from_secs(300);
+const CONFLICT_ATTEMPTS: u32 = 5;
+
+fn is_not_found<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bool {
+    e.code() == Some("ResourceNotFoundException")
+}
+
+fn config_of(c: &FunctionConfiguration) -> FunctionConfig {
+    FunctionConfig {
+        code_sha256: c.code_sha256().unwrap_or_default().to_string(),
+        memory: c.memory_size().unwrap_or(128),
+        timeout: c.timeout().unwrap_or(3),
+        description: c.description().unwrap_or_default().to_string(),
+        environment: c
+            .environment()
+            .and_then(|e| e.variables())
+            .map(|v| v.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default(),
+        runtime: c
+            .runtime()
+            .map(|r| r.as_str().to_string())
+            .unwrap_or_default(),
+        architecture: c
+            .architectures()
+            .first()
+            .map(|a| a.as_str().to_string())
+            .unwrap_or_else(|| "x86_64".to_string()),
+        role: c.role().unwrap_or_default().to_string(),
+        handler: c.handler().unwrap_or_default().to_string(),
+    }
+}
+
+/// Reads a function, its published versions, the stack's alias, its URL and
+/// URL permission; `None` if the function does not exist.
+pub async fn get_function(
+    client: &Client,
+    name: &str,
+    alias: &str,
+) -> Result<Option<LiveFunction>, AwsError> {
+    let latest = match client.get_function().function_name(name).send().await {
+        Ok(out) => out
+            .configuration
+            .ok_or_else(|| AwsError::missing("lambda:GetFunction", name, "Configuration"))?,
+        Err(e) if is_not_found(&e) => return Ok(None),
+        Err(e) => return Err(AwsError::from_sdk("lambda:GetFunction", name, e)),
+    };
+    let mut versions = Vec::new();
+    let mut pages = client
+        .list_versions_by_function()
+        .function_name(name)
+        .into_paginator()
+        .items()
+        .send();
+    while let Some(item) = pages.next().await {
+        let c = item.map_err(|e| AwsError::from_sdk("lambda:ListVersionsByFunction", name, e))?;
+        match c.version() {
+            Some(v) if v != "$LATEST" => versions.push(LiveVersion {
+                version: v.to_string(),
+                config: config_of(&c),
+            }),
+            _ => {}
+        }
+    }
+    versions.sort_by_key(|v| v.version.parse::<u64>().unwrap_or(0));
+
+    let alias_version = match client
+        .get_alias()
+        .function_name(name)
+        .name(alias)
+        .send()
+        .await
+    {
+        Ok(out) => out.function_version,
+        Err(e) if is_not_found(&e) => None,
+        Err(e) => return Err(AwsError::from_sdk("lambda:GetAlias", name, e)),
+    };
+    let (url, public_url_permission) = if alias_version.is_some() {
+        let url = match client
+            .get_function_url_config()
+            .function_name(name)
+            .qualifier(alias)
+            .send()
+            .await
+        {
+            Ok(out) => Some(LiveUrl {
+                url: out.function_url,
+                auth: out.auth_type.as_str().to_string(),
+            }),
+            Err(e) if is_not_found(&e) => None,
+            Err(e) => return Err(AwsError::from_sdk("lambda:GetFunctionUrlConfig", name, e)),
+        };
+        let permission = match client
+            .get_policy()
+            .function_name(name)
+            .qualifier(alias)
+            .send()
+            .await
+        {
+            Ok(out) => out
+                .policy()
+                .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
+                .is_some_and(|p| {
+                    p["Statement"]
+                        .as_array()
+                        .is_some_and(|s| s.iter().any(|st| st["Sid"] == PUBLIC_URL_SID))
+                }),
+            Err(e) if is_not_found(&e) => false,
+            Err(e) => return Err(AwsError::from_sdk("lambda:GetPolicy", name, e)),
+        };
+        (url, permission)
+    } else {
+        (None, false)
+    };
+    Ok(Some(LiveFunction {
+        arn: latest.function_arn().unwrap_or_default().to_string(),
+        latest: config_of(&latest),
+        versions,
+        alias: alias_version,
+        url,
+        public_url_permission,
+    }))
+}
+
+/// Waits until the function's last update has finished.
+pub async fn wait_updated(client: &Client, name: &str) -> Result<(), AwsError> {
+    client
+        .wait_until_function_updated_v2()
+        .function_name(name)
+        .wait(WAIT)
+        .await
+        .map(|_| ())
+        .map_err(|e| AwsError::waiter("lambda:wait-function-updated", name, e))
+}
+
+/// Runs an update, waiting out `ResourceConflictException` (an update already in progress).
+async fn retry_on_conflict<T, E, R, F, Fut>(
+    client: &Client,
+    op: &'static str,
+    name: &str,
+    mut call: F,
+) -> Result<T, AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, SdkError<E, R>>>,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: fmt::Debug + Send + Sync + 'static,
+{
+    let mut attempt = 1;
+    loop {
+        match call().await {
+            Ok(v) => return Ok(v),
+            Err(e)
+                if attempt < CONFLICT_ATTEMPTS && e.code() == Some("ResourceConflictException") =>
+            {
+                tracing::info!(
+                    function = name,
+                    op,
+                    attempt,
+                    "update in progress; waiting for it to finish"
+                );
+                wait_updated(client, name).await?;
+                attempt += 1;
+            }
+            Err(e) => return Err(AwsError::from_sdk(op, name, e)),
+        }
+    }
+}
+
+fn environment(cfg: &FunctionConfig) -> Environment {
+    Environment::builder()
+        .set_variables(Some(cfg.environment.clone().into_iter().collect()))
+        .build()
+}
+
+/// Creates a function and publishes version 1 in the same call; returns the version.
+///
+/// A role created moments ago may not yet be assumable by Lambda (IAM is
+/// eventually consistent); that one error is retried with backoff, bounded.
+pub async fn create_function(
+    client: &Client,
+    name: &str,
+    cfg: &FunctionConfig,
+    zip: &[u8],
+    role_is_new: bool,
+) -> Result<String, AwsError> {
+    let op = "lambda:CreateFunction";
+    let mut delay = Duration::from_millis(500);
+    let mut waited = Duration::ZERO;
+    let out = loop {
+        let result = client
+            .create_function()
+            .function_name(name)
+            .runtime(Runtime::from(cfg.runtime.as_str()))
+            .architectures(Architecture::from(cfg.architecture.as_str()))
+            .handler(&cfg.handler)
+            .role(&cfg.role)
+            .memory_size(cfg.memory)
+            .timeout(cfg.timeout)
+            .description(&cfg.description)
+            .environment(environment(cfg))
+            .code(
+                FunctionCode::builder()
+                    .zip_file(Blob::new(zip.to_vec()))
+                    .build(),
+            )
+            .publish(true)
+            .send()
+            .await;
+        match result {
+            Ok(out) => break out,
+            Err(e)
+                if role_is_new
+                    && waited < Duration::from_secs(60)
+                    && e.code() == Some("InvalidParameterValueException")
+                    && e.message()
+                        .is_some_and(|m| m.to_ascii_lowercase().contains("role")) =>
+            {
+                tracing::info!(
+                    function = name,
+                    "new role not yet assumable by Lambda; retrying"
+                );
+                tokio::time::sleep(delay).await;
+                waited += delay;
+                delay = (delay * 2).min(Duration::from_secs(8));
+            }
+            Err(e) => return Err(AwsError::from_sdk(op, name, e)),
+        }
+    };
+    client
+        .wait_until_function_active_v2()
+        .function_name(name)
+        .wait(WAIT)
+        .await
+        .map_err(|e| AwsError::waiter(op, name, e))?;
+    out.version
+        .ok_or_else(|| AwsError::missing(op, name, "Version"))
+}
+
+/// Uploads new code to `$LATEST` and waits for the update to finish.
+pub async fn update_code(
+    client: &Client,
+    name: &str,
+    zip: &[u8],
+    architecture: &str,
+) -> Result<(), AwsError> {
+    retry_on_conflict(client, "lambda:UpdateFunctionCode", name, || {
+        client
+            .update_function_code()
+            .function_name(name)
+            .zip_file(Blob::new(zip.to_vec()))
+            .architectures(Architecture::from(architecture))
+            .send()
+    })
+    .await?;
+    wait_updated(client, name).await
+}
+
+/// Updates `$LATEST`'s configuration and waits for the update to finish.
+pub async fn update_config(
+    client: &Client,
+    name: &str,
+    cfg: &FunctionConfig,
+) -> Result<(), AwsError> {
+    retry_on_conflict(client, "lambda:UpdateFunctionConfiguration", name, || {
+        client
+            .update_function_configuration()
+            .function_name(name)
+            .runtime(Runtime::from(cfg.runtime.as_str()))
+            .handler(&cfg.handler)
+            .role(&cfg.role)
+            .memory_size(cfg.memory)
+            .timeout(cfg.timeout)
+            .description(&cfg.description)
+            .environment(environment(cfg))
+            .send()
+    })
+    .await?;
+    wait_updated(client, name).await
+}
+
+/// Publishes `$LATEST` as a version, only if its code is `code_sha256`.
+pub async fn publish_version(
+    client: &Client,
+    name: &str,
+    code_sha256: &str,
+) -> Result<String, AwsError> {
+    let out = retry_on_conflict(client, "lambda:PublishVersion", name, || {
+        client
+            .publish_version()
+            .function_name(name)
+            .code_sha256(code_sha256)
+            .send()
+    })
+    .await?;
+    out.version
+        .ok_or_else(|| AwsError::missing("lambda:PublishVersion", name, "Version"))
+}
+
+/// Points the alias at `version`, creating it when it does not exist yet.
+pub async fn put_alias(
+    client: &Client,
+    name: &str,
+    alias: &str,
+    version: &str,
+    exists: bool,
+) -> Result<(), AwsError> {
+    if exists {
+        client
+            .update_alias()
+            .function_name(name)
+            .name(alias)
+            .function_version(version)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| AwsError::from_sdk("lambda:UpdateAlias", name, e))
+    } else {
+        match client
+            .create_alias()
+            .function_name(name)
+            .name(alias)
+            .function_version(version)
+            .description("managed by bosun")
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            // Created by an earlier, interrupted run: move it instead.
+            Err(e) if e.code() == Some("ResourceConflictException") => {
+                Box::pin(put_alias(client, name, alias, version, true)).await
+            }
+            Err(e) => Err(AwsError::from_sdk("lambda:CreateAlias", name, e)),
+        }
+    }
+}
+
+fn url_auth(auth: &str) -> FunctionUrlAuthType {
+    FunctionUrlAuthType::from(auth)
+}
+
+/// Creates or updates the function URL on the alias.
+pub async fn put_url(
+    client: &Client,
+    name: &str,
+    alias: &str,
+    auth: &str,
+    exists: bool,
+) -> Result<String, AwsError> {
+    if exists {
+        let out = client
+            .update_function_url_config()
+            .function_name(name)
+            .qualifier(alias)
+            .auth_type(url_auth(auth))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("lambda:UpdateFunctionUrlConfig", name, e))?;
+        Ok(out.function_url)
+    } else {
+        let out = client
+            .create_function_url_config()
+            .function_name(name)
+            .qualifier(alias)
+            .auth_type(url_auth(auth))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("lambda:CreateFunctionUrlConfig", name, e))?;
+        Ok(out.function_url)
+    }
+}
+
+pub async fn delete_url(client: &Client, name: &str, alias: &str) -> Result<(), AwsError> {
+    match client
+        .delete_function_url_config()
+        .function_name(name)
+        .qualifier(alias)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if is_not_found(&e) => Ok(()),
+        Err(e) => Err(AwsError::from_sdk(
+            "lambda:DeleteFunctionUrlConfig",
+            name,
+            e,
+        )),
+    }
+}
+
+/// Lets anyone call the alias's `NONE`-auth URL (Lambda requires this statement).
+pub async fn allow_public_url(client: &Client, name: &str, alias: &str) -> Result<(), AwsError> {
+    match client
+        .add_permission()
+        .function_name(name)
+        .qualifier(alias)
+        .statement_id(PUBLIC_URL_SID)
+        .action("lambda:InvokeFunctionUrl")
+        .principal("*")
+        .function_url_auth_type(FunctionUrlAuthType::None)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        // Added by an earlier, interrupted run.
+        Err(e) if e.code() == Some("ResourceConflictException") => Ok(()),
+        Err(e) => Err(AwsError::from_sdk("lambda:AddPermission", name, e)),
+    }
+}
+
+pub async fn remove_public_url(client: &Client, name: &str, alias: &str) -> Result<(), AwsError> {
+    match client
+        .remove_permission()
+        .function_name(name)
+        .qualifier(alias)
+        .statement_id(PUBLIC_URL_SID)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if is_not_found(&e) => Ok(()),
+        Err(e) => Err(AwsError::from_sdk("lambda:RemovePermission", name, e)),
+    }
+}

@@ -1,0 +1,287 @@
+//! The AWS edge: one `Clients` built once from one `SdkConfig`, and one module
+//! per service with a handful of intent-named async functions.
+//!
+//! This is the only place `SdkError` is matched. Every client carries a call
+//! log (an SDK interceptor) so a deploy can report — and tests can assert —
+//! exactly how many write calls it made.
+
+pub mod dynamodb;
+pub mod iam;
+pub mod lambda;
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use serde::Serialize;
+
+/// How to reach AWS: resolved from flags, environment and the stack file.
+#[derive(Debug, Clone, Default)]
+pub struct AwsSettings {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub endpoint_url: Option<String>,
+}
+
+/// One AWS API call bosun made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Call {
+    pub service: String,
+    pub operation: String,
+}
+
+impl Call {
+    /// Reads are the operations that cannot change anything.
+    pub fn is_write(&self) -> bool {
+        !["Get", "List", "Describe", "Head"]
+            .iter()
+            .any(|p| self.operation.starts_with(p))
+    }
+}
+
+impl fmt::Display for Call {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.service, self.operation)
+    }
+}
+
+/// Every operation started through the clients, in order (retries count once:
+/// the recorder runs before serialisation, which happens once per operation).
+#[derive(Debug, Clone, Default)]
+pub struct CallLog(Arc<Mutex<Vec<Call>>>);
+
+impl CallLog {
+    pub fn calls(&self) -> Vec<Call> {
+        self.0.lock().expect("call log lock").clone()
+    }
+
+    pub fn writes(&self) -> Vec<Call> {
+        self.calls().into_iter().filter(Call::is_write).collect()
+    }
+}
+
+#[derive(Debug)]
+struct CallRecorder(CallLog);
+
+impl Intercept for CallRecorder {
+    fn name(&self) -> &'static str {
+        "bosun-call-log"
+    }
+
+    fn read_before_serialization(
+        &self,
+        _context: &BeforeSerializationInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let Some(meta) = cfg.load::<Metadata>() {
+            self.0 .0.lock().expect("call log lock").push(Call {
+                service: meta.service().to_string(),
+                operation: meta.name().to_string(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The service clients, built once.
+#[derive(Debug, Clone)]
+pub struct Clients {
+    pub lambda: aws_sdk_lambda::Client,
+    pub iam: aws_sdk_iam::Client,
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub sts: aws_sdk_sts::Client,
+    pub region: String,
+    pub log: CallLog,
+}
+
+impl Clients {
+    /// Loads the SDK configuration (standard credential chain, `AWS_ENDPOINT_URL`
+    /// honoured) with bosun's overrides, bounded retries and timeouts.
+    pub async fn connect(settings: &AwsSettings) -> Result<Clients, AwsError> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(RetryConfig::standard().with_max_attempts(5))
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(10))
+                    .operation_attempt_timeout(Duration::from_secs(120))
+                    .operation_timeout(Duration::from_secs(600))
+                    .build(),
+            );
+        if let Some(region) = &settings.region {
+            loader = loader.region(Region::new(region.clone()));
+        }
+        if let Some(profile) = &settings.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(url) = &settings.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        let conf = loader.load().await;
+        let region = conf
+            .region()
+            .map(|r| r.to_string())
+            .ok_or_else(|| AwsError {
+                operation: "configure",
+                resource: "region".into(),
+                message: "no AWS region is set".into(),
+                code: None,
+                help: Some(
+                    "pass --region, set AWS_REGION, or add region = \"...\" to [stack]".into(),
+                ),
+            })?;
+        Ok(Clients::from_conf(&conf, region))
+    }
+
+    /// Builds the clients from an existing config (tests use this with mocks too).
+    pub fn from_conf(conf: &aws_config::SdkConfig, region: String) -> Clients {
+        let log = CallLog::default();
+        let recorder = || CallRecorder(log.clone());
+        Clients {
+            lambda: aws_sdk_lambda::Client::from_conf(
+                aws_sdk_lambda::config::Builder::from(conf)
+                    .interceptor(recorder())
+                    .build(),
+            ),
+            iam: aws_sdk_iam::Client::from_conf(
+                aws_sdk_iam::config::Builder::from(conf)
+                    .interceptor(recorder())
+                    .build(),
+            ),
+            dynamodb: aws_sdk_dynamodb::Client::from_conf(
+                aws_sdk_dynamodb::config::Builder::from(conf)
+                    .interceptor(recorder())
+                    .build(),
+            ),
+            sts: aws_sdk_sts::Client::from_conf(
+                aws_sdk_sts::config::Builder::from(conf)
+                    .interceptor(recorder())
+                    .build(),
+            ),
+            region,
+            log,
+        }
+    }
+
+    /// The account the credentials belong to, and its partition.
+    pub async fn identity(&self) -> Result<(String, String), AwsError> {
+        let out = self
+            .sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("sts:GetCallerIdentity", "caller", e))?;
+        let account = out
+            .account()
+            .map(str::to_string)
+            .ok_or_else(|| AwsError::missing("sts:GetCallerIdentity", "caller", "Account"))?;
+        let partition = out
+            .arn()
+            .and_then(|arn| arn.split(':').nth(1))
+            .unwrap_or("aws")
+            .to_string();
+        Ok((account, partition))
+    }
+}
+
+/// A failed AWS operation, naming the operation and the resource.
+#[derive(Debug, Clone, thiserror::Error)]
+pub struct AwsError {
+    pub operation: &'static str,
+    pub resource: String,
+    pub message: String,
+    /// The service's error code, e.g. `ResourceConflictException`.
+    pub code: Option<String>,
+    pub help: Option<String>,
+}
+
+impl fmt::Display for AwsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} on {} failed: {}",
+            self.operation, self.resource, self.message
+        )?;
+        if let Some(help) = &self.help {
+            write!(f, "\n      help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+impl AwsError {
+    pub fn from_sdk<E, R>(operation: &'static str, resource: &str, err: SdkError<E, R>) -> AwsError
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: fmt::Debug + Send + Sync + 'static,
+    {
+        let code = err.code().map(str::to_string);
+        let help = match code.as_deref() {
+            Some("AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation") => {
+                Some("the credentials in use lack this permission; check the profile/role bosun runs as".into())
+            }
+            Some("ExpiredToken" | "ExpiredTokenException" | "InvalidClientTokenId") => {
+                Some("refresh the AWS credentials (e.g. aws sso login) and run again".into())
+            }
+            _ if matches!(err, SdkError::DispatchFailure(_) | SdkError::TimeoutError(_)) => Some(
+                "AWS could not be reached; check the network, --endpoint-url / AWS_ENDPOINT_URL, and run again (every step is safe to retry)".into(),
+            ),
+            _ => None,
+        };
+        let message = match err.message() {
+            Some(m) => format!("{}: {m}", code.as_deref().unwrap_or("error")),
+            None => DisplayErrorContext(&err).to_string(),
+        };
+        AwsError {
+            operation,
+            resource: resource.to_string(),
+            message,
+            code,
+            help,
+        }
+    }
+
+    /// A response lacked a field AWS documents as present.
+    pub fn missing(operation: &'static str, resource: &str, field: &str) -> AwsError {
+        AwsError {
+            operation,
+            resource: resource.to_string(),
+            message: format!("the response has no {field}"),
+            code: None,
+            help: None,
+        }
+    }
+
+    pub fn waiter(operation: &'static str, resource: &str, err: impl fmt::Debug) -> AwsError {
+        AwsError {
+            operation,
+            resource: resource.to_string(),
+            message: format!("waiting did not succeed: {err:?}"),
+            code: None,
+            help: Some("the resource may still be settling; run the deploy again".into()),
+        }
+    }
+}
+
+/// Parses a policy document as IAM returns it: URL-encoded JSON on the real
+/// service, plain JSON from some emulators.
+pub fn decode_policy(raw: &str) -> Option<serde_json::Value> {
+    serde_json::from_str(raw).ok().or_else(|| {
+        let decoded = percent_encoding::percent_decode_str(raw)
+            .decode_utf8()
+            .ok()?;
+        serde_json::from_str(&decoded).ok()
+    })
+}

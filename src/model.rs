@@ -1,0 +1,257 @@
+//! The typed desired state of a stack, as the stack file declares it.
+//!
+//! Built only by `stack` (which validates everything first), read by the
+//! packager, the planner and apply. Plain data: no I/O, no AWS types.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+/// Everything a stack file asks for, validated.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Desired {
+    /// The stack file this came from.
+    pub file: PathBuf,
+    pub stack: StackMeta,
+    pub ses: Option<SesSpec>,
+    pub tables: Vec<TableSpec>,
+    pub functions: Vec<FunctionSpec>,
+}
+
+impl Desired {
+    pub fn table(&self, key: &str) -> Option<&TableSpec> {
+        self.tables.iter().find(|t| t.key == key)
+    }
+
+    pub fn function(&self, key: &str) -> Option<&FunctionSpec> {
+        self.functions.iter().find(|f| f.key == key)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StackMeta {
+    pub name: String,
+    /// Region from the stack file; the command line and environment may override it.
+    pub region: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SesSpec {
+    /// The sender identity: an e-mail address or a domain.
+    pub sender: String,
+}
+
+impl SesSpec {
+    /// The SES identity that authorises sending: the domain when the sender is
+    /// an address on a verified domain is not knowable here, so the identity is
+    /// the sender exactly as declared.
+    pub fn identity(&self) -> &str {
+        &self.sender
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum AttrType {
+    S,
+    N,
+    B,
+}
+
+impl AttrType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttrType::S => "S",
+            AttrType::N => "N",
+            AttrType::B => "B",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeyAttr {
+    pub name: String,
+    pub kind: AttrType,
+}
+
+impl fmt::Display for KeyAttr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.name, self.kind.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Billing {
+    PayPerRequest,
+    Provisioned { read: i64, write: i64 },
+}
+
+impl fmt::Display for Billing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Billing::PayPerRequest => f.write_str("pay-per-request"),
+            Billing::Provisioned { read, write } => {
+                write!(f, "provisioned ({read} read / {write} write)")
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TableSpec {
+    /// The key under `[tables.KEY]`; functions refer to tables by it.
+    pub key: String,
+    /// The DynamoDB table name.
+    pub name: String,
+    pub partition_key: KeyAttr,
+    pub sort_key: Option<KeyAttr>,
+    pub billing: Billing,
+    pub ttl_attribute: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Access {
+    Read,
+    Write,
+    ReadWrite,
+}
+
+impl Access {
+    pub fn reads(self) -> bool {
+        matches!(self, Access::Read | Access::ReadWrite)
+    }
+    pub fn writes(self) -> bool {
+        matches!(self, Access::Write | Access::ReadWrite)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Runtime {
+    ProvidedAl2023,
+    ProvidedAl2,
+}
+
+impl Runtime {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Runtime::ProvidedAl2023 => "provided.al2023",
+            Runtime::ProvidedAl2 => "provided.al2",
+        }
+    }
+
+    /// The newest glibc the runtime's base image provides.
+    pub fn max_glibc(self) -> (u32, u32) {
+        match self {
+            Runtime::ProvidedAl2023 => (2, 34),
+            Runtime::ProvidedAl2 => (2, 26),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Arch {
+    X86_64,
+    Arm64,
+}
+
+impl Arch {
+    /// The name Lambda uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Arch::X86_64 => "x86_64",
+            Arch::Arm64 => "arm64",
+        }
+    }
+
+    /// The Rust target triple that builds for this architecture on Lambda.
+    pub fn rust_target(self) -> &'static str {
+        match self {
+            Arch::X86_64 => "x86_64-unknown-linux-gnu",
+            Arch::Arm64 => "aarch64-unknown-linux-gnu",
+        }
+    }
+
+    pub fn host() -> Option<Arch> {
+        match std::env::consts::ARCH {
+            "x86_64" => Some(Arch::X86_64),
+            "aarch64" => Some(Arch::Arm64),
+            _ => None,
+        }
+    }
+}
+
+/// Where a function's code comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum CodeSource {
+    /// A cargo crate directory, built with `cargo build --release`.
+    Crate { dir: PathBuf, bin: Option<String> },
+    /// A binary built elsewhere (e.g. by an earlier CI step), packaged as is.
+    Binary { path: PathBuf },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum UrlAuth {
+    None,
+    AwsIam,
+}
+
+impl UrlAuth {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UrlAuth::None => "NONE",
+            UrlAuth::AwsIam => "AWS_IAM",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UrlSpec {
+    pub auth: UrlAuth,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FunctionSpec {
+    /// The key under `[functions.KEY]`.
+    pub key: String,
+    /// The Lambda function name (also its execution role's name).
+    pub name: String,
+    pub code: CodeSource,
+    pub runtime: Runtime,
+    pub arch: Arch,
+    pub memory: i32,
+    pub timeout: i32,
+    pub description: String,
+    pub alias: String,
+    pub environment: BTreeMap<String, String>,
+    /// Tables this function uses, by table key, with the access it needs.
+    pub tables: BTreeMap<String, Access>,
+    pub send_email: bool,
+    pub url: Option<UrlSpec>,
+}
+
+impl FunctionSpec {
+    pub fn role_name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn log_group(&self) -> String {
+        format!("/aws/lambda/{}", self.name)
+    }
+}
+
+/// The parts of a Lambda function configuration bosun manages, in the form
+/// Lambda reports them: the desired state is built in this shape so the
+/// planner compares like with like.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FunctionConfig {
+    pub code_sha256: String,
+    pub memory: i32,
+    pub timeout: i32,
+    pub description: String,
+    pub environment: BTreeMap<String, String>,
+    pub runtime: String,
+    pub architecture: String,
+    pub role: String,
+    pub handler: String,
+}

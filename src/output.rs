@@ -1,0 +1,152 @@
+//! What bosun prints. One `Reporter` decides: a progress display on a
+//! terminal, plain lines otherwise, or — with `--output json` — exactly one
+//! JSON object per line on stdout and nothing else there.
+//!
+//! Results are structs that are both `Serialize` (for JSON) and `Display`
+//! (for people).
+
+use std::fmt::Display;
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum OutputMode {
+    /// Human-readable, with progress on a terminal.
+    #[default]
+    Text,
+    /// One JSON object per line on stdout (events and a final result).
+    Json,
+}
+
+/// Writes a line to stdout; a closed pipe (`bosun plan | head`) is not an error.
+pub fn stdout_line(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+}
+
+pub struct Reporter {
+    mode: OutputMode,
+    bar: Option<ProgressBar>,
+}
+
+impl Reporter {
+    pub fn new(mode: OutputMode) -> Reporter {
+        Reporter { mode, bar: None }
+    }
+
+    pub fn mode(&self) -> OutputMode {
+        self.mode
+    }
+
+    fn interactive(&self) -> bool {
+        self.mode == OutputMode::Text && std::io::stderr().is_terminal()
+    }
+
+    /// Starts a phase of `total` steps (a bar on a terminal).
+    pub fn begin(&mut self, total: usize, what: &str) {
+        self.finish();
+        if self.interactive() && total > 0 {
+            let bar = ProgressBar::new(total as u64);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} {prefix} [{bar:20}] {pos}/{len} {wide_msg}",
+                )
+                .expect("valid template")
+                .progress_chars("=> "),
+            );
+            bar.set_prefix(what.to_string());
+            bar.enable_steady_tick(Duration::from_millis(120));
+            self.bar = Some(bar);
+        }
+    }
+
+    pub fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+
+    /// A step is starting: shown as the bar's message on a terminal.
+    pub fn started(&self, resource: &str, action: &str) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(format!("{resource}: {action}"));
+        }
+    }
+
+    /// A step finished. `fields` go into the JSON event.
+    pub fn done(
+        &self,
+        event: &str,
+        resource: &str,
+        action: &str,
+        elapsed: Duration,
+        fields: Value,
+    ) {
+        match self.mode {
+            OutputMode::Json => {
+                let mut ev = json!({
+                    "event": event,
+                    "resource": resource,
+                    "action": action,
+                    "elapsed_ms": elapsed.as_millis() as u64,
+                });
+                if let (Value::Object(ev), Value::Object(extra)) = (&mut ev, fields) {
+                    ev.extend(extra);
+                }
+                stdout_line(&ev.to_string());
+            }
+            OutputMode::Text => {
+                let line = format!("  ✓ {resource}: {action} ({:.1}s)", elapsed.as_secs_f64());
+                match &self.bar {
+                    Some(bar) => {
+                        bar.println(line);
+                        bar.inc(1);
+                    }
+                    None => eprintln!("{line}"),
+                }
+            }
+        }
+    }
+
+    /// Something a person should know that is not an error.
+    pub fn warn(&self, message: &str) {
+        match self.mode {
+            OutputMode::Json => {
+                stdout_line(&json!({"event": "warning", "message": message}).to_string())
+            }
+            OutputMode::Text => match &self.bar {
+                Some(bar) => bar.println(format!("warning: {message}")),
+                None => eprintln!("warning: {message}"),
+            },
+        }
+    }
+
+    /// The command's result: a JSON `result` line, or the Display text on stdout.
+    pub fn result<T: Serialize + Display>(&mut self, command: &str, result: &T) {
+        self.finish();
+        match self.mode {
+            OutputMode::Json => {
+                let mut v = serde_json::to_value(result).unwrap_or(Value::Null);
+                if let Value::Object(map) = &mut v {
+                    map.insert("event".into(), json!("result"));
+                    map.insert("command".into(), json!(command));
+                }
+                stdout_line(&v.to_string());
+            }
+            OutputMode::Text => {
+                let text = result.to_string();
+                stdout_line(text.trim_end());
+            }
+        }
+    }
+}
+
+impl Drop for Reporter {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}

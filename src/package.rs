@@ -1,0 +1,387 @@
+//! Packaging: build a function's binary, prove it can run on its Lambda
+//! runtime, and zip it reproducibly.
+//!
+//! The zip is a pure function of the binary's bytes: one entry `bootstrap`,
+//! mode 0755, the fixed DOS epoch (1980-01-01) as its time, fixed compression.
+//! So the same source gives the same bytes and the same SHA-256, which the
+//! planner compares with Lambda's `CodeSha256` to skip unchanged code.
+//! Nothing here talks to AWS.
+
+use std::io::{Cursor, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use object::read::elf::{ElfFile64, FileHeader};
+use object::Endianness;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use zip::write::SimpleFileOptions;
+
+use crate::model::{Arch, CodeSource, FunctionSpec, Runtime};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PackageError {
+    #[error("function `{function}`: could not run cargo: {source}")]
+    CargoSpawn {
+        function: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("function `{function}`: `cargo build --release` failed in {dir}:\n{stderr}")]
+    BuildFailed {
+        function: String,
+        dir: PathBuf,
+        stderr: String,
+    },
+    #[error("function `{function}`: {message}")]
+    NoBinary { function: String, message: String },
+    #[error("function `{function}`: cannot read {path}: {source}")]
+    Read {
+        function: String,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The binary would not start on the function's runtime; nothing was uploaded.
+    #[error("function `{function}`: {path} cannot run on Lambda {runtime} ({arch}): {reason}\n      help: {help}")]
+    Refused {
+        function: String,
+        path: PathBuf,
+        runtime: &'static str,
+        arch: &'static str,
+        reason: String,
+        help: String,
+    },
+    #[error("function `{function}`: could not write the zip: {source}")]
+    Zip {
+        function: String,
+        #[source]
+        source: zip::result::ZipError,
+    },
+}
+
+impl PackageError {
+    /// True when the input is at fault (exit code 2) rather than the build machinery.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            PackageError::Refused { .. } | PackageError::NoBinary { .. }
+        )
+    }
+}
+
+/// A function's deployable zip.
+#[derive(Debug, Clone, Serialize)]
+pub struct Package {
+    /// The function's key in the stack file.
+    pub function: String,
+    #[serde(skip)]
+    pub zip: Vec<u8>,
+    /// Base64 SHA-256 of the zip: the form Lambda reports as `CodeSha256`.
+    pub sha256: String,
+    pub size: usize,
+    pub binary: PathBuf,
+    /// The newest glibc symbol version the binary needs, if it links glibc.
+    pub glibc: Option<String>,
+}
+
+/// What the ELF header and version needs say about a binary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ElfFacts {
+    pub arch: Option<Arch>,
+    /// The newest `GLIBC_x.y` version needed, as (x, y).
+    pub max_glibc: Option<(u32, u32)>,
+}
+
+/// Builds (when the code is a crate), checks and zips one function.
+pub fn package(spec: &FunctionSpec) -> Result<Package, PackageError> {
+    let binary = match &spec.code {
+        CodeSource::Crate { dir, bin } => build_crate(&spec.key, dir, bin.as_deref(), spec.arch)?,
+        CodeSource::Binary { path } => path.clone(),
+    };
+    let bytes = std::fs::read(&binary).map_err(|source| PackageError::Read {
+        function: spec.key.clone(),
+        path: binary.clone(),
+        source,
+    })?;
+    let facts = check_binary(&spec.key, &binary, &bytes, spec.runtime, spec.arch)?;
+    let zip = zip_bootstrap(&bytes).map_err(|source| PackageError::Zip {
+        function: spec.key.clone(),
+        source,
+    })?;
+    Ok(Package {
+        function: spec.key.clone(),
+        sha256: sha256_base64(&zip),
+        size: zip.len(),
+        zip,
+        binary,
+        glibc: facts.max_glibc.map(|(a, b)| format!("GLIBC_{a}.{b}")),
+    })
+}
+
+/// Runs `cargo build --release` for the crate and returns the built executable.
+///
+/// Cargo's JSON messages name the executable exactly, so custom target
+/// directories and workspaces need no guessing. The target triple is passed
+/// only when it differs from the host, so a host build reuses `target/release`.
+pub fn build_crate(
+    function: &str,
+    dir: &Path,
+    bin: Option<&str>,
+    arch: Arch,
+) -> Result<PathBuf, PackageError> {
+    let manifest = dir.join("Cargo.toml");
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cmd.arg("build")
+        .arg("--release")
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .arg("--message-format=json-render-diagnostics");
+    if let Some(bin) = bin {
+        cmd.arg("--bin").arg(bin);
+    } else {
+        cmd.arg("--bins");
+    }
+    if Arch::host() != Some(arch) {
+        cmd.arg("--target").arg(arch.rust_target());
+    }
+    let out = cmd.output().map_err(|source| PackageError::CargoSpawn {
+        function: function.to_string(),
+        source,
+    })?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        // The tail holds the error; the head is a wall of "Compiling ...".
+        let tail: Vec<&str> = stderr.lines().rev().take(40).collect();
+        return Err(PackageError::BuildFailed {
+            function: function.to_string(),
+            dir: dir.to_path_buf(),
+            stderr: tail.into_iter().rev().collect::<Vec<_>>().join("\n"),
+        });
+    }
+    let manifest = std::fs::canonicalize(&manifest).unwrap_or(manifest);
+    let mut found = Vec::new();
+    for line in out.stdout.split(|b| *b == b'\n') {
+        let Ok(msg) = serde_json::from_slice::<serde_json::Value>(line) else {
+            continue;
+        };
+        if msg["reason"] != "compiler-artifact" {
+            continue;
+        }
+        let Some(exe) = msg["executable"].as_str() else {
+            continue;
+        };
+        let same_crate = msg["manifest_path"]
+            .as_str()
+            .map(|m| Path::new(m) == manifest)
+            .unwrap_or(false);
+        if same_crate {
+            found.push((
+                msg["target"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                PathBuf::from(exe),
+            ));
+        }
+    }
+    match found.len() {
+        1 => Ok(found.pop().expect("one element").1),
+        0 => Err(PackageError::NoBinary {
+            function: function.to_string(),
+            message: format!("cargo built no binary in {}", dir.display()),
+        }),
+        _ => Err(PackageError::NoBinary {
+            function: function.to_string(),
+            message: format!(
+                "{} has several binaries ({}); say which one with `bin = \"NAME\"`",
+                dir.display(),
+                found
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }),
+    }
+}
+
+/// Reads the ELF facts that decide whether a binary can start on Lambda.
+pub fn elf_facts(bytes: &[u8]) -> Result<ElfFacts, String> {
+    if bytes.get(..4) != Some(b"\x7fELF") {
+        return Err(
+            "it is not an ELF executable (Lambda's provided runtimes run Linux ELF binaries)"
+                .into(),
+        );
+    }
+    if bytes.get(4) != Some(&2) {
+        return Err("it is a 32-bit ELF file; Lambda runs 64-bit x86_64 or arm64 binaries".into());
+    }
+    let elf =
+        ElfFile64::<Endianness>::parse(bytes).map_err(|e| format!("unreadable ELF file: {e}"))?;
+    let endian = elf.endian();
+    let arch = match elf.elf_header().e_machine(endian) {
+        object::elf::EM_X86_64 => Some(Arch::X86_64),
+        object::elf::EM_AARCH64 => Some(Arch::Arm64),
+        _ => None,
+    };
+    let sections = elf.elf_section_table();
+    let mut max_glibc = None;
+    let needs = sections
+        .gnu_verneed(endian, bytes)
+        .map_err(|e| format!("unreadable ELF version needs: {e}"))?;
+    if let Some((mut needs, link)) = needs {
+        let strings = sections
+            .strings(endian, bytes, link)
+            .map_err(|e| format!("unreadable ELF string table: {e}"))?;
+        while let Some((_need, mut auxes)) = needs.next().map_err(|e| e.to_string())? {
+            while let Some(aux) = auxes.next().map_err(|e| e.to_string())? {
+                let name = aux.name(endian, strings).map_err(|e| e.to_string())?;
+                if let Some(v) = parse_glibc_version(name) {
+                    max_glibc = max_glibc.max(Some(v));
+                }
+            }
+        }
+    }
+    Ok(ElfFacts { arch, max_glibc })
+}
+
+fn parse_glibc_version(name: &[u8]) -> Option<(u32, u32)> {
+    let s = std::str::from_utf8(name).ok()?.strip_prefix("GLIBC_")?;
+    let mut parts = s.split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next().map_or(Some(0), |m| m.parse().ok())?;
+    Some((major, minor))
+}
+
+/// Refuses a binary that would not start on the runtime: wrong architecture,
+/// or a glibc symbol version newer than the runtime provides.
+pub fn check_binary(
+    function: &str,
+    path: &Path,
+    bytes: &[u8],
+    runtime: Runtime,
+    arch: Arch,
+) -> Result<ElfFacts, PackageError> {
+    let refuse = |reason: String, help: String| PackageError::Refused {
+        function: function.to_string(),
+        path: path.to_path_buf(),
+        runtime: runtime.as_str(),
+        arch: arch.as_str(),
+        reason,
+        help,
+    };
+    let facts = elf_facts(bytes).map_err(|reason| {
+        refuse(
+            reason,
+            "point the function at a Linux binary built for Lambda".into(),
+        )
+    })?;
+    if facts.arch != Some(arch) {
+        let found = facts
+            .arch
+            .map_or("an unsupported machine type", Arch::as_str);
+        return Err(refuse(
+            format!(
+                "it is built for {found}, but the stack says architecture = \"{}\"",
+                arch.as_str()
+            ),
+            format!(
+                "build with --target {} or change `architecture` in the stack file",
+                arch.rust_target()
+            ),
+        ));
+    }
+    let (max_major, max_minor) = runtime.max_glibc();
+    if let Some((major, minor)) = facts.max_glibc {
+        if (major, minor) > (max_major, max_minor) {
+            return Err(refuse(
+                format!(
+                    "it needs symbol version GLIBC_{major}.{minor}, but {} provides glibc {max_major}.{max_minor}",
+                    runtime.as_str()
+                ),
+                format!(
+                    "build against an older glibc (e.g. cargo zigbuild --target {}.{max_major}.{max_minor}), \
+                     link statically with musl, or use a newer runtime such as provided.al2023",
+                    arch.rust_target()
+                ),
+            ));
+        }
+    }
+    Ok(facts)
+}
+
+/// Zips `binary` as the single entry `bootstrap`, byte-reproducibly.
+pub fn zip_bootstrap(binary: &[u8]) -> Result<Vec<u8>, zip::result::ZipError> {
+    let mut writer = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(binary.len() / 2)));
+    let options = SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(6))
+        .last_modified_time(zip::DateTime::default())
+        .system(zip::System::Unix)
+        .unix_permissions(0o755);
+    writer.start_file("bootstrap", options)?;
+    writer.write_all(binary)?;
+    Ok(writer.finish()?.into_inner())
+}
+
+/// Base64 of the SHA-256 digest, as Lambda reports `CodeSha256`.
+pub fn sha256_base64(bytes: &[u8]) -> String {
+    aws_smithy_types::base64::encode(Sha256::digest(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glibc_version_names_parse() {
+        assert_eq!(parse_glibc_version(b"GLIBC_2.34"), Some((2, 34)));
+        assert_eq!(parse_glibc_version(b"GLIBC_2.2.5"), Some((2, 2)));
+        assert_eq!(parse_glibc_version(b"GLIBC_PRIVATE"), None);
+        assert_eq!(parse_glibc_version(b"GCC_3.0"), None);
+    }
+
+    #[test]
+    fn zip_is_byte_reproducible_and_tracks_content() {
+        let a = zip_bootstrap(b"\x7fELF pretend binary").unwrap();
+        let b = zip_bootstrap(b"\x7fELF pretend binary").unwrap();
+        assert_eq!(a, b);
+        let c = zip_bootstrap(b"\x7fELF pretend binary!").unwrap();
+        assert_ne!(sha256_base64(&a), sha256_base64(&c));
+    }
+
+    #[test]
+    fn zip_holds_one_executable_bootstrap_with_fixed_time() {
+        let bytes = zip_bootstrap(b"payload").unwrap();
+        let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+        assert_eq!(archive.len(), 1);
+        let entry = archive.by_index(0).unwrap();
+        assert_eq!(entry.name(), "bootstrap");
+        assert_eq!(entry.unix_mode().map(|m| m & 0o777), Some(0o755));
+        assert_eq!(entry.last_modified(), Some(zip::DateTime::default()));
+    }
+
+    #[test]
+    fn sha256_matches_known_vector() {
+        // sha256("abc"), base64.
+        assert_eq!(
+            sha256_base64(b"abc"),
+            "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0="
+        );
+    }
+
+    #[test]
+    fn non_elf_is_refused_with_reason() {
+        let err = check_binary(
+            "f",
+            Path::new("x"),
+            b"#!/bin/sh\n",
+            Runtime::ProvidedAl2023,
+            Arch::X86_64,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("not an ELF"), "{err}");
+        assert!(err.is_bad_input());
+    }
+}

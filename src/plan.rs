@@ -1,0 +1,682 @@
+//! The planner: `(Desired, packages, Observed) -> Plan`, a pure function.
+//!
+//! No async and no I/O here. This is where "nothing changed → empty plan"
+//! lives: every change is derived from a difference between what the stack
+//! asks for and what AWS has, so a second deploy with nothing changed plans
+//! nothing and makes no write call. The plan is data: printed by `bosun plan`,
+//! executed in order by `apply`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::model::{Billing, Desired, FunctionConfig, FunctionSpec, TableSpec, UrlAuth};
+use crate::observe::{LiveFunction, Observed};
+use crate::policy::{self, ArnScope};
+
+/// Which version an alias should point at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AliasTarget {
+    /// The version this deploy publishes (or creates) for the function.
+    Published,
+    /// An existing version whose code and configuration already match.
+    Existing(String),
+}
+
+/// One write to AWS, in the order apply runs them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Change {
+    CreateRole {
+        role: String,
+        trust: Value,
+    },
+    UpdateTrust {
+        role: String,
+        trust: Value,
+    },
+    PutRolePolicy {
+        role: String,
+        policy: Value,
+    },
+    CreateTable {
+        table: String,
+        name: String,
+    },
+    UpdateBilling {
+        name: String,
+        from: String,
+        to: Billing,
+    },
+    SetTtl {
+        name: String,
+        attribute: String,
+        enabled: bool,
+    },
+    CreateFunction {
+        function: String,
+        name: String,
+        config: FunctionConfig,
+    },
+    UpdateCode {
+        function: String,
+        name: String,
+        from: String,
+        to: String,
+    },
+    UpdateConfig {
+        function: String,
+        name: String,
+        config: FunctionConfig,
+        diff: Vec<String>,
+    },
+    PublishVersion {
+        function: String,
+        name: String,
+        code_sha256: String,
+    },
+    PointAlias {
+        function: String,
+        name: String,
+        alias: String,
+        target: AliasTarget,
+        from: Option<String>,
+    },
+    PutUrl {
+        function: String,
+        name: String,
+        alias: String,
+        auth: String,
+        create: bool,
+    },
+    AllowPublicUrl {
+        function: String,
+        name: String,
+        alias: String,
+    },
+    RemovePublicUrl {
+        function: String,
+        name: String,
+        alias: String,
+    },
+    DeleteUrl {
+        function: String,
+        name: String,
+        alias: String,
+    },
+}
+
+impl Change {
+    /// The resource this change applies to, as `kind/name`.
+    pub fn resource(&self) -> String {
+        match self {
+            Change::CreateRole { role, .. }
+            | Change::UpdateTrust { role, .. }
+            | Change::PutRolePolicy { role, .. } => {
+                format!("role/{role}")
+            }
+            Change::CreateTable { name, .. }
+            | Change::UpdateBilling { name, .. }
+            | Change::SetTtl { name, .. } => {
+                format!("table/{name}")
+            }
+            Change::CreateFunction { name, .. }
+            | Change::UpdateCode { name, .. }
+            | Change::UpdateConfig { name, .. }
+            | Change::PublishVersion { name, .. }
+            | Change::PointAlias { name, .. }
+            | Change::PutUrl { name, .. }
+            | Change::AllowPublicUrl { name, .. }
+            | Change::RemovePublicUrl { name, .. }
+            | Change::DeleteUrl { name, .. } => format!("function/{name}"),
+        }
+    }
+
+    /// A short human description of what the change does.
+    pub fn describe(&self) -> String {
+        match self {
+            Change::CreateRole { .. } => "create role (trusts lambda.amazonaws.com)".into(),
+            Change::UpdateTrust { .. } => "update trust policy".into(),
+            Change::PutRolePolicy { .. } => "put inline policy `bosun`".into(),
+            Change::CreateTable { .. } => "create table".into(),
+            Change::UpdateBilling { from, to, .. } => format!("billing {from} → {to}"),
+            Change::SetTtl {
+                attribute,
+                enabled: true,
+                ..
+            } => format!("enable TTL on `{attribute}`"),
+            Change::SetTtl {
+                attribute,
+                enabled: false,
+                ..
+            } => format!("disable TTL on `{attribute}`"),
+            Change::CreateFunction { config, .. } => format!(
+                "create function ({}, {}, {} MB, {} s) and publish version 1",
+                config.runtime, config.architecture, config.memory, config.timeout
+            ),
+            Change::UpdateCode { from, to, .. } => {
+                format!("update code {} → {}", short(from), short(to))
+            }
+            Change::UpdateConfig { diff, .. } => {
+                format!("update configuration: {}", diff.join(", "))
+            }
+            Change::PublishVersion { .. } => "publish a new version".into(),
+            Change::PointAlias {
+                alias,
+                target,
+                from,
+                ..
+            } => {
+                let to = match target {
+                    AliasTarget::Published => "the new version".to_string(),
+                    AliasTarget::Existing(v) => format!("existing version {v}"),
+                };
+                match from {
+                    Some(f) => format!("move alias `{alias}` from version {f} to {to}"),
+                    None => format!("create alias `{alias}` → {to}"),
+                }
+            }
+            Change::PutUrl {
+                alias,
+                auth,
+                create: true,
+                ..
+            } => format!("create function URL on `{alias}` (auth {auth})"),
+            Change::PutUrl {
+                alias,
+                auth,
+                create: false,
+                ..
+            } => format!("set function URL auth on `{alias}` to {auth}"),
+            Change::AllowPublicUrl { .. } => "allow public invocation of the NONE-auth URL".into(),
+            Change::RemovePublicUrl { .. } => "remove public URL permission".into(),
+            Change::DeleteUrl { alias, .. } => format!("delete function URL on `{alias}`"),
+        }
+    }
+}
+
+fn short(sha: &str) -> &str {
+    if sha.is_empty() {
+        "(none)"
+    } else {
+        &sha[..sha.len().min(10)]
+    }
+}
+
+/// A resource the plan leaves alone, with why it is already right.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unchanged {
+    pub resource: String,
+    pub note: String,
+}
+
+/// What a deploy would do.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Plan {
+    pub changes: Vec<Change>,
+    pub unchanged: Vec<Unchanged>,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut order: Vec<String> = Vec::new();
+        let mut by_resource: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for c in &self.changes {
+            let r = c.resource();
+            if !by_resource.contains_key(&r) {
+                order.push(r.clone());
+            }
+            by_resource.entry(r).or_default().push(c.describe());
+        }
+        for r in &order {
+            let verb = if self.changes.iter().any(|c| {
+                c.resource() == *r
+                    && matches!(
+                        c,
+                        Change::CreateRole { .. }
+                            | Change::CreateTable { .. }
+                            | Change::CreateFunction { .. }
+                    )
+            }) {
+                "create"
+            } else {
+                "update"
+            };
+            writeln!(f, "{verb:>7}  {r}")?;
+            for d in &by_resource[r] {
+                writeln!(f, "           - {d}")?;
+            }
+        }
+        for u in &self.unchanged {
+            if !by_resource.contains_key(&u.resource) {
+                writeln!(f, "{:>7}  {}  ({})", "ok", u.resource, u.note)?;
+            }
+        }
+        if self.changes.is_empty() {
+            writeln!(f, "no changes")?;
+        } else {
+            writeln!(
+                f,
+                "{} change(s) to {} resource(s)",
+                self.changes.len(),
+                order.len()
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// A difference the planner refuses to act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    #[error(
+        "table `{table}` has key schema {live}, but the stack declares {wanted}; DynamoDB cannot change a table's keys\n      help: keep the live key schema in the stack file, or declare a new table (a new `name`) and migrate the data; bosun never deletes a table"
+    )]
+    KeySchemaChanged {
+        table: String,
+        live: String,
+        wanted: String,
+    },
+    #[error("function `{function}` has no package; it must be built before planning")]
+    NoPackage { function: String },
+}
+
+/// Which part of the stack a deploy covers.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Selection {
+    #[default]
+    All,
+    /// These functions (by stack key), with their roles and the tables they use.
+    Functions(BTreeSet<String>),
+}
+
+impl Selection {
+    pub fn functions<'d>(&self, desired: &'d Desired) -> Vec<&'d FunctionSpec> {
+        desired
+            .functions
+            .iter()
+            .filter(|f| match self {
+                Selection::All => true,
+                Selection::Functions(keys) => keys.contains(&f.key),
+            })
+            .collect()
+    }
+
+    pub fn tables<'d>(&self, desired: &'d Desired) -> Vec<&'d TableSpec> {
+        let used: BTreeSet<&str> = self
+            .functions(desired)
+            .iter()
+            .flat_map(|f| f.tables.keys().map(String::as_str))
+            .collect();
+        desired
+            .tables
+            .iter()
+            .filter(|t| matches!(self, Selection::All) || used.contains(t.key.as_str()))
+            .collect()
+    }
+}
+
+/// The configuration a function should have, in Lambda's terms.
+pub fn want_config(f: &FunctionSpec, code_sha256: &str, role_arn: String) -> FunctionConfig {
+    FunctionConfig {
+        code_sha256: code_sha256.to_string(),
+        memory: f.memory,
+        timeout: f.timeout,
+        description: f.description.clone(),
+        environment: f.environment.clone(),
+        runtime: f.runtime.as_str().to_string(),
+        architecture: f.arch.as_str().to_string(),
+        role: role_arn,
+        handler: "bootstrap".to_string(),
+    }
+}
+
+/// Configuration differences (not code, not architecture: those travel with the code).
+pub fn config_diff(live: &FunctionConfig, want: &FunctionConfig) -> Vec<String> {
+    let mut d = Vec::new();
+    if live.memory != want.memory {
+        d.push(format!("memory {} → {} MB", live.memory, want.memory));
+    }
+    if live.timeout != want.timeout {
+        d.push(format!("timeout {} → {} s", live.timeout, want.timeout));
+    }
+    if live.description != want.description {
+        d.push("description".to_string());
+    }
+    if live.environment != want.environment {
+        let keys: BTreeSet<&String> = live
+            .environment
+            .keys()
+            .chain(want.environment.keys())
+            .collect();
+        let changed: Vec<&str> = keys
+            .into_iter()
+            .filter(|k| live.environment.get(*k) != want.environment.get(*k))
+            .map(String::as_str)
+            .collect();
+        // Names only: values may be sensitive and never go into output.
+        d.push(format!("environment ({})", changed.join(", ")));
+    }
+    if live.runtime != want.runtime {
+        d.push(format!("runtime {} → {}", live.runtime, want.runtime));
+    }
+    if live.role != want.role {
+        d.push("execution role".to_string());
+    }
+    if live.handler != want.handler {
+        d.push(format!("handler {} → {}", live.handler, want.handler));
+    }
+    d
+}
+
+/// True when a version (or `$LATEST`) runs exactly the wanted code and configuration.
+fn matches(live: &FunctionConfig, want: &FunctionConfig) -> bool {
+    live.code_sha256 == want.code_sha256
+        && live.architecture == want.architecture
+        && config_diff(live, want).is_empty()
+}
+
+/// Computes the plan. `packages` maps function key → base64 SHA-256 of its zip.
+pub fn plan(
+    desired: &Desired,
+    packages: &BTreeMap<String, String>,
+    observed: &Observed,
+    selection: &Selection,
+) -> Result<Plan, PlanError> {
+    let scope = ArnScope {
+        partition: &observed.partition,
+        region: &observed.region,
+        account: &observed.account,
+    };
+    let mut roles = Vec::new();
+    let mut tables = Vec::new();
+    let mut functions = Vec::new();
+    let mut aliases = Vec::new();
+    let mut unchanged = Vec::new();
+
+    let selected = selection.functions(desired);
+
+    for f in &selected {
+        let role = f.role_name().to_string();
+        let trust = policy::lambda_trust();
+        let policy = policy::execution_policy(desired, f, &scope);
+        match observed.roles.get(&role).and_then(Option::as_ref) {
+            None => {
+                roles.push(Change::CreateRole {
+                    role: role.clone(),
+                    trust,
+                });
+                roles.push(Change::PutRolePolicy { role, policy });
+            }
+            Some(live) => {
+                let mut same = true;
+                if !policy::same_policy(&live.trust, &trust) {
+                    same = false;
+                    roles.push(Change::UpdateTrust {
+                        role: role.clone(),
+                        trust,
+                    });
+                }
+                if !live
+                    .policy
+                    .as_ref()
+                    .is_some_and(|p| policy::same_policy(p, &policy))
+                {
+                    same = false;
+                    roles.push(Change::PutRolePolicy {
+                        role: role.clone(),
+                        policy,
+                    });
+                }
+                if same {
+                    unchanged.push(Unchanged {
+                        resource: format!("role/{role}"),
+                        note: "trust and policy match".into(),
+                    });
+                }
+            }
+        }
+    }
+
+    for t in selection.tables(desired) {
+        match observed.tables.get(&t.name).and_then(Option::as_ref) {
+            None => {
+                tables.push(Change::CreateTable {
+                    table: t.key.clone(),
+                    name: t.name.clone(),
+                });
+                if let Some(attr) = &t.ttl_attribute {
+                    tables.push(Change::SetTtl {
+                        name: t.name.clone(),
+                        attribute: attr.clone(),
+                        enabled: true,
+                    });
+                }
+            }
+            Some(live) => {
+                if live.partition_key != t.partition_key || live.sort_key != t.sort_key {
+                    let show =
+                        |pk: &crate::model::KeyAttr, sk: &Option<crate::model::KeyAttr>| match sk {
+                            Some(sk) => format!("partition {pk}, sort {sk}"),
+                            None => format!("partition {pk}, no sort key"),
+                        };
+                    return Err(PlanError::KeySchemaChanged {
+                        table: t.name.clone(),
+                        live: show(&live.partition_key, &live.sort_key),
+                        wanted: show(&t.partition_key, &t.sort_key),
+                    });
+                }
+                let before = tables.len();
+                if live.billing != t.billing {
+                    tables.push(Change::UpdateBilling {
+                        name: t.name.clone(),
+                        from: live.billing.to_string(),
+                        to: t.billing,
+                    });
+                }
+                if live.ttl_attribute != t.ttl_attribute {
+                    if let Some(old) = &live.ttl_attribute {
+                        tables.push(Change::SetTtl {
+                            name: t.name.clone(),
+                            attribute: old.clone(),
+                            enabled: false,
+                        });
+                    }
+                    if let Some(new) = &t.ttl_attribute {
+                        tables.push(Change::SetTtl {
+                            name: t.name.clone(),
+                            attribute: new.clone(),
+                            enabled: true,
+                        });
+                    }
+                }
+                if tables.len() == before {
+                    unchanged.push(Unchanged {
+                        resource: format!("table/{}", t.name),
+                        note: "keys, billing and TTL match".into(),
+                    });
+                }
+            }
+        }
+    }
+
+    for f in &selected {
+        let sha = packages.get(&f.key).ok_or_else(|| PlanError::NoPackage {
+            function: f.key.clone(),
+        })?;
+        let want = want_config(f, sha, scope.role(f.role_name()));
+        let live = observed.functions.get(&f.name).and_then(Option::as_ref);
+        let before = functions.len() + aliases.len();
+        match live {
+            None => {
+                functions.push(Change::CreateFunction {
+                    function: f.key.clone(),
+                    name: f.name.clone(),
+                    config: want,
+                });
+                aliases.push(Change::PointAlias {
+                    function: f.key.clone(),
+                    name: f.name.clone(),
+                    alias: f.alias.clone(),
+                    target: AliasTarget::Published,
+                    from: None,
+                });
+            }
+            Some(live) => plan_function(f, live, &want, &mut functions, &mut aliases),
+        }
+        plan_url(f, live, &mut aliases);
+        if functions.len() + aliases.len() == before {
+            let version = live.and_then(|l| l.alias.clone()).unwrap_or_default();
+            unchanged.push(Unchanged {
+                resource: format!("function/{}", f.name),
+                note: format!(
+                    "alias `{}` → version {version}, code {}",
+                    f.alias,
+                    short(sha)
+                ),
+            });
+        }
+    }
+
+    let mut changes = roles;
+    changes.extend(tables);
+    changes.extend(functions);
+    changes.extend(aliases);
+    Ok(Plan { changes, unchanged })
+}
+
+fn plan_function(
+    f: &FunctionSpec,
+    live: &LiveFunction,
+    want: &FunctionConfig,
+    functions: &mut Vec<Change>,
+    aliases: &mut Vec<Change>,
+) {
+    let alias_version = live.alias.as_deref();
+    let alias_ok = alias_version
+        .and_then(|v| live.version(v))
+        .is_some_and(|v| matches(&v.config, want));
+    if alias_ok {
+        return;
+    }
+    let point = |target: AliasTarget| Change::PointAlias {
+        function: f.key.clone(),
+        name: f.name.clone(),
+        alias: f.alias.clone(),
+        target,
+        from: alias_version.map(str::to_string),
+    };
+    // A version that already runs exactly this code and configuration (an
+    // earlier deploy, a rollback target, an interrupted run) is reused rather
+    // than published again.
+    if let Some(existing) = live
+        .versions
+        .iter()
+        .rev()
+        .find(|v| matches(&v.config, want))
+    {
+        aliases.push(point(AliasTarget::Existing(existing.version.clone())));
+        return;
+    }
+    if live.latest.code_sha256 != want.code_sha256 || live.latest.architecture != want.architecture
+    {
+        functions.push(Change::UpdateCode {
+            function: f.key.clone(),
+            name: f.name.clone(),
+            from: live.latest.code_sha256.clone(),
+            to: want.code_sha256.clone(),
+        });
+    }
+    let diff = config_diff(&live.latest, want);
+    if !diff.is_empty() {
+        functions.push(Change::UpdateConfig {
+            function: f.key.clone(),
+            name: f.name.clone(),
+            config: want.clone(),
+            diff,
+        });
+    }
+    functions.push(Change::PublishVersion {
+        function: f.key.clone(),
+        name: f.name.clone(),
+        code_sha256: want.code_sha256.clone(),
+    });
+    aliases.push(point(AliasTarget::Published));
+}
+
+fn plan_url(f: &FunctionSpec, live: Option<&LiveFunction>, out: &mut Vec<Change>) {
+    let live_url = live.and_then(|l| l.url.as_ref());
+    let public = live.is_some_and(|l| l.public_url_permission);
+    let ids = || (f.key.clone(), f.name.clone(), f.alias.clone());
+    match &f.url {
+        Some(want) => {
+            let auth = want.auth.as_str().to_string();
+            match live_url {
+                None => {
+                    let (function, name, alias) = ids();
+                    out.push(Change::PutUrl {
+                        function,
+                        name,
+                        alias,
+                        auth,
+                        create: true,
+                    });
+                }
+                Some(u) if u.auth != auth => {
+                    let (function, name, alias) = ids();
+                    out.push(Change::PutUrl {
+                        function,
+                        name,
+                        alias,
+                        auth,
+                        create: false,
+                    });
+                }
+                Some(_) => {}
+            }
+            if want.auth == UrlAuth::None && !public {
+                let (function, name, alias) = ids();
+                out.push(Change::AllowPublicUrl {
+                    function,
+                    name,
+                    alias,
+                });
+            }
+            if want.auth == UrlAuth::AwsIam && public {
+                let (function, name, alias) = ids();
+                out.push(Change::RemovePublicUrl {
+                    function,
+                    name,
+                    alias,
+                });
+            }
+        }
+        None => {
+            if public {
+                let (function, name, alias) = ids();
+                out.push(Change::RemovePublicUrl {
+                    function,
+                    name,
+                    alias,
+                });
+            }
+            if live_url.is_some() {
+                let (function, name, alias) = ids();
+                out.push(Change::DeleteUrl {
+                    function,
+                    name,
+                    alias,
+                });
+            }
+        }
+    }
+}

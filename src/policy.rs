@@ -1,0 +1,155 @@
+//! IAM documents bosun generates for execution roles, from what the stack says
+//! a function uses. Pure: account, region and partition come in as arguments.
+//!
+//! Least privilege: every statement names the ARNs it applies to; no `*`
+//! action and no `*` resource where the ARN is known.
+
+use serde_json::{json, Value};
+
+use crate::model::{Desired, FunctionSpec};
+
+/// Where ARNs live: partition, region, account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArnScope<'a> {
+    pub partition: &'a str,
+    pub region: &'a str,
+    pub account: &'a str,
+}
+
+impl ArnScope<'_> {
+    pub fn role(&self, name: &str) -> String {
+        format!("arn:{}:iam::{}:role/{name}", self.partition, self.account)
+    }
+
+    pub fn table(&self, name: &str) -> String {
+        format!(
+            "arn:{}:dynamodb:{}:{}:table/{name}",
+            self.partition, self.region, self.account
+        )
+    }
+
+    pub fn log_group(&self, name: &str) -> String {
+        format!(
+            "arn:{}:logs:{}:{}:log-group:{name}",
+            self.partition, self.region, self.account
+        )
+    }
+
+    pub fn ses_identity(&self, identity: &str) -> String {
+        format!(
+            "arn:{}:ses:{}:{}:identity/{identity}",
+            self.partition, self.region, self.account
+        )
+    }
+}
+
+/// The trust policy letting Lambda assume a function's role.
+pub fn lambda_trust() -> Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole"
+        }]
+    })
+}
+
+const READ_ACTIONS: &[&str] = &[
+    "dynamodb:BatchGetItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DescribeTable",
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+];
+const WRITE_ACTIONS: &[&str] = &[
+    "dynamodb:BatchWriteItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+];
+
+/// bosun's inline policy for one function's role.
+pub fn execution_policy(desired: &Desired, f: &FunctionSpec, scope: &ArnScope<'_>) -> Value {
+    let log_group = scope.log_group(&f.log_group());
+    let mut statements = vec![json!({
+        "Sid": "Logs",
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": [log_group.clone(), format!("{log_group}:*")]
+    })];
+    for (i, (key, access)) in f.tables.iter().enumerate() {
+        let Some(table) = desired.table(key) else {
+            continue;
+        };
+        let mut actions: Vec<&str> = Vec::new();
+        if access.reads() {
+            actions.extend(READ_ACTIONS);
+        }
+        if access.writes() {
+            actions.extend(WRITE_ACTIONS);
+        }
+        actions.sort_unstable();
+        actions.dedup();
+        let arn = scope.table(&table.name);
+        statements.push(json!({
+            "Sid": format!("Table{i}"),
+            "Effect": "Allow",
+            "Action": actions,
+            "Resource": [arn.clone(), format!("{arn}/index/*")]
+        }));
+    }
+    if f.send_email {
+        if let Some(ses) = &desired.ses {
+            // Sending from an address is authorised against the address identity
+            // or, when the domain is the verified identity, against the domain.
+            let mut resources = vec![scope.ses_identity(ses.identity())];
+            if let Some((_, domain)) = ses.sender.rsplit_once('@') {
+                resources.push(scope.ses_identity(domain));
+            }
+            statements.push(json!({
+                "Sid": "SendEmail",
+                "Effect": "Allow",
+                "Action": ["ses:SendEmail", "ses:SendRawEmail"],
+                "Resource": resources
+            }));
+        }
+    }
+    json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+/// A policy in a canonical form, so that documents meaning the same compare
+/// equal: single strings become one-element lists and lists are sorted.
+pub fn canonical(v: &Value) -> Value {
+    match v {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let v = match (k.as_str(), v) {
+                        (
+                            "Action" | "NotAction" | "Resource" | "NotResource" | "Service" | "AWS",
+                            Value::String(_),
+                        ) => Value::Array(vec![v.clone()]),
+                        _ => v.clone(),
+                    };
+                    (k.clone(), canonical(&v))
+                })
+                .collect(),
+        ),
+        Value::Array(items) => {
+            let mut items: Vec<Value> = items.iter().map(canonical).collect();
+            if items.iter().all(Value::is_string) {
+                items.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+            }
+            Value::Array(items)
+        }
+        other => other.clone(),
+    }
+}
+
+/// True when two policy documents mean the same.
+pub fn same_policy(a: &Value, b: &Value) -> bool {
+    canonical(a) == canonical(b)
+}

@@ -1,0 +1,1080 @@
+//! Stack files: TOML → validated [`Desired`].
+//!
+//! Owns every rule about what a stack file may say. The whole file is checked
+//! and *all* problems are reported at once, each with file, line, column and
+//! the dotted key, before anything talks to AWS. Unknown keys are errors. The
+//! only I/O here is reading the file and checking that the code paths it names
+//! exist.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use toml_edit::{Item, TableLike, Value};
+
+use crate::model::{
+    Access, Arch, AttrType, Billing, CodeSource, Desired, FunctionSpec, KeyAttr, Runtime, SesSpec,
+    StackMeta, TableSpec, UrlAuth, UrlSpec,
+};
+
+/// One thing wrong with a stack file, and where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub line: usize,
+    pub column: usize,
+    /// Dotted path of the key, e.g. `functions.exec-reports.memory`.
+    pub key: String,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+/// A stack file that could not be used, with every problem found in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StackError {
+    pub file: PathBuf,
+    pub problems: Vec<Problem>,
+}
+
+impl std::error::Error for StackError {}
+
+impl fmt::Display for StackError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.problems.len();
+        writeln!(
+            f,
+            "{}: {n} problem{} in stack file; nothing was changed",
+            self.file.display(),
+            if n == 1 { "" } else { "s" }
+        )?;
+        for p in &self.problems {
+            write!(f, "  {}:{}:{}: ", self.file.display(), p.line, p.column)?;
+            if !p.key.is_empty() {
+                write!(f, "{}: ", p.key)?;
+            }
+            writeln!(f, "{}", p.message)?;
+            if let Some(help) = &p.help {
+                writeln!(f, "      help: {help}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads and validates a stack file.
+pub fn load(path: &Path) -> Result<Desired, StackError> {
+    let text = std::fs::read_to_string(path).map_err(|e| StackError {
+        file: path.to_path_buf(),
+        problems: vec![Problem {
+            line: 0,
+            column: 0,
+            key: String::new(),
+            message: format!("cannot read the stack file: {e}"),
+            help: Some("pass an existing file with --stack, e.g. --stack stacks/NAME.toml".into()),
+        }],
+    })?;
+    parse(path, &text)
+}
+
+/// Validates stack-file text. `path` names the file in errors and anchors the
+/// relative paths inside it.
+pub fn parse(path: &Path, text: &str) -> Result<Desired, StackError> {
+    let doc = toml_edit::Document::parse(text).map_err(|e| {
+        let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
+        StackError {
+            file: path.to_path_buf(),
+            problems: vec![Problem {
+                line,
+                column,
+                key: String::new(),
+                message: format!("invalid TOML: {}", e.message().trim()),
+                help: None,
+            }],
+        }
+    })?;
+    let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let mut v = Validator {
+        text,
+        base,
+        problems: Vec::new(),
+    };
+    let desired = v.document(path, doc.as_table());
+    if v.problems.is_empty() {
+        Ok(desired.expect("a document without problems yields a Desired"))
+    } else {
+        v.problems.sort_by_key(|p| (p.line, p.column));
+        Err(StackError {
+            file: path.to_path_buf(),
+            problems: v.problems,
+        })
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, text[line_start..offset].chars().count() + 1)
+}
+
+const TOP_KEYS: &[&str] = &["stack", "ses", "tables", "functions"];
+const STACK_KEYS: &[&str] = &["name", "region"];
+const SES_KEYS: &[&str] = &["sender"];
+const TABLE_KEYS: &[&str] = &[
+    "name",
+    "partition_key",
+    "sort_key",
+    "billing",
+    "read_capacity",
+    "write_capacity",
+    "ttl_attribute",
+];
+const KEY_ATTR_KEYS: &[&str] = &["name", "type"];
+const FUNCTION_KEYS: &[&str] = &[
+    "name",
+    "crate",
+    "bin",
+    "binary",
+    "runtime",
+    "architecture",
+    "memory",
+    "timeout",
+    "description",
+    "alias",
+    "environment",
+    "tables",
+    "send_email",
+    "url",
+];
+const URL_KEYS: &[&str] = &["auth"];
+
+/// Environment variables Lambda sets itself and refuses to take from a function's configuration.
+const RESERVED_ENV: &[&str] = &[
+    "_HANDLER",
+    "_X_AMZN_TRACE_ID",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_ACCESS_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_LAMBDA_RUNTIME_API",
+    "LAMBDA_TASK_ROOT",
+    "LAMBDA_RUNTIME_DIR",
+];
+
+struct Validator<'t> {
+    text: &'t str,
+    base: PathBuf,
+    problems: Vec<Problem>,
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+fn type_name(item: &Item) -> &'static str {
+    match item {
+        Item::None => "nothing",
+        Item::Value(Value::String(_)) => "a string",
+        Item::Value(Value::Integer(_)) => "an integer",
+        Item::Value(Value::Float(_)) => "a float",
+        Item::Value(Value::Boolean(_)) => "a boolean",
+        Item::Value(Value::Datetime(_)) => "a datetime",
+        Item::Value(Value::Array(_)) | Item::ArrayOfTables(_) => "an array",
+        Item::Value(Value::InlineTable(_)) | Item::Table(_) => "a table",
+    }
+}
+
+impl Validator<'_> {
+    fn problem(
+        &mut self,
+        span: Option<Range<usize>>,
+        key: &str,
+        message: String,
+        help: Option<String>,
+    ) {
+        let (line, column) = span.map(|s| line_col(self.text, s.start)).unwrap_or((1, 1));
+        self.problems.push(Problem {
+            line,
+            column,
+            key: key.to_string(),
+            message,
+            help,
+        });
+    }
+
+    /// Reports keys of `table` not in `allowed`, suggesting the closest allowed one.
+    fn only_keys(&mut self, table: &dyn TableLike, path: &str, allowed: &[&str]) {
+        for (key, _) in table.iter() {
+            if allowed.contains(&key) {
+                continue;
+            }
+            let span = table.key(key).and_then(|k| k.span());
+            let closest = allowed
+                .iter()
+                .map(|a| (strsim::levenshtein(a, key), *a))
+                .filter(|(d, _)| *d <= 2)
+                .min();
+            let help = match closest {
+                Some((_, a)) => format!(
+                    "did you mean `{a}`? allowed keys here: {}",
+                    allowed.join(", ")
+                ),
+                None => format!("allowed keys here: {}", allowed.join(", ")),
+            };
+            self.problem(
+                span,
+                &join(path, key),
+                format!("unknown key `{key}`"),
+                Some(help),
+            );
+        }
+    }
+
+    /// The span to point at for a value: the value itself, else its key.
+    fn span_of(table: &dyn TableLike, key: &str) -> Option<Range<usize>> {
+        table
+            .get_key_value(key)
+            .and_then(|(k, item)| item.span().or_else(|| k.span()))
+    }
+
+    fn wrong_type(&mut self, table: &dyn TableLike, path: &str, key: &str, expected: &str) {
+        let found = table.get(key).map(type_name).unwrap_or("nothing");
+        let span = Self::span_of(table, key);
+        self.problem(
+            span,
+            &join(path, key),
+            format!("expected {expected}, found {found}"),
+            None,
+        );
+    }
+
+    fn missing(&mut self, at: Option<Range<usize>>, path: &str, key: &str, help: &str) {
+        self.problem(
+            at,
+            &join(path, key),
+            format!("missing required key `{key}`"),
+            Some(help.to_string()),
+        );
+    }
+
+    fn opt_str(&mut self, t: &dyn TableLike, path: &str, key: &str) -> Option<String> {
+        let item = t.get(key)?;
+        match item.as_str() {
+            Some(s) => Some(s.to_string()),
+            None => {
+                self.wrong_type(t, path, key, "a string");
+                None
+            }
+        }
+    }
+
+    fn opt_int(&mut self, t: &dyn TableLike, path: &str, key: &str) -> Option<i64> {
+        let item = t.get(key)?;
+        match item.as_integer() {
+            Some(n) => Some(n),
+            None => {
+                self.wrong_type(t, path, key, "an integer");
+                None
+            }
+        }
+    }
+
+    fn opt_bool(&mut self, t: &dyn TableLike, path: &str, key: &str) -> Option<bool> {
+        let item = t.get(key)?;
+        match item.as_bool() {
+            Some(b) => Some(b),
+            None => {
+                self.wrong_type(t, path, key, "true or false");
+                None
+            }
+        }
+    }
+
+    fn opt_table<'a>(
+        &mut self,
+        t: &'a dyn TableLike,
+        path: &str,
+        key: &str,
+    ) -> Option<&'a dyn TableLike> {
+        let item = t.get(key)?;
+        match item.as_table_like() {
+            Some(tab) => Some(tab),
+            None => {
+                self.wrong_type(t, path, key, "a table");
+                None
+            }
+        }
+    }
+
+    /// An integer that must lie in `range`; `unit` is shown in the message.
+    fn int_in(
+        &mut self,
+        t: &dyn TableLike,
+        path: &str,
+        key: &str,
+        range: std::ops::RangeInclusive<i64>,
+        unit: &str,
+    ) -> Option<i64> {
+        let n = self.opt_int(t, path, key)?;
+        if range.contains(&n) {
+            Some(n)
+        } else {
+            let span = Self::span_of(t, key);
+            self.problem(
+                span,
+                &join(path, key),
+                format!("{n} is out of range"),
+                Some(format!("use {} to {} {unit}", range.start(), range.end())),
+            );
+            None
+        }
+    }
+
+    /// A string that must be one of `choices`.
+    fn choice<'c>(
+        &mut self,
+        t: &dyn TableLike,
+        path: &str,
+        key: &str,
+        choices: &[&'c str],
+    ) -> Option<&'c str> {
+        let s = self.opt_str(t, path, key)?;
+        match choices.iter().find(|c| **c == s) {
+            Some(c) => Some(c),
+            None => {
+                let span = Self::span_of(t, key);
+                self.problem(
+                    span,
+                    &join(path, key),
+                    format!("`{s}` is not allowed"),
+                    Some(format!("use one of: {}", choices.join(", "))),
+                );
+                None
+            }
+        }
+    }
+
+    fn document(&mut self, file: &Path, root: &toml_edit::Table) -> Option<Desired> {
+        self.only_keys(root, "", TOP_KEYS);
+
+        let stack = match self.opt_table(root, "", "stack") {
+            Some(t) => self.stack_meta(t, root.get("stack").and_then(Item::span)),
+            None => {
+                if root.get("stack").is_none() {
+                    self.missing(
+                        Some(0..0),
+                        "",
+                        "stack",
+                        "start the file with a [stack] table: name = \"mystack\"",
+                    );
+                }
+                None
+            }
+        };
+        let ses = self
+            .opt_table(root, "", "ses")
+            .and_then(|t| self.ses(t, root.get("ses").and_then(Item::span)));
+
+        let stack_name = stack
+            .as_ref()
+            .map(|s: &StackMeta| s.name.clone())
+            .unwrap_or_default();
+        let mut tables = Vec::new();
+        if let Some(ts) = self.opt_table(root, "", "tables") {
+            for (key, item) in ts.iter() {
+                let path = join("tables", key);
+                match item.as_table_like() {
+                    Some(t) => {
+                        if let Some(spec) = self.table(&stack_name, key, &path, t, item.span()) {
+                            tables.push(spec);
+                        }
+                    }
+                    None => self.wrong_type(ts, "tables", key, "a table"),
+                }
+            }
+        }
+        let mut seen = BTreeSet::new();
+        for t in &tables {
+            if !seen.insert(t.name.clone()) {
+                let span = root
+                    .get("tables")
+                    .and_then(Item::as_table_like)
+                    .and_then(|ts| Self::span_of(ts, &t.key));
+                self.problem(
+                    span,
+                    &join("tables", &t.key),
+                    format!("table name `{}` is used by more than one table", t.name),
+                    Some("give each table its own `name`".into()),
+                );
+            }
+        }
+
+        let mut functions = Vec::new();
+        match self.opt_table(root, "", "functions") {
+            Some(fs) => {
+                for (key, item) in fs.iter() {
+                    let path = join("functions", key);
+                    match item.as_table_like() {
+                        Some(t) => {
+                            if let Some(spec) = self.function(
+                                &stack_name,
+                                key,
+                                &path,
+                                t,
+                                item.span(),
+                                &tables,
+                                ses.as_ref(),
+                            ) {
+                                functions.push(spec);
+                            }
+                        }
+                        None => self.wrong_type(fs, "functions", key, "a table"),
+                    }
+                }
+            }
+            None if root.get("functions").is_none() => {
+                // A stack with only tables is legal, but almost certainly a mistake.
+            }
+            None => {}
+        }
+        let mut seen = BTreeSet::new();
+        for f in &functions {
+            if !seen.insert(f.name.clone()) {
+                let span = root
+                    .get("functions")
+                    .and_then(Item::as_table_like)
+                    .and_then(|fs| Self::span_of(fs, &f.key));
+                self.problem(
+                    span,
+                    &join("functions", &f.key),
+                    format!(
+                        "function name `{}` is used by more than one function",
+                        f.name
+                    ),
+                    Some("give each function its own `name`".into()),
+                );
+            }
+        }
+
+        Some(Desired {
+            file: file.to_path_buf(),
+            stack: stack?,
+            ses,
+            tables,
+            functions,
+        })
+    }
+
+    fn stack_meta(&mut self, t: &dyn TableLike, span: Option<Range<usize>>) -> Option<StackMeta> {
+        self.only_keys(t, "stack", STACK_KEYS);
+        let name = match self.opt_str(t, "stack", "name") {
+            Some(n) if valid_stack_name(&n) => Some(n),
+            Some(n) => {
+                let at = Self::span_of(t, "name");
+                self.problem(
+                    at,
+                    "stack.name",
+                    format!("`{n}` is not a valid stack name"),
+                    Some("use 1-40 characters: lowercase letters, digits and '-', starting with a letter".into()),
+                );
+                None
+            }
+            None => {
+                if t.get("name").is_none() {
+                    self.missing(
+                        span,
+                        "stack",
+                        "name",
+                        "add name = \"mystack\"; it prefixes every resource name",
+                    );
+                }
+                None
+            }
+        };
+        let region = match self.opt_str(t, "stack", "region") {
+            Some(r) if valid_region(&r) => Some(r),
+            Some(r) => {
+                let at = Self::span_of(t, "region");
+                self.problem(
+                    at,
+                    "stack.region",
+                    format!("`{r}` is not an AWS region name"),
+                    Some("use a region such as us-west-2, or leave it out to use AWS_REGION / the profile's".into()),
+                );
+                None
+            }
+            None => None,
+        };
+        Some(StackMeta {
+            name: name?,
+            region,
+        })
+    }
+
+    fn ses(&mut self, t: &dyn TableLike, span: Option<Range<usize>>) -> Option<SesSpec> {
+        self.only_keys(t, "ses", SES_KEYS);
+        match self.opt_str(t, "ses", "sender") {
+            Some(s) if valid_sender(&s) => Some(SesSpec { sender: s }),
+            Some(s) => {
+                let at = Self::span_of(t, "sender");
+                self.problem(
+                    at,
+                    "ses.sender",
+                    format!("`{s}` is neither an e-mail address nor a domain"),
+                    Some("use an address such as reports@example.com or a domain such as example.com".into()),
+                );
+                None
+            }
+            None => {
+                if t.get("sender").is_none() {
+                    self.missing(
+                        span,
+                        "ses",
+                        "sender",
+                        "add sender = \"reports@example.com\"",
+                    );
+                }
+                None
+            }
+        }
+    }
+
+    fn key_attr(&mut self, t: &dyn TableLike, path: &str, key: &str) -> Option<KeyAttr> {
+        let item = t.get(key)?;
+        let kp = join(path, key);
+        if let Some(name) = item.as_str() {
+            return self.attr_name(t, path, key, name).map(|name| KeyAttr {
+                name,
+                kind: AttrType::S,
+            });
+        }
+        let Some(inner) = item.as_table_like() else {
+            self.wrong_type(
+                t,
+                path,
+                key,
+                "an attribute name or { name = \"pk\", type = \"S\" }",
+            );
+            return None;
+        };
+        self.only_keys(inner, &kp, KEY_ATTR_KEYS);
+        let name = match self.opt_str(inner, &kp, "name") {
+            Some(n) => self.attr_name(inner, &kp, "name", &n),
+            None => {
+                if inner.get("name").is_none() {
+                    self.missing(item.span(), &kp, "name", "add name = \"pk\"");
+                }
+                None
+            }
+        };
+        let kind = match self.choice(inner, &kp, "type", &["S", "N", "B"]) {
+            Some("N") => Some(AttrType::N),
+            Some("B") => Some(AttrType::B),
+            Some(_) => Some(AttrType::S),
+            None if inner.get("type").is_none() => Some(AttrType::S),
+            None => None,
+        };
+        Some(KeyAttr {
+            name: name?,
+            kind: kind?,
+        })
+    }
+
+    fn attr_name(
+        &mut self,
+        t: &dyn TableLike,
+        path: &str,
+        key: &str,
+        name: &str,
+    ) -> Option<String> {
+        if name.is_empty() || name.len() > 255 {
+            let at = Self::span_of(t, key);
+            self.problem(
+                at,
+                &join(path, key),
+                "attribute names are 1-255 characters".into(),
+                None,
+            );
+            None
+        } else {
+            Some(name.to_string())
+        }
+    }
+
+    fn table(
+        &mut self,
+        stack: &str,
+        key: &str,
+        path: &str,
+        t: &dyn TableLike,
+        span: Option<Range<usize>>,
+    ) -> Option<TableSpec> {
+        self.only_keys(t, path, TABLE_KEYS);
+        let name = self
+            .opt_str(t, path, "name")
+            .unwrap_or_else(|| format!("{stack}-{key}"));
+        let name_ok = valid_table_name(&name);
+        if !name_ok {
+            let at = Self::span_of(t, "name").or(span.clone());
+            self.problem(
+                at,
+                &join(path, "name"),
+                format!("`{name}` is not a valid DynamoDB table name"),
+                Some("use 3-255 characters: letters, digits, '_', '-' and '.'".into()),
+            );
+        }
+        let partition_key = self.key_attr(t, path, "partition_key");
+        if t.get("partition_key").is_none() {
+            self.missing(
+                span.clone(),
+                path,
+                "partition_key",
+                "add partition_key = \"pk\" or { name = \"pk\", type = \"S\" }",
+            );
+        }
+        let sort_key = self.key_attr(t, path, "sort_key");
+        let sort_ok = t.get("sort_key").is_none() || sort_key.is_some();
+
+        let read = self.int_in(t, path, "read_capacity", 1..=40_000, "capacity units");
+        let write = self.int_in(t, path, "write_capacity", 1..=40_000, "capacity units");
+        let billing_choice = match t.get("billing") {
+            None => Some("pay-per-request"),
+            Some(_) => self.choice(t, path, "billing", &["pay-per-request", "provisioned"]),
+        };
+        let billing = match billing_choice {
+            Some("provisioned") => match (read, write) {
+                (Some(read), Some(write)) => Some(Billing::Provisioned { read, write }),
+                _ => {
+                    for k in ["read_capacity", "write_capacity"] {
+                        if t.get(k).is_none() {
+                            let at = Self::span_of(t, "billing");
+                            self.missing(
+                                at,
+                                path,
+                                k,
+                                "provisioned billing needs read_capacity and write_capacity",
+                            );
+                        }
+                    }
+                    None
+                }
+            },
+            Some(_) => {
+                for k in ["read_capacity", "write_capacity"] {
+                    if t.get(k).is_some() {
+                        let at = t.key(k).and_then(|k| k.span());
+                        self.problem(
+                            at,
+                            &join(path, k),
+                            "capacity is only used with billing = \"provisioned\"".into(),
+                            Some("remove it, or set billing = \"provisioned\"".into()),
+                        );
+                    }
+                }
+                Some(Billing::PayPerRequest)
+            }
+            None => None,
+        };
+        let ttl_attribute = self.opt_str(t, path, "ttl_attribute");
+        if let Some(a) = &ttl_attribute {
+            self.attr_name(t, path, "ttl_attribute", a);
+        }
+        if !name_ok || !sort_ok {
+            return None;
+        }
+        Some(TableSpec {
+            key: key.to_string(),
+            name,
+            partition_key: partition_key?,
+            sort_key,
+            billing: billing?,
+            ttl_attribute,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn function(
+        &mut self,
+        stack: &str,
+        key: &str,
+        path: &str,
+        t: &dyn TableLike,
+        span: Option<Range<usize>>,
+        tables: &[TableSpec],
+        ses: Option<&SesSpec>,
+    ) -> Option<FunctionSpec> {
+        self.only_keys(t, path, FUNCTION_KEYS);
+        let mut ok = true;
+
+        let name = self
+            .opt_str(t, path, "name")
+            .unwrap_or_else(|| format!("{stack}-{key}"));
+        if !valid_function_name(&name) {
+            ok = false;
+            let at = Self::span_of(t, "name").or(span.clone());
+            self.problem(
+                at,
+                &join(path, "name"),
+                format!("`{name}` is not a valid Lambda function name (it also names the IAM role)"),
+                Some("use 1-64 characters: letters, digits, '-' and '_'; shorten the stack name or set `name`".into()),
+            );
+        }
+
+        let code = match (t.get("crate"), t.get("binary")) {
+            (Some(_), Some(_)) => {
+                ok = false;
+                let at = t.key("binary").and_then(|k| k.span());
+                self.problem(
+                    at,
+                    &join(path, "binary"),
+                    "`crate` and `binary` are both set".into(),
+                    Some("use `crate` to have bosun build the function, or `binary` for a prebuilt one, not both".into()),
+                );
+                None
+            }
+            (None, None) => {
+                ok = false;
+                self.missing(
+                    span.clone(),
+                    path,
+                    "crate",
+                    "add crate = \"../lambdas/NAME\" (a path relative to this file), or binary = \"path/to/bootstrap\"",
+                );
+                None
+            }
+            (Some(_), None) => {
+                let bin = self.opt_str(t, path, "bin");
+                self.opt_str(t, path, "crate").and_then(|dir| {
+                    let dir = self.base.join(dir);
+                    if dir.join("Cargo.toml").is_file() {
+                        Some(CodeSource::Crate { dir, bin })
+                    } else {
+                        let at = Self::span_of(t, "crate");
+                        self.problem(
+                            at,
+                            &join(path, "crate"),
+                            format!("no Cargo.toml at {}", dir.display()),
+                            Some("the path is relative to the stack file's folder".into()),
+                        );
+                        None
+                    }
+                })
+            }
+            (None, Some(_)) => {
+                if t.get("bin").is_some() {
+                    let at = t.key("bin").and_then(|k| k.span());
+                    self.problem(
+                        at,
+                        &join(path, "bin"),
+                        "`bin` only applies with `crate`".into(),
+                        None,
+                    );
+                }
+                self.opt_str(t, path, "binary").and_then(|p| {
+                    let p = self.base.join(p);
+                    if p.is_file() {
+                        Some(CodeSource::Binary { path: p })
+                    } else {
+                        let at = Self::span_of(t, "binary");
+                        self.problem(
+                            at,
+                            &join(path, "binary"),
+                            format!("no file at {}", p.display()),
+                            Some(
+                                "build it first; the path is relative to the stack file's folder"
+                                    .into(),
+                            ),
+                        );
+                        None
+                    }
+                })
+            }
+        };
+
+        let runtime = match self.choice(t, path, "runtime", &["provided.al2023", "provided.al2"]) {
+            Some("provided.al2") => Some(Runtime::ProvidedAl2),
+            Some(_) => Some(Runtime::ProvidedAl2023),
+            None if t.get("runtime").is_none() => Some(Runtime::ProvidedAl2023),
+            None => None,
+        };
+        let arch = match self.choice(t, path, "architecture", &["x86_64", "arm64"]) {
+            Some("arm64") => Some(Arch::Arm64),
+            Some(_) => Some(Arch::X86_64),
+            None if t.get("architecture").is_none() => Some(Arch::X86_64),
+            None => None,
+        };
+        let memory = match t.get("memory") {
+            None => Some(128),
+            Some(_) => self.int_in(t, path, "memory", 128..=10_240, "MB"),
+        };
+        let timeout = match t.get("timeout") {
+            None => Some(30),
+            Some(_) => self.int_in(t, path, "timeout", 1..=900, "seconds"),
+        };
+        let description = self.opt_str(t, path, "description").unwrap_or_default();
+        if description.chars().count() > 256 {
+            ok = false;
+            let at = Self::span_of(t, "description");
+            self.problem(
+                at,
+                &join(path, "description"),
+                "longer than 256 characters".into(),
+                None,
+            );
+        }
+        let alias = self
+            .opt_str(t, path, "alias")
+            .unwrap_or_else(|| "live".to_string());
+        if !valid_alias(&alias) {
+            ok = false;
+            let at = Self::span_of(t, "alias");
+            self.problem(
+                at,
+                &join(path, "alias"),
+                format!("`{alias}` is not a valid alias name"),
+                Some("use 1-128 letters, digits, '-' or '_', not only digits".into()),
+            );
+        }
+
+        let environment = self.environment(t, path).unwrap_or_else(|| {
+            ok = false;
+            BTreeMap::new()
+        });
+
+        let mut uses = BTreeMap::new();
+        if let Some(ts) = self.opt_table(t, path, "tables") {
+            let tp = join(path, "tables");
+            for (tkey, _) in ts.iter() {
+                let access = match self.choice(ts, &tp, tkey, &["read", "write", "read-write"]) {
+                    Some("read") => Access::Read,
+                    Some("write") => Access::Write,
+                    Some(_) => Access::ReadWrite,
+                    None => {
+                        ok = false;
+                        continue;
+                    }
+                };
+                if tables.iter().all(|spec| spec.key != tkey) {
+                    ok = false;
+                    let at = ts.key(tkey).and_then(|k| k.span());
+                    let declared: Vec<&str> = tables.iter().map(|s| s.key.as_str()).collect();
+                    self.problem(
+                        at,
+                        &join(&tp, tkey),
+                        format!("table `{tkey}` is not declared in this stack"),
+                        Some(if declared.is_empty() {
+                            format!("declare it as [tables.{tkey}]")
+                        } else {
+                            format!(
+                                "declared tables: {}; or add [tables.{tkey}]",
+                                declared.join(", ")
+                            )
+                        }),
+                    );
+                }
+                uses.insert(tkey.to_string(), access);
+            }
+        } else if t.get("tables").is_some() {
+            ok = false;
+        }
+
+        let send_email = self.opt_bool(t, path, "send_email").unwrap_or(false);
+        if send_email && ses.is_none() {
+            ok = false;
+            let at = t.key("send_email").and_then(|k| k.span());
+            self.problem(
+                at,
+                &join(path, "send_email"),
+                "the function sends e-mail but the stack has no sender identity".into(),
+                Some("add [ses] with sender = \"reports@example.com\"".into()),
+            );
+        }
+
+        let url = match self.opt_table(t, path, "url") {
+            Some(u) => {
+                let up = join(path, "url");
+                self.only_keys(u, &up, URL_KEYS);
+                match self.choice(u, &up, "auth", &["aws-iam", "none"]) {
+                    Some("none") => Some(UrlSpec {
+                        auth: UrlAuth::None,
+                    }),
+                    Some(_) => Some(UrlSpec {
+                        auth: UrlAuth::AwsIam,
+                    }),
+                    None if u.get("auth").is_none() => Some(UrlSpec {
+                        auth: UrlAuth::AwsIam,
+                    }),
+                    None => {
+                        ok = false;
+                        None
+                    }
+                }
+            }
+            None => {
+                if t.get("url").is_some() {
+                    ok = false;
+                }
+                None
+            }
+        };
+
+        if !ok {
+            return None;
+        }
+        Some(FunctionSpec {
+            key: key.to_string(),
+            name,
+            code: code?,
+            runtime: runtime?,
+            arch: arch?,
+            memory: memory? as i32,
+            timeout: timeout? as i32,
+            description,
+            alias,
+            environment,
+            tables: uses,
+            send_email,
+            url,
+        })
+    }
+
+    fn environment(&mut self, t: &dyn TableLike, path: &str) -> Option<BTreeMap<String, String>> {
+        let mut env = BTreeMap::new();
+        let Some(e) = self.opt_table(t, path, "environment") else {
+            return if t.get("environment").is_some() {
+                None
+            } else {
+                Some(env)
+            };
+        };
+        let ep = join(path, "environment");
+        let mut ok = true;
+        for (k, item) in e.iter() {
+            let kspan = e.key(k).and_then(|key| key.span());
+            if !valid_env_key(k) {
+                ok = false;
+                self.problem(
+                    kspan.clone(),
+                    &join(&ep, k),
+                    format!("`{k}` is not a valid environment variable name"),
+                    Some("start with a letter; use letters, digits and '_'".into()),
+                );
+            } else if RESERVED_ENV.contains(&k) {
+                ok = false;
+                self.problem(
+                    kspan.clone(),
+                    &join(&ep, k),
+                    format!("`{k}` is reserved by Lambda"),
+                    Some("Lambda sets it itself; remove it".into()),
+                );
+            }
+            match item.as_str() {
+                Some(v) => {
+                    env.insert(k.to_string(), v.to_string());
+                }
+                None => {
+                    ok = false;
+                    let at = item.span().or(kspan);
+                    self.problem(
+                        at,
+                        &join(&ep, k),
+                        format!("expected a string, found {}", type_name(item)),
+                        Some("environment values are strings: quote the value".into()),
+                    );
+                }
+            }
+        }
+        let size: usize = env.iter().map(|(k, v)| k.len() + v.len()).sum();
+        if size > 4096 {
+            ok = false;
+            let at = t.key("environment").and_then(|k| k.span());
+            self.problem(
+                at,
+                &ep,
+                format!("the environment is {size} bytes; Lambda allows 4096"),
+                Some("move large values to the function's data or to SSM Parameter Store".into()),
+            );
+        }
+        ok.then_some(env)
+    }
+}
+
+fn valid_stack_name(s: &str) -> bool {
+    let b = s.as_bytes();
+    (1..=40).contains(&b.len())
+        && b[0].is_ascii_lowercase()
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+}
+
+fn valid_region(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() >= 3
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_lowercase()))
+        && parts[parts.len() - 1].parse::<u8>().is_ok()
+}
+
+fn valid_domain(s: &str) -> bool {
+    let labels: Vec<&str> = s.split('.').collect();
+    labels.len() >= 2
+        && s.len() <= 253
+        && labels.iter().all(|l| {
+            (1..=63).contains(&l.len())
+                && l.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        })
+}
+
+fn valid_sender(s: &str) -> bool {
+    match s.rsplit_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty() && !local.contains(char::is_whitespace) && valid_domain(domain)
+        }
+        None => valid_domain(s),
+    }
+}
+
+pub(crate) fn valid_function_name(s: &str) -> bool {
+    (1..=64).contains(&s.len())
+        && s.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+}
+
+fn valid_table_name(s: &str) -> bool {
+    (3..=255).contains(&s.len())
+        && s.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'))
+}
+
+fn valid_alias(s: &str) -> bool {
+    (1..=128).contains(&s.len())
+        && s.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+        && !s.bytes().all(|c| c.is_ascii_digit())
+}
+
+fn valid_env_key(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b[0].is_ascii_alphabetic()
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+}
