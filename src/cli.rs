@@ -465,6 +465,10 @@ fn init_tracing(verbose: u8) {
 
 /// Reports a failure: JSON on stdout in json mode, text on stderr otherwise.
 fn report_failure(mode: OutputMode, failure: &Failure) {
+    if matches!(failure, Failure::Drift) {
+        // The status result already said what differs; the exit code says the rest.
+        return;
+    }
     let code = failure.exit_code();
     match mode {
         OutputMode::Json => {
@@ -480,11 +484,7 @@ fn report_failure(mode: OutputMode, failure: &Failure) {
             }
             stdout_line(&ev.to_string());
         }
-        OutputMode::Text => {
-            if !matches!(failure, Failure::Drift) {
-                eprintln!("error: {}", failure.to_string().trim_end());
-            }
-        }
+        OutputMode::Text => eprintln!("error: {}", failure.to_string().trim_end()),
     }
 }
 

@@ -357,7 +357,7 @@ mod tests {
         let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
         assert_eq!(archive.len(), 1);
         let entry = archive.by_index(0).unwrap();
-        assert_eq!(entry.name(), "bootstrap");
+        assert_eq!(entry.name().unwrap(), "bootstrap");
         assert_eq!(entry.unix_mode().map(|m| m & 0o777), Some(0o755));
         assert_eq!(entry.last_modified(), Some(zip::DateTime::default()));
     }

@@ -163,6 +163,7 @@ async fn retry_on_conflict<T, E, R, F, Fut>(
     client: &Client,
     op: &'static str,
     name: &str,
+    is_conflict: fn(&E) -> bool,
     mut call: F,
 ) -> Result<T, AwsError>
 where
@@ -176,7 +177,7 @@ where
         match call().await {
             Ok(v) => return Ok(v),
             Err(e)
-                if attempt < CONFLICT_ATTEMPTS && e.code() == Some("ResourceConflictException") =>
+                if attempt < CONFLICT_ATTEMPTS && e.as_service_error().is_some_and(is_conflict) =>
             {
                 tracing::info!(
                     function = name,
@@ -269,14 +270,21 @@ pub async fn update_code(
     zip: &[u8],
     architecture: &str,
 ) -> Result<(), AwsError> {
-    retry_on_conflict(client, "lambda:UpdateFunctionCode", name, || {
-        client
-            .update_function_code()
-            .function_name(name)
-            .zip_file(Blob::new(zip.to_vec()))
-            .architectures(Architecture::from(architecture))
-            .send()
-    })
+    use aws_sdk_lambda::operation::update_function_code::UpdateFunctionCodeError as E;
+    retry_on_conflict(
+        client,
+        "lambda:UpdateFunctionCode",
+        name,
+        E::is_resource_conflict_exception,
+        || {
+            client
+                .update_function_code()
+                .function_name(name)
+                .zip_file(Blob::new(zip.to_vec()))
+                .architectures(Architecture::from(architecture))
+                .send()
+        },
+    )
     .await?;
     wait_updated(client, name).await
 }
@@ -287,19 +295,26 @@ pub async fn update_config(
     name: &str,
     cfg: &FunctionConfig,
 ) -> Result<(), AwsError> {
-    retry_on_conflict(client, "lambda:UpdateFunctionConfiguration", name, || {
-        client
-            .update_function_configuration()
-            .function_name(name)
-            .runtime(Runtime::from(cfg.runtime.as_str()))
-            .handler(&cfg.handler)
-            .role(&cfg.role)
-            .memory_size(cfg.memory)
-            .timeout(cfg.timeout)
-            .description(&cfg.description)
-            .environment(environment(cfg))
-            .send()
-    })
+    use aws_sdk_lambda::operation::update_function_configuration::UpdateFunctionConfigurationError as E;
+    retry_on_conflict(
+        client,
+        "lambda:UpdateFunctionConfiguration",
+        name,
+        E::is_resource_conflict_exception,
+        || {
+            client
+                .update_function_configuration()
+                .function_name(name)
+                .runtime(Runtime::from(cfg.runtime.as_str()))
+                .handler(&cfg.handler)
+                .role(&cfg.role)
+                .memory_size(cfg.memory)
+                .timeout(cfg.timeout)
+                .description(&cfg.description)
+                .environment(environment(cfg))
+                .send()
+        },
+    )
     .await?;
     wait_updated(client, name).await
 }
@@ -310,13 +325,20 @@ pub async fn publish_version(
     name: &str,
     code_sha256: &str,
 ) -> Result<String, AwsError> {
-    let out = retry_on_conflict(client, "lambda:PublishVersion", name, || {
-        client
-            .publish_version()
-            .function_name(name)
-            .code_sha256(code_sha256)
-            .send()
-    })
+    use aws_sdk_lambda::operation::publish_version::PublishVersionError as E;
+    let out = retry_on_conflict(
+        client,
+        "lambda:PublishVersion",
+        name,
+        E::is_resource_conflict_exception,
+        || {
+            client
+                .publish_version()
+                .function_name(name)
+                .code_sha256(code_sha256)
+                .send()
+        },
+    )
     .await?;
     out.version
         .ok_or_else(|| AwsError::missing("lambda:PublishVersion", name, "Version"))
@@ -352,7 +374,10 @@ pub async fn put_alias(
         {
             Ok(_) => Ok(()),
             // Created by an earlier, interrupted run: move it instead.
-            Err(e) if e.code() == Some("ResourceConflictException") => {
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_conflict_exception()) =>
+            {
                 Box::pin(put_alias(client, name, alias, version, true)).await
             }
             Err(e) => Err(AwsError::from_sdk("lambda:CreateAlias", name, e)),
@@ -428,7 +453,12 @@ pub async fn allow_public_url(client: &Client, name: &str, alias: &str) -> Resul
     {
         Ok(_) => Ok(()),
         // Added by an earlier, interrupted run.
-        Err(e) if e.code() == Some("ResourceConflictException") => Ok(()),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_conflict_exception()) =>
+        {
+            Ok(())
+        }
         Err(e) => Err(AwsError::from_sdk("lambda:AddPermission", name, e)),
     }
 }

@@ -1,0 +1,262 @@
+//! Helpers that let each test read like a sentence: an emulator per test
+//! binary, a `bosun` runner that parses `--output json`, stacks in temp dirs,
+//! and SDK clients pointed at the emulator to read results back.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+use serde_json::Value;
+
+pub const REGION: &str = "us-west-2";
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// One moto server for this test binary, on a free 127.0.0.1 port. It is
+/// started with `--lifeline`: when this process exits, its stdin closes and
+/// the emulator stops, so no test run leaves one behind.
+pub struct Emulator {
+    pub endpoint: String,
+    _child: Mutex<Child>,
+}
+
+pub fn emulator() -> &'static Emulator {
+    static EMULATOR: OnceLock<Emulator> = OnceLock::new();
+    EMULATOR.get_or_init(|| {
+        let mut child = Command::new("python3")
+            .arg(root().join("scripts/emulator.py"))
+            .args(["serve", "--lifeline"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start scripts/emulator.py (needs python3)");
+        let stdout = child.stdout.take().expect("emulator stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read the emulator's ready line");
+        let endpoint = line
+            .trim()
+            .strip_prefix("ready ")
+            .unwrap_or_else(|| panic!("emulator did not start: {line:?}"))
+            .to_string();
+        Emulator {
+            endpoint,
+            _child: Mutex::new(child),
+        }
+    })
+}
+
+/// SDK config for reading results back from the emulator.
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(REGION))
+        .endpoint_url(&emulator().endpoint)
+        .credentials_provider(aws_sdk_lambda::config::Credentials::new(
+            "testing", "testing", None, None, "tests",
+        ))
+        .load()
+        .await
+}
+
+pub async fn lambda() -> aws_sdk_lambda::Client {
+    aws_sdk_lambda::Client::new(&sdk_config().await)
+}
+
+pub async fn iam() -> aws_sdk_iam::Client {
+    aws_sdk_iam::Client::new(&sdk_config().await)
+}
+
+pub async fn dynamodb() -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::new(&sdk_config().await)
+}
+
+/// What one `bosun` run printed and returned.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Every stdout line as JSON (panics if one is not: json mode prints nothing else).
+    pub fn events(&self) -> Vec<Value> {
+        self.stdout
+            .lines()
+            .map(|l| {
+                serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}\n{self:?}"))
+            })
+            .collect()
+    }
+
+    /// The final `result` (or `error`) event.
+    pub fn result(&self) -> Value {
+        self.events()
+            .pop()
+            .unwrap_or_else(|| panic!("no output: {self:?}"))
+    }
+
+    /// The write calls the run made, as `Service:Operation`.
+    pub fn write_calls(&self) -> Vec<String> {
+        self.result()["calls"]["write_calls"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no call summary: {self:?}"))
+            .iter()
+            .map(|c| c.as_str().unwrap().to_string())
+            .collect()
+    }
+
+    pub fn count_writes(&self, operation: &str) -> usize {
+        self.write_calls()
+            .iter()
+            .filter(|c| c.ends_with(&format!(":{operation}")))
+            .count()
+    }
+}
+
+/// Runs `bosun ARGS` against the emulator with dummy credentials.
+pub fn bosun(args: &[&str]) -> Run {
+    bosun_at(&emulator().endpoint, args)
+}
+
+/// Runs `bosun ARGS` with `endpoint` as AWS (e.g. an unreachable one).
+pub fn bosun_at(endpoint: &str, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_bosun"))
+        .args(args)
+        .current_dir(root())
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", REGION)
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("BOSUN_STACK")
+        .output()
+        .expect("run bosun");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A unique stack name per test, so tests share one emulator without colliding.
+pub fn unique(prefix: &str) -> String {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "{prefix}-{}-{}",
+        std::process::id() % 100_000,
+        N.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+/// The release `bootstrap` of a lambda crate, built once per test binary.
+pub fn lambda_binary(krate: &str) -> PathBuf {
+    static BUILD: Mutex<()> = Mutex::new(());
+    let _guard = BUILD.lock().unwrap();
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--release", "--quiet", "-p", krate])
+        .current_dir(root())
+        .status()
+        .expect("run cargo");
+    assert!(status.success(), "building {krate} failed");
+    root().join("target/release").join(krate)
+}
+
+/// A stack file in its own temp dir, plus copies of prebuilt binaries that
+/// tests may change to simulate new code.
+pub struct TestStack {
+    pub dir: tempfile::TempDir,
+    pub name: String,
+}
+
+impl TestStack {
+    /// A stack named `name` whose body (everything after `[stack]`) is `body`.
+    pub fn new(name: &str, body: &str) -> TestStack {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let stack = TestStack {
+            dir,
+            name: name.to_string(),
+        };
+        stack.write(body);
+        stack
+    }
+
+    pub fn path(&self) -> PathBuf {
+        self.dir.path().join("stack.toml")
+    }
+
+    pub fn path_str(&self) -> String {
+        self.path().to_string_lossy().into_owned()
+    }
+
+    /// Rewrites the stack body (a later deploy sees the change).
+    pub fn write(&self, body: &str) {
+        let text = format!(
+            "[stack]\nname = \"{}\"\nregion = \"{REGION}\"\n\n{body}",
+            self.name
+        );
+        std::fs::write(self.path(), text).expect("write stack file");
+    }
+
+    /// Copies a built lambda binary into the stack dir as `file`.
+    pub fn binary(&self, krate: &str, file: &str) -> PathBuf {
+        let dest = self.dir.path().join(file);
+        std::fs::copy(lambda_binary(krate), &dest).expect("copy binary");
+        dest
+    }
+
+    /// Runs bosun with `--stack` this file and `--output json`.
+    pub fn bosun(&self, args: &[&str]) -> Run {
+        let path = self.path_str();
+        let mut all = vec!["--stack", path.as_str(), "--output", "json"];
+        all.extend_from_slice(args);
+        bosun(&all)
+    }
+}
+
+/// Appends bytes to a binary: still a valid ELF, but new code.
+pub fn change_code(path: &Path) {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(path)
+        .expect("open binary");
+    f.write_all(b"\0changed").expect("append");
+}
+
+/// Published version numbers of a function.
+pub async fn versions(client: &aws_sdk_lambda::Client, function: &str) -> Vec<String> {
+    let out = client
+        .list_versions_by_function()
+        .function_name(function)
+        .send()
+        .await
+        .expect("list versions");
+    out.versions()
+        .iter()
+        .filter_map(|v| v.version().map(str::to_string))
+        .filter(|v| v != "$LATEST")
+        .collect()
+}
+
+/// The version an alias points at.
+pub async fn alias_version(client: &aws_sdk_lambda::Client, function: &str, alias: &str) -> String {
+    client
+        .get_alias()
+        .function_name(function)
+        .name(alias)
+        .send()
+        .await
+        .expect("get alias")
+        .function_version()
+        .expect("alias version")
+        .to_string()
+}
