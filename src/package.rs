@@ -43,21 +43,40 @@ pub enum PackageError {
         source: std::io::Error,
     },
     /// The binary would not start on the function's runtime; nothing was uploaded.
-    #[error("function `{function}`: {path} cannot run on Lambda {runtime} ({arch}): {reason}\n      help: {help}")]
-    Refused {
-        function: String,
-        path: PathBuf,
-        runtime: &'static str,
-        arch: &'static str,
-        reason: String,
-        help: String,
-    },
+    #[error("{0}")]
+    Refused(Box<Refusal>),
     #[error("function `{function}`: could not write the zip: {source}")]
     Zip {
         function: String,
         #[source]
         source: zip::result::ZipError,
     },
+}
+
+/// Why a binary cannot run on its Lambda runtime, and what to do.
+#[derive(Debug)]
+pub struct Refusal {
+    pub function: String,
+    pub path: PathBuf,
+    pub runtime: &'static str,
+    pub arch: &'static str,
+    pub reason: String,
+    pub help: String,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "function `{}`: {} cannot run on Lambda {} ({}): {}\n      help: {}",
+            self.function,
+            self.path.display(),
+            self.runtime,
+            self.arch,
+            self.reason,
+            self.help
+        )
+    }
 }
 
 impl PackageError {
@@ -263,13 +282,15 @@ pub fn check_binary(
     runtime: Runtime,
     arch: Arch,
 ) -> Result<ElfFacts, PackageError> {
-    let refuse = |reason: String, help: String| PackageError::Refused {
-        function: function.to_string(),
-        path: path.to_path_buf(),
-        runtime: runtime.as_str(),
-        arch: arch.as_str(),
-        reason,
-        help,
+    let refuse = |reason: String, help: String| {
+        PackageError::Refused(Box::new(Refusal {
+            function: function.to_string(),
+            path: path.to_path_buf(),
+            runtime: runtime.as_str(),
+            arch: arch.as_str(),
+            reason,
+            help,
+        }))
     };
     let facts = elf_facts(bytes).map_err(|reason| {
         refuse(

@@ -680,3 +680,336 @@ fn plan_url(f: &FunctionSpec, live: Option<&LiveFunction>, out: &mut Vec<Change>
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::observe::{LiveFunction, LiveRole, LiveTable, LiveUrl, LiveVersion};
+    use std::path::Path;
+
+    const SHA: &str = "c2hhLW9uZQ==";
+
+    fn desired(extra: &str) -> Desired {
+        let text = format!(
+            "[stack]\nname = \"t\"\n\n[tables.data]\npartition_key = \"pk\"\n\n\
+             [functions.api]\nbinary = \"/bin/sh\"\ntables = {{ data = \"read\" }}\n{extra}"
+        );
+        crate::stack::parse(Path::new("/tmp/t.toml"), &text).expect("valid stack")
+    }
+
+    fn packages(sha: &str) -> BTreeMap<String, String> {
+        BTreeMap::from([("api".to_string(), sha.to_string())])
+    }
+
+    fn empty() -> Observed {
+        Observed {
+            account: "123456789012".into(),
+            partition: "aws".into(),
+            region: "us-west-2".into(),
+            ..Observed::default()
+        }
+    }
+
+    /// What AWS looks like right after a successful deploy of `d` with code `sha`.
+    fn converged(d: &Desired, sha: &str) -> Observed {
+        let mut o = empty();
+        let scope = ArnScope {
+            partition: "aws",
+            region: "us-west-2",
+            account: "123456789012",
+        };
+        for f in &d.functions {
+            o.roles.insert(
+                f.role_name().into(),
+                Some(LiveRole {
+                    arn: scope.role(f.role_name()),
+                    trust: policy::lambda_trust(),
+                    policy: Some(policy::execution_policy(d, f, &scope)),
+                }),
+            );
+            let config = want_config(f, sha, scope.role(f.role_name()));
+            o.functions.insert(
+                f.name.clone(),
+                Some(LiveFunction {
+                    arn: format!("arn:aws:lambda:us-west-2:123456789012:function:{}", f.name),
+                    latest: config.clone(),
+                    versions: vec![LiveVersion {
+                        version: "1".into(),
+                        config,
+                    }],
+                    alias: Some("1".into()),
+                    url: f.url.as_ref().map(|u| LiveUrl {
+                        url: "https://x".into(),
+                        auth: u.auth.as_str().into(),
+                    }),
+                    public_url_permission: f.url.as_ref().is_some_and(|u| u.auth == UrlAuth::None),
+                }),
+            );
+        }
+        for t in &d.tables {
+            o.tables.insert(
+                t.name.clone(),
+                Some(LiveTable {
+                    arn: scope.table(&t.name),
+                    partition_key: t.partition_key.clone(),
+                    sort_key: t.sort_key.clone(),
+                    billing: t.billing,
+                    ttl_attribute: t.ttl_attribute.clone(),
+                }),
+            );
+        }
+        o
+    }
+
+    fn actions(p: &Plan) -> Vec<&'static str> {
+        p.changes
+            .iter()
+            .map(|c| match c {
+                Change::CreateRole { .. } => "create_role",
+                Change::UpdateTrust { .. } => "update_trust",
+                Change::PutRolePolicy { .. } => "put_role_policy",
+                Change::CreateTable { .. } => "create_table",
+                Change::UpdateBilling { .. } => "update_billing",
+                Change::SetTtl { .. } => "set_ttl",
+                Change::CreateFunction { .. } => "create_function",
+                Change::UpdateCode { .. } => "update_code",
+                Change::UpdateConfig { .. } => "update_config",
+                Change::PublishVersion { .. } => "publish_version",
+                Change::PointAlias { .. } => "point_alias",
+                Change::PutUrl { .. } => "put_url",
+                Change::AllowPublicUrl { .. } => "allow_public_url",
+                Change::RemovePublicUrl { .. } => "remove_public_url",
+                Change::DeleteUrl { .. } => "delete_url",
+            })
+            .collect()
+    }
+
+    #[test]
+    fn empty_account_creates_in_dependency_order() {
+        let d = desired("");
+        let p = plan(&d, &packages(SHA), &empty(), &Selection::All).unwrap();
+        assert_eq!(
+            actions(&p),
+            [
+                "create_role",
+                "put_role_policy",
+                "create_table",
+                "create_function",
+                "point_alias"
+            ]
+        );
+        assert!(p.unchanged.is_empty());
+    }
+
+    #[test]
+    fn converged_state_plans_nothing() {
+        let d = desired("url = { auth = \"none\" }\n");
+        let p = plan(&d, &packages(SHA), &converged(&d, SHA), &Selection::All).unwrap();
+        assert!(p.is_empty(), "{p}");
+        assert_eq!(p.unchanged.len(), 3);
+        assert!(p.to_string().contains("no changes"));
+    }
+
+    #[test]
+    fn new_code_updates_publishes_and_moves_alias() {
+        let d = desired("");
+        let p = plan(&d, &packages("bmV3"), &converged(&d, SHA), &Selection::All).unwrap();
+        assert_eq!(
+            actions(&p),
+            ["update_code", "publish_version", "point_alias"]
+        );
+        assert!(
+            matches!(&p.changes[2], Change::PointAlias { target: AliasTarget::Published, from: Some(v), .. } if v == "1")
+        );
+    }
+
+    #[test]
+    fn memory_change_updates_configuration_only() {
+        let d = desired("memory = 512\n");
+        let before = desired("");
+        let p = plan(
+            &d,
+            &packages(SHA),
+            &converged(&before, SHA),
+            &Selection::All,
+        )
+        .unwrap();
+        assert_eq!(
+            actions(&p),
+            ["update_config", "publish_version", "point_alias"]
+        );
+        let Change::UpdateConfig { diff, .. } = &p.changes[0] else {
+            unreachable!()
+        };
+        assert_eq!(diff, &["memory 128 → 512 MB"]);
+    }
+
+    #[test]
+    fn environment_diff_names_keys_never_values() {
+        let d = desired("environment = { TOKEN_NAME = \"s3cr3t-value\" }\n");
+        let p = plan(
+            &d,
+            &packages(SHA),
+            &converged(&desired(""), SHA),
+            &Selection::All,
+        )
+        .unwrap();
+        let text = p.to_string();
+        assert!(text.contains("environment (TOKEN_NAME)"), "{text}");
+        assert!(!text.contains("s3cr3t-value"), "{text}");
+    }
+
+    #[test]
+    fn an_existing_matching_version_is_reused_not_republished() {
+        let d = desired("");
+        let mut o = converged(&d, SHA);
+        let f = o.functions.get_mut("t-api").unwrap().as_mut().unwrap();
+        // Version 2 runs other code and the alias points at it; version 1 matches.
+        let mut other = f.versions[0].config.clone();
+        other.code_sha256 = "b3RoZXI=".into();
+        f.versions.push(LiveVersion {
+            version: "2".into(),
+            config: other.clone(),
+        });
+        f.latest = other;
+        f.alias = Some("2".into());
+        let p = plan(&d, &packages(SHA), &o, &Selection::All).unwrap();
+        assert_eq!(actions(&p), ["point_alias"]);
+        assert!(
+            matches!(&p.changes[0], Change::PointAlias { target: AliasTarget::Existing(v), .. } if v == "1")
+        );
+    }
+
+    #[test]
+    fn interrupted_run_after_update_publishes_without_reuploading() {
+        // $LATEST already has the new code (the run died before publishing).
+        let d = desired("");
+        let mut o = converged(&d, SHA);
+        let f = o.functions.get_mut("t-api").unwrap().as_mut().unwrap();
+        f.latest.code_sha256 = "bmV3".into();
+        let p = plan(&d, &packages("bmV3"), &o, &Selection::All).unwrap();
+        assert_eq!(actions(&p), ["publish_version", "point_alias"]);
+    }
+
+    #[test]
+    fn missing_alias_is_created_on_a_matching_version() {
+        let d = desired("");
+        let mut o = converged(&d, SHA);
+        o.functions
+            .get_mut("t-api")
+            .unwrap()
+            .as_mut()
+            .unwrap()
+            .alias = None;
+        let p = plan(&d, &packages(SHA), &o, &Selection::All).unwrap();
+        assert_eq!(actions(&p), ["point_alias"]);
+        assert!(p.changes[0].describe().starts_with("create alias"));
+    }
+
+    #[test]
+    fn changed_table_access_rewrites_only_the_policy() {
+        let before = desired("");
+        let text = "[stack]\nname = \"t\"\n\n[tables.data]\npartition_key = \"pk\"\n\n\
+                    [functions.api]\nbinary = \"/bin/sh\"\ntables = { data = \"read-write\" }\n";
+        let d = crate::stack::parse(Path::new("/tmp/t.toml"), text).unwrap();
+        let p = plan(
+            &d,
+            &packages(SHA),
+            &converged(&before, SHA),
+            &Selection::All,
+        )
+        .unwrap();
+        assert_eq!(actions(&p), ["put_role_policy"]);
+    }
+
+    #[test]
+    fn policy_comparison_ignores_string_versus_list_and_order() {
+        let d = desired("");
+        let mut o = converged(&d, SHA);
+        let role = o.roles.get_mut("t-api").unwrap().as_mut().unwrap();
+        role.trust = serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": ["lambda.amazonaws.com"]}, "Action": ["sts:AssumeRole"]}]
+        });
+        if let Some(Value::Array(st)) = role.policy.as_mut().and_then(|p| p.get_mut("Statement")) {
+            if let Some(Value::Array(actions)) = st[0].get_mut("Action") {
+                actions.reverse();
+            }
+        }
+        assert!(plan(&d, &packages(SHA), &o, &Selection::All)
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn key_schema_change_is_an_error_not_a_replace() {
+        let d = desired("");
+        let mut o = converged(&d, SHA);
+        let t = o.tables.get_mut("t-data").unwrap().as_mut().unwrap();
+        t.partition_key.name = "id".into();
+        let err = plan(&d, &packages(SHA), &o, &Selection::All).unwrap_err();
+        assert!(matches!(err, PlanError::KeySchemaChanged { .. }));
+        assert!(err.to_string().contains("partition id (S)"), "{err}");
+    }
+
+    #[test]
+    fn ttl_and_billing_changes_update_the_table() {
+        let text = "[stack]\nname = \"t\"\n\n[tables.data]\npartition_key = \"pk\"\nttl_attribute = \"exp\"\n\
+                    billing = \"provisioned\"\nread_capacity = 2\nwrite_capacity = 1\n\n\
+                    [functions.api]\nbinary = \"/bin/sh\"\ntables = { data = \"read\" }\n";
+        let d = crate::stack::parse(Path::new("/tmp/t.toml"), text).unwrap();
+        let before = desired("");
+        let p = plan(
+            &d,
+            &packages(SHA),
+            &converged(&before, SHA),
+            &Selection::All,
+        )
+        .unwrap();
+        // The policy is unchanged (same table ARN); billing and TTL change.
+        assert_eq!(actions(&p), ["update_billing", "set_ttl"]);
+    }
+
+    #[test]
+    fn url_on_an_existing_function_is_added_with_its_permission_and_removed_with_it() {
+        let d = desired("url = { auth = \"none\" }\n");
+        let p = plan(
+            &d,
+            &packages(SHA),
+            &converged(&desired(""), SHA),
+            &Selection::All,
+        )
+        .unwrap();
+        assert_eq!(actions(&p), ["put_url", "allow_public_url"]);
+        let p = plan(
+            &desired(""),
+            &packages(SHA),
+            &converged(&d, SHA),
+            &Selection::All,
+        )
+        .unwrap();
+        assert_eq!(actions(&p), ["remove_public_url", "delete_url"]);
+        let iam = desired("url = { auth = \"aws-iam\" }\n");
+        let p = plan(&iam, &packages(SHA), &converged(&d, SHA), &Selection::All).unwrap();
+        assert_eq!(actions(&p), ["put_url", "remove_public_url"]);
+    }
+
+    #[test]
+    fn selecting_functions_skips_others_and_unused_tables() {
+        let text = "[stack]\nname = \"t\"\n\n[tables.data]\npartition_key = \"pk\"\n[tables.other]\npartition_key = \"pk\"\n\n\
+                    [functions.api]\nbinary = \"/bin/sh\"\ntables = { data = \"read\" }\n\
+                    [functions.worker]\nbinary = \"/bin/sh\"\n";
+        let d = crate::stack::parse(Path::new("/tmp/t.toml"), text).unwrap();
+        let sel = Selection::Functions(["api".to_string()].into());
+        let p = plan(&d, &packages(SHA), &empty(), &sel).unwrap();
+        let resources: BTreeSet<String> = p.changes.iter().map(Change::resource).collect();
+        assert_eq!(
+            resources,
+            BTreeSet::from([
+                "role/t-api".into(),
+                "table/t-data".into(),
+                "function/t-api".into()
+            ])
+        );
+    }
+}

@@ -1078,3 +1078,91 @@ fn valid_env_key(s: &str) -> bool {
         && b[0].is_ascii_alphabetic()
         && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(text: &str) -> Result<Desired, StackError> {
+        parse(Path::new("/tmp/s.toml"), text)
+    }
+
+    #[test]
+    fn defaults_fill_in_what_the_file_leaves_out() {
+        let d = parse_str("[stack]\nname = \"s\"\n[functions.f]\nbinary = \"/bin/sh\"\n").unwrap();
+        let f = &d.functions[0];
+        assert_eq!(f.name, "s-f");
+        assert_eq!(f.alias, "live");
+        assert_eq!((f.memory, f.timeout), (128, 30));
+        assert_eq!(f.runtime, Runtime::ProvidedAl2023);
+        assert_eq!(f.arch, Arch::X86_64);
+        assert!(f.url.is_none());
+    }
+
+    #[test]
+    fn url_without_auth_defaults_to_iam() {
+        let d = parse_str(
+            "[stack]\nname = \"s\"\n[functions.f]\nbinary = \"/bin/sh\"\n[functions.f.url]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            d.functions[0].url,
+            Some(UrlSpec {
+                auth: UrlAuth::AwsIam
+            })
+        );
+    }
+
+    #[test]
+    fn every_problem_is_reported_sorted_by_position() {
+        let err =
+            parse_str("[stack]\nname = \"Bad Name\"\nregion = \"mars\"\nextra = 1\n").unwrap_err();
+        let keys: Vec<&str> = err.problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["stack.name", "stack.region", "stack.extra"]);
+        assert_eq!(err.problems[0].line, 2);
+        assert_eq!(err.problems[0].column, 8);
+    }
+
+    #[test]
+    fn missing_stack_table_is_reported() {
+        let err = parse_str("[functions.f]\nbinary = \"/bin/sh\"\n").unwrap_err();
+        assert!(err
+            .problems
+            .iter()
+            .any(|p| p.key == "stack" && p.message.contains("missing")));
+    }
+
+    #[test]
+    fn duplicate_function_names_are_rejected() {
+        let err = parse_str(
+            "[stack]\nname = \"s\"\n[functions.a]\nbinary = \"/bin/sh\"\nname = \"x\"\n\
+             [functions.b]\nbinary = \"/bin/sh\"\nname = \"x\"\n",
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("used by more than one function"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn line_and_column_count_characters() {
+        assert_eq!(line_col("ab\ncdé\nf", 0), (1, 1));
+        assert_eq!(line_col("ab\ncdé\nf", 3), (2, 1));
+        assert_eq!(line_col("ab\ncdé\nf", 7), (2, 4));
+        assert_eq!(line_col("ab\ncdé\nf", 8), (3, 1));
+    }
+
+    #[test]
+    fn names_follow_aws_rules() {
+        assert!(valid_function_name("queenofsandiego-exec-reports"));
+        assert!(!valid_function_name(&"x".repeat(65)));
+        assert!(!valid_alias("123"));
+        assert!(valid_alias("live"));
+        assert!(valid_sender("reports@example.com"));
+        assert!(valid_sender("example.com"));
+        assert!(!valid_sender("reports@"));
+        assert!(valid_region("us-west-2"));
+        assert!(!valid_region("uswest2"));
+    }
+}
