@@ -80,7 +80,13 @@ def wait_until_answers(endpoint: str, timeout: float = 30.0) -> None:
 
 def serve(port: int, lifeline: bool) -> None:
     """Run moto in this process (must be the venv's python)."""
+    import logging
+
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+    # One log line per request drowns test and demo output; errors still show.
+    if not os.environ.get("BOSUN_EMULATOR_VERBOSE"):
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
     server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
     server.start()
