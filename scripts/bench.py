@@ -49,8 +49,7 @@ def install_bench_tools() -> Path:
 def start_emulator():
     emulator.install()
     proc = subprocess.Popen([str(emulator.venv_python()), str(ROOT / "scripts" / "emulator.py"), "serve", "--lifeline"],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            env=dict(os.environ, BOSUN_EMULATOR_INNER="1"))
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     line = proc.stdout.readline().decode().strip()
     if not line.startswith("ready "):
         raise SystemExit(f"emulator did not start: {line!r}")

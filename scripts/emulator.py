@@ -9,6 +9,7 @@ installed.
     scripts/emulator.py start [--port N] start in the background (default: a free port); prints the endpoint
     scripts/emulator.py endpoint        print the endpoint of the running background instance
     scripts/emulator.py stop            stop the background instance
+    scripts/emulator.py version         print the moto version the emulator runs
     scripts/emulator.py serve [--port N] [--lifeline]
                                         run in the foreground; prints "ready <endpoint>" once it answers.
                                         With --lifeline it exits when its standard input closes, so a
@@ -112,8 +113,10 @@ def serve(port: int, lifeline: bool) -> None:
 def ensure_venv_and_reexec(argv: list) -> None:
     """Install if needed, then run this script again under the venv's python."""
     install()
-    if Path(sys.executable).resolve() != venv_python().resolve() and os.environ.get("BOSUN_EMULATOR_INNER") != "1":
-        env = dict(os.environ, BOSUN_EMULATOR_INNER="1")
+    # Compare prefixes, not executables: a venv's python is a link to the base
+    # interpreter, so both resolve to the same file.
+    if Path(sys.prefix).resolve() != VENV.resolve():
+        env = dict(os.environ)
         os.execve(str(venv_python()), [str(venv_python()), str(Path(__file__).resolve())] + argv, env)
 
 
@@ -143,7 +146,7 @@ def start(port: int) -> None:
     proc = subprocess.Popen(
         [str(venv_python()), str(Path(__file__).resolve()), "serve", "--port", str(port)],
         stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL,
-        env=dict(os.environ, BOSUN_EMULATOR_INNER="1"), start_new_session=True,
+        start_new_session=True,
     )
     line = proc.stdout.readline().decode().strip()
     if not line.startswith("ready "):
@@ -178,6 +181,7 @@ def main() -> None:
     p_start.add_argument("--port", type=int, default=0)
     sub.add_parser("stop")
     sub.add_parser("endpoint")
+    sub.add_parser("version", help="print the pinned moto version the emulator runs")
     p_serve = sub.add_parser("serve")
     p_serve.add_argument("--port", type=int, default=0)
     p_serve.add_argument("--lifeline", action="store_true")
@@ -194,6 +198,11 @@ def main() -> None:
         if not state or not alive(state["pid"]):
             raise SystemExit("emulator: not running (scripts/emulator.py start)")
         print(state["endpoint"])
+    elif args.cmd == "version":
+        ensure_venv_and_reexec(sys.argv[1:])
+        import moto
+
+        print(f"moto {moto.__version__} ({sys.prefix})")
     elif args.cmd == "serve":
         ensure_venv_and_reexec(sys.argv[1:])
         serve(args.port, args.lifeline)

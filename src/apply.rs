@@ -17,11 +17,28 @@ use crate::model::Desired;
 use crate::output::Reporter;
 use crate::package::Package;
 use crate::plan::{AliasTarget, Change, Plan};
+use crate::site::{LocalFile, ManifestEntry, SiteManifest};
+use futures_util::StreamExt;
 
 pub struct ApplyContext<'a> {
     pub clients: &'a Clients,
     pub desired: &'a Desired,
     pub packages: &'a BTreeMap<String, Package>,
+    /// Frontend key → its scanned files.
+    pub sites: &'a BTreeMap<String, Vec<LocalFile>>,
+    /// The AWS partition (for ARNs in bucket policies).
+    pub partition: &'a str,
+    /// Wait for CloudFront invalidations to complete.
+    pub wait_invalidations: bool,
+}
+
+/// What apply learns as it goes and later steps need.
+#[derive(Default)]
+struct State {
+    /// Function key → version published or created in this run.
+    published: BTreeMap<String, String>,
+    /// S3 key → ETag of objects uploaded in this run.
+    etags: BTreeMap<String, String>,
 }
 
 /// What apply did.
@@ -33,6 +50,10 @@ pub struct Applied {
     pub aliases: BTreeMap<String, String>,
     /// Function key → function URL, where one was created or changed.
     pub urls: BTreeMap<String, String>,
+    /// Frontend key → distribution id, where one was created.
+    pub distributions: BTreeMap<String, String>,
+    /// Frontend key → invalidation id.
+    pub invalidations: BTreeMap<String, String>,
 }
 
 /// A failed apply: the change that failed, the error, and what was already done.
@@ -84,13 +105,9 @@ impl fmt::Display for ApplyError {
 }
 
 /// Runs the plan's changes in order.
-pub async fn apply(
-    ctx: &ApplyContext<'_>,
-    plan: &Plan,
-    reporter: &mut Reporter,
-) -> Result<Applied, ApplyError> {
+pub async fn apply(ctx: &ApplyContext<'_>, plan: &Plan, reporter: &mut Reporter) -> Result<Applied, ApplyError> {
     let mut applied = Applied::default();
-    let mut published: BTreeMap<String, String> = BTreeMap::new();
+    let mut state = State::default();
     let new_roles: BTreeSet<&str> = plan
         .changes
         .iter()
@@ -105,7 +122,7 @@ pub async fn apply(
         let action = change.describe();
         reporter.started(&resource, &action);
         let start = Instant::now();
-        match step(ctx, change, &new_roles, &mut published, &mut applied).await {
+        match step(ctx, change, &new_roles, &mut state, &mut applied, reporter).await {
             Ok(extra) => {
                 reporter.done("applied", &resource, &action, start.elapsed(), extra);
                 applied.done.push(change.clone());
@@ -135,47 +152,35 @@ async fn step(
     ctx: &ApplyContext<'_>,
     change: &Change,
     new_roles: &BTreeSet<&str>,
-    published: &mut BTreeMap<String, String>,
+    state: &mut State,
     applied: &mut Applied,
+    reporter: &Reporter,
 ) -> Result<serde_json::Value, ApplyStepError> {
     let c = ctx.clients;
+    let published = &mut state.published;
     let stack = &ctx.desired.stack.name;
     match change {
-        Change::CreateRole { role, trust } => {
-            aws::iam::create_role(&c.iam, role, trust, stack).await?
-        }
+        Change::CreateRole { role, trust } => aws::iam::create_role(&c.iam, role, trust, stack).await?,
         Change::UpdateTrust { role, trust } => aws::iam::update_trust(&c.iam, role, trust).await?,
-        Change::PutRolePolicy { role, policy } => {
-            aws::iam::put_policy(&c.iam, role, policy).await?
-        }
+        Change::PutRolePolicy { role, policy } => aws::iam::put_policy(&c.iam, role, policy).await?,
         Change::CreateTable { table, .. } => {
-            let spec = ctx.desired.table(table).ok_or_else(|| {
-                ApplyStepError::Internal(format!("table `{table}` not in the stack"))
-            })?;
+            let spec = ctx
+                .desired
+                .table(table)
+                .ok_or_else(|| ApplyStepError::Internal(format!("table `{table}` not in the stack")))?;
             aws::dynamodb::create_table(&c.dynamodb, spec, stack).await?
         }
-        Change::UpdateBilling { name, to, .. } => {
-            aws::dynamodb::update_billing(&c.dynamodb, name, *to).await?
-        }
+        Change::UpdateBilling { name, to, .. } => aws::dynamodb::update_billing(&c.dynamodb, name, *to).await?,
         Change::SetTtl {
             name,
             attribute,
             enabled,
         } => aws::dynamodb::set_ttl(&c.dynamodb, name, attribute, *enabled).await?,
-        Change::CreateFunction {
-            function,
-            name,
-            config,
-        } => {
+        Change::CreateFunction { function, name, config } => {
             let pkg = package(ctx, function)?;
-            let version = aws::lambda::create_function(
-                &c.lambda,
-                name,
-                config,
-                &pkg.zip,
-                new_roles.contains(name.as_str()),
-            )
-            .await?;
+            let version =
+                aws::lambda::create_function(&c.lambda, name, config, &pkg.zip, new_roles.contains(name.as_str()))
+                    .await?;
             published.insert(function.clone(), version.clone());
             return Ok(json!({ "version": version }));
         }
@@ -188,9 +193,7 @@ async fn step(
                 .unwrap_or("x86_64");
             aws::lambda::update_code(&c.lambda, name, &pkg.zip, arch).await?
         }
-        Change::UpdateConfig { name, config, .. } => {
-            aws::lambda::update_config(&c.lambda, name, config).await?
-        }
+        Change::UpdateConfig { name, config, .. } => aws::lambda::update_config(&c.lambda, name, config).await?,
         Change::PublishVersion {
             function,
             name,
@@ -210,9 +213,7 @@ async fn step(
             let version = match target {
                 AliasTarget::Existing(v) => v.clone(),
                 AliasTarget::Published => published.get(function).cloned().ok_or_else(|| {
-                    ApplyStepError::Internal(format!(
-                        "no version was published for `{function}` before its alias"
-                    ))
+                    ApplyStepError::Internal(format!("no version was published for `{function}` before its alias"))
                 })?,
             };
             aws::lambda::put_alias(&c.lambda, name, alias, &version, from.is_some()).await?;
@@ -230,15 +231,122 @@ async fn step(
             applied.urls.insert(function.clone(), url.clone());
             return Ok(json!({ "url": url }));
         }
-        Change::AllowPublicUrl { name, alias, .. } => {
-            aws::lambda::allow_public_url(&c.lambda, name, alias).await?
+        Change::AllowPublicUrl { name, alias, .. } => aws::lambda::allow_public_url(&c.lambda, name, alias).await?,
+        Change::RemovePublicUrl { name, alias, .. } => aws::lambda::remove_public_url(&c.lambda, name, alias).await?,
+        Change::DeleteUrl { name, alias, .. } => aws::lambda::delete_url(&c.lambda, name, alias).await?,
+        Change::CreateBucket { bucket, region, .. } => aws::s3::create_bucket(&c.s3, bucket, region).await?,
+        Change::EnableVersioning { bucket, .. } => aws::s3::enable_versioning(&c.s3, bucket).await?,
+        Change::CreateDistribution {
+            site,
+            bucket,
+            prefix,
+            comment,
+        } => {
+            let oac_name: String = format!("bosun-{stack}-{site}").chars().take(64).collect();
+            let oac = aws::cloudfront::origin_access_control(&c.cloudfront, &oac_name).await?;
+            let (id, arn) = aws::cloudfront::create(&c.cloudfront, bucket, &c.region, prefix, comment, &oac).await?;
+            let sid: String = format!("BosunCloudFront{site}")
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect();
+            aws::s3::allow_distribution(&c.s3, bucket, prefix, &sid, &arn, ctx.partition).await?;
+            applied.distributions.insert(site.clone(), id.clone());
+            return Ok(json!({ "distribution": id }));
         }
-        Change::RemovePublicUrl { name, alias, .. } => {
-            aws::lambda::remove_public_url(&c.lambda, name, alias).await?
+        Change::Upload {
+            site, bucket, files, ..
+        } => {
+            let concurrency = ctx
+                .desired
+                .frontends
+                .iter()
+                .find(|f| f.key == *site)
+                .map_or(8, |f| f.concurrency);
+            let total = files.len();
+            let mut uploads = futures_util::stream::iter(files)
+                .map(|f| async move {
+                    let put = aws::s3::PutFile {
+                        key: &f.key,
+                        path: &f.path,
+                        content_type: &f.content_type,
+                        cache_control: &f.cache_control,
+                        sha256: &f.sha256,
+                        headers: &f.headers,
+                    };
+                    aws::s3::put_file(&c.s3, bucket, &put).await.map(|etag| (f, etag))
+                })
+                .buffer_unordered(concurrency);
+            let mut bytes = 0u64;
+            let mut done = 0usize;
+            while let Some(result) = uploads.next().await {
+                let (f, etag) = result?;
+                done += 1;
+                bytes += f.size;
+                reporter.item(
+                    &format!("uploaded {done}/{total}: {}", f.key),
+                    json!({
+                        "event": "uploaded",
+                        "key": f.key,
+                        "bytes": f.size,
+                        "content_type": f.content_type,
+                        "cache_control": f.cache_control,
+                    }),
+                );
+                state.etags.insert(f.key.clone(), etag);
+            }
+            return Ok(json!({ "files": total, "bytes": bytes }));
         }
-        Change::DeleteUrl { name, alias, .. } => {
-            aws::lambda::delete_url(&c.lambda, name, alias).await?
+        Change::Invalidate {
+            site,
+            distribution,
+            paths,
+            caller_reference,
+        } => {
+            let id = aws::cloudfront::invalidate(&c.cloudfront, distribution, paths, caller_reference).await?;
+            if ctx.wait_invalidations {
+                aws::cloudfront::wait_invalidation(&c.cloudfront, distribution, &id).await?;
+            }
+            applied.invalidations.insert(site.clone(), id.clone());
+            return Ok(json!({ "invalidation": id, "paths": paths }));
         }
+        Change::WriteManifest {
+            site,
+            bucket,
+            key,
+            known_etags,
+        } => {
+            let files = ctx
+                .sites
+                .get(site)
+                .ok_or_else(|| ApplyStepError::Internal(format!("frontend `{site}` was not scanned")))?;
+            let mut manifest = SiteManifest {
+                version: 1,
+                files: BTreeMap::new(),
+            };
+            for f in files {
+                let etag = state
+                    .etags
+                    .get(&f.key)
+                    .or_else(|| known_etags.get(&f.key))
+                    .cloned()
+                    .ok_or_else(|| ApplyStepError::Internal(format!("no ETag known for {}", f.key)))?;
+                manifest.files.insert(
+                    f.key.clone(),
+                    ManifestEntry {
+                        sha256: f.sha256.clone(),
+                        md5: f.md5.clone(),
+                        etag,
+                        size: f.size,
+                        content_type: f.content_type.clone(),
+                        cache_control: f.cache_control.clone(),
+                        headers: f.headers.clone(),
+                    },
+                );
+            }
+            let body = serde_json::to_vec(&manifest).map_err(|e| ApplyStepError::Internal(e.to_string()))?;
+            aws::s3::put_json(&c.s3, bucket, key, body).await?
+        }
+        Change::DeleteObjects { bucket, keys, .. } => aws::s3::delete(&c.s3, bucket, keys).await?,
     }
     Ok(json!({}))
 }

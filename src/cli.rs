@@ -24,6 +24,7 @@ use crate::observe::{self, Observed};
 use crate::output::{stdout_line, OutputMode, Reporter};
 use crate::package::{self, Package, PackageError};
 use crate::plan::{self, Plan, PlanError, Selection};
+use crate::site::{self, LocalFile, SiteError};
 use crate::stack::{self, StackError};
 
 #[derive(Debug, Parser)]
@@ -58,9 +59,19 @@ pub struct Args {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Build, read AWS and print what a deploy would change. Writes nothing.
-    Plan,
+    Plan {
+        /// Plan deletions past a frontend's max_deletes guard.
+        #[arg(long)]
+        force_deletes: bool,
+    },
     /// Bring AWS to the stack's state.
     Deploy {
+        /// Wait for CloudFront invalidations to complete.
+        #[arg(long, global = true)]
+        wait: bool,
+        /// Allow deleting more objects than a frontend's max_deletes (or emptying it).
+        #[arg(long, global = true)]
+        force_deletes: bool,
         #[command(subcommand)]
         what: DeployWhat,
     },
@@ -70,8 +81,10 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum DeployWhat {
-    /// The whole stack: roles, tables, functions, aliases, URLs.
+    /// The whole stack: roles, tables, functions, aliases, URLs, frontends.
     All,
+    /// Only the frontends: bucket sync and CloudFront invalidation.
+    Frontend,
     /// Only these functions (stack keys; all when none given), with their roles and tables.
     Functions { names: Vec<String> },
 }
@@ -85,6 +98,8 @@ pub enum Failure {
     Stack(#[from] StackError),
     #[error("{0}")]
     Package(#[from] PackageError),
+    #[error("{0}")]
+    Site(#[from] SiteError),
     #[error("{0}")]
     Plan(#[from] PlanError),
     #[error("{0}")]
@@ -100,6 +115,8 @@ impl Failure {
         match self {
             Failure::Usage(_) | Failure::Stack(_) | Failure::Plan(_) => 2,
             Failure::Package(e) if e.is_bad_input() => 2,
+            Failure::Site(SiteError::Read { .. }) => 1,
+            Failure::Site(_) => 2,
             Failure::Drift => 3,
             Failure::Package(_) | Failure::Aws(_) | Failure::Apply(_) => 1,
         }
@@ -174,6 +191,7 @@ fn selection(desired: &Desired, what: Option<&DeployWhat>) -> Result<Selection, 
         Some(DeployWhat::Functions { .. }) => Ok(Selection::Functions(
             desired.functions.iter().map(|f| f.key.clone()).collect(),
         )),
+        Some(DeployWhat::Frontend) => Ok(Selection::Frontends),
         _ => Ok(Selection::All),
     }
 }
@@ -207,11 +225,34 @@ async fn build(
     Ok(packages)
 }
 
+/// Scans every selected frontend's folder.
+async fn scan_sites(
+    desired: &Desired,
+    sel: &Selection,
+    reporter: &mut Reporter,
+) -> Result<BTreeMap<String, Vec<LocalFile>>, Failure> {
+    let mut sites = BTreeMap::new();
+    for spec in sel.frontends(desired) {
+        let start = Instant::now();
+        let owned = spec.clone();
+        let files = tokio::task::spawn_blocking(move || site::scan(&owned))
+            .await
+            .map_err(|e| Failure::Usage(format!("scanning task failed: {e}")))??;
+        let bytes: u64 = files.iter().map(|f| f.size).sum();
+        reporter.done(
+            "scanned",
+            &format!("frontend/{}", spec.key),
+            &format!("scan {} file(s)", files.len()),
+            start.elapsed(),
+            json!({"files": files.len(), "bytes": bytes}),
+        );
+        sites.insert(spec.key.clone(), files);
+    }
+    Ok(sites)
+}
+
 fn shas(packages: &BTreeMap<String, Package>) -> BTreeMap<String, String> {
-    packages
-        .iter()
-        .map(|(k, p)| (k.clone(), p.sha256.clone()))
-        .collect()
+    packages.iter().map(|(k, p)| (k.clone(), p.sha256.clone())).collect()
 }
 
 /// `bosun plan`'s result.
@@ -239,11 +280,7 @@ pub struct CallSummary {
 
 impl CallSummary {
     fn of(calls: &[Call]) -> CallSummary {
-        let writes: Vec<String> = calls
-            .iter()
-            .filter(|c| c.is_write())
-            .map(Call::to_string)
-            .collect();
+        let writes: Vec<String> = calls.iter().filter(|c| c.is_write()).map(Call::to_string).collect();
         CallSummary {
             total: calls.len(),
             writes: writes.len(),
@@ -258,8 +295,38 @@ pub struct DeployReport {
     pub stack: String,
     pub changes: usize,
     pub functions: Vec<FunctionLine>,
+    pub frontends: Vec<FrontendLine>,
     pub calls: CallSummary,
     pub elapsed_ms: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FrontendLine {
+    pub frontend: String,
+    pub bucket: String,
+    pub prefix: String,
+    pub files: usize,
+    pub uploaded: usize,
+    pub deleted: usize,
+    pub distribution: Option<String>,
+    pub invalidation: Option<String>,
+}
+
+impl fmt::Display for FrontendLine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "  {:<32} s3://{}/{}  {} file(s), {} uploaded, {} deleted",
+            self.frontend, self.bucket, self.prefix, self.files, self.uploaded, self.deleted
+        )?;
+        if let Some(d) = &self.distribution {
+            write!(f, "  CloudFront {d}")?;
+        }
+        if let Some(i) = &self.invalidation {
+            write!(f, " (invalidation {i})")?;
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -278,13 +345,12 @@ impl fmt::Display for DeployReport {
         if self.changes == 0 {
             writeln!(f, "stack {}: no changes (nothing written)", self.stack)?;
         } else {
-            writeln!(
-                f,
-                "stack {}: {} change(s) applied",
-                self.stack, self.changes
-            )?;
+            writeln!(f, "stack {}: {} change(s) applied", self.stack, self.changes)?;
         }
         for l in &self.functions {
+            writeln!(f, "{l}")?;
+        }
+        for l in &self.frontends {
             writeln!(f, "{l}")?;
         }
         writeln!(
@@ -336,10 +402,7 @@ impl fmt::Display for StatusReport {
         if self.in_sync {
             writeln!(f, "every function's alias runs the local build")
         } else {
-            writeln!(
-                f,
-                "drift: run `bosun plan` to see what a deploy would change"
-            )
+            writeln!(f, "drift: run `bosun plan` to see what a deploy would change")
         }
     }
 }
@@ -361,10 +424,7 @@ fn function_lines(
                 .and_then(|v| live.and_then(|l| l.version(v)))
                 .map(|v| v.config.code_sha256.clone())
                 .unwrap_or_default();
-            let local = packages
-                .get(&f.key)
-                .map(|p| p.sha256.clone())
-                .unwrap_or_default();
+            let local = packages.get(&f.key).map(|p| p.sha256.clone()).unwrap_or_default();
             FunctionLine {
                 function: f.key.clone(),
                 name: f.name.clone(),
@@ -382,17 +442,28 @@ async fn run(args: Args, reporter: &mut Reporter) -> Result<(), Failure> {
     let settings = resolve(&args)?;
     let desired = &settings.desired;
     let what = match &args.command {
-        Command::Deploy { what } => Some(what),
+        Command::Deploy { what, .. } => Some(what),
         _ => None,
     };
     let sel = selection(desired, what)?;
+    let options = plan::Options {
+        force_deletes: match &args.command {
+            Command::Plan { force_deletes } | Command::Deploy { force_deletes, .. } => *force_deletes,
+            Command::Status => false,
+        },
+    };
     let started = Instant::now();
     let packages = build(desired, &sel, reporter).await?;
-    let clients = Clients::connect(&settings.aws).await?;
-    let observed = observe::observe(&clients, desired).await?;
-    let plan = plan::plan(desired, &shas(&packages), &observed, &sel)?;
+    let sites = scan_sites(desired, &sel, reporter).await?;
+    let clients = Clients::connect(&settings.aws, &desired.stack.name).await?;
+    let observed = observe::observe(&clients, desired, &sel, &sites).await?;
+    let local = plan::Local {
+        packages: shas(&packages),
+        sites,
+    };
+    let plan = plan::plan(desired, &local, &observed, &sel, options)?;
     match &args.command {
-        Command::Plan => {
+        Command::Plan { .. } => {
             let report = PlanReport {
                 stack: desired.stack.name.clone(),
                 plan,
@@ -418,28 +489,60 @@ async fn run(args: Args, reporter: &mut Reporter) -> Result<(), Failure> {
                 Err(Failure::Drift)
             }
         }
-        Command::Deploy { .. } => {
+        Command::Deploy { wait, .. } => {
             let changes = plan.changes.len();
+            let mut applied = apply::Applied::default();
             if changes > 0 {
                 let ctx = ApplyContext {
                     clients: &clients,
                     desired,
                     packages: &packages,
+                    sites: &local.sites,
+                    partition: &observed.partition,
+                    wait_invalidations: *wait,
                 };
-                apply::apply(&ctx, &plan, reporter)
-                    .await
-                    .map_err(Box::new)?;
+                applied = apply::apply(&ctx, &plan, reporter).await.map_err(Box::new)?;
             }
             // Read back what is live now, so the report shows the truth, not the intent.
             let after = if changes > 0 {
-                observe::observe(&clients, desired).await?
+                observe::observe(&clients, desired, &sel, &local.sites).await?
             } else {
                 observed
             };
+            let count = |site: &str, f: fn(&plan::Change) -> Option<(&str, usize)>| -> usize {
+                applied
+                    .done
+                    .iter()
+                    .filter_map(f)
+                    .filter(|(s, _)| *s == site)
+                    .map(|(_, n)| n)
+                    .sum()
+            };
+            let frontends = sel
+                .frontends(desired)
+                .into_iter()
+                .map(|spec| FrontendLine {
+                    frontend: spec.key.clone(),
+                    bucket: spec.bucket.clone(),
+                    prefix: spec.prefix.clone(),
+                    files: local.sites.get(&spec.key).map_or(0, Vec::len),
+                    uploaded: count(&spec.key, |c| match c {
+                        plan::Change::Upload { site, files, .. } => Some((site, files.len())),
+                        _ => None,
+                    }),
+                    deleted: count(&spec.key, |c| match c {
+                        plan::Change::DeleteObjects { site, keys, .. } => Some((site, keys.len())),
+                        _ => None,
+                    }),
+                    distribution: after.sites.get(&spec.key).and_then(|s| s.distribution.clone()),
+                    invalidation: applied.invalidations.get(&spec.key).cloned(),
+                })
+                .collect();
             let report = DeployReport {
                 stack: desired.stack.name.clone(),
                 changes,
                 functions: function_lines(desired, &sel, &packages, &after),
+                frontends,
                 calls: CallSummary::of(&clients.log.calls()),
                 elapsed_ms: started.elapsed().as_millis() as u64,
             };
@@ -472,8 +575,7 @@ fn report_failure(mode: OutputMode, failure: &Failure) {
     let code = failure.exit_code();
     match mode {
         OutputMode::Json => {
-            let mut ev =
-                json!({"event": "error", "exit_code": code, "message": failure.to_string()});
+            let mut ev = json!({"event": "error", "exit_code": code, "message": failure.to_string()});
             if let Failure::Stack(e) = failure {
                 ev["problems"] = serde_json::to_value(&e.problems).unwrap_or_default();
                 ev["file"] = json!(e.file);
@@ -493,10 +595,7 @@ pub fn main() -> ExitCode {
     let args = Args::parse();
     init_tracing(args.verbose);
     let mode = args.output;
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

@@ -15,4 +15,5 @@ pub mod output;
 pub mod package;
 pub mod plan;
 pub mod policy;
+pub mod site;
 pub mod stack;

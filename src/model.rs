@@ -18,6 +18,7 @@ pub struct Desired {
     pub ses: Option<SesSpec>,
     pub tables: Vec<TableSpec>,
     pub functions: Vec<FunctionSpec>,
+    pub frontends: Vec<FrontendSpec>,
 }
 
 impl Desired {
@@ -254,4 +255,48 @@ pub struct FunctionConfig {
     pub architecture: String,
     pub role: String,
     pub handler: String,
+}
+
+/// A cache rule: files matching `glob` (relative to the site folder) get `cache_control`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CacheRule {
+    pub glob: String,
+    pub cache_control: String,
+}
+
+/// Where a site's CloudFront distribution comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum DistributionSpec {
+    /// No CDN in front: nothing to invalidate.
+    None,
+    /// An existing distribution, by id.
+    Id(String),
+    /// A distribution bosun creates and finds again by its comment.
+    Managed,
+}
+
+/// A static site folder synced to S3 behind CloudFront.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FrontendSpec {
+    pub key: String,
+    pub dir: PathBuf,
+    pub bucket: String,
+    /// Key prefix in the bucket: empty, or ending in `/`.
+    pub prefix: String,
+    pub distribution: DistributionSpec,
+    /// First matching rule wins.
+    pub cache: Vec<CacheRule>,
+    /// File extension (without dot, lowercase) → Content-Type.
+    pub content_types: BTreeMap<String, String>,
+    pub max_deletes: usize,
+    pub concurrency: usize,
+    /// More invalidation paths than this are collapsed to wildcards.
+    pub invalidation_max_paths: usize,
+}
+
+impl FrontendSpec {
+    /// The comment that marks a bosun-managed distribution for this site.
+    pub fn distribution_comment(&self, stack: &str) -> String {
+        format!("bosun {stack}/{}", self.key)
+    }
 }

@@ -7,10 +7,14 @@
 use std::collections::BTreeMap;
 
 use futures_util::future::try_join_all;
+use futures_util::{StreamExt, TryStreamExt};
 use serde::Serialize;
 
+use crate::aws::s3::ListedObject;
 use crate::aws::{self, AwsError, Clients};
-use crate::model::{Billing, Desired, FunctionConfig, KeyAttr};
+use crate::model::{Billing, Desired, DistributionSpec, FrontendSpec, FunctionConfig, KeyAttr};
+use crate::plan::Selection;
+use crate::site::{self, LocalFile, SiteManifest};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LiveRole {
@@ -71,24 +75,119 @@ pub struct Observed {
     pub roles: BTreeMap<String, Option<LiveRole>>,
     pub tables: BTreeMap<String, Option<LiveTable>>,
     pub functions: BTreeMap<String, Option<LiveFunction>>,
+    /// Frontend key → what its bucket and distribution hold.
+    pub sites: BTreeMap<String, LiveSite>,
 }
 
-/// Reads the live state of everything `desired` declares.
-pub async fn observe(clients: &Clients, desired: &Desired) -> Result<Observed, AwsError> {
+/// A frontend's live side: its bucket, the objects under its prefix, the
+/// manifest of the last completed sync, and its distribution.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct LiveSite {
+    /// The bucket's region; `None` when the bucket does not exist.
+    pub bucket_region: Option<String>,
+    pub versioning: bool,
+    pub objects: BTreeMap<String, ListedObject>,
+    pub manifest: Option<SiteManifest>,
+    /// bosun's metadata (content SHA-256, headers hash) read with HEAD for
+    /// objects the manifest does not vouch for.
+    pub metas: BTreeMap<String, Option<(String, String)>>,
+    /// The distribution id, when it exists.
+    pub distribution: Option<String>,
+}
+
+/// Reads a frontend's bucket, listing, manifest and distribution. Objects
+/// whose state the stored manifest cannot vouch for (no entry, or an ETag that
+/// moved) are HEADed for bosun's metadata, concurrently.
+pub async fn observe_site(clients: &Clients, spec: &FrontendSpec, local: &[LocalFile]) -> Result<LiveSite, AwsError> {
+    let distribution = match &spec.distribution {
+        DistributionSpec::None => None,
+        DistributionSpec::Id(id) => aws::cloudfront::exists(&clients.cloudfront, id)
+            .await?
+            .then(|| id.clone()),
+        DistributionSpec::Managed => {
+            aws::cloudfront::find_by_comment(&clients.cloudfront, &spec.distribution_comment(&clients.stack)).await?
+        }
+    };
+    let Some(region) = aws::s3::bucket_region(&clients.s3, &spec.bucket).await? else {
+        return Ok(LiveSite {
+            distribution,
+            ..LiveSite::default()
+        });
+    };
+    if region != clients.region {
+        // A bucket elsewhere is refused by the planner; do not read further.
+        return Ok(LiveSite {
+            bucket_region: Some(region),
+            distribution,
+            ..LiveSite::default()
+        });
+    }
+    let objects = aws::s3::list(&clients.s3, &spec.bucket, &spec.prefix).await?;
+    // Versioning is read off the manifest bosun writes after every sync: an
+    // object stored with a real version id proves versioning was on. This
+    // saves a call per deploy; before the first sync it is unknown, and the
+    // plan enables it (an idempotent write in a sync that writes anyway).
+    let (manifest, manifest_version) = if objects.contains_key(&site::manifest_key(spec)) {
+        aws::s3::get_manifest(&clients.s3, &spec.bucket, &site::manifest_key(spec)).await?
+    } else {
+        (None, None)
+    };
+    let versioning = manifest_version.is_some_and(|v| v != "null");
+    let unvouched: Vec<&str> = local
+        .iter()
+        .filter_map(|f| {
+            let listed = objects.get(&f.key)?;
+            let vouched = manifest
+                .as_ref()
+                .and_then(|m| m.files.get(&f.key))
+                .is_some_and(|e| e.etag == listed.etag);
+            (!vouched).then_some(f.key.as_str())
+        })
+        .collect();
+    let metas = futures_util::stream::iter(unvouched)
+        .map(|key| async move {
+            let meta = aws::s3::object_meta(&clients.s3, &spec.bucket, key).await?;
+            Ok::<_, AwsError>((key.to_string(), meta))
+        })
+        .buffer_unordered(spec.concurrency)
+        .try_collect::<BTreeMap<_, _>>()
+        .await?;
+    Ok(LiveSite {
+        bucket_region: Some(region),
+        versioning,
+        objects,
+        manifest,
+        metas,
+        distribution,
+    })
+}
+
+/// Reads the live state of everything `selection` covers.
+pub async fn observe(
+    clients: &Clients,
+    desired: &Desired,
+    selection: &Selection,
+    sites: &BTreeMap<String, Vec<LocalFile>>,
+) -> Result<Observed, AwsError> {
     let (account, partition) = clients.identity().await?;
-    let roles = try_join_all(desired.functions.iter().map(|f| async move {
+    let functions_sel = selection.functions(desired);
+    let roles = try_join_all(functions_sel.iter().map(|f| async move {
         let live = aws::iam::get_role(&clients.iam, f.role_name()).await?;
         Ok::<_, AwsError>((f.role_name().to_string(), live))
     }));
-    let tables = try_join_all(desired.tables.iter().map(|t| async move {
+    let tables = try_join_all(selection.tables(desired).into_iter().map(|t| async move {
         let live = aws::dynamodb::describe_table(&clients.dynamodb, &t.name).await?;
         Ok::<_, AwsError>((t.name.clone(), live))
     }));
-    let functions = try_join_all(desired.functions.iter().map(|f| async move {
+    let functions = try_join_all(functions_sel.iter().map(|f| async move {
         let live = aws::lambda::get_function(&clients.lambda, &f.name, &f.alias).await?;
         Ok::<_, AwsError>((f.name.clone(), live))
     }));
-    let (roles, tables, functions) = tokio::try_join!(roles, tables, functions)?;
+    let site_reads = try_join_all(selection.frontends(desired).into_iter().map(|spec| async move {
+        let local = sites.get(&spec.key).map(Vec::as_slice).unwrap_or_default();
+        Ok::<_, AwsError>((spec.key.clone(), observe_site(clients, spec, local).await?))
+    }));
+    let (roles, tables, functions, sites) = tokio::try_join!(roles, tables, functions, site_reads)?;
     Ok(Observed {
         account,
         partition,
@@ -96,5 +195,6 @@ pub async fn observe(clients: &Clients, desired: &Desired) -> Result<Observed, A
         roles: roles.into_iter().collect(),
         tables: tables.into_iter().collect(),
         functions: functions.into_iter().collect(),
+        sites: sites.into_iter().collect(),
     })
 }

@@ -52,11 +52,9 @@ impl Reporter {
         if self.interactive() && total > 0 {
             let bar = ProgressBar::new(total as u64);
             bar.set_style(
-                ProgressStyle::with_template(
-                    "{spinner} {prefix} [{bar:20}] {pos}/{len} {wide_msg}",
-                )
-                .expect("valid template")
-                .progress_chars("=> "),
+                ProgressStyle::with_template("{spinner} {prefix} [{bar:20}] {pos}/{len} {wide_msg}")
+                    .expect("valid template")
+                    .progress_chars("=> "),
             );
             bar.set_prefix(what.to_string());
             bar.enable_steady_tick(Duration::from_millis(120));
@@ -78,14 +76,7 @@ impl Reporter {
     }
 
     /// A step finished. `fields` go into the JSON event.
-    pub fn done(
-        &self,
-        event: &str,
-        resource: &str,
-        action: &str,
-        elapsed: Duration,
-        fields: Value,
-    ) {
+    pub fn done(&self, event: &str, resource: &str, action: &str, elapsed: Duration, fields: Value) {
         match self.mode {
             OutputMode::Json => {
                 let mut ev = json!({
@@ -112,12 +103,23 @@ impl Reporter {
         }
     }
 
+    /// Progress inside a step (e.g. one uploaded file): a JSON event, or the
+    /// bar's message on a terminal. Plain text output stays one line per step.
+    pub fn item(&self, message: &str, event: Value) {
+        match self.mode {
+            OutputMode::Json => stdout_line(&event.to_string()),
+            OutputMode::Text => {
+                if let Some(bar) = &self.bar {
+                    bar.set_message(message.to_string());
+                }
+            }
+        }
+    }
+
     /// Something a person should know that is not an error.
     pub fn warn(&self, message: &str) {
         match self.mode {
-            OutputMode::Json => {
-                stdout_line(&json!({"event": "warning", "message": message}).to_string())
-            }
+            OutputMode::Json => stdout_line(&json!({"event": "warning", "message": message}).to_string()),
             OutputMode::Text => match &self.bar {
                 Some(bar) => bar.println(format!("warning: {message}")),
                 None => eprintln!("warning: {message}"),

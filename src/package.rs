@@ -82,10 +82,7 @@ impl std::fmt::Display for Refusal {
 impl PackageError {
     /// True when the input is at fault (exit code 2) rather than the build machinery.
     pub fn is_bad_input(&self) -> bool {
-        matches!(
-            self,
-            PackageError::Refused { .. } | PackageError::NoBinary { .. }
-        )
+        matches!(self, PackageError::Refused { .. } | PackageError::NoBinary { .. })
     }
 }
 
@@ -143,12 +140,7 @@ pub fn package(spec: &FunctionSpec) -> Result<Package, PackageError> {
 /// Cargo's JSON messages name the executable exactly, so custom target
 /// directories and workspaces need no guessing. The target triple is passed
 /// only when it differs from the host, so a host build reuses `target/release`.
-pub fn build_crate(
-    function: &str,
-    dir: &Path,
-    bin: Option<&str>,
-    arch: Arch,
-) -> Result<PathBuf, PackageError> {
+pub fn build_crate(function: &str, dir: &Path, bin: Option<&str>, arch: Arch) -> Result<PathBuf, PackageError> {
     let manifest = dir.join("Cargo.toml");
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     cmd.arg("build")
@@ -196,10 +188,7 @@ pub fn build_crate(
             .unwrap_or(false);
         if same_crate {
             found.push((
-                msg["target"]["name"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
+                msg["target"]["name"].as_str().unwrap_or_default().to_string(),
                 PathBuf::from(exe),
             ));
         }
@@ -215,11 +204,7 @@ pub fn build_crate(
             message: format!(
                 "{} has several binaries ({}); say which one with `bin = \"NAME\"`",
                 dir.display(),
-                found
-                    .iter()
-                    .map(|(n, _)| n.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                found.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
             ),
         }),
     }
@@ -228,16 +213,12 @@ pub fn build_crate(
 /// Reads the ELF facts that decide whether a binary can start on Lambda.
 pub fn elf_facts(bytes: &[u8]) -> Result<ElfFacts, String> {
     if bytes.get(..4) != Some(b"\x7fELF") {
-        return Err(
-            "it is not an ELF executable (Lambda's provided runtimes run Linux ELF binaries)"
-                .into(),
-        );
+        return Err("it is not an ELF executable (Lambda's provided runtimes run Linux ELF binaries)".into());
     }
     if bytes.get(4) != Some(&2) {
         return Err("it is a 32-bit ELF file; Lambda runs 64-bit x86_64 or arm64 binaries".into());
     }
-    let elf =
-        ElfFile64::<Endianness>::parse(bytes).map_err(|e| format!("unreadable ELF file: {e}"))?;
+    let elf = ElfFile64::<Endianness>::parse(bytes).map_err(|e| format!("unreadable ELF file: {e}"))?;
     let endian = elf.endian();
     let arch = match elf.elf_header().e_machine(endian) {
         object::elf::EM_X86_64 => Some(Arch::X86_64),
@@ -292,16 +273,10 @@ pub fn check_binary(
             help,
         }))
     };
-    let facts = elf_facts(bytes).map_err(|reason| {
-        refuse(
-            reason,
-            "point the function at a Linux binary built for Lambda".into(),
-        )
-    })?;
+    let facts = elf_facts(bytes)
+        .map_err(|reason| refuse(reason, "point the function at a Linux binary built for Lambda".into()))?;
     if facts.arch != Some(arch) {
-        let found = facts
-            .arch
-            .map_or("an unsupported machine type", Arch::as_str);
+        let found = facts.arch.map_or("an unsupported machine type", Arch::as_str);
         return Err(refuse(
             format!(
                 "it is built for {found}, but the stack says architecture = \"{}\"",
@@ -386,10 +361,7 @@ mod tests {
     #[test]
     fn sha256_matches_known_vector() {
         // sha256("abc"), base64.
-        assert_eq!(
-            sha256_base64(b"abc"),
-            "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0="
-        );
+        assert_eq!(sha256_base64(b"abc"), "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=");
     }
 
     #[test]

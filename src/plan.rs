@@ -12,9 +12,12 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::model::{Billing, Desired, FunctionConfig, FunctionSpec, TableSpec, UrlAuth};
-use crate::observe::{LiveFunction, Observed};
+use crate::model::{
+    Billing, Desired, DistributionSpec, FrontendSpec, FunctionConfig, FunctionSpec, TableSpec, UrlAuth,
+};
+use crate::observe::{LiveFunction, LiveSite, Observed};
 use crate::policy::{self, ArnScope};
+use crate::site::LocalFile;
 
 /// Which version an alias should point at.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -107,20 +110,72 @@ pub enum Change {
         name: String,
         alias: String,
     },
+    CreateBucket {
+        site: String,
+        bucket: String,
+        region: String,
+    },
+    EnableVersioning {
+        site: String,
+        bucket: String,
+    },
+    CreateDistribution {
+        site: String,
+        bucket: String,
+        prefix: String,
+        comment: String,
+    },
+    Upload {
+        site: String,
+        bucket: String,
+        phase: UploadPhase,
+        files: Vec<LocalFile>,
+    },
+    Invalidate {
+        site: String,
+        distribution: String,
+        paths: Vec<String>,
+        caller_reference: String,
+    },
+    WriteManifest {
+        site: String,
+        bucket: String,
+        key: String,
+        /// ETags of objects this sync does not upload (uploaded ones come from apply).
+        #[serde(skip)]
+        known_etags: BTreeMap<String, String>,
+    },
+    DeleteObjects {
+        site: String,
+        bucket: String,
+        keys: Vec<String>,
+    },
+}
+
+/// Uploads go in two phases so a page never references an asset not yet there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UploadPhase {
+    Assets,
+    Html,
+}
+
+fn list_some(items: &[String], max: usize) -> String {
+    let mut s = items.iter().take(max).cloned().collect::<Vec<_>>().join(", ");
+    if items.len() > max {
+        s.push_str(&format!(", … ({} more)", items.len() - max));
+    }
+    s
 }
 
 impl Change {
     /// The resource this change applies to, as `kind/name`.
     pub fn resource(&self) -> String {
         match self {
-            Change::CreateRole { role, .. }
-            | Change::UpdateTrust { role, .. }
-            | Change::PutRolePolicy { role, .. } => {
+            Change::CreateRole { role, .. } | Change::UpdateTrust { role, .. } | Change::PutRolePolicy { role, .. } => {
                 format!("role/{role}")
             }
-            Change::CreateTable { name, .. }
-            | Change::UpdateBilling { name, .. }
-            | Change::SetTtl { name, .. } => {
+            Change::CreateTable { name, .. } | Change::UpdateBilling { name, .. } | Change::SetTtl { name, .. } => {
                 format!("table/{name}")
             }
             Change::CreateFunction { name, .. }
@@ -132,6 +187,13 @@ impl Change {
             | Change::AllowPublicUrl { name, .. }
             | Change::RemovePublicUrl { name, .. }
             | Change::DeleteUrl { name, .. } => format!("function/{name}"),
+            Change::CreateBucket { site, .. }
+            | Change::EnableVersioning { site, .. }
+            | Change::CreateDistribution { site, .. }
+            | Change::Upload { site, .. }
+            | Change::Invalidate { site, .. }
+            | Change::WriteManifest { site, .. }
+            | Change::DeleteObjects { site, .. } => format!("frontend/{site}"),
         }
     }
 
@@ -165,10 +227,7 @@ impl Change {
             }
             Change::PublishVersion { .. } => "publish a new version".into(),
             Change::PointAlias {
-                alias,
-                target,
-                from,
-                ..
+                alias, target, from, ..
             } => {
                 let to = match target {
                     AliasTarget::Published => "the new version".to_string(),
@@ -194,6 +253,32 @@ impl Change {
             Change::AllowPublicUrl { .. } => "allow public invocation of the NONE-auth URL".into(),
             Change::RemovePublicUrl { .. } => "remove public URL permission".into(),
             Change::DeleteUrl { alias, .. } => format!("delete function URL on `{alias}`"),
+            Change::CreateBucket { bucket, region, .. } => {
+                format!("create bucket {bucket} in {region} (private, versioned)")
+            }
+            Change::EnableVersioning { bucket, .. } => format!("enable versioning on bucket {bucket}"),
+            Change::CreateDistribution { comment, .. } => {
+                format!("create CloudFront distribution \"{comment}\" with origin access control")
+            }
+            Change::Upload { phase, files, .. } => {
+                let keys: Vec<String> = files.iter().map(|f| f.key.clone()).collect();
+                let what = match phase {
+                    UploadPhase::Assets => "asset",
+                    UploadPhase::Html => "HTML page",
+                };
+                format!("upload {} {what}(s): {}", files.len(), list_some(&keys, 10))
+            }
+            Change::Invalidate {
+                distribution, paths, ..
+            } => {
+                format!(
+                    "invalidate {} path(s) on {distribution}: {}",
+                    paths.len(),
+                    list_some(paths, 10)
+                )
+            }
+            Change::WriteManifest { key, .. } => format!("record the synced state in {key}"),
+            Change::DeleteObjects { keys, .. } => format!("delete {} object(s): {}", keys.len(), list_some(keys, 10)),
         }
     }
 }
@@ -242,9 +327,7 @@ impl fmt::Display for Plan {
                 c.resource() == *r
                     && matches!(
                         c,
-                        Change::CreateRole { .. }
-                            | Change::CreateTable { .. }
-                            | Change::CreateFunction { .. }
+                        Change::CreateRole { .. } | Change::CreateTable { .. } | Change::CreateFunction { .. }
                     )
             }) {
                 "create"
@@ -264,12 +347,7 @@ impl fmt::Display for Plan {
         if self.changes.is_empty() {
             writeln!(f, "no changes")?;
         } else {
-            writeln!(
-                f,
-                "{} change(s) to {} resource(s)",
-                self.changes.len(),
-                order.len()
-            )?;
+            writeln!(f, "{} change(s) to {} resource(s)", self.changes.len(), order.len())?;
         }
         Ok(())
     }
@@ -288,6 +366,24 @@ pub enum PlanError {
     },
     #[error("function `{function}` has no package; it must be built before planning")]
     NoPackage { function: String },
+    #[error("frontend `{site}`: bucket {bucket} is in {actual}, but this stack deploys to {wanted}\n      help: use a bucket in {wanted}, or deploy the stack to {actual} (--region / [stack] region)")]
+    BucketRegion {
+        site: String,
+        bucket: String,
+        actual: String,
+        wanted: String,
+    },
+    #[error("frontend `{site}`: CloudFront distribution {id} does not exist\n      help: check the id, or set distribution = \"managed\" to let bosun create one")]
+    NoDistribution { site: String, id: String },
+    #[error("frontend `{site}`: the site folder is empty but {count} object(s) would be deleted from the bucket\n      help: check `dir` (a failed build step?); pass --force-deletes to really empty the site")]
+    EmptySite { site: String, count: usize },
+    #[error("frontend `{site}`: {count} object(s) would be deleted, more than max_deletes = {max} (e.g. {sample})\n      help: check the site folder; raise max_deletes, or pass --force-deletes if this is intended")]
+    TooManyDeletes {
+        site: String,
+        count: usize,
+        max: usize,
+        sample: String,
+    },
 }
 
 /// Which part of the stack a deploy covers.
@@ -297,6 +393,8 @@ pub enum Selection {
     All,
     /// These functions (by stack key), with their roles and the tables they use.
     Functions(BTreeSet<String>),
+    /// Only the frontends.
+    Frontends,
 }
 
 impl Selection {
@@ -307,6 +405,7 @@ impl Selection {
             .filter(|f| match self {
                 Selection::All => true,
                 Selection::Functions(keys) => keys.contains(&f.key),
+                Selection::Frontends => false,
             })
             .collect()
     }
@@ -323,6 +422,29 @@ impl Selection {
             .filter(|t| matches!(self, Selection::All) || used.contains(t.key.as_str()))
             .collect()
     }
+
+    pub fn frontends<'d>(&self, desired: &'d Desired) -> Vec<&'d FrontendSpec> {
+        match self {
+            Selection::All | Selection::Frontends => desired.frontends.iter().collect(),
+            Selection::Functions(_) => Vec::new(),
+        }
+    }
+}
+
+/// What was built and scanned locally.
+#[derive(Debug, Clone, Default)]
+pub struct Local {
+    /// Function key → base64 SHA-256 of its zip.
+    pub packages: BTreeMap<String, String>,
+    /// Frontend key → its scanned files.
+    pub sites: BTreeMap<String, Vec<LocalFile>>,
+}
+
+/// Choices the user made for this run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Allow deletions past `max_deletes` (and emptying a site).
+    pub force_deletes: bool,
 }
 
 /// The configuration a function should have, in Lambda's terms.
@@ -353,11 +475,7 @@ pub fn config_diff(live: &FunctionConfig, want: &FunctionConfig) -> Vec<String> 
         d.push("description".to_string());
     }
     if live.environment != want.environment {
-        let keys: BTreeSet<&String> = live
-            .environment
-            .keys()
-            .chain(want.environment.keys())
-            .collect();
+        let keys: BTreeSet<&String> = live.environment.keys().chain(want.environment.keys()).collect();
         let changed: Vec<&str> = keys
             .into_iter()
             .filter(|k| live.environment.get(*k) != want.environment.get(*k))
@@ -380,18 +498,18 @@ pub fn config_diff(live: &FunctionConfig, want: &FunctionConfig) -> Vec<String> 
 
 /// True when a version (or `$LATEST`) runs exactly the wanted code and configuration.
 fn matches(live: &FunctionConfig, want: &FunctionConfig) -> bool {
-    live.code_sha256 == want.code_sha256
-        && live.architecture == want.architecture
-        && config_diff(live, want).is_empty()
+    live.code_sha256 == want.code_sha256 && live.architecture == want.architecture && config_diff(live, want).is_empty()
 }
 
-/// Computes the plan. `packages` maps function key → base64 SHA-256 of its zip.
+/// Computes the plan.
 pub fn plan(
     desired: &Desired,
-    packages: &BTreeMap<String, String>,
+    local: &Local,
     observed: &Observed,
     selection: &Selection,
+    options: Options,
 ) -> Result<Plan, PlanError> {
+    let packages = &local.packages;
     let scope = ArnScope {
         partition: &observed.partition,
         region: &observed.region,
@@ -426,11 +544,7 @@ pub fn plan(
                         trust,
                     });
                 }
-                if !live
-                    .policy
-                    .as_ref()
-                    .is_some_and(|p| policy::same_policy(p, &policy))
-                {
+                if !live.policy.as_ref().is_some_and(|p| policy::same_policy(p, &policy)) {
                     same = false;
                     roles.push(Change::PutRolePolicy {
                         role: role.clone(),
@@ -464,11 +578,10 @@ pub fn plan(
             }
             Some(live) => {
                 if live.partition_key != t.partition_key || live.sort_key != t.sort_key {
-                    let show =
-                        |pk: &crate::model::KeyAttr, sk: &Option<crate::model::KeyAttr>| match sk {
-                            Some(sk) => format!("partition {pk}, sort {sk}"),
-                            None => format!("partition {pk}, no sort key"),
-                        };
+                    let show = |pk: &crate::model::KeyAttr, sk: &Option<crate::model::KeyAttr>| match sk {
+                        Some(sk) => format!("partition {pk}, sort {sk}"),
+                        None => format!("partition {pk}, no sort key"),
+                    };
                     return Err(PlanError::KeySchemaChanged {
                         table: t.name.clone(),
                         live: show(&live.partition_key, &live.sort_key),
@@ -538,10 +651,33 @@ pub fn plan(
             let version = live.and_then(|l| l.alias.clone()).unwrap_or_default();
             unchanged.push(Unchanged {
                 resource: format!("function/{}", f.name),
+                note: format!("alias `{}` → version {version}, code {}", f.alias, short(sha)),
+            });
+        }
+    }
+
+    let mut sites = Vec::new();
+    for spec in selection.frontends(desired) {
+        let files = local.sites.get(&spec.key).map(Vec::as_slice).unwrap_or_default();
+        let live = observed.sites.get(&spec.key).cloned().unwrap_or_default();
+        let before = sites.len();
+        plan_site(
+            spec,
+            &desired.stack.name,
+            &observed.region,
+            files,
+            &live,
+            options,
+            &mut sites,
+        )?;
+        if sites.len() == before {
+            unchanged.push(Unchanged {
+                resource: format!("frontend/{}", spec.key),
                 note: format!(
-                    "alias `{}` → version {version}, code {}",
-                    f.alias,
-                    short(sha)
+                    "{} file(s) in sync in s3://{}/{}",
+                    files.len(),
+                    spec.bucket,
+                    spec.prefix
                 ),
             });
         }
@@ -551,7 +687,186 @@ pub fn plan(
     changes.extend(tables);
     changes.extend(functions);
     changes.extend(aliases);
+    changes.extend(sites);
     Ok(Plan { changes, unchanged })
+}
+
+/// Plans one frontend sync: bucket, distribution, uploads (assets, then
+/// HTML), the invalidation, the manifest, then deletions.
+fn plan_site(
+    spec: &FrontendSpec,
+    stack: &str,
+    region: &str,
+    local: &[LocalFile],
+    live: &LiveSite,
+    options: Options,
+    out: &mut Vec<Change>,
+) -> Result<(), PlanError> {
+    let site = spec.key.clone();
+    let bucket = spec.bucket.clone();
+    match &live.bucket_region {
+        None => out.push(Change::CreateBucket {
+            site: site.clone(),
+            bucket: bucket.clone(),
+            region: region.to_string(),
+        }),
+        Some(actual) if actual != region => {
+            return Err(PlanError::BucketRegion {
+                site,
+                bucket,
+                actual: actual.clone(),
+                wanted: region.to_string(),
+            })
+        }
+        Some(_) if !live.versioning => out.push(Change::EnableVersioning {
+            site: site.clone(),
+            bucket: bucket.clone(),
+        }),
+        Some(_) => {}
+    }
+    let distribution = match &spec.distribution {
+        DistributionSpec::None => None,
+        DistributionSpec::Id(id) => match &live.distribution {
+            Some(d) => Some(d.clone()),
+            None => return Err(PlanError::NoDistribution { site, id: id.clone() }),
+        },
+        DistributionSpec::Managed => {
+            if live.distribution.is_none() {
+                out.push(Change::CreateDistribution {
+                    site: site.clone(),
+                    bucket: bucket.clone(),
+                    prefix: spec.prefix.clone(),
+                    comment: spec.distribution_comment(stack),
+                });
+            }
+            // A new distribution has nothing cached: no invalidation needed.
+            live.distribution.clone()
+        }
+    };
+
+    let manifest_key = crate::site::manifest_key(spec);
+    let manifest = live.manifest.as_ref();
+    let in_manifest = |f: &LocalFile| {
+        manifest
+            .and_then(|m| m.files.get(&f.key))
+            .is_some_and(|e| e.sha256 == f.sha256 && e.headers == f.headers)
+    };
+    let in_bucket = |f: &LocalFile| {
+        let Some(listed) = live.objects.get(&f.key) else {
+            return false;
+        };
+        match manifest
+            .and_then(|m| m.files.get(&f.key))
+            .filter(|e| e.etag == listed.etag)
+        {
+            Some(entry) => entry.sha256 == f.sha256 && entry.headers == f.headers,
+            None => live
+                .metas
+                .get(&f.key)
+                .and_then(Option::as_ref)
+                .is_some_and(|(sha, headers)| *sha == f.sha256 && *headers == f.headers),
+        }
+    };
+    let (html, assets): (Vec<LocalFile>, Vec<LocalFile>) = local
+        .iter()
+        .filter(|f| !in_bucket(f))
+        .cloned()
+        .partition(LocalFile::is_html);
+    let changed: Vec<&LocalFile> = local.iter().filter(|f| !in_manifest(f)).collect();
+
+    let local_keys: BTreeSet<&str> = local.iter().map(|f| f.key.as_str()).collect();
+    let deletes: Vec<String> = live
+        .objects
+        .keys()
+        .filter(|k| !local_keys.contains(k.as_str()) && **k != manifest_key)
+        .cloned()
+        .collect();
+    if local.is_empty() && !deletes.is_empty() && !options.force_deletes {
+        return Err(PlanError::EmptySite {
+            site,
+            count: deletes.len(),
+        });
+    }
+    if deletes.len() > spec.max_deletes && !options.force_deletes {
+        return Err(PlanError::TooManyDeletes {
+            site,
+            count: deletes.len(),
+            max: spec.max_deletes,
+            sample: list_some(&deletes, 3),
+        });
+    }
+    // Deleted files a viewer may have cached: those the last sync published
+    // (all of them when bosun has no record yet).
+    let deleted_served: Vec<&String> = deletes
+        .iter()
+        .filter(|k| manifest.is_none_or(|m| m.files.contains_key(*k)))
+        .collect();
+
+    for (phase, files) in [(UploadPhase::Assets, assets), (UploadPhase::Html, html)] {
+        if !files.is_empty() {
+            out.push(Change::Upload {
+                site: site.clone(),
+                bucket: bucket.clone(),
+                phase,
+                files,
+            });
+        }
+    }
+    if let Some(dist) = distribution {
+        if !changed.is_empty() || !deleted_served.is_empty() {
+            let rel = |key: &'_ str| key.strip_prefix(spec.prefix.as_str()).unwrap_or(key).to_string();
+            let rels: Vec<String> = changed
+                .iter()
+                .map(|f| f.rel.clone())
+                .chain(deleted_served.iter().map(|k| rel(k)))
+                .collect();
+            let paths = crate::site::invalidation_paths(rels.iter().map(String::as_str), spec.invalidation_max_paths);
+            let content: Vec<(&str, &str, &str)> = changed
+                .iter()
+                .map(|f| (f.key.as_str(), f.sha256.as_str(), f.headers.as_str()))
+                .chain(deleted_served.iter().map(|k| (k.as_str(), "deleted", "")))
+                .collect();
+            out.push(Change::Invalidate {
+                site: site.clone(),
+                caller_reference: crate::site::caller_reference(&dist, &paths, &content),
+                distribution: dist,
+                paths,
+            });
+        }
+    }
+    let uploads_any = out
+        .iter()
+        .any(|c| matches!(c, Change::Upload { site: s, .. } if *s == site));
+    let etags_moved =
+        local.iter().any(
+            |f| match (manifest.and_then(|m| m.files.get(&f.key)), live.objects.get(&f.key)) {
+                (Some(e), Some(l)) => e.etag != l.etag,
+                _ => false,
+            },
+        );
+    let manifest_stale = manifest.is_none_or(|m| m.files.len() != local.len())
+        || !changed.is_empty()
+        || !deleted_served.is_empty()
+        || etags_moved;
+    if uploads_any || manifest_stale {
+        out.push(Change::WriteManifest {
+            site: site.clone(),
+            bucket: bucket.clone(),
+            key: manifest_key,
+            known_etags: local
+                .iter()
+                .filter_map(|f| live.objects.get(&f.key).map(|l| (f.key.clone(), l.etag.clone())))
+                .collect(),
+        });
+    }
+    if !deletes.is_empty() {
+        out.push(Change::DeleteObjects {
+            site,
+            bucket,
+            keys: deletes,
+        });
+    }
+    Ok(())
 }
 
 fn plan_function(
@@ -578,17 +893,11 @@ fn plan_function(
     // A version that already runs exactly this code and configuration (an
     // earlier deploy, a rollback target, an interrupted run) is reused rather
     // than published again.
-    if let Some(existing) = live
-        .versions
-        .iter()
-        .rev()
-        .find(|v| matches(&v.config, want))
-    {
+    if let Some(existing) = live.versions.iter().rev().find(|v| matches(&v.config, want)) {
         aliases.push(point(AliasTarget::Existing(existing.version.clone())));
         return;
     }
-    if live.latest.code_sha256 != want.code_sha256 || live.latest.architecture != want.architecture
-    {
+    if live.latest.code_sha256 != want.code_sha256 || live.latest.architecture != want.architecture {
         functions.push(Change::UpdateCode {
             function: f.key.clone(),
             name: f.name.clone(),
@@ -645,37 +954,21 @@ fn plan_url(f: &FunctionSpec, live: Option<&LiveFunction>, out: &mut Vec<Change>
             }
             if want.auth == UrlAuth::None && !public {
                 let (function, name, alias) = ids();
-                out.push(Change::AllowPublicUrl {
-                    function,
-                    name,
-                    alias,
-                });
+                out.push(Change::AllowPublicUrl { function, name, alias });
             }
             if want.auth == UrlAuth::AwsIam && public {
                 let (function, name, alias) = ids();
-                out.push(Change::RemovePublicUrl {
-                    function,
-                    name,
-                    alias,
-                });
+                out.push(Change::RemovePublicUrl { function, name, alias });
             }
         }
         None => {
             if public {
                 let (function, name, alias) = ids();
-                out.push(Change::RemovePublicUrl {
-                    function,
-                    name,
-                    alias,
-                });
+                out.push(Change::RemovePublicUrl { function, name, alias });
             }
             if live_url.is_some() {
                 let (function, name, alias) = ids();
-                out.push(Change::DeleteUrl {
-                    function,
-                    name,
-                    alias,
-                });
+                out.push(Change::DeleteUrl { function, name, alias });
             }
         }
     }
@@ -697,8 +990,11 @@ mod tests {
         crate::stack::parse(Path::new("/tmp/t.toml"), &text).expect("valid stack")
     }
 
-    fn packages(sha: &str) -> BTreeMap<String, String> {
-        BTreeMap::from([("api".to_string(), sha.to_string())])
+    fn packages(sha: &str) -> Local {
+        Local {
+            packages: BTreeMap::from([("api".to_string(), sha.to_string())]),
+            sites: BTreeMap::new(),
+        }
     }
 
     fn empty() -> Observed {
@@ -780,6 +1076,13 @@ mod tests {
                 Change::AllowPublicUrl { .. } => "allow_public_url",
                 Change::RemovePublicUrl { .. } => "remove_public_url",
                 Change::DeleteUrl { .. } => "delete_url",
+                Change::CreateBucket { .. } => "create_bucket",
+                Change::EnableVersioning { .. } => "enable_versioning",
+                Change::CreateDistribution { .. } => "create_distribution",
+                Change::Upload { .. } => "upload",
+                Change::Invalidate { .. } => "invalidate",
+                Change::WriteManifest { .. } => "write_manifest",
+                Change::DeleteObjects { .. } => "delete_objects",
             })
             .collect()
     }
@@ -787,7 +1090,7 @@ mod tests {
     #[test]
     fn empty_account_creates_in_dependency_order() {
         let d = desired("");
-        let p = plan(&d, &packages(SHA), &empty(), &Selection::All).unwrap();
+        let p = plan(&d, &packages(SHA), &empty(), &Selection::All, Options::default()).unwrap();
         assert_eq!(
             actions(&p),
             [
@@ -804,7 +1107,14 @@ mod tests {
     #[test]
     fn converged_state_plans_nothing() {
         let d = desired("url = { auth = \"none\" }\n");
-        let p = plan(&d, &packages(SHA), &converged(&d, SHA), &Selection::All).unwrap();
+        let p = plan(
+            &d,
+            &packages(SHA),
+            &converged(&d, SHA),
+            &Selection::All,
+            Options::default(),
+        )
+        .unwrap();
         assert!(p.is_empty(), "{p}");
         assert_eq!(p.unchanged.len(), 3);
         assert!(p.to_string().contains("no changes"));
@@ -813,11 +1123,15 @@ mod tests {
     #[test]
     fn new_code_updates_publishes_and_moves_alias() {
         let d = desired("");
-        let p = plan(&d, &packages("bmV3"), &converged(&d, SHA), &Selection::All).unwrap();
-        assert_eq!(
-            actions(&p),
-            ["update_code", "publish_version", "point_alias"]
-        );
+        let p = plan(
+            &d,
+            &packages("bmV3"),
+            &converged(&d, SHA),
+            &Selection::All,
+            Options::default(),
+        )
+        .unwrap();
+        assert_eq!(actions(&p), ["update_code", "publish_version", "point_alias"]);
         assert!(
             matches!(&p.changes[2], Change::PointAlias { target: AliasTarget::Published, from: Some(v), .. } if v == "1")
         );
@@ -832,12 +1146,10 @@ mod tests {
             &packages(SHA),
             &converged(&before, SHA),
             &Selection::All,
+            Options::default(),
         )
         .unwrap();
-        assert_eq!(
-            actions(&p),
-            ["update_config", "publish_version", "point_alias"]
-        );
+        assert_eq!(actions(&p), ["update_config", "publish_version", "point_alias"]);
         let Change::UpdateConfig { diff, .. } = &p.changes[0] else {
             unreachable!()
         };
@@ -852,6 +1164,7 @@ mod tests {
             &packages(SHA),
             &converged(&desired(""), SHA),
             &Selection::All,
+            Options::default(),
         )
         .unwrap();
         let text = p.to_string();
@@ -873,11 +1186,9 @@ mod tests {
         });
         f.latest = other;
         f.alias = Some("2".into());
-        let p = plan(&d, &packages(SHA), &o, &Selection::All).unwrap();
+        let p = plan(&d, &packages(SHA), &o, &Selection::All, Options::default()).unwrap();
         assert_eq!(actions(&p), ["point_alias"]);
-        assert!(
-            matches!(&p.changes[0], Change::PointAlias { target: AliasTarget::Existing(v), .. } if v == "1")
-        );
+        assert!(matches!(&p.changes[0], Change::PointAlias { target: AliasTarget::Existing(v), .. } if v == "1"));
     }
 
     #[test]
@@ -887,7 +1198,7 @@ mod tests {
         let mut o = converged(&d, SHA);
         let f = o.functions.get_mut("t-api").unwrap().as_mut().unwrap();
         f.latest.code_sha256 = "bmV3".into();
-        let p = plan(&d, &packages("bmV3"), &o, &Selection::All).unwrap();
+        let p = plan(&d, &packages("bmV3"), &o, &Selection::All, Options::default()).unwrap();
         assert_eq!(actions(&p), ["publish_version", "point_alias"]);
     }
 
@@ -895,13 +1206,8 @@ mod tests {
     fn missing_alias_is_created_on_a_matching_version() {
         let d = desired("");
         let mut o = converged(&d, SHA);
-        o.functions
-            .get_mut("t-api")
-            .unwrap()
-            .as_mut()
-            .unwrap()
-            .alias = None;
-        let p = plan(&d, &packages(SHA), &o, &Selection::All).unwrap();
+        o.functions.get_mut("t-api").unwrap().as_mut().unwrap().alias = None;
+        let p = plan(&d, &packages(SHA), &o, &Selection::All, Options::default()).unwrap();
         assert_eq!(actions(&p), ["point_alias"]);
         assert!(p.changes[0].describe().starts_with("create alias"));
     }
@@ -917,6 +1223,7 @@ mod tests {
             &packages(SHA),
             &converged(&before, SHA),
             &Selection::All,
+            Options::default(),
         )
         .unwrap();
         assert_eq!(actions(&p), ["put_role_policy"]);
@@ -936,7 +1243,7 @@ mod tests {
                 actions.reverse();
             }
         }
-        assert!(plan(&d, &packages(SHA), &o, &Selection::All)
+        assert!(plan(&d, &packages(SHA), &o, &Selection::All, Options::default())
             .unwrap()
             .is_empty());
     }
@@ -947,7 +1254,7 @@ mod tests {
         let mut o = converged(&d, SHA);
         let t = o.tables.get_mut("t-data").unwrap().as_mut().unwrap();
         t.partition_key.name = "id".into();
-        let err = plan(&d, &packages(SHA), &o, &Selection::All).unwrap_err();
+        let err = plan(&d, &packages(SHA), &o, &Selection::All, Options::default()).unwrap_err();
         assert!(matches!(err, PlanError::KeySchemaChanged { .. }));
         assert!(err.to_string().contains("partition id (S)"), "{err}");
     }
@@ -964,6 +1271,7 @@ mod tests {
             &packages(SHA),
             &converged(&before, SHA),
             &Selection::All,
+            Options::default(),
         )
         .unwrap();
         // The policy is unchanged (same table ARN); billing and TTL change.
@@ -978,6 +1286,7 @@ mod tests {
             &packages(SHA),
             &converged(&desired(""), SHA),
             &Selection::All,
+            Options::default(),
         )
         .unwrap();
         assert_eq!(actions(&p), ["put_url", "allow_public_url"]);
@@ -986,11 +1295,19 @@ mod tests {
             &packages(SHA),
             &converged(&d, SHA),
             &Selection::All,
+            Options::default(),
         )
         .unwrap();
         assert_eq!(actions(&p), ["remove_public_url", "delete_url"]);
         let iam = desired("url = { auth = \"aws-iam\" }\n");
-        let p = plan(&iam, &packages(SHA), &converged(&d, SHA), &Selection::All).unwrap();
+        let p = plan(
+            &iam,
+            &packages(SHA),
+            &converged(&d, SHA),
+            &Selection::All,
+            Options::default(),
+        )
+        .unwrap();
         assert_eq!(actions(&p), ["put_url", "remove_public_url"]);
     }
 
@@ -1001,15 +1318,11 @@ mod tests {
                     [functions.worker]\nbinary = \"/bin/sh\"\n";
         let d = crate::stack::parse(Path::new("/tmp/t.toml"), text).unwrap();
         let sel = Selection::Functions(["api".to_string()].into());
-        let p = plan(&d, &packages(SHA), &empty(), &sel).unwrap();
+        let p = plan(&d, &packages(SHA), &empty(), &sel, Options::default()).unwrap();
         let resources: BTreeSet<String> = p.changes.iter().map(Change::resource).collect();
         assert_eq!(
             resources,
-            BTreeSet::from([
-                "role/t-api".into(),
-                "table/t-data".into(),
-                "function/t-api".into()
-            ])
+            BTreeSet::from(["role/t-api".into(), "table/t-data".into(), "function/t-api".into()])
         );
     }
 }

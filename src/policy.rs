@@ -128,10 +128,9 @@ pub fn canonical(v: &Value) -> Value {
             map.iter()
                 .map(|(k, v)| {
                     let v = match (k.as_str(), v) {
-                        (
-                            "Action" | "NotAction" | "Resource" | "NotResource" | "Service" | "AWS",
-                            Value::String(_),
-                        ) => Value::Array(vec![v.clone()]),
+                        ("Action" | "NotAction" | "Resource" | "NotResource" | "Service" | "AWS", Value::String(_)) => {
+                            Value::Array(vec![v.clone()])
+                        }
                         _ => v.clone(),
                     };
                     (k.clone(), canonical(&v))

@@ -15,8 +15,8 @@ use serde::Serialize;
 use toml_edit::{Item, TableLike, Value};
 
 use crate::model::{
-    Access, Arch, AttrType, Billing, CodeSource, Desired, FunctionSpec, KeyAttr, Runtime, SesSpec,
-    StackMeta, TableSpec, UrlAuth, UrlSpec,
+    Access, Arch, AttrType, Billing, CacheRule, CodeSource, Desired, DistributionSpec, FrontendSpec, FunctionSpec,
+    KeyAttr, Runtime, SesSpec, StackMeta, TableSpec, UrlAuth, UrlSpec,
 };
 
 /// One thing wrong with a stack file, and where.
@@ -120,7 +120,7 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, text[line_start..offset].chars().count() + 1)
 }
 
-const TOP_KEYS: &[&str] = &["stack", "ses", "tables", "functions"];
+const TOP_KEYS: &[&str] = &["stack", "ses", "tables", "functions", "frontends"];
 const STACK_KEYS: &[&str] = &["name", "region"];
 const SES_KEYS: &[&str] = &["sender"];
 const TABLE_KEYS: &[&str] = &[
@@ -150,6 +150,18 @@ const FUNCTION_KEYS: &[&str] = &[
     "url",
 ];
 const URL_KEYS: &[&str] = &["auth"];
+const FRONTEND_KEYS: &[&str] = &[
+    "dir",
+    "bucket",
+    "prefix",
+    "distribution",
+    "cache",
+    "content_types",
+    "max_deletes",
+    "concurrency",
+    "invalidation_max_paths",
+];
+const CACHE_RULE_KEYS: &[&str] = &["glob", "control"];
 
 /// Environment variables Lambda sets itself and refuses to take from a function's configuration.
 const RESERVED_ENV: &[&str] = &[
@@ -201,13 +213,7 @@ fn type_name(item: &Item) -> &'static str {
 }
 
 impl Validator<'_> {
-    fn problem(
-        &mut self,
-        span: Option<Range<usize>>,
-        key: &str,
-        message: String,
-        help: Option<String>,
-    ) {
+    fn problem(&mut self, span: Option<Range<usize>>, key: &str, message: String, help: Option<String>) {
         let (line, column) = span.map(|s| line_col(self.text, s.start)).unwrap_or((1, 1));
         self.problems.push(Problem {
             line,
@@ -231,18 +237,10 @@ impl Validator<'_> {
                 .filter(|(d, _)| *d <= 2)
                 .min();
             let help = match closest {
-                Some((_, a)) => format!(
-                    "did you mean `{a}`? allowed keys here: {}",
-                    allowed.join(", ")
-                ),
+                Some((_, a)) => format!("did you mean `{a}`? allowed keys here: {}", allowed.join(", ")),
                 None => format!("allowed keys here: {}", allowed.join(", ")),
             };
-            self.problem(
-                span,
-                &join(path, key),
-                format!("unknown key `{key}`"),
-                Some(help),
-            );
+            self.problem(span, &join(path, key), format!("unknown key `{key}`"), Some(help));
         }
     }
 
@@ -306,12 +304,7 @@ impl Validator<'_> {
         }
     }
 
-    fn opt_table<'a>(
-        &mut self,
-        t: &'a dyn TableLike,
-        path: &str,
-        key: &str,
-    ) -> Option<&'a dyn TableLike> {
+    fn opt_table<'a>(&mut self, t: &'a dyn TableLike, path: &str, key: &str) -> Option<&'a dyn TableLike> {
         let item = t.get(key)?;
         match item.as_table_like() {
             Some(tab) => Some(tab),
@@ -347,13 +340,7 @@ impl Validator<'_> {
     }
 
     /// A string that must be one of `choices`.
-    fn choice<'c>(
-        &mut self,
-        t: &dyn TableLike,
-        path: &str,
-        key: &str,
-        choices: &[&'c str],
-    ) -> Option<&'c str> {
+    fn choice<'c>(&mut self, t: &dyn TableLike, path: &str, key: &str, choices: &[&'c str]) -> Option<&'c str> {
         let s = self.opt_str(t, path, key)?;
         match choices.iter().find(|c| **c == s) {
             Some(c) => Some(c),
@@ -391,10 +378,7 @@ impl Validator<'_> {
             .opt_table(root, "", "ses")
             .and_then(|t| self.ses(t, root.get("ses").and_then(Item::span)));
 
-        let stack_name = stack
-            .as_ref()
-            .map(|s: &StackMeta| s.name.clone())
-            .unwrap_or_default();
+        let stack_name = stack.as_ref().map(|s: &StackMeta| s.name.clone()).unwrap_or_default();
         let mut tables = Vec::new();
         if let Some(ts) = self.opt_table(root, "", "tables") {
             for (key, item) in ts.iter() {
@@ -432,15 +416,9 @@ impl Validator<'_> {
                     let path = join("functions", key);
                     match item.as_table_like() {
                         Some(t) => {
-                            if let Some(spec) = self.function(
-                                &stack_name,
-                                key,
-                                &path,
-                                t,
-                                item.span(),
-                                &tables,
-                                ses.as_ref(),
-                            ) {
+                            if let Some(spec) =
+                                self.function(&stack_name, key, &path, t, item.span(), &tables, ses.as_ref())
+                            {
                                 functions.push(spec);
                             }
                         }
@@ -463,12 +441,24 @@ impl Validator<'_> {
                 self.problem(
                     span,
                     &join("functions", &f.key),
-                    format!(
-                        "function name `{}` is used by more than one function",
-                        f.name
-                    ),
+                    format!("function name `{}` is used by more than one function", f.name),
                     Some("give each function its own `name`".into()),
                 );
+            }
+        }
+
+        let mut frontends = Vec::new();
+        if let Some(fs) = self.opt_table(root, "", "frontends") {
+            for (key, item) in fs.iter() {
+                let path = join("frontends", key);
+                match item.as_table_like() {
+                    Some(t) => {
+                        if let Some(spec) = self.frontend(key, &path, t, item.span()) {
+                            frontends.push(spec);
+                        }
+                    }
+                    None => self.wrong_type(fs, "frontends", key, "a table"),
+                }
             }
         }
 
@@ -478,6 +468,7 @@ impl Validator<'_> {
             ses,
             tables,
             functions,
+            frontends,
         })
     }
 
@@ -521,10 +512,7 @@ impl Validator<'_> {
             }
             None => None,
         };
-        Some(StackMeta {
-            name: name?,
-            region,
-        })
+        Some(StackMeta { name: name?, region })
     }
 
     fn ses(&mut self, t: &dyn TableLike, span: Option<Range<usize>>) -> Option<SesSpec> {
@@ -543,12 +531,7 @@ impl Validator<'_> {
             }
             None => {
                 if t.get("sender").is_none() {
-                    self.missing(
-                        span,
-                        "ses",
-                        "sender",
-                        "add sender = \"reports@example.com\"",
-                    );
+                    self.missing(span, "ses", "sender", "add sender = \"reports@example.com\"");
                 }
                 None
             }
@@ -565,12 +548,7 @@ impl Validator<'_> {
             });
         }
         let Some(inner) = item.as_table_like() else {
-            self.wrong_type(
-                t,
-                path,
-                key,
-                "an attribute name or { name = \"pk\", type = \"S\" }",
-            );
+            self.wrong_type(t, path, key, "an attribute name or { name = \"pk\", type = \"S\" }");
             return None;
         };
         self.only_keys(inner, &kp, KEY_ATTR_KEYS);
@@ -596,13 +574,7 @@ impl Validator<'_> {
         })
     }
 
-    fn attr_name(
-        &mut self,
-        t: &dyn TableLike,
-        path: &str,
-        key: &str,
-        name: &str,
-    ) -> Option<String> {
+    fn attr_name(&mut self, t: &dyn TableLike, path: &str, key: &str, name: &str) -> Option<String> {
         if name.is_empty() || name.len() > 255 {
             let at = Self::span_of(t, key);
             self.problem(
@@ -744,7 +716,9 @@ impl Validator<'_> {
                     at,
                     &join(path, "binary"),
                     "`crate` and `binary` are both set".into(),
-                    Some("use `crate` to have bosun build the function, or `binary` for a prebuilt one, not both".into()),
+                    Some(
+                        "use `crate` to have bosun build the function, or `binary` for a prebuilt one, not both".into(),
+                    ),
                 );
                 None
             }
@@ -779,12 +753,7 @@ impl Validator<'_> {
             (None, Some(_)) => {
                 if t.get("bin").is_some() {
                     let at = t.key("bin").and_then(|k| k.span());
-                    self.problem(
-                        at,
-                        &join(path, "bin"),
-                        "`bin` only applies with `crate`".into(),
-                        None,
-                    );
+                    self.problem(at, &join(path, "bin"), "`bin` only applies with `crate`".into(), None);
                 }
                 self.opt_str(t, path, "binary").and_then(|p| {
                     let p = self.base.join(p);
@@ -796,10 +765,7 @@ impl Validator<'_> {
                             at,
                             &join(path, "binary"),
                             format!("no file at {}", p.display()),
-                            Some(
-                                "build it first; the path is relative to the stack file's folder"
-                                    .into(),
-                            ),
+                            Some("build it first; the path is relative to the stack file's folder".into()),
                         );
                         None
                     }
@@ -838,9 +804,7 @@ impl Validator<'_> {
                 None,
             );
         }
-        let alias = self
-            .opt_str(t, path, "alias")
-            .unwrap_or_else(|| "live".to_string());
+        let alias = self.opt_str(t, path, "alias").unwrap_or_else(|| "live".to_string());
         if !valid_alias(&alias) {
             ok = false;
             let at = Self::span_of(t, "alias");
@@ -881,10 +845,7 @@ impl Validator<'_> {
                         Some(if declared.is_empty() {
                             format!("declare it as [tables.{tkey}]")
                         } else {
-                            format!(
-                                "declared tables: {}; or add [tables.{tkey}]",
-                                declared.join(", ")
-                            )
+                            format!("declared tables: {}; or add [tables.{tkey}]", declared.join(", "))
                         }),
                     );
                 }
@@ -911,15 +872,9 @@ impl Validator<'_> {
                 let up = join(path, "url");
                 self.only_keys(u, &up, URL_KEYS);
                 match self.choice(u, &up, "auth", &["aws-iam", "none"]) {
-                    Some("none") => Some(UrlSpec {
-                        auth: UrlAuth::None,
-                    }),
-                    Some(_) => Some(UrlSpec {
-                        auth: UrlAuth::AwsIam,
-                    }),
-                    None if u.get("auth").is_none() => Some(UrlSpec {
-                        auth: UrlAuth::AwsIam,
-                    }),
+                    Some("none") => Some(UrlSpec { auth: UrlAuth::None }),
+                    Some(_) => Some(UrlSpec { auth: UrlAuth::AwsIam }),
+                    None if u.get("auth").is_none() => Some(UrlSpec { auth: UrlAuth::AwsIam }),
                     None => {
                         ok = false;
                         None
@@ -951,6 +906,210 @@ impl Validator<'_> {
             tables: uses,
             send_email,
             url,
+        })
+    }
+
+    fn frontend(
+        &mut self,
+        key: &str,
+        path: &str,
+        t: &dyn TableLike,
+        span: Option<Range<usize>>,
+    ) -> Option<FrontendSpec> {
+        self.only_keys(t, path, FRONTEND_KEYS);
+        let mut ok = true;
+        let dir = match self.opt_str(t, path, "dir") {
+            Some(d) => {
+                let dir = self.base.join(d);
+                if dir.is_dir() {
+                    Some(dir)
+                } else {
+                    let at = Self::span_of(t, "dir");
+                    self.problem(
+                        at,
+                        &join(path, "dir"),
+                        format!("no folder at {}", dir.display()),
+                        Some("the path is relative to the stack file's folder".into()),
+                    );
+                    None
+                }
+            }
+            None => {
+                if t.get("dir").is_none() {
+                    self.missing(
+                        span.clone(),
+                        path,
+                        "dir",
+                        "add dir = \"../site\" (the folder to publish)",
+                    );
+                }
+                None
+            }
+        };
+        let bucket = match self.opt_str(t, path, "bucket") {
+            Some(b) if valid_bucket_name(&b) => Some(b),
+            Some(b) => {
+                let at = Self::span_of(t, "bucket");
+                self.problem(
+                    at,
+                    &join(path, "bucket"),
+                    format!("`{b}` is not a valid S3 bucket name"),
+                    Some(
+                        "use 3-63 lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
+                            .into(),
+                    ),
+                );
+                None
+            }
+            None => {
+                if t.get("bucket").is_none() {
+                    self.missing(span.clone(), path, "bucket", "add bucket = \"my-site-bucket\"");
+                }
+                None
+            }
+        };
+        let prefix = match self.opt_str(t, path, "prefix") {
+            Some(p) if p.starts_with('/') || p.contains("//") || p.split('/').any(|s| s == ".." || s == ".") => {
+                ok = false;
+                let at = Self::span_of(t, "prefix");
+                self.problem(
+                    at,
+                    &join(path, "prefix"),
+                    format!("`{p}` is not a usable key prefix"),
+                    Some("use a relative prefix such as \"shipcaptaincrew/\", without leading '/', '.' or '..'".into()),
+                );
+                String::new()
+            }
+            Some(p) if p.is_empty() || p.ends_with('/') => p,
+            Some(p) => format!("{p}/"),
+            None => String::new(),
+        };
+        let distribution = match t.get("distribution") {
+            None => DistributionSpec::None,
+            Some(item) => match item.as_str() {
+                Some("managed") => DistributionSpec::Managed,
+                Some(id) if !id.is_empty() && id.bytes().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) => {
+                    DistributionSpec::Id(id.to_string())
+                }
+                _ => {
+                    ok = false;
+                    let at = Self::span_of(t, "distribution");
+                    self.problem(
+                        at,
+                        &join(path, "distribution"),
+                        "expected a CloudFront distribution id (e.g. \"E2ABCDEF123456\") or \"managed\"".into(),
+                        Some("\"managed\" lets bosun create and own the distribution".into()),
+                    );
+                    DistributionSpec::None
+                }
+            },
+        };
+        let mut cache = Vec::new();
+        if let Some(item) = t.get("cache") {
+            let cp = join(path, "cache");
+            match item.as_array().map(|a| a.iter().collect::<Vec<_>>()) {
+                Some(rules) => {
+                    for (i, rule) in rules.into_iter().enumerate() {
+                        let rp = format!("{cp}[{i}]");
+                        let Some(r) = rule.as_inline_table() else {
+                            ok = false;
+                            self.problem(
+                                rule.span(),
+                                &rp,
+                                "expected { glob = \"...\", control = \"...\" }".into(),
+                                None,
+                            );
+                            continue;
+                        };
+                        self.only_keys(r, &rp, CACHE_RULE_KEYS);
+                        let glob = self.opt_str(r, &rp, "glob");
+                        let control = self.opt_str(r, &rp, "control");
+                        match (glob, control) {
+                            (Some(glob), Some(control)) => {
+                                if let Err(e) = globset::Glob::new(&glob) {
+                                    ok = false;
+                                    let at = Self::span_of(r, "glob");
+                                    self.problem(at, &join(&rp, "glob"), format!("invalid glob: {e}"), None);
+                                } else if control.is_empty() || control.contains(['\n', '\r']) {
+                                    ok = false;
+                                    let at = Self::span_of(r, "control");
+                                    self.problem(
+                                        at,
+                                        &join(&rp, "control"),
+                                        "not a usable Cache-Control value".into(),
+                                        None,
+                                    );
+                                } else {
+                                    cache.push(CacheRule {
+                                        glob,
+                                        cache_control: control,
+                                    });
+                                }
+                            }
+                            (g, c) => {
+                                ok = false;
+                                for (k, v) in [("glob", g.is_none()), ("control", c.is_none())] {
+                                    if v && r.get(k).is_none() {
+                                        self.missing(rule.span(), &rp, k, "each cache rule needs glob and control");
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                None => {
+                    ok = false;
+                    self.wrong_type(t, path, "cache", "an array of { glob, control } rules");
+                }
+            }
+        }
+        let mut content_types = BTreeMap::new();
+        if let Some(ct) = self.opt_table(t, path, "content_types") {
+            let cp = join(path, "content_types");
+            for (ext, _) in ct.iter() {
+                if let Some(v) = self.opt_str(ct, &cp, ext) {
+                    if !v.contains('/') {
+                        ok = false;
+                        let at = Self::span_of(ct, ext);
+                        self.problem(
+                            at,
+                            &join(&cp, ext),
+                            format!("`{v}` is not a media type"),
+                            Some("use type/subtype, e.g. application/manifest+json".into()),
+                        );
+                    }
+                    content_types.insert(ext.trim_start_matches('.').to_ascii_lowercase(), v);
+                } else {
+                    ok = false;
+                }
+            }
+        }
+        let max_deletes = match t.get("max_deletes") {
+            None => Some(100),
+            Some(_) => self.int_in(t, path, "max_deletes", 0..=1_000_000, "files"),
+        };
+        let concurrency = match t.get("concurrency") {
+            None => Some(16),
+            Some(_) => self.int_in(t, path, "concurrency", 1..=256, "parallel uploads"),
+        };
+        let max_paths = match t.get("invalidation_max_paths") {
+            None => Some(15),
+            Some(_) => self.int_in(t, path, "invalidation_max_paths", 1..=3000, "paths"),
+        };
+        if !ok {
+            return None;
+        }
+        Some(FrontendSpec {
+            key: key.to_string(),
+            dir: dir?,
+            bucket: bucket?,
+            prefix,
+            distribution,
+            cache,
+            content_types,
+            max_deletes: max_deletes? as usize,
+            concurrency: concurrency? as usize,
+            invalidation_max_paths: max_paths? as usize,
         })
     }
 
@@ -1015,6 +1174,16 @@ impl Validator<'_> {
     }
 }
 
+fn valid_bucket_name(s: &str) -> bool {
+    let b = s.as_bytes();
+    (3..=63).contains(&b.len())
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-' || *c == b'.')
+        && b[0].is_ascii_alphanumeric()
+        && b[b.len() - 1].is_ascii_alphanumeric()
+        && !s.contains("..")
+}
+
 fn valid_stack_name(s: &str) -> bool {
     let b = s.as_bytes();
     (1..=40).contains(&b.len())
@@ -1046,17 +1215,13 @@ fn valid_domain(s: &str) -> bool {
 
 fn valid_sender(s: &str) -> bool {
     match s.rsplit_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty() && !local.contains(char::is_whitespace) && valid_domain(domain)
-        }
+        Some((local, domain)) => !local.is_empty() && !local.contains(char::is_whitespace) && valid_domain(domain),
         None => valid_domain(s),
     }
 }
 
 pub(crate) fn valid_function_name(s: &str) -> bool {
-    (1..=64).contains(&s.len())
-        && s.bytes()
-            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+    (1..=64).contains(&s.len()) && s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
 }
 
 fn valid_table_name(s: &str) -> bool {
@@ -1067,16 +1232,13 @@ fn valid_table_name(s: &str) -> bool {
 
 fn valid_alias(s: &str) -> bool {
     (1..=128).contains(&s.len())
-        && s.bytes()
-            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+        && s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
         && !s.bytes().all(|c| c.is_ascii_digit())
 }
 
 fn valid_env_key(s: &str) -> bool {
     let b = s.as_bytes();
-    !b.is_empty()
-        && b[0].is_ascii_alphabetic()
-        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+    !b.is_empty() && b[0].is_ascii_alphabetic() && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
 }
 
 #[cfg(test)]
@@ -1101,22 +1263,13 @@ mod tests {
 
     #[test]
     fn url_without_auth_defaults_to_iam() {
-        let d = parse_str(
-            "[stack]\nname = \"s\"\n[functions.f]\nbinary = \"/bin/sh\"\n[functions.f.url]\n",
-        )
-        .unwrap();
-        assert_eq!(
-            d.functions[0].url,
-            Some(UrlSpec {
-                auth: UrlAuth::AwsIam
-            })
-        );
+        let d = parse_str("[stack]\nname = \"s\"\n[functions.f]\nbinary = \"/bin/sh\"\n[functions.f.url]\n").unwrap();
+        assert_eq!(d.functions[0].url, Some(UrlSpec { auth: UrlAuth::AwsIam }));
     }
 
     #[test]
     fn every_problem_is_reported_sorted_by_position() {
-        let err =
-            parse_str("[stack]\nname = \"Bad Name\"\nregion = \"mars\"\nextra = 1\n").unwrap_err();
+        let err = parse_str("[stack]\nname = \"Bad Name\"\nregion = \"mars\"\nextra = 1\n").unwrap_err();
         let keys: Vec<&str> = err.problems.iter().map(|p| p.key.as_str()).collect();
         assert_eq!(keys, ["stack.name", "stack.region", "stack.extra"]);
         assert_eq!(err.problems[0].line, 2);
@@ -1139,10 +1292,7 @@ mod tests {
              [functions.b]\nbinary = \"/bin/sh\"\nname = \"x\"\n",
         )
         .unwrap_err();
-        assert!(
-            err.to_string().contains("used by more than one function"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("used by more than one function"), "{err}");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! (moto), results read back through the SDK; fault paths the emulator cannot
 //! produce go through `aws-smithy-mocks`.
 
+mod frontend;
 mod util;
 
 use std::path::Path;
@@ -55,12 +56,7 @@ async fn demo_stack_first_deploy_creates_everything_and_second_is_a_noop() {
     let iam = iam().await;
     for f in ["exec-reports", "shipcaptaincrew"] {
         let role = format!("{name}-{f}");
-        let got = iam
-            .get_role()
-            .role_name(&role)
-            .send()
-            .await
-            .expect("role exists");
+        let got = iam.get_role().role_name(&role).send().await.expect("role exists");
         let trust = got.role().unwrap().assume_role_policy_document().unwrap();
         assert!(bosun::aws::decode_policy(trust)
             .unwrap()
@@ -82,10 +78,7 @@ async fn demo_stack_first_deploy_creates_everything_and_second_is_a_noop() {
                 assert_ne!(r, "*", "no wildcard resource: {text}");
             }
             for a in st["Action"].as_array().unwrap() {
-                assert!(
-                    !a.as_str().unwrap().contains('*'),
-                    "no wildcard action: {text}"
-                );
+                assert!(!a.as_str().unwrap().contains('*'), "no wildcard action: {text}");
             }
         }
     }
@@ -109,10 +102,7 @@ async fn demo_stack_first_deploy_creates_everything_and_second_is_a_noop() {
                 .ends_with(&format!("table/{name}-crew"))
         })
         .expect("crew statement");
-    assert!(
-        !crew_stmt["Action"].to_string().contains("PutItem"),
-        "{crew_stmt}"
-    );
+    assert!(!crew_stmt["Action"].to_string().contains("PutItem"), "{crew_stmt}");
 
     let ddb = dynamodb().await;
     let table = ddb
@@ -121,10 +111,7 @@ async fn demo_stack_first_deploy_creates_everything_and_second_is_a_noop() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        table.table().unwrap().key_schema()[0].attribute_name(),
-        "code_hash"
-    );
+    assert_eq!(table.table().unwrap().key_schema()[0].attribute_name(), "code_hash");
     let ttl = ddb
         .describe_time_to_live()
         .table_name(format!("{name}-invites"))
@@ -141,12 +128,7 @@ async fn demo_stack_first_deploy_creates_everything_and_second_is_a_noop() {
         let fname = format!("{name}-{f}");
         assert_eq!(versions(&lambda, &fname).await, vec!["1"]);
         assert_eq!(alias_version(&lambda, &fname, "live").await, "1");
-        let cfg = lambda
-            .get_function()
-            .function_name(&fname)
-            .send()
-            .await
-            .unwrap();
+        let cfg = lambda.get_function().function_name(&fname).send().await.unwrap();
         let cfg = cfg.configuration().unwrap();
         assert_eq!(cfg.memory_size(), Some(256));
         assert_eq!(cfg.runtime().map(|r| r.as_str()), Some("provided.al2023"));
@@ -171,11 +153,7 @@ async fn demo_stack_first_deploy_creates_everything_and_second_is_a_noop() {
     );
     let text_plan = bosun(&["--stack", &path, "plan"]);
     assert_eq!(text_plan.code, 0, "{text_plan:?}");
-    assert!(
-        text_plan.stdout.contains("no changes"),
-        "{}",
-        text_plan.stdout
-    );
+    assert!(text_plan.stdout.contains("no changes"), "{}", text_plan.stdout);
 
     let status = bosun(&["--stack", &path, "--output", "json", "status"]);
     assert_eq!(status.code, 0, "{status:?}");
@@ -242,12 +220,7 @@ async fn changing_only_memory_updates_configuration_without_uploading_code() {
     stack.write(&two_function_body(&a, &b, 512));
     let run = stack.bosun(&["deploy", "all"]);
     assert_eq!(run.code, 0, "{run:?}");
-    assert_eq!(
-        run.count_writes("UpdateFunctionCode"),
-        0,
-        "{:?}",
-        run.write_calls()
-    );
+    assert_eq!(run.count_writes("UpdateFunctionCode"), 0, "{:?}", run.write_calls());
     assert_eq!(run.count_writes("UpdateFunctionConfiguration"), 1);
     assert_eq!(run.count_writes("PublishVersion"), 1);
 
@@ -261,10 +234,7 @@ async fn changing_only_memory_updates_configuration_without_uploading_code() {
         .await
         .unwrap();
     assert_eq!(live.configuration().unwrap().memory_size(), Some(512));
-    assert_eq!(
-        versions(&lambda, &format!("{}-beta", stack.name)).await,
-        vec!["1"]
-    );
+    assert_eq!(versions(&lambda, &format!("{}-beta", stack.name)).await, vec!["1"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -276,10 +246,7 @@ async fn deploy_functions_limits_the_deploy_to_the_named_function() {
     let run = stack.bosun(&["deploy", "functions", "alpha"]);
     assert_eq!(run.code, 0, "{run:?}");
     let lambda = lambda().await;
-    assert_eq!(
-        versions(&lambda, &format!("{}-alpha", stack.name)).await,
-        vec!["1"]
-    );
+    assert_eq!(versions(&lambda, &format!("{}-alpha", stack.name)).await, vec!["1"]);
     let beta = lambda
         .get_function()
         .function_name(format!("{}-beta", stack.name))
@@ -321,14 +288,8 @@ async fn a_changed_table_key_schema_is_refused_and_nothing_changes() {
     let run = stack.bosun(&["deploy", "all"]);
     assert_eq!(run.code, 2, "{run:?}");
     let message = run.result()["message"].as_str().unwrap().to_string();
-    assert!(
-        message.contains("cannot change a table's keys"),
-        "{message}"
-    );
-    assert!(
-        message.contains(&format!("{}-data", stack.name)),
-        "{message}"
-    );
+    assert!(message.contains("cannot change a table's keys"), "{message}");
+    assert!(message.contains(&format!("{}-data", stack.name)), "{message}");
     let table = dynamodb()
         .await
         .describe_table()
@@ -336,11 +297,7 @@ async fn a_changed_table_key_schema_is_refused_and_nothing_changes() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        table.table().unwrap().key_schema().len(),
-        1,
-        "table untouched"
-    );
+    assert_eq!(table.table().unwrap().key_schema().len(), 1, "table untouched");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -355,8 +312,7 @@ async fn json_output_is_one_object_per_line_and_nothing_else() {
     assert!(events.iter().any(|e| e["event"] == "packaged"));
     assert!(events
         .iter()
-        .any(|e| e["event"] == "applied"
-            && e["action"].as_str().unwrap().contains("create function")));
+        .any(|e| e["event"] == "applied" && e["action"].as_str().unwrap().contains("create function")));
     let last = events.last().unwrap();
     assert_eq!(last["event"], "result");
     assert_eq!(last["command"], "deploy");
@@ -374,8 +330,7 @@ fn real_binary_passes_al2023_and_is_refused_for_al2_and_arm64() {
     let facts = elf_facts(&bytes).unwrap();
     assert_eq!(facts.arch, Some(Arch::X86_64));
     assert!(facts.max_glibc.unwrap() <= (2, 34), "{facts:?}");
-    check_binary("f", &path, &bytes, Runtime::ProvidedAl2023, Arch::X86_64)
-        .expect("fits provided.al2023");
+    check_binary("f", &path, &bytes, Runtime::ProvidedAl2023, Arch::X86_64).expect("fits provided.al2023");
 
     if facts.max_glibc.unwrap() > (2, 26) {
         let err = check_binary("f", &path, &bytes, Runtime::ProvidedAl2, Arch::X86_64).unwrap_err();
@@ -414,11 +369,7 @@ fn a_glibc_too_new_for_the_runtime_is_refused_through_the_cli_with_exit_2() {
     let path = stack.path_str();
     let run = bosun_at("http://127.0.0.1:9", &["--stack", &path, "deploy", "all"]);
     assert_eq!(run.code, 2, "{run:?}");
-    assert!(
-        run.stderr.contains("needs symbol version GLIBC_2."),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("needs symbol version GLIBC_2."), "{}", run.stderr);
     assert!(run.stderr.contains("help:"), "{}", run.stderr);
 }
 
@@ -513,36 +464,18 @@ fn all_problems_are_reported_at_once_and_as_json() {
     let body = "[functions.f]\nbinary = \"/bin/sh\"\nmemory = 1\ntimeout = 9999\nbogus = true\n";
     let run = bad(body);
     assert_eq!(run.code, 2);
-    assert_eq!(
-        run.stderr.matches("stack.toml:").count(),
-        3 + 1,
-        "{}",
-        run.stderr
-    ); // header + 3
+    assert_eq!(run.stderr.matches("stack.toml:").count(), 3 + 1, "{}", run.stderr); // header + 3
 
     let stack = TestStack::new("bad", body);
     let path = stack.path_str();
-    let json = bosun_at(
-        "http://127.0.0.1:9",
-        &["--stack", &path, "--output", "json", "plan"],
-    );
+    let json = bosun_at("http://127.0.0.1:9", &["--stack", &path, "--output", "json", "plan"]);
     assert_eq!(json.code, 2);
     let err = json.result();
     assert_eq!(err["event"], "error");
     assert_eq!(err["exit_code"], 2);
     let problems = err["problems"].as_array().unwrap();
-    let keys: Vec<&str> = problems
-        .iter()
-        .map(|p| p["key"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        keys,
-        [
-            "functions.f.memory",
-            "functions.f.timeout",
-            "functions.f.bogus"
-        ]
-    );
+    let keys: Vec<&str> = problems.iter().map(|p| p["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["functions.f.memory", "functions.f.timeout", "functions.f.bogus"]);
     assert_eq!(problems[0]["line"], 7);
     assert!(
         json.stderr.is_empty(),
@@ -556,25 +489,16 @@ fn invalid_toml_and_missing_file_are_bad_input() {
     let run = bad("[functions.f\n");
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("invalid TOML"), "{}", run.stderr);
-    let run = bosun_at(
-        "http://127.0.0.1:9",
-        &["--stack", "/no/such/stack.toml", "plan"],
-    );
+    let run = bosun_at("http://127.0.0.1:9", &["--stack", "/no/such/stack.toml", "plan"]);
     assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("cannot read the stack file"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("cannot read the stack file"), "{}", run.stderr);
 }
 
 // ---- faults the emulator cannot produce ----
 
 mod mocked {
     use aws_sdk_lambda::operation::get_function::GetFunctionOutput;
-    use aws_sdk_lambda::operation::update_function_code::{
-        UpdateFunctionCodeError, UpdateFunctionCodeOutput,
-    };
+    use aws_sdk_lambda::operation::update_function_code::{UpdateFunctionCodeError, UpdateFunctionCodeOutput};
     use aws_sdk_lambda::types::error::{InvalidParameterValueException, ResourceConflictException};
     use aws_sdk_lambda::types::{FunctionConfiguration, LastUpdateStatus, State};
     use aws_sdk_lambda::Client;
@@ -596,15 +520,12 @@ mod mocked {
         let conflict = mock!(Client::update_function_code).then_error(|| {
             UpdateFunctionCodeError::ResourceConflictException(
                 ResourceConflictException::builder()
-                    .message(
-                        "The operation cannot be performed at this time. An update is in progress.",
-                    )
+                    .message("The operation cannot be performed at this time. An update is in progress.")
                     .build(),
             )
         });
         let wait_then = mock!(Client::get_function).then_output(settled);
-        let update = mock!(Client::update_function_code)
-            .then_output(|| UpdateFunctionCodeOutput::builder().build());
+        let update = mock!(Client::update_function_code).then_output(|| UpdateFunctionCodeOutput::builder().build());
         let wait_after = mock!(Client::get_function).then_output(settled);
         let client = mock_client!(
             aws_sdk_lambda,
@@ -625,9 +546,7 @@ mod mocked {
     async fn a_bad_parameter_fails_fast_naming_operation_and_function() {
         let invalid = mock!(Client::update_function_code).then_error(|| {
             UpdateFunctionCodeError::InvalidParameterValueException(
-                InvalidParameterValueException::builder()
-                    .message("bad zip")
-                    .build(),
+                InvalidParameterValueException::builder().message("bad zip").build(),
             )
         });
         let client = mock_client!(aws_sdk_lambda, RuleMode::Sequential, &[&invalid]);
@@ -636,10 +555,7 @@ mod mocked {
             .unwrap_err();
         assert_eq!(invalid.num_calls(), 1, "not retried");
         let text = err.to_string();
-        assert!(
-            text.contains("lambda:UpdateFunctionCode on my-fn failed"),
-            "{text}"
-        );
+        assert!(text.contains("lambda:UpdateFunctionCode on my-fn failed"), "{text}");
         assert!(text.contains("bad zip"), "{text}");
     }
 }

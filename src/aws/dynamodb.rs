@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::client::Waiters;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ProvisionedThroughput,
-    ScalarAttributeType, TimeToLiveSpecification, TimeToLiveStatus,
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ProvisionedThroughput, ScalarAttributeType,
+    TimeToLiveSpecification, TimeToLiveStatus,
 };
 use aws_sdk_dynamodb::Client;
 
@@ -62,8 +62,8 @@ pub async fn describe_table(client: &Client, name: &str) -> Result<Option<LiveTa
             .find(|k| *k.key_type() == kt)
             .map(|k| attr(k.attribute_name()))
     };
-    let partition_key = key_of(KeyType::Hash)
-        .ok_or_else(|| AwsError::missing("dynamodb:DescribeTable", name, "a HASH key"))?;
+    let partition_key =
+        key_of(KeyType::Hash).ok_or_else(|| AwsError::missing("dynamodb:DescribeTable", name, "a HASH key"))?;
     let sort_key = key_of(KeyType::Range);
     let on_demand = table
         .billing_mode_summary()
@@ -139,15 +139,13 @@ pub async fn create_table(client: &Client, spec: &TableSpec, stack: &str) -> Res
     }
     req = match spec.billing {
         Billing::PayPerRequest => req.billing_mode(BillingMode::PayPerRequest),
-        Billing::Provisioned { read, write } => req
-            .billing_mode(BillingMode::Provisioned)
-            .provisioned_throughput(
-                ProvisionedThroughput::builder()
-                    .read_capacity_units(read)
-                    .write_capacity_units(write)
-                    .build()
-                    .map_err(|e| build_error(op, &spec.name, e))?,
-            ),
+        Billing::Provisioned { read, write } => req.billing_mode(BillingMode::Provisioned).provisioned_throughput(
+            ProvisionedThroughput::builder()
+                .read_capacity_units(read)
+                .write_capacity_units(write)
+                .build()
+                .map_err(|e| build_error(op, &spec.name, e))?,
+        ),
     };
     req = req.tags(
         aws_sdk_dynamodb::types::Tag::builder()
@@ -158,9 +156,7 @@ pub async fn create_table(client: &Client, spec: &TableSpec, stack: &str) -> Res
     );
     match req.send().await {
         Ok(_) => {}
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_resource_in_use_exception()) => {}
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_in_use_exception()) => {}
         Err(e) => return Err(AwsError::from_sdk(op, &spec.name, e)),
     }
     client
@@ -178,19 +174,15 @@ pub async fn update_billing(client: &Client, name: &str, billing: Billing) -> Re
     let req = client.update_table().table_name(name);
     let req = match billing {
         Billing::PayPerRequest => req.billing_mode(BillingMode::PayPerRequest),
-        Billing::Provisioned { read, write } => req
-            .billing_mode(BillingMode::Provisioned)
-            .provisioned_throughput(
-                ProvisionedThroughput::builder()
-                    .read_capacity_units(read)
-                    .write_capacity_units(write)
-                    .build()
-                    .map_err(|e| build_error(op, name, e))?,
-            ),
+        Billing::Provisioned { read, write } => req.billing_mode(BillingMode::Provisioned).provisioned_throughput(
+            ProvisionedThroughput::builder()
+                .read_capacity_units(read)
+                .write_capacity_units(write)
+                .build()
+                .map_err(|e| build_error(op, name, e))?,
+        ),
     };
-    req.send()
-        .await
-        .map_err(|e| AwsError::from_sdk(op, name, e))?;
+    req.send().await.map_err(|e| AwsError::from_sdk(op, name, e))?;
     client
         .wait_until_table_exists()
         .table_name(name)
@@ -201,12 +193,7 @@ pub async fn update_billing(client: &Client, name: &str, billing: Billing) -> Re
 }
 
 /// Enables (`Some`) or disables (`None`, given the attribute it is on) TTL.
-pub async fn set_ttl(
-    client: &Client,
-    name: &str,
-    attribute: &str,
-    enabled: bool,
-) -> Result<(), AwsError> {
+pub async fn set_ttl(client: &Client, name: &str, attribute: &str, enabled: bool) -> Result<(), AwsError> {
     let op = "dynamodb:UpdateTimeToLive";
     let spec = TimeToLiveSpecification::builder()
         .attribute_name(attribute)

@@ -13,12 +13,7 @@ pub const POLICY_NAME: &str = "bosun";
 pub async fn get_role(client: &Client, name: &str) -> Result<Option<LiveRole>, AwsError> {
     let role = match client.get_role().role_name(name).send().await {
         Ok(out) => out.role,
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_no_such_entity_exception()) =>
-        {
-            return Ok(None)
-        }
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_entity_exception()) => return Ok(None),
         Err(e) => return Err(AwsError::from_sdk("iam:GetRole", name, e)),
     };
     let role = role.ok_or_else(|| AwsError::missing("iam:GetRole", name, "Role"))?;
@@ -34,12 +29,7 @@ pub async fn get_role(client: &Client, name: &str) -> Result<Option<LiveRole>, A
         .await
     {
         Ok(out) => decode_policy(out.policy_document()),
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_no_such_entity_exception()) =>
-        {
-            None
-        }
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_entity_exception()) => None,
         Err(e) => return Err(AwsError::from_sdk("iam:GetRolePolicy", name, e)),
     };
     Ok(Some(LiveRole {
@@ -50,12 +40,7 @@ pub async fn get_role(client: &Client, name: &str) -> Result<Option<LiveRole>, A
 }
 
 /// Creates a role with a trust policy; an existing role (a retried create) is not an error.
-pub async fn create_role(
-    client: &Client,
-    name: &str,
-    trust: &serde_json::Value,
-    stack: &str,
-) -> Result<(), AwsError> {
+pub async fn create_role(client: &Client, name: &str, trust: &serde_json::Value, stack: &str) -> Result<(), AwsError> {
     let result = client
         .create_role()
         .role_name(name)
@@ -90,11 +75,7 @@ pub async fn create_role(
     }
 }
 
-pub async fn update_trust(
-    client: &Client,
-    name: &str,
-    trust: &serde_json::Value,
-) -> Result<(), AwsError> {
+pub async fn update_trust(client: &Client, name: &str, trust: &serde_json::Value) -> Result<(), AwsError> {
     client
         .update_assume_role_policy()
         .role_name(name)
@@ -106,11 +87,7 @@ pub async fn update_trust(
 }
 
 /// Puts bosun's inline policy (a full replace, so it is idempotent).
-pub async fn put_policy(
-    client: &Client,
-    role: &str,
-    policy: &serde_json::Value,
-) -> Result<(), AwsError> {
+pub async fn put_policy(client: &Client, role: &str, policy: &serde_json::Value) -> Result<(), AwsError> {
     client
         .put_role_policy()
         .role_name(role)

@@ -42,10 +42,7 @@ fn config_of(c: &FunctionConfiguration) -> FunctionConfig {
             .and_then(|e| e.variables())
             .map(|v| v.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
             .unwrap_or_default(),
-        runtime: c
-            .runtime()
-            .map(|r| r.as_str().to_string())
-            .unwrap_or_default(),
+        runtime: c.runtime().map(|r| r.as_str().to_string()).unwrap_or_default(),
         architecture: c
             .architectures()
             .first()
@@ -58,11 +55,7 @@ fn config_of(c: &FunctionConfiguration) -> FunctionConfig {
 
 /// Reads a function, its published versions, the stack's alias, its URL and
 /// URL permission; `None` if the function does not exist.
-pub async fn get_function(
-    client: &Client,
-    name: &str,
-    alias: &str,
-) -> Result<Option<LiveFunction>, AwsError> {
+pub async fn get_function(client: &Client, name: &str, alias: &str) -> Result<Option<LiveFunction>, AwsError> {
     let latest = match client.get_function().function_name(name).send().await {
         Ok(out) => out
             .configuration
@@ -89,13 +82,7 @@ pub async fn get_function(
     }
     versions.sort_by_key(|v| v.version.parse::<u64>().unwrap_or(0));
 
-    let alias_version = match client
-        .get_alias()
-        .function_name(name)
-        .name(alias)
-        .send()
-        .await
-    {
+    let alias_version = match client.get_alias().function_name(name).name(alias).send().await {
         Ok(out) => out.function_version,
         Err(e) if is_not_found(&e) => None,
         Err(e) => return Err(AwsError::from_sdk("lambda:GetAlias", name, e)),
@@ -115,13 +102,7 @@ pub async fn get_function(
             Err(e) if is_not_found(&e) => None,
             Err(e) => return Err(AwsError::from_sdk("lambda:GetFunctionUrlConfig", name, e)),
         };
-        let permission = match client
-            .get_policy()
-            .function_name(name)
-            .qualifier(alias)
-            .send()
-            .await
-        {
+        let permission = match client.get_policy().function_name(name).qualifier(alias).send().await {
             Ok(out) => out
                 .policy()
                 .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
@@ -176,9 +157,7 @@ where
     loop {
         match call().await {
             Ok(v) => return Ok(v),
-            Err(e)
-                if attempt < CONFLICT_ATTEMPTS && e.as_service_error().is_some_and(is_conflict) =>
-            {
+            Err(e) if attempt < CONFLICT_ATTEMPTS && e.as_service_error().is_some_and(is_conflict) => {
                 tracing::info!(
                     function = name,
                     op,
@@ -225,11 +204,7 @@ pub async fn create_function(
             .timeout(cfg.timeout)
             .description(&cfg.description)
             .environment(environment(cfg))
-            .code(
-                FunctionCode::builder()
-                    .zip_file(Blob::new(zip.to_vec()))
-                    .build(),
-            )
+            .code(FunctionCode::builder().zip_file(Blob::new(zip.to_vec())).build())
             .publish(true)
             .send()
             .await;
@@ -239,13 +214,9 @@ pub async fn create_function(
                 if role_is_new
                     && waited < Duration::from_secs(60)
                     && e.code() == Some("InvalidParameterValueException")
-                    && e.message()
-                        .is_some_and(|m| m.to_ascii_lowercase().contains("role")) =>
+                    && e.message().is_some_and(|m| m.to_ascii_lowercase().contains("role")) =>
             {
-                tracing::info!(
-                    function = name,
-                    "new role not yet assumable by Lambda; retrying"
-                );
+                tracing::info!(function = name, "new role not yet assumable by Lambda; retrying");
                 tokio::time::sleep(delay).await;
                 waited += delay;
                 delay = (delay * 2).min(Duration::from_secs(8));
@@ -259,17 +230,11 @@ pub async fn create_function(
         .wait(WAIT)
         .await
         .map_err(|e| AwsError::waiter(op, name, e))?;
-    out.version
-        .ok_or_else(|| AwsError::missing(op, name, "Version"))
+    out.version.ok_or_else(|| AwsError::missing(op, name, "Version"))
 }
 
 /// Uploads new code to `$LATEST` and waits for the update to finish.
-pub async fn update_code(
-    client: &Client,
-    name: &str,
-    zip: &[u8],
-    architecture: &str,
-) -> Result<(), AwsError> {
+pub async fn update_code(client: &Client, name: &str, zip: &[u8], architecture: &str) -> Result<(), AwsError> {
     use aws_sdk_lambda::operation::update_function_code::UpdateFunctionCodeError as E;
     retry_on_conflict(
         client,
@@ -290,11 +255,7 @@ pub async fn update_code(
 }
 
 /// Updates `$LATEST`'s configuration and waits for the update to finish.
-pub async fn update_config(
-    client: &Client,
-    name: &str,
-    cfg: &FunctionConfig,
-) -> Result<(), AwsError> {
+pub async fn update_config(client: &Client, name: &str, cfg: &FunctionConfig) -> Result<(), AwsError> {
     use aws_sdk_lambda::operation::update_function_configuration::UpdateFunctionConfigurationError as E;
     retry_on_conflict(
         client,
@@ -320,11 +281,7 @@ pub async fn update_config(
 }
 
 /// Publishes `$LATEST` as a version, only if its code is `code_sha256`.
-pub async fn publish_version(
-    client: &Client,
-    name: &str,
-    code_sha256: &str,
-) -> Result<String, AwsError> {
+pub async fn publish_version(client: &Client, name: &str, code_sha256: &str) -> Result<String, AwsError> {
     use aws_sdk_lambda::operation::publish_version::PublishVersionError as E;
     let out = retry_on_conflict(
         client,
@@ -345,13 +302,7 @@ pub async fn publish_version(
 }
 
 /// Points the alias at `version`, creating it when it does not exist yet.
-pub async fn put_alias(
-    client: &Client,
-    name: &str,
-    alias: &str,
-    version: &str,
-    exists: bool,
-) -> Result<(), AwsError> {
+pub async fn put_alias(client: &Client, name: &str, alias: &str, version: &str, exists: bool) -> Result<(), AwsError> {
     if exists {
         client
             .update_alias()
@@ -374,10 +325,7 @@ pub async fn put_alias(
         {
             Ok(_) => Ok(()),
             // Created by an earlier, interrupted run: move it instead.
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_resource_conflict_exception()) =>
-            {
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_conflict_exception()) => {
                 Box::pin(put_alias(client, name, alias, version, true)).await
             }
             Err(e) => Err(AwsError::from_sdk("lambda:CreateAlias", name, e)),
@@ -390,13 +338,7 @@ fn url_auth(auth: &str) -> FunctionUrlAuthType {
 }
 
 /// Creates or updates the function URL on the alias.
-pub async fn put_url(
-    client: &Client,
-    name: &str,
-    alias: &str,
-    auth: &str,
-    exists: bool,
-) -> Result<String, AwsError> {
+pub async fn put_url(client: &Client, name: &str, alias: &str, auth: &str, exists: bool) -> Result<String, AwsError> {
     if exists {
         let out = client
             .update_function_url_config()
@@ -430,11 +372,7 @@ pub async fn delete_url(client: &Client, name: &str, alias: &str) -> Result<(), 
     {
         Ok(_) => Ok(()),
         Err(e) if is_not_found(&e) => Ok(()),
-        Err(e) => Err(AwsError::from_sdk(
-            "lambda:DeleteFunctionUrlConfig",
-            name,
-            e,
-        )),
+        Err(e) => Err(AwsError::from_sdk("lambda:DeleteFunctionUrlConfig", name, e)),
     }
 }
 
@@ -453,12 +391,7 @@ pub async fn allow_public_url(client: &Client, name: &str, alias: &str) -> Resul
     {
         Ok(_) => Ok(()),
         // Added by an earlier, interrupted run.
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_resource_conflict_exception()) =>
-        {
-            Ok(())
-        }
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_conflict_exception()) => Ok(()),
         Err(e) => Err(AwsError::from_sdk("lambda:AddPermission", name, e)),
     }
 }

@@ -5,9 +5,11 @@
 //! log (an SDK interceptor) so a deploy can report — and tests can assert —
 //! exactly how many write calls it made.
 
+pub mod cloudfront;
 pub mod dynamodb;
 pub mod iam;
 pub mod lambda;
+pub mod s3;
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -103,14 +105,18 @@ pub struct Clients {
     pub iam: aws_sdk_iam::Client,
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub sts: aws_sdk_sts::Client,
+    pub s3: aws_sdk_s3::Client,
+    pub cloudfront: aws_sdk_cloudfront::Client,
     pub region: String,
+    /// The stack these clients deploy (names bosun-managed resources).
+    pub stack: String,
     pub log: CallLog,
 }
 
 impl Clients {
     /// Loads the SDK configuration (standard credential chain, `AWS_ENDPOINT_URL`
     /// honoured) with bosun's overrides, bounded retries and timeouts.
-    pub async fn connect(settings: &AwsSettings) -> Result<Clients, AwsError> {
+    pub async fn connect(settings: &AwsSettings, stack: &str) -> Result<Clients, AwsError> {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .retry_config(RetryConfig::standard().with_max_attempts(5))
             .timeout_config(
@@ -130,23 +136,18 @@ impl Clients {
             loader = loader.endpoint_url(url);
         }
         let conf = loader.load().await;
-        let region = conf
-            .region()
-            .map(|r| r.to_string())
-            .ok_or_else(|| AwsError {
-                operation: "configure",
-                resource: "region".into(),
-                message: "no AWS region is set".into(),
-                code: None,
-                help: Some(
-                    "pass --region, set AWS_REGION, or add region = \"...\" to [stack]".into(),
-                ),
-            })?;
-        Ok(Clients::from_conf(&conf, region))
+        let region = conf.region().map(|r| r.to_string()).ok_or_else(|| AwsError {
+            operation: "configure",
+            resource: "region".into(),
+            message: "no AWS region is set".into(),
+            code: None,
+            help: Some("pass --region, set AWS_REGION, or add region = \"...\" to [stack]".into()),
+        })?;
+        Ok(Clients::from_conf(&conf, region, stack))
     }
 
     /// Builds the clients from an existing config (tests use this with mocks too).
-    pub fn from_conf(conf: &aws_config::SdkConfig, region: String) -> Clients {
+    pub fn from_conf(conf: &aws_config::SdkConfig, region: String, stack: &str) -> Clients {
         let log = CallLog::default();
         let recorder = || CallRecorder(log.clone());
         Clients {
@@ -156,9 +157,7 @@ impl Clients {
                     .build(),
             ),
             iam: aws_sdk_iam::Client::from_conf(
-                aws_sdk_iam::config::Builder::from(conf)
-                    .interceptor(recorder())
-                    .build(),
+                aws_sdk_iam::config::Builder::from(conf).interceptor(recorder()).build(),
             ),
             dynamodb: aws_sdk_dynamodb::Client::from_conf(
                 aws_sdk_dynamodb::config::Builder::from(conf)
@@ -166,11 +165,23 @@ impl Clients {
                     .build(),
             ),
             sts: aws_sdk_sts::Client::from_conf(
-                aws_sdk_sts::config::Builder::from(conf)
+                aws_sdk_sts::config::Builder::from(conf).interceptor(recorder()).build(),
+            ),
+            // A custom endpoint (an emulator, MinIO, a VPC endpoint) needs
+            // path-style addressing; AWS's own endpoints take virtual-host style.
+            s3: aws_sdk_s3::Client::from_conf(
+                aws_sdk_s3::config::Builder::from(conf)
+                    .force_path_style(conf.endpoint_url().is_some())
+                    .interceptor(recorder())
+                    .build(),
+            ),
+            cloudfront: aws_sdk_cloudfront::Client::from_conf(
+                aws_sdk_cloudfront::config::Builder::from(conf)
                     .interceptor(recorder())
                     .build(),
             ),
             region,
+            stack: stack.to_string(),
             log,
         }
     }
@@ -209,11 +220,7 @@ pub struct AwsError {
 
 impl fmt::Display for AwsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} on {} failed: {}",
-            self.operation, self.resource, self.message
-        )?;
+        write!(f, "{} on {} failed: {}", self.operation, self.resource, self.message)?;
         if let Some(help) = &self.help {
             write!(f, "\n      help: {help}")?;
         }
@@ -279,9 +286,7 @@ impl AwsError {
 /// service, plain JSON from some emulators.
 pub fn decode_policy(raw: &str) -> Option<serde_json::Value> {
     serde_json::from_str(raw).ok().or_else(|| {
-        let decoded = percent_encoding::percent_decode_str(raw)
-            .decode_utf8()
-            .ok()?;
+        let decoded = percent_encoding::percent_decode_str(raw).decode_utf8().ok()?;
         serde_json::from_str(&decoded).ok()
     })
 }

@@ -90,17 +90,13 @@ impl Run {
     pub fn events(&self) -> Vec<Value> {
         self.stdout
             .lines()
-            .map(|l| {
-                serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}\n{self:?}"))
-            })
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}\n{self:?}")))
             .collect()
     }
 
     /// The final `result` (or `error`) event.
     pub fn result(&self) -> Value {
-        self.events()
-            .pop()
-            .unwrap_or_else(|| panic!("no output: {self:?}"))
+        self.events().pop().unwrap_or_else(|| panic!("no output: {self:?}"))
     }
 
     /// The write calls the run made, as `Service:Operation`.
@@ -199,10 +195,7 @@ impl TestStack {
 
     /// Rewrites the stack body (a later deploy sees the change).
     pub fn write(&self, body: &str) {
-        let text = format!(
-            "[stack]\nname = \"{}\"\nregion = \"{REGION}\"\n\n{body}",
-            self.name
-        );
+        let text = format!("[stack]\nname = \"{}\"\nregion = \"{REGION}\"\n\n{body}", self.name);
         std::fs::write(self.path(), text).expect("write stack file");
     }
 
@@ -259,4 +252,64 @@ pub async fn alias_version(client: &aws_sdk_lambda::Client, function: &str, alia
         .function_version()
         .expect("alias version")
         .to_string()
+}
+
+pub async fn s3() -> aws_sdk_s3::Client {
+    let conf = sdk_config().await;
+    aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&conf).force_path_style(true).build())
+}
+
+pub async fn cloudfront() -> aws_sdk_cloudfront::Client {
+    aws_sdk_cloudfront::Client::new(&sdk_config().await)
+}
+
+/// Writes `files` (relative path → content) under `dir`, creating folders.
+pub fn write_files(dir: &Path, files: &[(&str, &[u8])]) {
+    for (rel, content) in files {
+        let path = dir.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+}
+
+/// Keys under a bucket prefix.
+pub async fn keys(client: &aws_sdk_s3::Client, bucket: &str) -> Vec<String> {
+    let out = client.list_objects_v2().bucket(bucket).send().await.expect("list");
+    out.contents()
+        .iter()
+        .filter_map(|o| o.key().map(str::to_string))
+        .collect()
+}
+
+/// The paths of every invalidation on a distribution, oldest first.
+pub async fn invalidations(client: &aws_sdk_cloudfront::Client, distribution: &str) -> Vec<Vec<String>> {
+    let list = client
+        .list_invalidations()
+        .distribution_id(distribution)
+        .send()
+        .await
+        .expect("list invalidations");
+    let mut out = Vec::new();
+    let ids: Vec<String> = list
+        .invalidation_list()
+        .map(|l| l.items().iter().map(|i| i.id().to_string()).collect())
+        .unwrap_or_default();
+    for id in ids {
+        let inv = client
+            .get_invalidation()
+            .distribution_id(distribution)
+            .id(&id)
+            .send()
+            .await
+            .expect("get invalidation");
+        let mut paths: Vec<String> = inv
+            .invalidation()
+            .and_then(|i| i.invalidation_batch())
+            .and_then(|b| b.paths())
+            .map(|p| p.items().to_vec())
+            .unwrap_or_default();
+        paths.sort();
+        out.push(paths);
+    }
+    out
 }

@@ -11,9 +11,7 @@ async fn main() -> Result<(), Error> {
         .without_time()
         .init();
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async move {
-        exec_reports::handle(event.payload)
-            .await
-            .map_err(Error::from)
+        exec_reports::handle(event.payload).await.map_err(Error::from)
     }))
     .await
 }

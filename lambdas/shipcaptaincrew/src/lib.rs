@@ -10,9 +10,7 @@ use serde_json::{json, Value};
 
 /// Builds the application router.
 pub fn router() -> Router {
-    Router::new()
-        .route("/health", get(health))
-        .fallback(not_found)
+    Router::new().route("/health", get(health)).fallback(not_found)
 }
 
 async fn health() -> Json<Value> {

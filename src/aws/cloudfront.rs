@@ -1,0 +1,215 @@
+//! CloudFront: find or create a site's distribution, invalidate paths.
+
+use std::time::Duration;
+
+use aws_sdk_cloudfront::client::Waiters;
+use aws_sdk_cloudfront::types::{
+    DefaultCacheBehavior, DistributionConfig, InvalidationBatch, Origin, OriginAccessControlConfig,
+    OriginAccessControlOriginTypes, OriginAccessControlSigningBehaviors, OriginAccessControlSigningProtocols, Origins,
+    Paths, S3OriginConfig, ViewerProtocolPolicy,
+};
+use aws_sdk_cloudfront::Client;
+
+use super::AwsError;
+
+/// AWS's managed "CachingOptimized" cache policy.
+const CACHING_OPTIMIZED: &str = "658327ea-f89d-4fab-a63d-7e88639e58f6";
+
+fn build_err(op: &'static str, resource: &str, e: impl std::fmt::Display) -> AwsError {
+    AwsError {
+        operation: op,
+        resource: resource.to_string(),
+        message: e.to_string(),
+        code: None,
+        help: None,
+    }
+}
+
+/// True when a distribution with this id exists.
+pub async fn exists(client: &Client, id: &str) -> Result<bool, AwsError> {
+    match client.get_distribution().id(id).send().await {
+        Ok(_) => Ok(true),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_distribution()) => Ok(false),
+        Err(e) => Err(AwsError::from_sdk("cloudfront:GetDistribution", id, e)),
+    }
+}
+
+/// The id of the distribution whose comment is `comment` (bosun-managed ones).
+pub async fn find_by_comment(client: &Client, comment: &str) -> Result<Option<String>, AwsError> {
+    let mut marker: Option<String> = None;
+    loop {
+        let out = client
+            .list_distributions()
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("cloudfront:ListDistributions", comment, e))?;
+        let Some(list) = out.distribution_list() else {
+            return Ok(None);
+        };
+        if let Some(d) = list.items().iter().find(|d| d.comment() == comment) {
+            return Ok(Some(d.id().to_string()));
+        }
+        match (list.is_truncated(), list.next_marker()) {
+            (true, Some(next)) => marker = Some(next.to_string()),
+            _ => return Ok(None),
+        }
+    }
+}
+
+/// Finds or creates the origin access control (SigV4 to S3) named `name`; returns its id.
+pub async fn origin_access_control(client: &Client, name: &str) -> Result<String, AwsError> {
+    let op = "cloudfront:CreateOriginAccessControl";
+    let mut marker: Option<String> = None;
+    loop {
+        let out = client
+            .list_origin_access_controls()
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("cloudfront:ListOriginAccessControls", name, e))?;
+        let Some(list) = out.origin_access_control_list() else {
+            break;
+        };
+        if let Some(found) = list.items().iter().find(|o| o.name() == name) {
+            return Ok(found.id().to_string());
+        }
+        match (list.is_truncated(), list.next_marker()) {
+            (true, Some(next)) => marker = Some(next.to_string()),
+            _ => break,
+        }
+    }
+    let config = OriginAccessControlConfig::builder()
+        .name(name)
+        .description("bosun: CloudFront reads the site bucket with SigV4")
+        .signing_protocol(OriginAccessControlSigningProtocols::Sigv4)
+        .signing_behavior(OriginAccessControlSigningBehaviors::Always)
+        .origin_access_control_origin_type(OriginAccessControlOriginTypes::S3)
+        .build()
+        .map_err(|e| build_err(op, name, e))?;
+    let out = client
+        .create_origin_access_control()
+        .origin_access_control_config(config)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(op, name, e))?;
+    out.origin_access_control()
+        .map(|o| o.id().to_string())
+        .ok_or_else(|| AwsError::missing(op, name, "OriginAccessControl"))
+}
+
+/// Creates a distribution serving `bucket`/`prefix` through an origin access
+/// control; returns (id, ARN). The CallerReference is derived from the
+/// comment, so a retried create finds the same distribution instead of
+/// making a second one.
+pub async fn create(
+    client: &Client,
+    bucket: &str,
+    region: &str,
+    prefix: &str,
+    comment: &str,
+    oac_id: &str,
+) -> Result<(String, String), AwsError> {
+    let op = "cloudfront:CreateDistribution";
+    let origin_id = format!("s3-{bucket}");
+    let origin_path = prefix.trim_end_matches('/');
+    let origin = Origin::builder()
+        .id(&origin_id)
+        .domain_name(format!("{bucket}.s3.{region}.amazonaws.com"))
+        .origin_path(if origin_path.is_empty() {
+            String::new()
+        } else {
+            format!("/{origin_path}")
+        })
+        .s3_origin_config(S3OriginConfig::builder().origin_access_identity("").build())
+        .origin_access_control_id(oac_id)
+        .build()
+        .map_err(|e| build_err(op, comment, e))?;
+    let behavior = DefaultCacheBehavior::builder()
+        .target_origin_id(&origin_id)
+        .viewer_protocol_policy(ViewerProtocolPolicy::RedirectToHttps)
+        .cache_policy_id(CACHING_OPTIMIZED)
+        .compress(true)
+        .build()
+        .map_err(|e| build_err(op, comment, e))?;
+    let config = DistributionConfig::builder()
+        .caller_reference(comment.replace([' ', '/'], "-"))
+        .comment(comment)
+        .enabled(true)
+        .default_root_object("index.html")
+        .origins(
+            Origins::builder()
+                .quantity(1)
+                .items(origin)
+                .build()
+                .map_err(|e| build_err(op, comment, e))?,
+        )
+        .default_cache_behavior(behavior)
+        .build()
+        .map_err(|e| build_err(op, comment, e))?;
+    match client.create_distribution().distribution_config(config).send().await {
+        Ok(out) => out
+            .distribution()
+            .map(|d| (d.id().to_string(), d.arn().to_string()))
+            .ok_or_else(|| AwsError::missing(op, comment, "Distribution")),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_distribution_already_exists()) => {
+            let id = find_by_comment(client, comment)
+                .await?
+                .ok_or_else(|| AwsError::missing(op, comment, "the existing distribution"))?;
+            let arn = client
+                .get_distribution()
+                .id(&id)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("cloudfront:GetDistribution", &id, e))?
+                .distribution()
+                .map(|d| d.arn().to_string())
+                .ok_or_else(|| AwsError::missing("cloudfront:GetDistribution", &id, "Distribution"))?;
+            Ok((id, arn))
+        }
+        Err(e) => Err(AwsError::from_sdk(op, comment, e)),
+    }
+}
+
+/// Creates an invalidation; returns its id.
+pub async fn invalidate(
+    client: &Client,
+    distribution: &str,
+    paths: &[String],
+    caller_reference: &str,
+) -> Result<String, AwsError> {
+    let op = "cloudfront:CreateInvalidation";
+    let batch = InvalidationBatch::builder()
+        .caller_reference(caller_reference)
+        .paths(
+            Paths::builder()
+                .quantity(paths.len() as i32)
+                .set_items(Some(paths.to_vec()))
+                .build()
+                .map_err(|e| build_err(op, distribution, e))?,
+        )
+        .build()
+        .map_err(|e| build_err(op, distribution, e))?;
+    let out = client
+        .create_invalidation()
+        .distribution_id(distribution)
+        .invalidation_batch(batch)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(op, distribution, e))?;
+    out.invalidation()
+        .map(|i| i.id().to_string())
+        .ok_or_else(|| AwsError::missing(op, distribution, "Invalidation"))
+}
+
+/// Waits until an invalidation has completed.
+pub async fn wait_invalidation(client: &Client, distribution: &str, id: &str) -> Result<(), AwsError> {
+    client
+        .wait_until_invalidation_completed()
+        .distribution_id(distribution)
+        .id(id)
+        .wait(Duration::from_secs(1200))
+        .await
+        .map(|_| ())
+        .map_err(|e| AwsError::waiter("cloudfront:wait-invalidation-completed", distribution, e))
+}

@@ -1,0 +1,366 @@
+//! Static sites: the local side of a frontend sync.
+//!
+//! Scans a site folder into a manifest (path → content hash, size, content
+//! type, cache control), streaming each file through the hashers so memory
+//! does not grow with file sizes. Symlinks are refused, never followed, so
+//! nothing outside the folder is published. Also the stored manifest format
+//! and the pure helpers the planner uses (invalidation paths, collapsing,
+//! caller reference). No AWS here.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobMatcher};
+use md5::Md5;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use unicode_normalization::UnicodeNormalization;
+
+use crate::model::FrontendSpec;
+
+/// Object metadata keys bosun writes on every uploaded object.
+pub const META_SHA256: &str = "bosun-sha256";
+pub const META_HEADERS: &str = "bosun-headers";
+
+/// Where the manifest of the last completed sync lives, relative to the prefix.
+pub const MANIFEST_NAME: &str = ".bosun/manifest.json";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SiteError {
+    #[error("frontend `{site}`: {path} is a symbolic link; bosun does not follow links out of the site folder\n      help: replace it with the file it points to, or remove it")]
+    Symlink { site: String, path: PathBuf },
+    #[error("frontend `{site}`: {path}: the file name is not valid UTF-8, so it cannot be an S3 key\n      help: rename the file")]
+    NotUtf8 { site: String, path: PathBuf },
+    #[error("frontend `{site}`: cannot read {path}: {source}")]
+    Read {
+        site: String,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// One file of the local site.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LocalFile {
+    #[serde(skip)]
+    pub path: PathBuf,
+    /// Path relative to the site folder, `/`-separated, Unicode NFC.
+    pub rel: String,
+    /// The S3 key: prefix + rel.
+    pub key: String,
+    pub size: u64,
+    /// Hex SHA-256 of the content.
+    pub sha256: String,
+    /// Hex MD5 of the content (what S3 reports as the ETag of a single PUT).
+    pub md5: String,
+    pub content_type: String,
+    pub cache_control: String,
+    /// Short hash of content type + cache control: a header-only change changes it.
+    pub headers: String,
+}
+
+impl LocalFile {
+    pub fn is_html(&self) -> bool {
+        let lower = self.rel.to_ascii_lowercase();
+        lower.ends_with(".html") || lower.ends_with(".htm")
+    }
+}
+
+/// One entry of the stored manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestEntry {
+    pub sha256: String,
+    pub md5: String,
+    pub etag: String,
+    pub size: u64,
+    pub content_type: String,
+    pub cache_control: String,
+    pub headers: String,
+}
+
+/// The record of the last completed sync, stored in the bucket beside the site.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SiteManifest {
+    pub version: u32,
+    pub files: BTreeMap<String, ManifestEntry>,
+}
+
+pub fn manifest_key(spec: &FrontendSpec) -> String {
+    format!("{}{MANIFEST_NAME}", spec.prefix)
+}
+
+/// Content type for a path: overrides first, then the extension, then a fallback;
+/// text types get `charset=utf-8`.
+pub fn content_type(rel: &str, overrides: &BTreeMap<String, String>) -> String {
+    let ext = Path::new(rel)
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    let base = overrides
+        .get(&ext)
+        .cloned()
+        .or_else(|| mime_guess::from_ext(&ext).first_raw().map(str::to_string))
+        .unwrap_or_else(|| "application/octet-stream".to_string());
+    let textual = base.starts_with("text/")
+        || matches!(
+            base.as_str(),
+            "application/javascript"
+                | "application/json"
+                | "application/xml"
+                | "image/svg+xml"
+                | "application/manifest+json"
+        );
+    if textual && !base.contains("charset") {
+        format!("{base}; charset=utf-8")
+    } else {
+        base
+    }
+}
+
+/// Compiled cache rules: first match wins; unmatched HTML is `no-cache`,
+/// anything else cached for an hour.
+pub struct CacheRules(Vec<(GlobMatcher, String)>);
+
+impl CacheRules {
+    pub fn new(spec: &FrontendSpec) -> CacheRules {
+        CacheRules(
+            spec.cache
+                .iter()
+                .filter_map(|r| {
+                    Glob::new(&r.glob)
+                        .ok()
+                        .map(|g| (g.compile_matcher(), r.cache_control.clone()))
+                })
+                .collect(),
+        )
+    }
+
+    pub fn for_path(&self, rel: &str, is_html: bool) -> String {
+        self.0
+            .iter()
+            .find(|(g, _)| g.is_match(rel))
+            .map(|(_, c)| c.clone())
+            .unwrap_or_else(|| {
+                if is_html {
+                    "no-cache".to_string()
+                } else {
+                    "public, max-age=3600".to_string()
+                }
+            })
+    }
+}
+
+fn headers_hash(content_type: &str, cache_control: &str) -> String {
+    let digest = Sha256::digest(format!("{content_type}\n{cache_control}").as_bytes());
+    hex(&digest[..8])
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Walks the site folder (sorted, recursive) and hashes every file.
+pub fn scan(spec: &FrontendSpec) -> Result<Vec<LocalFile>, SiteError> {
+    let rules = CacheRules::new(spec);
+    let mut files = Vec::new();
+    let mut stack = vec![spec.dir.clone()];
+    let read_err = |path: &Path, source| SiteError::Read {
+        site: spec.key.clone(),
+        path: path.to_path_buf(),
+        source,
+    };
+    while let Some(dir) = stack.pop() {
+        let mut entries: Vec<_> = std::fs::read_dir(&dir)
+            .map_err(|e| read_err(&dir, e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| read_err(&dir, e))?;
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let path = entry.path();
+            let kind = entry.file_type().map_err(|e| read_err(&path, e))?;
+            if kind.is_symlink() {
+                return Err(SiteError::Symlink {
+                    site: spec.key.clone(),
+                    path,
+                });
+            }
+            if kind.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let rel_path = path.strip_prefix(&spec.dir).unwrap_or(&path);
+            let mut parts = Vec::new();
+            for part in rel_path.components() {
+                let s = part.as_os_str().to_str().ok_or_else(|| SiteError::NotUtf8 {
+                    site: spec.key.clone(),
+                    path: path.clone(),
+                })?;
+                parts.push(s.nfc().collect::<String>());
+            }
+            let rel = parts.join("/");
+            let (size, sha256, md5) = hash_file(&path).map_err(|e| read_err(&path, e))?;
+            let mut file = LocalFile {
+                key: format!("{}{rel}", spec.prefix),
+                rel,
+                path,
+                size,
+                sha256,
+                md5,
+                content_type: String::new(),
+                cache_control: String::new(),
+                headers: String::new(),
+            };
+            file.content_type = content_type(&file.rel, &spec.content_types);
+            file.cache_control = rules.for_path(&file.rel, file.is_html());
+            file.headers = headers_hash(&file.content_type, &file.cache_control);
+            files.push(file);
+        }
+    }
+    files.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(files)
+}
+
+/// Size, hex SHA-256 and hex MD5 of a file, read in fixed-size chunks.
+fn hash_file(path: &Path) -> std::io::Result<(u64, String, String)> {
+    let mut file = std::fs::File::open(path)?;
+    let mut sha = Sha256::new();
+    let mut md5 = Md5::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut size = 0u64;
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        sha.update(&buf[..n]);
+        md5.update(&buf[..n]);
+        size += n as u64;
+    }
+    Ok((size, hex(&sha.finalize()), hex(&md5.finalize())))
+}
+
+/// Characters encoded in invalidation paths: controls, space, and the
+/// characters CloudFront or URLs treat specially (`*` only ever as a wildcard).
+const PATH_ENCODE: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'*')
+    .add(b'+')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'[')
+    .add(b']')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
+fn url_path(rel: &str) -> String {
+    format!("/{}", percent_encoding::utf8_percent_encode(rel, PATH_ENCODE))
+}
+
+/// The viewer paths a changed file is served under: `dir/index.html` is also `/dir/` and `/dir`.
+pub fn viewer_paths(rel: &str) -> Vec<String> {
+    let mut out = vec![url_path(rel)];
+    if rel == "index.html" {
+        out.push("/".to_string());
+    } else if let Some(dir) = rel.strip_suffix("/index.html") {
+        let d = url_path(dir);
+        out.push(format!("{d}/"));
+        out.push(d);
+    }
+    out
+}
+
+/// Invalidation paths for changed files; past `max` they collapse to one
+/// wildcard per top-level folder, and past that to `/*`.
+pub fn invalidation_paths<'a>(changed: impl IntoIterator<Item = &'a str>, max: usize) -> Vec<String> {
+    let rels: BTreeSet<&str> = changed.into_iter().collect();
+    let exact: BTreeSet<String> = rels.iter().flat_map(|r| viewer_paths(r)).collect();
+    if exact.len() <= max {
+        return exact.into_iter().collect();
+    }
+    let collapsed: BTreeSet<String> = rels
+        .iter()
+        .flat_map(|r| match r.split_once('/') {
+            Some((top, _)) => vec![format!("{}/*", url_path(top))],
+            None => viewer_paths(r),
+        })
+        .collect();
+    if collapsed.len() <= max {
+        collapsed.into_iter().collect()
+    } else {
+        vec!["/*".to_string()]
+    }
+}
+
+/// A CallerReference derived from the distribution, the paths and the
+/// content they now hold: a retried deploy of the same change reuses it, so
+/// CloudFront does not create a second invalidation.
+pub fn caller_reference(distribution: &str, paths: &[String], content: &[(&str, &str, &str)]) -> String {
+    let mut h = Sha256::new();
+    h.update(distribution.as_bytes());
+    for p in paths {
+        h.update(b"\n");
+        h.update(p.as_bytes());
+    }
+    for (key, sha, headers) in content {
+        h.update(format!("\n{key}={sha}/{headers}").as_bytes());
+    }
+    format!("bosun-{}", hex(&h.finalize()[..16]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_types_have_charset_on_text() {
+        let none = BTreeMap::new();
+        assert_eq!(content_type("index.html", &none), "text/html; charset=utf-8");
+        assert_eq!(content_type("a/app.JS", &none), "text/javascript; charset=utf-8");
+        assert_eq!(content_type("logo.png", &none), "image/png");
+        assert_eq!(content_type("data.bin.unknownext", &none), "application/octet-stream");
+        assert_eq!(content_type("noext", &none), "application/octet-stream");
+        let over = BTreeMap::from([("webmanifest".to_string(), "application/manifest+json".to_string())]);
+        assert_eq!(
+            content_type("site.webmanifest", &over),
+            "application/manifest+json; charset=utf-8"
+        );
+    }
+
+    #[test]
+    fn index_pages_invalidate_their_folder_urls() {
+        assert_eq!(viewer_paths("index.html"), ["/index.html", "/"]);
+        assert_eq!(viewer_paths("docs/index.html"), ["/docs/index.html", "/docs/", "/docs"]);
+        assert_eq!(viewer_paths("a b/c+d%.js"), ["/a%20b/c%2Bd%25.js"]);
+        assert_eq!(viewer_paths("café.css"), ["/caf%C3%A9.css"]);
+    }
+
+    #[test]
+    fn many_paths_collapse_to_wildcards_then_everything() {
+        let few = invalidation_paths(["a.js", "b.js"], 15);
+        assert_eq!(few, ["/a.js", "/b.js"]);
+        let names: Vec<String> = (0..20).map(|i| format!("assets/f{i}.js")).collect();
+        let many = invalidation_paths(names.iter().map(String::as_str).chain(["index.html"]), 15);
+        assert_eq!(many, ["/", "/assets/*", "/index.html"]);
+        let spread: Vec<String> = (0..20).map(|i| format!("d{i}/x.js")).collect();
+        assert_eq!(invalidation_paths(spread.iter().map(String::as_str), 15), ["/*"]);
+    }
+
+    #[test]
+    fn caller_reference_is_stable_and_content_sensitive() {
+        let paths = vec!["/a.js".to_string()];
+        let a = caller_reference("E1", &paths, &[("a.js", "s1", "h")]);
+        assert_eq!(a, caller_reference("E1", &paths, &[("a.js", "s1", "h")]));
+        assert_ne!(a, caller_reference("E1", &paths, &[("a.js", "s2", "h")]));
+        assert!(a.len() <= 128);
+    }
+}

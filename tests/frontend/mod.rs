@@ -1,0 +1,389 @@
+//! `bosun deploy frontend` against the emulator: content-hash sync, headers,
+//! ordering, deletions and their guard, tricky keys, exact invalidations.
+
+use crate::util::*;
+
+/// A site stack: frontend `web` from `site/` in the stack dir to a unique bucket.
+struct Site {
+    stack: TestStack,
+    bucket: String,
+}
+
+impl Site {
+    fn new(prefix: &str, extra: &str) -> Site {
+        let name = unique(prefix);
+        let bucket = format!("{name}-site");
+        let stack = TestStack::new(&name, "");
+        std::fs::create_dir_all(stack.dir.path().join("site")).unwrap();
+        let site = Site { stack, bucket };
+        site.configure(extra);
+        site
+    }
+
+    fn configure(&self, extra: &str) {
+        self.stack.write(&format!(
+            "[frontends.web]\ndir = \"site\"\nbucket = \"{}\"\nprefix = \"app/\"\ndistribution = \"managed\"\n{extra}",
+            self.bucket
+        ));
+    }
+
+    fn dir(&self) -> std::path::PathBuf {
+        self.stack.dir.path().join("site")
+    }
+
+    fn write(&self, files: &[(&str, &[u8])]) {
+        write_files(&self.dir(), files);
+    }
+
+    fn deploy(&self, extra: &[&str]) -> Run {
+        let mut args = vec!["deploy", "frontend"];
+        args.extend_from_slice(extra);
+        self.stack.bosun(&args)
+    }
+
+    async fn distribution(&self) -> String {
+        let comment = format!("bosun {}/web", self.stack.name);
+        let cf = cloudfront().await;
+        let list = cf.list_distributions().send().await.unwrap();
+        list.distribution_list()
+            .unwrap()
+            .items()
+            .iter()
+            .find(|d| d.comment() == comment)
+            .map(|d| d.id().to_string())
+            .expect("managed distribution exists")
+    }
+
+    fn uploaded_keys(run: &Run) -> Vec<String> {
+        run.events()
+            .iter()
+            .filter(|e| e["event"] == "uploaded")
+            .map(|e| e["key"].as_str().unwrap().to_string())
+            .collect()
+    }
+}
+
+const RULES: &str = "cache = [\n  { glob = \"assets/**\", control = \"public, max-age=31536000, immutable\" },\n  { glob = \"*.html\", control = \"no-cache\" },\n]\n";
+
+fn standard_files(site: &Site) {
+    site.write(&[
+        ("index.html", b"<html>home</html>"),
+        ("docs/index.html", b"<html>docs</html>"),
+        ("assets/app.js", b"console.log(1)"),
+        ("assets/logo.png", b"\x89PNG\r\n\x1a\nfake"),
+        ("robots.txt", b"User-agent: *"),
+    ]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn first_sync_uploads_everything_with_headers_and_second_sync_writes_nothing() {
+    let site = Site::new("fe-first", RULES);
+    standard_files(&site);
+    let first = site.deploy(&[]);
+    assert_eq!(first.code, 0, "{first:?}");
+    assert_eq!(Site::uploaded_keys(&first).len(), 5);
+
+    let s3 = s3().await;
+    let head = |key: &'static str| {
+        let s3 = s3.clone();
+        let bucket = site.bucket.clone();
+        async move { s3.head_object().bucket(bucket).key(key).send().await.expect(key) }
+    };
+    let html = head("app/index.html").await;
+    assert_eq!(html.content_type(), Some("text/html; charset=utf-8"));
+    assert_eq!(html.cache_control(), Some("no-cache"));
+    let js = head("app/assets/app.js").await;
+    assert_eq!(js.content_type(), Some("text/javascript; charset=utf-8"));
+    assert_eq!(js.cache_control(), Some("public, max-age=31536000, immutable"));
+    assert_eq!(head("app/assets/logo.png").await.content_type(), Some("image/png"));
+    assert_eq!(
+        head("app/robots.txt").await.cache_control(),
+        Some("public, max-age=3600")
+    );
+    assert_eq!(head("app/docs/index.html").await.cache_control(), Some("no-cache"));
+
+    // Versioning is on: objects carry real version ids (needed for rollback).
+    let obj = s3
+        .get_object()
+        .bucket(&site.bucket)
+        .key("app/index.html")
+        .send()
+        .await
+        .unwrap();
+    assert!(obj.version_id().is_some_and(|v| v != "null"), "{:?}", obj.version_id());
+    let policy = s3.get_bucket_policy().bucket(&site.bucket).send().await.unwrap();
+    let policy = policy.policy().unwrap();
+    assert!(
+        policy.contains("cloudfront.amazonaws.com") && policy.contains("AWS:SourceArn"),
+        "{policy}"
+    );
+
+    // A new distribution has nothing cached: no invalidation on the first sync.
+    let dist = site.distribution().await;
+    assert!(invalidations(&cloudfront().await, &dist).await.is_empty());
+
+    let second = site.deploy(&[]);
+    assert_eq!(second.code, 0, "{second:?}");
+    assert_eq!(second.write_calls(), Vec::<String>::new());
+    assert_eq!(second.result()["changes"], 0);
+
+    // Touching files without changing them uploads nothing.
+    site.write(&[
+        ("index.html", b"<html>home</html>"),
+        ("assets/app.js", b"console.log(1)"),
+    ]);
+    let touched = site.deploy(&[]);
+    assert_eq!(touched.write_calls(), Vec::<String>::new(), "{touched:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_one_file_edit_uploads_one_object_and_invalidates_exactly_its_paths() {
+    let site = Site::new("fe-edit", RULES);
+    standard_files(&site);
+    assert_eq!(site.deploy(&[]).code, 0);
+    let dist = site.distribution().await;
+
+    site.write(&[("docs/index.html", b"<html>docs v2</html>")]);
+    let plan = site.stack.bosun(&["plan"]);
+    let text = plan.result()["plan"].to_string();
+    assert!(text.contains("app/docs/index.html"), "{text}");
+
+    let run = site.deploy(&[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(Site::uploaded_keys(&run), ["app/docs/index.html"]);
+    assert_eq!(
+        run.count_writes("PutObject"),
+        2,
+        "the file and the manifest: {:?}",
+        run.write_calls()
+    );
+    assert_eq!(run.count_writes("CreateInvalidation"), 1);
+    assert_eq!(
+        invalidations(&cloudfront().await, &dist).await,
+        vec![vec![
+            "/docs".to_string(),
+            "/docs/".to_string(),
+            "/docs/index.html".to_string()
+        ]]
+    );
+    let body = s3()
+        .await
+        .get_object()
+        .bucket(&site.bucket)
+        .key("app/docs/index.html")
+        .send()
+        .await
+        .unwrap()
+        .body
+        .collect()
+        .await
+        .unwrap()
+        .into_bytes();
+    assert_eq!(&body[..], b"<html>docs v2</html>");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_header_rule_change_reuploads_only_the_affected_objects() {
+    let site = Site::new("fe-hdr", RULES);
+    standard_files(&site);
+    assert_eq!(site.deploy(&[]).code, 0);
+    site.configure("cache = [\n  { glob = \"assets/**\", control = \"public, max-age=600\" },\n  { glob = \"*.html\", control = \"no-cache\" },\n]\n");
+    let run = site.deploy(&[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let mut uploaded = Site::uploaded_keys(&run);
+    uploaded.sort();
+    assert_eq!(uploaded, ["app/assets/app.js", "app/assets/logo.png"]);
+    let head = s3()
+        .await
+        .head_object()
+        .bucket(&site.bucket)
+        .key("app/assets/app.js")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.cache_control(), Some("public, max-age=600"));
+    let dist = site.distribution().await;
+    assert_eq!(
+        invalidations(&cloudfront().await, &dist).await,
+        vec![vec!["/assets/app.js".to_string(), "/assets/logo.png".to_string()]]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn assets_go_before_html_before_the_invalidation_before_deletions() {
+    let site = Site::new("fe-order", RULES);
+    standard_files(&site);
+    assert_eq!(site.deploy(&[]).code, 0);
+
+    site.write(&[("assets/new.js", b"new()"), ("index.html", b"<html>uses new.js</html>")]);
+    std::fs::remove_file(site.dir().join("robots.txt")).unwrap();
+    let run = site.deploy(&[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let order: Vec<String> = run
+        .events()
+        .iter()
+        .filter_map(|e| match e["event"].as_str() {
+            Some("uploaded") => Some(format!("put {}", e["key"].as_str().unwrap())),
+            Some("applied") if e["action"].as_str().unwrap().starts_with("invalidate") => Some("invalidate".into()),
+            Some("applied") if e["action"].as_str().unwrap().starts_with("delete") => Some("delete".into()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        order,
+        ["put app/assets/new.js", "put app/index.html", "invalidate", "delete"]
+    );
+    assert!(!keys(&s3().await, &site.bucket)
+        .await
+        .contains(&"app/robots.txt".to_string()));
+    let dist = site.distribution().await;
+    let inv = invalidations(&cloudfront().await, &dist).await;
+    assert_eq!(inv.len(), 1);
+    for p in ["/assets/new.js", "/index.html", "/", "/robots.txt"] {
+        assert!(inv[0].contains(&p.to_string()), "{p} in {:?}", inv[0]);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_max_delete_guard_stops_the_deploy_unless_forced() {
+    let site = Site::new("fe-guard", "max_deletes = 1\n");
+    standard_files(&site);
+    assert_eq!(site.deploy(&[]).code, 0);
+    std::fs::remove_file(site.dir().join("robots.txt")).unwrap();
+    std::fs::remove_file(site.dir().join("assets/logo.png")).unwrap();
+
+    let refused = site.deploy(&[]);
+    assert_eq!(refused.code, 2, "{refused:?}");
+    let message = refused.result()["message"].as_str().unwrap().to_string();
+    assert!(
+        message.contains("2 object(s) would be deleted, more than max_deletes = 1"),
+        "{message}"
+    );
+    assert!(message.contains("--force-deletes"), "{message}");
+    assert!(keys(&s3().await, &site.bucket)
+        .await
+        .contains(&"app/robots.txt".to_string()));
+
+    let forced = site.deploy(&["--force-deletes"]);
+    assert_eq!(forced.code, 0, "{forced:?}");
+    let now = keys(&s3().await, &site.bucket).await;
+    assert!(!now.contains(&"app/robots.txt".to_string()) && !now.contains(&"app/assets/logo.png".to_string()));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_emptied_site_folder_is_refused() {
+    let site = Site::new("fe-empty", "");
+    standard_files(&site);
+    assert_eq!(site.deploy(&[]).code, 0);
+    std::fs::remove_dir_all(site.dir()).unwrap();
+    std::fs::create_dir(site.dir()).unwrap();
+    let run = site.deploy(&[]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.result()["message"]
+        .as_str()
+        .unwrap()
+        .contains("the site folder is empty"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tricky_keys_round_trip_exactly() {
+    let site = Site::new("fe-keys", "");
+    let nfd = "cafe\u{301}.txt"; // "café" decomposed, as some file systems store it
+    site.write(&[
+        ("with space.txt", b"space"),
+        ("plus+sign.txt", b"plus"),
+        ("100%.txt", b"percent"),
+        (nfd, b"unicode"),
+        ("nested/deep/x.js", b"deep"),
+    ]);
+    let run = site.deploy(&[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let s3 = s3().await;
+    let mut got = keys(&s3, &site.bucket).await;
+    got.retain(|k| !k.contains(".bosun/"));
+    got.sort();
+    let mut want = vec![
+        "app/100%.txt".to_string(),
+        "app/café.txt".to_string(),
+        "app/nested/deep/x.js".to_string(),
+        "app/plus+sign.txt".to_string(),
+        "app/with space.txt".to_string(),
+    ];
+    want.sort();
+    assert_eq!(got, want);
+    for (key, body) in [
+        ("app/with space.txt", "space"),
+        ("app/plus+sign.txt", "plus"),
+        ("app/100%.txt", "percent"),
+        ("app/café.txt", "unicode"),
+    ] {
+        let obj = s3.get_object().bucket(&site.bucket).key(key).send().await.expect(key);
+        assert_eq!(
+            &obj.body.collect().await.unwrap().into_bytes()[..],
+            body.as_bytes(),
+            "{key}"
+        );
+    }
+    // And they are recognised as unchanged next time.
+    assert_eq!(site.deploy(&[]).write_calls(), Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn symlinks_are_refused_before_any_write() {
+    let site = Site::new("fe-link", "");
+    site.write(&[("index.html", b"hi")]);
+    std::os::unix::fs::symlink("/etc/hostname", site.dir().join("leak.txt")).unwrap();
+    let run = site.deploy(&[]);
+    assert_eq!(run.code, 2, "{run:?}");
+    let message = run.result()["message"].as_str().unwrap().to_string();
+    assert!(
+        message.contains("leak.txt") && message.contains("symbolic link"),
+        "{message}"
+    );
+    let exists = s3().await.head_bucket().bucket(&site.bucket).send().await;
+    assert!(exists.is_err(), "nothing may be created");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bucket_in_another_region_is_refused_before_any_write() {
+    let site = Site::new("fe-region", "");
+    site.write(&[("index.html", b"hi")]);
+    let conf = sdk_config().await;
+    let eu = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&conf)
+            .region(aws_sdk_s3::config::Region::new("eu-west-1"))
+            .force_path_style(true)
+            .build(),
+    );
+    eu.create_bucket()
+        .bucket(&site.bucket)
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let run = site.deploy(&[]);
+    assert_eq!(run.code, 2, "{run:?}");
+    let message = run.result()["message"].as_str().unwrap().to_string();
+    assert!(
+        message.contains("is in eu-west-1") && message.contains("us-west-2"),
+        "{message}"
+    );
+    assert!(keys(&s3().await, &site.bucket).await.is_empty());
+}
+
+#[test]
+fn a_missing_site_folder_is_a_located_stack_error() {
+    let stack = TestStack::new("bad", "[frontends.web]\ndir = \"nope\"\nbucket = \"b-ok-name\"\n");
+    let path = stack.path_str();
+    let run = bosun_at("http://127.0.0.1:9", &["--stack", &path, "deploy", "frontend"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("stack.toml:6:") && run.stderr.contains("frontends.web.dir: no folder"),
+        "{}",
+        run.stderr
+    );
+}
