@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
-"""Benchmark: a no-op `bosun deploy all` of the demo stack against the
-hand-written workflow it replaces, in one run against one emulator instance.
+"""Benchmarks of bosun against the hand-written workflows it replaces, each
+in one run against one emulator instance. Prints figures and ratios.
 
-Baseline (named "awscli-seed-workflow"): what the seed write-ups did by hand for
-each function, with the pinned awscli from PyPI: zip the binary, then
-`aws lambda update-function-code`, `publish-version`, `update-alias`. That
-workflow cannot tell that nothing changed, so it always writes.
+functions: a no-op `bosun deploy all` of the demo stack against the baseline
+  "awscli-seed-workflow": per function, with the pinned awscli from PyPI, zip
+  the binary, `aws lambda update-function-code`, `publish-version`,
+  `update-alias` (it cannot tell nothing changed, so it always writes).
+frontend: a generated site (default 2,000 files, mixed sizes, nested) -- first
+  sync, no-op re-sync, a 10-file change -- `bosun deploy frontend` against the
+  baseline "awscli-s3-sync": `aws s3 sync --delete` + `aws cloudfront
+  create-invalidation --paths "/*"`; plus bosun's peak RSS at 2,000 vs 20,000
+  files.
 
-Prints wall time (median of --runs), AWS write calls, and the ratio.
-Usage: python3 scripts/bench.py [--runs N]
+Usage: python3 scripts/bench.py [functions|frontend|all] [--runs N] [--files N] [--big-files N]
 """
 
 import argparse
@@ -91,19 +95,143 @@ def awscli_workflow(aws, env, workdir: Path):
     return time.perf_counter() - start, writes
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
-
-    aws = install_bench_tools()
-    subprocess.run(["cargo", "build", "--locked", "--quiet", "--bin", "bosun"], cwd=ROOT, check=True)
-    bosun = ROOT / "target" / "debug" / "bosun"
-    proc, endpoint = start_emulator()
+def bench_env(endpoint):
     env = dict(os.environ, AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
                AWS_REGION="us-west-2", AWS_DEFAULT_REGION="us-west-2")
     env.pop("AWS_PROFILE", None)
+    return env
+
+
+def measured(cmd, env):
+    """Runs cmd in a wrapper that reports its peak RSS; returns (seconds, stdout, peak RSS MiB)."""
+    wrapper = ("import resource,subprocess,sys;"
+               "r=subprocess.run(sys.argv[1:],capture_output=True,text=True);"
+               "sys.stdout.write(r.stdout);"
+               "sys.stderr.write(r.stderr);"
+               "print('PEAK_RSS_KB',resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss);"
+               "sys.exit(r.returncode)")
+    start = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", wrapper] + [str(c) for c in cmd], env=env, cwd=ROOT,
+                         capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if out.returncode != 0:
+        raise SystemExit(f"{' '.join(map(str, cmd))} failed ({out.returncode}):\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
+    lines = out.stdout.strip().splitlines()
+    rss_kb = int(lines[-1].split()[1])
+    return elapsed, "\n".join(lines[:-1]), rss_kb / 1024
+
+
+def generate_site(root: Path, files: int):
+    """A deterministic site: nested folders, ~10% HTML, sizes from 200 B to ~40 KB."""
+    for i in range(files):
+        folder = root / f"section{i % 20:02d}" / f"part{(i // 20) % 5}"
+        folder.mkdir(parents=True, exist_ok=True)
+        ext = "html" if i % 10 == 0 else ("js" if i % 3 == 0 else ("css" if i % 3 == 1 else "png"))
+        size = 200 + (i * 7919) % 40000
+        (folder / f"file{i:05d}.{ext}").write_bytes((f"{i}:".encode() * (size // 6 + 1))[:size])
+    (root / "index.html").write_text("<html>home</html>")
+
+
+def frontend_stack(path: Path, name: str, site: Path):
+    path.write_text(f"""[stack]
+name = "{name}"
+region = "us-west-2"
+
+[frontends.site]
+dir = "{site}"
+bucket = "{name}-bosun"
+prefix = "www/"
+distribution = "managed"
+max_deletes = 100000
+cache = [ {{ glob = "*.html", control = "no-cache" }} ]
+""")
+
+
+def bosun_frontend(bosun, stack, env):
+    elapsed, stdout, rss = measured([bosun, "--stack", stack, "--output", "json", "deploy", "frontend"], env)
+    events = [json.loads(l) for l in stdout.splitlines()]
+    uploaded = sum(1 for e in events if e.get("event") == "uploaded")
+    paths = sum(len(e.get("paths", [])) for e in events if e.get("event") == "applied" and "paths" in e)
+    return elapsed, uploaded, paths, rss
+
+
+def awscli_frontend(aws, site, bucket, distribution, env):
+    start = time.perf_counter()
+    out = subprocess.run([str(aws), "s3", "sync", str(site), f"s3://{bucket}/www/", "--delete", "--only-show-errors"],
+                         env=env, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"aws s3 sync failed: {out.stderr[-2000:]}")
+    subprocess.run([str(aws), "cloudfront", "create-invalidation", "--distribution-id", distribution,
+                    "--paths", "/*"], env=env, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def frontend_bench(aws, bosun, env, files: int, big_files: int):
+    print(f"\n== frontend: generated site of {files} files")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        site = tmp / "site"
+        generate_site(site, files)
+        total = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
+        stack = tmp / "stack.toml"
+        frontend_stack(stack, "benchsite", site)
+        # The baseline's bucket (same region, same distribution).
+        subprocess.run([str(aws), "s3api", "create-bucket", "--bucket", "benchsite-awscli",
+                        "--create-bucket-configuration", "LocationConstraint=us-west-2"],
+                       env=env, check=True, capture_output=True)
+        rows = []
+        first = bosun_frontend(bosun, stack, env)
+        out = subprocess.run([str(aws), "cloudfront", "list-distributions"], env=env, check=True,
+                             capture_output=True, text=True)
+        dist = json.loads(out.stdout)["DistributionList"]["Items"][0]["Id"]
+        cli_first = awscli_frontend(aws, site, "benchsite-awscli", dist, env)
+        rows.append(("first sync", first, cli_first, files))
+        noop = bosun_frontend(bosun, stack, env)
+        cli_noop = awscli_frontend(aws, site, "benchsite-awscli", dist, env)
+        rows.append(("no-op re-sync", noop, cli_noop, 0))
+        for i, p in enumerate(sorted(site.rglob("*.js"))[:10]):
+            p.write_bytes(p.read_bytes() + f"// change {i}".encode())
+        change = bosun_frontend(bosun, stack, env)
+        cli_change = awscli_frontend(aws, site, "benchsite-awscli", dist, env)
+        rows.append(("10-file change", change, cli_change, 10))
+
+        print(f"site: {files} files, {total / 1e6:.1f} MB; baseline: aws s3 sync --delete + invalidation /* (1 path)")
+        print(f"{'':16}{'bosun s':>9}{'uploads':>9}{'inv.paths':>10}{'rss MiB':>9}{'awscli s':>10}{'ratio':>8}")
+        for label, (t, up, paths, rss), cli, _ in rows:
+            print(f"{label:16}{t:9.2f}{up:9d}{paths:10d}{rss:9.1f}{cli:10.2f}{cli / t:7.2f}x")
+
+        # Peak RSS against site size: same generator, 10x the files.
+        big = tmp / "big"
+        generate_site(big, big_files)
+        big_total = sum(p.stat().st_size for p in big.rglob("*") if p.is_file())
+        big_stack = tmp / "big.toml"
+        frontend_stack(big_stack, "benchbig", big)
+        t, up, _, rss_big = bosun_frontend(bosun, big_stack, env)
+        print(f"peak RSS, first sync: {files} files ({total / 1e6:.0f} MB) {first[3]:.1f} MiB; "
+              f"{big_files} files ({big_total / 1e6:.0f} MB) {rss_big:.1f} MiB "
+              f"({rss_big / first[3]:.2f}x memory for {big_total / total:.1f}x bytes; {t:.1f}s, {up} uploads)")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("which", nargs="?", default="all", choices=["functions", "frontend", "all"])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--files", type=int, default=2000)
+    parser.add_argument("--big-files", type=int, default=20000)
+    args = parser.parse_args()
+
+    aws = install_bench_tools()
+    # What users run: the release build (first build takes several minutes).
+    subprocess.run(["cargo", "build", "--release", "--locked", "--quiet", "--bin", "bosun"], cwd=ROOT, check=True)
+    bosun = ROOT / "target" / "release" / "bosun"
+    proc, endpoint = start_emulator()
+    env = bench_env(endpoint)
     try:
+        if args.which in ("frontend", "all"):
+            frontend_bench(aws, bosun, env, args.files, args.big_files)
+        if args.which == "frontend":
+            return
+        print("\n== functions: no-op deploy of the demo stack")
         first, first_writes, changes = bosun_deploy(bosun, env)
         print(f"emulator {endpoint}; first bosun deploy all: {first:.2f}s, {changes} changes, {first_writes} writes")
         bosun_runs = [bosun_deploy(bosun, env) for _ in range(args.runs)]
@@ -118,7 +246,7 @@ def main():
     c = statistics.median(t for t, _ in cli_runs)
     print(f"\nno-op deploy of the demo stack (2 functions), median of {args.runs} runs")
     print(f"{'':34}{'wall s':>8}{'writes':>8}")
-    print(f"{'bosun deploy all (debug build)':34}{b:8.2f}{0:8d}")
+    print(f"{'bosun deploy all (release build)':34}{b:8.2f}{0:8d}")
     print(f"{'baseline: awscli-seed-workflow':34}{c:8.2f}{cli_runs[0][1]:8d}")
     print(f"ratio baseline/bosun wall time: {c / b:.2f}x; bosun writes 0 of the baseline's {cli_runs[0][1]}")
     print("bosun's time includes `cargo build --release` checking both crates are up to date (~1 s each);")
