@@ -271,6 +271,7 @@ async fn step(
                         content_type: &f.content_type,
                         cache_control: &f.cache_control,
                         sha256: &f.sha256,
+                        md5: &f.md5,
                         headers: &f.headers,
                     };
                     aws::s3::put_file(&c.s3, bucket, &put).await.map(|etag| (f, etag))

@@ -997,6 +997,11 @@ mod tests {
         }
     }
 
+    /// Plans the whole stack with default options.
+    fn plan_all(d: &Desired, sha: &str, o: &Observed) -> Plan {
+        plan(d, &packages(sha), o, &Selection::All, Options::default()).expect("plan")
+    }
+
     fn empty() -> Observed {
         Observed {
             account: "123456789012".into(),
@@ -1090,7 +1095,7 @@ mod tests {
     #[test]
     fn empty_account_creates_in_dependency_order() {
         let d = desired("");
-        let p = plan(&d, &packages(SHA), &empty(), &Selection::All, Options::default()).unwrap();
+        let p = plan_all(&d, SHA, &empty());
         assert_eq!(
             actions(&p),
             [
@@ -1107,14 +1112,7 @@ mod tests {
     #[test]
     fn converged_state_plans_nothing() {
         let d = desired("url = { auth = \"none\" }\n");
-        let p = plan(
-            &d,
-            &packages(SHA),
-            &converged(&d, SHA),
-            &Selection::All,
-            Options::default(),
-        )
-        .unwrap();
+        let p = plan_all(&d, SHA, &converged(&d, SHA));
         assert!(p.is_empty(), "{p}");
         assert_eq!(p.unchanged.len(), 3);
         assert!(p.to_string().contains("no changes"));
@@ -1123,14 +1121,7 @@ mod tests {
     #[test]
     fn new_code_updates_publishes_and_moves_alias() {
         let d = desired("");
-        let p = plan(
-            &d,
-            &packages("bmV3"),
-            &converged(&d, SHA),
-            &Selection::All,
-            Options::default(),
-        )
-        .unwrap();
+        let p = plan_all(&d, "bmV3", &converged(&d, SHA));
         assert_eq!(actions(&p), ["update_code", "publish_version", "point_alias"]);
         assert!(
             matches!(&p.changes[2], Change::PointAlias { target: AliasTarget::Published, from: Some(v), .. } if v == "1")
@@ -1141,14 +1132,7 @@ mod tests {
     fn memory_change_updates_configuration_only() {
         let d = desired("memory = 512\n");
         let before = desired("");
-        let p = plan(
-            &d,
-            &packages(SHA),
-            &converged(&before, SHA),
-            &Selection::All,
-            Options::default(),
-        )
-        .unwrap();
+        let p = plan_all(&d, SHA, &converged(&before, SHA));
         assert_eq!(actions(&p), ["update_config", "publish_version", "point_alias"]);
         let Change::UpdateConfig { diff, .. } = &p.changes[0] else {
             unreachable!()
@@ -1159,14 +1143,7 @@ mod tests {
     #[test]
     fn environment_diff_names_keys_never_values() {
         let d = desired("environment = { TOKEN_NAME = \"s3cr3t-value\" }\n");
-        let p = plan(
-            &d,
-            &packages(SHA),
-            &converged(&desired(""), SHA),
-            &Selection::All,
-            Options::default(),
-        )
-        .unwrap();
+        let p = plan_all(&d, SHA, &converged(&desired(""), SHA));
         let text = p.to_string();
         assert!(text.contains("environment (TOKEN_NAME)"), "{text}");
         assert!(!text.contains("s3cr3t-value"), "{text}");
@@ -1186,7 +1163,7 @@ mod tests {
         });
         f.latest = other;
         f.alias = Some("2".into());
-        let p = plan(&d, &packages(SHA), &o, &Selection::All, Options::default()).unwrap();
+        let p = plan_all(&d, SHA, &o);
         assert_eq!(actions(&p), ["point_alias"]);
         assert!(matches!(&p.changes[0], Change::PointAlias { target: AliasTarget::Existing(v), .. } if v == "1"));
     }
@@ -1198,7 +1175,7 @@ mod tests {
         let mut o = converged(&d, SHA);
         let f = o.functions.get_mut("t-api").unwrap().as_mut().unwrap();
         f.latest.code_sha256 = "bmV3".into();
-        let p = plan(&d, &packages("bmV3"), &o, &Selection::All, Options::default()).unwrap();
+        let p = plan_all(&d, "bmV3", &o);
         assert_eq!(actions(&p), ["publish_version", "point_alias"]);
     }
 
@@ -1207,7 +1184,7 @@ mod tests {
         let d = desired("");
         let mut o = converged(&d, SHA);
         o.functions.get_mut("t-api").unwrap().as_mut().unwrap().alias = None;
-        let p = plan(&d, &packages(SHA), &o, &Selection::All, Options::default()).unwrap();
+        let p = plan_all(&d, SHA, &o);
         assert_eq!(actions(&p), ["point_alias"]);
         assert!(p.changes[0].describe().starts_with("create alias"));
     }
@@ -1218,14 +1195,7 @@ mod tests {
         let text = "[stack]\nname = \"t\"\n\n[tables.data]\npartition_key = \"pk\"\n\n\
                     [functions.api]\nbinary = \"/bin/sh\"\ntables = { data = \"read-write\" }\n";
         let d = crate::stack::parse(Path::new("/tmp/t.toml"), text).unwrap();
-        let p = plan(
-            &d,
-            &packages(SHA),
-            &converged(&before, SHA),
-            &Selection::All,
-            Options::default(),
-        )
-        .unwrap();
+        let p = plan_all(&d, SHA, &converged(&before, SHA));
         assert_eq!(actions(&p), ["put_role_policy"]);
     }
 
@@ -1243,9 +1213,7 @@ mod tests {
                 actions.reverse();
             }
         }
-        assert!(plan(&d, &packages(SHA), &o, &Selection::All, Options::default())
-            .unwrap()
-            .is_empty());
+        assert!(plan_all(&d, SHA, &o).is_empty());
     }
 
     #[test]
@@ -1266,14 +1234,7 @@ mod tests {
                     [functions.api]\nbinary = \"/bin/sh\"\ntables = { data = \"read\" }\n";
         let d = crate::stack::parse(Path::new("/tmp/t.toml"), text).unwrap();
         let before = desired("");
-        let p = plan(
-            &d,
-            &packages(SHA),
-            &converged(&before, SHA),
-            &Selection::All,
-            Options::default(),
-        )
-        .unwrap();
+        let p = plan_all(&d, SHA, &converged(&before, SHA));
         // The policy is unchanged (same table ARN); billing and TTL change.
         assert_eq!(actions(&p), ["update_billing", "set_ttl"]);
     }
@@ -1281,33 +1242,12 @@ mod tests {
     #[test]
     fn url_on_an_existing_function_is_added_with_its_permission_and_removed_with_it() {
         let d = desired("url = { auth = \"none\" }\n");
-        let p = plan(
-            &d,
-            &packages(SHA),
-            &converged(&desired(""), SHA),
-            &Selection::All,
-            Options::default(),
-        )
-        .unwrap();
+        let p = plan_all(&d, SHA, &converged(&desired(""), SHA));
         assert_eq!(actions(&p), ["put_url", "allow_public_url"]);
-        let p = plan(
-            &desired(""),
-            &packages(SHA),
-            &converged(&d, SHA),
-            &Selection::All,
-            Options::default(),
-        )
-        .unwrap();
+        let p = plan_all(&desired(""), SHA, &converged(&d, SHA));
         assert_eq!(actions(&p), ["remove_public_url", "delete_url"]);
         let iam = desired("url = { auth = \"aws-iam\" }\n");
-        let p = plan(
-            &iam,
-            &packages(SHA),
-            &converged(&d, SHA),
-            &Selection::All,
-            Options::default(),
-        )
-        .unwrap();
+        let p = plan_all(&iam, SHA, &converged(&d, SHA));
         assert_eq!(actions(&p), ["put_url", "remove_public_url"]);
     }
 

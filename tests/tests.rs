@@ -542,6 +542,37 @@ mod mocked {
         assert_eq!(wait_after.num_calls(), 1);
     }
 
+    /// `deploy --wait` polls the invalidation with the SDK waiter. moto reports
+    /// an invalidation's status as "COMPLETED" where CloudFront says
+    /// "Completed", so the waiter is exercised here against mocked responses.
+    #[tokio::test]
+    async fn waiting_for_an_invalidation_polls_until_completed() {
+        use aws_sdk_cloudfront::operation::get_invalidation::GetInvalidationOutput;
+        use aws_sdk_cloudfront::types::Invalidation;
+        let status = |s: &'static str| {
+            move || {
+                GetInvalidationOutput::builder()
+                    .invalidation(
+                        Invalidation::builder()
+                            .id("I1")
+                            .status(s)
+                            .create_time(aws_smithy_types::DateTime::from_secs(0))
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+            }
+        };
+        let in_progress = mock!(aws_sdk_cloudfront::Client::get_invalidation).then_output(status("InProgress"));
+        let completed = mock!(aws_sdk_cloudfront::Client::get_invalidation).then_output(status("Completed"));
+        let client = mock_client!(aws_sdk_cloudfront, RuleMode::Sequential, &[&in_progress, &completed]);
+        bosun::aws::cloudfront::wait_invalidation(&client, "E1", "I1")
+            .await
+            .expect("completes");
+        assert_eq!(in_progress.num_calls(), 1);
+        assert_eq!(completed.num_calls(), 1);
+    }
+
     #[tokio::test]
     async fn a_bad_parameter_fails_fast_naming_operation_and_function() {
         let invalid = mock!(Client::update_function_code).then_error(|| {

@@ -15,16 +15,6 @@ use super::AwsError;
 /// AWS's managed "CachingOptimized" cache policy.
 const CACHING_OPTIMIZED: &str = "658327ea-f89d-4fab-a63d-7e88639e58f6";
 
-fn build_err(op: &'static str, resource: &str, e: impl std::fmt::Display) -> AwsError {
-    AwsError {
-        operation: op,
-        resource: resource.to_string(),
-        message: e.to_string(),
-        code: None,
-        help: None,
-    }
-}
-
 /// True when a distribution with this id exists.
 pub async fn exists(client: &Client, id: &str) -> Result<bool, AwsError> {
     match client.get_distribution().id(id).send().await {
@@ -86,7 +76,7 @@ pub async fn origin_access_control(client: &Client, name: &str) -> Result<String
         .signing_behavior(OriginAccessControlSigningBehaviors::Always)
         .origin_access_control_origin_type(OriginAccessControlOriginTypes::S3)
         .build()
-        .map_err(|e| build_err(op, name, e))?;
+        .map_err(|e| AwsError::build(op, name, e))?;
     let out = client
         .create_origin_access_control()
         .origin_access_control_config(config)
@@ -124,14 +114,14 @@ pub async fn create(
         .s3_origin_config(S3OriginConfig::builder().origin_access_identity("").build())
         .origin_access_control_id(oac_id)
         .build()
-        .map_err(|e| build_err(op, comment, e))?;
+        .map_err(|e| AwsError::build(op, comment, e))?;
     let behavior = DefaultCacheBehavior::builder()
         .target_origin_id(&origin_id)
         .viewer_protocol_policy(ViewerProtocolPolicy::RedirectToHttps)
         .cache_policy_id(CACHING_OPTIMIZED)
         .compress(true)
         .build()
-        .map_err(|e| build_err(op, comment, e))?;
+        .map_err(|e| AwsError::build(op, comment, e))?;
     let config = DistributionConfig::builder()
         .caller_reference(comment.replace([' ', '/'], "-"))
         .comment(comment)
@@ -142,11 +132,11 @@ pub async fn create(
                 .quantity(1)
                 .items(origin)
                 .build()
-                .map_err(|e| build_err(op, comment, e))?,
+                .map_err(|e| AwsError::build(op, comment, e))?,
         )
         .default_cache_behavior(behavior)
         .build()
-        .map_err(|e| build_err(op, comment, e))?;
+        .map_err(|e| AwsError::build(op, comment, e))?;
     match client.create_distribution().distribution_config(config).send().await {
         Ok(out) => out
             .distribution()
@@ -186,10 +176,10 @@ pub async fn invalidate(
                 .quantity(paths.len() as i32)
                 .set_items(Some(paths.to_vec()))
                 .build()
-                .map_err(|e| build_err(op, distribution, e))?,
+                .map_err(|e| AwsError::build(op, distribution, e))?,
         )
         .build()
-        .map_err(|e| build_err(op, distribution, e))?;
+        .map_err(|e| AwsError::build(op, distribution, e))?;
     let out = client
         .create_invalidation()
         .distribution_id(distribution)

@@ -101,16 +101,6 @@ pub async fn describe_table(client: &Client, name: &str) -> Result<Option<LiveTa
     }))
 }
 
-fn build_error(op: &'static str, name: &str, e: impl std::fmt::Display) -> AwsError {
-    AwsError {
-        operation: op,
-        resource: name.to_string(),
-        message: e.to_string(),
-        code: None,
-        help: None,
-    }
-}
-
 /// Creates a table and waits until it is active. A table that already exists
 /// (a retried create) is waited for, not an error.
 pub async fn create_table(client: &Client, spec: &TableSpec, stack: &str) -> Result<(), AwsError> {
@@ -127,14 +117,14 @@ pub async fn create_table(client: &Client, spec: &TableSpec, stack: &str) -> Res
                     .attribute_name(&attr.name)
                     .attribute_type(attr_type(attr.kind))
                     .build()
-                    .map_err(|e| build_error(op, &spec.name, e))?,
+                    .map_err(|e| AwsError::build(op, &spec.name, e))?,
             )
             .key_schema(
                 KeySchemaElement::builder()
                     .attribute_name(&attr.name)
                     .key_type(kt)
                     .build()
-                    .map_err(|e| build_error(op, &spec.name, e))?,
+                    .map_err(|e| AwsError::build(op, &spec.name, e))?,
             );
     }
     req = match spec.billing {
@@ -144,7 +134,7 @@ pub async fn create_table(client: &Client, spec: &TableSpec, stack: &str) -> Res
                 .read_capacity_units(read)
                 .write_capacity_units(write)
                 .build()
-                .map_err(|e| build_error(op, &spec.name, e))?,
+                .map_err(|e| AwsError::build(op, &spec.name, e))?,
         ),
     };
     req = req.tags(
@@ -152,7 +142,7 @@ pub async fn create_table(client: &Client, spec: &TableSpec, stack: &str) -> Res
             .key("bosun:stack")
             .value(stack)
             .build()
-            .map_err(|e| build_error(op, &spec.name, e))?,
+            .map_err(|e| AwsError::build(op, &spec.name, e))?,
     );
     match req.send().await {
         Ok(_) => {}
@@ -179,7 +169,7 @@ pub async fn update_billing(client: &Client, name: &str, billing: Billing) -> Re
                 .read_capacity_units(read)
                 .write_capacity_units(write)
                 .build()
-                .map_err(|e| build_error(op, name, e))?,
+                .map_err(|e| AwsError::build(op, name, e))?,
         ),
     };
     req.send().await.map_err(|e| AwsError::from_sdk(op, name, e))?;
@@ -199,7 +189,7 @@ pub async fn set_ttl(client: &Client, name: &str, attribute: &str, enabled: bool
         .attribute_name(attribute)
         .enabled(enabled)
         .build()
-        .map_err(|e| build_error(op, name, e))?;
+        .map_err(|e| AwsError::build(op, name, e))?;
     client
         .update_time_to_live()
         .table_name(name)

@@ -53,13 +53,7 @@ pub async fn create_role(client: &Client, name: &str, trust: &serde_json::Value,
                 .key("bosun:stack")
                 .value(stack)
                 .build()
-                .map_err(|e| AwsError {
-                    operation: "iam:CreateRole",
-                    resource: name.to_string(),
-                    message: e.to_string(),
-                    code: None,
-                    help: None,
-                })?,
+                .map_err(|e| AwsError::build("iam:CreateRole", name, e))?,
         )
         .send()
         .await;

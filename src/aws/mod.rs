@@ -172,6 +172,9 @@ impl Clients {
             s3: aws_sdk_s3::Client::from_conf(
                 aws_sdk_s3::config::Builder::from(conf)
                     .force_path_style(conf.endpoint_url().is_some())
+                    // Uploads carry Content-MD5 of the bytes bosun hashed, so S3
+                    // itself verifies them; no second (CRC) checksum is computed.
+                    .request_checksum_calculation(aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired)
                     .interceptor(recorder())
                     .build(),
             ),
@@ -257,6 +260,18 @@ impl AwsError {
             message,
             code,
             help,
+        }
+    }
+
+    /// A request that could not be built (a required field missing): a bug
+    /// in bosun or a value validation missed, named with its operation.
+    pub fn build(operation: &'static str, resource: &str, err: impl fmt::Display) -> AwsError {
+        AwsError {
+            operation,
+            resource: resource.to_string(),
+            message: format!("could not build the request: {err}"),
+            code: None,
+            help: None,
         }
     }
 

@@ -165,7 +165,17 @@ pub struct PutFile<'a> {
     pub content_type: &'a str,
     pub cache_control: &'a str,
     pub sha256: &'a str,
+    /// Hex MD5 of the content; sent as Content-MD5 so S3 rejects a corrupted upload.
+    pub md5: &'a str,
     pub headers: &'a str,
+}
+
+fn md5_base64(hex: &str) -> Option<String> {
+    let bytes: Option<Vec<u8>> = (0..hex.len())
+        .step_by(2)
+        .map(|i| hex.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
+        .collect();
+    bytes.filter(|b| b.len() == 16).map(aws_smithy_types::base64::encode)
 }
 
 /// Uploads a file, streamed from disk; returns the ETag (without quotes).
@@ -187,6 +197,7 @@ pub async fn put_file(client: &Client, bucket: &str, f: &PutFile<'_>) -> Result<
         .cache_control(f.cache_control)
         .metadata(META_SHA256, f.sha256)
         .metadata(META_HEADERS, f.headers)
+        .set_content_md5(md5_base64(f.md5))
         .send()
         .await
         .map_err(|e| AwsError::from_sdk("s3:PutObject", &resource, e))?;
@@ -215,24 +226,12 @@ pub async fn delete(client: &Client, bucket: &str, keys: &[String]) -> Result<()
             .iter()
             .map(|k| ObjectIdentifier::builder().key(k).build())
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| AwsError {
-                operation: "s3:DeleteObjects",
-                resource: bucket.to_string(),
-                message: e.to_string(),
-                code: None,
-                help: None,
-            })?;
+            .map_err(|e| AwsError::build("s3:DeleteObjects", bucket, e))?;
         let delete = Delete::builder()
             .set_objects(Some(objects))
             .quiet(true)
             .build()
-            .map_err(|e| AwsError {
-                operation: "s3:DeleteObjects",
-                resource: bucket.to_string(),
-                message: e.to_string(),
-                code: None,
-                help: None,
-            })?;
+            .map_err(|e| AwsError::build("s3:DeleteObjects", bucket, e))?;
         let out = client
             .delete_objects()
             .bucket(bucket)
@@ -302,4 +301,17 @@ pub async fn allow_distribution(
         .await
         .map(|_| ())
         .map_err(|e| AwsError::from_sdk("s3:PutBucketPolicy", bucket, e))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn content_md5_is_base64_of_the_digest() {
+        // md5("") = d41d8cd98f00b204e9800998ecf8427e
+        assert_eq!(
+            super::md5_base64("d41d8cd98f00b204e9800998ecf8427e").as_deref(),
+            Some("1B2M2Y8AsgTpgAmY7PhCfg==")
+        );
+        assert_eq!(super::md5_base64("zz"), None);
+    }
 }

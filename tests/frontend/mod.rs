@@ -148,7 +148,7 @@ async fn a_one_file_edit_uploads_one_object_and_invalidates_exactly_its_paths() 
     let text = plan.result()["plan"].to_string();
     assert!(text.contains("app/docs/index.html"), "{text}");
 
-    let run = site.deploy(&["--wait"]);
+    let run = site.deploy(&[]);
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(Site::uploaded_keys(&run), ["app/docs/index.html"]);
     assert_eq!(
