@@ -24,6 +24,7 @@ use crate::observe::{self, Observed};
 use crate::output::{stdout_line, OutputMode, Reporter};
 use crate::package::{self, Package, PackageError};
 use crate::plan::{self, Plan, PlanError, Selection};
+use crate::ses;
 use crate::site::{self, LocalFile, SiteError};
 use crate::stack::{self, StackError};
 
@@ -77,6 +78,21 @@ pub enum Command {
     },
     /// Each function's alias → version, and whether the live code matches the local build.
     Status,
+    /// Check that mail from this stack will be sent and delivered (identities,
+    /// DKIM, MAIL FROM, account, quota, sandbox recipients, suppression list).
+    #[command(name = "verify-ses")]
+    VerifySes {
+        /// Create missing identities, the MAIL FROM setting and the configuration
+        /// set, and print the DNS records to publish.
+        #[arg(long)]
+        create: bool,
+        /// Send one message to the SES mailbox simulator (success@simulator.amazonses.com).
+        #[arg(long)]
+        send_test: bool,
+        /// Fail on warnings and unknowns too.
+        #[arg(long)]
+        strict: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -108,6 +124,8 @@ pub enum Failure {
     Apply(#[from] Box<ApplyError>),
     #[error("live state differs from the local build")]
     Drift,
+    #[error("SES is not ready: see the failed checks")]
+    SesNotReady,
 }
 
 impl Failure {
@@ -118,7 +136,7 @@ impl Failure {
             Failure::Site(SiteError::Read { .. }) => 1,
             Failure::Site(_) => 2,
             Failure::Drift => 3,
-            Failure::Package(_) | Failure::Aws(_) | Failure::Apply(_) => 1,
+            Failure::Package(_) | Failure::Aws(_) | Failure::Apply(_) | Failure::SesNotReady => 1,
         }
     }
 }
@@ -438,8 +456,56 @@ fn function_lines(
         .collect()
 }
 
+/// `bosun verify-ses`: reads SES (creating what is missing with `--create`) and reports every check.
+async fn verify_ses(
+    settings: &Settings,
+    create: bool,
+    send_test: bool,
+    strict: bool,
+    reporter: &mut Reporter,
+) -> Result<(), Failure> {
+    let desired = &settings.desired;
+    let spec = desired.ses.as_ref().ok_or_else(|| {
+        Failure::Usage(format!(
+            "{} has no [ses] section: add one with sender = \"reports@example.com\"",
+            desired.file.display()
+        ))
+    })?;
+    let clients = Clients::connect(&settings.aws, &desired.stack.name).await?;
+    reporter.started("ses", "read identities, account and suppression list");
+    let observed = ses::observe(&clients.sesv2, spec, create).await;
+    let volume = ses::Volume::default();
+    let mut checks = ses::assess(spec, &observed, &clients.region, &volume);
+    if send_test {
+        checks.push(ses::send_test(&clients.sesv2, spec, &desired.stack.name).await);
+    }
+    let report = ses::Report::new(
+        &desired.stack.name,
+        &clients.region,
+        checks,
+        observed.created,
+        strict,
+        volume.daily(spec),
+    );
+    let ready = report.ready;
+    reporter.result("verify-ses", &report);
+    if ready {
+        Ok(())
+    } else {
+        Err(Failure::SesNotReady)
+    }
+}
+
 async fn run(args: Args, reporter: &mut Reporter) -> Result<(), Failure> {
     let settings = resolve(&args)?;
+    if let Command::VerifySes {
+        create,
+        send_test,
+        strict,
+    } = args.command
+    {
+        return verify_ses(&settings, create, send_test, strict, reporter).await;
+    }
     let desired = &settings.desired;
     let what = match &args.command {
         Command::Deploy { what, .. } => Some(what),
@@ -449,7 +515,7 @@ async fn run(args: Args, reporter: &mut Reporter) -> Result<(), Failure> {
     let options = plan::Options {
         force_deletes: match &args.command {
             Command::Plan { force_deletes } | Command::Deploy { force_deletes, .. } => *force_deletes,
-            Command::Status => false,
+            Command::Status | Command::VerifySes { .. } => false,
         },
     };
     let started = Instant::now();
@@ -472,6 +538,7 @@ async fn run(args: Args, reporter: &mut Reporter) -> Result<(), Failure> {
             reporter.result("plan", &report);
             Ok(())
         }
+        Command::VerifySes { .. } => unreachable!("handled before building"),
         Command::Status => {
             let functions = function_lines(desired, &sel, &packages, &observed);
             let in_sync = functions.iter().all(|l| l.in_sync);
@@ -568,7 +635,7 @@ fn init_tracing(verbose: u8) {
 
 /// Reports a failure: JSON on stdout in json mode, text on stderr otherwise.
 fn report_failure(mode: OutputMode, failure: &Failure) {
-    if matches!(failure, Failure::Drift) {
+    if matches!(failure, Failure::Drift | Failure::SesNotReady) {
         // The status result already said what differs; the exit code says the rest.
         return;
     }

@@ -15,5 +15,6 @@ pub mod output;
 pub mod package;
 pub mod plan;
 pub mod policy;
+pub mod ses;
 pub mod site;
 pub mod stack;

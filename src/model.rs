@@ -40,16 +40,48 @@ pub struct StackMeta {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SesSpec {
-    /// The sender identity: an e-mail address or a domain.
+    /// The From address (or a domain, when functions choose the local part).
     pub sender: String,
+    /// The SES identities (addresses and/or domains) that must be verified for
+    /// sending; one of them covers `sender`. Default: `[sender]`.
+    pub identities: Vec<String>,
+    /// Every report is BCC'd here (an archive mailbox).
+    pub audit_bcc: Option<String>,
+    /// The SES configuration set every message is sent with.
+    pub configuration_set: Option<String>,
+    /// A custom MAIL FROM domain, a subdomain of a domain identity.
+    pub mail_from_domain: Option<String>,
+    /// Recipients per report batch (batch name → addresses).
+    pub recipients: BTreeMap<String, Vec<String>>,
 }
 
 impl SesSpec {
-    /// The SES identity that authorises sending: the domain when the sender is
-    /// an address on a verified domain is not knowable here, so the identity is
-    /// the sender exactly as declared.
-    pub fn identity(&self) -> &str {
-        &self.sender
+    /// A spec with only a sender: the sender is the one identity.
+    pub fn sender_only(sender: &str) -> SesSpec {
+        SesSpec {
+            sender: sender.to_string(),
+            identities: vec![sender.to_string()],
+            audit_bcc: None,
+            configuration_set: None,
+            mail_from_domain: None,
+            recipients: BTreeMap::new(),
+        }
+    }
+
+    /// The domain part of the sender (the sender itself when it is a domain).
+    pub fn sender_domain(&self) -> &str {
+        self.sender.rsplit_once('@').map_or(self.sender.as_str(), |(_, d)| d)
+    }
+
+    /// Every address mail goes to: all recipients, then the audit BCC, each once.
+    pub fn destinations(&self) -> Vec<String> {
+        let mut all: Vec<String> = Vec::new();
+        for a in self.recipients.values().flatten().chain(self.audit_bcc.iter()) {
+            if !all.iter().any(|x| x.eq_ignore_ascii_case(a)) {
+                all.push(a.clone());
+            }
+        }
+        all
     }
 }
 

@@ -105,9 +105,22 @@ pub fn execution_policy(desired: &Desired, f: &FunctionSpec, scope: &ArnScope<'_
         if let Some(ses) = &desired.ses {
             // Sending from an address is authorised against the address identity
             // or, when the domain is the verified identity, against the domain.
-            let mut resources = vec![scope.ses_identity(ses.identity())];
-            if let Some((_, domain)) = ses.sender.rsplit_once('@') {
-                resources.push(scope.ses_identity(domain));
+            // With a configuration set, SES also authorises against the set.
+            let mut names = vec![ses.sender.as_str(), ses.sender_domain()];
+            names.extend(ses.identities.iter().map(String::as_str));
+            names.dedup();
+            let mut resources: Vec<String> = Vec::new();
+            for n in names {
+                let arn = scope.ses_identity(n);
+                if !resources.contains(&arn) {
+                    resources.push(arn);
+                }
+            }
+            if let Some(set) = &ses.configuration_set {
+                resources.push(format!(
+                    "arn:{}:ses:{}:{}:configuration-set/{set}",
+                    scope.partition, scope.region, scope.account
+                ));
             }
             statements.push(json!({
                 "Sid": "SendEmail",

@@ -122,7 +122,14 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 
 const TOP_KEYS: &[&str] = &["stack", "ses", "tables", "functions", "frontends"];
 const STACK_KEYS: &[&str] = &["name", "region"];
-const SES_KEYS: &[&str] = &["sender"];
+const SES_KEYS: &[&str] = &[
+    "sender",
+    "identities",
+    "audit_bcc",
+    "configuration_set",
+    "mail_from_domain",
+    "recipients",
+];
 const TABLE_KEYS: &[&str] = &[
     "name",
     "partition_key",
@@ -515,10 +522,52 @@ impl Validator<'_> {
         Some(StackMeta { name: name?, region })
     }
 
+    /// A list of strings at `key`, each checked by `valid`; `None` when absent or wrong.
+    fn str_list(
+        &mut self,
+        t: &dyn TableLike,
+        path: &str,
+        key: &str,
+        valid: fn(&str) -> bool,
+        what: &str,
+    ) -> Option<Vec<String>> {
+        let item = t.get(key)?;
+        let Some(arr) = item.as_array() else {
+            self.wrong_type(t, path, key, &format!("a list of {what}s"));
+            return None;
+        };
+        let mut out = Vec::new();
+        let mut ok = true;
+        for (i, v) in arr.iter().enumerate() {
+            match v.as_str() {
+                Some(x) if valid(x) => out.push(x.to_string()),
+                Some(x) => {
+                    ok = false;
+                    self.problem(
+                        v.span(),
+                        &format!("{}[{i}]", join(path, key)),
+                        format!("`{x}` is not {what}"),
+                        None,
+                    );
+                }
+                None => {
+                    ok = false;
+                    self.problem(
+                        v.span(),
+                        &format!("{}[{i}]", join(path, key)),
+                        format!("expected {what}"),
+                        None,
+                    );
+                }
+            }
+        }
+        ok.then_some(out)
+    }
+
     fn ses(&mut self, t: &dyn TableLike, span: Option<Range<usize>>) -> Option<SesSpec> {
         self.only_keys(t, "ses", SES_KEYS);
-        match self.opt_str(t, "ses", "sender") {
-            Some(s) if valid_sender(&s) => Some(SesSpec { sender: s }),
+        let sender = match self.opt_str(t, "ses", "sender") {
+            Some(s) if valid_sender(&s) => Some(s),
             Some(s) => {
                 let at = Self::span_of(t, "sender");
                 self.problem(
@@ -535,7 +584,120 @@ impl Validator<'_> {
                 }
                 None
             }
+        };
+        let identities = self.str_list(t, "ses", "identities", valid_sender, "an e-mail address or a domain");
+        let audit_bcc = self.opt_str(t, "ses", "audit_bcc");
+        if let Some(a) = &audit_bcc {
+            if !valid_address(a) {
+                let at = Self::span_of(t, "audit_bcc");
+                self.problem(
+                    at,
+                    "ses.audit_bcc",
+                    format!("`{a}` is not an e-mail address"),
+                    Some("use an address such as audit@example.com".into()),
+                );
+            }
         }
+        let configuration_set = self.opt_str(t, "ses", "configuration_set");
+        if let Some(c) = &configuration_set {
+            let ok =
+                (1..=64).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if !ok {
+                let at = Self::span_of(t, "configuration_set");
+                self.problem(
+                    at,
+                    "ses.configuration_set",
+                    format!("`{c}` is not a configuration set name"),
+                    Some("1-64 letters, digits, '-' or '_'".into()),
+                );
+            }
+        }
+        let mail_from_domain = self.opt_str(t, "ses", "mail_from_domain");
+        let mut recipients = BTreeMap::new();
+        if let Some(rt) = self.opt_table(t, "ses", "recipients") {
+            for (batch, _) in rt.iter() {
+                let bp = join("ses.recipients", batch);
+                if !valid_batch(batch) {
+                    let at = rt.key(batch).and_then(|k| k.span());
+                    self.problem(
+                        at,
+                        &bp,
+                        format!("`{batch}` is not a batch name"),
+                        Some("use letters, digits, '-' or '_' (the name schedules pass as {batch = \"...\"})".into()),
+                    );
+                    continue;
+                }
+                if let Some(list) = self.str_list(rt, "ses.recipients", batch, valid_address, "an e-mail address") {
+                    if list.is_empty() {
+                        let at = Self::span_of(rt, batch);
+                        self.problem(
+                            at,
+                            &bp,
+                            "a report batch needs at least one recipient".into(),
+                            Some("add an address, or remove the batch".into()),
+                        );
+                    }
+                    recipients.insert(batch.to_string(), list);
+                }
+            }
+        }
+        let sender = sender?;
+        let identities = match identities {
+            Some(list) if list.is_empty() => {
+                let at = Self::span_of(t, "identities");
+                self.problem(
+                    at,
+                    "ses.identities",
+                    "an empty list leaves nothing to send from".into(),
+                    Some("list the sender's address or domain, or remove the key (default: the sender)".into()),
+                );
+                return None;
+            }
+            Some(list) => list,
+            None if t.get("identities").is_some() => return None,
+            None => vec![sender.clone()],
+        };
+        let spec = SesSpec {
+            identities,
+            audit_bcc,
+            configuration_set,
+            mail_from_domain,
+            recipients,
+            sender,
+        };
+        let covered = spec
+            .identities
+            .iter()
+            .any(|i| i.eq_ignore_ascii_case(&spec.sender) || i.eq_ignore_ascii_case(spec.sender_domain()));
+        if !covered {
+            let at = Self::span_of(t, "identities");
+            self.problem(
+                at,
+                "ses.identities",
+                format!("no identity covers the sender `{}`", spec.sender),
+                Some(format!(
+                    "add \"{}\" or \"{}\" to identities",
+                    spec.sender,
+                    spec.sender_domain()
+                )),
+            );
+        }
+        if let Some(m) = &spec.mail_from_domain {
+            let parent = spec.identities.iter().filter(|i| !i.contains('@')).any(|d| {
+                m.to_ascii_lowercase()
+                    .ends_with(&format!(".{}", d.to_ascii_lowercase()))
+            });
+            if !valid_domain(m) || !parent {
+                let at = Self::span_of(t, "mail_from_domain");
+                self.problem(
+                    at,
+                    "ses.mail_from_domain",
+                    format!("`{m}` must be a subdomain of a domain identity"),
+                    Some("e.g. identities = [\"example.com\"] with mail_from_domain = \"mail.example.com\"".into()),
+                );
+            }
+        }
+        Some(spec)
     }
 
     fn key_attr(&mut self, t: &dyn TableLike, path: &str, key: &str) -> Option<KeyAttr> {
@@ -1213,6 +1375,14 @@ fn valid_domain(s: &str) -> bool {
         })
 }
 
+fn valid_address(s: &str) -> bool {
+    s.contains('@') && valid_sender(s)
+}
+
+fn valid_batch(s: &str) -> bool {
+    (1..=64).contains(&s.len()) && s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+}
+
 fn valid_sender(s: &str) -> bool {
     match s.rsplit_once('@') {
         Some((local, domain)) => !local.is_empty() && !local.contains(char::is_whitespace) && valid_domain(domain),
@@ -1274,6 +1444,55 @@ mod tests {
         assert_eq!(keys, ["stack.name", "stack.region", "stack.extra"]);
         assert_eq!(err.problems[0].line, 2);
         assert_eq!(err.problems[0].column, 8);
+    }
+
+    #[test]
+    fn ses_section_is_parsed_with_defaults() {
+        let d = parse_str(
+            "[stack]\nname = \"s\"\n[ses]\nsender = \"reports@example.com\"\naudit_bcc = \"audit@example.com\"\n\
+             [ses.recipients]\ncsuite = [\"ceo@example.com\", \"cfo@example.com\"]\n",
+        )
+        .unwrap();
+        let ses = d.ses.unwrap();
+        assert_eq!(
+            ses.identities,
+            ["reports@example.com"],
+            "the sender is the default identity"
+        );
+        assert_eq!(ses.recipients["csuite"].len(), 2);
+        assert_eq!(
+            ses.destinations(),
+            ["ceo@example.com", "cfo@example.com", "audit@example.com"]
+        );
+    }
+
+    #[test]
+    fn ses_problems_name_their_keys() {
+        let err = parse_str(
+            "[stack]\nname = \"s\"\n[ses]\nsender = \"reports@example.com\"\nidentities = [\"example.org\"]\n\
+             audit_bcc = \"not-an-address\"\nmail_from_domain = \"mail.example.net\"\nbcc = 1\n\
+             [ses.recipients]\ncsuite = [\"ceo@example.com\", \"nobody\"]\nempty = []\n",
+        )
+        .unwrap_err();
+        let got: Vec<(usize, &str)> = err.problems.iter().map(|p| (p.line, p.key.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                (5, "ses.identities"),
+                (6, "ses.audit_bcc"),
+                (7, "ses.mail_from_domain"),
+                (8, "ses.bcc"),
+                (10, "ses.recipients.csuite[1]"),
+                (11, "ses.recipients.empty"),
+            ],
+            "{err}"
+        );
+        assert!(
+            err.to_string()
+                .contains("no identity covers the sender `reports@example.com`"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("did you mean `audit_bcc`?") || err.to_string().contains("allowed keys"));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! produce go through `aws-smithy-mocks`.
 
 mod frontend;
+mod ses;
 mod util;
 
 use std::path::Path;

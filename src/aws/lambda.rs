@@ -4,7 +4,6 @@
 //! meets `ResourceConflictException` (another update still in progress) waits
 //! for the function to settle and tries again, a bounded number of times.
 
-use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
@@ -140,7 +139,7 @@ pub async fn wait_updated(client: &Client, name: &str) -> Result<(), AwsError> {
 }
 
 /// Runs an update, waiting out `ResourceConflictException` (an update already in progress).
-async fn retry_on_conflict<T, E, R, F, Fut>(
+async fn retry_on_conflict<T, E, F, Fut>(
     client: &Client,
     op: &'static str,
     name: &str,
@@ -149,9 +148,8 @@ async fn retry_on_conflict<T, E, R, F, Fut>(
 ) -> Result<T, AwsError>
 where
     F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, SdkError<E, R>>>,
+    Fut: Future<Output = Result<T, SdkError<E, aws_smithy_runtime_api::client::orchestrator::HttpResponse>>>,
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: fmt::Debug + Send + Sync + 'static,
 {
     let mut attempt = 1;
     loop {

@@ -10,6 +10,7 @@ pub mod dynamodb;
 pub mod iam;
 pub mod lambda;
 pub mod s3;
+pub mod ses;
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -21,7 +22,7 @@ use aws_config::{BehaviorVersion, Region};
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
-use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::orchestrator::{HttpResponse, Metadata};
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
@@ -107,6 +108,8 @@ pub struct Clients {
     pub sts: aws_sdk_sts::Client,
     pub s3: aws_sdk_s3::Client,
     pub cloudfront: aws_sdk_cloudfront::Client,
+    pub sesv2: aws_sdk_sesv2::Client,
+    pub events: aws_sdk_eventbridge::Client,
     pub region: String,
     /// The stack these clients deploy (names bosun-managed resources).
     pub stack: String,
@@ -183,6 +186,16 @@ impl Clients {
                     .interceptor(recorder())
                     .build(),
             ),
+            sesv2: aws_sdk_sesv2::Client::from_conf(
+                aws_sdk_sesv2::config::Builder::from(conf)
+                    .interceptor(recorder())
+                    .build(),
+            ),
+            events: aws_sdk_eventbridge::Client::from_conf(
+                aws_sdk_eventbridge::config::Builder::from(conf)
+                    .interceptor(recorder())
+                    .build(),
+            ),
             region,
             stack: stack.to_string(),
             log,
@@ -232,10 +245,9 @@ impl fmt::Display for AwsError {
 }
 
 impl AwsError {
-    pub fn from_sdk<E, R>(operation: &'static str, resource: &str, err: SdkError<E, R>) -> AwsError
+    pub fn from_sdk<E>(operation: &'static str, resource: &str, err: SdkError<E, HttpResponse>) -> AwsError
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: fmt::Debug + Send + Sync + 'static,
     {
         let code = err.code().map(str::to_string);
         let help = match code.as_deref() {
@@ -250,9 +262,15 @@ impl AwsError {
             ),
             _ => None,
         };
-        let message = match err.message() {
-            Some(m) => format!("{}: {m}", code.as_deref().unwrap_or("error")),
-            None => DisplayErrorContext(&err).to_string(),
+        let message = match (err.message(), err.raw_response()) {
+            (Some(m), _) => format!("{}: {m}", code.as_deref().unwrap_or("error")),
+            // An answer that is not the service's error shape (a proxy, an
+            // emulator without the API): the status says more than a parse error.
+            (None, Some(raw)) if code.is_none() => {
+                tracing::debug!(operation, resource, error = %DisplayErrorContext(&err), "unrecognised response");
+                format!("unrecognised response, HTTP {}", raw.status().as_u16())
+            }
+            (None, _) => DisplayErrorContext(&err).to_string(),
         };
         AwsError {
             operation,

@@ -1,0 +1,413 @@
+//! `bosun verify-ses` against the emulator, and the real-API paths the
+//! emulator lacks (GetAccount, the suppression list, DKIM/MAIL FROM states)
+//! through `aws-smithy-mocks`.
+
+use serde_json::Value;
+
+use crate::util::*;
+
+fn check<'a>(result: &'a Value, name: &str) -> &'a Value {
+    result["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == name)
+        .unwrap_or_else(|| panic!("no {name} check in {result}"))
+}
+
+fn ses_stack(sender: &str, extra: &str) -> TestStack {
+    TestStack::new(
+        &unique("ses"),
+        &format!("[ses]\nsender = \"{sender}\"\n{extra}\n[ses.recipients]\ncsuite = [\"ceo@example.com\"]\n"),
+    )
+}
+
+#[test]
+fn a_missing_identity_fails_and_create_creates_it() {
+    let sender = format!("{}@example.com", unique("reports"));
+    let stack = ses_stack(&sender, "");
+
+    let run = stack.bosun(&["verify-ses"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let r = run.result();
+    assert_eq!(r["ready"], false);
+    let c = check(&r, "identity");
+    assert_eq!(c["status"], "fail");
+    assert_eq!(c["subject"], sender.as_str());
+    assert!(
+        c["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not exist in SES (us-west-2)"),
+        "{c}"
+    );
+    assert!(c["fix"].as_str().unwrap().contains("bosun verify-ses --create"), "{c}");
+
+    let run = stack.bosun(&["verify-ses", "--create"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let r = run.result();
+    assert_eq!(r["created"], serde_json::json!([format!("identity {sender}")]));
+    assert_eq!(check(&r, "identity")["status"], "pass");
+
+    // Once it exists, nothing more is created.
+    let run = stack.bosun(&["verify-ses", "--create"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.result()["created"], serde_json::json!([]));
+}
+
+#[test]
+fn the_emulator_account_api_is_unknown_never_pass_and_strict_fails_on_it() {
+    let sender = format!("{}@example.com", unique("reports"));
+    let stack = ses_stack(&sender, "");
+    assert_eq!(stack.bosun(&["verify-ses", "--create"]).code, 0);
+
+    let r = stack.bosun(&["verify-ses"]).result();
+    let account = check(&r, "account");
+    assert_eq!(account["status"], "unknown", "{account}");
+    assert!(account["message"].as_str().unwrap().contains("HTTP 404"), "{account}");
+    // Not knowing whether the account is in the sandbox, unverified recipients are a warning.
+    let recipients = check(&r, "recipients");
+    assert_eq!(recipients["status"], "warn");
+    assert_eq!(recipients["subject"], "ceo@example.com");
+    assert_eq!(check(&r, "suppression")["status"], "unknown");
+    assert_eq!(r["ready"], true);
+
+    let run = stack.bosun(&["verify-ses", "--strict"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(run.result()["ready"], false);
+}
+
+#[test]
+fn send_test_goes_through_the_mailbox_simulator() {
+    let sender = format!("{}@example.com", unique("reports"));
+    let stack = ses_stack(&sender, "");
+    let run = stack.bosun(&["verify-ses", "--send-test"]);
+    assert_eq!(run.code, 1, "unverified sender: {run:?}");
+    let c = check(&run.result(), "send_test").clone();
+    assert_eq!(c["status"], "fail", "{c}");
+    assert!(c["message"].as_str().unwrap().contains("not verified"), "{c}");
+
+    let run = stack.bosun(&["verify-ses", "--create", "--send-test"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let c = check(&run.result(), "send_test").clone();
+    assert_eq!(c["status"], "pass", "{c}");
+    assert_eq!(c["subject"], "success@simulator.amazonses.com");
+}
+
+#[test]
+fn a_missing_configuration_set_fails_and_create_creates_it() {
+    let sender = format!("{}@example.com", unique("reports"));
+    let set = unique("reports-set");
+    let stack = ses_stack(&sender, &format!("configuration_set = \"{set}\""));
+    assert_eq!(stack.bosun(&["verify-ses", "--create"]).code, 0);
+    // The identity was created above together with the set; drop only the set
+    // by pointing at a fresh name.
+    let other = unique("other-set");
+    stack.write(&format!(
+        "[ses]\nsender = \"{sender}\"\nconfiguration_set = \"{other}\"\n"
+    ));
+    let run = stack.bosun(&["verify-ses"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let c = check(&run.result(), "configuration_set").clone();
+    assert_eq!(
+        (c["status"].as_str(), c["message"].as_str()),
+        (Some("fail"), Some("does not exist in SES"))
+    );
+    let run = stack.bosun(&["verify-ses", "--create"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(check(&run.result(), "configuration_set")["status"], "pass");
+}
+
+#[test]
+fn text_output_is_one_line_per_check_with_a_summary() {
+    let sender = format!("{}@example.com", unique("reports"));
+    let stack = ses_stack(&sender, "");
+    let path = stack.path_str();
+    let run = bosun(&["--stack", &path, "verify-ses"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.contains(&format!("FAIL    identity            {sender}")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("fix: run `bosun verify-ses --create`"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .trim_end()
+            .ends_with("0 passed, 1 warning(s), 2 unknown, 1 failed: NOT READY"),
+        "{}",
+        run.stdout
+    );
+    // Not a terminal: no colour codes.
+    assert!(!run.stdout.contains('\u{1b}'), "{}", run.stdout);
+}
+
+#[test]
+fn a_stack_without_ses_is_bad_input() {
+    let stack = TestStack::new(&unique("noses"), "");
+    let run = stack.bosun(&["verify-ses"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.result()["message"]
+        .as_str()
+        .unwrap()
+        .contains("has no [ses] section"));
+}
+
+/// The real SESv2 answers the emulator lacks, each mapped to its check and
+/// the command's exit code.
+mod mocked {
+    use aws_sdk_sesv2::operation::get_account::GetAccountOutput;
+    use aws_sdk_sesv2::operation::get_email_identity::{GetEmailIdentityError, GetEmailIdentityOutput};
+    use aws_sdk_sesv2::operation::get_suppressed_destination::{
+        GetSuppressedDestinationError, GetSuppressedDestinationOutput,
+    };
+    use aws_sdk_sesv2::types::error::NotFoundException;
+    use aws_sdk_sesv2::types::{
+        DkimAttributes, DkimStatus, IdentityType, MailFromAttributes, MailFromDomainStatus, SendQuota,
+        SuppressedDestination, SuppressionListReason, VerificationStatus,
+    };
+    use aws_sdk_sesv2::Client;
+    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+    use bosun::cli::Failure;
+    use bosun::model::SesSpec;
+    use bosun::ses::{self, Check, Report, Status, Volume};
+
+    fn spec() -> SesSpec {
+        let mut s = SesSpec::sender_only("reports@example.com");
+        s.identities = vec!["example.com".into()];
+        s.audit_bcc = Some("audit@example.org".into());
+        s.mail_from_domain = Some("mail.example.com".into());
+        s.recipients.insert("csuite".into(), vec!["ceo@example.com".into()]);
+        s
+    }
+
+    fn domain(dkim: DkimStatus, mail_from: MailFromDomainStatus) -> GetEmailIdentityOutput {
+        GetEmailIdentityOutput::builder()
+            .identity_type(IdentityType::Domain)
+            .verified_for_sending_status(true)
+            .verification_status(VerificationStatus::Success)
+            .dkim_attributes(
+                DkimAttributes::builder()
+                    .signing_enabled(true)
+                    .status(dkim)
+                    .tokens("tok1")
+                    .tokens("tok2")
+                    .build(),
+            )
+            .mail_from_attributes(
+                MailFromAttributes::builder()
+                    .mail_from_domain("mail.example.com")
+                    .mail_from_domain_status(mail_from)
+                    .behavior_on_mx_failure(aws_sdk_sesv2::types::BehaviorOnMxFailure::UseDefaultValue)
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    }
+
+    fn account(production: bool, sending: bool, enforcement: &'static str) -> GetAccountOutput {
+        GetAccountOutput::builder()
+            .production_access_enabled(production)
+            .sending_enabled(sending)
+            .enforcement_status(enforcement)
+            .send_quota(
+                SendQuota::builder()
+                    .max24_hour_send(if production { 50_000.0 } else { 200.0 })
+                    .max_send_rate(if production { 14.0 } else { 1.0 })
+                    .sent_last24_hours(3.0)
+                    .build(),
+            )
+            .build()
+    }
+
+    /// Runs observe + assess against a mocked SES where `example.com` has
+    /// the given DKIM/MAIL FROM state, other identities do not exist, and
+    /// `suppressed` is on the suppression list.
+    async fn verify(
+        dkim: DkimStatus,
+        mail_from: MailFromDomainStatus,
+        acct: GetAccountOutput,
+        suppressed: Option<&'static str>,
+    ) -> Report {
+        let identity = mock!(Client::get_email_identity)
+            .match_requests(|r| r.email_identity() == Some("example.com"))
+            .then_output(move || domain(dkim.clone(), mail_from.clone()));
+        let no_identity = mock!(Client::get_email_identity).then_error(|| {
+            GetEmailIdentityError::NotFoundException(NotFoundException::builder().message("not found").build())
+        });
+        let get_account = mock!(Client::get_account).then_output(move || acct.clone());
+        let on_list = mock!(Client::get_suppressed_destination)
+            .match_requests(move |r| suppressed.is_some() && r.email_address() == suppressed)
+            .then_output(|| {
+                GetSuppressedDestinationOutput::builder()
+                    .suppressed_destination(
+                        SuppressedDestination::builder()
+                            .email_address("x")
+                            .reason(SuppressionListReason::Bounce)
+                            .last_update_time(aws_smithy_types::DateTime::from_secs(0))
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+            });
+        let not_on_list = mock!(Client::get_suppressed_destination).then_error(|| {
+            GetSuppressedDestinationError::NotFoundException(NotFoundException::builder().message("no").build())
+        });
+        let client = mock_client!(
+            aws_sdk_sesv2,
+            RuleMode::MatchAny,
+            &[&identity, &no_identity, &get_account, &on_list, &not_on_list]
+        );
+        let s = spec();
+        let observed = ses::observe(&client, &s, false).await;
+        let checks = ses::assess(&s, &observed, "us-west-2", &Volume::default());
+        Report::new("mocked", "us-west-2", checks, observed.created, false, 0.0)
+    }
+
+    fn find<'a>(r: &'a Report, name: &str) -> &'a Check {
+        r.checks
+            .iter()
+            .find(|c| c.check == name)
+            .unwrap_or_else(|| panic!("no {name}: {r:#?}"))
+    }
+
+    fn exit_code(r: &Report) -> u8 {
+        if r.ready {
+            0
+        } else {
+            Failure::SesNotReady.exit_code()
+        }
+    }
+
+    #[tokio::test]
+    async fn production_account_with_verified_domain_is_ready() {
+        let r = verify(
+            DkimStatus::Success,
+            MailFromDomainStatus::Success,
+            account(true, true, "HEALTHY"),
+            None,
+        )
+        .await;
+        assert!(r.checks.iter().all(|c| c.status == Status::Pass), "{r:#?}");
+        assert_eq!(exit_code(&r), 0);
+        assert_eq!(find(&r, "account.production").message, "production access");
+    }
+
+    #[tokio::test]
+    async fn sandbox_fails_naming_unverified_recipients_and_the_audit_bcc() {
+        let r = verify(
+            DkimStatus::Success,
+            MailFromDomainStatus::Success,
+            account(false, true, "HEALTHY"),
+            None,
+        )
+        .await;
+        assert_eq!(find(&r, "account.production").status, Status::Warn);
+        let c = find(&r, "recipients");
+        assert_eq!(c.status, Status::Fail);
+        // ceo@example.com is covered by the verified domain; the audit BCC on example.org is not.
+        assert_eq!(c.subject, "audit@example.org");
+        assert!(c.message.contains("in the sandbox SES rejects mail to them"), "{c:?}");
+        assert_eq!(exit_code(&r), 1);
+    }
+
+    #[tokio::test]
+    async fn disabled_sending_fails() {
+        let r = verify(
+            DkimStatus::Success,
+            MailFromDomainStatus::Success,
+            account(true, false, "HEALTHY"),
+            None,
+        )
+        .await;
+        let c = find(&r, "account.sending");
+        assert_eq!(
+            (c.status, c.message.as_str()),
+            (Status::Fail, "sending is disabled for this account and region")
+        );
+        assert_eq!(exit_code(&r), 1);
+    }
+
+    #[tokio::test]
+    async fn probation_warns_and_shutdown_fails() {
+        let r = verify(
+            DkimStatus::Success,
+            MailFromDomainStatus::Success,
+            account(true, true, "PROBATION"),
+            None,
+        )
+        .await;
+        let c = find(&r, "account.enforcement");
+        assert_eq!(c.status, Status::Warn);
+        assert!(c.message.contains("probation"));
+        assert_eq!(exit_code(&r), 0, "a warning alone does not fail");
+        let r = verify(
+            DkimStatus::Success,
+            MailFromDomainStatus::Success,
+            account(true, true, "SHUTDOWN"),
+            None,
+        )
+        .await;
+        assert_eq!(find(&r, "account.enforcement").status, Status::Fail);
+        assert_eq!(exit_code(&r), 1);
+    }
+
+    #[tokio::test]
+    async fn pending_dkim_and_mail_from_warn_with_the_records() {
+        let r = verify(
+            DkimStatus::Pending,
+            MailFromDomainStatus::Pending,
+            account(true, true, "HEALTHY"),
+            None,
+        )
+        .await;
+        let dkim = find(&r, "dkim");
+        assert_eq!(dkim.status, Status::Warn);
+        assert_eq!(dkim.records.len(), 2);
+        assert_eq!(
+            dkim.records[1].to_string(),
+            "tok2._domainkey.example.com  CNAME  tok2.dkim.amazonses.com"
+        );
+        let mf = find(&r, "mail_from");
+        assert_eq!(mf.status, Status::Warn);
+        assert_eq!(
+            mf.records[0].to_string(),
+            "mail.example.com  MX  10 feedback-smtp.us-west-2.amazonses.com"
+        );
+        assert_eq!(exit_code(&r), 0);
+    }
+
+    #[tokio::test]
+    async fn failed_dkim_and_mail_from_fail() {
+        let r = verify(
+            DkimStatus::Failed,
+            MailFromDomainStatus::Failed,
+            account(true, true, "HEALTHY"),
+            None,
+        )
+        .await;
+        assert_eq!(find(&r, "dkim").message, "DKIM status FAILED");
+        assert_eq!(find(&r, "mail_from").message, "MAIL FROM status FAILED");
+        assert_eq!(exit_code(&r), 1);
+    }
+
+    #[tokio::test]
+    async fn a_suppressed_recipient_fails() {
+        let r = verify(
+            DkimStatus::Success,
+            MailFromDomainStatus::Success,
+            account(true, true, "HEALTHY"),
+            Some("ceo@example.com"),
+        )
+        .await;
+        let c = find(&r, "suppression");
+        assert_eq!(c.status, Status::Fail);
+        assert_eq!(c.subject, "ceo@example.com (BOUNCE)");
+        assert!(c.message.contains("drops mail to them silently"));
+        assert_eq!(exit_code(&r), 1);
+    }
+}
