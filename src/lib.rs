@@ -9,6 +9,7 @@
 pub mod apply;
 pub mod aws;
 pub mod cli;
+pub mod cron;
 pub mod model;
 pub mod observe;
 pub mod output;

@@ -19,6 +19,7 @@ pub struct Desired {
     pub tables: Vec<TableSpec>,
     pub functions: Vec<FunctionSpec>,
     pub frontends: Vec<FrontendSpec>,
+    pub schedules: Vec<ScheduleSpec>,
 }
 
 impl Desired {
@@ -29,6 +30,11 @@ impl Desired {
     pub fn function(&self, key: &str) -> Option<&FunctionSpec> {
         self.functions.iter().find(|f| f.key == key)
     }
+
+    /// True when the schedule's target function sends e-mail.
+    pub fn sends_mail(&self, schedule: &ScheduleSpec) -> bool {
+        self.function(&schedule.function).is_some_and(|f| f.send_email)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -36,6 +42,37 @@ pub struct StackMeta {
     pub name: String,
     /// Region from the stack file; the command line and environment may override it.
     pub region: Option<String>,
+    /// IANA time zone schedules' fire times are also shown in (e.g. America/Los_Angeles).
+    pub timezone: Option<String>,
+}
+
+/// An EventBridge rule that invokes a function's alias on a schedule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScheduleSpec {
+    /// The stack file's key.
+    pub key: String,
+    /// The rule's name: `{stack}-{key}`.
+    pub rule: String,
+    /// `cron(...)` or `rate(...)`, validated.
+    pub expression: String,
+    /// The target function's stack key.
+    pub function: String,
+    /// The fixed JSON the function receives.
+    pub input: serde_json::Value,
+    pub enabled: bool,
+    pub description: String,
+}
+
+impl ScheduleSpec {
+    /// The rule's input as EventBridge stores it: compact JSON, keys sorted.
+    pub fn input_json(&self) -> String {
+        self.input.to_string()
+    }
+
+    /// The report batch the input names (`{"batch": "csuite"}`), if any.
+    pub fn batch(&self) -> Option<&str> {
+        self.input.get("batch").and_then(serde_json::Value::as_str)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

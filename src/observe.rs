@@ -58,6 +58,8 @@ pub struct LiveFunction {
     pub url: Option<LiveUrl>,
     /// Whether the alias's resource policy lets anyone call a `NONE`-auth URL.
     pub public_url_permission: bool,
+    /// bosun's schedule permissions on the alias: statement id → the rule ARN it allows.
+    pub event_permissions: BTreeMap<String, String>,
 }
 
 impl LiveFunction {

@@ -1044,6 +1044,7 @@ mod tests {
                         auth: u.auth.as_str().into(),
                     }),
                     public_url_permission: f.url.as_ref().is_some_and(|u| u.auth == UrlAuth::None),
+                    event_permissions: BTreeMap::new(),
                 }),
             );
         }

@@ -16,7 +16,7 @@ use toml_edit::{Item, TableLike, Value};
 
 use crate::model::{
     Access, Arch, AttrType, Billing, CacheRule, CodeSource, Desired, DistributionSpec, FrontendSpec, FunctionSpec,
-    KeyAttr, Runtime, SesSpec, StackMeta, TableSpec, UrlAuth, UrlSpec,
+    KeyAttr, Runtime, ScheduleSpec, SesSpec, StackMeta, TableSpec, UrlAuth, UrlSpec,
 };
 
 /// One thing wrong with a stack file, and where.
@@ -120,8 +120,9 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, text[line_start..offset].chars().count() + 1)
 }
 
-const TOP_KEYS: &[&str] = &["stack", "ses", "tables", "functions", "frontends"];
-const STACK_KEYS: &[&str] = &["name", "region"];
+const TOP_KEYS: &[&str] = &["stack", "ses", "tables", "functions", "frontends", "schedules"];
+const STACK_KEYS: &[&str] = &["name", "region", "timezone"];
+const SCHEDULE_KEYS: &[&str] = &["function", "expression", "input", "enabled", "description"];
 const SES_KEYS: &[&str] = &[
     "sender",
     "identities",
@@ -469,13 +470,35 @@ impl Validator<'_> {
             }
         }
 
+        let stack = stack?;
+        let mut schedules = Vec::new();
+        if let Some(ss) = self.opt_table(root, "", "schedules") {
+            for (key, item) in ss.iter() {
+                let path = join("schedules", key);
+                match item.as_table_like() {
+                    Some(t) => {
+                        let ctx = ScheduleContext {
+                            stack: &stack.name,
+                            functions: &functions,
+                            ses: ses.as_ref(),
+                        };
+                        if let Some(spec) = self.schedule(&ctx, key, &path, t, item.span()) {
+                            schedules.push(spec);
+                        }
+                    }
+                    None => self.wrong_type(ss, "schedules", key, "a table"),
+                }
+            }
+        }
+
         Some(Desired {
             file: file.to_path_buf(),
-            stack: stack?,
+            stack,
             ses,
             tables,
             functions,
             frontends,
+            schedules,
         })
     }
 
@@ -519,7 +542,23 @@ impl Validator<'_> {
             }
             None => None,
         };
-        Some(StackMeta { name: name?, region })
+        let timezone = self.opt_str(t, "stack", "timezone");
+        if let Some(tz) = &timezone {
+            if jiff::tz::TimeZone::get(tz).is_err() {
+                let at = Self::span_of(t, "timezone");
+                self.problem(
+                    at,
+                    "stack.timezone",
+                    format!("`{tz}` is not an IANA time zone"),
+                    Some("use a name such as America/Los_Angeles or Europe/London".into()),
+                );
+            }
+        }
+        Some(StackMeta {
+            name: name?,
+            region,
+            timezone,
+        })
     }
 
     /// A list of strings at `key`, each checked by `valid`; `None` when absent or wrong.
@@ -698,6 +737,147 @@ impl Validator<'_> {
             }
         }
         Some(spec)
+    }
+
+    fn schedule(
+        &mut self,
+        ctx: &ScheduleContext<'_>,
+        key: &str,
+        path: &str,
+        t: &dyn TableLike,
+        span: Option<Range<usize>>,
+    ) -> Option<ScheduleSpec> {
+        self.only_keys(t, path, SCHEDULE_KEYS);
+        let rule = format!("{}-{key}", ctx.stack);
+        let mut ok = true;
+        if rule.len() > 64
+            || !rule
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+        {
+            ok = false;
+            let at = span.clone();
+            self.problem(
+                at,
+                path,
+                format!("the rule name `{rule}` is not valid for EventBridge"),
+                Some("use a shorter key of letters, digits, '-', '_' or '.' (the rule name is {stack}-{key}, at most 64)".into()),
+            );
+        }
+        let function = match self.opt_str(t, path, "function") {
+            Some(f) if ctx.functions.iter().any(|x| x.key == f) => Some(f),
+            Some(f) => {
+                let at = Self::span_of(t, "function");
+                let known: Vec<&str> = ctx.functions.iter().map(|x| x.key.as_str()).collect();
+                self.problem(
+                    at,
+                    &join(path, "function"),
+                    format!("no function `{f}` in this stack"),
+                    Some(format!("use one of: {}", known.join(", "))),
+                );
+                None
+            }
+            None => {
+                if t.get("function").is_none() {
+                    self.missing(
+                        span.clone(),
+                        path,
+                        "function",
+                        "add function = \"KEY\" (a [functions.KEY])",
+                    );
+                }
+                None
+            }
+        };
+        let expression = match self.opt_str(t, path, "expression") {
+            Some(e) => match crate::cron::Schedule::parse(&e) {
+                Ok(_) => Some(e.trim().to_string()),
+                Err(err) => {
+                    let at = Self::span_of(t, "expression");
+                    self.problem(
+                        at,
+                        &join(path, "expression"),
+                        err.message,
+                        Some("EventBridge syntax: cron(minutes hours day-of-month month day-of-week year), e.g. cron(0 15 ? * MON *), or rate(1 hour)".into()),
+                    );
+                    None
+                }
+            },
+            None => {
+                if t.get("expression").is_none() {
+                    self.missing(
+                        span.clone(),
+                        path,
+                        "expression",
+                        "add expression = \"cron(0 15 ? * MON *)\"",
+                    );
+                }
+                None
+            }
+        };
+        let input = match t.get("input") {
+            None => Some(serde_json::json!({})),
+            Some(item) => match item.as_table_like() {
+                Some(tab) => {
+                    let v = table_json(tab);
+                    if v.to_string().len() > 8192 {
+                        ok = false;
+                        let at = Self::span_of(t, "input");
+                        self.problem(
+                            at,
+                            &join(path, "input"),
+                            "the input is over EventBridge's 8192 characters".into(),
+                            None,
+                        );
+                    }
+                    Some(v)
+                }
+                None => {
+                    self.wrong_type(t, path, "input", "a table (it becomes the JSON the function receives)");
+                    None
+                }
+            },
+        };
+        let enabled = self.opt_bool(t, path, "enabled").unwrap_or(true);
+        let description = self.opt_str(t, path, "description").unwrap_or_default();
+        if description.chars().count() > 512 {
+            ok = false;
+            let at = Self::span_of(t, "description");
+            self.problem(
+                at,
+                &join(path, "description"),
+                "longer than 512 characters".into(),
+                None,
+            );
+        }
+        let (function, expression, input) = (function?, expression?, input?);
+        let spec = ScheduleSpec {
+            key: key.to_string(),
+            rule,
+            expression,
+            function,
+            input,
+            enabled,
+            description,
+        };
+        // A mail-sending schedule that names a batch must name a declared one.
+        let sends = ctx.functions.iter().any(|f| f.key == spec.function && f.send_email);
+        if let (true, Some(batch), Some(ses)) = (sends, spec.batch(), ctx.ses) {
+            if !ses.recipients.is_empty() && !ses.recipients.contains_key(batch) {
+                ok = false;
+                let at = Self::span_of(t, "input");
+                self.problem(
+                    at,
+                    &join(path, "input.batch"),
+                    format!("batch `{batch}` has no recipients in [ses.recipients]"),
+                    Some(format!(
+                        "declared batches: {}",
+                        ses.recipients.keys().cloned().collect::<Vec<_>>().join(", ")
+                    )),
+                );
+            }
+        }
+        ok.then_some(spec)
     }
 
     fn key_attr(&mut self, t: &dyn TableLike, path: &str, key: &str) -> Option<KeyAttr> {
@@ -1373,6 +1553,40 @@ fn valid_domain(s: &str) -> bool {
                 && !l.starts_with('-')
                 && !l.ends_with('-')
         })
+}
+
+/// What a schedule is checked against.
+struct ScheduleContext<'a> {
+    stack: &'a str,
+    functions: &'a [FunctionSpec],
+    ses: Option<&'a SesSpec>,
+}
+
+/// A TOML table as JSON (datetimes become their text).
+fn table_json(t: &dyn TableLike) -> serde_json::Value {
+    serde_json::Value::Object(t.iter().map(|(k, v)| (k.to_string(), item_json(v))).collect())
+}
+
+fn item_json(item: &Item) -> serde_json::Value {
+    match item {
+        Item::Value(v) => value_json(v),
+        Item::Table(t) => table_json(t),
+        Item::ArrayOfTables(a) => serde_json::Value::Array(a.iter().map(|t| table_json(t)).collect()),
+        Item::None => serde_json::Value::Null,
+    }
+}
+
+fn value_json(v: &Value) -> serde_json::Value {
+    use serde_json::json;
+    match v {
+        Value::String(s) => json!(s.value()),
+        Value::Integer(i) => json!(i.value()),
+        Value::Float(f) => json!(f.value()),
+        Value::Boolean(b) => json!(b.value()),
+        Value::Datetime(d) => json!(d.value().to_string()),
+        Value::Array(a) => serde_json::Value::Array(a.iter().map(value_json).collect()),
+        Value::InlineTable(t) => table_json(t),
+    }
 }
 
 fn valid_address(s: &str) -> bool {

@@ -4,6 +4,7 @@
 //! meets `ResourceConflictException` (another update still in progress) waits
 //! for the function to settle and tries again, a bounded number of times.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::Duration;
 
@@ -22,6 +23,13 @@ use crate::observe::{LiveFunction, LiveUrl, LiveVersion};
 
 /// Statement id of the permission that opens a `NONE`-auth function URL.
 pub const PUBLIC_URL_SID: &str = "bosun-public-url";
+/// Statement ids of the permissions letting a schedule's rule invoke the alias.
+pub const EVENTS_SID_PREFIX: &str = "bosun-events-";
+
+/// The statement id for the rule `rule`.
+pub fn events_sid(rule: &str) -> String {
+    format!("{EVENTS_SID_PREFIX}{rule}")
+}
 
 const WAIT: Duration = Duration::from_secs(300);
 const CONFLICT_ATTEMPTS: u32 = 5;
@@ -86,7 +94,7 @@ pub async fn get_function(client: &Client, name: &str, alias: &str) -> Result<Op
         Err(e) if is_not_found(&e) => None,
         Err(e) => return Err(AwsError::from_sdk("lambda:GetAlias", name, e)),
     };
-    let (url, public_url_permission) = if alias_version.is_some() {
+    let (url, public_url_permission, event_permissions) = if alias_version.is_some() {
         let url = match client
             .get_function_url_config()
             .function_name(name)
@@ -101,21 +109,33 @@ pub async fn get_function(client: &Client, name: &str, alias: &str) -> Result<Op
             Err(e) if is_not_found(&e) => None,
             Err(e) => return Err(AwsError::from_sdk("lambda:GetFunctionUrlConfig", name, e)),
         };
-        let permission = match client.get_policy().function_name(name).qualifier(alias).send().await {
-            Ok(out) => out
-                .policy()
-                .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
-                .is_some_and(|p| {
-                    p["Statement"]
-                        .as_array()
-                        .is_some_and(|s| s.iter().any(|st| st["Sid"] == PUBLIC_URL_SID))
-                }),
-            Err(e) if is_not_found(&e) => false,
-            Err(e) => return Err(AwsError::from_sdk("lambda:GetPolicy", name, e)),
-        };
-        (url, permission)
+        let statements: Vec<serde_json::Value> =
+            match client.get_policy().function_name(name).qualifier(alias).send().await {
+                Ok(out) => out
+                    .policy()
+                    .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
+                    .and_then(|p| p["Statement"].as_array().cloned())
+                    .unwrap_or_default(),
+                Err(e) if is_not_found(&e) => Vec::new(),
+                Err(e) => return Err(AwsError::from_sdk("lambda:GetPolicy", name, e)),
+            };
+        let public = statements.iter().any(|st| st["Sid"] == PUBLIC_URL_SID);
+        let events = statements
+            .iter()
+            .filter_map(|st| {
+                let sid = st["Sid"].as_str()?;
+                sid.starts_with(EVENTS_SID_PREFIX).then(|| {
+                    let source = st["Condition"]["ArnLike"]["AWS:SourceArn"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string();
+                    (sid.to_string(), source)
+                })
+            })
+            .collect();
+        (url, public, events)
     } else {
-        (None, false)
+        (None, false, BTreeMap::new())
     };
     Ok(Some(LiveFunction {
         arn: latest.function_arn().unwrap_or_default().to_string(),
@@ -124,6 +144,7 @@ pub async fn get_function(client: &Client, name: &str, alias: &str) -> Result<Op
         alias: alias_version,
         url,
         public_url_permission,
+        event_permissions,
     }))
 }
 
@@ -400,6 +421,42 @@ pub async fn remove_public_url(client: &Client, name: &str, alias: &str) -> Resu
         .function_name(name)
         .qualifier(alias)
         .statement_id(PUBLIC_URL_SID)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if is_not_found(&e) => Ok(()),
+        Err(e) => Err(AwsError::from_sdk("lambda:RemovePermission", name, e)),
+    }
+}
+
+/// Lets the EventBridge rule `rule_arn` (and only it) invoke the alias.
+pub async fn allow_events(client: &Client, name: &str, alias: &str, sid: &str, rule_arn: &str) -> Result<(), AwsError> {
+    match client
+        .add_permission()
+        .function_name(name)
+        .qualifier(alias)
+        .statement_id(sid)
+        .action("lambda:InvokeFunction")
+        .principal("events.amazonaws.com")
+        .source_arn(rule_arn)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        // Added by an earlier, interrupted run (the statement id names the rule).
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_conflict_exception()) => Ok(()),
+        Err(e) => Err(AwsError::from_sdk("lambda:AddPermission", name, e)),
+    }
+}
+
+/// Removes the statement `sid` from the alias's policy (already gone is fine).
+pub async fn remove_permission(client: &Client, name: &str, alias: &str, sid: &str) -> Result<(), AwsError> {
+    match client
+        .remove_permission()
+        .function_name(name)
+        .qualifier(alias)
+        .statement_id(sid)
         .send()
         .await
     {

@@ -7,6 +7,7 @@
 
 pub mod cloudfront;
 pub mod dynamodb;
+pub mod events;
 pub mod iam;
 pub mod lambda;
 pub mod s3;
