@@ -348,6 +348,37 @@ async fn step(
             aws::s3::put_json(&c.s3, bucket, key, body).await?
         }
         Change::DeleteObjects { bucket, keys, .. } => aws::s3::delete(&c.s3, bucket, keys).await?,
+        Change::AllowSchedule {
+            name,
+            alias,
+            sid,
+            rule_arn,
+            ..
+        } => aws::lambda::allow_events(&c.lambda, name, alias, sid, rule_arn).await?,
+        Change::PutRule {
+            rule,
+            expression,
+            enabled,
+            description,
+            ..
+        } => {
+            let arn = aws::events::put_rule(&c.events, rule, expression, *enabled, description, stack).await?;
+            return Ok(json!({ "rule_arn": arn }));
+        }
+        Change::PutTarget {
+            rule,
+            target_arn,
+            input,
+            ..
+        } => aws::events::put_target(&c.events, rule, target_arn, input).await?,
+        Change::RemoveTargets { rule, ids } => aws::events::remove_targets(&c.events, rule, ids).await?,
+        Change::DeleteRule { rule, target_ids } => {
+            aws::events::remove_targets(&c.events, rule, target_ids).await?;
+            aws::events::delete_rule(&c.events, rule).await?
+        }
+        Change::RemoveSchedulePermission { name, alias, sid, .. } => {
+            aws::lambda::remove_permission(&c.lambda, name, alias, sid).await?
+        }
     }
     Ok(json!({}))
 }

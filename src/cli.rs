@@ -73,6 +73,9 @@ pub enum Command {
         /// Allow deleting more objects than a frontend's max_deletes (or emptying it).
         #[arg(long, global = true)]
         force_deletes: bool,
+        /// Wire mail-sending schedules even when `verify-ses` fails (prints a warning).
+        #[arg(long, global = true)]
+        skip_ses_check: bool,
         #[command(subcommand)]
         what: DeployWhat,
     },
@@ -101,6 +104,8 @@ pub enum DeployWhat {
     All,
     /// Only the frontends: bucket sync and CloudFront invalidation.
     Frontend,
+    /// Only the schedules: EventBridge rules, targets and invoke permissions.
+    Schedules,
     /// Only these functions (stack keys; all when none given), with their roles and tables.
     Functions { names: Vec<String> },
 }
@@ -126,6 +131,8 @@ pub enum Failure {
     Drift,
     #[error("SES is not ready: see the failed checks")]
     SesNotReady,
+    #[error("schedule(s) {schedules} send mail, but SES is not ready; nothing was changed:\n{failed}\n      help: run `bosun verify-ses` for the fixes, or pass --skip-ses-check to wire them anyway")]
+    SesGate { schedules: String, failed: String },
 }
 
 impl Failure {
@@ -136,7 +143,11 @@ impl Failure {
             Failure::Site(SiteError::Read { .. }) => 1,
             Failure::Site(_) => 2,
             Failure::Drift => 3,
-            Failure::Package(_) | Failure::Aws(_) | Failure::Apply(_) | Failure::SesNotReady => 1,
+            Failure::Package(_)
+            | Failure::Aws(_)
+            | Failure::Apply(_)
+            | Failure::SesNotReady
+            | Failure::SesGate { .. } => 1,
         }
     }
 }
@@ -210,6 +221,7 @@ fn selection(desired: &Desired, what: Option<&DeployWhat>) -> Result<Selection, 
             desired.functions.iter().map(|f| f.key.clone()).collect(),
         )),
         Some(DeployWhat::Frontend) => Ok(Selection::Frontends),
+        Some(DeployWhat::Schedules) => Ok(Selection::Schedules),
         _ => Ok(Selection::All),
     }
 }
@@ -278,14 +290,162 @@ fn shas(packages: &BTreeMap<String, Package>) -> BTreeMap<String, String> {
 pub struct PlanReport {
     pub stack: String,
     pub plan: Plan,
+    pub schedules: Vec<ScheduleLine>,
     pub calls: CallSummary,
 }
 
 impl fmt::Display for PlanReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "stack {}:", self.stack)?;
-        write!(f, "{}", self.plan)
+        write!(f, "{}", self.plan)?;
+        if !self.schedules.is_empty() {
+            writeln!(f, "schedules (next fire times):")?;
+            for s in &self.schedules {
+                writeln!(f, "{s}")?;
+                for t in &s.next {
+                    match &t.local {
+                        Some(local) => writeln!(f, "      {}   {local}", t.utc)?,
+                        None => writeln!(f, "      {}", t.utc)?,
+                    }
+                }
+            }
+        }
+        Ok(())
     }
+}
+
+/// A schedule as the stack declares it, with its next fire times.
+#[derive(Debug, Serialize)]
+pub struct ScheduleLine {
+    pub schedule: String,
+    pub rule: String,
+    pub expression: String,
+    pub target: String,
+    pub input: serde_json::Value,
+    pub enabled: bool,
+    pub next: Vec<crate::cron::Fire>,
+}
+
+impl fmt::Display for ScheduleLine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "  {:<32} {}  → {} {}{}",
+            self.rule,
+            self.expression,
+            self.target,
+            self.input,
+            if self.enabled { "" } else { "  (disabled)" }
+        )
+    }
+}
+
+/// Each selected schedule with its next three fire times (UTC and the stack's time zone).
+fn schedule_lines(desired: &Desired, sel: &Selection) -> Vec<ScheduleLine> {
+    let tz = desired
+        .stack
+        .timezone
+        .as_deref()
+        .and_then(|z| jiff::tz::TimeZone::get(z).ok());
+    let now = jiff::Timestamp::now();
+    sel.schedules(desired)
+        .into_iter()
+        .map(|s| {
+            let next = crate::cron::Schedule::parse(&s.expression)
+                .map(|p| p.next_n(now, 3))
+                .unwrap_or_default()
+                .into_iter()
+                .map(|t| crate::cron::fire(t, tz.as_ref()))
+                .collect();
+            let target = desired
+                .function(&s.function)
+                .map(|f| format!("{}:{}", f.name, f.alias))
+                .unwrap_or_default();
+            ScheduleLine {
+                schedule: s.key.clone(),
+                rule: s.rule.clone(),
+                expression: s.expression.clone(),
+                target,
+                input: s.input.clone(),
+                enabled: s.enabled,
+                next,
+            }
+        })
+        .collect()
+}
+
+/// Before mail-sending schedules are wired, SES must pass `verify-ses` (reads only).
+async fn ses_gate(
+    clients: &Clients,
+    desired: &Desired,
+    plan: &Plan,
+    skip: bool,
+    reporter: &mut Reporter,
+) -> Result<(), Failure> {
+    let mut keys: Vec<&str> = plan
+        .changes
+        .iter()
+        .filter_map(|c| match c {
+            plan::Change::PutRule { schedule, .. }
+            | plan::Change::PutTarget { schedule, .. }
+            | plan::Change::AllowSchedule { schedule, .. } => Some(schedule.as_str()),
+            _ => None,
+        })
+        .filter(|k| {
+            desired
+                .schedules
+                .iter()
+                .any(|s| s.key == *k && s.enabled && desired.sends_mail(s))
+        })
+        .collect();
+    keys.dedup();
+    let Some(spec) = desired.ses.as_ref().filter(|_| !keys.is_empty()) else {
+        return Ok(());
+    };
+    if skip {
+        reporter.warn(&format!(
+            "--skip-ses-check: wiring mail-sending schedule(s) {} without checking SES",
+            keys.join(", ")
+        ));
+        return Ok(());
+    }
+    let start = Instant::now();
+    let volume = ses::Volume::of_stack(desired, jiff::Timestamp::now());
+    let observed = ses::observe(&clients.sesv2, spec, false).await;
+    let checks = ses::assess(spec, &observed, &clients.region, &volume);
+    let report = ses::Report::new(
+        &desired.stack.name,
+        &clients.region,
+        checks,
+        Vec::new(),
+        false,
+        volume.daily(spec),
+    );
+    if !report.ready {
+        let failed: Vec<String> = report
+            .checks
+            .iter()
+            .filter(|c| c.status == ses::Status::Fail)
+            .map(|c| format!("      FAIL {} {}: {}", c.check, c.subject, c.message))
+            .collect();
+        return Err(Failure::SesGate {
+            schedules: keys.join(", "),
+            failed: failed.join("\n"),
+        });
+    }
+    reporter.done(
+        "ses_verified",
+        "ses",
+        &format!(
+            "verify-ses before wiring {} ({} warning(s), {} unknown)",
+            keys.join(", "),
+            report.warnings,
+            report.unknown
+        ),
+        start.elapsed(),
+        json!({"warnings": report.warnings, "unknown": report.unknown}),
+    );
+    Ok(())
 }
 
 /// How many AWS calls a command made, and which were writes.
@@ -314,6 +474,7 @@ pub struct DeployReport {
     pub changes: usize,
     pub functions: Vec<FunctionLine>,
     pub frontends: Vec<FrontendLine>,
+    pub schedules: Vec<ScheduleLine>,
     pub calls: CallSummary,
     pub elapsed_ms: u64,
 }
@@ -370,6 +531,13 @@ impl fmt::Display for DeployReport {
         }
         for l in &self.frontends {
             writeln!(f, "{l}")?;
+        }
+        for l in &self.schedules {
+            write!(f, "{l}")?;
+            match l.next.first() {
+                Some(t) => writeln!(f, "  next {}", t.local.as_deref().unwrap_or(&t.utc))?,
+                None => writeln!(f)?,
+            }
         }
         writeln!(
             f,
@@ -474,7 +642,7 @@ async fn verify_ses(
     let clients = Clients::connect(&settings.aws, &desired.stack.name).await?;
     reporter.started("ses", "read identities, account and suppression list");
     let observed = ses::observe(&clients.sesv2, spec, create).await;
-    let volume = ses::Volume::default();
+    let volume = ses::Volume::of_stack(desired, jiff::Timestamp::now());
     let mut checks = ses::assess(spec, &observed, &clients.region, &volume);
     if send_test {
         checks.push(ses::send_test(&clients.sesv2, spec, &desired.stack.name).await);
@@ -533,6 +701,7 @@ async fn run(args: Args, reporter: &mut Reporter) -> Result<(), Failure> {
             let report = PlanReport {
                 stack: desired.stack.name.clone(),
                 plan,
+                schedules: schedule_lines(desired, &sel),
                 calls: CallSummary::of(&clients.log.calls()),
             };
             reporter.result("plan", &report);
@@ -556,9 +725,12 @@ async fn run(args: Args, reporter: &mut Reporter) -> Result<(), Failure> {
                 Err(Failure::Drift)
             }
         }
-        Command::Deploy { wait, .. } => {
+        Command::Deploy {
+            wait, skip_ses_check, ..
+        } => {
             let changes = plan.changes.len();
             let mut applied = apply::Applied::default();
+            ses_gate(&clients, desired, &plan, *skip_ses_check, reporter).await?;
             if changes > 0 {
                 let ctx = ApplyContext {
                     clients: &clients,
@@ -610,6 +782,7 @@ async fn run(args: Args, reporter: &mut Reporter) -> Result<(), Failure> {
                 changes,
                 functions: function_lines(desired, &sel, &packages, &after),
                 frontends,
+                schedules: schedule_lines(desired, &sel),
                 calls: CallSummary::of(&clients.log.calls()),
                 elapsed_ms: started.elapsed().as_millis() as u64,
             };

@@ -79,6 +79,8 @@ pub struct Observed {
     pub functions: BTreeMap<String, Option<LiveFunction>>,
     /// Frontend key → what its bucket and distribution hold.
     pub sites: BTreeMap<String, LiveSite>,
+    /// Rules named `{stack}-…` (owned by the stack or not), by name.
+    pub rules: BTreeMap<String, aws::events::LiveRule>,
 }
 
 /// A frontend's live side: its bucket, the objects under its prefix, the
@@ -173,6 +175,7 @@ pub async fn observe(
 ) -> Result<Observed, AwsError> {
     let (account, partition) = clients.identity().await?;
     let functions_sel = selection.functions(desired);
+    let observed_functions = selection.observed_functions(desired);
     let roles = try_join_all(functions_sel.iter().map(|f| async move {
         let live = aws::iam::get_role(&clients.iam, f.role_name()).await?;
         Ok::<_, AwsError>((f.role_name().to_string(), live))
@@ -181,7 +184,7 @@ pub async fn observe(
         let live = aws::dynamodb::describe_table(&clients.dynamodb, &t.name).await?;
         Ok::<_, AwsError>((t.name.clone(), live))
     }));
-    let functions = try_join_all(functions_sel.iter().map(|f| async move {
+    let functions = try_join_all(observed_functions.iter().map(|f| async move {
         let live = aws::lambda::get_function(&clients.lambda, &f.name, &f.alias).await?;
         Ok::<_, AwsError>((f.name.clone(), live))
     }));
@@ -189,7 +192,15 @@ pub async fn observe(
         let local = sites.get(&spec.key).map(Vec::as_slice).unwrap_or_default();
         Ok::<_, AwsError>((spec.key.clone(), observe_site(clients, spec, local).await?))
     }));
-    let (roles, tables, functions, sites) = tokio::try_join!(roles, tables, functions, site_reads)?;
+    let rules = async {
+        if selection.includes_schedules() {
+            let prefix = format!("{}-", desired.stack.name);
+            aws::events::rules_with_prefix(&clients.events, &prefix, &desired.stack.name).await
+        } else {
+            Ok(Vec::new())
+        }
+    };
+    let (roles, tables, functions, sites, rules) = tokio::try_join!(roles, tables, functions, site_reads, rules)?;
     Ok(Observed {
         account,
         partition,
@@ -198,5 +209,6 @@ pub async fn observe(
         tables: tables.into_iter().collect(),
         functions: functions.into_iter().collect(),
         sites: sites.into_iter().collect(),
+        rules: rules.into_iter().map(|r| (r.name.clone(), r)).collect(),
     })
 }

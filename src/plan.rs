@@ -12,8 +12,10 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::aws::events::TARGET_ID;
+use crate::aws::lambda::{events_sid, EVENTS_SID_PREFIX};
 use crate::model::{
-    Billing, Desired, DistributionSpec, FrontendSpec, FunctionConfig, FunctionSpec, TableSpec, UrlAuth,
+    Billing, Desired, DistributionSpec, FrontendSpec, FunctionConfig, FunctionSpec, ScheduleSpec, TableSpec, UrlAuth,
 };
 use crate::observe::{LiveFunction, LiveSite, Observed};
 use crate::policy::{self, ArnScope};
@@ -150,6 +152,45 @@ pub enum Change {
         bucket: String,
         keys: Vec<String>,
     },
+    /// Lets the rule (by ARN) invoke the function's alias.
+    AllowSchedule {
+        schedule: String,
+        rule: String,
+        rule_arn: String,
+        name: String,
+        alias: String,
+        sid: String,
+    },
+    PutRule {
+        schedule: String,
+        rule: String,
+        expression: String,
+        enabled: bool,
+        description: String,
+        /// What differs from the live rule; empty when it is created.
+        diff: Vec<String>,
+    },
+    PutTarget {
+        schedule: String,
+        rule: String,
+        target_arn: String,
+        input: String,
+    },
+    /// Targets on a stack-owned rule that bosun did not put there.
+    RemoveTargets {
+        rule: String,
+        ids: Vec<String>,
+    },
+    DeleteRule {
+        rule: String,
+        target_ids: Vec<String>,
+    },
+    RemoveSchedulePermission {
+        rule: String,
+        name: String,
+        alias: String,
+        sid: String,
+    },
 }
 
 /// Uploads go in two phases so a page never references an asset not yet there.
@@ -169,6 +210,14 @@ fn list_some(items: &[String], max: usize) -> String {
 }
 
 impl Change {
+    /// The change's kind as in JSON output, e.g. `put_rule`.
+    pub fn action(&self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v["action"].as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+
     /// The resource this change applies to, as `kind/name`.
     pub fn resource(&self) -> String {
         match self {
@@ -194,6 +243,12 @@ impl Change {
             | Change::Invalidate { site, .. }
             | Change::WriteManifest { site, .. }
             | Change::DeleteObjects { site, .. } => format!("frontend/{site}"),
+            Change::AllowSchedule { rule, .. }
+            | Change::PutRule { rule, .. }
+            | Change::PutTarget { rule, .. }
+            | Change::RemoveTargets { rule, .. }
+            | Change::DeleteRule { rule, .. }
+            | Change::RemoveSchedulePermission { rule, .. } => format!("schedule/{rule}"),
         }
     }
 
@@ -279,6 +334,28 @@ impl Change {
             }
             Change::WriteManifest { key, .. } => format!("record the synced state in {key}"),
             Change::DeleteObjects { keys, .. } => format!("delete {} object(s): {}", keys.len(), list_some(keys, 10)),
+            Change::AllowSchedule { name, alias, .. } => {
+                format!("allow the rule to invoke {name}:{alias} (lambda permission scoped to the rule ARN)")
+            }
+            Change::PutRule {
+                expression,
+                enabled,
+                diff,
+                ..
+            } => {
+                let state = if *enabled { "enabled" } else { "disabled" };
+                if diff.is_empty() {
+                    format!("create rule {expression} ({state})")
+                } else {
+                    format!("update rule: {}", diff.join(", "))
+                }
+            }
+            Change::PutTarget { target_arn, input, .. } => format!("target {target_arn} with input {input}"),
+            Change::RemoveTargets { ids, .. } => format!("remove foreign target(s) {}", ids.join(", ")),
+            Change::DeleteRule { .. } => "delete rule and its targets (no longer in the stack)".into(),
+            Change::RemoveSchedulePermission { name, alias, .. } => {
+                format!("remove the rule's invoke permission from {name}:{alias}")
+            }
         }
     }
 }
@@ -329,6 +406,7 @@ impl fmt::Display for Plan {
                         c,
                         Change::CreateRole { .. } | Change::CreateTable { .. } | Change::CreateFunction { .. }
                     )
+                    || matches!(c, Change::PutRule { diff, .. } if diff.is_empty())
             }) {
                 "create"
             } else {
@@ -375,6 +453,14 @@ pub enum PlanError {
     },
     #[error("frontend `{site}`: CloudFront distribution {id} does not exist\n      help: check the id, or set distribution = \"managed\" to let bosun create one")]
     NoDistribution { site: String, id: String },
+    #[error("schedule `{schedule}` targets function `{function}`, which is not deployed yet\n      help: run `bosun deploy all` (or `bosun deploy functions {function}`) first")]
+    ScheduleTargetMissing { schedule: String, function: String },
+    #[error("schedule `{schedule}`: a rule named {rule} exists but is not owned by this stack (no tag bosun:stack = {stack})\n      help: bosun never changes rules it does not own; rename the schedule key, or delete/tag the rule if it really is this stack's")]
+    ForeignRule {
+        schedule: String,
+        rule: String,
+        stack: String,
+    },
     #[error("frontend `{site}`: the site folder is empty but {count} object(s) would be deleted from the bucket\n      help: check `dir` (a failed build step?); pass --force-deletes to really empty the site")]
     EmptySite { site: String, count: usize },
     #[error("frontend `{site}`: {count} object(s) would be deleted, more than max_deletes = {max} (e.g. {sample})\n      help: check the site folder; raise max_deletes, or pass --force-deletes if this is intended")]
@@ -395,6 +481,8 @@ pub enum Selection {
     Functions(BTreeSet<String>),
     /// Only the frontends.
     Frontends,
+    /// Only the schedules (rules, targets, invoke permissions).
+    Schedules,
 }
 
 impl Selection {
@@ -405,9 +493,31 @@ impl Selection {
             .filter(|f| match self {
                 Selection::All => true,
                 Selection::Functions(keys) => keys.contains(&f.key),
-                Selection::Frontends => false,
+                Selection::Frontends | Selection::Schedules => false,
             })
             .collect()
+    }
+
+    /// Functions whose live state is read: the selected ones, plus every
+    /// function when schedules are planned (targets and their permissions).
+    pub fn observed_functions<'d>(&self, desired: &'d Desired) -> Vec<&'d FunctionSpec> {
+        if matches!(self, Selection::Schedules) {
+            desired.functions.iter().collect()
+        } else {
+            self.functions(desired)
+        }
+    }
+
+    pub fn includes_schedules(&self) -> bool {
+        matches!(self, Selection::All | Selection::Schedules)
+    }
+
+    pub fn schedules<'d>(&self, desired: &'d Desired) -> Vec<&'d ScheduleSpec> {
+        if self.includes_schedules() {
+            desired.schedules.iter().collect()
+        } else {
+            Vec::new()
+        }
     }
 
     pub fn tables<'d>(&self, desired: &'d Desired) -> Vec<&'d TableSpec> {
@@ -426,7 +536,7 @@ impl Selection {
     pub fn frontends<'d>(&self, desired: &'d Desired) -> Vec<&'d FrontendSpec> {
         match self {
             Selection::All | Selection::Frontends => desired.frontends.iter().collect(),
-            Selection::Functions(_) => Vec::new(),
+            Selection::Functions(_) | Selection::Schedules => Vec::new(),
         }
     }
 }
@@ -683,12 +793,180 @@ pub fn plan(
         }
     }
 
+    let (schedules, schedule_deletions) = plan_schedules(desired, observed, selection, &scope, &mut unchanged)?;
+
     let mut changes = roles;
     changes.extend(tables);
     changes.extend(functions);
     changes.extend(aliases);
     changes.extend(sites);
+    changes.extend(schedules);
+    changes.extend(schedule_deletions);
     Ok(Plan { changes, unchanged })
+}
+
+/// Plans the schedules: per rule the invoke permission, the rule, its one
+/// target; then, last, the removal of stack-owned rules (and their
+/// permissions) that the stack no longer declares. Rules without the stack's
+/// tag are never touched.
+fn plan_schedules(
+    desired: &Desired,
+    observed: &Observed,
+    selection: &Selection,
+    scope: &ArnScope<'_>,
+    unchanged: &mut Vec<Unchanged>,
+) -> Result<(Vec<Change>, Vec<Change>), PlanError> {
+    let mut out = Vec::new();
+    let mut deletions = Vec::new();
+    if !selection.includes_schedules() {
+        return Ok((out, deletions));
+    }
+    let deploys_functions = !selection.functions(desired).is_empty();
+    for s in selection.schedules(desired) {
+        let Some(f) = desired.function(&s.function) else {
+            continue; // the stack validator guarantees the function exists
+        };
+        let live_fn = observed.functions.get(&f.name).and_then(Option::as_ref);
+        let deployed = live_fn.is_some_and(|l| l.alias.is_some());
+        if !deployed && !deploys_functions {
+            return Err(PlanError::ScheduleTargetMissing {
+                schedule: s.key.clone(),
+                function: s.function.clone(),
+            });
+        }
+        let rule_arn = observed
+            .rules
+            .get(&s.rule)
+            .map(|r| r.arn.clone())
+            .unwrap_or_else(|| scope.rule(&s.rule));
+        let target_arn = scope.alias(&f.name, &f.alias);
+        let sid = events_sid(&s.rule);
+        let before = out.len();
+        if live_fn.and_then(|l| l.event_permissions.get(&sid)) != Some(&rule_arn) {
+            if live_fn.is_some_and(|l| l.event_permissions.contains_key(&sid)) {
+                // A statement with this id allowing another source: replace it.
+                out.push(Change::RemoveSchedulePermission {
+                    rule: s.rule.clone(),
+                    name: f.name.clone(),
+                    alias: f.alias.clone(),
+                    sid: sid.clone(),
+                });
+            }
+            out.push(Change::AllowSchedule {
+                schedule: s.key.clone(),
+                rule: s.rule.clone(),
+                rule_arn: rule_arn.clone(),
+                name: f.name.clone(),
+                alias: f.alias.clone(),
+                sid: sid.clone(),
+            });
+        }
+        let live = observed.rules.get(&s.rule);
+        if let Some(r) = live.filter(|r| !r.owned) {
+            return Err(PlanError::ForeignRule {
+                schedule: s.key.clone(),
+                rule: r.name.clone(),
+                stack: desired.stack.name.clone(),
+            });
+        }
+        let put_rule = |diff: Vec<String>| Change::PutRule {
+            schedule: s.key.clone(),
+            rule: s.rule.clone(),
+            expression: s.expression.clone(),
+            enabled: s.enabled,
+            description: s.description.clone(),
+            diff,
+        };
+        match live {
+            None => out.push(put_rule(Vec::new())),
+            Some(r) => {
+                let mut diff = Vec::new();
+                if r.expression.as_deref() != Some(s.expression.as_str()) {
+                    diff.push(format!(
+                        "expression {} → {}",
+                        r.expression.as_deref().unwrap_or("(none)"),
+                        s.expression
+                    ));
+                }
+                if r.enabled != s.enabled {
+                    diff.push(if s.enabled { "enable".into() } else { "disable".into() });
+                }
+                if r.description != s.description {
+                    diff.push("description".into());
+                }
+                if !diff.is_empty() {
+                    out.push(put_rule(diff));
+                }
+            }
+        }
+        let targets = live.map(|r| r.targets.as_slice()).unwrap_or_default();
+        let ours = targets.iter().find(|t| t.id == TARGET_ID);
+        let same_input =
+            |have: Option<&str>| have.and_then(|h| serde_json::from_str::<Value>(h).ok()).as_ref() == Some(&s.input);
+        if !ours.is_some_and(|t| t.arn == target_arn && same_input(t.input.as_deref())) {
+            out.push(Change::PutTarget {
+                schedule: s.key.clone(),
+                rule: s.rule.clone(),
+                target_arn,
+                input: s.input_json(),
+            });
+        }
+        let foreign: Vec<String> = targets
+            .iter()
+            .filter(|t| t.id != TARGET_ID)
+            .map(|t| t.id.clone())
+            .collect();
+        if !foreign.is_empty() {
+            out.push(Change::RemoveTargets {
+                rule: s.rule.clone(),
+                ids: foreign,
+            });
+        }
+        if out.len() == before {
+            unchanged.push(Unchanged {
+                resource: format!("schedule/{}", s.rule),
+                note: format!(
+                    "{} → {}:{} ({})",
+                    s.expression,
+                    f.name,
+                    f.alias,
+                    if s.enabled { "enabled" } else { "disabled" }
+                ),
+            });
+        }
+    }
+    // Removed schedules: owned rules the stack no longer declares, and
+    // schedule permissions on the stack's functions that no schedule needs.
+    let wanted_rules: BTreeSet<&str> = desired.schedules.iter().map(|s| s.rule.as_str()).collect();
+    for r in observed.rules.values() {
+        if r.owned && !wanted_rules.contains(r.name.as_str()) {
+            deletions.push(Change::DeleteRule {
+                rule: r.name.clone(),
+                target_ids: r.targets.iter().map(|t| t.id.clone()).collect(),
+            });
+        }
+    }
+    for f in &desired.functions {
+        let Some(live) = observed.functions.get(&f.name).and_then(Option::as_ref) else {
+            continue;
+        };
+        for sid in live.event_permissions.keys() {
+            let rule = sid.trim_start_matches(EVENTS_SID_PREFIX);
+            let needed = desired
+                .schedules
+                .iter()
+                .any(|s| s.rule == rule && desired.function(&s.function).is_some_and(|t| t.name == f.name));
+            if !needed {
+                deletions.push(Change::RemoveSchedulePermission {
+                    rule: rule.to_string(),
+                    name: f.name.clone(),
+                    alias: f.alias.clone(),
+                    sid: sid.clone(),
+                });
+            }
+        }
+    }
+    Ok((out, deletions))
 }
 
 /// Plans one frontend sync: bucket, distribution, uploads (assets, then
@@ -1063,34 +1341,8 @@ mod tests {
         o
     }
 
-    fn actions(p: &Plan) -> Vec<&'static str> {
-        p.changes
-            .iter()
-            .map(|c| match c {
-                Change::CreateRole { .. } => "create_role",
-                Change::UpdateTrust { .. } => "update_trust",
-                Change::PutRolePolicy { .. } => "put_role_policy",
-                Change::CreateTable { .. } => "create_table",
-                Change::UpdateBilling { .. } => "update_billing",
-                Change::SetTtl { .. } => "set_ttl",
-                Change::CreateFunction { .. } => "create_function",
-                Change::UpdateCode { .. } => "update_code",
-                Change::UpdateConfig { .. } => "update_config",
-                Change::PublishVersion { .. } => "publish_version",
-                Change::PointAlias { .. } => "point_alias",
-                Change::PutUrl { .. } => "put_url",
-                Change::AllowPublicUrl { .. } => "allow_public_url",
-                Change::RemovePublicUrl { .. } => "remove_public_url",
-                Change::DeleteUrl { .. } => "delete_url",
-                Change::CreateBucket { .. } => "create_bucket",
-                Change::EnableVersioning { .. } => "enable_versioning",
-                Change::CreateDistribution { .. } => "create_distribution",
-                Change::Upload { .. } => "upload",
-                Change::Invalidate { .. } => "invalidate",
-                Change::WriteManifest { .. } => "write_manifest",
-                Change::DeleteObjects { .. } => "delete_objects",
-            })
-            .collect()
+    fn actions(p: &Plan) -> Vec<String> {
+        p.changes.iter().map(Change::action).collect()
     }
 
     #[test]
@@ -1108,6 +1360,62 @@ mod tests {
             ]
         );
         assert!(p.unchanged.is_empty());
+    }
+
+    /// A converged stack with one schedule `tick` on `api`, its rule as `rule` says.
+    fn with_schedule(input_live: &str, owned: bool) -> (Desired, Observed) {
+        let d = desired("\n[schedules.tick]\nfunction = \"api\"\nexpression = \"rate(1 hour)\"\ninput = { b = 2, a = 1 }\n");
+        let mut o = converged(&d, SHA);
+        let rule_arn = "arn:aws:events:us-west-2:123456789012:rule/t-tick".to_string();
+        o.functions
+            .get_mut("t-api")
+            .and_then(Option::as_mut)
+            .unwrap()
+            .event_permissions
+            .insert("bosun-events-t-tick".into(), rule_arn.clone());
+        o.rules.insert(
+            "t-tick".into(),
+            crate::aws::events::LiveRule {
+                name: "t-tick".into(),
+                arn: rule_arn,
+                expression: Some("rate(1 hour)".into()),
+                enabled: true,
+                description: String::new(),
+                owned,
+                targets: vec![crate::aws::events::LiveTarget {
+                    id: "bosun".into(),
+                    arn: "arn:aws:lambda:us-west-2:123456789012:function:t-api:live".into(),
+                    input: Some(input_live.into()),
+                }],
+            },
+        );
+        (d, o)
+    }
+
+    #[test]
+    fn schedule_input_is_compared_as_json_not_text() {
+        let (d, o) = with_schedule("{ \"a\": 1, \"b\": 2 }", true);
+        let p = plan_all(&d, SHA, &o);
+        assert!(p.is_empty(), "{p}");
+        let (d, o) = with_schedule("{\"a\":1,\"b\":3}", true);
+        assert_eq!(actions(&plan_all(&d, SHA, &o)), ["put_target"]);
+    }
+
+    #[test]
+    fn a_foreign_rule_with_the_schedules_name_is_refused() {
+        let (d, o) = with_schedule("{}", false);
+        let err = plan(&d, &packages(SHA), &o, &Selection::All, Options::default()).unwrap_err();
+        assert!(matches!(err, PlanError::ForeignRule { .. }), "{err}");
+    }
+
+    #[test]
+    fn a_removed_schedule_deletes_its_rule_then_its_permission() {
+        let (_, o) = with_schedule("{}", true);
+        let p = plan_all(&desired(""), SHA, &o);
+        assert_eq!(actions(&p), ["delete_rule", "remove_schedule_permission"]);
+        // Only schedules are planned for `deploy schedules`; functions are not touched.
+        let p = plan(&desired(""), &Local::default(), &o, &Selection::Schedules, Options::default()).unwrap();
+        assert_eq!(actions(&p), ["delete_rule", "remove_schedule_permission"]);
     }
 
     #[test]

@@ -35,6 +35,22 @@ impl ArnScope<'_> {
         )
     }
 
+    /// A function alias's ARN: what a schedule's target invokes.
+    pub fn alias(&self, function: &str, alias: &str) -> String {
+        format!(
+            "arn:{}:lambda:{}:{}:function:{function}:{alias}",
+            self.partition, self.region, self.account
+        )
+    }
+
+    /// An EventBridge rule on the default bus.
+    pub fn rule(&self, name: &str) -> String {
+        format!(
+            "arn:{}:events:{}:{}:rule/{name}",
+            self.partition, self.region, self.account
+        )
+    }
+
     pub fn ses_identity(&self, identity: &str) -> String {
         format!(
             "arn:{}:ses:{}:{}:identity/{identity}",

@@ -115,6 +115,21 @@ impl Volume {
     }
 }
 
+impl Volume {
+    /// The stack's expected volume: for each report batch, the most fires in
+    /// one day of the enabled mail-sending schedules that name it.
+    pub fn of_stack(desired: &crate::model::Desired, now: jiff::Timestamp) -> Volume {
+        let mut v = Volume::default();
+        for s in desired.schedules.iter().filter(|s| s.enabled && desired.sends_mail(s)) {
+            let (Some(batch), Ok(schedule)) = (s.batch(), crate::cron::Schedule::parse(&s.expression)) else {
+                continue;
+            };
+            *v.sends_per_day.entry(batch.to_string()).or_default() += schedule.max_fires_per_day(now);
+        }
+        v
+    }
+}
+
 /// Everything read from SES. A failed read is kept as its error.
 #[derive(Debug, Default)]
 pub struct Observed {

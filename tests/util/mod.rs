@@ -77,6 +77,28 @@ pub async fn dynamodb() -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::new(&sdk_config().await)
 }
 
+pub async fn events() -> aws_sdk_eventbridge::Client {
+    aws_sdk_eventbridge::Client::new(&sdk_config().await)
+}
+
+/// The statements of a function alias's resource policy (empty when it has none).
+pub async fn policy_statements(function: &str, alias: &str) -> Vec<Value> {
+    match lambda()
+        .await
+        .get_policy()
+        .function_name(function)
+        .qualifier(alias)
+        .send()
+        .await
+    {
+        Ok(out) => serde_json::from_str::<Value>(out.policy().unwrap_or("{}")).unwrap()["Statement"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default(),
+        Err(_) => Vec::new(),
+    }
+}
+
 /// What one `bosun` run printed and returned.
 #[derive(Debug)]
 pub struct Run {
