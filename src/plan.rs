@@ -1364,7 +1364,9 @@ mod tests {
 
     /// A converged stack with one schedule `tick` on `api`, its rule as `rule` says.
     fn with_schedule(input_live: &str, owned: bool) -> (Desired, Observed) {
-        let d = desired("\n[schedules.tick]\nfunction = \"api\"\nexpression = \"rate(1 hour)\"\ninput = { b = 2, a = 1 }\n");
+        let d = desired(
+            "\n[schedules.tick]\nfunction = \"api\"\nexpression = \"rate(1 hour)\"\ninput = { b = 2, a = 1 }\n",
+        );
         let mut o = converged(&d, SHA);
         let rule_arn = "arn:aws:events:us-west-2:123456789012:rule/t-tick".to_string();
         o.functions
@@ -1414,7 +1416,14 @@ mod tests {
         let p = plan_all(&desired(""), SHA, &o);
         assert_eq!(actions(&p), ["delete_rule", "remove_schedule_permission"]);
         // Only schedules are planned for `deploy schedules`; functions are not touched.
-        let p = plan(&desired(""), &Local::default(), &o, &Selection::Schedules, Options::default()).unwrap();
+        let p = plan(
+            &desired(""),
+            &Local::default(),
+            &o,
+            &Selection::Schedules,
+            Options::default(),
+        )
+        .unwrap();
         assert_eq!(actions(&p), ["delete_rule", "remove_schedule_permission"]);
     }
 
