@@ -50,9 +50,26 @@ async fn demo_stack_first_deploy_creates_everything_and_second_is_a_noop() {
     assert_eq!(plan.result()["calls"]["writes"], 0);
     assert!(plan.result()["plan"]["changes"].as_array().unwrap().len() > 10);
 
+    // The demo's report schedules send mail: SES must be ready first.
+    let ses = bosun(&["--stack", &path, "--output", "json", "verify-ses", "--create"]);
+    assert_eq!(ses.code, 0, "{ses:?}");
+
     let first = bosun(&["--stack", &path, "--output", "json", "deploy", "all"]);
     assert_eq!(first.code, 0, "{first:?}");
     assert!(first.result()["changes"].as_u64().unwrap() > 0);
+    let rules = events()
+        .await
+        .list_rules()
+        .name_prefix(format!("{name}-"))
+        .send()
+        .await
+        .unwrap();
+    let mut rule_names: Vec<&str> = rules.rules().iter().filter_map(|r| r.name()).collect();
+    rule_names.sort();
+    assert_eq!(
+        rule_names,
+        [format!("{name}-csuite-weekly"), format!("{name}-portfolio-weekdays")]
+    );
 
     // Read back through the SDK.
     let iam = iam().await;

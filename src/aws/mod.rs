@@ -263,8 +263,15 @@ impl AwsError {
             ),
             _ => None,
         };
+        // A modeled error without metadata (a mocked one) still displays its
+        // message; an unmodeled one displays as "unhandled error".
+        let modeled = err
+            .as_service_error()
+            .map(|e| e.to_string())
+            .filter(|m| !m.is_empty() && !m.starts_with("unhandled error"));
         let message = match (err.message(), err.raw_response()) {
             (Some(m), _) => format!("{}: {m}", code.as_deref().unwrap_or("error")),
+            (None, _) if modeled.as_deref().is_some_and(|m| !m.is_empty()) => modeled.unwrap_or_default(),
             // An answer that is not the service's error shape (a proxy, an
             // emulator without the API): the status says more than a parse error.
             (None, Some(raw)) if code.is_none() => {
