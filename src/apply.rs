@@ -18,6 +18,7 @@ use crate::output::Reporter;
 use crate::package::Package;
 use crate::plan::{AliasTarget, Change, Plan};
 use crate::site::{LocalFile, ManifestEntry, SiteManifest};
+use futures_util::future::BoxFuture;
 use futures_util::StreamExt;
 
 pub struct ApplyContext<'a> {
@@ -30,6 +31,23 @@ pub struct ApplyContext<'a> {
     pub partition: &'a str,
     /// Wait for CloudFront invalidations to complete.
     pub wait_invalidations: bool,
+    /// Invalidations an interrupted earlier run already created (CallerReference → id).
+    pub known_invalidations: BTreeMap<String, String>,
+}
+
+/// Called after each completed change, before the next one starts (the
+/// deploy lock's journal).
+pub trait StepHook: Send {
+    fn done<'a>(&'a mut self, change: &'a Change, extra: &'a serde_json::Value) -> BoxFuture<'a, Result<(), String>>;
+}
+
+/// No journal.
+pub struct NoHook;
+
+impl StepHook for NoHook {
+    fn done<'a>(&'a mut self, _: &'a Change, _: &'a serde_json::Value) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async { Ok(()) })
+    }
 }
 
 /// What apply learns as it goes and later steps need.
@@ -37,8 +55,8 @@ pub struct ApplyContext<'a> {
 struct State {
     /// Function key → version published or created in this run.
     published: BTreeMap<String, String>,
-    /// S3 key → ETag of objects uploaded in this run.
-    etags: BTreeMap<String, String>,
+    /// S3 key → ETag and version of objects uploaded or restored in this run.
+    etags: BTreeMap<String, aws::s3::Stored>,
 }
 
 /// What apply did.
@@ -72,6 +90,8 @@ pub enum ApplyStepError {
     Aws(#[from] AwsError),
     #[error("internal: {0}")]
     Internal(String),
+    #[error("{0}")]
+    Journal(String),
 }
 
 impl fmt::Display for ApplyError {
@@ -105,7 +125,12 @@ impl fmt::Display for ApplyError {
 }
 
 /// Runs the plan's changes in order.
-pub async fn apply(ctx: &ApplyContext<'_>, plan: &Plan, reporter: &mut Reporter) -> Result<Applied, ApplyError> {
+pub async fn apply(
+    ctx: &ApplyContext<'_>,
+    plan: &Plan,
+    reporter: &mut Reporter,
+    hook: &mut dyn StepHook,
+) -> Result<Applied, ApplyError> {
     let mut applied = Applied::default();
     let mut state = State::default();
     let new_roles: BTreeSet<&str> = plan
@@ -122,7 +147,15 @@ pub async fn apply(ctx: &ApplyContext<'_>, plan: &Plan, reporter: &mut Reporter)
         let action = change.describe();
         reporter.started(&resource, &action);
         let start = Instant::now();
-        match step(ctx, change, &new_roles, &mut state, &mut applied, reporter).await {
+        let outcome = match step(ctx, change, &new_roles, &mut state, &mut applied, reporter).await {
+            Ok(extra) => hook
+                .done(change, &extra)
+                .await
+                .map(|()| extra)
+                .map_err(ApplyStepError::Journal),
+            Err(e) => Err(e),
+        };
+        match outcome {
             Ok(extra) => {
                 reporter.done("applied", &resource, &action, start.elapsed(), extra);
                 applied.done.push(change.clone());
@@ -303,7 +336,11 @@ async fn step(
             paths,
             caller_reference,
         } => {
-            let id = aws::cloudfront::invalidate(&c.cloudfront, distribution, paths, caller_reference).await?;
+            // An interrupted earlier run may have created this very invalidation.
+            let id = match ctx.known_invalidations.get(caller_reference) {
+                Some(id) => id.clone(),
+                None => aws::cloudfront::invalidate(&c.cloudfront, distribution, paths, caller_reference).await?,
+            };
             if ctx.wait_invalidations {
                 aws::cloudfront::wait_invalidation(&c.cloudfront, distribution, &id).await?;
             }
@@ -314,7 +351,7 @@ async fn step(
             site,
             bucket,
             key,
-            known_etags,
+            known,
         } => {
             let files = ctx
                 .sites
@@ -325,10 +362,10 @@ async fn step(
                 files: BTreeMap::new(),
             };
             for f in files {
-                let etag = state
+                let stored = state
                     .etags
                     .get(&f.key)
-                    .or_else(|| known_etags.get(&f.key))
+                    .or_else(|| known.get(&f.key))
                     .cloned()
                     .ok_or_else(|| ApplyStepError::Internal(format!("no ETag known for {}", f.key)))?;
                 manifest.files.insert(
@@ -336,7 +373,8 @@ async fn step(
                     ManifestEntry {
                         sha256: f.sha256.clone(),
                         md5: f.md5.clone(),
-                        etag,
+                        etag: stored.etag,
+                        version_id: stored.version_id,
                         size: f.size,
                         content_type: f.content_type.clone(),
                         cache_control: f.cache_control.clone(),
@@ -348,6 +386,33 @@ async fn step(
             aws::s3::put_json(&c.s3, bucket, key, body).await?
         }
         Change::DeleteObjects { bucket, keys, .. } => aws::s3::delete(&c.s3, bucket, keys).await?,
+        Change::RestoreObjects { bucket, objects, .. } => {
+            let mut copies = futures_util::stream::iter(objects)
+                .map(|(key, version)| async move {
+                    aws::s3::copy_version(&c.s3, bucket, key, version)
+                        .await
+                        .map(|stored| (key, stored))
+                })
+                .buffer_unordered(8);
+            while let Some(result) = copies.next().await {
+                let (key, stored) = result?;
+                state.etags.insert(key.clone(), stored);
+            }
+            return Ok(json!({ "restored": objects.len() }));
+        }
+        Change::WriteRecordedManifest {
+            bucket, key, manifest, ..
+        } => {
+            let mut manifest = manifest.clone();
+            for (k, entry) in manifest.files.iter_mut() {
+                if let Some(stored) = state.etags.get(k) {
+                    entry.etag = stored.etag.clone();
+                    entry.version_id = stored.version_id.clone();
+                }
+            }
+            let body = serde_json::to_vec(&manifest).map_err(|e| ApplyStepError::Internal(e.to_string()))?;
+            aws::s3::put_json(&c.s3, bucket, key, body).await?
+        }
         Change::AllowSchedule {
             name,
             alias,

@@ -9,24 +9,28 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 use serde::Serialize;
 use serde_json::json;
 
 use crate::apply::{self, ApplyContext, ApplyError};
-use crate::aws::{AwsError, AwsSettings, Call, Clients};
+use crate::aws::{self, AwsError, AwsSettings, Call, Clients};
 use crate::model::Desired;
 use crate::observe::{self, Observed};
 use crate::output::{stdout_line, OutputMode, Reporter};
 use crate::package::{self, Package, PackageError};
 use crate::plan::{self, Plan, PlanError, Selection};
+use crate::release::{self, Release};
 use crate::ses;
 use crate::site::{self, LocalFile, SiteError};
 use crate::stack::{self, StackError};
+use crate::state::{self, Lock, LockRecord, StateStore};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -64,6 +68,12 @@ pub enum Command {
         /// Plan deletions past a frontend's max_deletes guard.
         #[arg(long)]
         force_deletes: bool,
+        /// Show what `bosun rollback` would do instead (no build).
+        #[arg(long)]
+        rollback: bool,
+        /// With --rollback: the release to go back to (default: the one before the latest).
+        #[arg(long, requires = "rollback")]
+        to: Option<String>,
     },
     /// Bring AWS to the stack's state.
     Deploy {
@@ -76,11 +86,41 @@ pub enum Command {
         /// Wire mail-sending schedules even when `verify-ses` fails (prints a warning).
         #[arg(long, global = true)]
         skip_ses_check: bool,
+        /// After recording the release, delete function versions older than the
+        /// N most recent releases that no alias or release within N references.
+        #[arg(long, global = true, value_name = "N")]
+        keep: Option<usize>,
+        #[command(flatten)]
+        lock: LockArgs,
         #[command(subcommand)]
         what: DeployWhat,
     },
-    /// Each function's alias → version, and whether the live code matches the local build.
-    Status,
+    /// Put functions, frontend and schedules back to an earlier release (no rebuild).
+    Rollback {
+        /// The release to go back to (default: the one before the latest).
+        #[arg(long)]
+        to: Option<String>,
+        /// Wait for the CloudFront invalidation to complete.
+        #[arg(long)]
+        wait: bool,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// The stack's releases, newest first.
+    Releases,
+    /// Remove a deploy lock left by a run that died (only the lock with this id).
+    Unlock {
+        /// The lock's id, as the locked error names it.
+        #[arg(long)]
+        id: String,
+    },
+    /// Live state against the last release (drift): aliases, code, frontend
+    /// objects, schedules. Without a release (or with --build): against the local build.
+    Status {
+        /// Compare each function's live code with the local build instead.
+        #[arg(long)]
+        build: bool,
+    },
     /// Check that mail from this stack will be sent and delivered (identities,
     /// DKIM, MAIL FROM, account, quota, sandbox recipients, suppression list).
     #[command(name = "verify-ses")]
@@ -96,6 +136,17 @@ pub enum Command {
         #[arg(long)]
         strict: bool,
     },
+}
+
+/// How a writing run waits for, and holds, the stack's deploy lock.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LockArgs {
+    /// Wait up to this many seconds for another run's lock (default: fail at once).
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 0)]
+    pub lock_wait: u64,
+    /// A lock not refreshed for this long is stale and may be taken over.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 900)]
+    pub lock_ttl: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -133,6 +184,10 @@ pub enum Failure {
     SesNotReady,
     #[error("schedule(s) {schedules} send mail, but SES is not ready; nothing was changed:\n{failed}\n      help: run `bosun verify-ses` for the fixes, or pass --skip-ses-check to wire them anyway")]
     SesGate { schedules: String, failed: String },
+    #[error("{0}")]
+    Lock(#[from] crate::state::LockError),
+    #[error("interrupted (Ctrl-C): the lock was released; run the command again to converge")]
+    Interrupted,
 }
 
 impl Failure {
@@ -147,7 +202,9 @@ impl Failure {
             | Failure::Aws(_)
             | Failure::Apply(_)
             | Failure::SesNotReady
-            | Failure::SesGate { .. } => 1,
+            | Failure::SesGate { .. }
+            | Failure::Lock(_) => 1,
+            Failure::Interrupted => 130,
         }
     }
 }
@@ -452,17 +509,29 @@ async fn ses_gate(
 #[derive(Debug, Clone, Serialize)]
 pub struct CallSummary {
     pub total: usize,
+    /// Writes to the stack's resources (the state bucket's are in `state_writes`).
     pub writes: usize,
     pub write_calls: Vec<String>,
+    /// Writes to the state bucket: lock, journal, release record.
+    pub state_writes: usize,
 }
 
 impl CallSummary {
+    /// Resource calls, plus the state bucket's writes (releases, lock) counted apart.
+    fn with_state(calls: &[Call], state: &[Call]) -> CallSummary {
+        let mut s = CallSummary::of(calls);
+        s.state_writes = state.iter().filter(|c| c.is_write()).count();
+        s.total += state.len();
+        s
+    }
+
     fn of(calls: &[Call]) -> CallSummary {
         let writes: Vec<String> = calls.iter().filter(|c| c.is_write()).map(Call::to_string).collect();
         CallSummary {
             total: calls.len(),
             writes: writes.len(),
             write_calls: writes,
+            state_writes: 0,
         }
     }
 }
@@ -472,6 +541,10 @@ impl CallSummary {
 pub struct DeployReport {
     pub stack: String,
     pub changes: usize,
+    /// The release this deploy recorded (none when nothing changed).
+    pub release: Option<String>,
+    /// Function versions deleted by --keep, as name:version.
+    pub pruned: Vec<String>,
     pub functions: Vec<FunctionLine>,
     pub frontends: Vec<FrontendLine>,
     pub schedules: Vec<ScheduleLine>,
@@ -525,6 +598,12 @@ impl fmt::Display for DeployReport {
             writeln!(f, "stack {}: no changes (nothing written)", self.stack)?;
         } else {
             writeln!(f, "stack {}: {} change(s) applied", self.stack, self.changes)?;
+            if let Some(r) = &self.release {
+                writeln!(f, "recorded as release {r} (`bosun releases`, `bosun rollback`)")?;
+            }
+            if !self.pruned.is_empty() {
+                writeln!(f, "pruned version(s): {}", self.pruned.join(", "))?;
+            }
         }
         for l in &self.functions {
             writeln!(f, "{l}")?;
@@ -539,13 +618,11 @@ impl fmt::Display for DeployReport {
                 None => writeln!(f)?,
             }
         }
-        writeln!(
-            f,
-            "{} AWS call(s), {} write(s), {:.1}s",
-            self.calls.total,
-            self.calls.writes,
-            self.elapsed_ms as f64 / 1000.0
-        )
+        write!(f, "{} AWS call(s), {} write(s)", self.calls.total, self.calls.writes)?;
+        if self.calls.state_writes > 0 {
+            write!(f, " (+{} to the state bucket)", self.calls.state_writes)?;
+        }
+        writeln!(f, ", {:.1}s", self.elapsed_ms as f64 / 1000.0)
     }
 }
 
@@ -576,6 +653,10 @@ impl fmt::Display for FunctionLine {
 pub struct StatusReport {
     pub stack: String,
     pub in_sync: bool,
+    /// The release live state was compared with (`None`: compared with the local build).
+    pub release: Option<String>,
+    /// What differs from the release, one line each.
+    pub drift: Vec<String>,
     pub functions: Vec<FunctionLine>,
 }
 
@@ -585,10 +666,20 @@ impl fmt::Display for StatusReport {
         for l in &self.functions {
             writeln!(f, "{l}")?;
         }
-        if self.in_sync {
-            writeln!(f, "every function's alias runs the local build")
-        } else {
-            writeln!(f, "drift: run `bosun plan` to see what a deploy would change")
+        match (&self.release, self.in_sync) {
+            (Some(r), true) => writeln!(f, "no drift: live state matches release {r}"),
+            (Some(r), false) => {
+                writeln!(f, "drift against release {r} (changed outside bosun):")?;
+                for d in &self.drift {
+                    writeln!(f, "  - {d}")?;
+                }
+                writeln!(
+                    f,
+                    "run `bosun plan` to see what a deploy would change, or `bosun rollback --to {r}`"
+                )
+            }
+            (None, true) => writeln!(f, "every function's alias runs the local build"),
+            (None, false) => writeln!(f, "drift: run `bosun plan` to see what a deploy would change"),
         }
     }
 }
@@ -666,13 +757,24 @@ async fn verify_ses(
 
 async fn run(args: Args, reporter: &mut Reporter) -> Result<(), Failure> {
     let settings = resolve(&args)?;
-    if let Command::VerifySes {
-        create,
-        send_test,
-        strict,
-    } = args.command
-    {
-        return verify_ses(&settings, create, send_test, strict, reporter).await;
+    match &args.command {
+        Command::VerifySes {
+            create,
+            send_test,
+            strict,
+        } => return verify_ses(&settings, *create, *send_test, *strict, reporter).await,
+        Command::Releases => return releases(&settings, reporter).await,
+        Command::Unlock { id } => return unlock(&settings, id, reporter).await,
+        Command::Rollback { to, wait, lock } => {
+            return rollback(&settings, to.as_deref(), Some((*wait, lock)), reporter).await;
+        }
+        Command::Plan { rollback: true, to, .. } => return rollback(&settings, to.as_deref(), None, reporter).await,
+        Command::Status { build: false } => {
+            if let Some(()) = release_status(&settings, reporter).await? {
+                return Ok(());
+            }
+        }
+        _ => {}
     }
     let desired = &settings.desired;
     let what = match &args.command {
@@ -682,8 +784,8 @@ async fn run(args: Args, reporter: &mut Reporter) -> Result<(), Failure> {
     let sel = selection(desired, what)?;
     let options = plan::Options {
         force_deletes: match &args.command {
-            Command::Plan { force_deletes } | Command::Deploy { force_deletes, .. } => *force_deletes,
-            Command::Status | Command::VerifySes { .. } => false,
+            Command::Plan { force_deletes, .. } | Command::Deploy { force_deletes, .. } => *force_deletes,
+            _ => false,
         },
     };
     let started = Instant::now();
@@ -707,8 +809,42 @@ async fn run(args: Args, reporter: &mut Reporter) -> Result<(), Failure> {
             reporter.result("plan", &report);
             Ok(())
         }
-        Command::VerifySes { .. } => unreachable!("handled before building"),
-        Command::Status => {
+        Command::Deploy {
+            wait,
+            skip_ses_check,
+            keep,
+            lock,
+            ..
+        } => {
+            let mut outcome = Outcome::default();
+            if !plan.is_empty() {
+                ses_gate(&clients, desired, &plan, *skip_ses_check, reporter).await?;
+                let run = LockedRun {
+                    clients: &clients,
+                    desired,
+                    lock,
+                    command: deploy_command(&args.command),
+                };
+                outcome = run
+                    .run(reporter, |store, lock, reporter| {
+                        Box::pin(deploy_locked(
+                            store, lock, reporter, &clients, desired, &sel, &packages, &local, options, *wait, *keep,
+                        ))
+                    })
+                    .await?;
+            }
+            // Read back what is live now, so the report shows the truth, not the intent.
+            let after = if outcome.applied.done.is_empty() {
+                observed
+            } else {
+                observe::observe(&clients, desired, &sel, &local.sites).await?
+            };
+            let report = deploy_report(desired, &sel, &packages, &local, &after, outcome, &clients, started);
+            reporter.result("deploy", &report);
+            Ok(())
+        }
+        _ => {
+            // `status --build` (or no release yet): live code against the local build.
             let functions = function_lines(desired, &sel, &packages, &observed);
             let in_sync = functions.iter().all(|l| l.in_sync);
             reporter.result(
@@ -716,6 +852,8 @@ async fn run(args: Args, reporter: &mut Reporter) -> Result<(), Failure> {
                 &StatusReport {
                     stack: desired.stack.name.clone(),
                     in_sync,
+                    release: None,
+                    drift: Vec::new(),
                     functions,
                 },
             );
@@ -725,71 +863,689 @@ async fn run(args: Args, reporter: &mut Reporter) -> Result<(), Failure> {
                 Err(Failure::Drift)
             }
         }
-        Command::Deploy {
-            wait, skip_ses_check, ..
-        } => {
-            let changes = plan.changes.len();
-            let mut applied = apply::Applied::default();
-            ses_gate(&clients, desired, &plan, *skip_ses_check, reporter).await?;
-            if changes > 0 {
-                let ctx = ApplyContext {
-                    clients: &clients,
-                    desired,
-                    packages: &packages,
-                    sites: &local.sites,
-                    partition: &observed.partition,
-                    wait_invalidations: *wait,
-                };
-                applied = apply::apply(&ctx, &plan, reporter).await.map_err(Box::new)?;
+    }
+}
+
+fn deploy_command(c: &Command) -> String {
+    match c {
+        Command::Deploy { what, .. } => match what {
+            DeployWhat::All => "deploy all".into(),
+            DeployWhat::Frontend => "deploy frontend".into(),
+            DeployWhat::Schedules => "deploy schedules".into(),
+            DeployWhat::Functions { names } if names.is_empty() => "deploy functions".into(),
+            DeployWhat::Functions { names } => format!("deploy functions {}", names.join(" ")),
+        },
+        _ => "bosun".into(),
+    }
+}
+
+/// What a locked deploy or rollback did.
+#[derive(Default)]
+struct Outcome {
+    applied: apply::Applied,
+    changes: usize,
+    release: Option<String>,
+    pruned: Vec<String>,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn deploy_report(
+    desired: &Desired,
+    sel: &Selection,
+    packages: &BTreeMap<String, Package>,
+    local: &plan::Local,
+    after: &Observed,
+    outcome: Outcome,
+    clients: &Clients,
+    started: Instant,
+) -> DeployReport {
+    let applied = &outcome.applied;
+    let count = |site: &str, f: fn(&plan::Change) -> Option<(&str, usize)>| -> usize {
+        applied
+            .done
+            .iter()
+            .filter_map(f)
+            .filter(|(s, _)| *s == site)
+            .map(|(_, n)| n)
+            .sum()
+    };
+    let frontends = sel
+        .frontends(desired)
+        .into_iter()
+        .map(|spec| FrontendLine {
+            frontend: spec.key.clone(),
+            bucket: spec.bucket.clone(),
+            prefix: spec.prefix.clone(),
+            files: local.sites.get(&spec.key).map_or(0, Vec::len),
+            uploaded: count(&spec.key, |c| match c {
+                plan::Change::Upload { site, files, .. } => Some((site, files.len())),
+                _ => None,
+            }),
+            deleted: count(&spec.key, |c| match c {
+                plan::Change::DeleteObjects { site, keys, .. } => Some((site, keys.len())),
+                _ => None,
+            }),
+            distribution: after.sites.get(&spec.key).and_then(|s| s.distribution.clone()),
+            invalidation: applied.invalidations.get(&spec.key).cloned(),
+        })
+        .collect();
+    DeployReport {
+        stack: desired.stack.name.clone(),
+        changes: outcome.changes,
+        release: outcome.release,
+        pruned: outcome.pruned,
+        functions: function_lines(desired, sel, packages, after),
+        frontends,
+        schedules: schedule_lines(desired, sel),
+        calls: CallSummary::with_state(&clients.log.calls(), &clients.state_log.calls()),
+        elapsed_ms: started.elapsed().as_millis() as u64,
+    }
+}
+
+type LockedBody<'a> = Pin<Box<dyn Future<Output = Result<Outcome, Failure>> + 'a>>;
+
+/// A writing run: takes the stack's lock, runs `body` under it (Ctrl-C
+/// stops it), and releases the lock on success, failure and interrupt.
+struct LockedRun<'a> {
+    clients: &'a Clients,
+    desired: &'a Desired,
+    lock: &'a LockArgs,
+    command: String,
+}
+
+impl<'a> LockedRun<'a> {
+    async fn run<F>(self, reporter: &mut Reporter, body: F) -> Result<Outcome, Failure>
+    where
+        F: for<'b> FnOnce(&'b StateStore<'a>, &'b mut Lock, &'b mut Reporter) -> LockedBody<'b>,
+    {
+        let (account, _) = self.clients.identity().await?;
+        let store = StateStore::new(self.clients, self.desired.stack.state_bucket(&account));
+        store.ensure().await?;
+        let mut lock = store
+            .lock(
+                &self.command,
+                Duration::from_secs(self.lock.lock_ttl),
+                Duration::from_secs(self.lock.lock_wait),
+                |held| {
+                    reporter.warn(&format!(
+                        "waiting up to {}s for the lock held by {} ({} since {})",
+                        self.lock.lock_wait, held.who, held.command, held.started
+                    ))
+                },
+            )
+            .await?;
+        if let Some(old) = &lock.took_over {
+            reporter.warn(&format!(
+                "took over the expired lock of {} ({} since {}); it had applied {} change(s){}",
+                old.who,
+                old.command,
+                old.started,
+                old.journal.done.len(),
+                if old.journal.done.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", old.journal.done.join("; "))
+                }
+            ));
+        }
+        let result = {
+            let fut = body(&store, &mut lock, reporter);
+            tokio::select! {
+                r = fut => r,
+                _ = tokio::signal::ctrl_c() => Err(Failure::Interrupted),
             }
-            // Read back what is live now, so the report shows the truth, not the intent.
-            let after = if changes > 0 {
-                observe::observe(&clients, desired, &sel, &local.sites).await?
-            } else {
-                observed
+        };
+        match store.unlock(&lock).await {
+            Ok(true) => {}
+            Ok(false) => reporter.warn("the lock was no longer this run's when it finished (taken over?)"),
+            Err(e) => reporter.warn(&format!(
+                "could not release the lock: {e}; `bosun unlock --id {}`",
+                lock.record.id
+            )),
+        }
+        result
+    }
+}
+
+/// The deploy lock's journal as apply's step hook (and the test-only fault
+/// hook `BOSUN_FAULT_EXIT_AFTER_STEPS=N`, which ends the process after N
+/// steps as a kill would: the lock stays behind).
+struct LockJournal<'s, 'c> {
+    store: &'s StateStore<'c>,
+    lock: &'s mut Lock,
+    steps: usize,
+    exit_after: Option<usize>,
+}
+
+impl apply::StepHook for LockJournal<'_, '_> {
+    fn done<'a>(
+        &'a mut self,
+        change: &'a plan::Change,
+        extra: &'a serde_json::Value,
+    ) -> futures_util::future::BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            let line = format!("{}: {}", change.resource(), change.describe());
+            let invalidation = match change {
+                plan::Change::Invalidate { caller_reference, .. } => extra["invalidation"]
+                    .as_str()
+                    .map(|id| (caller_reference.clone(), id.to_string())),
+                _ => None,
             };
-            let count = |site: &str, f: fn(&plan::Change) -> Option<(&str, usize)>| -> usize {
-                applied
-                    .done
-                    .iter()
-                    .filter_map(f)
-                    .filter(|(s, _)| *s == site)
-                    .map(|(_, n)| n)
-                    .sum()
-            };
-            let frontends = sel
-                .frontends(desired)
-                .into_iter()
-                .map(|spec| FrontendLine {
-                    frontend: spec.key.clone(),
-                    bucket: spec.bucket.clone(),
-                    prefix: spec.prefix.clone(),
-                    files: local.sites.get(&spec.key).map_or(0, Vec::len),
-                    uploaded: count(&spec.key, |c| match c {
-                        plan::Change::Upload { site, files, .. } => Some((site, files.len())),
-                        _ => None,
-                    }),
-                    deleted: count(&spec.key, |c| match c {
-                        plan::Change::DeleteObjects { site, keys, .. } => Some((site, keys.len())),
-                        _ => None,
-                    }),
-                    distribution: after.sites.get(&spec.key).and_then(|s| s.distribution.clone()),
-                    invalidation: applied.invalidations.get(&spec.key).cloned(),
+            self.store
+                .journal(self.lock, |j| {
+                    j.done.push(line);
+                    if let Some((r, id)) = invalidation {
+                        j.invalidations.insert(r, id);
+                    }
                 })
-                .collect();
-            let report = DeployReport {
-                stack: desired.stack.name.clone(),
-                changes,
-                functions: function_lines(desired, &sel, &packages, &after),
-                frontends,
-                schedules: schedule_lines(desired, &sel),
-                calls: CallSummary::of(&clients.log.calls()),
-                elapsed_ms: started.elapsed().as_millis() as u64,
-            };
-            reporter.result("deploy", &report);
+                .await
+                .map_err(|e| e.to_string())?;
+            self.steps += 1;
+            if self.exit_after == Some(self.steps) {
+                eprintln!("BOSUN_FAULT_EXIT_AFTER_STEPS: exiting after {} step(s)", self.steps);
+                std::process::exit(99);
+            }
             Ok(())
+        })
+    }
+}
+
+fn fault_exit_after() -> Option<usize> {
+    std::env::var("BOSUN_FAULT_EXIT_AFTER_STEPS").ok()?.parse().ok()
+}
+
+/// Applies `plan` under the lock with the journal, then records the release.
+#[allow(clippy::too_many_arguments)]
+async fn apply_and_record(
+    store: &StateStore<'_>,
+    lock: &mut Lock,
+    reporter: &mut Reporter,
+    ctx: &ApplyContext<'_>,
+    plan: &Plan,
+    kind: &str,
+    rollback_of: Option<String>,
+    keep: Option<usize>,
+) -> Result<Outcome, Failure> {
+    let mut journal = LockJournal {
+        store,
+        lock,
+        steps: 0,
+        exit_after: fault_exit_after(),
+    };
+    let applied = apply::apply(ctx, plan, reporter, &mut journal)
+        .await
+        .map_err(Box::new)?;
+    let desired = ctx.desired;
+    let clients = ctx.clients;
+    let everything = observe::observe(clients, desired, &Selection::All, &BTreeMap::new()).await?;
+    let mut state = release::capture(desired, &everything);
+    // Files recorded before version ids were kept in the manifest: ask S3.
+    for rec in state.frontends.values_mut() {
+        for (key, entry) in rec.files.iter_mut().filter(|(_, e)| e.version_id.is_none()) {
+            entry.version_id = aws::s3::current_version(&clients.s3, &rec.bucket, key).await?;
         }
     }
+    let last = store.release_ids().await?;
+    let record = Release {
+        schema: release::SCHEMA,
+        id: release::next_id(last.last().map(String::as_str)),
+        time: state::now_text(),
+        commit: state::commit(desired.file.parent().unwrap_or(Path::new("."))),
+        who: state::who(),
+        kind: kind.to_string(),
+        rollback_of,
+        changes: release::summary(&plan.changes),
+        state,
+    };
+    store.put_release(&record).await?;
+    reporter.done(
+        "released",
+        &format!("release/{}", record.id),
+        &format!("record release {} ({} change(s))", record.id, record.changes.len()),
+        Duration::ZERO,
+        json!({"release": record.id}),
+    );
+    let pruned = match keep {
+        Some(n) => prune(store, clients, desired, &everything, n, reporter).await?,
+        None => Vec::new(),
+    };
+    Ok(Outcome {
+        changes: plan.changes.len(),
+        applied,
+        release: Some(record.id),
+        pruned,
+    })
+}
+
+/// Deletes function versions older than the `keep` most recent releases that
+/// no alias and no release within them references.
+async fn prune(
+    store: &StateStore<'_>,
+    clients: &Clients,
+    desired: &Desired,
+    live: &Observed,
+    keep: usize,
+    reporter: &mut Reporter,
+) -> Result<Vec<String>, Failure> {
+    let keep = keep.max(1);
+    let recent = store.releases().await?;
+    let recent: Vec<&Release> = recent.iter().take(keep).collect();
+    let mut pruned = Vec::new();
+    for f in &desired.functions {
+        let Some(l) = live.functions.get(&f.name).and_then(Option::as_ref) else {
+            continue;
+        };
+        let mut referenced: BTreeSet<u64> = recent
+            .iter()
+            .filter_map(|r| r.state.functions.get(&f.key))
+            .filter_map(|rec| rec.version.parse().ok())
+            .collect();
+        referenced.extend(l.alias.as_deref().and_then(|v| v.parse::<u64>().ok()));
+        let Some(&oldest) = referenced.iter().min() else {
+            continue;
+        };
+        for v in &l.versions {
+            let Ok(n) = v.version.parse::<u64>() else { continue };
+            if n < oldest && !referenced.contains(&n) {
+                let start = Instant::now();
+                aws::lambda::delete_version(&clients.lambda, &f.name, &v.version).await?;
+                reporter.done(
+                    "pruned",
+                    &format!("function/{}", f.name),
+                    &format!(
+                        "delete version {} (older than the {keep} most recent releases)",
+                        v.version
+                    ),
+                    start.elapsed(),
+                    json!({"version": v.version}),
+                );
+                pruned.push(format!("{}:{}", f.name, v.version));
+            }
+        }
+    }
+    Ok(pruned)
+}
+
+/// Re-reads and re-plans under the lock (another run may have deployed
+/// meanwhile), then applies and records the release.
+#[allow(clippy::too_many_arguments)]
+async fn deploy_locked(
+    store: &StateStore<'_>,
+    lock: &mut Lock,
+    reporter: &mut Reporter,
+    clients: &Clients,
+    desired: &Desired,
+    sel: &Selection,
+    packages: &BTreeMap<String, Package>,
+    local: &plan::Local,
+    options: plan::Options,
+    wait: bool,
+    keep: Option<usize>,
+) -> Result<Outcome, Failure> {
+    let observed = observe::observe(clients, desired, sel, &local.sites).await?;
+    let plan = plan::plan(desired, local, &observed, sel, options)?;
+    if plan.is_empty() {
+        return Ok(Outcome::default());
+    }
+    let known = lock
+        .took_over
+        .as_ref()
+        .map(|o| o.journal.invalidations.clone())
+        .unwrap_or_default();
+    let ctx = ApplyContext {
+        clients,
+        desired,
+        packages,
+        sites: &local.sites,
+        partition: &observed.partition,
+        wait_invalidations: wait,
+        known_invalidations: known,
+    };
+    apply_and_record(store, lock, reporter, &ctx, &plan, "deploy", None, keep).await
+}
+
+/// What live state is read for a release comparison: every frontend's
+/// objects (by ETag, the manifest itself excluded).
+fn listings(desired: &Desired, observed: &Observed) -> BTreeMap<String, BTreeMap<String, String>> {
+    desired
+        .frontends
+        .iter()
+        .filter_map(|spec| {
+            let site = observed.sites.get(&spec.key)?;
+            site.bucket_region.as_ref()?;
+            let manifest = site::manifest_key(spec);
+            Some((
+                spec.key.clone(),
+                site.objects
+                    .iter()
+                    .filter(|(k, _)| **k != manifest)
+                    .map(|(k, o)| (k.clone(), o.etag.clone()))
+                    .collect(),
+            ))
+        })
+        .collect()
+}
+
+/// `bosun status` against the last release; `None` when there is no release yet.
+async fn release_status(settings: &Settings, reporter: &mut Reporter) -> Result<Option<()>, Failure> {
+    let desired = &settings.desired;
+    let clients = Clients::connect(&settings.aws, &desired.stack.name).await?;
+    let (account, _) = clients.identity().await?;
+    let store = StateStore::new(&clients, desired.stack.state_bucket(&account));
+    let Some(last) = store.latest().await? else {
+        return Ok(None);
+    };
+    let observed = observe::observe(&clients, desired, &Selection::All, &BTreeMap::new()).await?;
+    let live = release::capture(desired, &observed);
+    let drift = release::drift(&last.state, &live, &listings(desired, &observed));
+    let functions = desired
+        .functions
+        .iter()
+        .filter_map(|f| {
+            let rec = last.state.functions.get(&f.key);
+            let l = live.functions.get(&f.key);
+            let url = observed
+                .functions
+                .get(&f.name)
+                .and_then(Option::as_ref)
+                .and_then(|x| x.url.as_ref())
+                .map(|u| u.url.clone());
+            Some(FunctionLine {
+                function: f.key.clone(),
+                name: f.name.clone(),
+                alias: f.alias.clone(),
+                version: l.map(|x| x.version.clone()),
+                code_sha256: l.or(rec)?.code_sha256.clone(),
+                url,
+                in_sync: rec.is_some() && rec == l,
+            })
+        })
+        .collect();
+    let in_sync = drift.is_empty();
+    reporter.result(
+        "status",
+        &StatusReport {
+            stack: desired.stack.name.clone(),
+            in_sync,
+            release: Some(last.id.clone()),
+            drift,
+            functions,
+        },
+    );
+    if in_sync {
+        Ok(Some(()))
+    } else {
+        Err(Failure::Drift)
+    }
+}
+
+/// `bosun releases`' result.
+#[derive(Debug, Serialize)]
+pub struct ReleasesReport {
+    pub stack: String,
+    pub bucket: String,
+    pub releases: Vec<ReleaseLine>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReleaseLine {
+    pub id: String,
+    pub time: String,
+    pub kind: String,
+    pub rollback_of: Option<String>,
+    pub commit: Option<String>,
+    pub who: String,
+    pub changes: Vec<String>,
+}
+
+impl fmt::Display for ReleasesReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.releases.is_empty() {
+            return writeln!(f, "stack {}: no releases yet (s3://{})", self.stack, self.bucket);
+        }
+        writeln!(
+            f,
+            "stack {}: {} release(s), newest first",
+            self.stack,
+            self.releases.len()
+        )?;
+        for r in &self.releases {
+            let commit = r.commit.as_deref().map_or("-", |c| &c[..c.len().min(10)]);
+            let kind = match &r.rollback_of {
+                Some(to) => format!("rollback to {to}"),
+                None => r.kind.clone(),
+            };
+            writeln!(
+                f,
+                "  {}  {}  {:<16} {:<10} {}  {} change(s)",
+                r.id,
+                r.time,
+                kind,
+                commit,
+                r.who,
+                r.changes.len()
+            )?;
+            for c in r.changes.iter().take(3) {
+                writeln!(f, "        {c}")?;
+            }
+            if r.changes.len() > 3 {
+                writeln!(f, "        … {} more", r.changes.len() - 3)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+async fn releases(settings: &Settings, reporter: &mut Reporter) -> Result<(), Failure> {
+    let desired = &settings.desired;
+    let clients = Clients::connect(&settings.aws, &desired.stack.name).await?;
+    let (account, _) = clients.identity().await?;
+    let store = StateStore::new(&clients, desired.stack.state_bucket(&account));
+    let releases = store
+        .releases()
+        .await?
+        .into_iter()
+        .map(|r| ReleaseLine {
+            id: r.id,
+            time: r.time,
+            kind: r.kind,
+            rollback_of: r.rollback_of,
+            commit: r.commit,
+            who: r.who,
+            changes: r.changes,
+        })
+        .collect();
+    reporter.result(
+        "releases",
+        &ReleasesReport {
+            stack: desired.stack.name.clone(),
+            bucket: store.bucket.clone(),
+            releases,
+        },
+    );
+    Ok(())
+}
+
+/// `bosun unlock`'s result.
+#[derive(Debug, Serialize)]
+pub struct UnlockReport {
+    pub removed: Option<LockRecord>,
+}
+
+impl fmt::Display for UnlockReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.removed {
+            Some(l) => writeln!(
+                f,
+                "removed the lock {} of {} ({} since {}, {} change(s) journaled)",
+                l.id,
+                l.who,
+                l.command,
+                l.started,
+                l.journal.done.len()
+            ),
+            None => writeln!(f, "the stack is not locked"),
+        }
+    }
+}
+
+async fn unlock(settings: &Settings, id: &str, reporter: &mut Reporter) -> Result<(), Failure> {
+    let desired = &settings.desired;
+    let clients = Clients::connect(&settings.aws, &desired.stack.name).await?;
+    let (account, _) = clients.identity().await?;
+    let store = StateStore::new(&clients, desired.stack.state_bucket(&account));
+    let removed = store.force_unlock(id).await?;
+    reporter.result("unlock", &UnlockReport { removed });
+    Ok(())
+}
+
+/// `bosun rollback`'s result.
+#[derive(Debug, Serialize)]
+pub struct RollbackReport {
+    pub stack: String,
+    pub to: String,
+    pub changes: usize,
+    pub release: Option<String>,
+    pub plan: Plan,
+    pub calls: CallSummary,
+}
+
+impl fmt::Display for RollbackReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.release {
+            Some(r) => writeln!(
+                f,
+                "stack {}: rolled back to release {} in {} change(s), recorded as release {r}",
+                self.stack, self.to, self.changes
+            )?,
+            None if self.changes == 0 => writeln!(f, "stack {}: already at release {}", self.stack, self.to)?,
+            None => {
+                writeln!(f, "stack {}: rolling back to release {} would:", self.stack, self.to)?;
+                write!(f, "{}", self.plan)?;
+            }
+        }
+        writeln!(f, "{} AWS call(s), {} write(s)", self.calls.total, self.calls.writes)
+    }
+}
+
+/// `bosun rollback` (with `apply` = Some) and `bosun plan --rollback`.
+async fn rollback(
+    settings: &Settings,
+    to: Option<&str>,
+    apply: Option<(bool, &LockArgs)>,
+    reporter: &mut Reporter,
+) -> Result<(), Failure> {
+    let desired = &settings.desired;
+    let clients = Clients::connect(&settings.aws, &desired.stack.name).await?;
+    let (account, _) = clients.identity().await?;
+    let store = StateStore::new(&clients, desired.stack.state_bucket(&account));
+    let ids = store.release_ids().await?;
+    let id = match to {
+        Some(t) if ids.iter().any(|i| i == t) => t.to_string(),
+        Some(t) => {
+            return Err(Failure::Usage(format!(
+                "no release {t}; releases: {}",
+                if ids.is_empty() { "none".into() } else { ids.join(", ") }
+            )))
+        }
+        None if ids.len() >= 2 => ids[ids.len() - 2].clone(),
+        None => {
+            return Err(Failure::Usage(format!(
+                "no earlier release to roll back to ({} release(s)); see `bosun releases`",
+                ids.len()
+            )))
+        }
+    };
+    let target = store
+        .release(&id)
+        .await?
+        .ok_or_else(|| Failure::Usage(format!("release {id} disappeared while reading")))?;
+    let plan_for = |observed: Observed| {
+        let clients = &clients;
+        let target = &target;
+        async move {
+            let listings = listings(desired, &observed);
+            let mut versions = BTreeMap::new();
+            for (key, rec) in &target.state.frontends {
+                versions.insert(
+                    key.clone(),
+                    aws::s3::versions(&clients.s3, &rec.bucket, &rec.prefix).await?,
+                );
+            }
+            let plan = release::plan_rollback(desired, target, &observed, &listings, &versions)?;
+            Ok::<_, Failure>((plan, observed))
+        }
+    };
+    let observed = observe::observe(&clients, desired, &Selection::All, &BTreeMap::new()).await?;
+    let (plan, _) = plan_for(observed).await?;
+    let Some((wait, lock_args)) = apply else {
+        let changes = plan.changes.len();
+        reporter.result(
+            "plan",
+            &RollbackReport {
+                stack: desired.stack.name.clone(),
+                to: id,
+                changes,
+                release: None,
+                plan,
+                calls: CallSummary::of(&clients.log.calls()),
+            },
+        );
+        return Ok(());
+    };
+    let mut outcome = Outcome::default();
+    let mut final_plan = plan;
+    if !final_plan.is_empty() {
+        let run = LockedRun {
+            clients: &clients,
+            desired,
+            lock: lock_args,
+            command: format!("rollback --to {id}"),
+        };
+        let id2 = id.clone();
+        let plan_for = &plan_for;
+        let clients = &clients;
+        let final_plan_ref = &mut final_plan;
+        outcome = run
+            .run(reporter, |store, lock, reporter| {
+                Box::pin(async move {
+                    let observed = observe::observe(clients, desired, &Selection::All, &BTreeMap::new()).await?;
+                    let (plan, observed) = plan_for(observed).await?;
+                    *final_plan_ref = plan.clone();
+                    if plan.is_empty() {
+                        return Ok(Outcome::default());
+                    }
+                    let known = lock
+                        .took_over
+                        .as_ref()
+                        .map(|o| o.journal.invalidations.clone())
+                        .unwrap_or_default();
+                    let ctx = ApplyContext {
+                        clients,
+                        desired,
+                        packages: &BTreeMap::new(),
+                        sites: &BTreeMap::new(),
+                        partition: &observed.partition,
+                        wait_invalidations: wait,
+                        known_invalidations: known,
+                    };
+                    apply_and_record(store, lock, reporter, &ctx, &plan, "rollback", Some(id2), None).await
+                })
+            })
+            .await?;
+    }
+    reporter.result(
+        "rollback",
+        &RollbackReport {
+            stack: desired.stack.name.clone(),
+            to: id,
+            changes: outcome.changes,
+            release: outcome.release,
+            plan: final_plan,
+            calls: CallSummary::with_state(&clients.log.calls(), &clients.state_log.calls()),
+        },
+    );
+    Ok(())
 }
 
 fn init_tracing(verbose: u8) {

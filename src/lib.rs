@@ -16,6 +16,8 @@ pub mod output;
 pub mod package;
 pub mod plan;
 pub mod policy;
+pub mod release;
 pub mod ses;
 pub mod site;
 pub mod stack;
+pub mod state;

@@ -44,6 +44,17 @@ pub struct StackMeta {
     pub region: Option<String>,
     /// IANA time zone schedules' fire times are also shown in (e.g. America/Los_Angeles).
     pub timezone: Option<String>,
+    /// The bucket holding releases and the deploy lock (default `bosun-{account}-{stack}`).
+    pub state_bucket: Option<String>,
+}
+
+impl StackMeta {
+    /// The state bucket's name for this account.
+    pub fn state_bucket(&self, account: &str) -> String {
+        self.state_bucket
+            .clone()
+            .unwrap_or_else(|| format!("bosun-{account}-{}", self.name))
+    }
 }
 
 /// An EventBridge rule that invokes a function's alias on a schedule.

@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use crate::aws::events::TARGET_ID;
 use crate::aws::lambda::{events_sid, EVENTS_SID_PREFIX};
+use crate::aws::s3::Stored;
 use crate::model::{
     Billing, Desired, DistributionSpec, FrontendSpec, FunctionConfig, FunctionSpec, ScheduleSpec, TableSpec, UrlAuth,
 };
@@ -143,14 +144,28 @@ pub enum Change {
         site: String,
         bucket: String,
         key: String,
-        /// ETags of objects this sync does not upload (uploaded ones come from apply).
+        /// ETags and versions of objects this sync does not upload (uploaded ones come from apply).
         #[serde(skip)]
-        known_etags: BTreeMap<String, String>,
+        known: BTreeMap<String, Stored>,
     },
     DeleteObjects {
         site: String,
         bucket: String,
         keys: Vec<String>,
+    },
+    /// Rollback: copies recorded S3 versions (key, version id) back over their keys.
+    RestoreObjects {
+        site: String,
+        bucket: String,
+        objects: Vec<(String, String)>,
+    },
+    /// Rollback: the site's manifest as the release recorded it.
+    WriteRecordedManifest {
+        site: String,
+        bucket: String,
+        key: String,
+        #[serde(skip)]
+        manifest: crate::site::SiteManifest,
     },
     /// Lets the rule (by ARN) invoke the function's alias.
     AllowSchedule {
@@ -242,7 +257,9 @@ impl Change {
             | Change::Upload { site, .. }
             | Change::Invalidate { site, .. }
             | Change::WriteManifest { site, .. }
-            | Change::DeleteObjects { site, .. } => format!("frontend/{site}"),
+            | Change::DeleteObjects { site, .. }
+            | Change::RestoreObjects { site, .. }
+            | Change::WriteRecordedManifest { site, .. } => format!("frontend/{site}"),
             Change::AllowSchedule { rule, .. }
             | Change::PutRule { rule, .. }
             | Change::PutTarget { rule, .. }
@@ -334,6 +351,17 @@ impl Change {
             }
             Change::WriteManifest { key, .. } => format!("record the synced state in {key}"),
             Change::DeleteObjects { keys, .. } => format!("delete {} object(s): {}", keys.len(), list_some(keys, 10)),
+            Change::RestoreObjects { objects, .. } => {
+                let keys: Vec<String> = objects.iter().map(|(k, _)| k.clone()).collect();
+                format!(
+                    "restore {} object(s) from their recorded versions: {}",
+                    keys.len(),
+                    list_some(&keys, 10)
+                )
+            }
+            Change::WriteRecordedManifest { key, manifest, .. } => {
+                format!("record the restored state ({} file(s)) in {key}", manifest.files.len())
+            }
             Change::AllowSchedule { name, alias, .. } => {
                 format!("allow the rule to invoke {name}:{alias} (lambda permission scoped to the rule ARN)")
             }
@@ -461,6 +489,8 @@ pub enum PlanError {
         rule: String,
         stack: String,
     },
+    #[error("release {release} cannot be restored: {missing} no longer exist(s); nothing was changed\n      help: pick another release (`bosun releases`); versions deleted by pruning or by hand cannot be brought back")]
+    ReleaseIncomplete { release: String, missing: String },
     #[error("frontend `{site}`: the site folder is empty but {count} object(s) would be deleted from the bucket\n      help: check `dir` (a failed build step?); pass --force-deletes to really empty the site")]
     EmptySite { site: String, count: usize },
     #[error("frontend `{site}`: {count} object(s) would be deleted, more than max_deletes = {max} (e.g. {sample})\n      help: check the site folder; raise max_deletes, or pass --force-deletes if this is intended")]
@@ -1131,9 +1161,23 @@ fn plan_site(
             site: site.clone(),
             bucket: bucket.clone(),
             key: manifest_key,
-            known_etags: local
+            known: local
                 .iter()
-                .filter_map(|f| live.objects.get(&f.key).map(|l| (f.key.clone(), l.etag.clone())))
+                .filter_map(|f| {
+                    let l = live.objects.get(&f.key)?;
+                    // The version id is known from the last manifest when its ETag still matches.
+                    let version_id = manifest
+                        .and_then(|m| m.files.get(&f.key))
+                        .filter(|e| e.etag == l.etag)
+                        .and_then(|e| e.version_id.clone());
+                    Some((
+                        f.key.clone(),
+                        Stored {
+                            etag: l.etag.clone(),
+                            version_id,
+                        },
+                    ))
+                })
                 .collect(),
         });
     }

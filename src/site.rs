@@ -78,6 +78,9 @@ pub struct ManifestEntry {
     pub content_type: String,
     pub cache_control: String,
     pub headers: String,
+    /// The S3 version id the content is stored under (versioned buckets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<String>,
 }
 
 /// The record of the last completed sync, stored in the bucket beside the site.

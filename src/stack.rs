@@ -121,7 +121,7 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 }
 
 const TOP_KEYS: &[&str] = &["stack", "ses", "tables", "functions", "frontends", "schedules"];
-const STACK_KEYS: &[&str] = &["name", "region", "timezone"];
+const STACK_KEYS: &[&str] = &["name", "region", "timezone", "state_bucket"];
 const SCHEDULE_KEYS: &[&str] = &["function", "expression", "input", "enabled", "description"];
 const SES_KEYS: &[&str] = &[
     "sender",
@@ -554,10 +554,26 @@ impl Validator<'_> {
                 );
             }
         }
+        let state_bucket = self.opt_str(t, "stack", "state_bucket");
+        if let Some(b) = &state_bucket {
+            if !valid_bucket_name(b) {
+                let at = Self::span_of(t, "state_bucket");
+                self.problem(
+                    at,
+                    "stack.state_bucket",
+                    format!("`{b}` is not a valid S3 bucket name"),
+                    Some(
+                        "3-63 lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
+                            .into(),
+                    ),
+                );
+            }
+        }
         Some(StackMeta {
             name: name?,
             region,
             timezone,
+            state_bucket,
         })
     }
 

@@ -465,3 +465,22 @@ pub async fn remove_permission(client: &Client, name: &str, alias: &str, sid: &s
         Err(e) => Err(AwsError::from_sdk("lambda:RemovePermission", name, e)),
     }
 }
+
+/// Deletes one published version (one already gone is fine).
+pub async fn delete_version(client: &Client, name: &str, version: &str) -> Result<(), AwsError> {
+    match client
+        .delete_function()
+        .function_name(name)
+        .qualifier(version)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if is_not_found(&e) => Ok(()),
+        Err(e) => Err(AwsError::from_sdk(
+            "lambda:DeleteFunction",
+            &format!("{name}:{version}"),
+            e,
+        )),
+    }
+}

@@ -110,6 +110,10 @@ pub struct Clients {
     pub s3: aws_sdk_s3::Client,
     pub cloudfront: aws_sdk_cloudfront::Client,
     pub sesv2: aws_sdk_sesv2::Client,
+    /// S3 for the stack's state bucket (releases, lock), with its own call
+    /// log: bookkeeping writes are counted apart from the resources' writes.
+    pub state_s3: aws_sdk_s3::Client,
+    pub state_log: CallLog,
     pub events: aws_sdk_eventbridge::Client,
     pub region: String,
     /// The stack these clients deploy (names bosun-managed resources).
@@ -154,6 +158,14 @@ impl Clients {
     pub fn from_conf(conf: &aws_config::SdkConfig, region: String, stack: &str) -> Clients {
         let log = CallLog::default();
         let recorder = || CallRecorder(log.clone());
+        let state_log = CallLog::default();
+        let s3_config = || {
+            aws_sdk_s3::config::Builder::from(conf)
+                .force_path_style(conf.endpoint_url().is_some())
+                // Uploads carry Content-MD5 of the bytes bosun hashed, so S3
+                // itself verifies them; no second (CRC) checksum is computed.
+                .request_checksum_calculation(aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired)
+        };
         Clients {
             lambda: aws_sdk_lambda::Client::from_conf(
                 aws_sdk_lambda::config::Builder::from(conf)
@@ -173,15 +185,9 @@ impl Clients {
             ),
             // A custom endpoint (an emulator, MinIO, a VPC endpoint) needs
             // path-style addressing; AWS's own endpoints take virtual-host style.
-            s3: aws_sdk_s3::Client::from_conf(
-                aws_sdk_s3::config::Builder::from(conf)
-                    .force_path_style(conf.endpoint_url().is_some())
-                    // Uploads carry Content-MD5 of the bytes bosun hashed, so S3
-                    // itself verifies them; no second (CRC) checksum is computed.
-                    .request_checksum_calculation(aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired)
-                    .interceptor(recorder())
-                    .build(),
-            ),
+            s3: aws_sdk_s3::Client::from_conf(s3_config().interceptor(recorder()).build()),
+            state_s3: aws_sdk_s3::Client::from_conf(s3_config().interceptor(CallRecorder(state_log.clone())).build()),
+            state_log,
             cloudfront: aws_sdk_cloudfront::Client::from_conf(
                 aws_sdk_cloudfront::config::Builder::from(conf)
                     .interceptor(recorder())

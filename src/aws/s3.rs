@@ -178,8 +178,22 @@ fn md5_base64(hex: &str) -> Option<String> {
     bytes.filter(|b| b.len() == 16).map(aws_smithy_types::base64::encode)
 }
 
-/// Uploads a file, streamed from disk; returns the ETag (without quotes).
-pub async fn put_file(client: &Client, bucket: &str, f: &PutFile<'_>) -> Result<String, AwsError> {
+/// An object as stored: its ETag (without quotes) and S3 version id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    pub etag: String,
+    pub version_id: Option<String>,
+}
+
+fn stored(etag: Option<&str>, version: Option<&str>) -> Stored {
+    Stored {
+        etag: etag.unwrap_or_default().trim_matches('"').to_string(),
+        version_id: version.filter(|v| *v != "null").map(str::to_string),
+    }
+}
+
+/// Uploads a file, streamed from disk.
+pub async fn put_file(client: &Client, bucket: &str, f: &PutFile<'_>) -> Result<Stored, AwsError> {
     let resource = format!("s3://{bucket}/{}", f.key);
     let body = ByteStream::from_path(f.path).await.map_err(|e| AwsError {
         operation: "s3:PutObject",
@@ -201,7 +215,169 @@ pub async fn put_file(client: &Client, bucket: &str, f: &PutFile<'_>) -> Result<
         .send()
         .await
         .map_err(|e| AwsError::from_sdk("s3:PutObject", &resource, e))?;
-    Ok(out.e_tag().unwrap_or_default().trim_matches('"').to_string())
+    Ok(stored(out.e_tag(), out.version_id()))
+}
+
+/// Restores a key to an earlier version by copying that version over it
+/// (content, Content-Type, Cache-Control and metadata are copied byte-exact).
+pub async fn copy_version(client: &Client, bucket: &str, key: &str, version_id: &str) -> Result<Stored, AwsError> {
+    let resource = format!("s3://{bucket}/{key}?versionId={version_id}");
+    let source = format!(
+        "{bucket}/{}?versionId={}",
+        percent_encoding::utf8_percent_encode(key, COPY_SOURCE),
+        percent_encoding::utf8_percent_encode(version_id, COPY_SOURCE)
+    );
+    let out = client
+        .copy_object()
+        .bucket(bucket)
+        .key(key)
+        .copy_source(source)
+        .metadata_directive(aws_sdk_s3::types::MetadataDirective::Copy)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("s3:CopyObject", &resource, e))?;
+    Ok(stored(
+        out.copy_object_result().and_then(|r| r.e_tag()),
+        out.version_id(),
+    ))
+}
+
+/// Characters escaped in an x-amz-copy-source key: everything but unreserved and '/'.
+const COPY_SOURCE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b'/');
+
+/// Every (key, version id) stored under `prefix`, delete markers excluded.
+pub async fn versions(
+    client: &Client,
+    bucket: &str,
+    prefix: &str,
+) -> Result<std::collections::BTreeSet<(String, String)>, AwsError> {
+    let mut out = std::collections::BTreeSet::new();
+    let (mut key_marker, mut version_marker): (Option<String>, Option<String>) = (None, None);
+    loop {
+        let page = client
+            .list_object_versions()
+            .bucket(bucket)
+            .prefix(prefix)
+            .set_key_marker(key_marker.clone())
+            .set_version_id_marker(version_marker.clone())
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("s3:ListObjectVersions", bucket, e))?;
+        for v in page.versions() {
+            if let (Some(k), Some(id)) = (v.key(), v.version_id()) {
+                out.insert((k.to_string(), id.to_string()));
+            }
+        }
+        if page.is_truncated() != Some(true) {
+            return Ok(out);
+        }
+        key_marker = page.next_key_marker().map(str::to_string);
+        version_marker = page.next_version_id_marker().map(str::to_string);
+        if key_marker.is_none() {
+            return Ok(out);
+        }
+    }
+}
+
+/// The current version id of an object (`None` when it does not exist or the
+/// bucket is unversioned).
+pub async fn current_version(client: &Client, bucket: &str, key: &str) -> Result<Option<String>, AwsError> {
+    match client.head_object().bucket(bucket).key(key).send().await {
+        Ok(out) => Ok(out.version_id().filter(|v| *v != "null").map(str::to_string)),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(None),
+        Err(e) => Err(AwsError::from_sdk("s3:HeadObject", &format!("s3://{bucket}/{key}"), e)),
+    }
+}
+
+/// An object's bytes and ETag, or `None` when it does not exist.
+pub async fn get_bytes(client: &Client, bucket: &str, key: &str) -> Result<Option<(Vec<u8>, String)>, AwsError> {
+    let resource = format!("s3://{bucket}/{key}");
+    match client.get_object().bucket(bucket).key(key).send().await {
+        Ok(out) => {
+            let etag = out.e_tag().unwrap_or_default().trim_matches('"').to_string();
+            let bytes = out.body.collect().await.map_err(|e| AwsError {
+                operation: "s3:GetObject",
+                resource: resource.clone(),
+                message: e.to_string(),
+                code: None,
+                help: None,
+            })?;
+            Ok(Some((bytes.into_bytes().to_vec(), etag)))
+        }
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => Ok(None),
+        Err(e) => Err(AwsError::from_sdk("s3:GetObject", &resource, e)),
+    }
+}
+
+/// When a conditional write may happen.
+#[derive(Debug, Clone)]
+pub enum Condition {
+    /// Only if the key does not exist (If-None-Match: *).
+    Absent,
+    /// Only if the object still has this ETag (If-Match).
+    Unchanged(String),
+}
+
+/// A conditional PutObject of JSON: `Ok(Some(etag))` when written, `Ok(None)`
+/// when the condition failed (someone else wrote first).
+pub async fn put_json_if(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+    body: Vec<u8>,
+    condition: &Condition,
+) -> Result<Option<String>, AwsError> {
+    let mut req = client
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .body(ByteStream::from(body))
+        .content_type("application/json")
+        .cache_control("no-store");
+    req = match condition {
+        Condition::Absent => req.if_none_match("*"),
+        Condition::Unchanged(etag) => req.if_match(format!("\"{etag}\"")),
+    };
+    match req.send().await {
+        Ok(out) => Ok(Some(out.e_tag().unwrap_or_default().trim_matches('"').to_string())),
+        Err(e) if is_precondition_failed(&e) => Ok(None),
+        Err(e) => Err(AwsError::from_sdk("s3:PutObject", &format!("s3://{bucket}/{key}"), e)),
+    }
+}
+
+/// Deletes `key` only if it still has `etag`; `false` when it changed or is gone.
+pub async fn delete_if(client: &Client, bucket: &str, key: &str, etag: &str) -> Result<bool, AwsError> {
+    match client
+        .delete_object()
+        .bucket(bucket)
+        .key(key)
+        .if_match(format!("\"{etag}\""))
+        .send()
+        .await
+    {
+        Ok(_) => Ok(true),
+        Err(e) if is_precondition_failed(&e) => Ok(false),
+        Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => Ok(false),
+        Err(e) => Err(AwsError::from_sdk(
+            "s3:DeleteObject",
+            &format!("s3://{bucket}/{key}"),
+            e,
+        )),
+    }
+}
+
+fn is_precondition_failed<E: ProvideErrorMetadata>(
+    e: &aws_smithy_runtime_api::client::result::SdkError<E, aws_smithy_runtime_api::client::orchestrator::HttpResponse>,
+) -> bool {
+    e.code() == Some("PreconditionFailed")
+        || e.code() == Some("ConditionalRequestConflict")
+        || e.raw_response()
+            .is_some_and(|r| matches!(r.status().as_u16(), 409 | 412))
 }
 
 pub async fn put_json(client: &Client, bucket: &str, key: &str, body: Vec<u8>) -> Result<(), AwsError> {

@@ -1,0 +1,490 @@
+//! Releases: the whole deployed state after every deploy that changed
+//! something, kept in the stack's state bucket; drift against the last one;
+//! and rollback, which turns an earlier release back into a plan of the same
+//! changes a deploy makes (alias moves, byte-exact object restores,
+//! deletions, one invalidation, schedule puts). Pure: I/O lives in `cli` and
+//! `aws::state`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::aws::events::TARGET_ID;
+use crate::model::{Desired, ScheduleSpec};
+use crate::observe::Observed;
+use crate::plan::{AliasTarget, Change, Plan, PlanError, Selection, Unchanged};
+use crate::policy::ArnScope;
+use crate::site::{ManifestEntry, SiteManifest};
+
+/// The release record format; readers refuse newer ones.
+pub const SCHEMA: u32 = 1;
+
+/// One release: who deployed what, when, and the whole resulting state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Release {
+    pub schema: u32,
+    /// Monotonic and sortable: zero-padded sequence number.
+    pub id: String,
+    /// UTC, RFC 3339.
+    pub time: String,
+    pub commit: Option<String>,
+    pub who: String,
+    /// "deploy" or "rollback".
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollback_of: Option<String>,
+    /// What this deploy changed, one line per change.
+    pub changes: Vec<String>,
+    pub state: ReleaseState,
+}
+
+/// The deployed state of the whole stack.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ReleaseState {
+    pub functions: BTreeMap<String, FunctionRecord>,
+    pub frontends: BTreeMap<String, FrontendRecord>,
+    pub schedules: BTreeMap<String, ScheduleRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FunctionRecord {
+    pub name: String,
+    pub alias: String,
+    pub version: String,
+    pub code_sha256: String,
+    pub memory: i32,
+    pub timeout: i32,
+    pub runtime: String,
+    pub architecture: String,
+    /// Names only: values may be sensitive and never go into a record.
+    pub environment_keys: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FrontendRecord {
+    pub bucket: String,
+    pub prefix: String,
+    pub distribution: Option<String>,
+    /// Every served key → content hash, ETag, S3 version id, headers.
+    pub files: BTreeMap<String, ManifestEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScheduleRecord {
+    pub rule: String,
+    pub expression: String,
+    pub enabled: bool,
+    pub description: String,
+    /// The function's stack key, when the target is one of the stack's aliases.
+    pub function: Option<String>,
+    pub target_arn: String,
+    pub input: Value,
+}
+
+/// The id after `last`.
+pub fn next_id(last: Option<&str>) -> String {
+    let n = last.and_then(|l| l.parse::<u64>().ok()).unwrap_or(0);
+    format!("{:06}", n + 1)
+}
+
+/// One line per change, for the release's "what changed".
+pub fn summary(changes: &[Change]) -> Vec<String> {
+    changes
+        .iter()
+        .map(|c| format!("{}: {}", c.resource(), c.describe()))
+        .collect()
+}
+
+/// What is live now, as a release state. Frontend files come from each
+/// site's manifest (the record of its last completed sync).
+pub fn capture(desired: &Desired, observed: &Observed) -> ReleaseState {
+    let mut state = ReleaseState::default();
+    let scope = ArnScope {
+        partition: &observed.partition,
+        region: &observed.region,
+        account: &observed.account,
+    };
+    for f in &desired.functions {
+        let Some(live) = observed.functions.get(&f.name).and_then(Option::as_ref) else {
+            continue;
+        };
+        let Some(version) = live.alias.clone() else { continue };
+        let Some(v) = live.version(&version) else { continue };
+        state.functions.insert(
+            f.key.clone(),
+            FunctionRecord {
+                name: f.name.clone(),
+                alias: f.alias.clone(),
+                version,
+                code_sha256: v.config.code_sha256.clone(),
+                memory: v.config.memory,
+                timeout: v.config.timeout,
+                runtime: v.config.runtime.clone(),
+                architecture: v.config.architecture.clone(),
+                environment_keys: v.config.environment.keys().cloned().collect(),
+            },
+        );
+    }
+    for spec in &desired.frontends {
+        let Some(site) = observed.sites.get(&spec.key) else {
+            continue;
+        };
+        let Some(manifest) = &site.manifest else { continue };
+        state.frontends.insert(
+            spec.key.clone(),
+            FrontendRecord {
+                bucket: spec.bucket.clone(),
+                prefix: spec.prefix.clone(),
+                distribution: site.distribution.clone(),
+                files: manifest.files.clone(),
+            },
+        );
+    }
+    let prefix = format!("{}-", desired.stack.name);
+    for r in observed.rules.values().filter(|r| r.owned) {
+        let key = r.name.strip_prefix(&prefix).unwrap_or(&r.name).to_string();
+        let target = r.targets.iter().find(|t| t.id == TARGET_ID);
+        let target_arn = target.map(|t| t.arn.clone()).unwrap_or_default();
+        let function = desired
+            .functions
+            .iter()
+            .find(|f| scope.alias(&f.name, &f.alias) == target_arn)
+            .map(|f| f.key.clone());
+        state.schedules.insert(
+            key,
+            ScheduleRecord {
+                rule: r.name.clone(),
+                expression: r.expression.clone().unwrap_or_default(),
+                enabled: r.enabled,
+                description: r.description.clone(),
+                function,
+                target_arn,
+                input: target
+                    .and_then(|t| t.input.as_deref())
+                    .and_then(|i| serde_json::from_str(i).ok())
+                    .unwrap_or(Value::Null),
+            },
+        );
+    }
+    state
+}
+
+/// Differences between the last release and what is live, one line each.
+/// Frontend objects are compared by the listing's ETags, so an object
+/// changed outside bosun shows even though the manifest does not.
+pub fn drift(
+    last: &ReleaseState,
+    live: &ReleaseState,
+    listings: &BTreeMap<String, BTreeMap<String, String>>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for (key, rec) in &last.functions {
+        match live.functions.get(key) {
+            None => out.push(format!("function/{}: alias `{}` is gone", rec.name, rec.alias)),
+            Some(l) if l.version != rec.version => out.push(format!(
+                "function/{}: alias `{}` → version {}, the release has {}",
+                rec.name, rec.alias, l.version, rec.version
+            )),
+            Some(l) if l.code_sha256 != rec.code_sha256 => {
+                out.push(format!("function/{}: code differs from the release", rec.name))
+            }
+            Some(_) => {}
+        }
+    }
+    for (key, l) in &live.functions {
+        if !last.functions.contains_key(key) {
+            out.push(format!("function/{}: not in the release", l.name));
+        }
+    }
+    for (key, rec) in &last.frontends {
+        let Some(listing) = listings.get(key) else { continue };
+        for (k, e) in &rec.files {
+            match listing.get(k) {
+                None => out.push(format!("frontend/{key}: {k} is missing")),
+                Some(etag) if *etag != e.etag => out.push(format!("frontend/{key}: {k} was changed outside bosun")),
+                Some(_) => {}
+            }
+        }
+        for k in listing.keys() {
+            if !rec.files.contains_key(k) {
+                out.push(format!("frontend/{key}: {k} is not in the release"));
+            }
+        }
+    }
+    for (key, rec) in &last.schedules {
+        match live.schedules.get(key) {
+            None => out.push(format!("schedule/{}: the rule is gone", rec.rule)),
+            Some(l) => {
+                if l.expression != rec.expression {
+                    out.push(format!(
+                        "schedule/{}: expression {} (release: {})",
+                        rec.rule, l.expression, rec.expression
+                    ));
+                }
+                if l.enabled != rec.enabled {
+                    out.push(format!(
+                        "schedule/{}: {} (release: {})",
+                        rec.rule,
+                        if l.enabled { "enabled" } else { "disabled" },
+                        if rec.enabled { "enabled" } else { "disabled" }
+                    ));
+                }
+                if l.target_arn != rec.target_arn || l.input != rec.input {
+                    out.push(format!(
+                        "schedule/{}: target or input differs from the release",
+                        rec.rule
+                    ));
+                }
+            }
+        }
+    }
+    for (key, l) in &live.schedules {
+        if !last.schedules.contains_key(key) {
+            out.push(format!("schedule/{}: not in the release", l.rule));
+        }
+    }
+    out
+}
+
+/// The plan that puts the stack back to `target`: alias moves to the
+/// recorded versions, frontend objects restored from their recorded S3
+/// versions (and files added since removed), one invalidation per site,
+/// schedules restored. Fails before any change when something the release
+/// needs no longer exists.
+pub fn plan_rollback(
+    desired: &Desired,
+    target: &Release,
+    observed: &Observed,
+    listings: &BTreeMap<String, BTreeMap<String, String>>,
+    stored_versions: &BTreeMap<String, BTreeSet<(String, String)>>,
+) -> Result<Plan, PlanError> {
+    let mut changes = Vec::new();
+    let mut unchanged = Vec::new();
+    let mut missing = Vec::new();
+    let state = &target.state;
+
+    for (key, rec) in &state.functions {
+        let live = observed.functions.get(&rec.name).and_then(Option::as_ref);
+        let have = live.and_then(|l| l.version(&rec.version));
+        match have {
+            Some(v) if v.config.code_sha256 == rec.code_sha256 => {}
+            _ => {
+                missing.push(format!("function {} version {}", rec.name, rec.version));
+                continue;
+            }
+        }
+        let from = live.and_then(|l| l.alias.clone());
+        if from.as_deref() == Some(rec.version.as_str()) {
+            unchanged.push(Unchanged {
+                resource: format!("function/{}", rec.name),
+                note: format!("alias `{}` already → version {}", rec.alias, rec.version),
+            });
+        } else {
+            changes.push(Change::PointAlias {
+                function: key.clone(),
+                name: rec.name.clone(),
+                alias: rec.alias.clone(),
+                target: AliasTarget::Existing(rec.version.clone()),
+                from,
+            });
+        }
+    }
+
+    let mut site_changes = Vec::new();
+    let mut site_deletions = Vec::new();
+    for (key, rec) in &state.frontends {
+        let empty = BTreeMap::new();
+        let listing = listings.get(key).unwrap_or(&empty);
+        let versions = stored_versions.get(key);
+        let manifest_key = format!("{}{}", rec.prefix, crate::site::MANIFEST_NAME);
+        let mut restore = Vec::new();
+        for (k, e) in &rec.files {
+            if listing.get(k) == Some(&e.etag) {
+                continue;
+            }
+            match &e.version_id {
+                Some(v) if versions.is_some_and(|set| set.contains(&(k.clone(), v.clone()))) => {
+                    restore.push((k.clone(), v.clone()));
+                }
+                Some(v) => missing.push(format!("s3://{}/{k} version {v}", rec.bucket)),
+                None => missing.push(format!("s3://{}/{k} (the release has no version id)", rec.bucket)),
+            }
+        }
+        let deletes: Vec<String> = listing
+            .keys()
+            .filter(|k| !rec.files.contains_key(*k) && **k != manifest_key)
+            .cloned()
+            .collect();
+        if restore.is_empty() && deletes.is_empty() {
+            unchanged.push(Unchanged {
+                resource: format!("frontend/{key}"),
+                note: format!("{} file(s) as in release {}", rec.files.len(), target.id),
+            });
+            continue;
+        }
+        let rel = |k: &str| k.strip_prefix(rec.prefix.as_str()).unwrap_or(k).to_string();
+        if !restore.is_empty() {
+            site_changes.push(Change::RestoreObjects {
+                site: key.clone(),
+                bucket: rec.bucket.clone(),
+                objects: restore.clone(),
+            });
+        }
+        let spec = desired.frontends.iter().find(|f| f.key == *key);
+        let max_paths = spec.map_or(15, |s| s.invalidation_max_paths);
+        if let Some(dist) = &rec.distribution {
+            let rels: Vec<String> = restore
+                .iter()
+                .map(|(k, _)| rel(k))
+                .chain(deletes.iter().map(|k| rel(k)))
+                .collect();
+            let paths = crate::site::invalidation_paths(rels.iter().map(String::as_str), max_paths);
+            let content: Vec<(&str, &str, &str)> = restore
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str(), "restored"))
+                .chain(deletes.iter().map(|k| (k.as_str(), "deleted", "")))
+                .collect();
+            site_changes.push(Change::Invalidate {
+                site: key.clone(),
+                caller_reference: crate::site::caller_reference(dist, &paths, &content),
+                distribution: dist.clone(),
+                paths,
+            });
+        }
+        site_changes.push(Change::WriteRecordedManifest {
+            site: key.clone(),
+            bucket: rec.bucket.clone(),
+            key: manifest_key,
+            manifest: SiteManifest {
+                version: 1,
+                files: rec.files.clone(),
+            },
+        });
+        if !deletes.is_empty() {
+            site_deletions.push(Change::DeleteObjects {
+                site: key.clone(),
+                bucket: rec.bucket.clone(),
+                keys: deletes,
+            });
+        }
+    }
+
+    if !missing.is_empty() {
+        return Err(PlanError::ReleaseIncomplete {
+            release: target.id.clone(),
+            missing: missing.join(", "),
+        });
+    }
+
+    // Schedules: the recorded rules become the desired ones and go through
+    // the deploy planner (rules added since are removed).
+    let mut schedules = Vec::new();
+    for (key, rec) in &state.schedules {
+        let Some(function) = rec.function.clone() else {
+            return Err(PlanError::ReleaseIncomplete {
+                release: target.id.clone(),
+                missing: format!("the function schedule {} targeted ({})", rec.rule, rec.target_arn),
+            });
+        };
+        schedules.push(ScheduleSpec {
+            key: key.clone(),
+            rule: rec.rule.clone(),
+            expression: rec.expression.clone(),
+            function,
+            input: rec.input.clone(),
+            enabled: rec.enabled,
+            description: rec.description.clone(),
+        });
+    }
+    let mut rolled = desired.clone();
+    rolled.schedules = schedules;
+    let schedule_plan = crate::plan::plan(
+        &rolled,
+        &crate::plan::Local::default(),
+        observed,
+        &Selection::Schedules,
+        crate::plan::Options::default(),
+    )?;
+
+    changes.extend(site_changes);
+    changes.extend(schedule_plan.changes);
+    changes.extend(site_deletions);
+    unchanged.extend(schedule_plan.unchanged);
+    Ok(Plan { changes, unchanged })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_monotonic_and_sortable() {
+        assert_eq!(next_id(None), "000001");
+        assert_eq!(next_id(Some("000009")), "000010");
+        assert!(next_id(Some("000099")) > "000099".to_string());
+    }
+
+    #[test]
+    fn drift_lists_alias_object_and_schedule_changes() {
+        let rec = FunctionRecord {
+            name: "s-api".into(),
+            alias: "live".into(),
+            version: "2".into(),
+            code_sha256: "abc".into(),
+            memory: 128,
+            timeout: 3,
+            runtime: "provided.al2023".into(),
+            architecture: "x86_64".into(),
+            environment_keys: vec![],
+        };
+        let entry = ManifestEntry {
+            sha256: "s".into(),
+            md5: "m".into(),
+            etag: "e1".into(),
+            size: 1,
+            content_type: "text/html".into(),
+            cache_control: "no-cache".into(),
+            headers: "h".into(),
+            version_id: Some("v1".into()),
+        };
+        let mut last = ReleaseState::default();
+        last.functions.insert("api".into(), rec.clone());
+        last.frontends.insert(
+            "site".into(),
+            FrontendRecord {
+                bucket: "b".into(),
+                prefix: "p/".into(),
+                distribution: None,
+                files: BTreeMap::from([("p/index.html".to_string(), entry)]),
+            },
+        );
+        let mut live = last.clone();
+        assert!(drift(
+            &last,
+            &live,
+            &BTreeMap::from([(
+                "site".to_string(),
+                BTreeMap::from([("p/index.html".to_string(), "e1".to_string())])
+            )])
+        )
+        .is_empty());
+        live.functions.get_mut("api").unwrap().version = "1".into();
+        let listing = BTreeMap::from([(
+            "site".to_string(),
+            BTreeMap::from([
+                ("p/index.html".to_string(), "e2".to_string()),
+                ("p/x.js".to_string(), "e3".to_string()),
+            ]),
+        )]);
+        let d = drift(&last, &live, &listing);
+        assert_eq!(
+            d,
+            [
+                "function/s-api: alias `live` → version 1, the release has 2",
+                "frontend/site: p/index.html was changed outside bosun",
+                "frontend/site: p/x.js is not in the release",
+            ]
+        );
+    }
+}
