@@ -277,7 +277,7 @@ impl<'c> StateStore<'c> {
                 why: e.to_string(),
             })?;
             let t = now().as_second();
-            if held.expires < t {
+            if held.expires <= t {
                 let body = Self::lock_body(&record)?;
                 if let Some(new) = s3::put_json_if(c, &self.bucket, LOCK_KEY, body, &Condition::Unchanged(etag)).await?
                 {

@@ -3,6 +3,7 @@
 //! produce go through `aws-smithy-mocks`.
 
 mod frontend;
+mod releases;
 mod schedules;
 mod ses;
 mod util;
