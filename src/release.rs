@@ -422,7 +422,7 @@ mod tests {
     fn ids_are_monotonic_and_sortable() {
         assert_eq!(next_id(None), "000001");
         assert_eq!(next_id(Some("000009")), "000010");
-        assert!(next_id(Some("000099")) > "000099".to_string());
+        assert!(next_id(Some("000099")).as_str() > "000099");
     }
 
     #[test]
