@@ -209,6 +209,18 @@ async fn step(
             attribute,
             enabled,
         } => aws::dynamodb::set_ttl(&c.dynamodb, name, attribute, *enabled).await?,
+        Change::UploadData { bucket, file, .. } => {
+            let put = aws::s3::PutFile {
+                key: &file.key,
+                path: &file.path,
+                content_type: &file.content_type,
+                cache_control: &file.cache_control,
+                sha256: &file.sha256,
+                md5: &file.md5,
+                headers: &file.headers,
+            };
+            aws::s3::put_file(&c.s3, bucket, &put).await?;
+        }
         Change::CreateFunction { function, name, config } => {
             let pkg = package(ctx, function)?;
             let version =

@@ -338,6 +338,23 @@ async fn scan_sites(
     Ok(sites)
 }
 
+/// Every selected function's data files, hashed, by state-bucket key.
+fn data_files(desired: &Desired, sel: &Selection) -> Result<BTreeMap<String, LocalFile>, Failure> {
+    let mut out = BTreeMap::new();
+    for f in sel.functions(desired) {
+        for (name, path) in &f.data {
+            let key = f.data_key(name, path);
+            let file = site::single(path, &key).map_err(|e| SiteError::Read {
+                site: format!("{} data {name}", f.key),
+                path: path.clone(),
+                source: e,
+            })?;
+            out.insert(key, file);
+        }
+    }
+    Ok(out)
+}
+
 fn shas(packages: &BTreeMap<String, Package>) -> BTreeMap<String, String> {
     packages.iter().map(|(k, p)| (k.clone(), p.sha256.clone())).collect()
 }
@@ -796,6 +813,7 @@ async fn run(args: Args, reporter: &mut Reporter) -> Result<(), Failure> {
     let local = plan::Local {
         packages: shas(&packages),
         sites,
+        data: data_files(desired, &sel)?,
     };
     let plan = plan::plan(desired, &local, &observed, &sel, options)?;
     match &args.command {

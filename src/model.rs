@@ -309,9 +309,71 @@ pub struct FunctionSpec {
     pub tables: BTreeMap<String, Access>,
     pub send_email: bool,
     pub url: Option<UrlSpec>,
+    /// Data files (name → path) uploaded to the state bucket and read at run time.
+    pub data: BTreeMap<String, PathBuf>,
+    /// May write archive objects under `archive/{key}/` in the state bucket.
+    pub archive: bool,
+}
+
+/// The environment variable naming a table for a function: `BOSUN_TABLE_REPORT_RUNS`.
+pub fn env_name(prefix: &str, key: &str) -> String {
+    format!("{prefix}{}", key.to_ascii_uppercase().replace(['-', '.'], "_"))
 }
 
 impl FunctionSpec {
+    /// The state-bucket key of data file `name`.
+    pub fn data_key(&self, name: &str, path: &std::path::Path) -> String {
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("dat");
+        format!("data/{}/{name}.{ext}", self.key)
+    }
+
+    pub fn archive_prefix(&self) -> String {
+        format!("archive/{}/", self.key)
+    }
+
+    /// Whether the function reads or writes the state bucket.
+    pub fn uses_state(&self) -> bool {
+        !self.data.is_empty() || self.archive
+    }
+
+    /// The variables bosun sets besides the declared ones: the stack, each
+    /// table's name, the SES settings for mail senders, and where its data
+    /// and archive live. Addresses and names only; never secrets.
+    pub fn bosun_environment(&self, desired: &Desired, state_bucket: &str) -> BTreeMap<String, String> {
+        let mut env = BTreeMap::new();
+        env.insert("BOSUN_STACK".to_string(), desired.stack.name.clone());
+        for key in self.tables.keys() {
+            if let Some(t) = desired.table(key) {
+                env.insert(env_name("BOSUN_TABLE_", key), t.name.clone());
+            }
+        }
+        if let (true, Some(ses)) = (self.send_email, &desired.ses) {
+            env.insert("BOSUN_SES_SENDER".into(), ses.sender.clone());
+            if let Some(b) = &ses.audit_bcc {
+                env.insert("BOSUN_SES_AUDIT_BCC".into(), b.clone());
+            }
+            if let Some(c) = &ses.configuration_set {
+                env.insert("BOSUN_SES_CONFIGURATION_SET".into(), c.clone());
+            }
+            if !ses.recipients.is_empty() {
+                env.insert(
+                    "BOSUN_SES_RECIPIENTS".into(),
+                    serde_json::to_string(&ses.recipients).unwrap_or_default(),
+                );
+            }
+        }
+        if self.uses_state() {
+            env.insert("BOSUN_STATE_BUCKET".into(), state_bucket.to_string());
+        }
+        for (name, path) in &self.data {
+            env.insert(env_name("BOSUN_DATA_", name), self.data_key(name, path));
+        }
+        if self.archive {
+            env.insert("BOSUN_ARCHIVE_PREFIX".into(), self.archive_prefix());
+        }
+        env
+    }
+
     pub fn role_name(&self) -> &str {
         &self.name
     }

@@ -81,6 +81,9 @@ pub struct Observed {
     pub sites: BTreeMap<String, LiveSite>,
     /// Rules named `{stack}-…` (owned by the stack or not), by name.
     pub rules: BTreeMap<String, aws::events::LiveRule>,
+    /// State-bucket key of each selected function's data file → the SHA-256
+    /// bosun stored it with (`None`: absent).
+    pub data: BTreeMap<String, Option<String>>,
 }
 
 /// A frontend's live side: its bucket, the objects under its prefix, the
@@ -200,7 +203,24 @@ pub async fn observe(
             Ok(Vec::new())
         }
     };
-    let (roles, tables, functions, sites, rules) = tokio::try_join!(roles, tables, functions, site_reads, rules)?;
+    let state_bucket = desired.stack.state_bucket(&account);
+    let data_keys: Vec<String> = functions_sel
+        .iter()
+        .flat_map(|f| f.data.iter().map(|(n, p)| f.data_key(n, p)))
+        .collect();
+    let data = async {
+        let mut out = BTreeMap::new();
+        if data_keys.is_empty() || aws::s3::bucket_region(&clients.state_s3, &state_bucket).await?.is_none() {
+            return Ok::<_, AwsError>(data_keys.iter().map(|k| (k.clone(), None)).collect());
+        }
+        for k in &data_keys {
+            let meta = aws::s3::object_meta(&clients.s3, &state_bucket, k).await?;
+            out.insert(k.clone(), meta.map(|(sha, _)| sha));
+        }
+        Ok(out)
+    };
+    let (roles, tables, functions, sites, rules, data) =
+        tokio::try_join!(roles, tables, functions, site_reads, rules, data)?;
     Ok(Observed {
         account,
         partition,
@@ -210,5 +230,6 @@ pub async fn observe(
         functions: functions.into_iter().collect(),
         sites: sites.into_iter().collect(),
         rules: rules.into_iter().map(|r| (r.name.clone(), r)).collect(),
+        data,
     })
 }

@@ -62,6 +62,12 @@ pub enum Change {
         attribute: String,
         enabled: bool,
     },
+    /// A function's data file, to the state bucket (before the function changes).
+    UploadData {
+        function: String,
+        bucket: String,
+        file: LocalFile,
+    },
     CreateFunction {
         function: String,
         name: String,
@@ -242,6 +248,7 @@ impl Change {
             Change::CreateTable { name, .. } | Change::UpdateBilling { name, .. } | Change::SetTtl { name, .. } => {
                 format!("table/{name}")
             }
+            Change::UploadData { function, .. } => format!("data/{function}"),
             Change::CreateFunction { name, .. }
             | Change::UpdateCode { name, .. }
             | Change::UpdateConfig { name, .. }
@@ -287,6 +294,9 @@ impl Change {
                 enabled: false,
                 ..
             } => format!("disable TTL on `{attribute}`"),
+            Change::UploadData { bucket, file, .. } => {
+                format!("upload {} to s3://{bucket}/{}", file.rel, file.key)
+            }
             Change::CreateFunction { config, .. } => format!(
                 "create function ({}, {}, {} MB, {} s) and publish version 1",
                 config.runtime, config.architecture, config.memory, config.timeout
@@ -578,6 +588,8 @@ pub struct Local {
     pub packages: BTreeMap<String, String>,
     /// Frontend key → its scanned files.
     pub sites: BTreeMap<String, Vec<LocalFile>>,
+    /// State-bucket key → a function's data file, hashed.
+    pub data: BTreeMap<String, LocalFile>,
 }
 
 /// Choices the user made for this run.
@@ -587,14 +599,18 @@ pub struct Options {
     pub force_deletes: bool,
 }
 
-/// The configuration a function should have, in Lambda's terms.
-pub fn want_config(f: &FunctionSpec, code_sha256: &str, role_arn: String) -> FunctionConfig {
+/// The configuration a function should have, in Lambda's terms: the
+/// declared environment plus the variables bosun sets (`BOSUN_*`).
+pub fn want_config(desired: &Desired, f: &FunctionSpec, code_sha256: &str, scope: &ArnScope<'_>) -> FunctionConfig {
+    let role_arn = scope.role(f.role_name());
+    let mut environment = f.bosun_environment(desired, &desired.stack.state_bucket(scope.account));
+    environment.extend(f.environment.clone());
     FunctionConfig {
         code_sha256: code_sha256.to_string(),
         memory: f.memory,
         timeout: f.timeout,
         description: f.description.clone(),
-        environment: f.environment.clone(),
+        environment,
         runtime: f.runtime.as_str().to_string(),
         architecture: f.arch.as_str().to_string(),
         role: role_arn,
@@ -762,11 +778,31 @@ pub fn plan(
         }
     }
 
+    let mut data = Vec::new();
+    let state_bucket = desired.stack.state_bucket(&observed.account);
+    for f in &selected {
+        for (name, path) in &f.data {
+            let key = f.data_key(name, path);
+            let Some(file) = local.data.get(&key) else {
+                return Err(PlanError::NoPackage {
+                    function: format!("{} (data file {name})", f.key),
+                });
+            };
+            if observed.data.get(&key).and_then(Option::as_deref) != Some(file.sha256.as_str()) {
+                data.push(Change::UploadData {
+                    function: f.key.clone(),
+                    bucket: state_bucket.clone(),
+                    file: file.clone(),
+                });
+            }
+        }
+    }
+
     for f in &selected {
         let sha = packages.get(&f.key).ok_or_else(|| PlanError::NoPackage {
             function: f.key.clone(),
         })?;
-        let want = want_config(f, sha, scope.role(f.role_name()));
+        let want = want_config(desired, f, sha, &scope);
         let live = observed.functions.get(&f.name).and_then(Option::as_ref);
         let before = functions.len() + aliases.len();
         match live {
@@ -827,6 +863,7 @@ pub fn plan(
 
     let mut changes = roles;
     changes.extend(tables);
+    changes.extend(data);
     changes.extend(functions);
     changes.extend(aliases);
     changes.extend(sites);
@@ -1315,7 +1352,7 @@ mod tests {
     fn packages(sha: &str) -> Local {
         Local {
             packages: BTreeMap::from([("api".to_string(), sha.to_string())]),
-            sites: BTreeMap::new(),
+            ..Local::default()
         }
     }
 
@@ -1350,7 +1387,7 @@ mod tests {
                     policy: Some(policy::execution_policy(d, f, &scope)),
                 }),
             );
-            let config = want_config(f, sha, scope.role(f.role_name()));
+            let config = want_config(d, f, sha, &scope);
             o.functions.insert(
                 f.name.clone(),
                 Some(LiveFunction {

@@ -117,6 +117,33 @@ pub fn execution_policy(desired: &Desired, f: &FunctionSpec, scope: &ArnScope<'_
             "Resource": [arn.clone(), format!("{arn}/index/*")]
         }));
     }
+    if f.uses_state() {
+        // Its data files and the release records (what is deployed) in the
+        // state bucket, read-only; the archive prefix, write-only.
+        let bucket = desired.stack.state_bucket(scope.account);
+        let object = |path: &str| format!("arn:{}:s3:::{bucket}/{path}", scope.partition);
+        statements.push(json!({
+            "Sid": "StateRead",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject"],
+            "Resource": [object(&format!("data/{}/*", f.key)), object("releases/*")]
+        }));
+        statements.push(json!({
+            "Sid": "StateList",
+            "Effect": "Allow",
+            "Action": ["s3:ListBucket"],
+            "Resource": [format!("arn:{}:s3:::{bucket}", scope.partition)],
+            "Condition": {"StringLike": {"s3:prefix": ["releases/*", format!("data/{}/*", f.key)]}}
+        }));
+        if f.archive {
+            statements.push(json!({
+                "Sid": "StateArchive",
+                "Effect": "Allow",
+                "Action": ["s3:PutObject"],
+                "Resource": [object(&format!("{}*", f.archive_prefix()))]
+            }));
+        }
+    }
     if f.send_email {
         if let Some(ses) = &desired.ses {
             // Sending from an address is authorised against the address identity

@@ -226,6 +226,28 @@ pub fn scan(spec: &FrontendSpec) -> Result<Vec<LocalFile>, SiteError> {
     Ok(files)
 }
 
+/// A single file to upload to `key` (a function's data file), hashed.
+pub fn single(path: &Path, key: &str) -> std::io::Result<LocalFile> {
+    let (size, sha256, md5) = hash_file(path)?;
+    let rel = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let content_type = content_type(&rel, &BTreeMap::new());
+    let cache_control = "no-store".to_string();
+    Ok(LocalFile {
+        key: key.to_string(),
+        headers: headers_hash(&content_type, &cache_control),
+        rel,
+        path: path.to_path_buf(),
+        size,
+        sha256,
+        md5,
+        content_type,
+        cache_control,
+    })
+}
+
 /// Size, hex SHA-256 and hex MD5 of a file, read in fixed-size chunks.
 fn hash_file(path: &Path) -> std::io::Result<(u64, String, String)> {
     let mut file = std::fs::File::open(path)?;

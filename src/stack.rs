@@ -156,6 +156,8 @@ const FUNCTION_KEYS: &[&str] = &[
     "tables",
     "send_email",
     "url",
+    "data",
+    "archive",
 ];
 const URL_KEYS: &[&str] = &["auth"];
 const FRONTEND_KEYS: &[&str] = &[
@@ -1247,10 +1249,44 @@ impl Validator<'_> {
             }
         };
 
+        let mut data = BTreeMap::new();
+        if let Some(d) = self.opt_table(t, path, "data") {
+            let dp = join(path, "data");
+            for (name, item) in d.iter() {
+                let np = join(&dp, name);
+                let at = item.span().or_else(|| d.key(name).and_then(|k| k.span()));
+                if !valid_batch(name) {
+                    ok = false;
+                    self.problem(at.clone(), &np, format!("`{name}` is not a data name"), Some("use letters, digits, '-' or '_'".into()));
+                    continue;
+                }
+                let Some(rel) = item.as_str() else {
+                    ok = false;
+                    self.problem(at, &np, "expected a file path".into(), None);
+                    continue;
+                };
+                let file = self.base.join(rel);
+                match check_data_file(&file) {
+                    Ok(()) => {
+                        data.insert(name.to_string(), file);
+                    }
+                    Err(why) => {
+                        ok = false;
+                        self.problem(at, &np, why, Some("fix the file (a .toml or .json data file beside the stack)".into()));
+                    }
+                }
+            }
+        } else if t.get("data").is_some() {
+            ok = false;
+        }
+        let archive = self.opt_bool(t, path, "archive").unwrap_or(false);
+
         if !ok {
             return None;
         }
         Some(FunctionSpec {
+            data,
+            archive,
             key: key.to_string(),
             name,
             code: code?,
@@ -1492,6 +1528,14 @@ impl Validator<'_> {
                     format!("`{k}` is not a valid environment variable name"),
                     Some("start with a letter; use letters, digits and '_'".into()),
                 );
+            } else if k.starts_with("BOSUN_") {
+                ok = false;
+                self.problem(
+                    kspan.clone(),
+                    &join(&ep, k),
+                    format!("`{k}`: the BOSUN_ prefix is bosun's"),
+                    Some("bosun sets BOSUN_STACK, BOSUN_TABLE_*, BOSUN_SES_*, BOSUN_DATA_* itself; rename it".into()),
+                );
             } else if RESERVED_ENV.contains(&k) {
                 ok = false;
                 self.problem(
@@ -1602,6 +1646,21 @@ fn value_json(v: &Value) -> serde_json::Value {
         Value::Datetime(d) => json!(d.value().to_string()),
         Value::Array(a) => serde_json::Value::Array(a.iter().map(value_json).collect()),
         Value::InlineTable(t) => table_json(t),
+    }
+}
+
+/// A data file must exist and parse as its extension says (TOML or JSON).
+fn check_data_file(file: &Path) -> Result<(), String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    match file.extension().and_then(|e| e.to_str()) {
+        Some("toml") => text
+            .parse::<toml_edit::DocumentMut>()
+            .map(|_| ())
+            .map_err(|e| format!("{} is not valid TOML: {}", file.display(), e.to_string().trim())),
+        Some("json") => serde_json::from_str::<serde_json::Value>(&text)
+            .map(|_| ())
+            .map_err(|e| format!("{} is not valid JSON: {e}", file.display())),
+        _ => Err(format!("{}: a data file must end in .toml or .json", file.display())),
     }
 }
 
