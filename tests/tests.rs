@@ -415,6 +415,8 @@ fn packaging_a_crate_twice_gives_identical_bytes() {
         tables: Default::default(),
         send_email: false,
         url: None,
+        data: Default::default(),
+        archive: false,
     };
     let one = bosun::package::package(&spec).expect("package");
     let two = bosun::package::package(&spec).expect("package again");
