@@ -108,6 +108,12 @@ pub enum Command {
     },
     /// The stack's releases, newest first.
     Releases,
+    /// Print a deployed function's environment (KEY=VALUE lines; a JSON object
+    /// with --output json), e.g. to run its handler locally against the stack.
+    Env {
+        /// The function's stack key.
+        function: String,
+    },
     /// Remove a deploy lock left by a run that died (only the lock with this id).
     Unlock {
         /// The lock's id, as the locked error names it.
@@ -782,6 +788,7 @@ async fn run(args: Args, reporter: &mut Reporter) -> Result<(), Failure> {
         } => return verify_ses(&settings, *create, *send_test, *strict, reporter).await,
         Command::Releases => return releases(&settings, reporter).await,
         Command::Unlock { id } => return unlock(&settings, id, reporter).await,
+        Command::Env { function } => return function_env(&settings, function, reporter).await,
         Command::Rollback { to, wait, lock } => {
             return rollback(&settings, to.as_deref(), Some((*wait, lock)), reporter).await;
         }
@@ -1379,6 +1386,59 @@ async fn releases(settings: &Settings, reporter: &mut Reporter) -> Result<(), Fa
             stack: desired.stack.name.clone(),
             bucket: store.bucket.clone(),
             releases,
+        },
+    );
+    Ok(())
+}
+
+/// `bosun env`'s result.
+#[derive(Debug, Serialize)]
+pub struct EnvReport {
+    pub function: String,
+    pub name: String,
+    pub alias: String,
+    pub environment: BTreeMap<String, String>,
+}
+
+impl fmt::Display for EnvReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (k, v) in &self.environment {
+            writeln!(f, "{k}={v}")?;
+        }
+        Ok(())
+    }
+}
+
+async fn function_env(settings: &Settings, key: &str, reporter: &mut Reporter) -> Result<(), Failure> {
+    let desired = &settings.desired;
+    let f = desired.function(key).ok_or_else(|| {
+        Failure::Usage(format!(
+            "no function `{key}` in the stack; it declares: {}",
+            desired
+                .functions
+                .iter()
+                .map(|f| f.key.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })?;
+    let clients = Clients::connect(&settings.aws, &desired.stack.name).await?;
+    let live = aws::lambda::get_function(&clients.lambda, &f.name, &f.alias)
+        .await?
+        .ok_or_else(|| Failure::Usage(format!("function {} is not deployed; run `bosun deploy all`", f.name)))?;
+    let environment = live
+        .alias
+        .as_deref()
+        .and_then(|v| live.version(v))
+        .map(|v| v.config.environment.clone())
+        .unwrap_or(live.latest.environment);
+    reporter.result(
+        "env",
+        &EnvReport {
+            function: key.to_string(),
+            name: f.name.clone(),
+            alias: f.alias.clone(),
+            environment,
         },
     );
     Ok(())

@@ -210,7 +210,11 @@ pub async fn observe(
         .collect();
     let data = async {
         let mut out = BTreeMap::new();
-        if data_keys.is_empty() || aws::s3::bucket_region(&clients.state_s3, &state_bucket).await?.is_none() {
+        if data_keys.is_empty()
+            || aws::s3::bucket_region(&clients.state_s3, &state_bucket)
+                .await?
+                .is_none()
+        {
             return Ok::<_, AwsError>(data_keys.iter().map(|k| (k.clone(), None)).collect());
         }
         for k in &data_keys {

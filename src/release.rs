@@ -59,6 +59,9 @@ pub struct FunctionRecord {
     pub architecture: String,
     /// Names only: values may be sensitive and never go into a record.
     pub environment_keys: Vec<String>,
+    /// The function URL's auth type (NONE or AWS_IAM), when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url_auth: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,6 +126,7 @@ pub fn capture(desired: &Desired, observed: &Observed) -> ReleaseState {
                 runtime: v.config.runtime.clone(),
                 architecture: v.config.architecture.clone(),
                 environment_keys: v.config.environment.keys().cloned().collect(),
+                url_auth: live.url.as_ref().map(|u| u.auth.clone()),
             },
         );
     }
@@ -437,6 +441,7 @@ mod tests {
             runtime: "provided.al2023".into(),
             architecture: "x86_64".into(),
             environment_keys: vec![],
+            url_auth: None,
         };
         let entry = ManifestEntry {
             sha256: "s".into(),

@@ -1257,7 +1257,12 @@ impl Validator<'_> {
                 let at = item.span().or_else(|| d.key(name).and_then(|k| k.span()));
                 if !valid_batch(name) {
                     ok = false;
-                    self.problem(at.clone(), &np, format!("`{name}` is not a data name"), Some("use letters, digits, '-' or '_'".into()));
+                    self.problem(
+                        at.clone(),
+                        &np,
+                        format!("`{name}` is not a data name"),
+                        Some("use letters, digits, '-' or '_'".into()),
+                    );
                     continue;
                 }
                 let Some(rel) = item.as_str() else {
@@ -1272,7 +1277,12 @@ impl Validator<'_> {
                     }
                     Err(why) => {
                         ok = false;
-                        self.problem(at, &np, why, Some("fix the file (a .toml or .json data file beside the stack)".into()));
+                        self.problem(
+                            at,
+                            &np,
+                            why,
+                            Some("fix the file (a .toml or .json data file beside the stack)".into()),
+                        );
                     }
                 }
             }

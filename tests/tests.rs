@@ -4,6 +4,7 @@
 
 mod frontend;
 mod releases;
+mod reports;
 mod schedules;
 mod ses;
 mod util;
@@ -69,7 +70,7 @@ async fn demo_stack_first_deploy_creates_everything_and_second_is_a_noop() {
     rule_names.sort();
     assert_eq!(
         rule_names,
-        [format!("{name}-csuite-weekly"), format!("{name}-portfolio-weekdays")]
+        [format!("{name}-csuite-weekly"), format!("{name}-portfolio-monthly")]
     );
 
     // Read back through the SDK.

@@ -1,5 +1,6 @@
-//! Lambda entry point: wires tracing and the runtime; the logic is in the library.
+//! Lambda entry point: hands each invocation payload to [`exec_reports::handle`].
 
+use exec_reports::{handle, Clients};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::Value;
 
@@ -7,11 +8,14 @@ use serde_json::Value;
 async fn main() -> Result<(), Error> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_ansi(false)
+        .with_target(false)
         .without_time()
         .init();
-    lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async move {
-        exec_reports::handle(event.payload).await.map_err(Error::from)
+    let clients = Clients::from_env().await;
+    let env = |k: &str| std::env::var(k).ok();
+    lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
+        let clients = clients.clone();
+        async move { handle(event.payload, &env, Some(&clients)).await.map_err(Error::from) }
     }))
     .await
 }

@@ -1,0 +1,226 @@
+//! The exec-reports handler against the emulator: deployed by bosun (data
+//! file in the state bucket, BOSUN_* environment), then run locally with the
+//! deployed function's environment (the emulator cannot invoke Lambdas).
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::util::*;
+
+struct Reports {
+    stack: TestStack,
+    sender: String,
+}
+
+impl Reports {
+    async fn deploy() -> Reports {
+        let stack = TestStack::new(&unique("rep"), "");
+        let bin = stack.binary("exec-reports", "reports.bin");
+        std::fs::copy(
+            root().join("stacks/data/portfolio.toml"),
+            stack.dir.path().join("portfolio.toml"),
+        )
+        .unwrap();
+        let sender = format!("{}@example.com", unique("reports"));
+        stack.write(&format!(
+            r#"[ses]
+sender = "{sender}"
+audit_bcc = "audit@example.com"
+[ses.recipients]
+csuite = ["ceo@example.com", "cfo@example.com"]
+portfolio = ["owner@example.com"]
+
+[tables.report-runs]
+partition_key = "run_id"
+ttl_attribute = "expires_at"
+
+[functions.exec-reports]
+binary = "{}"
+tables = {{ report-runs = "read-write" }}
+send_email = true
+data = {{ portfolio = "portfolio.toml" }}
+archive = true
+"#,
+            bin.display()
+        ));
+        let r = Reports { stack, sender };
+        assert_eq!(r.stack.bosun(&["verify-ses", "--create"]).code, 0);
+        let run = r.stack.bosun(&["deploy", "all"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        r
+    }
+
+    fn state_bucket(&self) -> String {
+        format!("bosun-123456789012-{}", self.stack.name)
+    }
+
+    /// Runs the handler as deployed: `exec-reports-preview --send` with the
+    /// function's live environment (from `bosun env`).
+    fn send(&self, batch: &str, period: &str) -> (i32, Value, String) {
+        let env = self.stack.bosun(&["env", "exec-reports"]).result()["environment"].clone();
+        let env: BTreeMap<String, String> = serde_json::from_value(env).unwrap();
+        let out = Command::new(root().join("target/release/exec-reports-preview"))
+            .args(["--send", "--batch", batch, "--period", period])
+            .envs(env)
+            .env("AWS_ENDPOINT_URL", &emulator().endpoint)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", REGION)
+            .output()
+            .expect("run the handler");
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        let result = stdout
+            .lines()
+            .last()
+            .and_then(|l| serde_json::from_str(l).ok())
+            .unwrap_or(Value::Null);
+        (
+            out.status.code().unwrap_or(-1),
+            result,
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    }
+
+    /// The archived records under a batch and period.
+    async fn archive(&self, batch: &str, period: &str) -> Vec<Value> {
+        let s3 = s3().await;
+        let prefix = format!("archive/exec-reports/{period}/{batch}/");
+        let mut out = Vec::new();
+        for key in keys(&s3, &self.state_bucket()).await {
+            if key.starts_with(&prefix) {
+                let o = s3
+                    .get_object()
+                    .bucket(self.state_bucket())
+                    .key(&key)
+                    .send()
+                    .await
+                    .unwrap();
+                out.push(serde_json::from_slice(&o.body.collect().await.unwrap().into_bytes()).unwrap());
+            }
+        }
+        out
+    }
+
+    async fn runs(&self) -> Vec<(String, String)> {
+        let table = format!("{}-report-runs", self.stack.name);
+        let out = dynamodb().await.scan().table_name(table).send().await.unwrap();
+        let mut v: Vec<(String, String)> = out
+            .items()
+            .iter()
+            .map(|i| (i["run_id"].as_s().unwrap().clone(), i["status"].as_s().unwrap().clone()))
+            .collect();
+        v.sort();
+        v
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_batch_is_mailed_once_with_to_and_bcc_and_archived() {
+    let r = Reports::deploy().await;
+    let env = r.stack.bosun(&["env", "exec-reports"]).result()["environment"].clone();
+    assert_eq!(env["BOSUN_DATA_PORTFOLIO"], "data/exec-reports/portfolio.toml");
+    assert_eq!(
+        env["BOSUN_TABLE_REPORT_RUNS"],
+        format!("{}-report-runs", r.stack.name).as_str()
+    );
+    assert_eq!(env["BOSUN_SES_SENDER"], r.sender.as_str());
+
+    let (code, out, err) = r.send("csuite", "2026-W47");
+    assert_eq!(code, 0, "{out} {err}");
+    let sent: Vec<&str> = out["sent"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s[0].as_str().unwrap())
+        .collect();
+    assert_eq!(sent, ["ceo", "cfo", "cto", "cmo", "accounting"]);
+
+    let archived = r.archive("csuite", "2026-W47").await;
+    assert_eq!(archived.len(), 5);
+    for a in &archived {
+        assert_eq!(a["to"], serde_json::json!(["ceo@example.com", "cfo@example.com"]));
+        assert_eq!(a["bcc"], "audit@example.com");
+        assert!(!a["message_id"].as_str().unwrap().is_empty());
+        assert!(a["subject"].as_str().unwrap().ends_with("- 2026-W47"), "{a}");
+    }
+    let cfo = archived.iter().find(|a| a["report"] == "cfo").unwrap();
+    assert!(
+        cfo["text"]
+            .as_str()
+            .unwrap()
+            .contains("Break-even: 6 charters per month"),
+        "{cfo}"
+    );
+    assert!(r.runs().await.iter().all(|(_, s)| s == "sent"));
+
+    // A duplicate delivery (EventBridge retry) sends nothing new.
+    let (code, out, err) = r.send("csuite", "2026-W47");
+    assert_eq!(code, 0, "{out} {err}");
+    assert_eq!(out["sent"], serde_json::json!([]));
+    assert_eq!(out["skipped"].as_array().unwrap().len(), 5);
+    assert_eq!(r.archive("csuite", "2026-W47").await.len(), 5);
+
+    // The portfolio batch goes to its own recipients.
+    let (code, out, _) = r.send("portfolio", "2026-11");
+    assert_eq!(code, 0, "{out}");
+    let archived = r.archive("portfolio", "2026-11").await;
+    assert_eq!(archived.len(), 3);
+    assert!(archived
+        .iter()
+        .all(|a| a["to"] == serde_json::json!(["owner@example.com"])));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_send_is_not_marked_done_and_a_retry_sends_it() {
+    let r = Reports::deploy().await;
+    // The sender stops being verified: SES rejects every message.
+    let ses = aws_sdk_sesv2::Client::new(&sdk_config().await);
+    ses.delete_email_identity()
+        .email_identity(&r.sender)
+        .send()
+        .await
+        .unwrap();
+    let (code, _, err) = r.send("portfolio", "2026-12");
+    assert_eq!(code, 1);
+    assert!(err.contains("3 report(s) not delivered"), "{err}");
+    assert!(err.contains("a retry sends only these"), "{err}");
+    assert!(r.runs().await.is_empty(), "no claim left behind: {:?}", r.runs().await);
+    assert!(r.archive("portfolio", "2026-12").await.is_empty());
+
+    ses.create_email_identity()
+        .email_identity(&r.sender)
+        .send()
+        .await
+        .unwrap();
+    let (code, out, err) = r.send("portfolio", "2026-12");
+    assert_eq!(code, 0, "{out} {err}");
+    assert_eq!(out["sent"].as_array().unwrap().len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_data_file_is_a_clear_error_and_nothing_is_sent() {
+    let r = Reports::deploy().await;
+    // Deploy refuses a data file that does not parse.
+    let path = r.stack.dir.path().join("portfolio.toml");
+    let good = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, "company = \"x\"\n[finance\n").unwrap();
+    let run = r.stack.bosun(&["deploy", "all"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    let p = &run.result()["problems"][0];
+    assert_eq!(p["key"], "functions.exec-reports.data.portfolio");
+    assert!(p["message"].as_str().unwrap().contains("is not valid TOML"), "{p}");
+
+    // A data file that parses but means nothing valid is refused at run time.
+    std::fs::write(&path, good.replace("charter_price = 1850.0", "charter_price = 100.0")).unwrap();
+    assert_eq!(r.stack.bosun(&["deploy", "all"]).code, 0, "syntax is fine: uploaded");
+    let (code, _, err) = r.send("csuite", "2026-W48");
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("data file: data/exec-reports/portfolio.toml: finance.charter_price (100) must exceed"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was sent"), "{err}");
+    assert!(r.runs().await.is_empty());
+}
