@@ -40,7 +40,8 @@ async fn demo_stack_first_deploy_creates_everything_and_second_is_a_noop() {
     let lambdas = root().join("lambdas");
     let text = demo
         .replace("name = \"queenofsandiego\"", &format!("name = \"{name}\""))
-        .replace("\"../lambdas/", &format!("\"{}/", lambdas.display()));
+        .replace("\"../lambdas/", &format!("\"{}/", lambdas.display()))
+        .replace("\"data/", &format!("\"{}/", root().join("stacks/data").display()));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("demo.toml");
     std::fs::write(&path, text).unwrap();
@@ -404,7 +405,7 @@ fn packaging_a_crate_twice_gives_identical_bytes() {
         name: "x-exec-reports".into(),
         code: CodeSource::Crate {
             dir: root().join("lambdas/exec-reports"),
-            bin: None,
+            bin: Some("exec-reports".into()),
         },
         runtime: Runtime::ProvidedAl2023,
         arch: Arch::X86_64,
