@@ -194,12 +194,14 @@ pub enum Failure {
     Lock(#[from] crate::state::LockError),
     #[error("interrupted (Ctrl-C): the lock was released; run the command again to converge")]
     Interrupted,
+    #[error("{} credential-looking value(s) would be deployed; nothing was changed:\n{}\n      help: move secrets to SSM Parameter Store or Secrets Manager; if one is a false positive, add its id to [stack] allow_secrets", .0.len(), .0.iter().map(|f| format!("      - {f}  (id {})", f.id())).collect::<Vec<_>>().join("\n"))]
+    Secrets(Vec<crate::secrets::Finding>),
 }
 
 impl Failure {
     pub fn exit_code(&self) -> u8 {
         match self {
-            Failure::Usage(_) | Failure::Stack(_) | Failure::Plan(_) => 2,
+            Failure::Usage(_) | Failure::Stack(_) | Failure::Plan(_) | Failure::Secrets(_) => 2,
             Failure::Package(e) if e.is_bad_input() => 2,
             Failure::Site(SiteError::Read { .. }) => 1,
             Failure::Site(_) => 2,
@@ -815,6 +817,7 @@ async fn run(args: Args, reporter: &mut Reporter) -> Result<(), Failure> {
     let started = Instant::now();
     let packages = build(desired, &sel, reporter).await?;
     let sites = scan_sites(desired, &sel, reporter).await?;
+    secrets_preflight(desired, &sel, &packages, &sites, reporter)?;
     let clients = Clients::connect(&settings.aws, &desired.stack.name).await?;
     let observed = observe::observe(&clients, desired, &sel, &sites).await?;
     let local = plan::Local {
@@ -888,6 +891,49 @@ async fn run(args: Args, reporter: &mut Reporter) -> Result<(), Failure> {
                 Err(Failure::Drift)
             }
         }
+    }
+}
+
+/// Refuses credential-looking values in environment variables, frontend files
+/// and binaries before any AWS call; `[stack] allow_secrets` overrides one
+/// finding per entry.
+fn secrets_preflight(
+    desired: &Desired,
+    sel: &Selection,
+    packages: &BTreeMap<String, Package>,
+    sites: &BTreeMap<String, Vec<LocalFile>>,
+    reporter: &mut Reporter,
+) -> Result<(), Failure> {
+    let mut findings = Vec::new();
+    for f in sel.functions(desired) {
+        for (k, v) in &f.environment {
+            findings.extend(crate::secrets::scan_env(&f.key, k, v));
+        }
+        if let Some(p) = packages.get(&f.key) {
+            findings.extend(p.secrets.iter().cloned());
+        }
+    }
+    for (site, files) in sites {
+        for file in files {
+            let bytes = std::fs::read(&file.path).map_err(|source| SiteError::Read {
+                site: site.clone(),
+                path: file.path.clone(),
+                source,
+            })?;
+            findings.extend(crate::secrets::scan_bytes(&format!("file:{site}:{}", file.rel), &bytes));
+        }
+    }
+    let allow = &desired.stack.allow_secrets;
+    for a in allow.iter().filter(|_| *sel == Selection::All) {
+        if !findings.iter().any(|f| &f.id() == a) {
+            reporter.warn(&format!("[stack] allow_secrets entry `{a}` matches no finding; remove it"));
+        }
+    }
+    findings.retain(|f| !allow.contains(&f.id()));
+    if findings.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Secrets(findings))
     }
 }
 

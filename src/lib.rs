@@ -17,6 +17,7 @@ pub mod package;
 pub mod plan;
 pub mod policy;
 pub mod release;
+pub mod secrets;
 pub mod ses;
 pub mod site;
 pub mod stack;

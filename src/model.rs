@@ -46,6 +46,8 @@ pub struct StackMeta {
     pub timezone: Option<String>,
     /// The bucket holding releases and the deploy lock (default `bosun-{account}-{stack}`).
     pub state_bucket: Option<String>,
+    /// Secret-scan findings (by id) the stack accepts, one entry each.
+    pub allow_secrets: Vec<String>,
 }
 
 impl StackMeta {

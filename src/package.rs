@@ -99,6 +99,9 @@ pub struct Package {
     pub binary: PathBuf,
     /// The newest glibc symbol version the binary needs, if it links glibc.
     pub glibc: Option<String>,
+    /// Credential-looking strings inside the binary (refused before upload).
+    #[serde(skip)]
+    pub secrets: Vec<crate::secrets::Finding>,
 }
 
 /// What the ELF header and version needs say about a binary.
@@ -132,6 +135,7 @@ pub fn package(spec: &FunctionSpec) -> Result<Package, PackageError> {
         zip,
         binary,
         glibc: facts.max_glibc.map(|(a, b)| format!("GLIBC_{a}.{b}")),
+        secrets: crate::secrets::scan_bytes(&format!("binary:{}", spec.key), &bytes),
     })
 }
 

@@ -208,3 +208,38 @@ pub fn canonical(v: &Value) -> Value {
 pub fn same_policy(a: &Value, b: &Value) -> bool {
     canonical(a) == canonical(b)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every policy bosun generates for the demo stack: no `*` action, and no
+    /// `*` resource (every ARN is known).
+    #[test]
+    fn generated_policies_have_no_wildcard_action_or_resource() {
+        let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/queenofsandiego.toml");
+        let desired = crate::stack::load(&file).expect("demo stack");
+        let scope = ArnScope {
+            partition: "aws",
+            region: "us-west-2",
+            account: "123456789012",
+        };
+        let mut checked = 0;
+        for f in &desired.functions {
+            for doc in [execution_policy(&desired, f, &scope), lambda_trust()] {
+                for st in doc["Statement"].as_array().unwrap() {
+                    for a in st["Action"].as_array().into_iter().flatten() {
+                        let a = a.as_str().unwrap();
+                        assert!(!a.contains('*'), "{}: action {a}", f.key);
+                    }
+                    for r in st["Resource"].as_array().into_iter().flatten() {
+                        let r = r.as_str().unwrap();
+                        assert!(r != "*" && !r.starts_with("arn:aws:*"), "{}: resource {r}", f.key);
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked >= 10, "{checked} statements");
+    }
+}

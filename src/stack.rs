@@ -121,7 +121,7 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 }
 
 const TOP_KEYS: &[&str] = &["stack", "ses", "tables", "functions", "frontends", "schedules"];
-const STACK_KEYS: &[&str] = &["name", "region", "timezone", "state_bucket"];
+const STACK_KEYS: &[&str] = &["name", "region", "timezone", "state_bucket", "allow_secrets"];
 const SCHEDULE_KEYS: &[&str] = &["function", "expression", "input", "enabled", "description"];
 const SES_KEYS: &[&str] = &[
     "sender",
@@ -571,11 +571,15 @@ impl Validator<'_> {
                 );
             }
         }
+        let allow_secrets = self
+            .str_list(t, "stack", "allow_secrets", |s| !s.is_empty(), "a finding id")
+            .unwrap_or_default();
         Some(StackMeta {
             name: name?,
             region,
             timezone,
             state_bucket,
+            allow_secrets,
         })
     }
 

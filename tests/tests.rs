@@ -3,6 +3,7 @@
 //! produce go through `aws-smithy-mocks`.
 
 mod frontend;
+mod hardening;
 mod releases;
 mod reports;
 mod schedules;
