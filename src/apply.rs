@@ -92,7 +92,12 @@ pub enum ApplyStepError {
     Internal(String),
     #[error("{0}")]
     Journal(String),
+    #[error("interrupted (Ctrl-C) before this step; the lock is released")]
+    Interrupted,
 }
+
+/// Set on Ctrl-C: apply finishes the step in flight, then stops.
+pub static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 impl fmt::Display for ApplyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -143,6 +148,15 @@ pub async fn apply(
         .collect();
     reporter.begin(plan.changes.len(), "deploying");
     for (i, change) in plan.changes.iter().enumerate() {
+        if INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
+            reporter.finish();
+            return Err(ApplyError {
+                applied,
+                failed: change.clone(),
+                remaining: plan.changes[i + 1..].to_vec(),
+                error: ApplyStepError::Interrupted,
+            });
+        }
         let resource = change.resource();
         let action = change.describe();
         reporter.started(&resource, &action);

@@ -192,8 +192,6 @@ pub enum Failure {
     SesGate { schedules: String, failed: String },
     #[error("{0}")]
     Lock(#[from] crate::state::LockError),
-    #[error("interrupted (Ctrl-C): the lock was released; run the command again to converge")]
-    Interrupted,
     #[error("{} credential-looking value(s) would be deployed; nothing was changed:\n{}\n      help: move secrets to SSM Parameter Store or Secrets Manager; if one is a false positive, add its id to [stack] allow_secrets", .0.len(), .0.iter().map(|f| format!("      - {f}  (id {})", f.id())).collect::<Vec<_>>().join("\n"))]
     Secrets(Vec<crate::secrets::Finding>),
 }
@@ -206,13 +204,13 @@ impl Failure {
             Failure::Site(SiteError::Read { .. }) => 1,
             Failure::Site(_) => 2,
             Failure::Drift => 3,
+            Failure::Apply(e) if matches!(e.error, apply::ApplyStepError::Interrupted) => 130,
             Failure::Package(_)
             | Failure::Aws(_)
             | Failure::Apply(_)
             | Failure::SesNotReady
             | Failure::SesGate { .. }
             | Failure::Lock(_) => 1,
-            Failure::Interrupted => 130,
         }
     }
 }
@@ -1059,13 +1057,16 @@ impl<'a> LockedRun<'a> {
                 }
             ));
         }
-        let result = {
-            let fut = body(&store, &mut lock, reporter);
-            tokio::select! {
-                r = fut => r,
-                _ = tokio::signal::ctrl_c() => Err(Failure::Interrupted),
+        // Ctrl-C: the step in flight finishes (and is journaled), then apply
+        // stops, and the lock is released below.
+        let listener = tokio::spawn(async {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                apply::INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
+                eprintln!("interrupt: finishing the step in flight, then stopping");
             }
-        };
+        });
+        let result = body(&store, &mut lock, reporter).await;
+        listener.abort();
         match store.unlock(&lock).await {
             Ok(true) => {}
             Ok(false) => reporter.warn("the lock was no longer this run's when it finished (taken over?)"),

@@ -44,3 +44,61 @@ fn a_secret_in_an_environment_value_or_a_frontend_file_is_refused_before_any_aws
     assert!(msg.starts_with("1 credential-looking"), "{msg}");
     assert!(msg.contains("PAYMENTS"), "{msg}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_finishes_the_step_in_flight_releases_the_lock_and_a_rerun_converges() {
+    use std::io::BufRead;
+    let stack = TestStack::new(&unique("intr"), "");
+    let files: Vec<(String, Vec<u8>)> = (0..400).map(|i| (format!("assets/f{i:04}.js"), format!("//{i}").into_bytes())).collect();
+    let refs: Vec<(&str, &[u8])> = files.iter().map(|(k, v)| (k.as_str(), v.as_slice())).collect();
+    write_files(&stack.dir.path().join("site"), &refs);
+    write_files(&stack.dir.path().join("site"), &[("index.html", b"<p>hi</p>")]);
+    let bucket = format!("{}-site", stack.name);
+    stack.write(&format!("[frontends.web]\ndir = \"site\"\nbucket = \"{bucket}\"\nconcurrency = 1\n"));
+    let path = stack.path_str();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_bosun"))
+        .args(["--stack", &path, "--output", "json", "deploy", "all"])
+        .current_dir(root())
+        .env("AWS_ENDPOINT_URL", &emulator().endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", REGION)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    // Interrupt once the first change is applied (the bucket), while uploads run.
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let applied = line.contains("\"event\":\"applied\"");
+        seen.push(line);
+        if applied {
+            std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+            break;
+        }
+    }
+    seen.extend(lines.map(|l| l.unwrap()));
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{seen:#?}");
+    let error: serde_json::Value = serde_json::from_str(seen.last().unwrap()).unwrap();
+    assert_eq!(error["exit_code"], 130);
+    let msg = error["message"].as_str().unwrap();
+    assert!(msg.contains("interrupted (Ctrl-C) before this step"), "{msg}");
+    assert!(msg.contains("done before the failure") && msg.contains("not done"), "{msg}");
+    assert!(!error["done"].as_array().unwrap().is_empty());
+    // The lock was released; a plain re-run converges.
+    let lock = s3()
+        .await
+        .get_object()
+        .bucket(format!("bosun-123456789012-{}", stack.name))
+        .key("lock.json")
+        .send()
+        .await;
+    assert!(lock.is_err(), "the lock is gone");
+    let run = stack.bosun(&["deploy", "all"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(stack.bosun(&["deploy", "all"]).result()["calls"]["writes"], 0);
+    assert_eq!(keys(&s3().await, &bucket).await.len(), 402, "400 assets, index, manifest");
+}
