@@ -924,7 +924,9 @@ fn secrets_preflight(
     let allow = &desired.stack.allow_secrets;
     for a in allow.iter().filter(|_| *sel == Selection::All) {
         if !findings.iter().any(|f| &f.id() == a) {
-            reporter.warn(&format!("[stack] allow_secrets entry `{a}` matches no finding; remove it"));
+            reporter.warn(&format!(
+                "[stack] allow_secrets entry `{a}` matches no finding; remove it"
+            ));
         }
     }
     findings.retain(|f| !allow.contains(&f.id()));

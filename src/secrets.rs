@@ -99,7 +99,11 @@ pub fn scan_bytes(place: &str, bytes: &[u8]) -> Vec<Finding> {
             while let Some(off) = find(&bytes[i..], pb) {
                 let start = i + off;
                 let body = start + pb.len();
-                let n = bytes[body..].iter().take(p.max + 1).take_while(|c| (p.alphabet)(**c)).count();
+                let n = bytes[body..]
+                    .iter()
+                    .take(p.max + 1)
+                    .take_while(|c| (p.alphabet)(**c))
+                    .count();
                 // A boundary before the match: not in the middle of a longer word.
                 let boundary = start == 0 || !bytes[start - 1].is_ascii_alphanumeric();
                 if boundary && n >= p.min && n <= p.max {
@@ -169,9 +173,19 @@ pub fn entropy(s: &str) -> f64 {
 /// Names that say "this holds a secret".
 pub fn secret_like_name(name: &str) -> bool {
     let n = name.to_ascii_uppercase();
-    ["SECRET", "TOKEN", "PASSWORD", "PASSWD", "PRIVATE", "API_KEY", "APIKEY", "ACCESS_KEY", "CREDENTIAL"]
-        .iter()
-        .any(|w| n.contains(w))
+    [
+        "SECRET",
+        "TOKEN",
+        "PASSWORD",
+        "PASSWD",
+        "PRIVATE",
+        "API_KEY",
+        "APIKEY",
+        "ACCESS_KEY",
+        "CREDENTIAL",
+    ]
+    .iter()
+    .any(|w| n.contains(w))
 }
 
 /// Scans one environment variable: the fixed patterns, plus a long,
@@ -209,17 +223,26 @@ mod tests {
     #[test]
     fn look_alikes_are_not_findings() {
         assert!(scan_bytes("x", b"AKIA is a prefix; AKIAshort; sk_test_4eC39HqLyjWDarjtT1zdp7dc").is_empty());
-        assert!(scan_bytes("x", b"XAKIAIOSFODNN7EXAMPLEX").is_empty(), "inside a longer word");
+        assert!(
+            scan_bytes("x", b"XAKIAIOSFODNN7EXAMPLEX").is_empty(),
+            "inside a longer word"
+        );
         assert!(scan_bytes("x", b"PRIVATE KEY----- without a BEGIN").is_empty());
     }
 
     #[test]
     fn env_values_under_secret_names_need_entropy() {
         assert!(scan_env("api", "RUST_LOG", "info,aws_smithy=debug,hyper=warn").is_empty());
-        assert!(scan_env("api", "JWT_SECRET_NAME", "/qsd/jwt").is_empty(), "short: a parameter name");
+        assert!(
+            scan_env("api", "JWT_SECRET_NAME", "/qsd/jwt").is_empty(),
+            "short: a parameter name"
+        );
         let f = scan_env("api", "JWT_SECRET", "q8Zr3LmX2vT9pW4kN7sB1cY6");
         assert_eq!(f[0].pattern, "high-entropy-secret");
         assert_eq!(f[0].place, "environment:api:JWT_SECRET");
-        assert!(scan_env("api", "PASSWORD", "aaaaaaaaaaaaaaaaaaaa").is_empty(), "low entropy");
+        assert!(
+            scan_env("api", "PASSWORD", "aaaaaaaaaaaaaaaaaaaa").is_empty(),
+            "low entropy"
+        );
     }
 }

@@ -11,7 +11,10 @@ fn a_secret_in_an_environment_value_or_a_frontend_file_is_refused_before_any_aws
     let bin = stack.binary("exec-reports", "app.bin");
     write_files(
         &stack.dir.path().join("site"),
-        &[("index.html", b"<p>ok</p>"), ("assets/cfg.js", b"const key = 'AKIAIOSFODNN7EXAMPLE';")],
+        &[
+            ("index.html", b"<p>ok</p>"),
+            ("assets/cfg.js", b"const key = 'AKIAIOSFODNN7EXAMPLE';"),
+        ],
     );
     stack.write(&format!(
         "[functions.app]\nbinary = \"{}\"\nenvironment = {{ PAYMENTS = \"sk_live_4eC39HqLyjWDarjtT1zdp7dc\", RUST_LOG = \"info\" }}\n\n\
@@ -22,21 +25,35 @@ fn a_secret_in_an_environment_value_or_a_frontend_file_is_refused_before_any_aws
     let run = bosun_at(NOWHERE, &["--stack", &path, "--output", "json", "deploy", "all"]);
     assert_eq!(run.code, 2, "{run:?}");
     let msg = run.result()["message"].as_str().unwrap().to_string();
-    assert!(msg.contains("2 credential-looking value(s) would be deployed; nothing was changed"), "{msg}");
-    assert!(msg.contains("environment:app:PAYMENTS looks like a stripe-live-key (sk_l…)"), "{msg}");
-    assert!(msg.contains("file:web:assets/cfg.js looks like a aws-access-key-id (AKIA…)"), "{msg}");
-    assert!(!msg.contains("4eC39HqLyjWDarjtT1zdp7dc"), "the secret itself is never printed: {msg}");
+    assert!(
+        msg.contains("2 credential-looking value(s) would be deployed; nothing was changed"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("environment:app:PAYMENTS looks like a stripe-live-key (sk_l…)"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("file:web:assets/cfg.js looks like a aws-access-key-id (AKIA…)"),
+        "{msg}"
+    );
+    assert!(
+        !msg.contains("4eC39HqLyjWDarjtT1zdp7dc"),
+        "the secret itself is never printed: {msg}"
+    );
 
     // An allow-list entry overrides exactly one finding.
-    stack.write(&format!(
-        "[functions.app]\nbinary = \"{}\"\nenvironment = {{ PAYMENTS = \"sk_live_4eC39HqLyjWDarjtT1zdp7dc\" }}\n\n\
+    stack.write(
+        &format!(
+            "[functions.app]\nbinary = \"{}\"\nenvironment = {{ PAYMENTS = \"sk_live_4eC39HqLyjWDarjtT1zdp7dc\" }}\n\n\
          [frontends.web]\ndir = \"site\"\nbucket = \"secrets-site\"\n",
-        bin.display()
-    )
-    .replace(
-        "[functions.app]",
-        "allow_secrets = [\"file:web:assets/cfg.js:aws-access-key-id\"]\n\n[functions.app]",
-    ));
+            bin.display()
+        )
+        .replace(
+            "[functions.app]",
+            "allow_secrets = [\"file:web:assets/cfg.js:aws-access-key-id\"]\n\n[functions.app]",
+        ),
+    );
     // (allow_secrets belongs to [stack]: TestStack puts the body after it.)
     let run = bosun_at(NOWHERE, &["--stack", &path, "--output", "json", "deploy", "all"]);
     assert_eq!(run.code, 2, "{run:?}");
@@ -49,12 +66,16 @@ fn a_secret_in_an_environment_value_or_a_frontend_file_is_refused_before_any_aws
 async fn ctrl_c_finishes_the_step_in_flight_releases_the_lock_and_a_rerun_converges() {
     use std::io::BufRead;
     let stack = TestStack::new(&unique("intr"), "");
-    let files: Vec<(String, Vec<u8>)> = (0..400).map(|i| (format!("assets/f{i:04}.js"), format!("//{i}").into_bytes())).collect();
+    let files: Vec<(String, Vec<u8>)> = (0..400)
+        .map(|i| (format!("assets/f{i:04}.js"), format!("//{i}").into_bytes()))
+        .collect();
     let refs: Vec<(&str, &[u8])> = files.iter().map(|(k, v)| (k.as_str(), v.as_slice())).collect();
     write_files(&stack.dir.path().join("site"), &refs);
     write_files(&stack.dir.path().join("site"), &[("index.html", b"<p>hi</p>")]);
     let bucket = format!("{}-site", stack.name);
-    stack.write(&format!("[frontends.web]\ndir = \"site\"\nbucket = \"{bucket}\"\nconcurrency = 1\n"));
+    stack.write(&format!(
+        "[frontends.web]\ndir = \"site\"\nbucket = \"{bucket}\"\nconcurrency = 1\n"
+    ));
     let path = stack.path_str();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_bosun"))
         .args(["--stack", &path, "--output", "json", "deploy", "all"])
@@ -75,7 +96,10 @@ async fn ctrl_c_finishes_the_step_in_flight_releases_the_lock_and_a_rerun_conver
         let applied = line.contains("\"event\":\"applied\"");
         seen.push(line);
         if applied {
-            std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+            std::process::Command::new("kill")
+                .args(["-INT", &child.id().to_string()])
+                .status()
+                .unwrap();
             break;
         }
     }
@@ -86,7 +110,10 @@ async fn ctrl_c_finishes_the_step_in_flight_releases_the_lock_and_a_rerun_conver
     assert_eq!(error["exit_code"], 130);
     let msg = error["message"].as_str().unwrap();
     assert!(msg.contains("interrupted (Ctrl-C) before this step"), "{msg}");
-    assert!(msg.contains("done before the failure") && msg.contains("not done"), "{msg}");
+    assert!(
+        msg.contains("done before the failure") && msg.contains("not done"),
+        "{msg}"
+    );
     assert!(!error["done"].as_array().unwrap().is_empty());
     // The lock was released; a plain re-run converges.
     let lock = s3()
@@ -100,5 +127,9 @@ async fn ctrl_c_finishes_the_step_in_flight_releases_the_lock_and_a_rerun_conver
     let run = stack.bosun(&["deploy", "all"]);
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(stack.bosun(&["deploy", "all"]).result()["calls"]["writes"], 0);
-    assert_eq!(keys(&s3().await, &bucket).await.len(), 402, "400 assets, index, manifest");
+    assert_eq!(
+        keys(&s3().await, &bucket).await.len(),
+        402,
+        "400 assets, index, manifest"
+    );
 }
