@@ -192,6 +192,8 @@ pub enum Failure {
     SesGate { schedules: String, failed: String },
     #[error("{0}")]
     Lock(#[from] crate::state::LockError),
+    #[error("{0}\n      help: the binary was run locally as Lambda would (runtime API on 127.0.0.1) and refused before upload; nothing was changed")]
+    Preflight(#[from] crate::preflight::PreflightError),
     #[error("{} credential-looking value(s) would be deployed; nothing was changed:\n{}\n      help: move secrets to SSM Parameter Store or Secrets Manager; if one is a false positive, add its id to [stack] allow_secrets", .0.len(), .0.iter().map(|f| format!("      - {f}  (id {})", f.id())).collect::<Vec<_>>().join("\n"))]
     Secrets(Vec<crate::secrets::Finding>),
 }
@@ -199,7 +201,7 @@ pub enum Failure {
 impl Failure {
     pub fn exit_code(&self) -> u8 {
         match self {
-            Failure::Usage(_) | Failure::Stack(_) | Failure::Plan(_) | Failure::Secrets(_) => 2,
+            Failure::Usage(_) | Failure::Stack(_) | Failure::Plan(_) | Failure::Secrets(_) | Failure::Preflight(_) => 2,
             Failure::Package(e) if e.is_bad_input() => 2,
             Failure::Site(SiteError::Read { .. }) => 1,
             Failure::Site(_) => 2,
@@ -844,6 +846,7 @@ async fn run(args: Args, reporter: &mut Reporter) -> Result<(), Failure> {
         } => {
             let mut outcome = Outcome::default();
             if !plan.is_empty() {
+                preflight(desired, &plan, &packages, &observed, reporter).await?;
                 ses_gate(&clients, desired, &plan, *skip_ses_check, reporter).await?;
                 let run = LockedRun {
                     clients: &clients,
@@ -935,6 +938,64 @@ fn secrets_preflight(
     } else {
         Err(Failure::Secrets(findings))
     }
+}
+
+/// Starts each new binary locally as Lambda would before it is uploaded.
+async fn preflight(
+    desired: &Desired,
+    plan: &Plan,
+    packages: &BTreeMap<String, Package>,
+    observed: &Observed,
+    reporter: &mut Reporter,
+) -> Result<(), Failure> {
+    let scope = crate::policy::ArnScope {
+        partition: &observed.partition,
+        region: &observed.region,
+        account: &observed.account,
+    };
+    let mut keys: Vec<&str> = plan
+        .changes
+        .iter()
+        .filter_map(|c| match c {
+            plan::Change::CreateFunction { function, .. } | plan::Change::UpdateCode { function, .. } => {
+                Some(function.as_str())
+            }
+            _ => None,
+        })
+        .collect();
+    keys.dedup();
+    for key in keys {
+        let (Some(f), Some(p)) = (desired.function(key), packages.get(key)) else {
+            continue;
+        };
+        let host = match std::env::consts::ARCH {
+            "aarch64" => "arm64",
+            other => other,
+        };
+        if f.arch.as_str() != host {
+            reporter.warn(&format!(
+                "preflight of `{key}` skipped: a {} binary cannot run on this {host} machine",
+                f.arch.as_str()
+            ));
+            continue;
+        }
+        let start = Instant::now();
+        let env = plan::want_config(desired, f, &p.sha256, &scope).environment;
+        let outcome = crate::preflight::run(key, &p.binary, &env, f.smoke.as_ref(), Duration::from_secs(10)).await?;
+        let crate::preflight::Outcome::Ready { smoke_response } = outcome;
+        reporter.done(
+            "preflight",
+            &format!("function/{}", f.name),
+            if f.smoke.is_some() {
+                "start locally and answer the smoke event"
+            } else {
+                "start locally under the runtime API"
+            },
+            start.elapsed(),
+            json!({ "smoke_response": smoke_response }),
+        );
+    }
+    Ok(())
 }
 
 fn deploy_command(c: &Command) -> String {

@@ -16,6 +16,7 @@ pub mod output;
 pub mod package;
 pub mod plan;
 pub mod policy;
+pub mod preflight;
 pub mod release;
 pub mod secrets;
 pub mod ses;

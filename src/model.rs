@@ -315,6 +315,8 @@ pub struct FunctionSpec {
     pub data: BTreeMap<String, PathBuf>,
     /// May write archive objects under `archive/{key}/` in the state bucket.
     pub archive: bool,
+    /// An event the new code must answer with success in the preflight.
+    pub smoke: Option<serde_json::Value>,
 }
 
 /// The environment variable naming a table for a function: `BOSUN_TABLE_REPORT_RUNS`.

@@ -158,6 +158,7 @@ const FUNCTION_KEYS: &[&str] = &[
     "url",
     "data",
     "archive",
+    "smoke",
 ];
 const URL_KEYS: &[&str] = &["auth"];
 const FRONTEND_KEYS: &[&str] = &[
@@ -1294,6 +1295,17 @@ impl Validator<'_> {
             ok = false;
         }
         let archive = self.opt_bool(t, path, "archive").unwrap_or(false);
+        let smoke = match t.get("smoke") {
+            None => None,
+            Some(item) => match item.as_table_like() {
+                Some(tab) => Some(table_json(tab)),
+                None => {
+                    ok = false;
+                    self.wrong_type(t, path, "smoke", "a table (the JSON event the function must answer)");
+                    None
+                }
+            },
+        };
 
         if !ok {
             return None;
@@ -1301,6 +1313,7 @@ impl Validator<'_> {
         Some(FunctionSpec {
             data,
             archive,
+            smoke,
             key: key.to_string(),
             name,
             code: code?,

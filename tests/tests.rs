@@ -420,6 +420,7 @@ fn packaging_a_crate_twice_gives_identical_bytes() {
         url: None,
         data: Default::default(),
         archive: false,
+        smoke: None,
     };
     let one = bosun::package::package(&spec).expect("package");
     let two = bosun::package::package(&spec).expect("package again");

@@ -133,3 +133,64 @@ async fn ctrl_c_finishes_the_step_in_flight_releases_the_lock_and_a_rerun_conver
         "400 assets, index, manifest"
     );
 }
+
+#[test]
+fn a_binary_that_crashes_at_start_is_refused_before_upload_with_its_stderr() {
+    let stack = TestStack::new(&unique("pre"), "");
+    // /bin/sleep without an operand exits at once, complaining on stderr.
+    stack.write("[functions.app]\nbinary = \"/bin/sleep\"\n");
+    let run = stack.bosun(&["deploy", "all"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    let msg = run.result()["message"].as_str().unwrap().to_string();
+    assert!(
+        msg.contains("function `app`: bootstrap exited (exit status: 1) before asking for its first event"),
+        "{msg}"
+    );
+    assert!(msg.contains("missing operand"), "its stderr is shown: {msg}");
+    assert!(
+        lambda_exists(&format!("{}-app", stack.name)).is_none(),
+        "nothing was uploaded"
+    );
+}
+
+fn lambda_exists(name: &str) -> Option<()> {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        lambda()
+            .await
+            .get_function()
+            .function_name(name)
+            .send()
+            .await
+            .ok()
+            .map(|_| ())
+    })
+}
+
+#[test]
+fn a_smoke_event_must_be_answered_with_success() {
+    let stack = TestStack::new(&unique("smoke"), "");
+    let bin = stack.binary("exec-reports", "app.bin");
+    stack.write(&format!(
+        "[functions.app]\nbinary = \"{}\"\nsmoke = {{ batch = \"nope\" }}\n",
+        bin.display()
+    ));
+    let run = stack.bosun(&["deploy", "all"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    let msg = run.result()["message"].as_str().unwrap().to_string();
+    assert!(msg.contains("function `app`: the smoke event failed"), "{msg}");
+    assert!(msg.contains("unknown batch"), "{msg}");
+
+    stack.write(&format!(
+        "[functions.app]\nbinary = \"{}\"\nsmoke = {{ ping = true }}\n",
+        bin.display()
+    ));
+    let run = stack.bosun(&["deploy", "all"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let pre = run
+        .events()
+        .into_iter()
+        .find(|e| e["event"] == "preflight")
+        .expect("a preflight event");
+    assert!(pre["smoke_response"].as_str().unwrap().contains("\"ok\":true"), "{pre}");
+}

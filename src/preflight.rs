@@ -1,0 +1,272 @@
+//! Preflight: before bosun uploads new code, it starts the packaged
+//! `bootstrap` locally under a minimal Lambda Runtime API (HTTP on
+//! 127.0.0.1) and waits for it to ask for its first event. A binary that
+//! crashes at start-up (a missing variable, a panicking init) is refused
+//! with its stderr. With a `smoke` event, the event is handed over and the
+//! function must answer it with success.
+//!
+//! The runtime protocol: the function GETs `/2018-06-01/runtime/invocation/next`
+//! and POSTs `/…/invocation/{id}/response` or `/…/invocation/{id}/error`
+//! (or `/…/runtime/init/error` when its init fails).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::process::Command;
+
+/// Why a binary was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PreflightError {
+    #[error("function `{function}`: bootstrap exited ({status}) before asking for its first event{}", stderr_tail(.stderr))]
+    Exited {
+        function: String,
+        status: String,
+        stderr: String,
+    },
+    #[error("function `{function}`: bootstrap did not ask for an event within {secs}s{}", stderr_tail(.stderr))]
+    Timeout {
+        function: String,
+        secs: u64,
+        stderr: String,
+    },
+    #[error("function `{function}`: init failed: {body}{}", stderr_tail(.stderr))]
+    InitError {
+        function: String,
+        body: String,
+        stderr: String,
+    },
+    #[error("function `{function}`: the smoke event failed: {body}{}", stderr_tail(.stderr))]
+    SmokeFailed {
+        function: String,
+        body: String,
+        stderr: String,
+    },
+    #[error("function `{function}`: cannot run the preflight: {message}")]
+    Io { function: String, message: String },
+}
+
+fn stderr_tail(s: &str) -> String {
+    let lines: Vec<&str> = s.lines().rev().take(12).collect();
+    if lines.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\n      its stderr:");
+    for l in lines.iter().rev() {
+        out.push_str("\n        ");
+        out.push_str(l);
+    }
+    out
+}
+
+/// What happened when the runtime ran.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Asked for its first event (and answered the smoke event, if any).
+    Ready { smoke_response: Option<String> },
+}
+
+/// One HTTP request from the function.
+struct Request {
+    method: String,
+    path: String,
+    body: String,
+}
+
+async fn read_request(reader: &mut BufReader<TcpStream>) -> std::io::Result<Option<Request>> {
+    let mut line = String::new();
+    if reader.read_line(&mut line).await? == 0 {
+        return Ok(None);
+    }
+    let mut parts = line.split_whitespace();
+    let method = parts.next().unwrap_or_default().to_string();
+    let path = parts.next().unwrap_or_default().to_string();
+    let mut length = 0usize;
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h).await? == 0 {
+            return Ok(None);
+        }
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            if k.eq_ignore_ascii_case("content-length") {
+                length = v.trim().parse().unwrap_or(0);
+            }
+        }
+    }
+    let mut body = vec![0u8; length.min(6 * 1024 * 1024)];
+    reader.read_exact(&mut body).await?;
+    Ok(Some(Request {
+        method,
+        path,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    }))
+}
+
+async fn respond(
+    stream: &mut BufReader<TcpStream>,
+    status: &str,
+    headers: &[(&str, String)],
+    body: &str,
+) -> std::io::Result<()> {
+    let mut out = format!(
+        "HTTP/1.1 {status}\r\ncontent-length: {}\r\ncontent-type: application/json\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        out.push_str(&format!("{k}: {v}\r\n"));
+    }
+    out.push_str("\r\n");
+    out.push_str(body);
+    stream.get_mut().write_all(out.as_bytes()).await
+}
+
+enum Event {
+    /// The function asked for an event (and, for a smoke run, answered it).
+    Ready(Option<String>),
+    InitError(String),
+    SmokeError(String),
+}
+
+/// Serves the runtime API until the function is ready (or fails).
+async fn serve(listener: TcpListener, smoke: Option<String>, deadline: Duration) -> Option<Event> {
+    let work = async move {
+        let mut handed_over = false;
+        loop {
+            let (stream, _) = listener.accept().await.ok()?;
+            let mut conn = BufReader::new(stream);
+            while let Ok(Some(req)) = read_request(&mut conn).await {
+                let p = req.path.as_str();
+                if req.method == "GET" && p.ends_with("/runtime/invocation/next") {
+                    match (&smoke, handed_over) {
+                        (Some(event), false) => {
+                            handed_over = true;
+                            let deadline_ms = (jiff::Timestamp::now().as_millisecond() + 30_000).to_string();
+                            let headers = [
+                                ("lambda-runtime-aws-request-id", "bosun-preflight".to_string()),
+                                ("lambda-runtime-deadline-ms", deadline_ms),
+                                (
+                                    "lambda-runtime-invoked-function-arn",
+                                    "arn:aws:lambda:us-east-1:000000000000:function:preflight".to_string(),
+                                ),
+                                (
+                                    "lambda-runtime-trace-id",
+                                    "Root=1-00000000-000000000000000000000000".to_string(),
+                                ),
+                            ];
+                            let _ = respond(&mut conn, "200 OK", &headers, event).await;
+                        }
+                        // Ready: no smoke event, or the smoke event was answered.
+                        _ => return Some(Event::Ready(None)),
+                    }
+                } else if req.method == "POST" && p.ends_with("/init/error") {
+                    let _ = respond(&mut conn, "202 Accepted", &[], "{}").await;
+                    return Some(Event::InitError(req.body));
+                } else if req.method == "POST" && p.ends_with("/response") {
+                    let _ = respond(&mut conn, "202 Accepted", &[], "{}").await;
+                    return Some(Event::Ready(Some(req.body)));
+                } else if req.method == "POST" && p.ends_with("/error") {
+                    let _ = respond(&mut conn, "202 Accepted", &[], "{}").await;
+                    return Some(Event::SmokeError(req.body));
+                } else {
+                    let _ = respond(&mut conn, "404 Not Found", &[], "{}").await;
+                }
+            }
+        }
+    };
+    tokio::time::timeout(deadline, work).await.ok().flatten()
+}
+
+/// Runs `binary` as Lambda would, with `env`, until it is ready for events.
+pub async fn run(
+    function: &str,
+    binary: &Path,
+    env: &BTreeMap<String, String>,
+    smoke: Option<&serde_json::Value>,
+    timeout: Duration,
+) -> Result<Outcome, PreflightError> {
+    let io = |e: std::io::Error| PreflightError::Io {
+        function: function.to_string(),
+        message: e.to_string(),
+    };
+    let listener = TcpListener::bind("127.0.0.1:0").await.map_err(io)?;
+    let addr = listener.local_addr().map_err(io)?;
+    let mut child = Command::new(binary)
+        .env_clear()
+        .envs(env)
+        .env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
+        .env("AWS_LAMBDA_FUNCTION_NAME", function)
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "preflight")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", "preflight")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("_HANDLER", "bootstrap")
+        .env("PATH", "/usr/bin:/bin")
+        // Dummy credentials and a dead endpoint: an AWS call at init fails
+        // here rather than reaching a real account.
+        .env("AWS_ACCESS_KEY_ID", "preflight")
+        .env("AWS_SECRET_ACCESS_KEY", "preflight")
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(io)?;
+    let mut stderr = child.stderr.take();
+    let smoke_text = smoke.map(|v| v.to_string());
+    let server = serve(listener, smoke_text, timeout);
+    tokio::pin!(server);
+    let exited = tokio::select! {
+        ev = &mut server => Err(ev),
+        status = child.wait() => Ok(status),
+    };
+    let collect_stderr = |mut s: Option<tokio::process::ChildStderr>| async move {
+        let mut buf = String::new();
+        if let Some(s) = s.as_mut() {
+            let _ = tokio::time::timeout(Duration::from_millis(500), s.read_to_string(&mut buf)).await;
+        }
+        buf
+    };
+    match exited {
+        Ok(status) => {
+            let status = status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string());
+            Err(PreflightError::Exited {
+                function: function.to_string(),
+                status,
+                stderr: collect_stderr(stderr.take()).await,
+            })
+        }
+        Err(event) => {
+            let _ = child.start_kill();
+            let _ = child.wait().await;
+            let stderr = collect_stderr(stderr.take()).await;
+            match event {
+                Some(Event::Ready(smoke_response)) => Ok(Outcome::Ready { smoke_response }),
+                Some(Event::InitError(body)) => Err(PreflightError::InitError {
+                    function: function.to_string(),
+                    body,
+                    stderr,
+                }),
+                Some(Event::SmokeError(body)) => Err(PreflightError::SmokeFailed {
+                    function: function.to_string(),
+                    body,
+                    stderr,
+                }),
+                None => Err(PreflightError::Timeout {
+                    function: function.to_string(),
+                    secs: timeout.as_secs(),
+                    stderr,
+                }),
+            }
+        }
+    }
+}
