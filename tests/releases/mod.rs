@@ -242,7 +242,7 @@ async fn a_held_lock_fails_clearly_or_is_waited_for_and_a_stale_one_is_taken_ove
     // Waiting: the lock goes away while bosun waits.
     let bucket = e.state_bucket();
     let remover = tokio::spawn(async move {
-        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(5000)).await;
         s3().await
             .delete_object()
             .bucket(&bucket)
