@@ -194,3 +194,98 @@ fn a_smoke_event_must_be_answered_with_success() {
         .expect("a preflight event");
     assert!(pre["smoke_response"].as_str().unwrap().contains("\"ok\":true"), "{pre}");
 }
+
+/// `deploy all` through a proxy injecting 10% faults (503, throttling,
+/// resets, slow answers) either succeeds or fails cleanly; a fault-free
+/// re-run converges with no duplicates and the lock released. Prints the
+/// figures (see scripts/faults).
+#[tokio::test(flavor = "multi_thread")]
+async fn under_ten_percent_injected_faults_deploy_succeeds_or_fails_cleanly_and_a_rerun_converges() {
+    let proxy = crate::util::faults::start(&emulator().endpoint, 100, 0x5eed_1234);
+    let stack = TestStack::new(&unique("faults"), "");
+    let bin = stack.binary("exec-reports", "app.bin");
+    let files: Vec<(String, Vec<u8>)> = (0..20)
+        .map(|i| (format!("assets/f{i}.js"), format!("//{i}").into_bytes()))
+        .collect();
+    let refs: Vec<(&str, &[u8])> = files.iter().map(|(k, v)| (k.as_str(), v.as_slice())).collect();
+    write_files(&stack.dir.path().join("site"), &refs);
+    write_files(&stack.dir.path().join("site"), &[("index.html", b"<p>hi</p>")]);
+    let bucket = format!("{}-site", stack.name);
+    stack.write(&format!(
+        "[tables.data]\npartition_key = \"pk\"\n\n\
+         [functions.app]\nbinary = \"{}\"\ntables = {{ data = \"read-write\" }}\nurl = {{ auth = \"none\" }}\n\n\
+         [frontends.web]\ndir = \"site\"\nbucket = \"{bucket}\"\ndistribution = \"managed\"\n\n\
+         [schedules.tick]\nfunction = \"app\"\nexpression = \"rate(1 day)\"\n",
+        bin.display()
+    ));
+    let path = stack.path_str();
+    let first = bosun_at(
+        &proxy.endpoint,
+        &["--stack", &path, "--output", "json", "deploy", "all"],
+    );
+    let outcome = match first.code {
+        0 => "succeeded".to_string(),
+        1 => {
+            // A clean failure: one error event naming what was and was not done.
+            let e = first.result();
+            assert_eq!(e["event"], "error", "{first:?}");
+            assert!(e["message"].as_str().unwrap().contains("failed"), "{e}");
+            eprintln!("FAILURE {}", e["message"]);
+            format!(
+                "failed cleanly: {}",
+                e["message"].as_str().unwrap().lines().next().unwrap_or_default()
+            )
+        }
+        other => panic!("neither success nor a clean failure ({other}): {first:?}"),
+    };
+    let operations = first
+        .events()
+        .last()
+        .and_then(|e| e["calls"]["total"].as_u64())
+        .unwrap_or(0);
+    let c = &proxy.counts;
+    let requests = c.requests.load(std::sync::atomic::Ordering::SeqCst);
+    eprintln!(
+        "FIGURES faults: {requests} HTTP requests through the proxy, {} faults injected (503: {}, throttling: {}, resets: {}, slow: {}); bosun operations: {operations}; retries: {}; outcome: {outcome}",
+        c.injected(),
+        c.errors_503.load(std::sync::atomic::Ordering::SeqCst),
+        c.throttles.load(std::sync::atomic::Ordering::SeqCst),
+        c.resets.load(std::sync::atomic::Ordering::SeqCst),
+        c.slow.load(std::sync::atomic::Ordering::SeqCst),
+        requests.saturating_sub(operations as usize),
+    );
+    assert!(c.injected() > 0, "faults were injected");
+
+    // Without faults, a re-run converges to exactly the stack's state.
+    let second = stack.bosun(&["deploy", "all"]);
+    assert_eq!(second.code, 0, "{second:?}");
+    let third = stack.bosun(&["deploy", "all"]);
+    assert_eq!(third.result()["calls"]["writes"], 0, "{third:?}");
+    let function = format!("{}-app", stack.name);
+    assert_eq!(
+        versions(&lambda().await, &function).await,
+        ["1"],
+        "no duplicate version"
+    );
+    let perms = policy_statements(&function, "live").await;
+    let count = |prefix: &str| {
+        perms
+            .iter()
+            .filter(|s| s["Sid"].as_str().unwrap_or_default().starts_with(prefix))
+            .count()
+    };
+    assert_eq!(
+        (count("bosun-events-"), count("bosun-public-url")),
+        (1, 1),
+        "each permission once"
+    );
+    let lock = s3()
+        .await
+        .get_object()
+        .bucket(format!("bosun-123456789012-{}", stack.name))
+        .key("lock.json")
+        .send()
+        .await;
+    assert!(lock.is_err(), "the lock was released");
+    assert_eq!(keys(&s3().await, &bucket).await.len(), 22);
+}

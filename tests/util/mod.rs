@@ -2,6 +2,8 @@
 //! binary, a `bosun` runner that parses `--output json`, stacks in temp dirs,
 //! and SDK clients pointed at the emulator to read results back.
 
+pub mod faults;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
