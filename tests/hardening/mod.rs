@@ -256,8 +256,9 @@ async fn under_ten_percent_injected_faults_deploy_succeeds_or_fails_cleanly_and_
     );
     assert!(c.injected() > 0, "faults were injected");
 
-    // Without faults, a re-run converges to exactly the stack's state.
-    let second = stack.bosun(&["deploy", "all"]);
+    // Without faults (same proxy, rate 0), a re-run converges to exactly the stack's state.
+    proxy.rate.store(0, std::sync::atomic::Ordering::SeqCst);
+    let second = bosun_at(&proxy.endpoint, &["--stack", &path, "--output", "json", "deploy", "all"]);
     assert_eq!(second.code, 0, "{second:?}");
     let third = stack.bosun(&["deploy", "all"]);
     assert_eq!(third.result()["calls"]["writes"], 0, "{third:?}");
