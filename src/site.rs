@@ -32,6 +32,8 @@ pub enum SiteError {
     Symlink { site: String, path: PathBuf },
     #[error("frontend `{site}`: {path}: the file name is not valid UTF-8, so it cannot be an S3 key\n      help: rename the file")]
     NotUtf8 { site: String, path: PathBuf },
+    #[error("frontend `{site}`: {path}: its S3 key would be {len} bytes, over S3's 1,024\n      help: shorten the file or folder names (or the prefix)")]
+    KeyTooLong { site: String, path: PathBuf, len: usize },
     #[error("frontend `{site}`: cannot read {path}: {source}")]
     Read {
         site: String,
@@ -204,6 +206,14 @@ pub fn scan(spec: &FrontendSpec) -> Result<Vec<LocalFile>, SiteError> {
                 parts.push(s.nfc().collect::<String>());
             }
             let rel = parts.join("/");
+            let key_len = spec.prefix.len() + rel.len();
+            if key_len > 1024 {
+                return Err(SiteError::KeyTooLong {
+                    site: spec.key.clone(),
+                    path,
+                    len: key_len,
+                });
+            }
             let (size, sha256, md5) = hash_file(&path).map_err(|e| read_err(&path, e))?;
             let mut file = LocalFile {
                 key: format!("{}{rel}", spec.prefix),

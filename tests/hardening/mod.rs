@@ -258,7 +258,10 @@ async fn under_ten_percent_injected_faults_deploy_succeeds_or_fails_cleanly_and_
 
     // Without faults (same proxy, rate 0), a re-run converges to exactly the stack's state.
     proxy.rate.store(0, std::sync::atomic::Ordering::SeqCst);
-    let second = bosun_at(&proxy.endpoint, &["--stack", &path, "--output", "json", "deploy", "all"]);
+    let second = bosun_at(
+        &proxy.endpoint,
+        &["--stack", &path, "--output", "json", "deploy", "all"],
+    );
     assert_eq!(second.code, 0, "{second:?}");
     let third = stack.bosun(&["deploy", "all"]);
     assert_eq!(third.result()["calls"]["writes"], 0, "{third:?}");
@@ -289,4 +292,66 @@ async fn under_ten_percent_injected_faults_deploy_succeeds_or_fails_cleanly_and_
         .await;
     assert!(lock.is_err(), "the lock was released");
     assert_eq!(keys(&s3().await, &bucket).await.len(), 22);
+}
+
+/// Hostile frontend trees: each gets a clear error before any AWS call (or
+/// is handled), never a panic or a partial deploy.
+#[test]
+fn hostile_frontend_trees_get_clear_errors_before_any_aws_call() {
+    use std::os::unix::ffi::OsStrExt;
+    type Setup = fn(&std::path::Path);
+    let cases: &[(&str, Setup, i32, &str)] = &[
+        (
+            "non-UTF-8 name",
+            |d| std::fs::write(d.join(std::ffi::OsStr::from_bytes(b"bad\xffname.html")), "x").unwrap(),
+            2,
+            "is not valid UTF-8",
+        ),
+        (
+            "symlink loop",
+            |d| {
+                std::fs::create_dir_all(d.join("loop")).unwrap();
+                std::os::unix::fs::symlink(d.join("loop"), d.join("loop/again")).unwrap();
+            },
+            2,
+            "is a symbolic link",
+        ),
+        (
+            "key over 1 KiB",
+            |d| {
+                let mut p = d.to_path_buf();
+                for _ in 0..5 {
+                    p = p.join("x".repeat(220));
+                }
+                std::fs::create_dir_all(&p).unwrap();
+                std::fs::write(p.join("index.html"), "x").unwrap();
+            },
+            2,
+            "over S3's 1,024",
+        ),
+        (
+            "10,000 files",
+            |d| {
+                for i in 0..10_000 {
+                    std::fs::write(d.join(format!("f{i:05}.txt")), i.to_string()).unwrap();
+                }
+            },
+            // Scanned and planned; then AWS is unreachable: a clean failure.
+            1,
+            "could not be reached",
+        ),
+    ];
+    for (name, setup, code, text) in cases {
+        let stack = TestStack::new("hostile", "");
+        let site = stack.dir.path().join("site");
+        std::fs::create_dir_all(&site).unwrap();
+        setup(&site);
+        stack.write("[frontends.web]\ndir = \"site\"\nbucket = \"hostile-site\"\n");
+        let path = stack.path_str();
+        let run = bosun_at(NOWHERE, &["--stack", &path, "--output", "json", "deploy", "all"]);
+        assert_eq!(run.code, *code, "{name}: {run:?}");
+        let msg = run.result()["message"].as_str().unwrap_or_default().to_string();
+        assert!(msg.contains(text), "{name}: {msg}");
+        assert!(!run.stderr.contains("panicked"), "{name}: {}", run.stderr);
+    }
 }
