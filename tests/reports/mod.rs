@@ -36,9 +36,13 @@ portfolio = ["owner@example.com"]
 partition_key = "run_id"
 ttl_attribute = "expires_at"
 
+[tables.crew]
+partition_key = {{ name = "pk", type = "S" }}
+sort_key = {{ name = "sk", type = "S" }}
+
 [functions.exec-reports]
 binary = "{}"
-tables = {{ report-runs = "read-write" }}
+tables = {{ report-runs = "read-write", crew = "read" }}
 send_email = true
 data = {{ portfolio = "portfolio.toml" }}
 archive = true
@@ -223,4 +227,49 @@ async fn a_bad_data_file_is_a_clear_error_and_nothing_is_sent() {
     );
     assert!(err.contains("nothing was sent"), "{err}");
     assert!(r.runs().await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn charters_booked_this_month_come_live_from_the_crew_table() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let r = Reports::deploy().await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let today = jiff::Timestamp::from_second(now)
+        .unwrap()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
+    let month = format!("{:04}-{:02}", today.year(), today.month());
+    let ddb = dynamodb().await;
+    let table = format!("{}-crew", r.stack.name);
+    // Three booked charters this month, one tentative, one last year, one checklist item.
+    for (pk, sk, date, status) in [
+        ("EVENT#1", "META", format!("{month}-03"), "booked"),
+        ("EVENT#2", "META", format!("{month}-10"), "booked"),
+        ("EVENT#3", "META", format!("{month}-17"), "booked"),
+        ("EVENT#4", "META", format!("{month}-20"), "tentative"),
+        ("EVENT#5", "META", "2020-01-05".to_string(), "booked"),
+        ("EVENT#1", "CHECK#1", format!("{month}-03"), "booked"),
+    ] {
+        ddb.put_item()
+            .table_name(&table)
+            .item("pk", AttributeValue::S(pk.into()))
+            .item("sk", AttributeValue::S(sk.into()))
+            .item("date", AttributeValue::S(date))
+            .item("status", AttributeValue::S(status.into()))
+            .send()
+            .await
+            .unwrap();
+    }
+    let (code, out, err) = r.send("csuite", "2026-W49");
+    assert_eq!(code, 0, "{out} {err}");
+    let archived = r.archive("csuite", "2026-W49").await;
+    let cfo = archived.iter().find(|a| a["report"] == "cfo").unwrap();
+    let text = cfo["text"].as_str().unwrap();
+    assert!(
+        text.contains("3 of 6 break-even charters booked this month (live from the crew table)"),
+        "{text}"
+    );
 }
