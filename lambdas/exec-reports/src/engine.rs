@@ -160,7 +160,11 @@ fn cfo_report(p: &Portfolio, facts: &Facts, period: &str) -> Report {
     );
     let mut tiers = Vec::new();
     for (tier, name, cost, payback) in &c.tiers {
-        let pb = payback.map_or("no revenue".to_string(), |m| format!("payback {m:.1} months"));
+        let pb = match payback {
+            _ if *cost == 0.0 => "no outlay".to_string(),
+            Some(m) => format!("payback {m:.1} months"),
+            None => "no revenue".to_string(),
+        };
         tiers.push(format!("{}: {name} ({}; {pb})", tier.label(), money(*cost)));
     }
     Report {
