@@ -157,7 +157,7 @@ pub struct LockArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum DeployWhat {
-    /// The whole stack: roles, tables, functions, aliases, URLs, frontends.
+    /// The whole stack: roles, tables, data files, functions, aliases, URLs, frontends, schedules.
     All,
     /// Only the frontends: bucket sync and CloudFront invalidation.
     Frontend,
