@@ -1220,6 +1220,8 @@ async fn apply_and_record(
             entry.version_id = aws::s3::current_version(&clients.s3, &rec.bucket, key).await?;
         }
     }
+    // Still ours? (A step that outlived the TTL may have lost the lock.)
+    store.journal(lock, |_| {}).await?;
     let last = store.release_ids().await?;
     let record = Release {
         schema: release::SCHEMA,
@@ -1241,7 +1243,10 @@ async fn apply_and_record(
         json!({"release": record.id}),
     );
     let pruned = match keep {
-        Some(n) => prune(store, clients, desired, &everything, n, reporter).await?,
+        Some(n) => {
+            store.journal(lock, |_| {}).await?;
+            prune(store, clients, desired, &everything, n, reporter).await?
+        }
         None => Vec::new(),
     };
     Ok(Outcome {
@@ -1283,7 +1288,12 @@ async fn prune(
             let Ok(n) = v.version.parse::<u64>() else { continue };
             if n < oldest && !referenced.contains(&n) {
                 let start = Instant::now();
-                aws::lambda::delete_version(&clients.lambda, &f.name, &v.version).await?;
+                // The deploy already succeeded: a version Lambda will not
+                // delete (another alias, provisioned concurrency) is a warning.
+                if let Err(e) = aws::lambda::delete_version(&clients.lambda, &f.name, &v.version).await {
+                    reporter.warn(&format!("version {} of {} was kept: {e}", v.version, f.name));
+                    continue;
+                }
                 reporter.done(
                     "pruned",
                     &format!("function/{}", f.name),

@@ -221,7 +221,23 @@ pub async fn run(
         .kill_on_drop(true)
         .spawn()
         .map_err(io)?;
-    let mut stderr = child.stderr.take();
+    // Drain stderr while the binary runs (a full pipe would block it), keeping the tail.
+    let stderr_task = child.stderr.take().map(|mut s| {
+        tokio::spawn(async move {
+            let mut tail: Vec<u8> = Vec::new();
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = s.read(&mut buf).await {
+                if n == 0 {
+                    break;
+                }
+                tail.extend_from_slice(&buf[..n]);
+                if tail.len() > 64 * 1024 {
+                    tail.drain(..tail.len() - 64 * 1024);
+                }
+            }
+            String::from_utf8_lossy(&tail).into_owned()
+        })
+    });
     let smoke_text = smoke.map(|v| v.to_string());
     let server = serve(listener, smoke_text, timeout);
     tokio::pin!(server);
@@ -229,13 +245,17 @@ pub async fn run(
         ev = &mut server => Err(ev),
         status = child.wait() => Ok(status),
     };
-    let collect_stderr = |mut s: Option<tokio::process::ChildStderr>| async move {
-        let mut buf = String::new();
-        if let Some(s) = s.as_mut() {
-            let _ = tokio::time::timeout(Duration::from_millis(500), s.read_to_string(&mut buf)).await;
+    let collect_stderr = |task: Option<tokio::task::JoinHandle<String>>| async move {
+        match task {
+            Some(t) => tokio::time::timeout(Duration::from_millis(1000), t)
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .unwrap_or_default(),
+            None => String::new(),
         }
-        buf
     };
+    let mut stderr = stderr_task;
     match exited {
         Ok(status) => {
             let status = status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string());

@@ -298,6 +298,20 @@ pub fn plan_rollback(
     let mut site_changes = Vec::new();
     let mut site_deletions = Vec::new();
     for (key, rec) in &state.frontends {
+        // The live listing is of the stack's current bucket and prefix; a
+        // site that moved cannot be compared (or restored) against it.
+        if let Some(spec) = desired.frontends.iter().find(|f| f.key == *key) {
+            if spec.bucket != rec.bucket || spec.prefix != rec.prefix {
+                missing.push(format!(
+                    "frontend {key} at s3://{}/{} (it now deploys to s3://{}/{}; roll back after restoring the old bucket/prefix in the stack file)",
+                    rec.bucket, rec.prefix, spec.bucket, spec.prefix
+                ));
+                continue;
+            }
+        } else {
+            missing.push(format!("frontend {key} (no longer in the stack file)"));
+            continue;
+        }
         let empty = BTreeMap::new();
         let listing = listings.get(key).unwrap_or(&empty);
         let versions = stored_versions.get(key);
