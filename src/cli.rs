@@ -1332,11 +1332,6 @@ async fn deploy_locked(
     if plan.is_empty() {
         return Ok(Outcome::default());
     }
-    let known = lock
-        .took_over
-        .as_ref()
-        .map(|o| o.journal.invalidations.clone())
-        .unwrap_or_default();
     let ctx = ApplyContext {
         clients,
         desired,
@@ -1344,7 +1339,7 @@ async fn deploy_locked(
         sites: &local.sites,
         partition: &observed.partition,
         wait_invalidations: wait,
-        known_invalidations: known,
+        known_invalidations: lock.inherited_invalidations(),
     };
     apply_and_record(store, lock, reporter, &ctx, &plan, "deploy", None, keep).await
 }
@@ -1713,11 +1708,6 @@ async fn rollback(
                     if plan.is_empty() {
                         return Ok(Outcome::default());
                     }
-                    let known = lock
-                        .took_over
-                        .as_ref()
-                        .map(|o| o.journal.invalidations.clone())
-                        .unwrap_or_default();
                     let ctx = ApplyContext {
                         clients,
                         desired,
@@ -1725,7 +1715,7 @@ async fn rollback(
                         sites: &BTreeMap::new(),
                         partition: &observed.partition,
                         wait_invalidations: wait,
-                        known_invalidations: known,
+                        known_invalidations: lock.inherited_invalidations(),
                     };
                     apply_and_record(store, lock, reporter, &ctx, &plan, "rollback", Some(id2), None).await
                 })

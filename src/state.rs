@@ -68,6 +68,17 @@ pub struct Lock {
     pub took_over: Option<LockRecord>,
 }
 
+impl Lock {
+    /// Invalidations the run whose expired lock this one took over had
+    /// already created (CallerReference → id): apply does not create them again.
+    pub fn inherited_invalidations(&self) -> BTreeMap<String, String> {
+        self.took_over
+            .as_ref()
+            .map(|o| o.journal.invalidations.clone())
+            .unwrap_or_default()
+    }
+}
+
 pub struct StateStore<'c> {
     clients: &'c Clients,
     pub bucket: String,

@@ -194,12 +194,7 @@ async fn changing_one_functions_code_publishes_one_version_and_moves_only_its_al
 
     change_code(&a);
     let plan = stack.bosun(&["plan"]);
-    let actions: Vec<String> = plan.result()["plan"]["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["action"].as_str().unwrap().to_string())
-        .collect();
+    let actions = plan.planned_actions();
     assert_eq!(actions, ["update_code", "publish_version", "point_alias"]);
 
     let second = stack.bosun(&["deploy", "all"]);

@@ -66,28 +66,20 @@ fn a_secret_in_an_environment_value_or_a_frontend_file_is_refused_before_any_aws
 async fn ctrl_c_finishes_the_step_in_flight_releases_the_lock_and_a_rerun_converges() {
     use std::io::BufRead;
     let stack = TestStack::new(&unique("intr"), "");
-    let files: Vec<(String, Vec<u8>)> = (0..400)
-        .map(|i| (format!("assets/f{i:04}.js"), format!("//{i}").into_bytes()))
-        .collect();
-    let refs: Vec<(&str, &[u8])> = files.iter().map(|(k, v)| (k.as_str(), v.as_slice())).collect();
-    write_files(&stack.dir.path().join("site"), &refs);
-    write_files(&stack.dir.path().join("site"), &[("index.html", b"<p>hi</p>")]);
+    write_numbered_site(&stack.dir.path().join("site"), 400);
     let bucket = format!("{}-site", stack.name);
     stack.write(&format!(
         "[frontends.web]\ndir = \"site\"\nbucket = \"{bucket}\"\nconcurrency = 1\n"
     ));
     let path = stack.path_str();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_bosun"))
-        .args(["--stack", &path, "--output", "json", "deploy", "all"])
-        .current_dir(root())
-        .env("AWS_ENDPOINT_URL", &emulator().endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", REGION)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = bosun_command(
+        &emulator().endpoint,
+        &["--stack", &path, "--output", "json", "deploy", "all"],
+    )
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
     let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
     let mut seen = Vec::new();
     // Interrupt once the first change is applied (the bucket), while uploads run.
@@ -204,12 +196,7 @@ async fn under_ten_percent_injected_faults_deploy_succeeds_or_fails_cleanly_and_
     let proxy = crate::util::faults::start(&emulator().endpoint, 100, 0x5eed_1234);
     let stack = TestStack::new(&unique("faults"), "");
     let bin = stack.binary("exec-reports", "app.bin");
-    let files: Vec<(String, Vec<u8>)> = (0..20)
-        .map(|i| (format!("assets/f{i}.js"), format!("//{i}").into_bytes()))
-        .collect();
-    let refs: Vec<(&str, &[u8])> = files.iter().map(|(k, v)| (k.as_str(), v.as_slice())).collect();
-    write_files(&stack.dir.path().join("site"), &refs);
-    write_files(&stack.dir.path().join("site"), &[("index.html", b"<p>hi</p>")]);
+    write_numbered_site(&stack.dir.path().join("site"), 20);
     let bucket = format!("{}-site", stack.name);
     stack.write(&format!(
         "[tables.data]\npartition_key = \"pk\"\n\n\

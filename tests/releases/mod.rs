@@ -130,12 +130,7 @@ async fn rollback_restores_release_a_byte_for_byte_then_rolls_forward_to_b() {
     let plan = e.stack.bosun(&["plan", "--rollback"]);
     assert_eq!(plan.code, 0, "{plan:?}");
     assert_eq!(plan.result()["calls"]["writes"], 0);
-    let actions: Vec<String> = plan.result()["plan"]["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["action"].as_str().unwrap().to_string())
-        .collect();
+    let actions = plan.planned_actions();
     assert_eq!(
         actions,
         [
@@ -359,16 +354,13 @@ async fn a_deploy_killed_after_any_step_converges_on_rerun_without_duplicates() 
         e.configure(&tag);
         let before = invalidations(&cloudfront().await, &dist).await.len();
         let path = e.stack.path_str();
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_bosun"))
-            .args(["--stack", &path, "--output", "json", "deploy", "all", "--lock-ttl", "1"])
-            .current_dir(root())
-            .env("AWS_ENDPOINT_URL", &emulator().endpoint)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", REGION)
-            .env("BOSUN_FAULT_EXIT_AFTER_STEPS", n.to_string())
-            .output()
-            .unwrap();
+        let out = bosun_command(
+            &emulator().endpoint,
+            &["--stack", &path, "--output", "json", "deploy", "all", "--lock-ttl", "1"],
+        )
+        .env("BOSUN_FAULT_EXIT_AFTER_STEPS", n.to_string())
+        .output()
+        .unwrap();
         assert_eq!(
             out.status.code(),
             Some(99),

@@ -133,6 +133,16 @@ impl Run {
             .collect()
     }
 
+    /// The `action` of every change in a `plan` result, in order.
+    pub fn planned_actions(&self) -> Vec<String> {
+        self.result()["plan"]["changes"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no plan: {self:?}"))
+            .iter()
+            .map(|c| c["action"].as_str().unwrap().to_string())
+            .collect()
+    }
+
     pub fn count_writes(&self, operation: &str) -> usize {
         self.write_calls()
             .iter()
@@ -148,8 +158,19 @@ pub fn bosun(args: &[&str]) -> Run {
 
 /// Runs `bosun ARGS` with `endpoint` as AWS (e.g. an unreachable one).
 pub fn bosun_at(endpoint: &str, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_bosun"))
-        .args(args)
+    let out = bosun_command(endpoint, args).output().expect("run bosun");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The `bosun ARGS` command against `endpoint` with dummy credentials (for
+/// tests that spawn it themselves: signals, extra environment).
+pub fn bosun_command(endpoint: &str, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_bosun"));
+    c.args(args)
         .current_dir(root())
         .env("AWS_ENDPOINT_URL", endpoint)
         .env("AWS_ACCESS_KEY_ID", "testing")
@@ -157,14 +178,18 @@ pub fn bosun_at(endpoint: &str, args: &[&str]) -> Run {
         .env("AWS_REGION", REGION)
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("BOSUN_STACK")
-        .output()
-        .expect("run bosun");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+        .env_remove("BOSUN_STACK");
+    c
+}
+
+/// A site folder of `n` small assets plus an index page.
+pub fn write_numbered_site(dir: &Path, n: usize) {
+    let files: Vec<(String, Vec<u8>)> = (0..n)
+        .map(|i| (format!("assets/f{i:04}.js"), format!("//{i}").into_bytes()))
+        .collect();
+    let refs: Vec<(&str, &[u8])> = files.iter().map(|(k, v)| (k.as_str(), v.as_slice())).collect();
+    write_files(dir, &refs);
+    write_files(dir, &[("index.html", b"<p>hi</p>")]);
 }
 
 /// A unique stack name per test, so tests share one emulator without colliding.
