@@ -235,6 +235,9 @@ async fn step(
             };
             aws::s3::put_file(&c.s3, bucket, &put).await?;
         }
+        Change::CreateSecret { function, parameter } => {
+            aws::ssm::create_secret(&c.ssm, parameter, &c.stack, function).await?
+        }
         Change::CreateFunction { function, name, config } => {
             let pkg = package(ctx, function)?;
             let version =

@@ -317,6 +317,9 @@ pub struct FunctionSpec {
     pub archive: bool,
     /// An event the new code must answer with success in the preflight.
     pub smoke: Option<serde_json::Value>,
+    /// Secrets (names) bosun creates once as SSM SecureString parameters with
+    /// random values; the function gets each parameter's name, never its value.
+    pub secrets: Vec<String>,
 }
 
 /// The environment variable naming a table for a function: `BOSUN_TABLE_REPORT_RUNS`.
@@ -329,6 +332,11 @@ impl FunctionSpec {
     pub fn data_key(&self, name: &str, path: &std::path::Path) -> String {
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("dat");
         format!("data/{}/{name}.{ext}", self.key)
+    }
+
+    /// The SSM parameter holding secret `name`: `/{stack}/{function}/{name}`.
+    pub fn secret_parameter(&self, stack: &str, name: &str) -> String {
+        format!("/{stack}/{}/{name}", self.key)
     }
 
     pub fn archive_prefix(&self) -> String {
@@ -374,6 +382,12 @@ impl FunctionSpec {
         }
         if self.archive {
             env.insert("BOSUN_ARCHIVE_PREFIX".into(), self.archive_prefix());
+        }
+        for name in &self.secrets {
+            env.insert(
+                env_name("BOSUN_SECRET_", name),
+                self.secret_parameter(&desired.stack.name, name),
+            );
         }
         env
     }

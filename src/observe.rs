@@ -84,6 +84,8 @@ pub struct Observed {
     /// State-bucket key of each selected function's data file → the SHA-256
     /// bosun stored it with (`None`: absent).
     pub data: BTreeMap<String, Option<String>>,
+    /// SSM parameter of each selected function's secret → whether it exists.
+    pub secrets: BTreeMap<String, bool>,
 }
 
 /// A frontend's live side: its bucket, the objects under its prefix, the
@@ -223,8 +225,19 @@ pub async fn observe(
         }
         Ok(out)
     };
-    let (roles, tables, functions, sites, rules, data) =
-        tokio::try_join!(roles, tables, functions, site_reads, rules, data)?;
+    let secret_names: Vec<String> = functions_sel
+        .iter()
+        .flat_map(|f| f.secrets.iter().map(|n| f.secret_parameter(&desired.stack.name, n)))
+        .collect();
+    let secrets = async {
+        let mut out = BTreeMap::new();
+        for name in &secret_names {
+            out.insert(name.clone(), aws::ssm::parameter_exists(&clients.ssm, name).await?);
+        }
+        Ok::<_, AwsError>(out)
+    };
+    let (roles, tables, functions, sites, rules, data, secrets) =
+        tokio::try_join!(roles, tables, functions, site_reads, rules, data, secrets)?;
     Ok(Observed {
         account,
         partition,
@@ -235,5 +248,6 @@ pub async fn observe(
         sites: sites.into_iter().collect(),
         rules: rules.into_iter().map(|r| (r.name.clone(), r)).collect(),
         data,
+        secrets,
     })
 }

@@ -68,6 +68,12 @@ pub enum Change {
         bucket: String,
         file: LocalFile,
     },
+    /// A function's secret: an SSM SecureString parameter with a random
+    /// value, created once (before the function that reads it).
+    CreateSecret {
+        function: String,
+        parameter: String,
+    },
     CreateFunction {
         function: String,
         name: String,
@@ -249,6 +255,7 @@ impl Change {
                 format!("table/{name}")
             }
             Change::UploadData { function, .. } => format!("data/{function}"),
+            Change::CreateSecret { parameter, .. } => format!("parameter{parameter}"),
             Change::CreateFunction { name, .. }
             | Change::UpdateCode { name, .. }
             | Change::UpdateConfig { name, .. }
@@ -296,6 +303,9 @@ impl Change {
             } => format!("disable TTL on `{attribute}`"),
             Change::UploadData { bucket, file, .. } => {
                 format!("upload {} to s3://{bucket}/{}", file.rel, file.key)
+            }
+            Change::CreateSecret { .. } => {
+                "create SecureString parameter with a random value (never shown; kept on later deploys)".to_string()
             }
             Change::CreateFunction { config, .. } => format!(
                 "create function ({}, {}, {} MB, {} s) and publish version 1",
@@ -859,11 +869,29 @@ pub fn plan(
         }
     }
 
+    let mut secrets = Vec::new();
+    for f in &selected {
+        for name in &f.secrets {
+            let parameter = f.secret_parameter(&desired.stack.name, name);
+            match observed.secrets.get(&parameter) {
+                Some(true) => unchanged.push(Unchanged {
+                    resource: format!("parameter{parameter}"),
+                    note: "secret exists (its value is never read or changed)".into(),
+                }),
+                _ => secrets.push(Change::CreateSecret {
+                    function: f.key.clone(),
+                    parameter,
+                }),
+            }
+        }
+    }
+
     let (schedules, schedule_deletions) = plan_schedules(desired, observed, selection, &scope, &mut unchanged)?;
 
     let mut changes = roles;
     changes.extend(tables);
     changes.extend(data);
+    changes.extend(secrets);
     changes.extend(functions);
     changes.extend(aliases);
     changes.extend(sites);

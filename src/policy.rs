@@ -173,6 +173,30 @@ pub fn execution_policy(desired: &Desired, f: &FunctionSpec, scope: &ArnScope<'_
             }));
         }
     }
+    if !f.secrets.is_empty() {
+        // Its own secrets' parameters, read-only. SecureStrings under the
+        // AWS-managed key aws/ssm decrypt for any principal allowed to read
+        // the parameter, so no kms statement is needed.
+        let resources: Vec<String> = f
+            .secrets
+            .iter()
+            .map(|n| {
+                format!(
+                    "arn:{}:ssm:{}:{}:parameter{}",
+                    scope.partition,
+                    scope.region,
+                    scope.account,
+                    f.secret_parameter(&desired.stack.name, n)
+                )
+            })
+            .collect();
+        statements.push(json!({
+            "Sid": "ReadSecrets",
+            "Effect": "Allow",
+            "Action": ["ssm:GetParameter"],
+            "Resource": resources
+        }));
+    }
     json!({"Version": "2012-10-17", "Statement": statements})
 }
 

@@ -159,6 +159,7 @@ const FUNCTION_KEYS: &[&str] = &[
     "data",
     "archive",
     "smoke",
+    "secrets",
 ];
 const URL_KEYS: &[&str] = &["auth"];
 const FRONTEND_KEYS: &[&str] = &[
@@ -1295,6 +1296,35 @@ impl Validator<'_> {
             ok = false;
         }
         let archive = self.opt_bool(t, path, "archive").unwrap_or(false);
+        let secrets = match self.str_list(
+            t,
+            path,
+            "secrets",
+            valid_batch,
+            "a secret name (letters, digits, '-' or '_')",
+        ) {
+            Some(list) => {
+                let mut seen = std::collections::BTreeSet::new();
+                for name in &list {
+                    if !seen.insert(name.to_ascii_lowercase().replace('-', "_")) {
+                        ok = false;
+                        let at = Self::span_of(t, "secrets");
+                        self.problem(
+                            at,
+                            &join(path, "secrets"),
+                            format!("secret `{name}` is listed twice (names differing only in case or '-'/'_' share a variable)"),
+                            None,
+                        );
+                    }
+                }
+                list
+            }
+            None if t.get("secrets").is_some() => {
+                ok = false;
+                Vec::new()
+            }
+            None => Vec::new(),
+        };
         let smoke = match t.get("smoke") {
             None => None,
             Some(item) => match item.as_table_like() {
@@ -1313,6 +1343,7 @@ impl Validator<'_> {
         Some(FunctionSpec {
             data,
             archive,
+            secrets,
             smoke,
             key: key.to_string(),
             name,

@@ -2,6 +2,7 @@
 //! (moto), results read back through the SDK; fault paths the emulator cannot
 //! produce go through `aws-smithy-mocks`.
 
+mod crew;
 mod frontend;
 mod hardening;
 mod releases;
@@ -416,6 +417,7 @@ fn packaging_a_crate_twice_gives_identical_bytes() {
         data: Default::default(),
         archive: false,
         smoke: None,
+        secrets: Vec::new(),
     };
     let one = bosun::package::package(&spec).expect("package");
     let two = bosun::package::package(&spec).expect("package again");

@@ -12,6 +12,7 @@ pub mod iam;
 pub mod lambda;
 pub mod s3;
 pub mod ses;
+pub mod ssm;
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -115,6 +116,7 @@ pub struct Clients {
     pub state_s3: aws_sdk_s3::Client,
     pub state_log: CallLog,
     pub events: aws_sdk_eventbridge::Client,
+    pub ssm: aws_sdk_ssm::Client,
     pub region: String,
     /// The stack these clients deploy (names bosun-managed resources).
     pub stack: String,
@@ -202,6 +204,9 @@ impl Clients {
                 aws_sdk_eventbridge::config::Builder::from(conf)
                     .interceptor(recorder())
                     .build(),
+            ),
+            ssm: aws_sdk_ssm::Client::from_conf(
+                aws_sdk_ssm::config::Builder::from(conf).interceptor(recorder()).build(),
             ),
             region,
             stack: stack.to_string(),

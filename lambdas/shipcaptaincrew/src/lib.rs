@@ -1,60 +1,113 @@
-//! The ShipCaptainCrew HTTP API as an axum router, independent of how it is
-//! served: `main.rs` runs it under `lambda_http` behind a function URL, and the
-//! same router can be served over plain HTTP for local use and tests.
+//! ShipCaptainCrew: crew scheduling for sail charters, as an axum router that
+//! does not care how it is served. `main.rs` runs it under `lambda_http`
+//! behind a function URL, or serves it (with the frontend) over plain HTTP on
+//! 127.0.0.1 for local use and browser tests.
 //!
-//! Today the router answers `GET /health`; events, invites, roles, checklists
-//! and waivers are issue 8. Unknown routes get a JSON 404.
+//! Start-up reads the configuration from the environment (`config.rs`) and
+//! the token-signing secret from SSM Parameter Store, and refuses to start on
+//! a missing, short or weak secret.
 
-use axum::{http::StatusCode, routing::get, Json, Router};
-use serde_json::{json, Value};
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod email;
+pub mod error;
+pub mod mail;
+pub mod routes;
+pub mod secret;
+pub mod solar;
+pub mod store;
+pub mod timing;
 
-/// Builds the application router.
-pub fn router() -> Router {
-    Router::new().route("/health", get(health)).fallback(not_found)
+pub use app::App;
+use app::{Clock, Inner};
+use axum::Router;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Why the app would not start. Never contains the secret.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("configuration: {0}")]
+    Config(#[from] config::ConfigError),
+    #[error("reading the signing secret from SSM parameter {name}: {cause}")]
+    Secret { name: String, cause: String },
+    #[error("refusing to start: SSM parameter {name}: {cause}")]
+    WeakSecret { name: String, cause: auth::WeakSecret },
 }
 
-async fn health() -> Json<Value> {
-    Json(json!({
-        "ok": true,
-        "service": env!("CARGO_PKG_NAME"),
-        "version": env!("CARGO_PKG_VERSION"),
-    }))
-}
-
-async fn not_found() -> (StatusCode, Json<Value>) {
-    (StatusCode::NOT_FOUND, Json(json!({"error": "not found"})))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use axum::body::Body;
-    use axum::http::Request;
-    use http_body_util::BodyExt;
-    use tower::ServiceExt;
-
-    async fn get_json(path: &str) -> (StatusCode, Value) {
-        let response = router()
-            .oneshot(Request::get(path).body(Body::empty()).unwrap())
-            .await
-            .unwrap();
-        let status = response.status();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        (status, serde_json::from_slice(&bytes).unwrap())
+impl App {
+    /// Builds the app from `cfg`: reads the signing secret from SSM (with
+    /// decryption) and checks it.
+    pub async fn start(
+        sdk: &aws_config::SdkConfig,
+        cfg: config::Config,
+        outbox: Option<PathBuf>,
+    ) -> Result<App, StartError> {
+        let name = cfg.secret_parameter.clone();
+        let secret = read_secret(&aws_sdk_ssm::Client::new(sdk), &name).await?;
+        let keys =
+            auth::Keys::new(secret.as_bytes(), &cfg.issuer, &cfg.audience).map_err(|cause| StartError::WeakSecret {
+                name: name.clone(),
+                cause,
+            })?;
+        let mut mailer = mail::Mailer::new(aws_sdk_sesv2::Client::new(sdk), &cfg.sender);
+        if let Some(dir) = outbox {
+            mailer = mailer.with_outbox(dir);
+        }
+        let store = store::Store::new(aws_sdk_dynamodb::Client::new(sdk), &cfg.crew_table, &cfg.invites_table);
+        Ok(App(Arc::new(Inner {
+            cfg,
+            store,
+            mailer,
+            keys,
+            clock: Clock::default(),
+        })))
     }
+}
 
-    #[tokio::test]
-    async fn health_reports_ok() {
-        let (status, body) = get_json("/health").await;
-        assert_eq!(status, StatusCode::OK);
-        assert_eq!(body["service"], json!("shipcaptaincrew"));
-        assert_eq!(body["ok"], json!(true));
+/// The secret's value from a SecureString (or String) parameter.
+pub async fn read_secret(ssm: &aws_sdk_ssm::Client, name: &str) -> Result<String, StartError> {
+    let out = ssm
+        .get_parameter()
+        .name(name)
+        .with_decryption(true)
+        .send()
+        .await
+        .map_err(|e| StartError::Secret {
+            name: name.to_string(),
+            cause: aws_sdk_ssm::error::DisplayErrorContext(&e).to_string(),
+        })?;
+    out.parameter()
+        .and_then(|p| p.value())
+        .map(str::to_string)
+        .ok_or_else(|| StartError::Secret {
+            name: name.to_string(),
+            cause: "the parameter has no value".into(),
+        })
+}
+
+/// The application: the API, and the frontend from `frontend` when given
+/// (local serving; on AWS the frontend is on S3 + CloudFront).
+pub fn router(app: App, frontend: Option<PathBuf>) -> Router {
+    let origin = app.cfg.allowed_origin.clone();
+    let mut api = routes::api(app);
+    if let Some(origin) = origin.and_then(|o| o.parse::<axum::http::HeaderValue>().ok()) {
+        use axum::http::{header, Method};
+        api = api.layer(
+            tower_http::cors::CorsLayer::new()
+                .allow_origin(origin)
+                .allow_methods([Method::GET, Method::POST])
+                .allow_headers([
+                    header::AUTHORIZATION,
+                    header::CONTENT_TYPE,
+                    header::HeaderName::from_static("x-guest-token"),
+                ])
+                .max_age(std::time::Duration::from_secs(600)),
+        );
     }
-
-    #[tokio::test]
-    async fn unknown_route_is_a_json_404() {
-        let (status, body) = get_json("/nope").await;
-        assert_eq!(status, StatusCode::NOT_FOUND);
-        assert_eq!(body["error"], json!("not found"));
+    match frontend {
+        Some(dir) => api.fallback_service(tower_http::services::ServeDir::new(dir)),
+        None => api.fallback(|| async { routes::not_found().await }),
     }
 }

@@ -1,0 +1,165 @@
+//! Outgoing mail: magic links and waiver links, sent through SES. For local
+//! use (`shipcaptaincrew serve --outbox DIR`) every message is also written to
+//! a directory as JSON, so a person or a browser test can follow the link.
+
+use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message as SesMessage};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// One message.
+#[derive(Debug, Clone, Serialize)]
+pub struct Message {
+    pub to: Vec<String>,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Sends mail from the configured sender.
+#[derive(Debug)]
+pub struct Mailer {
+    ses: aws_sdk_sesv2::Client,
+    sender: String,
+    outbox: Option<Outbox>,
+}
+
+#[derive(Debug)]
+struct Outbox {
+    dir: PathBuf,
+    next: AtomicU64,
+}
+
+/// A send that did not happen. The cause is logged, never shown to users.
+#[derive(Debug, thiserror::Error)]
+#[error("sending mail failed: {0}")]
+pub struct MailError(String);
+
+impl Mailer {
+    pub fn new(ses: aws_sdk_sesv2::Client, sender: &str) -> Mailer {
+        Mailer {
+            ses,
+            sender: sender.to_string(),
+            outbox: None,
+        }
+    }
+
+    /// Also writes every sent message to `dir/<n>.json` (local use and tests).
+    pub fn with_outbox(mut self, dir: PathBuf) -> Mailer {
+        self.outbox = Some(Outbox {
+            dir,
+            next: AtomicU64::new(1),
+        });
+        self
+    }
+
+    /// Sends `msg` through SES and returns the SES message id.
+    pub async fn send(&self, msg: &Message) -> Result<String, MailError> {
+        let utf8 = |s: &str| {
+            Content::builder()
+                .data(s)
+                .charset("UTF-8")
+                .build()
+                .expect("data is set")
+        };
+        let out = self
+            .ses
+            .send_email()
+            .from_email_address(&self.sender)
+            .destination(Destination::builder().set_to_addresses(Some(msg.to.clone())).build())
+            .content(
+                EmailContent::builder()
+                    .simple(
+                        SesMessage::builder()
+                            .subject(utf8(&msg.subject))
+                            .body(Body::builder().text(utf8(&msg.text)).html(utf8(&msg.html)).build())
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| MailError(aws_sdk_sesv2::error::DisplayErrorContext(&e).to_string()))?;
+        if let Some(outbox) = &self.outbox {
+            let n = outbox.next.fetch_add(1, Ordering::SeqCst);
+            let path = outbox.dir.join(format!("{n:06}.json"));
+            let body = serde_json::to_vec_pretty(msg).expect("a message serialises");
+            tokio::fs::write(&path, body)
+                .await
+                .map_err(|e| MailError(format!("outbox {}: {e}", path.display())))?;
+        }
+        Ok(out.message_id().unwrap_or_default().to_string())
+    }
+}
+
+/// Escapes text for HTML bodies.
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The sign-in message for a magic link.
+pub fn sign_in_message(to: &str, link: &str, role: &str, minutes: i64) -> Message {
+    Message {
+        to: vec![to.to_string()],
+        subject: "Your ShipCaptainCrew sign-in link".into(),
+        text: format!(
+            "Sign in to ShipCaptainCrew as {role}:\n\n{link}\n\nThe link works once and expires in {minutes} minutes. \
+             If you did not ask for it, ignore this message."
+        ),
+        html: format!(
+            "<p>Sign in to ShipCaptainCrew as {role}:</p><p><a href=\"{l}\">Sign in</a></p>\
+             <p>The link works once and expires in {minutes} minutes. If you did not ask for it, ignore this message.</p>",
+            role = html_escape(role),
+            l = html_escape(link)
+        ),
+    }
+}
+
+/// The waiver message for a guest.
+pub fn waiver_message(to: &str, name: &str, link: &str, when: &str, boat: &str) -> Message {
+    Message {
+        to: vec![to.to_string()],
+        subject: format!("Your sail on {when}: please sign the waiver"),
+        text: format!(
+            "Hello {name},\n\nYour place aboard {boat} on {when} is on hold until you sign the waiver:\n\n{link}\n"
+        ),
+        html: format!(
+            "<p>Hello {n},</p><p>Your place aboard {b} on {w} is on hold until you sign the waiver:</p>\
+             <p><a href=\"{l}\">Read and sign the waiver</a></p>",
+            n = html_escape(name),
+            b = html_escape(boat),
+            w = html_escape(when),
+            l = html_escape(link)
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_is_escaped() {
+        let m = waiver_message(
+            "g@example.com",
+            "<script>",
+            "https://x.example.com/#/a&b",
+            "2027-07-04",
+            "Boat",
+        );
+        assert!(m.html.contains("&lt;script&gt;"));
+        assert!(m.html.contains("#/a&amp;b"));
+        assert!(m.text.contains("<script>"));
+    }
+}

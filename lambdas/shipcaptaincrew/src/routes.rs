@@ -1,0 +1,786 @@
+//! The HTTP routes. Every route that reads or changes crew data takes a
+//! `User` (a verified token); guest routes take the guest's own token; only
+//! `/api/health`, `/api/config` and the two sign-in steps are open, and those
+//! are rate-limited.
+
+use crate::app::{App, Body, ClientIp, User};
+use crate::auth::Role;
+use crate::error::ApiError;
+use crate::mail;
+use crate::secret::{hash_code, hash_key, random_code, random_id};
+use crate::store::{CheckItem, EventAll, EventRecord, Guest, GuestAction, GuestState, StoreError};
+use crate::timing::{self, moment, Timing};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// The least time a sign-in request takes, known address or not, so response
+/// times do not tell which addresses are members.
+const SIGN_IN_FLOOR: Duration = Duration::from_millis(300);
+/// Characters in an invite code (5 bits each: 110 bits).
+const CODE_LEN: usize = 22;
+const GUEST_TOKEN_LEN: usize = 32;
+
+/// The API routes (under `/api`), with JSON 404s for anything else.
+pub fn api(app: App) -> Router {
+    Router::new()
+        .route("/api/health", get(health))
+        .route("/api/config", get(config))
+        .route("/api/auth/request", post(auth_request))
+        .route("/api/auth/exchange", post(auth_exchange))
+        .route("/api/me", get(me))
+        .route("/api/invites", post(invite))
+        .route("/api/events", get(list_events).post(create_event))
+        .route("/api/events/{id}", get(get_event))
+        .route("/api/events/{id}/cancel", post(cancel_event))
+        .route("/api/events/{id}/slots/{slot}/claim", post(claim))
+        .route("/api/events/{id}/slots/{slot}/release", post(release))
+        .route("/api/events/{id}/checklist", post(add_check))
+        .route("/api/events/{id}/checklist/{item}/check", post(check))
+        .route("/api/events/{id}/guests", post(add_guest))
+        .route("/api/events/{id}/guests/{guest}/cancel", post(cancel_guest))
+        .route("/api/events/{id}/guests/{guest}/waiver", get(waiver).post(sign_waiver))
+        .route("/api/{*rest}", axum::routing::any(not_found))
+        .with_state(app)
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError::NotFound("route")
+}
+
+fn internal(e: StoreError) -> ApiError {
+    ApiError::internal("dynamodb", e)
+}
+
+async fn health() -> Json<Value> {
+    Json(json!({"ok": true, "service": env!("CARGO_PKG_NAME"), "version": env!("CARGO_PKG_VERSION")}))
+}
+
+async fn config(State(app): State<App>) -> Json<Value> {
+    let m = &app.cfg.marina;
+    Json(json!({
+        "brand": "ShipCaptainCrew",
+        "marina": {"name": m.name, "lat": m.lat, "lon": m.lon},
+        "timezone": app.cfg.timezone_name,
+    }))
+}
+
+// ---- sign-in ------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EmailBody {
+    email: String,
+}
+
+async fn limit(app: &App, key: String, limit: i64) -> Result<(), ApiError> {
+    let l = app.cfg.limits;
+    match app
+        .store
+        .rate_hit(&key, l.window, limit, app.clock.now())
+        .await
+        .map_err(internal)?
+    {
+        None => Ok(()),
+        Some(retry) => Err(ApiError::RateLimited(retry)),
+    }
+}
+
+fn address(raw: &str) -> Result<String, ApiError> {
+    crate::email::normalize(raw).ok_or_else(|| ApiError::BadRequest(format!("{raw:?} is not an e-mail address")))
+}
+
+/// The role an address signs in with: configured admins first, then members.
+async fn role_of(app: &App, email: &str) -> Result<Option<Role>, ApiError> {
+    if app.cfg.admins.iter().any(|a| a == email) {
+        return Ok(Some(Role::Admin));
+    }
+    app.store.member_role(email).await.map_err(internal)
+}
+
+/// Creates a code for `email`, stores its hash and mails the link.
+async fn send_link(app: &App, email: &str, role: Role) -> Result<i64, ApiError> {
+    let now = app.clock.now();
+    let code = random_code(CODE_LEN);
+    app.store
+        .put_invite(&hash_code(&code), email, role, now, app.cfg.code_ttl)
+        .await
+        .map_err(internal)?;
+    let link = format!("{}/#/auth/{code}", app.cfg.public_url);
+    let msg = mail::sign_in_message(email, &link, role.as_str(), app.cfg.code_ttl / 60);
+    app.mailer.send(&msg).await.map_err(|e| ApiError::internal("ses", e))?;
+    Ok(now + app.cfg.code_ttl)
+}
+
+async fn auth_request(
+    State(app): State<App>,
+    ip: ClientIp,
+    Body(b): Body<EmailBody>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let started = tokio::time::Instant::now();
+    let email = address(&b.email)?;
+    limit(&app, format!("request-ip:{}", hash_key(&ip.0)), app.cfg.limits.per_ip).await?;
+    limit(
+        &app,
+        format!("address:{}", hash_key(&email)),
+        app.cfg.limits.per_address,
+    )
+    .await?;
+    if let Some(role) = role_of(&app, &email).await? {
+        // A failure is logged, not shown: the answer must not depend on membership.
+        if let Err(e) = send_link(&app, &email, role).await {
+            tracing::error!(error = %e, "sign-in link not sent");
+        }
+    }
+    tokio::time::sleep_until(started + SIGN_IN_FLOOR).await;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({"message": "If that address is registered, a sign-in link is on its way."})),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CodeBody {
+    code: String,
+}
+
+async fn auth_exchange(State(app): State<App>, ip: ClientIp, Body(b): Body<CodeBody>) -> Result<Json<Value>, ApiError> {
+    limit(
+        &app,
+        format!("exchange-ip:{}", hash_key(&ip.0)),
+        app.cfg.limits.exchange_per_ip,
+    )
+    .await?;
+    if b.code.trim().is_empty() || b.code.len() > 64 {
+        return Err(ApiError::InvalidCode);
+    }
+    let now = app.clock.now();
+    let (email, _) = app
+        .store
+        .consume_invite(&hash_code(&b.code), now)
+        .await
+        .map_err(internal)?
+        .ok_or(ApiError::InvalidCode)?;
+    // The role is the member's role now, not when the link was sent.
+    let role = role_of(&app, &email).await?.ok_or(ApiError::InvalidCode)?;
+    let token = app.keys.issue(&email, role, now, app.cfg.session_ttl);
+    let expires = jiff::Timestamp::from_second(now + app.cfg.session_ttl)
+        .map(|t| t.to_string())
+        .unwrap_or_default();
+    Ok(Json(
+        json!({"token": token, "email": email, "role": role, "expires_at": expires}),
+    ))
+}
+
+async fn me(user: User) -> Json<Value> {
+    Json(json!({"email": user.email, "role": user.role}))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InviteBody {
+    email: String,
+    role: String,
+}
+
+async fn invite(
+    State(app): State<App>,
+    user: User,
+    Body(b): Body<InviteBody>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    user.require_admin()?;
+    let email = address(&b.email)?;
+    let role = Role::parse(&b.role)
+        .ok_or_else(|| ApiError::BadRequest(format!("role {:?} is not one of admin, captain, crew", b.role)))?;
+    limit(
+        &app,
+        format!("address:{}", hash_key(&email)),
+        app.cfg.limits.per_address,
+    )
+    .await?;
+    app.store
+        .put_member(&email, role, &user.email, app.clock.now())
+        .await
+        .map_err(internal)?;
+    let expires = send_link(&app, &email, role).await?;
+    let expires = jiff::Timestamp::from_second(expires)
+        .map(|t| t.to_string())
+        .unwrap_or_default();
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({"email": email, "role": role, "expires_at": expires})),
+    ))
+}
+
+// ---- events ---------------------------------------------------------------
+
+fn parse_date(raw: &str) -> Result<jiff::civil::Date, ApiError> {
+    let ok = raw.len() == 10 && raw.as_bytes()[4] == b'-' && raw.as_bytes()[7] == b'-';
+    ok.then(|| raw.parse::<jiff::civil::Date>().ok())
+        .flatten()
+        .ok_or_else(|| ApiError::BadRequest(format!("date {raw:?} is not a calendar date (YYYY-MM-DD)")))
+}
+
+fn event_timing(app: &App, e: &EventRecord) -> Option<Timing> {
+    let date = e.date.parse::<jiff::civil::Date>().ok()?;
+    let m = &app.cfg.marina;
+    timing::timing(
+        date,
+        m.lat,
+        m.lon,
+        &app.cfg.timezone,
+        e.depart_offset_min,
+        e.return_offset_min,
+    )
+}
+
+fn timing_json(app: &App, t: Option<&Timing>) -> Value {
+    match t {
+        None => Value::Null,
+        Some(t) => {
+            let (s, d, r) = (moment(&t.sunset), moment(&t.departure), moment(&t.ret));
+            json!({
+                "timezone": app.cfg.timezone_name,
+                "sunset": s.at, "departure": d.at, "return": r.at,
+                "local": {"sunset": s.local, "departure": d.local, "return": r.local},
+            })
+        }
+    }
+}
+
+fn summary_json(app: &App, e: &EventRecord) -> Value {
+    json!({
+        "id": e.id, "date": e.date, "boat": e.boat, "kind": e.kind, "guests": e.guests,
+        "crew_slots": e.crew_slots, "status": e.status, "booked_guests": e.booked_guests,
+        "depart_offset_min": e.depart_offset_min, "return_offset_min": e.return_offset_min,
+        "timing": timing_json(app, event_timing(app, e).as_ref()),
+    })
+}
+
+fn slot_names(e: &EventRecord) -> Vec<String> {
+    std::iter::once("captain".to_string())
+        .chain((1..=e.crew_slots).map(|i| format!("crew-{i}")))
+        .collect()
+}
+
+fn guest_json(g: &Guest, with_email: bool) -> Value {
+    let mut v = json!({"id": g.id, "name": g.name, "state": g.state});
+    if with_email {
+        v["email"] = json!(g.email);
+    }
+    v
+}
+
+fn event_json(app: &App, all: &EventAll, viewer: &User) -> Value {
+    let t = event_timing(app, &all.event);
+    let mut v = summary_json(app, &all.event);
+    v["slots"] = slot_names(&all.event)
+        .into_iter()
+        .map(|s| json!({"slot": s, "holder": all.slots.get(&s)}))
+        .collect();
+    let mut checklist = all.checklist.clone();
+    checklist.sort_by_key(|c| (c.hook != "departure", c.offset_min, c.id.clone()));
+    v["checklist"] = checklist
+        .iter()
+        .map(|c| {
+            let base = t
+                .as_ref()
+                .map(|t| if c.hook == "return" { &t.ret } else { &t.departure });
+            let due = base.and_then(|b| b.checked_add(jiff::SignedDuration::from_mins(c.offset_min)).ok());
+            let due = due.as_ref().map(moment);
+            json!({
+                "id": c.id, "label": c.label, "hook": c.hook, "offset_min": c.offset_min,
+                "due": due.as_ref().map(|d| d.at.clone()), "due_local": due.map(|d| d.local),
+                "done_by": c.done_by, "done_at": c.done_at,
+            })
+        })
+        .collect();
+    v["guests_list"] = all.guests.iter().map(|g| guest_json(g, viewer.is_admin())).collect();
+    v
+}
+
+async fn load(app: &App, id: &str) -> Result<EventAll, ApiError> {
+    app.store
+        .event(id)
+        .await
+        .map_err(internal)?
+        .ok_or(ApiError::NotFound("event"))
+}
+
+async fn list_events(State(app): State<App>, _user: User) -> Result<Json<Value>, ApiError> {
+    let events = app.store.events().await.map_err(internal)?;
+    Ok(Json(
+        json!({"events": events.iter().map(|e| summary_json(&app, e)).collect::<Vec<_>>()}),
+    ))
+}
+
+async fn get_event(State(app): State<App>, user: User, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let all = load(&app, &id).await?;
+    Ok(Json(event_json(&app, &all, &user)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewEvent {
+    date: String,
+    boat: String,
+    kind: String,
+    guests: i64,
+    crew_slots: Option<i64>,
+    depart_offset_min: Option<i64>,
+    return_offset_min: Option<i64>,
+}
+
+fn text(field: &str, raw: &str, max: usize) -> Result<String, ApiError> {
+    let v = raw.trim();
+    if v.is_empty() || v.chars().count() > max || v.chars().any(char::is_control) {
+        return Err(ApiError::BadRequest(format!(
+            "{field} must be 1 to {max} characters of text"
+        )));
+    }
+    Ok(v.to_string())
+}
+
+fn in_range(field: &str, v: i64, lo: i64, hi: i64) -> Result<i64, ApiError> {
+    match (lo..=hi).contains(&v) {
+        true => Ok(v),
+        false => Err(ApiError::BadRequest(format!(
+            "{field} must be between {lo} and {hi} (got {v})"
+        ))),
+    }
+}
+
+/// The checklist every new event starts with: (hook, minutes, label).
+const DEFAULT_CHECKLIST: [(&str, i64, &str); 5] = [
+    ("departure", -60, "Check the weather and marine forecast"),
+    ("departure", -45, "Fuel, water and ice aboard"),
+    ("departure", -20, "Life jackets counted and safety briefing ready"),
+    ("departure", -10, "All guest waivers signed"),
+    ("return", 20, "Sails covered, lines coiled, boat rinsed"),
+];
+
+async fn create_event(
+    State(app): State<App>,
+    user: User,
+    Body(b): Body<NewEvent>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    user.require_admin()?;
+    let date = parse_date(&b.date)?;
+    let today = jiff::Timestamp::from_second(app.clock.now())
+        .map_err(|e| ApiError::internal("clock", e))?
+        .to_zoned(app.cfg.timezone.clone())
+        .date();
+    if date < today {
+        return Err(ApiError::BadRequest(format!(
+            "date {date} is in the past (today is {today} at the marina)"
+        )));
+    }
+    let record = EventRecord {
+        id: random_id(),
+        date: date.to_string(),
+        boat: text("boat", &b.boat, 80)?,
+        kind: text("kind", &b.kind, 40)?,
+        guests: in_range("guests", b.guests, 1, 150)?,
+        crew_slots: in_range("crew_slots", b.crew_slots.unwrap_or(2), 0, 10)?,
+        depart_offset_min: in_range(
+            "depart_offset_min",
+            b.depart_offset_min.unwrap_or(app.cfg.depart_offset_min),
+            -720,
+            720,
+        )?,
+        return_offset_min: in_range(
+            "return_offset_min",
+            b.return_offset_min.unwrap_or(app.cfg.return_offset_min),
+            -720,
+            720,
+        )?,
+        status: "booked".into(),
+        booked_guests: 0,
+    };
+    if record.depart_offset_min >= record.return_offset_min {
+        return Err(ApiError::BadRequest(
+            "departure must come before return (depart_offset_min < return_offset_min)".into(),
+        ));
+    }
+    if event_timing(&app, &record).is_none() {
+        return Err(ApiError::BadRequest(format!(
+            "the sun does not set at the marina on {date}"
+        )));
+    }
+    let checklist: Vec<CheckItem> = DEFAULT_CHECKLIST
+        .iter()
+        .enumerate()
+        .map(|(i, (hook, offset, label))| CheckItem {
+            id: format!("{:02}", i + 1),
+            label: label.to_string(),
+            hook: hook.to_string(),
+            offset_min: *offset,
+            done_by: None,
+            done_at: None,
+        })
+        .collect();
+    app.store
+        .create_event(&record, &checklist, &user.email, app.clock.now())
+        .await
+        .map_err(internal)?;
+    let all = load(&app, &record.id).await?;
+    Ok((StatusCode::CREATED, Json(event_json(&app, &all, &user))))
+}
+
+async fn cancel_event(State(app): State<App>, user: User, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    user.require_admin()?;
+    load(&app, &id).await?;
+    match app.store.cancel_event(&id, &user.email, app.clock.now()).await {
+        Ok(()) => {}
+        Err(StoreError::Condition) => {
+            return Err(ApiError::Conflict(
+                "invalid_transition",
+                "the event is already cancelled".into(),
+            ))
+        }
+        Err(e) => return Err(internal(e)),
+    }
+    Ok(Json(event_json(&app, &load(&app, &id).await?, &user)))
+}
+
+// ---- slots ----------------------------------------------------------------
+
+async fn claim(
+    State(app): State<App>,
+    user: User,
+    Path((id, slot)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let all = load(&app, &id).await?;
+    if !slot_names(&all.event).contains(&slot) {
+        return Err(ApiError::NotFound("slot"));
+    }
+    let allowed = match (slot.as_str(), user.role) {
+        (_, Role::Admin) => true,
+        ("captain", role) => role == Role::Captain,
+        (_, role) => matches!(role, Role::Captain | Role::Crew),
+    };
+    if !allowed {
+        return Err(ApiError::Forbidden("only a captain can claim the captain slot"));
+    }
+    match app.store.claim_slot(&id, &slot, &user.email, app.clock.now()).await {
+        Ok(()) => {}
+        Err(StoreError::Cancelled(failed)) => {
+            let (taken, holding, closed) = (
+                failed.first() == Some(&true),
+                failed.get(1) == Some(&true),
+                failed.get(2) == Some(&true),
+            );
+            return Err(if closed {
+                ApiError::Conflict("event_not_open", "the event is cancelled".into())
+            } else if holding {
+                ApiError::Conflict(
+                    "already_holding",
+                    "you already hold a slot on this event; release it first".into(),
+                )
+            } else if taken {
+                ApiError::Conflict("slot_taken", format!("{slot} is already taken"))
+            } else {
+                ApiError::Conflict(
+                    "conflict",
+                    "someone changed this event at the same time; reload and try again".into(),
+                )
+            });
+        }
+        Err(e) => return Err(internal(e)),
+    }
+    Ok(Json(event_json(&app, &load(&app, &id).await?, &user)))
+}
+
+async fn release(
+    State(app): State<App>,
+    user: User,
+    Path((id, slot)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let all = load(&app, &id).await?;
+    if !slot_names(&all.event).contains(&slot) {
+        return Err(ApiError::NotFound("slot"));
+    }
+    let holder = all
+        .slots
+        .get(&slot)
+        .cloned()
+        .ok_or_else(|| ApiError::Conflict("not_claimed", format!("{slot} is not claimed")))?;
+    if holder != user.email && !user.is_admin() {
+        return Err(ApiError::Forbidden("only the holder or an admin can release a slot"));
+    }
+    match app.store.release_slot(&id, &slot, &holder).await {
+        Ok(()) => {}
+        Err(StoreError::Cancelled(_)) => {
+            return Err(ApiError::Conflict(
+                "conflict",
+                "the slot changed at the same time; reload and try again".into(),
+            ))
+        }
+        Err(e) => return Err(internal(e)),
+    }
+    Ok(Json(event_json(&app, &load(&app, &id).await?, &user)))
+}
+
+// ---- checklist ------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewCheck {
+    label: String,
+    hook: String,
+    offset_min: i64,
+}
+
+async fn add_check(
+    State(app): State<App>,
+    user: User,
+    Path(id): Path<String>,
+    Body(b): Body<NewCheck>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    user.require_admin()?;
+    if !matches!(b.hook.as_str(), "departure" | "return") {
+        return Err(ApiError::BadRequest(format!(
+            "hook {:?} must be \"departure\" or \"return\"",
+            b.hook
+        )));
+    }
+    let all = load(&app, &id).await?;
+    let next = all
+        .checklist
+        .iter()
+        .filter_map(|c| c.id.parse::<u32>().ok())
+        .max()
+        .unwrap_or(0)
+        + 1;
+    let item = CheckItem {
+        id: format!("{next:02}"),
+        label: text("label", &b.label, 120)?,
+        hook: b.hook,
+        offset_min: in_range("offset_min", b.offset_min, -720, 720)?,
+        done_by: None,
+        done_at: None,
+    };
+    match app.store.add_check_item(&id, &item).await {
+        Ok(()) => {}
+        Err(StoreError::Cancelled(_)) => {
+            return Err(ApiError::Conflict(
+                "conflict",
+                "the event is cancelled or changed; reload".into(),
+            ))
+        }
+        Err(e) => return Err(internal(e)),
+    }
+    Ok((
+        StatusCode::CREATED,
+        Json(event_json(&app, &load(&app, &id).await?, &user)),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckBody {
+    done: bool,
+}
+
+async fn check(
+    State(app): State<App>,
+    user: User,
+    Path((id, item)): Path<(String, String)>,
+    Body(b): Body<CheckBody>,
+) -> Result<Json<Value>, ApiError> {
+    let all = load(&app, &id).await?;
+    if !user.is_admin() && !all.slots.values().any(|h| *h == user.email) {
+        return Err(ApiError::Forbidden(
+            "only crew on this event (or an admin) can tick its checklist",
+        ));
+    }
+    let at = jiff::Timestamp::from_second(app.clock.now())
+        .map(|t| t.to_string())
+        .unwrap_or_default();
+    match app
+        .store
+        .set_check(&id, &item, b.done.then_some(user.email.as_str()), &at)
+        .await
+    {
+        Ok(()) => {}
+        Err(StoreError::Condition) => return Err(ApiError::NotFound("checklist item")),
+        Err(e) => return Err(internal(e)),
+    }
+    Ok(Json(event_json(&app, &load(&app, &id).await?, &user)))
+}
+
+// ---- guests ---------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewGuest {
+    name: String,
+    email: String,
+}
+
+async fn add_guest(
+    State(app): State<App>,
+    user: User,
+    Path(id): Path<String>,
+    Body(b): Body<NewGuest>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    user.require_admin()?;
+    let name = text("name", &b.name, 100)?;
+    let email = address(&b.email)?;
+    let all = load(&app, &id).await?;
+    let token = random_code(GUEST_TOKEN_LEN);
+    let guest = Guest {
+        id: random_id(),
+        name,
+        email,
+        state: GuestState::OnHold,
+        token_hash: hash_code(&token),
+    };
+    match app
+        .store
+        .add_guest(&id, &guest, all.event.guests, app.clock.now())
+        .await
+    {
+        Ok(()) => {}
+        Err(StoreError::Cancelled(_)) => {
+            let e = load(&app, &id).await?.event;
+            return Err(if e.status != "booked" {
+                ApiError::Conflict("event_not_open", "the event is cancelled".into())
+            } else {
+                ApiError::Conflict("event_full", format!("all {} guest places are booked", e.guests))
+            });
+        }
+        Err(e) => return Err(internal(e)),
+    }
+    let url = format!("{}/guest.html#/{}/{}/{token}", app.cfg.public_url, id, guest.id);
+    let when = match event_timing(&app, &all.event) {
+        Some(t) => format!("{} at {}", all.event.date, moment(&t.departure).local),
+        None => all.event.date.clone(),
+    };
+    let msg = mail::waiver_message(&guest.email, &guest.name, &url, &when, &all.event.boat);
+    if let Err(e) = app.mailer.send(&msg).await {
+        // The booking stands; the admin has the link in this response to pass on.
+        tracing::error!(error = %e, "waiver link not sent");
+    }
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"guest": guest_json(&guest, true), "waiver_url": url})),
+    ))
+}
+
+async fn cancel_guest(
+    State(app): State<App>,
+    user: User,
+    Path((id, gid)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    user.require_admin()?;
+    transition(&app, &id, &gid, GuestAction::Cancel, None, &[])
+        .await
+        .map(|g| Json(json!({"guest": guest_json(&g, true)})))
+}
+
+/// Applies a guest transition; failures say whether the guest is unknown
+/// (404) or in a state the transition does not start from (409).
+async fn transition(
+    app: &App,
+    id: &str,
+    gid: &str,
+    action: GuestAction,
+    token_hash: Option<&str>,
+    extra: &[(&str, String)],
+) -> Result<Guest, ApiError> {
+    match app.store.transition_guest(id, gid, action, token_hash, extra).await {
+        Ok(_) => {}
+        Err(StoreError::Cancelled(_)) => {
+            let g = app.store.guest(id, gid).await.map_err(internal)?;
+            return Err(match g {
+                Some(g) if token_hash.is_none_or(|h| h == g.token_hash) => ApiError::Conflict(
+                    "invalid_transition",
+                    format!(
+                        "the booking is {}; that change is not allowed from there",
+                        g.state.as_str()
+                    ),
+                ),
+                _ => ApiError::NotFound("guest"),
+            });
+        }
+        Err(e) => return Err(internal(e)),
+    }
+    app.store
+        .guest(id, gid)
+        .await
+        .map_err(internal)?
+        .ok_or(ApiError::NotFound("guest"))
+}
+
+fn guest_token(headers: &HeaderMap) -> Result<String, ApiError> {
+    headers
+        .get("x-guest-token")
+        .and_then(|v| v.to_str().ok())
+        .filter(|t| !t.is_empty() && t.len() <= 64)
+        .map(hash_code)
+        .ok_or(ApiError::NotFound("guest"))
+}
+
+const WAIVER_TEXT: &str = "I understand that sailing involves risks, including injury from the boat, its rigging and \
+the sea. I will follow the captain's and crew's instructions, wear a life jacket when asked, and tell the crew about any \
+condition that affects my safety. I accept these risks for myself.";
+
+async fn waiver(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path((id, gid)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let token_hash = guest_token(&headers)?;
+    let g = app
+        .store
+        .guest(&id, &gid)
+        .await
+        .map_err(internal)?
+        .filter(|g| g.token_hash == token_hash)
+        .ok_or(ApiError::NotFound("guest"))?;
+    let e = load(&app, &id).await?.event;
+    Ok(Json(json!({
+        "event": {"date": e.date, "boat": e.boat, "kind": e.kind, "status": e.status, "timing": timing_json(&app, event_timing(&app, &e).as_ref())},
+        "guest": guest_json(&g, false),
+        "waiver_text": WAIVER_TEXT,
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Signature {
+    signed_name: String,
+    accept: bool,
+}
+
+async fn sign_waiver(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path((id, gid)): Path<(String, String)>,
+    Body(b): Body<Signature>,
+) -> Result<Json<Value>, ApiError> {
+    let token_hash = guest_token(&headers)?;
+    if !b.accept {
+        return Err(ApiError::BadRequest("accept must be true to sign the waiver".into()));
+    }
+    let name = text("signed_name", &b.signed_name, 100)?;
+    let at = jiff::Timestamp::from_second(app.clock.now())
+        .map(|t| t.to_string())
+        .unwrap_or_default();
+    let g = transition(
+        &app,
+        &id,
+        &gid,
+        GuestAction::SignWaiver,
+        Some(&token_hash),
+        &[("waiver_signed_name", name), ("waiver_signed_at", at)],
+    )
+    .await?;
+    Ok(Json(json!({"guest": guest_json(&g, false)})))
+}

@@ -1,0 +1,735 @@
+//! DynamoDB persistence. Every state change is one conditional write (or one
+//! transaction of them), so concurrent requests cannot both win and a retried
+//! request cannot apply twice.
+//!
+//! Crew table (`pk`, `sk`):
+//! - `EVENT#{id}` / `META`: the event (`date` YYYY-MM-DD, `status` booked|cancelled —
+//!   the shape exec-reports counts charters by), its offsets and guest counter;
+//! - `EVENT#{id}` / `SLOT#{slot}`: a claimed slot and its `holder`;
+//! - `EVENT#{id}` / `HOLDER#{email}`: one slot per person per event;
+//! - `EVENT#{id}` / `CHECK#{nn}`: a checklist item;
+//! - `EVENT#{id}` / `GUEST#{id}`: a guest, their state and waiver token hash;
+//! - `MEMBER#{email}` / `META`: a member and their role.
+//!
+//! Invites table (`code_hash`, TTL `expires_at` only cleans up; expiry is
+//! checked by the consuming write): invite codes, and `rate#…` counters.
+
+use crate::auth::Role;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::Client;
+use serde::Serialize;
+use std::collections::HashMap;
+
+type Item = HashMap<String, AttributeValue>;
+
+/// Why a write did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A condition was false: someone else won, or the state does not allow it.
+    #[error("condition failed")]
+    Condition,
+    /// A transaction was cancelled; which of its items failed their condition.
+    #[error("transaction cancelled")]
+    Cancelled(Vec<bool>),
+    #[error("{0}")]
+    Other(String),
+}
+
+fn other<E: std::error::Error + 'static, R: std::fmt::Debug>(e: SdkError<E, R>) -> StoreError {
+    StoreError::Other(aws_sdk_dynamodb::error::DisplayErrorContext(&e).to_string())
+}
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+fn n(v: i64) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+fn get_s(item: &Item, k: &str) -> Option<String> {
+    item.get(k).and_then(|v| v.as_s().ok()).cloned()
+}
+fn get_n(item: &Item, k: &str) -> Option<i64> {
+    item.get(k).and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok())
+}
+
+/// A guest's booking state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GuestState {
+    OnHold,
+    Confirmed,
+    Cancelled,
+}
+
+/// What can happen to a guest's booking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GuestAction {
+    SignWaiver,
+    Cancel,
+}
+
+impl GuestState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GuestState::OnHold => "on_hold",
+            GuestState::Confirmed => "confirmed",
+            GuestState::Cancelled => "cancelled",
+        }
+    }
+    fn parse(s: &str) -> Option<GuestState> {
+        [GuestState::OnHold, GuestState::Confirmed, GuestState::Cancelled]
+            .into_iter()
+            .find(|g| g.as_str() == s)
+    }
+    /// The one table of allowed transitions; everything else is refused.
+    pub fn next(self, action: GuestAction) -> Option<GuestState> {
+        match (self, action) {
+            (GuestState::OnHold, GuestAction::SignWaiver) => Some(GuestState::Confirmed),
+            (GuestState::OnHold | GuestState::Confirmed, GuestAction::Cancel) => Some(GuestState::Cancelled),
+            _ => None,
+        }
+    }
+    /// The states `action` may start from.
+    pub fn sources(action: GuestAction) -> Vec<GuestState> {
+        [GuestState::OnHold, GuestState::Confirmed, GuestState::Cancelled]
+            .into_iter()
+            .filter(|g| g.next(action).is_some())
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct EventRecord {
+    pub id: String,
+    pub date: String,
+    pub boat: String,
+    pub kind: String,
+    pub guests: i64,
+    pub crew_slots: i64,
+    pub depart_offset_min: i64,
+    pub return_offset_min: i64,
+    pub status: String,
+    pub booked_guests: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct CheckItem {
+    pub id: String,
+    pub label: String,
+    pub hook: String,
+    pub offset_min: i64,
+    pub done_by: Option<String>,
+    pub done_at: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Guest {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub state: GuestState,
+    pub token_hash: String,
+}
+
+/// An event and everything under it, read in one query.
+#[derive(Debug, Clone)]
+pub struct EventAll {
+    pub event: EventRecord,
+    /// slot name → holder.
+    pub slots: HashMap<String, String>,
+    pub checklist: Vec<CheckItem>,
+    pub guests: Vec<Guest>,
+}
+
+fn event_pk(id: &str) -> AttributeValue {
+    s(format!("EVENT#{id}"))
+}
+
+fn parse_event(item: &Item) -> Option<EventRecord> {
+    Some(EventRecord {
+        id: get_s(item, "id")?,
+        date: get_s(item, "date")?,
+        boat: get_s(item, "boat").unwrap_or_default(),
+        kind: get_s(item, "kind").unwrap_or_default(),
+        guests: get_n(item, "guests").unwrap_or(0),
+        crew_slots: get_n(item, "crew_slots").unwrap_or(0),
+        depart_offset_min: get_n(item, "depart_offset_min").unwrap_or(0),
+        return_offset_min: get_n(item, "return_offset_min").unwrap_or(0),
+        status: get_s(item, "status").unwrap_or_default(),
+        booked_guests: get_n(item, "booked_guests").unwrap_or(0),
+    })
+}
+
+fn parse_guest(item: &Item) -> Option<Guest> {
+    Some(Guest {
+        id: get_s(item, "id")?,
+        name: get_s(item, "name").unwrap_or_default(),
+        email: get_s(item, "email").unwrap_or_default(),
+        state: GuestState::parse(&get_s(item, "state")?)?,
+        token_hash: get_s(item, "token_hash").unwrap_or_default(),
+    })
+}
+
+/// The app's tables.
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: Client,
+    crew: String,
+    invites: String,
+}
+
+fn cancelled_reasons<R>(
+    e: &SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError, R>,
+) -> Option<Vec<bool>> {
+    let svc = e.as_service_error()?;
+    match svc {
+        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(t) => {
+            Some(
+                t.cancellation_reasons()
+                    .iter()
+                    .map(|r| r.code() == Some("ConditionalCheckFailed"))
+                    .collect(),
+            )
+        }
+        _ => None,
+    }
+}
+
+impl Store {
+    pub fn new(db: Client, crew: &str, invites: &str) -> Store {
+        Store {
+            db,
+            crew: crew.to_string(),
+            invites: invites.to_string(),
+        }
+    }
+
+    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), StoreError> {
+        match self
+            .db
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) => match cancelled_reasons(&e) {
+                Some(reasons) => Err(StoreError::Cancelled(reasons)),
+                None => Err(other(e)),
+            },
+        }
+    }
+
+    // ---- rate limits ----------------------------------------------------
+
+    /// Counts one hit on `key` in the fixed window containing `now`. Returns
+    /// the seconds until the window ends when the limit is already reached.
+    pub async fn rate_hit(&self, key: &str, window: i64, limit: i64, now: i64) -> Result<Option<i64>, StoreError> {
+        let start = now - now.rem_euclid(window);
+        let end = start + window;
+        let r = self
+            .db
+            .update_item()
+            .table_name(&self.invites)
+            .key("code_hash", s(format!("rate#{key}#{start}")))
+            .update_expression("ADD hits :one SET expires_at = :exp")
+            .condition_expression("attribute_not_exists(hits) OR hits < :limit")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":exp", n(end + 60))
+            .expression_attribute_values(":limit", n(limit))
+            .send()
+            .await;
+        match r {
+            Ok(_) => Ok(None),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Ok(Some(end - now))
+            }
+            Err(e) => Err(other(e)),
+        }
+    }
+
+    // ---- members and invites -------------------------------------------
+
+    pub async fn member_role(&self, email: &str) -> Result<Option<Role>, StoreError> {
+        let out = self
+            .db
+            .get_item()
+            .table_name(&self.crew)
+            .key("pk", s(format!("MEMBER#{email}")))
+            .key("sk", s("META"))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(other)?;
+        Ok(out.item().and_then(|i| get_s(i, "role")).and_then(|r| Role::parse(&r)))
+    }
+
+    pub async fn put_member(&self, email: &str, role: Role, by: &str, now: i64) -> Result<(), StoreError> {
+        self.db
+            .put_item()
+            .table_name(&self.crew)
+            .item("pk", s(format!("MEMBER#{email}")))
+            .item("sk", s("META"))
+            .item("email", s(email))
+            .item("role", s(role.as_str()))
+            .item("invited_by", s(by))
+            .item("updated_at", n(now))
+            .send()
+            .await
+            .map_err(other)?;
+        Ok(())
+    }
+
+    /// Stores a new invite code (by hash). Never overwrites one.
+    pub async fn put_invite(&self, hash: &str, email: &str, role: Role, now: i64, ttl: i64) -> Result<(), StoreError> {
+        self.db
+            .put_item()
+            .table_name(&self.invites)
+            .item("code_hash", s(hash))
+            .item("email", s(email))
+            .item("role", s(role.as_str()))
+            .item("created_at", n(now))
+            .item("expires_at", n(now + ttl))
+            .condition_expression("attribute_not_exists(code_hash)")
+            .send()
+            .await
+            .map_err(|e| {
+                match e
+                    .as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception())
+                {
+                    true => StoreError::Condition,
+                    false => other(e),
+                }
+            })?;
+        Ok(())
+    }
+
+    /// Consumes an invite code: one conditional write that succeeds only if
+    /// the code exists, is unused and has not expired at `now`. Returns the
+    /// address and role it was issued for.
+    pub async fn consume_invite(&self, hash: &str, now: i64) -> Result<Option<(String, Role)>, StoreError> {
+        let r = self
+            .db
+            .update_item()
+            .table_name(&self.invites)
+            .key("code_hash", s(hash))
+            .update_expression("SET used_at = :now")
+            .condition_expression(
+                "attribute_exists(code_hash) AND attribute_exists(email) AND attribute_not_exists(used_at) AND expires_at > :now",
+            )
+            .expression_attribute_values(":now", n(now))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match r {
+            Ok(out) => {
+                let item = out.attributes().cloned().unwrap_or_default();
+                Ok(get_s(&item, "email").zip(get_s(&item, "role").and_then(|r| Role::parse(&r))))
+            }
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(other(e)),
+        }
+    }
+
+    // ---- events ----------------------------------------------------------
+
+    /// Creates an event and its checklist in one transaction.
+    pub async fn create_event(
+        &self,
+        e: &EventRecord,
+        checklist: &[CheckItem],
+        by: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let mut items = vec![TransactWriteItem::builder()
+            .put(
+                Put::builder()
+                    .table_name(&self.crew)
+                    .item("pk", event_pk(&e.id))
+                    .item("sk", s("META"))
+                    .item("id", s(&e.id))
+                    .item("date", s(&e.date))
+                    .item("boat", s(&e.boat))
+                    .item("kind", s(&e.kind))
+                    .item("guests", n(e.guests))
+                    .item("crew_slots", n(e.crew_slots))
+                    .item("depart_offset_min", n(e.depart_offset_min))
+                    .item("return_offset_min", n(e.return_offset_min))
+                    .item("status", s(&e.status))
+                    .item("booked_guests", n(0))
+                    .item("created_by", s(by))
+                    .item("created_at", n(now))
+                    .condition_expression("attribute_not_exists(pk)")
+                    .build()
+                    .expect("table, item set"),
+            )
+            .build()];
+        for c in checklist {
+            items.push(TransactWriteItem::builder().put(self.check_put(&e.id, c)).build());
+        }
+        self.transact(items).await
+    }
+
+    fn check_put(&self, event: &str, c: &CheckItem) -> Put {
+        Put::builder()
+            .table_name(&self.crew)
+            .item("pk", event_pk(event))
+            .item("sk", s(format!("CHECK#{}", c.id)))
+            .item("id", s(&c.id))
+            .item("label", s(&c.label))
+            .item("hook", s(&c.hook))
+            .item("offset_min", n(c.offset_min))
+            .condition_expression("attribute_not_exists(sk)")
+            .build()
+            .expect("table, item set")
+    }
+
+    /// Adds one checklist item to an existing, booked event.
+    pub async fn add_check_item(&self, event: &str, c: &CheckItem) -> Result<(), StoreError> {
+        self.transact(vec![
+            TransactWriteItem::builder()
+                .condition_check(self.event_booked(event))
+                .build(),
+            TransactWriteItem::builder().put(self.check_put(event, c)).build(),
+        ])
+        .await
+    }
+
+    fn event_booked(&self, event: &str) -> ConditionCheck {
+        ConditionCheck::builder()
+            .table_name(&self.crew)
+            .key("pk", event_pk(event))
+            .key("sk", s("META"))
+            .condition_expression("#st = :booked")
+            .expression_attribute_names("#st", "status")
+            .expression_attribute_values(":booked", s("booked"))
+            .build()
+            .expect("table, key, condition set")
+    }
+
+    /// The event and everything under it; None if there is no such event.
+    pub async fn event(&self, id: &str) -> Result<Option<EventAll>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .db
+                .query()
+                .table_name(&self.crew)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", event_pk(id))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(other)?;
+            items.extend(out.items().iter().cloned());
+            start = out.last_evaluated_key().cloned();
+            if start.is_none() {
+                break;
+            }
+        }
+        let Some(event) = items
+            .iter()
+            .find(|i| get_s(i, "sk").as_deref() == Some("META"))
+            .and_then(parse_event)
+        else {
+            return Ok(None);
+        };
+        let mut all = EventAll {
+            event,
+            slots: HashMap::new(),
+            checklist: Vec::new(),
+            guests: Vec::new(),
+        };
+        for item in &items {
+            let sk = get_s(item, "sk").unwrap_or_default();
+            if let Some(slot) = sk.strip_prefix("SLOT#") {
+                all.slots
+                    .insert(slot.to_string(), get_s(item, "holder").unwrap_or_default());
+            } else if sk.starts_with("CHECK#") {
+                all.checklist.push(CheckItem {
+                    id: get_s(item, "id").unwrap_or_default(),
+                    label: get_s(item, "label").unwrap_or_default(),
+                    hook: get_s(item, "hook").unwrap_or_default(),
+                    offset_min: get_n(item, "offset_min").unwrap_or(0),
+                    done_by: get_s(item, "done_by"),
+                    done_at: get_s(item, "done_at"),
+                });
+            } else if sk.starts_with("GUEST#") {
+                all.guests.extend(parse_guest(item));
+            }
+        }
+        Ok(Some(all))
+    }
+
+    /// Every event's record (a scan: the table holds one business's events).
+    pub async fn events(&self) -> Result<Vec<EventRecord>, StoreError> {
+        let mut events = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .db
+                .scan()
+                .table_name(&self.crew)
+                .filter_expression("sk = :meta AND begins_with(pk, :ev)")
+                .expression_attribute_values(":meta", s("META"))
+                .expression_attribute_values(":ev", s("EVENT#"))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(other)?;
+            events.extend(out.items().iter().filter_map(parse_event));
+            start = out.last_evaluated_key().cloned();
+            if start.is_none() {
+                break;
+            }
+        }
+        events.sort_by(|a, b| (&a.date, &a.id).cmp(&(&b.date, &b.id)));
+        Ok(events)
+    }
+
+    pub async fn cancel_event(&self, id: &str, by: &str, now: i64) -> Result<(), StoreError> {
+        self.db
+            .update_item()
+            .table_name(&self.crew)
+            .key("pk", event_pk(id))
+            .key("sk", s("META"))
+            .update_expression("SET #st = :cancelled, cancelled_by = :by, cancelled_at = :now")
+            .condition_expression("#st = :booked")
+            .expression_attribute_names("#st", "status")
+            .expression_attribute_values(":cancelled", s("cancelled"))
+            .expression_attribute_values(":booked", s("booked"))
+            .expression_attribute_values(":by", s(by))
+            .expression_attribute_values(":now", n(now))
+            .send()
+            .await
+            .map_err(|e| {
+                match e
+                    .as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception())
+                {
+                    true => StoreError::Condition,
+                    false => other(e),
+                }
+            })?;
+        Ok(())
+    }
+
+    // ---- slots -----------------------------------------------------------
+
+    /// Claims `slot` for `email`: the slot must be free, `email` must hold no
+    /// other slot on the event and the event must be booked — all in one
+    /// transaction. `Cancelled([slot taken, already holding, not booked])`.
+    pub async fn claim_slot(&self, event: &str, slot: &str, email: &str, now: i64) -> Result<(), StoreError> {
+        let put = |sk: String| {
+            Put::builder()
+                .table_name(&self.crew)
+                .item("pk", event_pk(event))
+                .item("sk", s(sk))
+                .item("holder", s(email))
+                .item("slot", s(slot))
+                .item("claimed_at", n(now))
+                .condition_expression("attribute_not_exists(sk)")
+                .build()
+                .expect("table, item set")
+        };
+        self.transact(vec![
+            TransactWriteItem::builder().put(put(format!("SLOT#{slot}"))).build(),
+            TransactWriteItem::builder().put(put(format!("HOLDER#{email}"))).build(),
+            TransactWriteItem::builder()
+                .condition_check(self.event_booked(event))
+                .build(),
+        ])
+        .await
+    }
+
+    /// Releases `slot` held by `holder` (the caller checked who may).
+    pub async fn release_slot(&self, event: &str, slot: &str, holder: &str) -> Result<(), StoreError> {
+        let del = |sk: String| {
+            Delete::builder()
+                .table_name(&self.crew)
+                .key("pk", event_pk(event))
+                .key("sk", s(sk))
+                .condition_expression("holder = :h")
+                .expression_attribute_values(":h", s(holder))
+                .build()
+                .expect("table, key set")
+        };
+        self.transact(vec![
+            TransactWriteItem::builder().delete(del(format!("SLOT#{slot}"))).build(),
+            TransactWriteItem::builder()
+                .delete(del(format!("HOLDER#{holder}")))
+                .build(),
+        ])
+        .await
+    }
+
+    // ---- checklist -------------------------------------------------------
+
+    pub async fn set_check(&self, event: &str, item: &str, done_by: Option<&str>, at: &str) -> Result<(), StoreError> {
+        let mut req = self
+            .db
+            .update_item()
+            .table_name(&self.crew)
+            .key("pk", event_pk(event))
+            .key("sk", s(format!("CHECK#{item}")))
+            .condition_expression("attribute_exists(sk)");
+        req = match done_by {
+            Some(who) => req
+                .update_expression("SET done_by = :who, done_at = :at")
+                .expression_attribute_values(":who", s(who))
+                .expression_attribute_values(":at", s(at)),
+            None => req.update_expression("REMOVE done_by, done_at"),
+        };
+        req.send().await.map_err(|e| {
+            match e
+                .as_service_error()
+                .is_some_and(|s| s.is_conditional_check_failed_exception())
+            {
+                true => StoreError::Condition,
+                false => other(e),
+            }
+        })?;
+        Ok(())
+    }
+
+    // ---- guests ----------------------------------------------------------
+
+    /// Books a guest (on hold) if the event is booked and has room: the
+    /// counter on the event and the guest item change together.
+    pub async fn add_guest(&self, event: &str, g: &Guest, capacity: i64, now: i64) -> Result<(), StoreError> {
+        let counter = Update::builder()
+            .table_name(&self.crew)
+            .key("pk", event_pk(event))
+            .key("sk", s("META"))
+            .update_expression("ADD booked_guests :one")
+            .condition_expression("#st = :booked AND (attribute_not_exists(booked_guests) OR booked_guests < :cap)")
+            .expression_attribute_names("#st", "status")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":booked", s("booked"))
+            .expression_attribute_values(":cap", n(capacity))
+            .build()
+            .expect("table, key, expression set");
+        let put = Put::builder()
+            .table_name(&self.crew)
+            .item("pk", event_pk(event))
+            .item("sk", s(format!("GUEST#{}", g.id)))
+            .item("id", s(&g.id))
+            .item("name", s(&g.name))
+            .item("email", s(&g.email))
+            .item("state", s(g.state.as_str()))
+            .item("token_hash", s(&g.token_hash))
+            .item("created_at", n(now))
+            .condition_expression("attribute_not_exists(sk)")
+            .build()
+            .expect("table, item set");
+        self.transact(vec![
+            TransactWriteItem::builder().update(counter).build(),
+            TransactWriteItem::builder().put(put).build(),
+        ])
+        .await
+    }
+
+    pub async fn guest(&self, event: &str, guest: &str) -> Result<Option<Guest>, StoreError> {
+        let out = self
+            .db
+            .get_item()
+            .table_name(&self.crew)
+            .key("pk", event_pk(event))
+            .key("sk", s(format!("GUEST#{guest}")))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(other)?;
+        Ok(out.item().and_then(parse_guest))
+    }
+
+    /// Moves a guest by `action`, only from a state the transition table
+    /// allows (and, for waivers, only with the right token). Cancelling frees
+    /// the guest's place on the event.
+    pub async fn transition_guest(
+        &self,
+        event: &str,
+        guest: &str,
+        action: GuestAction,
+        token_hash: Option<&str>,
+        extra: &[(&str, String)],
+    ) -> Result<GuestState, StoreError> {
+        let sources = GuestState::sources(action);
+        let to = sources[0].next(action).expect("sources allow the action");
+        let mut names = vec![];
+        let placeholders: Vec<String> = (0..sources.len()).map(|i| format!(":from{i}")).collect();
+        let mut condition = format!("#state IN ({})", placeholders.join(", "));
+        let mut set = vec!["#state = :to".to_string()];
+        let mut update = Update::builder()
+            .table_name(&self.crew)
+            .key("pk", event_pk(event))
+            .key("sk", s(format!("GUEST#{guest}")))
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":to", s(to.as_str()));
+        for (p, from) in placeholders.iter().zip(&sources) {
+            update = update.expression_attribute_values(p, s(from.as_str()));
+        }
+        if let Some(h) = token_hash {
+            condition.push_str(" AND token_hash = :th");
+            update = update.expression_attribute_values(":th", s(h));
+        }
+        for (i, (k, v)) in extra.iter().enumerate() {
+            set.push(format!("#x{i} = :x{i}"));
+            names.push((format!("#x{i}"), k.to_string()));
+            update = update.expression_attribute_values(format!(":x{i}"), s(v.clone()));
+        }
+        for (p, k) in names {
+            update = update.expression_attribute_names(p, k);
+        }
+        let update = update
+            .update_expression(format!("SET {}", set.join(", ")))
+            .condition_expression(condition)
+            .build()
+            .expect("table, key, expression set");
+        let mut items = vec![TransactWriteItem::builder().update(update).build()];
+        if to == GuestState::Cancelled {
+            let counter = Update::builder()
+                .table_name(&self.crew)
+                .key("pk", event_pk(event))
+                .key("sk", s("META"))
+                .update_expression("ADD booked_guests :minus")
+                .expression_attribute_values(":minus", n(-1))
+                .build()
+                .expect("table, key, expression set");
+            items.push(TransactWriteItem::builder().update(counter).build());
+        }
+        self.transact(items).await?;
+        Ok(to)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guest_transitions_are_explicit() {
+        use GuestAction::*;
+        use GuestState::*;
+        assert_eq!(OnHold.next(SignWaiver), Some(Confirmed));
+        assert_eq!(OnHold.next(Cancel), Some(Cancelled));
+        assert_eq!(Confirmed.next(Cancel), Some(Cancelled));
+        assert_eq!(Confirmed.next(SignWaiver), None);
+        assert_eq!(Cancelled.next(SignWaiver), None);
+        assert_eq!(Cancelled.next(Cancel), None);
+        assert_eq!(GuestState::sources(SignWaiver), vec![OnHold]);
+        assert_eq!(GuestState::sources(Cancel), vec![OnHold, Confirmed]);
+    }
+}

@@ -1,0 +1,421 @@
+#!/usr/bin/env python3
+"""End-to-end browser check of the ShipCaptainCrew frontend against a local server.
+
+The local server serves the static frontend at / and the API at /api/..., and
+writes every e-mail it would send as DIR/<n>.json ({"to", "subject", "text",
+"html"}). This script:
+
+  1. creates a sail event and invites crew@example.com (API, admin token);
+  2. reads the invitation e-mail from the outbox and takes its magic link;
+  3. opens the link in headless Chromium (390x844, a phone) and waits until
+     the page shows crew@example.com as signed in;
+  4. opens the event page and compares the departure/sunset/return times on
+     the page with the API's timing.local;
+  5. claims the crew-1 slot in the page and checks it through the API;
+  6. checks the page does not scroll sideways at 390 px;
+  7. saves a screenshot if asked, and prints "e2e: ok".
+
+Usage:
+  python3 scripts/e2e_browser.py --base-url http://127.0.0.1:8080 \\
+      --admin-token TOKEN --outbox /tmp/outbox [--screenshot shot.png]
+
+Needs selenium (pip install selenium==4.50.0) and Debian's chromium and
+chromium-driver packages (/usr/bin/chromium, /usr/bin/chromedriver). Both paths
+are passed explicitly, so Selenium Manager never downloads anything.
+Exit status: 0 ok, 1 a check failed, 2 a setup problem (missing tools).
+"""
+
+import argparse
+import datetime
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+CREW_EMAIL = "crew@example.com"
+BOAT = "Queen of San Diego"
+KIND = "sunset sail"
+GUESTS = 6
+WAIT_S = 10
+PHONE_W, PHONE_H = 390, 844
+
+CHROMIUM_FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--no-proxy-server",  # the server is on 127.0.0.1; never go through a proxy
+    f"--window-size={PHONE_W},{PHONE_H}",
+]
+
+
+class Failure(Exception):
+    """A check failed; the message says what was expected and what was seen."""
+
+
+def step(text):
+    print(f"e2e: {text}", flush=True)
+
+
+# --------------------------------------------------------------------------
+# API over urllib (no proxies: the server is local)
+# --------------------------------------------------------------------------
+
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def api(base_url, method, path, token=None, body=None, expect=(200,)):
+    """Calls the API and returns the decoded JSON; fails on another status."""
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(base_url + path, data=data, method=method)
+    req.add_header("Accept", "application/json")
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    if token:
+        req.add_header("Authorization", f"Bearer {token}")
+    try:
+        with _OPENER.open(req, timeout=15) as res:
+            status, raw = res.status, res.read()
+    except urllib.error.HTTPError as err:
+        status, raw = err.code, err.read()
+    except (urllib.error.URLError, OSError) as err:
+        raise Failure(f"{method} {path}: cannot reach {base_url}: {err}") from err
+    text = raw.decode("utf-8", "replace")
+    if status not in expect:
+        raise Failure(f"{method} {path}: expected HTTP {'/'.join(map(str, expect))}, got {status}: {text[:500]}")
+    try:
+        return json.loads(text) if text else None
+    except ValueError as err:
+        raise Failure(f"{method} {path}: HTTP {status} but the body is not JSON: {text[:200]!r}") from err
+
+
+def slot_holder(event, slot):
+    for s in event.get("slots") or []:
+        if s.get("slot") == slot:
+            return s.get("holder")
+    raise Failure(f"event {event.get('id')} has no slot {slot!r}; slots: {event.get('slots')}")
+
+
+# --------------------------------------------------------------------------
+# Outbox
+# --------------------------------------------------------------------------
+
+
+def outbox_snapshot(outbox):
+    """{file name: (mtime_ns, size)} of the JSON files in the outbox."""
+    snap = {}
+    if os.path.isdir(outbox):
+        for name in os.listdir(outbox):
+            if name.endswith(".json"):
+                st = os.stat(os.path.join(outbox, name))
+                snap[name] = (st.st_mtime_ns, st.st_size)
+    return snap
+
+
+def _order(name):
+    stem = name[: -len(".json")]
+    return (0, int(stem), "") if stem.isdigit() else (1, 0, stem)
+
+
+def _addressed_to(mail, email):
+    to = mail.get("to")
+    if isinstance(to, str):
+        to = [to]
+    return any(email.lower() in str(addr).lower() for addr in to or [])
+
+
+def wait_for_mail(outbox, email, before, timeout=WAIT_S):
+    """Newest outbox mail to `email` that was not there (or changed) since `before`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        now = outbox_snapshot(outbox)
+        fresh = [n for n, sig in now.items() if before.get(n) != sig]
+        for name in sorted(fresh, key=_order, reverse=True):
+            path = os.path.join(outbox, name)
+            try:
+                with open(path, encoding="utf-8") as f:
+                    mail = json.load(f)
+            except (OSError, ValueError):
+                continue  # still being written; look again on the next pass
+            if isinstance(mail, dict) and _addressed_to(mail, email):
+                return path, mail
+        if time.monotonic() >= deadline:
+            raise Failure(f"no new e-mail to {email} in {outbox} after {timeout} s "
+                          f"({len(now)} file(s) there, {len(fresh)} new)")
+        time.sleep(0.2)
+
+
+MAGIC_LINK = re.compile(r"https?://[^\s\"'<>]+#/auth/[^\s\"'<>)\]]+")
+
+
+def magic_link(mail):
+    for part in ("text", "html"):
+        found = MAGIC_LINK.search(str(mail.get(part) or ""))
+        if found:
+            return found.group(0).replace("&amp;", "&").rstrip(".,;:!?&")
+    raise Failure("the invitation e-mail has no http…#/auth/… link; its text was:\n"
+                  + str(mail.get("text"))[:1000])
+
+
+# --------------------------------------------------------------------------
+# Browser
+# --------------------------------------------------------------------------
+
+
+def load_selenium():
+    """Imports selenium lazily, so --help and the API helpers work without it."""
+    try:
+        from selenium import webdriver
+    except ImportError:
+        print("e2e: selenium is not installed; run: pip install selenium==4.50.0", file=sys.stderr)
+        sys.exit(2)
+    return webdriver
+
+
+def start_browser(chromium, chromedriver, profile_dir):
+    webdriver = load_selenium()
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    for path, pkg in ((chromium, "chromium"), (chromedriver, "chromium-driver")):
+        if not os.access(path, os.X_OK):
+            print(f"e2e: {path} not found or not executable (apt-get install {pkg})", file=sys.stderr)
+            sys.exit(2)
+    os.environ.setdefault("SE_OFFLINE", "true")  # belt and braces: never let Selenium Manager fetch
+
+    options = Options()
+    options.binary_location = chromium
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={profile_dir}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
+    driver.set_page_load_timeout(30)
+    try:
+        # Pin the viewport to exactly 390x844 whatever the window manager says.
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": PHONE_W, "height": PHONE_H, "deviceScaleFactor": 1, "mobile": False,
+        })
+    except Exception as err:  # noqa: BLE001 - only a fallback to the window size
+        step(f"note: could not pin the viewport via CDP ({err}); relying on --window-size")
+    return driver
+
+
+def wait_until(driver, what, predicate, timeout=WAIT_S):
+    """Polls predicate(driver) until truthy; on timeout fails with `what` and page state."""
+    from selenium.common.exceptions import (
+        NoSuchElementException, StaleElementReferenceException, TimeoutException)
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    try:
+        return WebDriverWait(driver, timeout, poll_frequency=0.1, ignored_exceptions=(
+            NoSuchElementException, StaleElementReferenceException)).until(predicate)
+    except TimeoutException:
+        raise Failure(f"timed out after {timeout} s waiting for {what}; {page_state(driver)}") from None
+
+
+def text_of(driver, css):
+    """textContent of the first element matching css ('' if none)."""
+    return driver.execute_script(
+        "const e = document.querySelector(arguments[0]); return e ? e.textContent.trim() : null;", css)
+
+
+def page_state(driver):
+    try:
+        error = text_of(driver, "#error")
+        hidden = driver.execute_script("const e = document.querySelector('#error'); return !e || e.hidden;")
+        shown = f"error banner: {error!r}" if error and not hidden else "no error banner"
+        return f"url={driver.current_url}, {shown}"
+    except Exception as err:  # noqa: BLE001 - diagnostics only
+        return f"(page state unavailable: {err})"
+
+
+def dump_console(driver):
+    try:
+        for entry in driver.get_log("browser"):
+            print(f"e2e: console {entry.get('level')}: {entry.get('message')}", file=sys.stderr)
+    except Exception:  # noqa: BLE001 - not every driver keeps logs
+        pass
+
+
+def check_no_sideways_scroll(driver, where):
+    scroll_w, inner_w = driver.execute_script(
+        "return [document.documentElement.scrollWidth, window.innerWidth];")
+    if inner_w != PHONE_W:
+        step(f"note: window.innerWidth is {inner_w}, not {PHONE_W}")
+    if scroll_w > inner_w:
+        wide = driver.execute_script("""
+            const w = window.innerWidth, out = [];
+            for (const e of document.querySelectorAll('body *')) {
+              const r = e.getBoundingClientRect();
+              if (r.right > w + 0.5) out.push(e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+                (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\\s+/).join('.') : '') +
+                ' right=' + Math.round(r.right));
+              if (out.length >= 5) break;
+            }
+            return out;""")
+        raise Failure(f"{where}: page scrolls sideways at {inner_w} px "
+                      f"(scrollWidth {scroll_w}); widest elements: {wide}")
+    step(f"{where}: no sideways scroll (scrollWidth {scroll_w} <= innerWidth {inner_w})")
+
+
+# --------------------------------------------------------------------------
+# The run
+# --------------------------------------------------------------------------
+
+
+def run(args, state):
+    base = args.base_url.rstrip("/")
+
+    # 1. Event and invitation through the API.
+    date = f"{datetime.date.today().year + 1}-07-04"
+    step(f"1. creating a {KIND} on {date} and inviting {CREW_EMAIL}")
+    event = api(base, "POST", "/api/events", args.admin_token,
+                {"date": date, "boat": BOAT, "kind": KIND, "guests": GUESTS}, expect=(201,))
+    if not isinstance(event, dict) or "id" not in event:
+        raise Failure(f"POST /api/events answered without an id: {event}")
+    event_id = str(event["id"])
+    event_path = "/api/events/" + urllib.parse.quote(event_id, safe="")
+    before = outbox_snapshot(args.outbox)
+    api(base, "POST", "/api/invites", args.admin_token, {"email": CREW_EMAIL, "role": "crew"}, expect=(202,))
+    event = api(base, "GET", event_path, args.admin_token)
+    local = (event.get("timing") or {}).get("local") or {}
+    for key in ("departure", "sunset", "return"):
+        if not re.fullmatch(r"\d{2}:\d{2}", str(local.get(key, ""))):
+            raise Failure(f"event {event_id}: timing.local.{key} is {local.get(key)!r}, not HH:MM")
+    if slot_holder(event, "crew-1") is not None:
+        raise Failure(f"the new event's crew-1 is already held by {slot_holder(event, 'crew-1')}")
+    step(f"   event {event_id}: departure {local['departure']}, sunset {local['sunset']}, "
+         f"return {local['return']} ({event['timing'].get('timezone')})")
+
+    # 2. The magic link from the outbox.
+    path, mail = wait_for_mail(args.outbox, CREW_EMAIL, before)
+    link = magic_link(mail)
+    step(f"2. magic link from {os.path.basename(path)} ({mail.get('subject')!r}): {link.split('#')[0]}#/auth/…")
+    if not link.startswith(base + "/"):
+        fragment = link[link.index("#"):]
+        step(f"   note: the link points at {link.split('#')[0]}, not {base}/; opening {base}/{fragment[:8]}… instead")
+        link = f"{base}/{fragment}"
+
+    # 3. Sign in by opening the link.
+    step("3. opening the magic link in Chromium (390x844)")
+    state["profile"] = tempfile.mkdtemp(prefix="scc-e2e-chromium-")
+    driver = state["driver"] = start_browser(args.chromium, args.chromedriver, state["profile"])
+    driver.get(link)
+    wait_until(driver, f"#whoami to show {CREW_EMAIL}",
+               lambda d: CREW_EMAIL in (text_of(d, "#whoami") or ""))
+    step(f"   signed in: #whoami = {text_of(driver, '#whoami')!r}")
+    url = driver.current_url
+    if "#/auth/" in url:
+        raise Failure(f"the sign-in code is still in the address bar: {url}")
+    if not driver.execute_script("return sessionStorage.getItem('scc.token');"):
+        raise Failure("no token in sessionStorage['scc.token'] after signing in")
+    wait_until(driver, f"event {event_id} in the events list",
+               lambda d: d.execute_script(
+                   "return [...document.querySelectorAll('.event')].some(e => e.dataset.event === arguments[0]);",
+                   event_id))
+    check_no_sideways_scroll(driver, "events list")
+
+    # 4. The event page shows the API's local times.
+    step(f"4. opening #/events/{event_id}")
+    driver.execute_script("location.hash = arguments[0];", "#/events/" + urllib.parse.quote(event_id, safe=""))
+    wait_until(driver, "the timing panel (#timing-departure)",
+               lambda d: re.fullmatch(r"\d{2}:\d{2}", text_of(d, "#timing-departure") or ""))
+    for key in ("departure", "sunset", "return"):
+        shown = text_of(driver, f"#timing-{key}")
+        if shown != local[key]:
+            raise Failure(f"#timing-{key} reads {shown!r}, the API's timing.local.{key} is {local[key]!r}")
+    zone = text_of(driver, "#timing") or ""
+    tz = event["timing"].get("timezone")
+    if tz and tz not in zone:
+        raise Failure(f"the timing panel does not name the time zone {tz}: {zone!r}")
+    step(f"   times match: departure {local['departure']}, sunset {local['sunset']}, return {local['return']}")
+
+    # 5. Claim crew-1 in the page; check it in the page and through the API.
+    step("5. claiming crew-1")
+    slot_css = '.slot[data-slot="crew-1"]'
+    holder_before = text_of(driver, f"{slot_css} .holder")
+    if holder_before != "open":
+        raise Failure(f"crew-1 should read 'open' before claiming, reads {holder_before!r}")
+    from selenium.common.exceptions import ElementClickInterceptedException
+    from selenium.webdriver.common.by import By
+
+    button = wait_until(driver, f"{slot_css} button.claim",
+                        lambda d: d.find_element(By.CSS_SELECTOR, f"{slot_css} button.claim"))
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
+    try:
+        button.click()
+    except ElementClickInterceptedException as err:
+        raise Failure(f"the crew-1 claim button is covered by another element: {err.msg}") from None
+    wait_until(driver, f"crew-1's holder to read {CREW_EMAIL}",
+               lambda d: text_of(d, f"{slot_css} .holder") == CREW_EMAIL)
+    if not driver.find_elements(By.CSS_SELECTOR, f"{slot_css} button.release"):
+        raise Failure("crew-1 is mine now but shows no button.release")
+    holder = slot_holder(api(base, "GET", event_path, args.admin_token), "crew-1")
+    if holder != CREW_EMAIL:
+        raise Failure(f"the page says crew-1 is {CREW_EMAIL}, the API says {holder!r}")
+    step(f"   crew-1 held by {holder} (page and API agree)")
+
+    # 6. Phone width: nothing wider than the screen.
+    step("6. checking the layout at 390 px")
+    check_no_sideways_scroll(driver, "event page")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--base-url", required=True, help="e.g. http://127.0.0.1:8080")
+    parser.add_argument("--admin-token", required=True, help="a bearer token with the admin role")
+    parser.add_argument("--outbox", required=True, help="folder the local server writes e-mails to")
+    parser.add_argument("--screenshot", help="save a PNG of the page here at the end")
+    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--chromedriver", default="/usr/bin/chromedriver")
+    args = parser.parse_args()
+
+    state = {"driver": None, "profile": None}
+    ok = False
+    try:
+        run(args, state)
+        ok = True
+    except Failure as err:
+        print(f"e2e: FAIL: {err}", file=sys.stderr)
+    except Exception as err:  # noqa: BLE001 - e.g. a WebDriverException: report, don't trace
+        print(f"e2e: FAIL: {type(err).__name__}: {err}", file=sys.stderr)
+    finally:
+        driver = state["driver"]
+        if driver is not None:
+            if not ok:
+                dump_console(driver)
+            if args.screenshot:
+                try:
+                    os.makedirs(os.path.dirname(os.path.abspath(args.screenshot)), exist_ok=True)
+                    driver.execute_script("window.scrollTo(0, 0);")
+                    if driver.save_screenshot(args.screenshot):
+                        step(f"7. screenshot saved to {args.screenshot}")
+                    else:
+                        print(f"e2e: could not save the screenshot to {args.screenshot}", file=sys.stderr)
+                except Exception as err:  # noqa: BLE001
+                    print(f"e2e: could not save the screenshot: {err}", file=sys.stderr)
+            try:
+                driver.quit()
+            except Exception:  # noqa: BLE001
+                pass
+        if state["profile"]:
+            shutil.rmtree(state["profile"], ignore_errors=True)
+    if not ok:
+        sys.exit(1)
+    print("e2e: ok", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1202 @@
+//! ShipCaptainCrew against the emulator: every route and every rejection,
+//! through the real router with real DynamoDB, SES and SSM (moto). Mail is
+//! read back from the app's outbox (a copy of each message SES accepted).
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use base64::Engine;
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use shipcaptaincrew::config::{Config, Limits};
+use shipcaptaincrew::App;
+use tower::ServiceExt;
+
+use crate::util::*;
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+/// A good secret (48 random-looking bytes, as bosun generates).
+const SECRET: &str = "9f2c41d87a3be05619c4f7d2a8e3b6105d9c7f4e2a1b8c6d3e0f5a7b9c2d4e6f8a1b3c5d7e9f0a2b4c6d8e0f1a3b5c";
+pub const ADMIN: &str = "admin@example.com";
+
+/// A fresh app on its own tables, SSM parameter and outbox.
+pub struct Crew {
+    pub app: App,
+    router: axum::Router,
+    pub outbox: tempfile::TempDir,
+    pub env: BTreeMap<String, String>,
+}
+
+async fn create_table(db: &aws_sdk_dynamodb::Client, name: &str, keys: &[&str]) {
+    use aws_sdk_dynamodb::types::*;
+    let mut req = db
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest);
+    for (i, k) in keys.iter().enumerate() {
+        let kt = if i == 0 { KeyType::Hash } else { KeyType::Range };
+        req = req
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name(*k)
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .unwrap(),
+            )
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name(*k)
+                    .key_type(kt)
+                    .build()
+                    .unwrap(),
+            );
+    }
+    req.send().await.expect("create table");
+}
+
+/// Tables, the secret parameter and a verified sender for a test app; returns its environment.
+pub async fn provision(secret: &str) -> BTreeMap<String, String> {
+    let sdk = sdk_config().await;
+    let id = unique("scc");
+    let db = aws_sdk_dynamodb::Client::new(&sdk);
+    create_table(&db, &format!("{id}-crew"), &["pk", "sk"]).await;
+    create_table(&db, &format!("{id}-invites"), &["code_hash"]).await;
+    let param = format!("/{id}/shipcaptaincrew/jwt");
+    aws_sdk_ssm::Client::new(&sdk)
+        .put_parameter()
+        .name(&param)
+        .value(secret)
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .send()
+        .await
+        .expect("put parameter");
+    aws_sdk_sesv2::Client::new(&sdk)
+        .create_email_identity()
+        .email_identity("crew@example.com")
+        .send()
+        .await
+        .ok();
+    [
+        ("BOSUN_TABLE_CREW", format!("{id}-crew")),
+        ("BOSUN_TABLE_INVITES", format!("{id}-invites")),
+        ("BOSUN_SES_SENDER", "crew@example.com".into()),
+        ("BOSUN_SECRET_JWT", param),
+        ("SCC_PUBLIC_URL", "https://crew.example.com".into()),
+        ("SCC_ADMINS", ADMIN.into()),
+        ("SCC_MARINA_NAME", "San Diego Bay".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+impl Crew {
+    pub async fn new() -> Crew {
+        Crew::with_limits(Limits::default()).await
+    }
+
+    pub async fn with_limits(limits: Limits) -> Crew {
+        let env = provision(SECRET).await;
+        let mut cfg = Config::from_map(&env).expect("config");
+        cfg.limits = limits;
+        let outbox = tempfile::tempdir().unwrap();
+        let app = App::start(&sdk_config().await, cfg, Some(outbox.path().to_path_buf()))
+            .await
+            .expect("start");
+        let router = shipcaptaincrew::router(app.clone(), None);
+        Crew {
+            app,
+            router,
+            outbox,
+            env,
+        }
+    }
+
+    /// One request from `ip`; returns the status, the JSON body and the headers.
+    pub async fn call_from(
+        &self,
+        ip: &str,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value, HeaderMap) {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", "evil.example.net");
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        let mut req = match body {
+            Some(b) => req
+                .header("content-type", "application/json")
+                .body(Body::from(b.to_string()))
+                .unwrap(),
+            None => req.body(Body::empty()).unwrap(),
+        };
+        let addr: SocketAddr = format!("{ip}:40000").parse().unwrap();
+        req.extensions_mut().insert(ConnectInfo(addr));
+        self.send(req).await
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> (StatusCode, Value, HeaderMap) {
+        let resp = self.router.clone().oneshot(req).await.unwrap();
+        let (status, headers) = (resp.status(), resp.headers().clone());
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        let json = serde_json::from_slice(&bytes).unwrap_or_else(|_| json!({"raw": String::from_utf8_lossy(&bytes)}));
+        (status, json, headers)
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let (s, v, _) = self.call_from("192.0.2.1", method, path, token, body).await;
+        (s, v)
+    }
+
+    pub fn token(&self, email: &str, role: shipcaptaincrew::auth::Role) -> String {
+        self.app.keys.issue(email, role, self.app.clock.now(), 3600)
+    }
+
+    pub fn admin(&self) -> String {
+        self.token(ADMIN, shipcaptaincrew::auth::Role::Admin)
+    }
+
+    /// Every message in the outbox, oldest first.
+    pub fn mail(&self) -> Vec<Value> {
+        let mut files: Vec<_> = std::fs::read_dir(self.outbox.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        files
+            .iter()
+            .map(|f| serde_json::from_slice(&std::fs::read(f).unwrap()).unwrap())
+            .collect()
+    }
+
+    pub fn mail_to(&self, to: &str) -> Vec<Value> {
+        self.mail().into_iter().filter(|m| m["to"][0] == to).collect()
+    }
+
+    /// The code in the newest sign-in link sent to `to`.
+    pub fn last_code(&self, to: &str) -> String {
+        let m = self.mail_to(to).pop().unwrap_or_else(|| panic!("no mail to {to}"));
+        let text = m["text"].as_str().unwrap();
+        let link = text
+            .split_whitespace()
+            .find(|w| w.contains("/#/auth/"))
+            .expect("a link");
+        assert!(
+            link.starts_with("https://crew.example.com/#/auth/"),
+            "link host comes from config: {link}"
+        );
+        link.rsplit('/').next().unwrap().to_string()
+    }
+
+    /// Invites `email` as `role` and signs in through the link: a session token.
+    pub async fn member(&self, email: &str, role: &str) -> String {
+        let (s, b) = self
+            .call(
+                Method::POST,
+                "/api/invites",
+                Some(&self.admin()),
+                Some(json!({"email": email, "role": role})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::ACCEPTED, "{b}");
+        let (s, b) = self
+            .call(
+                Method::POST,
+                "/api/auth/exchange",
+                None,
+                Some(json!({"code": self.last_code(email)})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        b["token"].as_str().unwrap().to_string()
+    }
+
+    pub async fn event(&self, date: &str) -> Value {
+        let (s, b) = self
+            .call(
+                Method::POST,
+                "/api/events",
+                Some(&self.admin()),
+                Some(json!({"date": date, "boat": "Queen of San Diego", "kind": "sunset sail", "guests": 2})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        b
+    }
+}
+
+pub fn next_year(md: &str) -> String {
+    format!("{}-{md}", jiff::Zoned::now().year() + 1)
+}
+
+#[tokio::test]
+async fn open_routes_and_json_errors() {
+    let c = Crew::new().await;
+    let (s, b) = c.call(Method::GET, "/api/health", None, None).await;
+    assert_eq!((s, b["ok"].clone()), (StatusCode::OK, json!(true)));
+    let (s, b) = c.call(Method::GET, "/api/config", None, None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(b["timezone"], "America/Los_Angeles");
+    assert_eq!(b["marina"]["name"], "San Diego Bay");
+    let (s, b) = c.call(Method::GET, "/api/nope", None, None).await;
+    assert_eq!((s, b["error"].clone()), (StatusCode::NOT_FOUND, json!("not_found")));
+    // Every crew route needs a token.
+    for (m, p) in [
+        (Method::GET, "/api/me"),
+        (Method::GET, "/api/events"),
+        (Method::GET, "/api/events/x"),
+        (Method::POST, "/api/events/x/slots/captain/claim"),
+    ] {
+        let (s, b) = c.call(m, p, None, None).await;
+        assert_eq!(
+            (s, b["error"].clone()),
+            (StatusCode::UNAUTHORIZED, json!("unauthorized")),
+            "{p}"
+        );
+    }
+    // A malformed body is a 400 that says what is wrong, not a 500.
+    let (s, b) = c
+        .call(
+            Method::POST,
+            "/api/auth/request",
+            None,
+            Some(json!({"email": "a@example.com", "extra": 1})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(b["message"].as_str().unwrap().contains("extra"), "{b}");
+}
+
+#[tokio::test]
+async fn magic_link_signs_in_once() {
+    let c = Crew::new().await;
+    let token = c.member("deckhand@example.com", "crew").await;
+    let (s, b) = c.call(Method::GET, "/api/me", Some(&token), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(b, json!({"email": "deckhand@example.com", "role": "crew"}));
+    // The invite mail: link host from configuration even though the request said evil.example.net.
+    let m = c.mail_to("deckhand@example.com").pop().unwrap();
+    assert!(m["html"].as_str().unwrap().contains("https://crew.example.com/#/auth/"));
+    assert!(!m["text"].as_str().unwrap().contains("evil.example.net"));
+    // Reused code.
+    let code = c.last_code("deckhand@example.com");
+    let (s, b) = c
+        .call(Method::POST, "/api/auth/exchange", None, Some(json!({"code": code})))
+        .await;
+    assert_eq!(
+        (s, b["error"].clone()),
+        (StatusCode::UNAUTHORIZED, json!("invalid_code"))
+    );
+    // Only the hash is stored: the code itself appears nowhere in the invites table.
+    let db = dynamodb().await;
+    let items = db
+        .scan()
+        .table_name(&c.env["BOSUN_TABLE_INVITES"])
+        .send()
+        .await
+        .unwrap();
+    let dump = format!("{:?}", items.items());
+    assert!(!dump.contains(&code), "the plain code is not stored");
+    assert!(dump.contains(&shipcaptaincrew::secret::hash_code(&code)));
+}
+
+#[tokio::test]
+async fn expired_and_guessed_codes_are_refused_and_guessing_is_limited() {
+    let c = Crew::with_limits(Limits {
+        exchange_per_ip: 4,
+        ..Limits::default()
+    })
+    .await;
+    c.call(
+        Method::POST,
+        "/api/invites",
+        Some(&c.admin()),
+        Some(json!({"email": "late@example.com", "role": "crew"})),
+    )
+    .await;
+    let code = c.last_code("late@example.com");
+    // The code expires after 15 minutes by the app's own check (not DynamoDB TTL).
+    c.app.clock.advance(15 * 60 + 1);
+    let (s, b) = c
+        .call_from(
+            "198.51.100.7",
+            Method::POST,
+            "/api/auth/exchange",
+            None,
+            Some(json!({"code": code})),
+        )
+        .await
+        .into_pair();
+    assert_eq!(
+        (s, b["error"].clone()),
+        (StatusCode::UNAUTHORIZED, json!("invalid_code"))
+    );
+    // Guessed codes: the same answer.
+    for guess in ["AAAAAAAAAAAAAAAAAAAAAA", "0123456789ABCDEFGHJKMN", "x"] {
+        let (s, b) = c
+            .call_from(
+                "198.51.100.7",
+                Method::POST,
+                "/api/auth/exchange",
+                None,
+                Some(json!({"code": guess})),
+            )
+            .await
+            .into_pair();
+        assert_eq!(
+            (s, b["error"].clone()),
+            (StatusCode::UNAUTHORIZED, json!("invalid_code")),
+            "{guess}"
+        );
+    }
+    // The fifth attempt from that IP in the window is refused with Retry-After.
+    let (s, b, h) = c
+        .call_from(
+            "198.51.100.7",
+            Method::POST,
+            "/api/auth/exchange",
+            None,
+            Some(json!({"code": "BBBBBBBBBBBBBBBBBBBBBB"})),
+        )
+        .await;
+    assert_eq!(
+        (s, b["error"].clone()),
+        (StatusCode::TOO_MANY_REQUESTS, json!("rate_limited"))
+    );
+    let retry: i64 = h["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=900).contains(&retry), "{retry}");
+    // Another IP is not affected.
+    let (s, _, _) = c
+        .call_from(
+            "198.51.100.8",
+            Method::POST,
+            "/api/auth/exchange",
+            None,
+            Some(json!({"code": "CCCCCCCCCCCCCCCCCCCCCC"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+
+trait Pair {
+    fn into_pair(self) -> (StatusCode, Value);
+}
+impl Pair for (StatusCode, Value, HeaderMap) {
+    fn into_pair(self) -> (StatusCode, Value) {
+        (self.0, self.1)
+    }
+}
+
+#[tokio::test]
+async fn sign_in_requests_look_the_same_for_unknown_addresses_and_are_limited() {
+    let c = Crew::with_limits(Limits {
+        per_address: 2,
+        per_ip: 4,
+        ..Limits::default()
+    })
+    .await;
+    c.call(
+        Method::POST,
+        "/api/invites",
+        Some(&c.admin()),
+        Some(json!({"email": "known@example.com", "role": "captain"})),
+    )
+    .await;
+    let before = c.mail().len();
+    let known = c
+        .call_from(
+            "203.0.113.1",
+            Method::POST,
+            "/api/auth/request",
+            None,
+            Some(json!({"email": "known@example.com"})),
+        )
+        .await;
+    let unknown = c
+        .call_from(
+            "203.0.113.1",
+            Method::POST,
+            "/api/auth/request",
+            None,
+            Some(json!({"email": "stranger@example.com"})),
+        )
+        .await;
+    assert_eq!(known.0, StatusCode::ACCEPTED);
+    assert_eq!((known.0, &known.1), (unknown.0, &unknown.1), "identical answers");
+    let mails = c.mail();
+    assert_eq!(mails.len(), before + 1, "only the known address got mail");
+    assert_eq!(mails.last().unwrap()["to"][0], "known@example.com");
+    // The new link works and signs in with the member's role.
+    let (s, b) = c
+        .call(
+            Method::POST,
+            "/api/auth/exchange",
+            None,
+            Some(json!({"code": c.last_code("known@example.com")})),
+        )
+        .await;
+    assert_eq!((s, b["role"].clone()), (StatusCode::OK, json!("captain")));
+    // Per address: the invite and one request used the 2 allowed; a third is refused, from any IP.
+    let (s, b, _) = c
+        .call_from(
+            "203.0.113.9",
+            Method::POST,
+            "/api/auth/request",
+            None,
+            Some(json!({"email": "known@example.com"})),
+        )
+        .await;
+    assert_eq!(
+        (s, b["error"].clone()),
+        (StatusCode::TOO_MANY_REQUESTS, json!("rate_limited"))
+    );
+    // Per IP: 2 used from 203.0.113.1; two more addresses pass, the next is refused.
+    for a in ["x1@example.com", "x2@example.com"] {
+        assert_eq!(
+            c.call_from(
+                "203.0.113.1",
+                Method::POST,
+                "/api/auth/request",
+                None,
+                Some(json!({"email": a}))
+            )
+            .await
+            .0,
+            StatusCode::ACCEPTED
+        );
+    }
+    let (s, _, _) = c
+        .call_from(
+            "203.0.113.1",
+            Method::POST,
+            "/api/auth/request",
+            None,
+            Some(json!({"email": "x3@example.com"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+    // A configured admin signs in by asking for a link.
+    c.call_from(
+        "203.0.113.2",
+        Method::POST,
+        "/api/auth/request",
+        None,
+        Some(json!({"email": ADMIN})),
+    )
+    .await;
+    let (s, b) = c
+        .call(
+            Method::POST,
+            "/api/auth/exchange",
+            None,
+            Some(json!({"code": c.last_code(ADMIN)})),
+        )
+        .await;
+    assert_eq!((s, b["role"].clone()), (StatusCode::OK, json!("admin")));
+}
+
+#[tokio::test]
+async fn bad_tokens_are_refused() {
+    use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
+    let c = Crew::new().await;
+    let now = c.app.clock.now();
+    let key = EncodingKey::from_secret(SECRET.as_bytes());
+    let claims = |over: Value| {
+        let mut v = json!({"sub": "crew@example.com", "role": "admin", "iss": "shipcaptaincrew", "aud": "shipcaptaincrew-api", "iat": now, "exp": now + 600});
+        for (k, x) in over.as_object().unwrap() {
+            if x.is_null() {
+                v.as_object_mut().unwrap().remove(k);
+            } else {
+                v[k] = x.clone();
+            }
+        }
+        v
+    };
+    let hs256 = |c: Value| encode(&Header::new(Algorithm::HS256), &c, &key).unwrap();
+    let good = hs256(claims(json!({})));
+    assert_eq!(
+        c.call(Method::GET, "/api/me", Some(&good), None).await.0,
+        StatusCode::OK,
+        "control"
+    );
+    let mut tampered: Vec<String> = good.split('.').map(String::from).collect();
+    tampered[1] = B64.encode(claims(json!({"sub": "someone@example.com"})).to_string());
+    let none = format!(
+        "{}.{}.",
+        B64.encode(r#"{"alg":"none","typ":"JWT"}"#),
+        B64.encode(claims(json!({})).to_string())
+    );
+    let cases = [
+        ("expired", hs256(claims(json!({"exp": now - 3600})))),
+        ("tampered payload", tampered.join(".")),
+        ("alg none", none),
+        (
+            "alg HS512 (same secret)",
+            encode(&Header::new(Algorithm::HS512), &claims(json!({})), &key).unwrap(),
+        ),
+        (
+            "alg HS384 (same secret)",
+            encode(&Header::new(Algorithm::HS384), &claims(json!({})), &key).unwrap(),
+        ),
+        ("wrong audience", hs256(claims(json!({"aud": "another-app"})))),
+        ("wrong issuer", hs256(claims(json!({"iss": "someone-else"})))),
+        ("no exp", hs256(claims(json!({"exp": null})))),
+        ("no aud", hs256(claims(json!({"aud": null})))),
+        (
+            "exp as a string (GHSA-h395-gr6q-cpjc)",
+            hs256(claims(json!({"exp": (now + 600).to_string()}))),
+        ),
+        (
+            "other secret",
+            encode(
+                &Header::new(Algorithm::HS256),
+                &claims(json!({})),
+                &EncodingKey::from_secret(b"another-32-byte-secret-xxxxxxxxxxxxxxx"),
+            )
+            .unwrap(),
+        ),
+        ("garbage", "not.a.token".to_string()),
+    ];
+    for (what, t) in cases {
+        let (s, b) = c.call(Method::GET, "/api/me", Some(&t), None).await;
+        assert_eq!(
+            (s, b["error"].clone()),
+            (StatusCode::UNAUTHORIZED, json!("unauthorized")),
+            "{what}"
+        );
+        assert!(
+            !b.to_string().contains("InvalidSignature") && !b.to_string().contains("jsonwebtoken"),
+            "no internals: {b}"
+        );
+    }
+    // An RS256 header over an HMAC signature (key confusion).
+    let body = good.split_once('.').unwrap().1;
+    let rs = format!("{}.{body}", B64.encode(r#"{"alg":"RS256","typ":"JWT"}"#));
+    assert_eq!(
+        c.call(Method::GET, "/api/me", Some(&rs), None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn weak_or_missing_secrets_stop_start_up() {
+    for (secret, expect) in [
+        ("short-secret", "at least 32"),
+        ("your-256-bit-secret-your-256-bit-secret", "known or guessable"),
+    ] {
+        let env = provision(secret).await;
+        let err = App::start(&sdk_config().await, Config::from_map(&env).unwrap(), None)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(expect) && err.contains(&env["BOSUN_SECRET_JWT"]), "{err}");
+        assert!(!err.contains(secret), "the secret is never shown: {err}");
+    }
+    let mut env = provision(SECRET).await;
+    env.insert("BOSUN_SECRET_JWT".into(), "/no/such/parameter".into());
+    let err = App::start(&sdk_config().await, Config::from_map(&env).unwrap(), None)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("/no/such/parameter"), "{err}");
+}
+
+#[tokio::test]
+async fn admin_routes_refuse_members() {
+    let c = Crew::new().await;
+    let crew = c.member("crew1@example.com", "crew").await;
+    let captain = c.member("cap1@example.com", "captain").await;
+    let e = c.event(&next_year("07-04")).await;
+    let id = e["id"].as_str().unwrap();
+    let routes = [
+        (
+            "/api/events".to_string(),
+            json!({"date": next_year("07-05"), "boat": "B", "kind": "k", "guests": 1}),
+        ),
+        (
+            "/api/invites".to_string(),
+            json!({"email": "x@example.com", "role": "admin"}),
+        ),
+        (format!("/api/events/{id}/cancel"), json!(null)),
+        (
+            format!("/api/events/{id}/checklist"),
+            json!({"label": "l", "hook": "return", "offset_min": 5}),
+        ),
+        (
+            format!("/api/events/{id}/guests"),
+            json!({"name": "G", "email": "g@example.com"}),
+        ),
+        (format!("/api/events/{id}/guests/abc/cancel"), json!(null)),
+    ];
+    for (path, body) in routes {
+        for t in [&crew, &captain] {
+            let (s, b) = c
+                .call(Method::POST, &path, Some(t), (!body.is_null()).then(|| body.clone()))
+                .await;
+            assert_eq!(
+                (s, b["error"].clone()),
+                (StatusCode::FORBIDDEN, json!("forbidden")),
+                "{path}"
+            );
+        }
+    }
+    // Nothing changed: the event is still booked with no guests.
+    let (_, e) = c
+        .call(Method::GET, &format!("/api/events/{id}"), Some(&crew), None)
+        .await;
+    assert_eq!(
+        (e["status"].clone(), e["guests_list"].clone()),
+        (json!("booked"), json!([]))
+    );
+}
+
+#[tokio::test]
+async fn events_carry_their_timing_and_the_shape_reports_read() {
+    let c = Crew::new().await;
+    let admin = c.admin();
+    let date = next_year("07-04");
+    let e = c.event(&date).await;
+    let t = &e["timing"];
+    assert_eq!(t["timezone"], "America/Los_Angeles");
+    let at = |k: &str| t[k].as_str().unwrap().parse::<jiff::Timestamp>().unwrap();
+    assert_eq!(at("sunset").as_second() - at("departure").as_second(), 90 * 60);
+    assert_eq!(at("return").as_second() - at("sunset").as_second(), 30 * 60);
+    assert!(t["sunset"].as_str().unwrap().ends_with("-07:00"), "summer is PDT: {t}");
+    let sunset_local = t["local"]["sunset"].as_str().unwrap();
+    assert!(
+        ("19:55".."20:05").contains(&sunset_local),
+        "San Diego sunsets near 20:00 on 4 July: {t}"
+    );
+    // Checklist deadlines hang off departure and return.
+    let first = &e["checklist"][0];
+    assert_eq!(
+        (first["hook"].clone(), first["offset_min"].clone()),
+        (json!("departure"), json!(-60))
+    );
+    let due = first["due"].as_str().unwrap().parse::<jiff::Timestamp>().unwrap();
+    assert_eq!(at("departure").as_second() - due.as_second(), 3600);
+    let last = e["checklist"].as_array().unwrap().last().unwrap();
+    assert_eq!(last["hook"], "return");
+    // Offsets per event; a winter event is in PST.
+    let (s, w) = c
+        .call(Method::POST, "/api/events", Some(&admin), Some(json!({"date": next_year("12-20"), "boat": "B", "kind": "whale watch", "guests": 4, "depart_offset_min": -120, "return_offset_min": -10, "crew_slots": 3})))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{w}");
+    assert!(w["timing"]["departure"].as_str().unwrap().ends_with("-08:00"));
+    assert_eq!(w["slots"].as_array().unwrap().len(), 4);
+    // Listed in date order.
+    let (_, list) = c.call(Method::GET, "/api/events", Some(&admin), None).await;
+    let dates: Vec<&str> = list["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["date"].as_str().unwrap())
+        .collect();
+    assert_eq!(dates, vec![date.as_str(), w["date"].as_str().unwrap()]);
+    // The item exec-reports counts: pk EVENT#…, sk META, date, status booked.
+    let item = dynamodb()
+        .await
+        .get_item()
+        .table_name(&c.env["BOSUN_TABLE_CREW"])
+        .key(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("EVENT#{}", e["id"].as_str().unwrap())),
+        )
+        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("META".into()))
+        .send()
+        .await
+        .unwrap();
+    let item = item.item().unwrap();
+    assert_eq!(item["date"].as_s().unwrap(), &date);
+    assert_eq!(item["status"].as_s().unwrap(), "booked");
+    // Bad input: each a 400 naming the field.
+    for (body, word) in [
+        (
+            json!({"date": "2027-02-30", "boat": "B", "kind": "k", "guests": 1}),
+            "date",
+        ),
+        (
+            json!({"date": "2001-01-01", "boat": "B", "kind": "k", "guests": 1}),
+            "past",
+        ),
+        (
+            json!({"date": next_year("08-01"), "boat": "", "kind": "k", "guests": 1}),
+            "boat",
+        ),
+        (
+            json!({"date": next_year("08-01"), "boat": "B", "kind": "k", "guests": 0}),
+            "guests",
+        ),
+        (
+            json!({"date": next_year("08-01"), "boat": "B", "kind": "k", "guests": 1, "depart_offset_min": 30, "return_offset_min": -30}),
+            "departure",
+        ),
+        (
+            json!({"date": next_year("08-01"), "boat": "B", "kind": "k", "guests": 1, "captain": "x"}),
+            "captain",
+        ),
+    ] {
+        let (s, b) = c.call(Method::POST, "/api/events", Some(&admin), Some(body)).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+        assert!(b["message"].as_str().unwrap().contains(word), "{word}: {b}");
+    }
+    assert_eq!(
+        c.call(Method::GET, "/api/events/nosuch", Some(&admin), None).await.0,
+        StatusCode::NOT_FOUND
+    );
+    // Cancel: booked → cancelled, once.
+    let path = format!("/api/events/{}/cancel", e["id"].as_str().unwrap());
+    let (s, b) = c.call(Method::POST, &path, Some(&admin), None).await;
+    assert_eq!((s, b["status"].clone()), (StatusCode::OK, json!("cancelled")));
+    let (s, b) = c.call(Method::POST, &path, Some(&admin), None).await;
+    assert_eq!(
+        (s, b["error"].clone()),
+        (StatusCode::CONFLICT, json!("invalid_transition"))
+    );
+}
+
+#[tokio::test]
+async fn of_concurrent_captain_claims_exactly_one_wins() {
+    let c = Crew::new().await;
+    let e = c.event(&next_year("06-20")).await;
+    let id = e["id"].as_str().unwrap().to_string();
+    let captains: Vec<String> = (0..8)
+        .map(|i| c.token(&format!("captain{i}@example.com"), shipcaptaincrew::auth::Role::Captain))
+        .collect();
+    let path = format!("/api/events/{id}/slots/captain/claim");
+    let results =
+        futures_util::future::join_all(captains.iter().map(|t| c.call(Method::POST, &path, Some(t), None))).await;
+    let winners: Vec<usize> = results
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.0 == StatusCode::OK)
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(winners.len(), 1, "{results:?}");
+    for (i, (s, b)) in results.iter().enumerate() {
+        if !winners.contains(&i) {
+            assert_eq!((*s, b["error"].clone()), (StatusCode::CONFLICT, json!("slot_taken")));
+        }
+    }
+    let (_, e) = c
+        .call(Method::GET, &format!("/api/events/{id}"), Some(&captains[0]), None)
+        .await;
+    assert_eq!(
+        e["slots"][0],
+        json!({"slot": "captain", "holder": format!("captain{}@example.com", winners[0])})
+    );
+}
+
+#[tokio::test]
+async fn slots_are_claimed_and_released_by_the_rules() {
+    let c = Crew::new().await;
+    let admin = c.admin();
+    let crew = c.member("crew-a@example.com", "crew").await;
+    let other = c.member("crew-b@example.com", "crew").await;
+    let e = c.event(&next_year("06-21")).await;
+    let id = e["id"].as_str().unwrap();
+    let slot = |s: &str, a: &str| format!("/api/events/{id}/slots/{s}/{a}");
+    // Crew cannot take the captain slot; unknown slots are 404.
+    let (s, b) = c.call(Method::POST, &slot("captain", "claim"), Some(&crew), None).await;
+    assert_eq!((s, b["error"].clone()), (StatusCode::FORBIDDEN, json!("forbidden")));
+    assert_eq!(
+        c.call(Method::POST, &slot("crew-9", "claim"), Some(&crew), None)
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    // Claim crew-1; a second slot for the same person is refused.
+    let (s, b) = c.call(Method::POST, &slot("crew-1", "claim"), Some(&crew), None).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["slots"][1], json!({"slot": "crew-1", "holder": "crew-a@example.com"}));
+    let (s, b) = c.call(Method::POST, &slot("crew-2", "claim"), Some(&crew), None).await;
+    assert_eq!(
+        (s, b["error"].clone()),
+        (StatusCode::CONFLICT, json!("already_holding"))
+    );
+    let (s, b) = c.call(Method::POST, &slot("crew-1", "claim"), Some(&other), None).await;
+    assert_eq!((s, b["error"].clone()), (StatusCode::CONFLICT, json!("slot_taken")));
+    // Release: not by another member; by the holder; by an admin.
+    let (s, _) = c
+        .call(Method::POST, &slot("crew-1", "release"), Some(&other), None)
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, b) = c
+        .call(Method::POST, &slot("crew-1", "release"), Some(&crew), None)
+        .await;
+    assert_eq!((s, b["slots"][1]["holder"].clone()), (StatusCode::OK, json!(null)));
+    let (s, b) = c
+        .call(Method::POST, &slot("crew-1", "release"), Some(&crew), None)
+        .await;
+    assert_eq!((s, b["error"].clone()), (StatusCode::CONFLICT, json!("not_claimed")));
+    assert_eq!(
+        c.call(Method::POST, &slot("crew-2", "claim"), Some(&other), None)
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let (s, b) = c
+        .call(Method::POST, &slot("crew-2", "release"), Some(&admin), None)
+        .await;
+    assert_eq!((s, b["slots"][2]["holder"].clone()), (StatusCode::OK, json!(null)));
+    // After release the person may claim again (the holder marker went too).
+    assert_eq!(
+        c.call(Method::POST, &slot("crew-2", "claim"), Some(&other), None)
+            .await
+            .0,
+        StatusCode::OK
+    );
+    // A cancelled event takes no claims.
+    c.call(Method::POST, &format!("/api/events/{id}/cancel"), Some(&admin), None)
+        .await;
+    let (s, b) = c.call(Method::POST, &slot("crew-1", "claim"), Some(&crew), None).await;
+    assert_eq!((s, b["error"].clone()), (StatusCode::CONFLICT, json!("event_not_open")));
+}
+
+#[tokio::test]
+async fn checklists_are_ticked_by_the_crew_on_the_event() {
+    let c = Crew::new().await;
+    let admin = c.admin();
+    let crew = c.member("tick@example.com", "crew").await;
+    let e = c.event(&next_year("05-30")).await;
+    let id = e["id"].as_str().unwrap();
+    let item = e["checklist"][0]["id"].as_str().unwrap();
+    let tick = format!("/api/events/{id}/checklist/{item}/check");
+    let (s, _) = c
+        .call(Method::POST, &tick, Some(&crew), Some(json!({"done": true})))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "not crew on this event yet");
+    c.call(
+        Method::POST,
+        &format!("/api/events/{id}/slots/crew-1/claim"),
+        Some(&crew),
+        None,
+    )
+    .await;
+    let (s, b) = c
+        .call(Method::POST, &tick, Some(&crew), Some(json!({"done": true})))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let done = b["checklist"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == item)
+        .unwrap()
+        .clone();
+    assert_eq!(done["done_by"], "tick@example.com");
+    assert!(done["done_at"].is_string());
+    let (_, b) = c
+        .call(Method::POST, &tick, Some(&crew), Some(json!({"done": false})))
+        .await;
+    assert!(b["checklist"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == item)
+        .unwrap()["done_by"]
+        .is_null());
+    let (s, _) = c
+        .call(
+            Method::POST,
+            &format!("/api/events/{id}/checklist/99/check"),
+            Some(&crew),
+            Some(json!({"done": true})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // An admin adds an item due 10 minutes after return.
+    let (s, b) = c
+        .call(
+            Method::POST,
+            &format!("/api/events/{id}/checklist"),
+            Some(&admin),
+            Some(json!({"label": "Log the trip", "hook": "return", "offset_min": 10})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let added = b["checklist"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["label"] == "Log the trip")
+        .unwrap()
+        .clone();
+    let ret = b["timing"]["return"]
+        .as_str()
+        .unwrap()
+        .parse::<jiff::Timestamp>()
+        .unwrap();
+    let due = added["due"].as_str().unwrap().parse::<jiff::Timestamp>().unwrap();
+    assert_eq!(due.as_second() - ret.as_second(), 600);
+    let (s, _) = c
+        .call(
+            Method::POST,
+            &format!("/api/events/{id}/checklist"),
+            Some(&admin),
+            Some(json!({"label": "x", "hook": "lunch", "offset_min": 10})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn guests_stay_on_hold_until_their_waiver_is_signed() {
+    let c = Crew::new().await;
+    let admin = c.admin();
+    let e = c.event(&next_year("08-15")).await;
+    let id = e["id"].as_str().unwrap();
+    let (s, b) = c
+        .call(
+            Method::POST,
+            &format!("/api/events/{id}/guests"),
+            Some(&admin),
+            Some(json!({"name": "Pat Guest", "email": "pat@example.com"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    assert_eq!(b["guest"]["state"], "on_hold");
+    let url = b["waiver_url"].as_str().unwrap().to_string();
+    assert!(url.starts_with(&format!("https://crew.example.com/guest.html#/{id}/")));
+    let mail = c.mail_to("pat@example.com").pop().expect("waiver mail");
+    assert!(mail["text"].as_str().unwrap().contains(&url));
+    let parts: Vec<&str> = url
+        .rsplit('#')
+        .next()
+        .unwrap()
+        .trim_start_matches('/')
+        .split('/')
+        .collect();
+    let (gid, token) = (parts[1], parts[2]);
+    let waiver = format!("/api/events/{id}/guests/{gid}/waiver");
+    let guest_call = |t: &str, method: Method, body: Option<Value>| {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(&waiver)
+            .header("x-guest-token", t);
+        let body = match body {
+            Some(b) => {
+                req = req.header("content-type", "application/json");
+                Body::from(b.to_string())
+            }
+            None => Body::empty(),
+        };
+        c.send(req.body(body).unwrap())
+    };
+    // The guest page with the right token; a wrong token is a plain 404.
+    let (s, b, _) = guest_call(token, Method::GET, None).await;
+    assert_eq!(
+        (s, b["guest"]["state"].clone(), b["event"]["boat"].clone()),
+        (StatusCode::OK, json!("on_hold"), json!("Queen of San Diego"))
+    );
+    assert!(b["waiver_text"].as_str().unwrap().len() > 50);
+    assert!(b["guest"].get("email").is_none());
+    let (s, _, _) = guest_call("WRONGTOKEN", Method::GET, None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _, _) = guest_call(
+        "WRONGTOKEN",
+        Method::POST,
+        Some(json!({"signed_name": "Pat", "accept": true})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // Not accepting is not signing.
+    let (s, _, _) = guest_call(
+        token,
+        Method::POST,
+        Some(json!({"signed_name": "Pat Guest", "accept": false})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, b, _) = guest_call(
+        token,
+        Method::POST,
+        Some(json!({"signed_name": "Pat Guest", "accept": true})),
+    )
+    .await;
+    assert_eq!((s, b["guest"]["state"].clone()), (StatusCode::OK, json!("confirmed")));
+    // confirmed → sign again: invalid transition.
+    let (s, b, _) = guest_call(
+        token,
+        Method::POST,
+        Some(json!({"signed_name": "Pat Guest", "accept": true})),
+    )
+    .await;
+    assert_eq!(
+        (s, b["error"].clone()),
+        (StatusCode::CONFLICT, json!("invalid_transition"))
+    );
+    // Capacity 2: one more fits, the third is refused.
+    let (s, b) = c
+        .call(
+            Method::POST,
+            &format!("/api/events/{id}/guests"),
+            Some(&admin),
+            Some(json!({"name": "Sam", "email": "sam@example.com"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let sam = b["guest"]["id"].as_str().unwrap().to_string();
+    let (s, b) = c
+        .call(
+            Method::POST,
+            &format!("/api/events/{id}/guests"),
+            Some(&admin),
+            Some(json!({"name": "Lee", "email": "lee@example.com"})),
+        )
+        .await;
+    assert_eq!((s, b["error"].clone()), (StatusCode::CONFLICT, json!("event_full")));
+    // on_hold → cancelled frees the place; cancelling twice is refused.
+    let cancel = format!("/api/events/{id}/guests/{sam}/cancel");
+    let (s, b) = c.call(Method::POST, &cancel, Some(&admin), None).await;
+    assert_eq!((s, b["guest"]["state"].clone()), (StatusCode::OK, json!("cancelled")));
+    let (s, b) = c.call(Method::POST, &cancel, Some(&admin), None).await;
+    assert_eq!(
+        (s, b["error"].clone()),
+        (StatusCode::CONFLICT, json!("invalid_transition"))
+    );
+    let (s, _) = c
+        .call(
+            Method::POST,
+            &format!("/api/events/{id}/guests"),
+            Some(&admin),
+            Some(json!({"name": "Lee", "email": "lee@example.com"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    // Crew see names and states, not addresses.
+    let crew = c.member("viewer@example.com", "crew").await;
+    let (_, e) = c
+        .call(Method::GET, &format!("/api/events/{id}"), Some(&crew), None)
+        .await;
+    let states: Vec<&str> = e["guests_list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states.len(), 3);
+    assert!(states.contains(&"confirmed") && states.contains(&"cancelled") && states.contains(&"on_hold"));
+    assert!(e["guests_list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|g| g.get("email").is_none()));
+}
+
+/// The built `shipcaptaincrew` binary (`cargo test --workspace` builds it).
+fn app_binary() -> std::path::PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
+    let bin = target.join("debug/shipcaptaincrew");
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo build -p shipcaptaincrew` (or cargo test --workspace)",
+        bin.display()
+    );
+    bin
+}
+
+/// End to end in a browser: the local server (the real binary) serves the
+/// frontend and the API against the emulator; headless Chromium, driven by
+/// scripts/e2e_browser.py (Selenium), follows a magic link from the outbox,
+/// checks the timing panel against the API and claims a crew slot.
+#[tokio::test]
+async fn browser_follows_a_magic_link_and_claims_crew() {
+    use std::io::BufRead;
+    let env = provision(SECRET).await;
+    let outbox = tempfile::tempdir().unwrap();
+    let mut server = std::process::Command::new(app_binary())
+        .args(["serve", "--addr", "127.0.0.1:0", "--frontend"])
+        .arg(root().join("lambdas/shipcaptaincrew/frontend"))
+        .arg("--outbox")
+        .arg(outbox.path())
+        .envs(&env)
+        .env("SCC_PUBLIC_URL", "http://127.0.0.1:1") // replaced below once the port is known
+        .env("AWS_ENDPOINT_URL", &emulator().endpoint)
+        .env("AWS_REGION", REGION)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start shipcaptaincrew serve");
+    // The link host comes from configuration, so the server must know its own
+    // address before it starts: take a free port first, then restart on it.
+    let mut line = String::new();
+    std::io::BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port = line.trim().rsplit(':').next().unwrap().to_string();
+    server.kill().ok();
+    server.wait().ok();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = std::process::Command::new(app_binary())
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--frontend"])
+        .arg(root().join("lambdas/shipcaptaincrew/frontend"))
+        .arg("--outbox")
+        .arg(outbox.path())
+        .envs(&env)
+        .env("SCC_PUBLIC_URL", &base)
+        .env("AWS_ENDPOINT_URL", &emulator().endpoint)
+        .env("AWS_REGION", REGION)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start shipcaptaincrew serve");
+    let mut line = String::new();
+    std::io::BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.contains(&base), "{line}");
+    let keys = shipcaptaincrew::auth::Keys::new(SECRET.as_bytes(), "shipcaptaincrew", "shipcaptaincrew-api").unwrap();
+    let admin = keys.issue(
+        ADMIN,
+        shipcaptaincrew::auth::Role::Admin,
+        jiff::Timestamp::now().as_second(),
+        600,
+    );
+    let python = String::from_utf8(
+        std::process::Command::new("python3")
+            .arg(root().join("scripts/browser.py"))
+            .arg("python")
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let shot = outbox.path().join("phone.png");
+    let out = tokio::process::Command::new(python.trim())
+        .arg(root().join("scripts/e2e_browser.py"))
+        .args(["--base-url", &base, "--admin-token", &admin, "--outbox"])
+        .arg(outbox.path())
+        .arg("--screenshot")
+        .arg(&shot)
+        .output()
+        .await
+        .expect("run scripts/e2e_browser.py (scripts/browser.py install sets it up)");
+    server.kill().ok();
+    server.wait().ok();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("e2e: ok"),
+        "browser test failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(std::fs::metadata(&shot).unwrap().len() > 1000, "a screenshot was taken");
+}
