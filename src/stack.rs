@@ -1843,6 +1843,37 @@ mod tests {
     }
 
     #[test]
+    fn secrets_are_names_listed_once() {
+        let ok =
+            parse_str("[stack]\nname = \"s\"\n[functions.f]\nbinary = \"/bin/sh\"\nsecrets = [\"jwt\", \"api-key\"]\n")
+                .unwrap();
+        let f = &ok.functions[0];
+        assert_eq!(f.secrets, ["jwt", "api-key"]);
+        assert_eq!(f.secret_parameter("s", "jwt"), "/s/f/jwt");
+        let env = f.bosun_environment(&ok, "bucket");
+        assert_eq!(
+            env.get("BOSUN_SECRET_API_KEY").map(String::as_str),
+            Some("/s/f/api-key")
+        );
+        let err = parse_str(
+            "[stack]\nname = \"s\"\n[functions.f]\nbinary = \"/bin/sh\"\nsecrets = [\"jwt\", \"a b\"]\n\
+             [functions.g]\nbinary = \"/bin/sh\"\nsecrets = [\"k\", \"K\"]\n[functions.h]\nbinary = \"/bin/sh\"\nsecrets = \"jwt\"\n",
+        )
+        .unwrap_err();
+        let got: Vec<(usize, &str)> = err.problems.iter().map(|p| (p.line, p.key.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                (5, "functions.f.secrets[1]"),
+                (8, "functions.g.secrets"),
+                (11, "functions.h.secrets")
+            ],
+            "{err}"
+        );
+        assert!(err.to_string().contains("listed twice"), "{err}");
+    }
+
+    #[test]
     fn missing_stack_table_is_reported() {
         let err = parse_str("[functions.f]\nbinary = \"/bin/sh\"\n").unwrap_err();
         assert!(err

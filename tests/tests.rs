@@ -166,6 +166,56 @@ async fn demo_stack_first_deploy_creates_everything_and_second_is_a_noop() {
         .expect("function URL on the alias");
     assert_eq!(url.auth_type().as_str(), "NONE");
 
+    // The app's signing secret: a SecureString parameter with a random value,
+    // its name (never its value) in the environment, readable by that role only.
+    let param = format!("/{name}/shipcaptaincrew/jwt");
+    let secret = ssm()
+        .await
+        .get_parameter()
+        .name(&param)
+        .with_decryption(true)
+        .send()
+        .await
+        .expect("parameter");
+    let secret = secret.parameter().unwrap();
+    assert_eq!(secret.r#type().map(|t| t.as_str()), Some("SecureString"));
+    let value = secret.value().unwrap().to_string();
+    assert_eq!(value.len(), 96, "48 random bytes, hex");
+    assert!(shipcaptaincrew::auth::check_secret(value.as_bytes()).is_ok());
+    let cfg = lambda
+        .get_function_configuration()
+        .function_name(format!("{name}-shipcaptaincrew"))
+        .send()
+        .await
+        .unwrap();
+    let vars = cfg.environment().unwrap().variables().unwrap();
+    assert_eq!(vars.get("BOSUN_SECRET_JWT"), Some(&param));
+    assert!(!vars.values().any(|v| v.contains(&value)));
+    assert!(
+        !first.stdout.contains(&value) && !first.stderr.contains(&value),
+        "the value is never printed"
+    );
+    let scc_policy = iam
+        .get_role_policy()
+        .role_name(format!("{name}-shipcaptaincrew"))
+        .policy_name("bosun")
+        .send()
+        .await
+        .unwrap();
+    let scc_policy = bosun::aws::decode_policy(scc_policy.policy_document()).unwrap();
+    let read = scc_policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Sid"] == "ReadSecrets")
+        .expect("ReadSecrets");
+    assert_eq!(read["Action"], serde_json::json!(["ssm:GetParameter"]));
+    assert_eq!(
+        read["Resource"],
+        serde_json::json!([format!("arn:aws:ssm:{REGION}:123456789012:parameter{param}")])
+    );
+    assert!(!exec_policy.to_string().contains("ssm:"), "exec-reports has no secrets");
+
     // The second deploy changes nothing and writes nothing.
     let second = bosun(&["--stack", &path, "--output", "json", "deploy", "all"]);
     assert_eq!(second.code, 0, "{second:?}");
@@ -174,6 +224,31 @@ async fn demo_stack_first_deploy_creates_everything_and_second_is_a_noop() {
     assert!(
         second.result()["calls"]["total"].as_u64().unwrap() > 0,
         "reads were counted"
+    );
+    // A secret rotated out of band is kept: bosun never overwrites one.
+    ssm()
+        .await
+        .put_parameter()
+        .name(&param)
+        .value("rotated-by-hand-0123456789abcdefghijklmnopqrstuvwxyz")
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .overwrite(true)
+        .send()
+        .await
+        .unwrap();
+    let third = bosun(&["--stack", &path, "--output", "json", "deploy", "all"]);
+    assert_eq!(third.write_calls(), Vec::<String>::new());
+    let kept = ssm()
+        .await
+        .get_parameter()
+        .name(&param)
+        .with_decryption(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        kept.parameter().unwrap().value(),
+        Some("rotated-by-hand-0123456789abcdefghijklmnopqrstuvwxyz")
     );
     let text_plan = bosun(&["--stack", &path, "plan"]);
     assert_eq!(text_plan.code, 0, "{text_plan:?}");

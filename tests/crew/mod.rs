@@ -1180,7 +1180,8 @@ async fn browser_follows_a_magic_link_and_claims_crew() {
             .stdout,
     )
     .unwrap();
-    let shot = outbox.path().join("phone.png");
+    // Kept for a look after the run: what the event page looks like at phone width.
+    let shot = root().join("target/shipcaptaincrew-e2e.png");
     let out = tokio::process::Command::new(python.trim())
         .arg(root().join("scripts/e2e_browser.py"))
         .args(["--base-url", &base, "--admin-token", &admin, "--outbox"])

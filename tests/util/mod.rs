@@ -75,6 +75,10 @@ pub async fn iam() -> aws_sdk_iam::Client {
     aws_sdk_iam::Client::new(&sdk_config().await)
 }
 
+pub async fn ssm() -> aws_sdk_ssm::Client {
+    aws_sdk_ssm::Client::new(&sdk_config().await)
+}
+
 pub async fn dynamodb() -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::new(&sdk_config().await)
 }
