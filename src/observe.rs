@@ -84,8 +84,8 @@ pub struct Observed {
     /// State-bucket key of each selected function's data file → the SHA-256
     /// bosun stored it with (`None`: absent).
     pub data: BTreeMap<String, Option<String>>,
-    /// SSM parameter of each selected function's secret → whether it exists.
-    pub secrets: BTreeMap<String, bool>,
+    /// SSM parameter of each selected function's secret → its type (`None`: absent).
+    pub secrets: BTreeMap<String, Option<String>>,
 }
 
 /// A frontend's live side: its bucket, the objects under its prefix, the
@@ -232,7 +232,7 @@ pub async fn observe(
     let secrets = async {
         let mut out = BTreeMap::new();
         for name in &secret_names {
-            out.insert(name.clone(), aws::ssm::parameter_exists(&clients.ssm, name).await?);
+            out.insert(name.clone(), aws::ssm::parameter_type(&clients.ssm, name).await?);
         }
         Ok::<_, AwsError>(out)
     };

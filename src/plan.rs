@@ -490,6 +490,8 @@ pub enum PlanError {
         live: String,
         wanted: String,
     },
+    #[error("secret parameter {parameter} exists as a {kind}, not a SecureString: its value is stored unencrypted\n      help: delete it (or re-create it as a SecureString with the same value); bosun then creates a new random one on the next deploy")]
+    SecretNotSecure { parameter: String, kind: String },
     #[error("function `{function}` has no package; it must be built before planning")]
     NoPackage { function: String },
     #[error("frontend `{site}`: bucket {bucket} is in {actual}, but this stack deploys to {wanted}\n      help: use a bucket in {wanted}, or deploy the stack to {actual} (--region / [stack] region)")]
@@ -874,10 +876,16 @@ pub fn plan(
         for name in &f.secrets {
             let parameter = f.secret_parameter(&desired.stack.name, name);
             match observed.secrets.get(&parameter) {
-                Some(true) => unchanged.push(Unchanged {
+                Some(Some(kind)) if kind == "SecureString" => unchanged.push(Unchanged {
                     resource: format!("parameter{parameter}"),
                     note: "secret exists (its value is never read or changed)".into(),
                 }),
+                Some(Some(kind)) => {
+                    return Err(PlanError::SecretNotSecure {
+                        parameter,
+                        kind: kind.clone(),
+                    })
+                }
                 _ => secrets.push(Change::CreateSecret {
                     function: f.key.clone(),
                     parameter,
@@ -1396,6 +1404,29 @@ mod tests {
             region: "us-west-2".into(),
             ..Observed::default()
         }
+    }
+
+    #[test]
+    fn a_secret_is_created_once_and_must_be_a_securestring() {
+        let d = desired("secrets = [\"jwt\"]\n");
+        let p = plan_all(&d, SHA, &empty());
+        let created: Vec<&Change> = p
+            .changes
+            .iter()
+            .filter(|c| matches!(c, Change::CreateSecret { .. }))
+            .collect();
+        assert_eq!(created.len(), 1);
+        assert_eq!(created[0].resource(), "parameter/t/api/jwt");
+        let pos = |pred: fn(&Change) -> bool| p.changes.iter().position(pred).unwrap();
+        assert!(
+            pos(|c| matches!(c, Change::CreateSecret { .. })) < pos(|c| matches!(c, Change::CreateFunction { .. }))
+        );
+        let mut o = converged(&d, SHA);
+        o.secrets.insert("/t/api/jwt".into(), Some("SecureString".into()));
+        assert!(plan_all(&d, SHA, &o).changes.is_empty());
+        o.secrets.insert("/t/api/jwt".into(), Some("String".into()));
+        let err = plan(&d, &packages(SHA), &o, &Selection::All, Options::default()).unwrap_err();
+        assert!(err.to_string().contains("not a SecureString"), "{err}");
     }
 
     /// What AWS looks like right after a successful deploy of `d` with code `sha`.

@@ -1317,6 +1317,17 @@ impl Validator<'_> {
                         );
                     }
                 }
+                let prefix = stack.to_ascii_lowercase();
+                if !list.is_empty() && (prefix.starts_with("aws") || prefix.starts_with("ssm")) {
+                    ok = false;
+                    let at = Self::span_of(t, "secrets");
+                    self.problem(
+                        at,
+                        &join(path, "secrets"),
+                        format!("secret parameters are named /{{stack}}/…, and SSM refuses names starting with \"aws\" or \"ssm\" (stack `{stack}`)"),
+                        Some("rename the stack".into()),
+                    );
+                }
                 list
             }
             None if t.get("secrets").is_some() => {

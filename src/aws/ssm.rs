@@ -11,11 +11,17 @@ use super::AwsError;
 /// Bytes of randomness in a generated secret (hex-encoded: 96 characters).
 pub const SECRET_BYTES: usize = 48;
 
-/// Whether parameter `name` exists. Reads metadata only (no decryption).
-pub async fn parameter_exists(client: &Client, name: &str) -> Result<bool, AwsError> {
+/// The type of parameter `name` (`SecureString`, `String`, …), or None when
+/// it does not exist. Decryption is not requested: the value is never used.
+pub async fn parameter_type(client: &Client, name: &str) -> Result<Option<String>, AwsError> {
     match client.get_parameter().name(name).with_decryption(false).send().await {
-        Ok(_) => Ok(true),
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_parameter_not_found()) => Ok(false),
+        Ok(out) => Ok(Some(
+            out.parameter()
+                .and_then(|p| p.r#type())
+                .map(|t| t.as_str().to_string())
+                .unwrap_or_default(),
+        )),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_parameter_not_found()) => Ok(None),
         Err(e) => Err(AwsError::from_sdk("ssm:GetParameter", name, e)),
     }
 }

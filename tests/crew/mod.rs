@@ -450,7 +450,17 @@ async fn sign_in_requests_look_the_same_for_unknown_addresses_and_are_limited() 
         )
         .await;
     assert_eq!((s, b["role"].clone()), (StatusCode::OK, json!("captain")));
-    // Per address: the invite and one request used the 2 allowed; a third is refused, from any IP.
+    // Per address: 2 requests are allowed (invites count apart); the third is refused, from any IP.
+    let (s, _, _) = c
+        .call_from(
+            "203.0.113.9",
+            Method::POST,
+            "/api/auth/request",
+            None,
+            Some(json!({"email": "known@example.com"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED);
     let (s, b, _) = c
         .call_from(
             "203.0.113.9",
@@ -516,7 +526,7 @@ async fn bad_tokens_are_refused() {
     let now = c.app.clock.now();
     let key = EncodingKey::from_secret(SECRET.as_bytes());
     let claims = |over: Value| {
-        let mut v = json!({"sub": "crew@example.com", "role": "admin", "iss": "shipcaptaincrew", "aud": "shipcaptaincrew-api", "iat": now, "exp": now + 600});
+        let mut v = json!({"sub": ADMIN, "role": "admin", "iss": "shipcaptaincrew", "aud": "shipcaptaincrew-api", "iat": now, "exp": now + 600});
         for (k, x) in over.as_object().unwrap() {
             if x.is_null() {
                 v.as_object_mut().unwrap().remove(k);
@@ -758,6 +768,37 @@ async fn events_carry_their_timing_and_the_shape_reports_read() {
         c.call(Method::GET, "/api/events/nosuch", Some(&admin), None).await.0,
         StatusCode::NOT_FOUND
     );
+    assert_eq!(
+        c.call(Method::GET, "/api/events/abcdefghij", Some(&admin), None)
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    let (s, b) = c.call(Method::GET, "/api/events/%FF", Some(&admin), None).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+    assert_eq!(b["error"], "bad_request", "path errors are JSON too");
+    // A create retried with the same Idempotency-Key makes one event.
+    let body = json!({"date": next_year("09-09"), "boat": "B", "kind": "k", "guests": 1}).to_string();
+    let post = || {
+        Request::post("/api/events")
+            .header("authorization", format!("Bearer {admin}"))
+            .header("idempotency-key", "form-7f3a9c21")
+            .header("content-type", "application/json")
+            .body(Body::from(body.clone()))
+            .unwrap()
+    };
+    let (s1, first, _) = c.send(post()).await;
+    let (s2, second, _) = c.send(post()).await;
+    assert_eq!((s1, s2), (StatusCode::CREATED, StatusCode::OK), "{first} {second}");
+    assert_eq!(first["id"], second["id"]);
+    let (_, list) = c.call(Method::GET, "/api/events", Some(&admin), None).await;
+    let same_day = list["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["date"] == first["date"])
+        .count();
+    assert_eq!(same_day, 1);
     // Cancel: booked → cancelled, once.
     let path = format!("/api/events/{}/cancel", e["id"].as_str().unwrap());
     let (s, b) = c.call(Method::POST, &path, Some(&admin), None).await;
@@ -774,9 +815,16 @@ async fn of_concurrent_captain_claims_exactly_one_wins() {
     let c = Crew::new().await;
     let e = c.event(&next_year("06-20")).await;
     let id = e["id"].as_str().unwrap().to_string();
-    let captains: Vec<String> = (0..8)
-        .map(|i| c.token(&format!("captain{i}@example.com"), shipcaptaincrew::auth::Role::Captain))
-        .collect();
+    let mut captains = Vec::new();
+    for i in 0..8 {
+        let email = format!("captain{i}@example.com");
+        c.app
+            .store
+            .put_member(&email, shipcaptaincrew::auth::Role::Captain, ADMIN, 0)
+            .await
+            .unwrap();
+        captains.push(c.token(&email, shipcaptaincrew::auth::Role::Captain));
+    }
     let path = format!("/api/events/{id}/slots/captain/claim");
     let results =
         futures_util::future::join_all(captains.iter().map(|t| c.call(Method::POST, &path, Some(t), None))).await;
@@ -859,6 +907,28 @@ async fn slots_are_claimed_and_released_by_the_rules() {
             .await
             .0,
         StatusCode::OK
+    );
+    // Roles are read on every request: re-invited as captain, the same token may take the captain slot.
+    let (s, _) = c
+        .call(
+            Method::POST,
+            "/api/invites",
+            Some(&admin),
+            Some(json!({"email": "crew-a@example.com", "role": "captain"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    assert_eq!(
+        c.call(Method::POST, &slot("captain", "claim"), Some(&crew), None)
+            .await
+            .0,
+        StatusCode::OK
+    );
+    // A retried claim that already succeeded answers 200, not a conflict.
+    let (s, b) = c.call(Method::POST, &slot("captain", "claim"), Some(&crew), None).await;
+    assert_eq!(
+        (s, b["slots"][0]["holder"].clone()),
+        (StatusCode::OK, json!("crew-a@example.com"))
     );
     // A cancelled event takes no claims.
     c.call(Method::POST, &format!("/api/events/{id}/cancel"), Some(&admin), None)
@@ -1069,7 +1139,7 @@ async fn guests_stay_on_hold_until_their_waiver_is_signed() {
         (s, b["error"].clone()),
         (StatusCode::CONFLICT, json!("invalid_transition"))
     );
-    let (s, _) = c
+    let (s, lee) = c
         .call(
             Method::POST,
             &format!("/api/events/{id}/guests"),
@@ -1096,6 +1166,60 @@ async fn guests_stay_on_hold_until_their_waiver_is_signed() {
         .unwrap()
         .iter()
         .all(|g| g.get("email").is_none()));
+    // The same address again (a retried request): no second place.
+    let again = json!({"name": "Pat G.", "email": "PAT@example.com"});
+    let (s, b) = c
+        .call(
+            Method::POST,
+            &format!("/api/events/{id}/guests"),
+            Some(&admin),
+            Some(again),
+        )
+        .await;
+    assert_eq!((s, b["error"].clone()), (StatusCode::CONFLICT, json!("already_booked")));
+    // Ids that cannot exist are plain 404s, never a database error.
+    let long = "a".repeat(1100);
+    let (s, _, _) = guest_call_at(&c, &format!("/api/events/{id}/guests/{long}/waiver"), token).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _, _) = guest_call_at(&c, &format!("/api/events/{long}/guests/{gid}/waiver"), token).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // Once the sail is cancelled, an on-hold guest can no longer sign, and the checklist is closed.
+    c.call(Method::POST, &format!("/api/events/{id}/cancel"), Some(&admin), None)
+        .await;
+    let lee_url = lee["waiver_url"].as_str().unwrap();
+    let lee_parts: Vec<&str> = lee_url
+        .rsplit('#')
+        .next()
+        .unwrap()
+        .trim_start_matches('/')
+        .split('/')
+        .collect();
+    let req = Request::post(format!("/api/events/{id}/guests/{}/waiver", lee_parts[1]))
+        .header("x-guest-token", lee_parts[2])
+        .header("content-type", "application/json")
+        .body(Body::from(json!({"signed_name": "Lee", "accept": true}).to_string()))
+        .unwrap();
+    let (s, b, _) = c.send(req).await;
+    assert_eq!((s, b["error"].clone()), (StatusCode::CONFLICT, json!("event_not_open")));
+    let (s, b) = c
+        .call(
+            Method::POST,
+            &format!("/api/events/{id}/checklist/01/check"),
+            Some(&admin),
+            Some(json!({"done": true})),
+        )
+        .await;
+    assert_eq!((s, b["error"].clone()), (StatusCode::CONFLICT, json!("event_not_open")));
+}
+
+async fn guest_call_at(c: &Crew, path: &str, token: &str) -> (StatusCode, Value, HeaderMap) {
+    c.send(
+        Request::get(path)
+            .header("x-guest-token", token)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
 }
 
 /// The built `shipcaptaincrew` binary (`cargo test --workspace` builds it).

@@ -11,7 +11,7 @@ use crate::store::Store;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
@@ -32,6 +32,19 @@ impl std::ops::Deref for App {
     type Target = Inner;
     fn deref(&self) -> &Inner {
         &self.0
+    }
+}
+
+impl App {
+    /// The role an address has: configured admins first, then members.
+    pub async fn role_of(&self, email: &str) -> Result<Option<Role>, ApiError> {
+        if self.cfg.admins.iter().any(|a| a == email) {
+            return Ok(Some(Role::Admin));
+        }
+        self.store
+            .member_role(email)
+            .await
+            .map_err(|e| ApiError::internal("dynamodb", e))
     }
 }
 
@@ -84,9 +97,12 @@ impl FromRequestParts<App> for User {
             .and_then(|h| h.strip_prefix("Bearer "))
             .ok_or(ApiError::Unauthorized)?;
         let claims = app.keys.verify(token.trim()).ok_or(ApiError::Unauthorized)?;
+        // The role is the member's role now, not when the token was issued:
+        // a demoted or removed member loses access at once (one read).
+        let role = app.role_of(&claims.sub).await?.ok_or(ApiError::Unauthorized)?;
         Ok(User {
             email: claims.sub,
-            role: claims.role,
+            role,
         })
     }
 }
@@ -114,6 +130,38 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     }
 }
 
+impl ClientIp {
+    /// The key rate limits count by: the address, or for IPv6 its /64 (one
+    /// subscriber usually holds a whole /64).
+    pub fn limit_key(&self) -> String {
+        match self.0.parse::<IpAddr>() {
+            Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+                Some(v4) => v4.to_string(),
+                None => {
+                    let s = v6.segments();
+                    format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+                }
+            },
+            _ => self.0.clone(),
+        }
+    }
+}
+
+/// Path parameters; a malformed one is a JSON 400 like every other error.
+#[derive(Debug)]
+pub struct Ids<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Ids<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Ids<T>, ApiError> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(Ids(v)),
+            Err(e) => Err(ApiError::BadRequest(e.body_text())),
+        }
+    }
+}
+
 /// A JSON body; a malformed one is a 400 naming the problem.
 #[derive(Debug)]
 pub struct Body<T>(pub T);
@@ -126,5 +174,21 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
             Ok(axum::Json(v)) => Ok(Body(v)),
             Err(e) => Err(ApiError::BadRequest(e.body_text())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ClientIp;
+
+    #[test]
+    fn rate_limits_count_ipv6_by_its_64() {
+        let key = |ip: &str| ClientIp(ip.into()).limit_key();
+        assert_eq!(key("203.0.113.7"), "203.0.113.7");
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(key("2001:db8:1:2:bbbb::9"), key("2001:db8:1:2:aaaa::1"));
+        assert_ne!(key("2001:db8:1:3::1"), key("2001:db8:1:2::1"));
+        assert_eq!(key("::ffff:198.51.100.4"), "198.51.100.4");
+        assert_eq!(key("unknown"), "unknown");
     }
 }

@@ -3,27 +3,25 @@
 //! `/api/health`, `/api/config` and the two sign-in steps are open, and those
 //! are rate-limited.
 
-use crate::app::{App, Body, ClientIp, User};
+use crate::app::{App, Body, ClientIp, Ids, User};
 use crate::auth::Role;
 use crate::error::ApiError;
 use crate::mail;
 use crate::secret::{hash_code, hash_key, random_code, random_id};
 use crate::store::{CheckItem, EventAll, EventRecord, Guest, GuestAction, GuestState, StoreError};
 use crate::timing::{self, moment, Timing};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::time::Duration;
 
-/// The least time a sign-in request takes, known address or not, so response
-/// times do not tell which addresses are members.
-const SIGN_IN_FLOOR: Duration = Duration::from_millis(300);
 /// Characters in an invite code (5 bits each: 110 bits).
 const CODE_LEN: usize = 22;
 const GUEST_TOKEN_LEN: usize = 32;
+/// Hex characters of a guest id (from the SHA-256 of their address).
+const GUEST_ID_LEN: usize = 20;
 
 /// The API routes (under `/api`), with JSON 404s for anything else.
 pub fn api(app: App) -> Router {
@@ -50,6 +48,14 @@ pub fn api(app: App) -> Router {
 
 pub async fn not_found() -> ApiError {
     ApiError::NotFound("route")
+}
+
+/// A transaction lost to a concurrent write (not to a failed condition).
+fn retry_conflict() -> ApiError {
+    ApiError::Conflict(
+        "conflict",
+        "someone changed this at the same time; reload and try again".into(),
+    )
 }
 
 fn internal(e: StoreError) -> ApiError {
@@ -94,14 +100,6 @@ fn address(raw: &str) -> Result<String, ApiError> {
     crate::email::normalize(raw).ok_or_else(|| ApiError::BadRequest(format!("{raw:?} is not an e-mail address")))
 }
 
-/// The role an address signs in with: configured admins first, then members.
-async fn role_of(app: &App, email: &str) -> Result<Option<Role>, ApiError> {
-    if app.cfg.admins.iter().any(|a| a == email) {
-        return Ok(Some(Role::Admin));
-    }
-    app.store.member_role(email).await.map_err(internal)
-}
-
 /// Creates a code for `email`, stores its hash and mails the link.
 async fn send_link(app: &App, email: &str, role: Role) -> Result<i64, ApiError> {
     let now = app.clock.now();
@@ -123,20 +121,29 @@ async fn auth_request(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let started = tokio::time::Instant::now();
     let email = address(&b.email)?;
-    limit(&app, format!("request-ip:{}", hash_key(&ip.0)), app.cfg.limits.per_ip).await?;
+    limit(
+        &app,
+        format!("request-ip:{}", hash_key(&ip.limit_key())),
+        app.cfg.limits.per_ip,
+    )
+    .await?;
     limit(
         &app,
         format!("address:{}", hash_key(&email)),
         app.cfg.limits.per_address,
     )
     .await?;
-    if let Some(role) = role_of(&app, &email).await? {
+    if let Some(role) = app.role_of(&email).await? {
         // A failure is logged, not shown: the answer must not depend on membership.
         if let Err(e) = send_link(&app, &email, role).await {
-            tracing::error!(error = %e, "sign-in link not sent");
+            let cause = match e {
+                ApiError::Internal(cause) => cause,
+                other => other.to_string(),
+            };
+            tracing::error!(%cause, "sign-in link not sent");
         }
     }
-    tokio::time::sleep_until(started + SIGN_IN_FLOOR).await;
+    tokio::time::sleep_until(started + app.cfg.sign_in_floor).await;
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({"message": "If that address is registered, a sign-in link is on its way."})),
@@ -152,7 +159,7 @@ struct CodeBody {
 async fn auth_exchange(State(app): State<App>, ip: ClientIp, Body(b): Body<CodeBody>) -> Result<Json<Value>, ApiError> {
     limit(
         &app,
-        format!("exchange-ip:{}", hash_key(&ip.0)),
+        format!("exchange-ip:{}", hash_key(&ip.limit_key())),
         app.cfg.limits.exchange_per_ip,
     )
     .await?;
@@ -167,7 +174,7 @@ async fn auth_exchange(State(app): State<App>, ip: ClientIp, Body(b): Body<CodeB
         .map_err(internal)?
         .ok_or(ApiError::InvalidCode)?;
     // The role is the member's role now, not when the link was sent.
-    let role = role_of(&app, &email).await?.ok_or(ApiError::InvalidCode)?;
+    let role = app.role_of(&email).await?.ok_or(ApiError::InvalidCode)?;
     let token = app.keys.issue(&email, role, now, app.cfg.session_ttl);
     let expires = jiff::Timestamp::from_second(now + app.cfg.session_ttl)
         .map(|t| t.to_string())
@@ -197,12 +204,9 @@ async fn invite(
     let email = address(&b.email)?;
     let role = Role::parse(&b.role)
         .ok_or_else(|| ApiError::BadRequest(format!("role {:?} is not one of admin, captain, crew", b.role)))?;
-    limit(
-        &app,
-        format!("address:{}", hash_key(&email)),
-        app.cfg.limits.per_address,
-    )
-    .await?;
+    // Invites count apart from sign-in requests, so strangers asking for
+    // links to an address cannot block an admin's invite to it.
+    limit(&app, format!("invite:{}", hash_key(&email)), app.cfg.limits.per_address).await?;
     app.store
         .put_member(&email, role, &user.email, app.clock.now())
         .await
@@ -304,7 +308,21 @@ fn event_json(app: &App, all: &EventAll, viewer: &User) -> Value {
     v
 }
 
+/// Whether `id` has the shape of an id this app generates (10 of [0-9a-z]):
+/// anything else is "not found" without a database call.
+fn is_id(id: &str, len: usize) -> bool {
+    id.len() == len && id.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
+}
+
+/// Whether (`id`, `gid`) have the shapes of an event and a guest id.
+fn is_guest(id: &str, gid: &str) -> bool {
+    is_id(id, 10) && gid.len() == GUEST_ID_LEN && gid.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 async fn load(app: &App, id: &str) -> Result<EventAll, ApiError> {
+    if !is_id(id, 10) {
+        return Err(ApiError::NotFound("event"));
+    }
     app.store
         .event(id)
         .await
@@ -319,7 +337,7 @@ async fn list_events(State(app): State<App>, _user: User) -> Result<Json<Value>,
     ))
 }
 
-async fn get_event(State(app): State<App>, user: User, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn get_event(State(app): State<App>, user: User, Ids(id): Ids<String>) -> Result<Json<Value>, ApiError> {
     let all = load(&app, &id).await?;
     Ok(Json(event_json(&app, &all, &user)))
 }
@@ -364,9 +382,25 @@ const DEFAULT_CHECKLIST: [(&str, i64, &str); 5] = [
     ("return", 20, "Sails covered, lines coiled, boat rinsed"),
 ];
 
+/// An event id derived from the admin and their `Idempotency-Key`, so a
+/// retried create finds the event the first attempt made.
+fn idempotent_id(headers: &HeaderMap, admin: &str) -> Result<Option<String>, ApiError> {
+    let Some(key) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = key
+        .to_str()
+        .ok()
+        .filter(|k| (8..=128).contains(&k.len()))
+        .ok_or_else(|| ApiError::BadRequest("Idempotency-Key must be 8 to 128 visible characters".into()))?;
+    let digest = hash_key(&format!("{admin}\n{key}"));
+    Ok(Some(crate::secret::id_from_hex(&digest)))
+}
+
 async fn create_event(
     State(app): State<App>,
     user: User,
+    headers: HeaderMap,
     Body(b): Body<NewEvent>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     user.require_admin()?;
@@ -380,8 +414,9 @@ async fn create_event(
             "date {date} is in the past (today is {today} at the marina)"
         )));
     }
+    let fixed_id = idempotent_id(&headers, &user.email)?;
     let record = EventRecord {
-        id: random_id(),
+        id: fixed_id.clone().unwrap_or_else(random_id),
         date: date.to_string(),
         boat: text("boat", &b.boat, 80)?,
         kind: text("kind", &b.kind, 40)?,
@@ -424,15 +459,26 @@ async fn create_event(
             done_at: None,
         })
         .collect();
-    app.store
+    match app
+        .store
         .create_event(&record, &checklist, &user.email, app.clock.now())
         .await
-        .map_err(internal)?;
+    {
+        Ok(()) => {}
+        // The same Idempotency-Key again: the event the first request created.
+        Err(StoreError::Cancelled(failed)) if fixed_id.is_some() && failed.first() == Some(&true) => {
+            return Ok((
+                StatusCode::OK,
+                Json(event_json(&app, &load(&app, &record.id).await?, &user)),
+            ));
+        }
+        Err(e) => return Err(internal(e)),
+    }
     let all = load(&app, &record.id).await?;
     Ok((StatusCode::CREATED, Json(event_json(&app, &all, &user))))
 }
 
-async fn cancel_event(State(app): State<App>, user: User, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn cancel_event(State(app): State<App>, user: User, Ids(id): Ids<String>) -> Result<Json<Value>, ApiError> {
     user.require_admin()?;
     load(&app, &id).await?;
     match app.store.cancel_event(&id, &user.email, app.clock.now()).await {
@@ -453,7 +499,7 @@ async fn cancel_event(State(app): State<App>, user: User, Path(id): Path<String>
 async fn claim(
     State(app): State<App>,
     user: User,
-    Path((id, slot)): Path<(String, String)>,
+    Ids((id, slot)): Ids<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
     let all = load(&app, &id).await?;
     if !slot_names(&all.event).contains(&slot) {
@@ -470,6 +516,11 @@ async fn claim(
     match app.store.claim_slot(&id, &slot, &user.email, app.clock.now()).await {
         Ok(()) => {}
         Err(StoreError::Cancelled(failed)) => {
+            // A retried claim that already succeeded: the slot is ours.
+            let now = load(&app, &id).await?;
+            if now.slots.get(&slot) == Some(&user.email) {
+                return Ok(Json(event_json(&app, &now, &user)));
+            }
             let (taken, holding, closed) = (
                 failed.first() == Some(&true),
                 failed.get(1) == Some(&true),
@@ -499,7 +550,7 @@ async fn claim(
 async fn release(
     State(app): State<App>,
     user: User,
-    Path((id, slot)): Path<(String, String)>,
+    Ids((id, slot)): Ids<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
     let all = load(&app, &id).await?;
     if !slot_names(&all.event).contains(&slot) {
@@ -539,7 +590,7 @@ struct NewCheck {
 async fn add_check(
     State(app): State<App>,
     user: User,
-    Path(id): Path<String>,
+    Ids(id): Ids<String>,
     Body(b): Body<NewCheck>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     user.require_admin()?;
@@ -590,10 +641,13 @@ struct CheckBody {
 async fn check(
     State(app): State<App>,
     user: User,
-    Path((id, item)): Path<(String, String)>,
+    Ids((id, item)): Ids<(String, String)>,
     Body(b): Body<CheckBody>,
 ) -> Result<Json<Value>, ApiError> {
     let all = load(&app, &id).await?;
+    if item.is_empty() || item.len() > 4 || !item.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::NotFound("checklist item"));
+    }
     if !user.is_admin() && !all.slots.values().any(|h| *h == user.email) {
         return Err(ApiError::Forbidden(
             "only crew on this event (or an admin) can tick its checklist",
@@ -608,7 +662,13 @@ async fn check(
         .await
     {
         Ok(()) => {}
-        Err(StoreError::Condition) => return Err(ApiError::NotFound("checklist item")),
+        Err(StoreError::Cancelled(failed)) if failed.first() == Some(&true) => {
+            return Err(ApiError::Conflict("event_not_open", "the event is cancelled".into()))
+        }
+        Err(StoreError::Cancelled(failed)) if failed.get(1) == Some(&true) => {
+            return Err(ApiError::NotFound("checklist item"))
+        }
+        Err(StoreError::Cancelled(_)) => return Err(retry_conflict()),
         Err(e) => return Err(internal(e)),
     }
     Ok(Json(event_json(&app, &load(&app, &id).await?, &user)))
@@ -626,7 +686,7 @@ struct NewGuest {
 async fn add_guest(
     State(app): State<App>,
     user: User,
-    Path(id): Path<String>,
+    Ids(id): Ids<String>,
     Body(b): Body<NewGuest>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     user.require_admin()?;
@@ -634,8 +694,10 @@ async fn add_guest(
     let email = address(&b.email)?;
     let all = load(&app, &id).await?;
     let token = random_code(GUEST_TOKEN_LEN);
+    // One booking per address per event: the id comes from the address, so
+    // a retried or repeated booking cannot take a second place.
     let guest = Guest {
-        id: random_id(),
+        id: hash_key(&email)[..GUEST_ID_LEN].to_string(),
         name,
         email,
         state: GuestState::OnHold,
@@ -647,7 +709,13 @@ async fn add_guest(
         .await
     {
         Ok(()) => {}
-        Err(StoreError::Cancelled(_)) => {
+        Err(StoreError::Cancelled(failed)) if failed.get(1) == Some(&true) => {
+            return Err(ApiError::Conflict(
+                "already_booked",
+                format!("{} is already booked on this sail", guest.email),
+            ));
+        }
+        Err(StoreError::Cancelled(failed)) if failed.first() == Some(&true) => {
             let e = load(&app, &id).await?.event;
             return Err(if e.status != "booked" {
                 ApiError::Conflict("event_not_open", "the event is cancelled".into())
@@ -655,6 +723,7 @@ async fn add_guest(
                 ApiError::Conflict("event_full", format!("all {} guest places are booked", e.guests))
             });
         }
+        Err(StoreError::Cancelled(_)) => return Err(retry_conflict()),
         Err(e) => return Err(internal(e)),
     }
     let url = format!("{}/guest.html#/{}/{}/{token}", app.cfg.public_url, id, guest.id);
@@ -676,7 +745,7 @@ async fn add_guest(
 async fn cancel_guest(
     State(app): State<App>,
     user: User,
-    Path((id, gid)): Path<(String, String)>,
+    Ids((id, gid)): Ids<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
     user.require_admin()?;
     transition(&app, &id, &gid, GuestAction::Cancel, None, &[])
@@ -694,8 +763,15 @@ async fn transition(
     token_hash: Option<&str>,
     extra: &[(&str, String)],
 ) -> Result<Guest, ApiError> {
+    if !is_guest(id, gid) {
+        return Err(ApiError::NotFound("guest"));
+    }
     match app.store.transition_guest(id, gid, action, token_hash, extra).await {
         Ok(_) => {}
+        Err(StoreError::Cancelled(failed)) if failed.get(1) == Some(&true) && action == GuestAction::SignWaiver => {
+            return Err(ApiError::Conflict("event_not_open", "the sail is cancelled".into()));
+        }
+        Err(StoreError::Cancelled(failed)) if failed.first() != Some(&true) => return Err(retry_conflict()),
         Err(StoreError::Cancelled(_)) => {
             let g = app.store.guest(id, gid).await.map_err(internal)?;
             return Err(match g {
@@ -734,9 +810,12 @@ condition that affects my safety. I accept these risks for myself.";
 async fn waiver(
     State(app): State<App>,
     headers: HeaderMap,
-    Path((id, gid)): Path<(String, String)>,
+    Ids((id, gid)): Ids<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
     let token_hash = guest_token(&headers)?;
+    if !is_guest(&id, &gid) {
+        return Err(ApiError::NotFound("guest"));
+    }
     let g = app
         .store
         .guest(&id, &gid)
@@ -762,7 +841,7 @@ struct Signature {
 async fn sign_waiver(
     State(app): State<App>,
     headers: HeaderMap,
-    Path((id, gid)): Path<(String, String)>,
+    Ids((id, gid)): Ids<(String, String)>,
     Body(b): Body<Signature>,
 ) -> Result<Json<Value>, ApiError> {
     let token_hash = guest_token(&headers)?;

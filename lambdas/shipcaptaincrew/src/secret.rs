@@ -18,6 +18,18 @@ pub fn random_id() -> String {
     random_code(10).to_ascii_lowercase()
 }
 
+/// A 10-character record id ([0-9a-z]) from a hex digest (deterministic ids).
+pub fn id_from_hex(hex: &str) -> String {
+    hex.as_bytes()
+        .chunks(2)
+        .take(10)
+        .map(|pair| {
+            let byte = u8::from_str_radix(std::str::from_utf8(pair).unwrap_or("00"), 16).unwrap_or(0);
+            (ALPHABET[usize::from(byte & 31)] as char).to_ascii_lowercase()
+        })
+        .collect()
+}
+
 /// Hex SHA-256 of a code, after the same normalisation users' typing gets.
 pub fn hash_code(code: &str) -> String {
     let digest = Sha256::digest(code.trim().to_ascii_uppercase().as_bytes());

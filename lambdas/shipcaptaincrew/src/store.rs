@@ -577,37 +577,37 @@ impl Store {
 
     // ---- checklist -------------------------------------------------------
 
+    /// Ticks (or unticks) a checklist item of a booked event.
+    /// `Cancelled([event not booked, no such item])`.
     pub async fn set_check(&self, event: &str, item: &str, done_by: Option<&str>, at: &str) -> Result<(), StoreError> {
-        let mut req = self
-            .db
-            .update_item()
+        let mut update = Update::builder()
             .table_name(&self.crew)
             .key("pk", event_pk(event))
             .key("sk", s(format!("CHECK#{item}")))
             .condition_expression("attribute_exists(sk)");
-        req = match done_by {
-            Some(who) => req
+        update = match done_by {
+            Some(who) => update
                 .update_expression("SET done_by = :who, done_at = :at")
                 .expression_attribute_values(":who", s(who))
                 .expression_attribute_values(":at", s(at)),
-            None => req.update_expression("REMOVE done_by, done_at"),
+            None => update.update_expression("REMOVE done_by, done_at"),
         };
-        req.send().await.map_err(|e| {
-            match e
-                .as_service_error()
-                .is_some_and(|s| s.is_conditional_check_failed_exception())
-            {
-                true => StoreError::Condition,
-                false => other(e),
-            }
-        })?;
-        Ok(())
+        self.transact(vec![
+            TransactWriteItem::builder()
+                .condition_check(self.event_booked(event))
+                .build(),
+            TransactWriteItem::builder()
+                .update(update.build().expect("table, key, expression set"))
+                .build(),
+        ])
+        .await
     }
 
     // ---- guests ----------------------------------------------------------
 
     /// Books a guest (on hold) if the event is booked and has room: the
     /// counter on the event and the guest item change together.
+    /// `Cancelled([full or not booked, already booked])`.
     pub async fn add_guest(&self, event: &str, g: &Guest, capacity: i64, now: i64) -> Result<(), StoreError> {
         let counter = Update::builder()
             .table_name(&self.crew)
@@ -631,7 +631,10 @@ impl Store {
             .item("state", s(g.state.as_str()))
             .item("token_hash", s(&g.token_hash))
             .item("created_at", n(now))
-            .condition_expression("attribute_not_exists(sk)")
+            // One booking per address per event; a cancelled one may be booked again.
+            .condition_expression("attribute_not_exists(sk) OR #state = :cancelled")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":cancelled", s(GuestState::Cancelled.as_str()))
             .build()
             .expect("table, item set");
         self.transact(vec![
@@ -656,8 +659,9 @@ impl Store {
     }
 
     /// Moves a guest by `action`, only from a state the transition table
-    /// allows (and, for waivers, only with the right token). Cancelling frees
-    /// the guest's place on the event.
+    /// allows (and, for waivers, only with the right token and while the
+    /// event is booked). Cancelling frees the guest's place on the event.
+    /// `Cancelled([guest condition, event not booked (waivers)])`.
     pub async fn transition_guest(
         &self,
         event: &str,
@@ -699,6 +703,13 @@ impl Store {
             .build()
             .expect("table, key, expression set");
         let mut items = vec![TransactWriteItem::builder().update(update).build()];
+        if action == GuestAction::SignWaiver {
+            items.push(
+                TransactWriteItem::builder()
+                    .condition_check(self.event_booked(event))
+                    .build(),
+            );
+        }
         if to == GuestState::Cancelled {
             let counter = Update::builder()
                 .table_name(&self.crew)

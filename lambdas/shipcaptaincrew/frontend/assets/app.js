@@ -141,6 +141,13 @@
     throw err;
   }
 
+  // 16 random bytes as hex, from the browser's CSPRNG.
+  function randomKey() {
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
   async function readJson(res) {
     try {
       const text = await res.text();
@@ -565,30 +572,32 @@
     const form = el("form", { id: "create-event", class: "stack" },
       field("Date", el("input", { type: "date", name: "date", required: true, min: todayAtMarina() })),
       field("Boat", el("input", {
-        type: "text", name: "boat", required: true, list: "boat-options", autocomplete: "off",
+        type: "text", name: "boat", required: true, maxlength: 80, list: "boat-options", autocomplete: "off",
         placeholder: "Queen of San Diego",
       })),
       el("datalist", { id: "boat-options" }, boats.map((b) => el("option", { value: b }))),
       field("Kind", el("input", {
-        type: "text", name: "kind", required: true, list: "kind-options", autocomplete: "off",
+        type: "text", name: "kind", required: true, maxlength: 40, list: "kind-options", autocomplete: "off",
         value: "sunset sail",
       })),
       el("datalist", { id: "kind-options" }, kinds.map((k) => el("option", { value: k }))),
       el("div", { class: "row" },
         field("Guests", el("input", {
-          type: "number", name: "guests", required: true, min: 1, step: 1, value: 6,
+          type: "number", name: "guests", required: true, min: 1, max: 150, step: 1, value: 6,
           inputmode: "numeric",
         })),
         field("Crew slots", el("input", {
-          type: "number", name: "crew_slots", min: 0, max: 20, step: 1, inputmode: "numeric",
+          type: "number", name: "crew_slots", min: 0, max: 10, step: 1, inputmode: "numeric",
           placeholder: "default",
         }))),
       el("p", { class: "field-hint" }, "Departure and return are set from sunset at the marina."),
       el("button", { type: "submit", class: "primary" }, "Create sail"));
+    // One key per form: a double tap or a retried request creates one sail.
+    const idempotencyKey = "ev-" + randomKey();
     onSubmit(form, async (values) => {
       const body = { date: values.date, boat: values.boat, kind: values.kind, guests: Number(values.guests) };
       if (values.crew_slots !== "") body.crew_slots = Number(values.crew_slots);
-      const ev = await api("POST", "/api/events", body);
+      const ev = await api("POST", "/api/events", body, { headers: { "Idempotency-Key": idempotencyKey } });
       showNotice("Sail created: " + (ev.kind || body.kind) + " on " + formatDate(ev.date || body.date) + ".");
       location.hash = "#/events/" + enc(ev.id);
     });
@@ -833,14 +842,14 @@
   function addCheckForm() {
     const form = el("form", { id: "add-check", class: "stack compact" },
       field("New item", el("input", {
-        type: "text", name: "label", required: true, maxlength: 200, placeholder: "Fuel and water topped up",
+        type: "text", name: "label", required: true, maxlength: 120, placeholder: "Fuel and water topped up",
       })),
       el("div", { class: "row" },
         field("Relative to", el("select", { name: "hook" },
           el("option", { value: "departure", selected: true }, "Departure"),
           el("option", { value: "return" }, "Return"))),
         field("Minutes", el("input", {
-          type: "number", name: "offset_min", required: true, step: 5, value: -30, min: -1440, max: 1440,
+          type: "number", name: "offset_min", required: true, step: 5, value: -30, min: -720, max: 720,
           inputmode: "numeric",
         }), "negative = before")),
       el("button", { type: "submit" }, "Add item"));
@@ -894,7 +903,7 @@
 
   function addGuestForm() {
     const form = el("form", { id: "add-guest", class: "stack compact" },
-      field("Guest name", el("input", { type: "text", name: "name", required: true, autocomplete: "off" })),
+      field("Guest name", el("input", { type: "text", name: "name", required: true, maxlength: 100, autocomplete: "off" })),
       field("Guest e-mail", el("input", {
         type: "email", name: "email", required: true, autocomplete: "off", inputmode: "email",
       })),
