@@ -87,6 +87,7 @@ pub async fn provision(secret: &str) -> BTreeMap<String, String> {
         ("SCC_PUBLIC_URL", "https://crew.example.com".into()),
         ("SCC_ADMINS", ADMIN.into()),
         ("SCC_MARINA_NAME", "San Diego Bay".into()),
+        ("SCC_ALLOWED_ORIGIN", "https://crew.example.com".into()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
@@ -279,6 +280,38 @@ async fn open_routes_and_json_errors() {
         .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(b["message"].as_str().unwrap().contains("extra"), "{b}");
+}
+
+#[tokio::test]
+async fn cors_allows_exactly_the_frontend_origin() {
+    let c = Crew::new().await;
+    let preflight = |origin: &str| {
+        Request::builder()
+            .method(Method::OPTIONS)
+            .uri("/api/events")
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization, content-type, idempotency-key",
+            )
+            .body(Body::empty())
+            .unwrap()
+    };
+    let (_, _, h) = c.send(preflight("https://crew.example.com")).await;
+    assert_eq!(h["access-control-allow-origin"], "https://crew.example.com");
+    let allowed = h["access-control-allow-headers"].to_str().unwrap().to_ascii_lowercase();
+    assert!(
+        allowed.contains("idempotency-key") && allowed.contains("authorization"),
+        "{allowed}"
+    );
+    let (_, _, h) = c.send(preflight("https://evil.example.net")).await;
+    // Another origin never gets itself allowed (the browser compares and refuses).
+    assert_ne!(
+        h.get("access-control-allow-origin").map(|v| v.to_str().unwrap()),
+        Some("https://evil.example.net"),
+        "{h:?}"
+    );
 }
 
 #[tokio::test]

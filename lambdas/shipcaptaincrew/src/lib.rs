@@ -102,7 +102,9 @@ pub fn router(app: App, frontend: Option<PathBuf>) -> Router {
                     header::AUTHORIZATION,
                     header::CONTENT_TYPE,
                     header::HeaderName::from_static("x-guest-token"),
+                    header::HeaderName::from_static("idempotency-key"),
                 ])
+                .expose_headers([header::RETRY_AFTER])
                 .max_age(std::time::Duration::from_secs(600)),
         );
     }
