@@ -89,6 +89,14 @@ def serve(port: int, lifeline: bool) -> None:
     if not os.environ.get("BOSUN_EMULATOR_VERBOSE"):
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
+    # AWS's documented rules that moto skips (scripts/aws_rules.py); off only
+    # with BOSUN_EMULATOR_LENIENT=1, to see what they catch.
+    if not os.environ.get("BOSUN_EMULATOR_LENIENT"):
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import aws_rules
+
+        aws_rules.install()
+
     server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
     server.start()
     host, real_port = server.get_host_and_port()

@@ -57,6 +57,8 @@ struct State {
     published: BTreeMap<String, String>,
     /// S3 key → ETag and version of objects uploaded or restored in this run.
     etags: BTreeMap<String, aws::s3::Stored>,
+    /// Frontend key → ARN of the distribution created in this run.
+    distribution_arns: BTreeMap<String, String>,
 }
 
 /// What apply did.
@@ -293,7 +295,9 @@ async fn step(
             applied.urls.insert(function.clone(), url.clone());
             return Ok(json!({ "url": url }));
         }
-        Change::AllowPublicUrl { name, alias, .. } => aws::lambda::allow_public_url(&c.lambda, name, alias).await?,
+        Change::AllowPublicUrl {
+            name, alias, statement, ..
+        } => aws::lambda::allow_public_url(&c.lambda, name, alias, *statement).await?,
         Change::RemovePublicUrl { name, alias, .. } => aws::lambda::remove_public_url(&c.lambda, name, alias).await?,
         Change::DeleteUrl { name, alias, .. } => aws::lambda::delete_url(&c.lambda, name, alias).await?,
         Change::CreateBucket { bucket, region, .. } => aws::s3::create_bucket(&c.s3, bucket, region).await?,
@@ -307,13 +311,30 @@ async fn step(
             let oac_name: String = format!("bosun-{stack}-{site}").chars().take(64).collect();
             let oac = aws::cloudfront::origin_access_control(&c.cloudfront, &oac_name).await?;
             let (id, arn) = aws::cloudfront::create(&c.cloudfront, bucket, &c.region, prefix, comment, &oac).await?;
-            let sid: String = format!("BosunCloudFront{site}")
-                .chars()
-                .filter(char::is_ascii_alphanumeric)
-                .collect();
-            aws::s3::allow_distribution(&c.s3, bucket, prefix, &sid, &arn, ctx.partition).await?;
+            state.distribution_arns.insert(site.clone(), arn);
             applied.distributions.insert(site.clone(), id.clone());
             return Ok(json!({ "distribution": id }));
+        }
+        Change::AllowDistribution {
+            site,
+            bucket,
+            prefix,
+            distribution_arn,
+        } => {
+            let arn = distribution_arn
+                .clone()
+                .or_else(|| state.distribution_arns.get(site).cloned())
+                .ok_or_else(|| {
+                    ApplyStepError::Internal(format!("no distribution was created for `{site}` before its bucket policy"))
+                })?;
+            let statement = crate::policy::distribution_statement(
+                &crate::policy::distribution_sid(site),
+                bucket,
+                prefix,
+                &arn,
+                ctx.partition,
+            );
+            aws::s3::put_policy_statement(&c.s3, bucket, statement).await?
         }
         Change::Upload {
             site, bucket, files, ..

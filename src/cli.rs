@@ -820,12 +820,16 @@ async fn run(args: Args, reporter: &mut Reporter) -> Result<(), Failure> {
     secrets_preflight(desired, &sel, &packages, &sites, reporter)?;
     let clients = Clients::connect(&settings.aws, &desired.stack.name).await?;
     let observed = observe::observe(&clients, desired, &sel, &sites).await?;
+    reporter.target(&observed.account, &observed.region);
     let local = plan::Local {
         packages: shas(&packages),
         sites,
         data: data_files(desired, &sel)?,
     };
     let plan = plan::plan(desired, &local, &observed, &sel, options)?;
+    for w in &plan.warnings {
+        reporter.warn(w);
+    }
     match &args.command {
         Command::Plan { .. } => {
             let report = PlanReport {
@@ -1670,6 +1674,7 @@ async fn rollback(
         }
     };
     let observed = observe::observe(&clients, desired, &Selection::All, &BTreeMap::new()).await?;
+    reporter.target(&observed.account, &observed.region);
     let (plan, _) = plan_for(observed).await?;
     let Some((wait, lock_args)) = apply else {
         let changes = plan.changes.len();

@@ -48,6 +48,8 @@ pub struct StackMeta {
     pub state_bucket: Option<String>,
     /// Secret-scan findings (by id) the stack accepts, one entry each.
     pub allow_secrets: Vec<String>,
+    /// The only AWS account this stack may be deployed to (12 digits).
+    pub account: Option<String>,
 }
 
 impl StackMeta {
@@ -323,6 +325,18 @@ pub struct FunctionSpec {
 }
 
 /// The environment variable naming a table for a function: `BOSUN_TABLE_REPORT_RUNS`.
+/// Lambda's limit on a function's environment: 4 KB for all variables
+/// together (Lambda quotas).
+pub const ENVIRONMENT_MAX_BYTES: usize = 4096;
+
+/// The size an environment counts against that limit. AWS does not document
+/// the exact accounting; this is the conservative one, the bytes of the
+/// variables as JSON (`{"KEY":"value",...}`), which is never smaller than
+/// the keys and values alone.
+pub fn environment_size(env: &BTreeMap<String, String>) -> usize {
+    serde_json::to_vec(env).map_or(usize::MAX, |v| v.len())
+}
+
 pub fn env_name(prefix: &str, key: &str) -> String {
     format!("{prefix}{}", key.to_ascii_uppercase().replace(['-', '.'], "_"))
 }

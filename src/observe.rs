@@ -30,8 +30,30 @@ pub struct LiveTable {
     pub partition_key: KeyAttr,
     pub sort_key: Option<KeyAttr>,
     pub billing: Billing,
-    /// The attribute TTL is enabled on, if any.
-    pub ttl_attribute: Option<String>,
+    pub ttl: LiveTtl,
+}
+
+/// A table's TTL as DescribeTimeToLive reports it. ENABLING and DISABLING
+/// are changes still in progress: DynamoDB refuses another UpdateTimeToLive
+/// on the table until the change has fully processed (up to an hour).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[serde(tag = "status", content = "attribute", rename_all = "snake_case")]
+pub enum LiveTtl {
+    #[default]
+    Disabled,
+    Enabled(String),
+    Enabling(String),
+    Disabling(String),
+}
+
+impl LiveTtl {
+    /// The attribute TTL is (or is becoming) enabled on.
+    pub fn enabled_on(&self) -> Option<&str> {
+        match self {
+            LiveTtl::Enabled(a) | LiveTtl::Enabling(a) => Some(a),
+            LiveTtl::Disabled | LiveTtl::Disabling(_) => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -56,10 +78,46 @@ pub struct LiveFunction {
     /// The stack's alias, and the version it points at.
     pub alias: Option<String>,
     pub url: Option<LiveUrl>,
-    /// Whether the alias's resource policy lets anyone call a `NONE`-auth URL.
-    pub public_url_permission: bool,
+    /// The alias's two public-URL statements (a `NONE`-auth URL needs both).
+    pub public_url: UrlPermissions,
     /// bosun's schedule permissions on the alias: statement id → the rule ARN it allows.
     pub event_permissions: BTreeMap<String, String>,
+}
+
+/// One statement bosun manages in a resource policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatementState {
+    #[default]
+    Absent,
+    /// Present and saying what bosun puts there.
+    Present,
+    /// A statement with bosun's id that says something else (replaced on deploy).
+    Wrong,
+}
+
+/// The statements that make a `NONE`-auth function URL public.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct UrlPermissions {
+    /// `lambda:InvokeFunctionUrl` for `FunctionUrlAuthType = NONE`.
+    pub invoke_url: StatementState,
+    /// `lambda:InvokeFunction` for `InvokedViaFunctionUrl = true`.
+    pub invoke_function: StatementState,
+}
+
+impl UrlPermissions {
+    /// Both statements, as Lambda needs them for a public URL.
+    pub fn both() -> UrlPermissions {
+        UrlPermissions {
+            invoke_url: StatementState::Present,
+            invoke_function: StatementState::Present,
+        }
+    }
+
+    /// Any statement with one of bosun's public-URL ids.
+    pub fn any(&self) -> bool {
+        self.invoke_url != StatementState::Absent || self.invoke_function != StatementState::Absent
+    }
 }
 
 impl LiveFunction {
@@ -97,11 +155,17 @@ pub struct LiveSite {
     pub versioning: bool,
     pub objects: BTreeMap<String, ListedObject>,
     pub manifest: Option<SiteManifest>,
+    /// The S3 version id of that manifest: it changes with every sync, so
+    /// it names the state an invalidation moves the site away from.
+    pub manifest_version: Option<String>,
     /// bosun's metadata (content SHA-256, headers hash) read with HEAD for
     /// objects the manifest does not vouch for.
     pub metas: BTreeMap<String, Option<(String, String)>>,
     /// The distribution id, when it exists.
     pub distribution: Option<String>,
+    /// The bucket's policy, read for a managed distribution that exists
+    /// (it must let that distribution read the files).
+    pub bucket_policy: Option<serde_json::Value>,
 }
 
 /// Reads a frontend's bucket, listing, manifest and distribution. Objects
@@ -131,17 +195,21 @@ pub async fn observe_site(clients: &Clients, spec: &FrontendSpec, local: &[Local
             ..LiveSite::default()
         });
     }
+    let managed = matches!(spec.distribution, DistributionSpec::Managed);
+    let bucket_policy = if managed && distribution.is_some() {
+        aws::s3::bucket_policy(&clients.s3, &spec.bucket).await?
+    } else {
+        None
+    };
     let objects = aws::s3::list(&clients.s3, &spec.bucket, &spec.prefix).await?;
-    // Versioning is read off the manifest bosun writes after every sync: an
-    // object stored with a real version id proves versioning was on. This
-    // saves a call per deploy; before the first sync it is unknown, and the
-    // plan enables it (an idempotent write in a sync that writes anyway).
     let (manifest, manifest_version) = if objects.contains_key(&site::manifest_key(spec)) {
         aws::s3::get_manifest(&clients.s3, &spec.bucket, &site::manifest_key(spec)).await?
     } else {
         (None, None)
     };
-    let versioning = manifest_version.is_some_and(|v| v != "null");
+    // Read, not inferred: a bucket whose versioning was suspended stores new
+    // objects without versions, which breaks byte-exact rollback.
+    let versioning = aws::s3::versioning_enabled(&clients.s3, &spec.bucket).await?;
     let unvouched: Vec<&str> = local
         .iter()
         .filter_map(|f| {
@@ -166,8 +234,10 @@ pub async fn observe_site(clients: &Clients, spec: &FrontendSpec, local: &[Local
         versioning,
         objects,
         manifest,
+        manifest_version,
         metas,
         distribution,
+        bucket_policy,
     })
 }
 

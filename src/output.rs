@@ -116,6 +116,18 @@ impl Reporter {
         }
     }
 
+    /// The account and region a command works on, so a deploy log always
+    /// says where it went.
+    pub fn target(&self, account: &str, region: &str) {
+        match self.mode {
+            OutputMode::Json => stdout_line(&json!({"event": "target", "account": account, "region": region}).to_string()),
+            OutputMode::Text => match &self.bar {
+                Some(bar) => bar.println(format!("account {account}, region {region}")),
+                None => eprintln!("account {account}, region {region}"),
+            },
+        }
+    }
+
     /// Something a person should know that is not an error.
     pub fn warn(&self, message: &str) {
         match self.mode {

@@ -13,12 +13,12 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::aws::events::TARGET_ID;
-use crate::aws::lambda::{events_sid, EVENTS_SID_PREFIX};
+use crate::aws::lambda::{events_sid, PublicStatement, EVENTS_SID_PREFIX};
 use crate::aws::s3::Stored;
 use crate::model::{
     Billing, Desired, DistributionSpec, FrontendSpec, FunctionConfig, FunctionSpec, ScheduleSpec, TableSpec, UrlAuth,
 };
-use crate::observe::{LiveFunction, LiveSite, Observed};
+use crate::observe::{LiveFunction, LiveSite, LiveTtl, Observed, StatementState};
 use crate::policy::{self, ArnScope};
 use crate::site::LocalFile;
 
@@ -110,10 +110,12 @@ pub enum Change {
         auth: String,
         create: bool,
     },
+    /// One of the two statements a `NONE`-auth URL needs.
     AllowPublicUrl {
         function: String,
         name: String,
         alias: String,
+        statement: PublicStatement,
     },
     RemovePublicUrl {
         function: String,
@@ -139,6 +141,15 @@ pub enum Change {
         bucket: String,
         prefix: String,
         comment: String,
+    },
+    /// The bucket-policy statement letting the managed distribution read
+    /// the files (its own step, so a failed put is retried by the next run).
+    AllowDistribution {
+        site: String,
+        bucket: String,
+        prefix: String,
+        /// The distribution's ARN; `None`: the one this run creates.
+        distribution_arn: Option<String>,
     },
     Upload {
         site: String,
@@ -268,6 +279,7 @@ impl Change {
             Change::CreateBucket { site, .. }
             | Change::EnableVersioning { site, .. }
             | Change::CreateDistribution { site, .. }
+            | Change::AllowDistribution { site, .. }
             | Change::Upload { site, .. }
             | Change::Invalidate { site, .. }
             | Change::WriteManifest { site, .. }
@@ -342,8 +354,15 @@ impl Change {
                 create: false,
                 ..
             } => format!("set function URL auth on `{alias}` to {auth}"),
-            Change::AllowPublicUrl { .. } => "allow public invocation of the NONE-auth URL".into(),
-            Change::RemovePublicUrl { .. } => "remove public URL permission".into(),
+            Change::AllowPublicUrl {
+                statement: PublicStatement::InvokeFunctionUrl,
+                ..
+            } => "allow anyone to call the NONE-auth URL (lambda:InvokeFunctionUrl)".into(),
+            Change::AllowPublicUrl {
+                statement: PublicStatement::InvokeFunction,
+                ..
+            } => "allow invocation through the function URL (lambda:InvokeFunction, InvokedViaFunctionUrl)".into(),
+            Change::RemovePublicUrl { .. } => "remove the public URL permissions".into(),
             Change::DeleteUrl { alias, .. } => format!("delete function URL on `{alias}`"),
             Change::CreateBucket { bucket, region, .. } => {
                 format!("create bucket {bucket} in {region} (private, versioned)")
@@ -351,6 +370,9 @@ impl Change {
             Change::EnableVersioning { bucket, .. } => format!("enable versioning on bucket {bucket}"),
             Change::CreateDistribution { comment, .. } => {
                 format!("create CloudFront distribution \"{comment}\" with origin access control")
+            }
+            Change::AllowDistribution { bucket, prefix, .. } => {
+                format!("bucket policy: let the distribution read s3://{bucket}/{prefix}* (origin access control)")
             }
             Change::Upload { phase, files, .. } => {
                 let keys: Vec<String> = files.iter().map(|f| f.key.clone()).collect();
@@ -424,10 +446,13 @@ pub struct Unchanged {
 }
 
 /// What a deploy would do.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct Plan {
     pub changes: Vec<Change>,
     pub unchanged: Vec<Unchanged>,
+    /// What a person should know that is not a change (e.g. a change AWS
+    /// is still processing, or one that must wait for a later run).
+    pub warnings: Vec<String>,
 }
 
 impl Plan {
@@ -492,6 +517,12 @@ pub enum PlanError {
     },
     #[error("secret parameter {parameter} exists as a {kind}, not a SecureString: its value is stored unencrypted\n      help: delete it (or re-create it as a SecureString with the same value); bosun then creates a new random one on the next deploy")]
     SecretNotSecure { parameter: String, kind: String },
+    #[error("stack `{stack}` may only be deployed to account {wanted}, but the credentials in use are for account {actual}; nothing was changed\n      help: use the profile or role for account {wanted} (--profile, AWS_PROFILE), or change [stack] account if this stack really moved")]
+    WrongAccount {
+        stack: String,
+        wanted: String,
+        actual: String,
+    },
     #[error("function `{function}` has no package; it must be built before planning")]
     NoPackage { function: String },
     #[error("frontend `{site}`: bucket {bucket} is in {actual}, but this stack deploys to {wanted}\n      help: use a bucket in {wanted}, or deploy the stack to {actual} (--region / [stack] region)")]
@@ -677,6 +708,7 @@ pub fn plan(
     selection: &Selection,
     options: Options,
 ) -> Result<Plan, PlanError> {
+    check_account(desired, observed)?;
     let packages = &local.packages;
     let scope = ArnScope {
         partition: &observed.partition,
@@ -688,6 +720,7 @@ pub fn plan(
     let mut functions = Vec::new();
     let mut aliases = Vec::new();
     let mut unchanged = Vec::new();
+    let mut warnings = Vec::new();
 
     let selected = selection.functions(desired);
 
@@ -764,22 +797,9 @@ pub fn plan(
                         to: t.billing,
                     });
                 }
-                if live.ttl_attribute != t.ttl_attribute {
-                    if let Some(old) = &live.ttl_attribute {
-                        tables.push(Change::SetTtl {
-                            name: t.name.clone(),
-                            attribute: old.clone(),
-                            enabled: false,
-                        });
-                    }
-                    if let Some(new) = &t.ttl_attribute {
-                        tables.push(Change::SetTtl {
-                            name: t.name.clone(),
-                            attribute: new.clone(),
-                            enabled: true,
-                        });
-                    }
-                }
+                let (ttl_change, ttl_warning) = plan_ttl(&t.name, &live.ttl, t.ttl_attribute.as_deref());
+                tables.extend(ttl_change);
+                warnings.extend(ttl_warning);
                 if tables.len() == before {
                     unchanged.push(Unchanged {
                         resource: format!("table/{}", t.name),
@@ -852,7 +872,7 @@ pub fn plan(
         plan_site(
             spec,
             &desired.stack.name,
-            &observed.region,
+            &scope,
             files,
             &live,
             options,
@@ -905,7 +925,64 @@ pub fn plan(
     changes.extend(sites);
     changes.extend(schedules);
     changes.extend(schedule_deletions);
-    Ok(Plan { changes, unchanged })
+    Ok(Plan {
+        changes,
+        unchanged,
+        warnings,
+    })
+}
+
+/// `[stack] account`: any other account is refused before anything is written.
+pub fn check_account(desired: &Desired, observed: &Observed) -> Result<(), PlanError> {
+    match &desired.stack.account {
+        Some(wanted) if *wanted != observed.account => Err(PlanError::WrongAccount {
+            stack: desired.stack.name.clone(),
+            wanted: wanted.clone(),
+            actual: observed.account.clone(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// At most one TTL change per table per run: DynamoDB accepts one
+/// UpdateTimeToLive per table per hour (UpdateTimeToLive API reference), and
+/// reports a change still processing as ENABLING or DISABLING. Moving TTL to
+/// another attribute therefore takes two runs: this one disables the old
+/// attribute, a run at least an hour later enables the new one.
+fn plan_ttl(table: &str, live: &LiveTtl, want: Option<&str>) -> (Option<Change>, Option<String>) {
+    let set = |attribute: &str, enabled: bool| {
+        Some(Change::SetTtl {
+            name: table.to_string(),
+            attribute: attribute.to_string(),
+            enabled,
+        })
+    };
+    let later = "DynamoDB allows one TTL change per table per hour: run the deploy again in an hour to finish it";
+    match (live, want) {
+        (LiveTtl::Enabled(a), Some(w)) if a == w => (None, None),
+        (LiveTtl::Enabling(a), Some(w)) if a == w => (None, None),
+        (LiveTtl::Disabled, None) | (LiveTtl::Disabling(_), None) => (None, None),
+        (LiveTtl::Disabled, Some(w)) => (set(w, true), None),
+        (LiveTtl::Enabled(a), None) => (set(a, false), None),
+        (LiveTtl::Enabled(a), Some(w)) => (
+            set(a, false),
+            Some(format!(
+                "table {table}: TTL moves from `{a}` to `{w}`; this run disables it on `{a}` (expired items are then kept). {later}"
+            )),
+        ),
+        (LiveTtl::Enabling(a), _) => (
+            None,
+            Some(format!(
+                "table {table}: TTL on `{a}` is still being enabled (ENABLING), so it cannot be changed yet. {later}"
+            )),
+        ),
+        (LiveTtl::Disabling(a), Some(w)) => (
+            None,
+            Some(format!(
+                "table {table}: TTL on `{a}` is still being disabled (DISABLING); TTL on `{w}` can be enabled once that has finished. {later}"
+            )),
+        ),
+    }
 }
 
 /// Plans the schedules: per rule the invoke permission, the rule, its one
@@ -1077,7 +1154,7 @@ fn plan_schedules(
 fn plan_site(
     spec: &FrontendSpec,
     stack: &str,
-    region: &str,
+    scope: &ArnScope<'_>,
     local: &[LocalFile],
     live: &LiveSite,
     options: Options,
@@ -1085,6 +1162,7 @@ fn plan_site(
 ) -> Result<(), PlanError> {
     let site = spec.key.clone();
     let bucket = spec.bucket.clone();
+    let region = scope.region;
     match &live.bucket_region {
         None => out.push(Change::CreateBucket {
             site: site.clone(),
@@ -1112,13 +1190,39 @@ fn plan_site(
             None => return Err(PlanError::NoDistribution { site, id: id.clone() }),
         },
         DistributionSpec::Managed => {
-            if live.distribution.is_none() {
-                out.push(Change::CreateDistribution {
-                    site: site.clone(),
-                    bucket: bucket.clone(),
-                    prefix: spec.prefix.clone(),
-                    comment: spec.distribution_comment(stack),
-                });
+            let allow = |distribution_arn: Option<String>| Change::AllowDistribution {
+                site: site.clone(),
+                bucket: bucket.clone(),
+                prefix: spec.prefix.clone(),
+                distribution_arn,
+            };
+            match &live.distribution {
+                None => {
+                    out.push(Change::CreateDistribution {
+                        site: site.clone(),
+                        bucket: bucket.clone(),
+                        prefix: spec.prefix.clone(),
+                        comment: spec.distribution_comment(stack),
+                    });
+                    out.push(allow(None));
+                }
+                Some(id) => {
+                    let arn = scope.distribution(id);
+                    let statement = policy::distribution_statement(
+                        &policy::distribution_sid(&site),
+                        &bucket,
+                        &spec.prefix,
+                        &arn,
+                        scope.partition,
+                    );
+                    if !live
+                        .bucket_policy
+                        .as_ref()
+                        .is_some_and(|p| policy::has_statement(p, &statement))
+                    {
+                        out.push(allow(Some(arn)));
+                    }
+                }
             }
             // A new distribution has nothing cached: no invalidation needed.
             live.distribution.clone()
@@ -1209,7 +1313,12 @@ fn plan_site(
                 .collect();
             out.push(Change::Invalidate {
                 site: site.clone(),
-                caller_reference: crate::site::caller_reference(&dist, &paths, &content),
+                caller_reference: crate::site::caller_reference(
+                    &dist,
+                    live.manifest_version.as_deref(),
+                    &paths,
+                    &content,
+                ),
                 distribution: dist,
                 paths,
             });
@@ -1319,7 +1428,7 @@ fn plan_function(
 
 fn plan_url(f: &FunctionSpec, live: Option<&LiveFunction>, out: &mut Vec<Change>) {
     let live_url = live.and_then(|l| l.url.as_ref());
-    let public = live.is_some_and(|l| l.public_url_permission);
+    let public = live.map(|l| l.public_url).unwrap_or_default();
     let ids = || (f.key.clone(), f.name.clone(), f.alias.clone());
     match &f.url {
         Some(want) => {
@@ -1347,17 +1456,36 @@ fn plan_url(f: &FunctionSpec, live: Option<&LiveFunction>, out: &mut Vec<Change>
                 }
                 Some(_) => {}
             }
-            if want.auth == UrlAuth::None && !public {
-                let (function, name, alias) = ids();
-                out.push(Change::AllowPublicUrl { function, name, alias });
+            if want.auth == UrlAuth::None {
+                // A statement with bosun's id that says something else is
+                // removed first (AddPermission refuses a taken id).
+                let wrong = [public.invoke_url, public.invoke_function].contains(&StatementState::Wrong);
+                if wrong {
+                    let (function, name, alias) = ids();
+                    out.push(Change::RemovePublicUrl { function, name, alias });
+                }
+                for (state, statement) in [
+                    (public.invoke_url, PublicStatement::InvokeFunctionUrl),
+                    (public.invoke_function, PublicStatement::InvokeFunction),
+                ] {
+                    if wrong || state != StatementState::Present {
+                        let (function, name, alias) = ids();
+                        out.push(Change::AllowPublicUrl {
+                            function,
+                            name,
+                            alias,
+                            statement,
+                        });
+                    }
+                }
             }
-            if want.auth == UrlAuth::AwsIam && public {
+            if want.auth == UrlAuth::AwsIam && public.any() {
                 let (function, name, alias) = ids();
                 out.push(Change::RemovePublicUrl { function, name, alias });
             }
         }
         None => {
-            if public {
+            if public.any() {
                 let (function, name, alias) = ids();
                 out.push(Change::RemovePublicUrl { function, name, alias });
             }
@@ -1372,7 +1500,7 @@ fn plan_url(f: &FunctionSpec, live: Option<&LiveFunction>, out: &mut Vec<Change>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::observe::{LiveFunction, LiveRole, LiveTable, LiveUrl, LiveVersion};
+    use crate::observe::{LiveFunction, LiveRole, LiveTable, LiveUrl, LiveVersion, UrlPermissions};
     use std::path::Path;
 
     const SHA: &str = "c2hhLW9uZQ==";
@@ -1461,7 +1589,11 @@ mod tests {
                         url: "https://x".into(),
                         auth: u.auth.as_str().into(),
                     }),
-                    public_url_permission: f.url.as_ref().is_some_and(|u| u.auth == UrlAuth::None),
+                    public_url: if f.url.as_ref().is_some_and(|u| u.auth == UrlAuth::None) {
+                        UrlPermissions::both()
+                    } else {
+                        UrlPermissions::default()
+                    },
                     event_permissions: BTreeMap::new(),
                 }),
             );
@@ -1474,7 +1606,7 @@ mod tests {
                     partition_key: t.partition_key.clone(),
                     sort_key: t.sort_key.clone(),
                     billing: t.billing,
-                    ttl_attribute: t.ttl_attribute.clone(),
+                    ttl: t.ttl_attribute.clone().map(LiveTtl::Enabled).unwrap_or_default(),
                 }),
             );
         }
@@ -1698,15 +1830,95 @@ mod tests {
     }
 
     #[test]
+    fn another_account_is_refused_before_any_change() {
+        let d = desired("");
+        let mut d2 = d.clone();
+        d2.stack.account = Some("210987654321".into());
+        let err = plan(&d2, &packages(SHA), &empty(), &Selection::All, Options::default()).unwrap_err();
+        assert!(matches!(err, PlanError::WrongAccount { .. }));
+        assert!(err.to_string().contains("account 210987654321"), "{err}");
+        d2.stack.account = Some("123456789012".into());
+        assert!(!plan_all(&d2, SHA, &empty()).changes.is_empty());
+    }
+
+    #[test]
+    fn ttl_changes_one_step_per_run_and_waits_out_changes_in_progress() {
+        let on = |a: &str| LiveTtl::Enabled(a.into());
+        // Nothing to do, including a change AWS is still finishing.
+        assert_eq!(plan_ttl("t", &on("exp"), Some("exp")), (None, None));
+        assert_eq!(plan_ttl("t", &LiveTtl::Enabling("exp".into()), Some("exp")), (None, None));
+        assert_eq!(plan_ttl("t", &LiveTtl::Disabling("exp".into()), None), (None, None));
+        // One UpdateTimeToLive per table per run.
+        let actions = |p: (Option<Change>, Option<String>)| {
+            (
+                p.0.map(|c| match c {
+                    Change::SetTtl { attribute, enabled, .. } => format!("{attribute}:{enabled}"),
+                    other => other.action(),
+                }),
+                p.1.is_some(),
+            )
+        };
+        assert_eq!(actions(plan_ttl("t", &LiveTtl::Disabled, Some("exp"))), (Some("exp:true".into()), false));
+        assert_eq!(actions(plan_ttl("t", &on("exp"), None)), (Some("exp:false".into()), false));
+        // Another attribute: disable now, tell the user when to re-run.
+        let (change, warning) = plan_ttl("t", &on("old"), Some("new"));
+        assert_eq!(actions((change, None)).0.as_deref(), Some("old:false"));
+        let warning = warning.expect("a warning");
+        assert!(warning.contains("run the deploy again in an hour"), "{warning}");
+        // DISABLING is in progress, not "off": no change, a warning.
+        let (change, warning) = plan_ttl("t", &LiveTtl::Disabling("old".into()), Some("new"));
+        assert!(change.is_none());
+        assert!(warning.unwrap().contains("DISABLING"));
+        let (change, warning) = plan_ttl("t", &LiveTtl::Enabling("old".into()), Some("new"));
+        assert!(change.is_none() && warning.is_some());
+    }
+
+    #[test]
     fn url_on_an_existing_function_is_added_with_its_permission_and_removed_with_it() {
         let d = desired("url = { auth = \"none\" }\n");
         let p = plan_all(&d, SHA, &converged(&desired(""), SHA));
-        assert_eq!(actions(&p), ["put_url", "allow_public_url"]);
+        // Both statements Lambda needs for a public URL (since October 2025).
+        assert_eq!(actions(&p), ["put_url", "allow_public_url", "allow_public_url"]);
+        let statements: Vec<PublicStatement> = p
+            .changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::AllowPublicUrl { statement, .. } => Some(*statement),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            statements,
+            [PublicStatement::InvokeFunctionUrl, PublicStatement::InvokeFunction]
+        );
         let p = plan_all(&desired(""), SHA, &converged(&d, SHA));
         assert_eq!(actions(&p), ["remove_public_url", "delete_url"]);
         let iam = desired("url = { auth = \"aws-iam\" }\n");
         let p = plan_all(&iam, SHA, &converged(&d, SHA));
         assert_eq!(actions(&p), ["put_url", "remove_public_url"]);
+    }
+
+    #[test]
+    fn a_url_with_only_the_old_statement_gets_the_second_one() {
+        let d = desired("url = { auth = \"none\" }\n");
+        let mut o = converged(&d, SHA);
+        let live = o.functions.get_mut("t-api").unwrap().as_mut().unwrap();
+        // A URL made before October 2025: only lambda:InvokeFunctionUrl.
+        live.public_url.invoke_function = StatementState::Absent;
+        let p = plan_all(&d, SHA, &o);
+        assert_eq!(actions(&p), ["allow_public_url"]);
+        assert!(matches!(
+            p.changes[0],
+            Change::AllowPublicUrl {
+                statement: PublicStatement::InvokeFunction,
+                ..
+            }
+        ));
+        // A statement with bosun's id that says something else is replaced.
+        let live = o.functions.get_mut("t-api").unwrap().as_mut().unwrap();
+        live.public_url.invoke_function = StatementState::Wrong;
+        let p = plan_all(&d, SHA, &o);
+        assert_eq!(actions(&p), ["remove_public_url", "allow_public_url", "allow_public_url"]);
     }
 
     #[test]

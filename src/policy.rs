@@ -51,6 +51,11 @@ impl ArnScope<'_> {
         )
     }
 
+    /// A CloudFront distribution (a global resource: no region).
+    pub fn distribution(&self, id: &str) -> String {
+        format!("arn:{}:cloudfront::{}:distribution/{id}", self.partition, self.account)
+    }
+
     pub fn ses_identity(&self, identity: &str) -> String {
         format!(
             "arn:{}:ses:{}:{}:identity/{identity}",
@@ -202,6 +207,57 @@ pub fn execution_policy(desired: &Desired, f: &FunctionSpec, scope: &ArnScope<'_
 
 /// A policy in a canonical form, so that documents meaning the same compare
 /// equal: single strings become one-element lists and lists are sorted.
+/// The statement id of the bucket-policy statement letting a frontend's
+/// managed distribution read its files.
+pub fn distribution_sid(site: &str) -> String {
+    format!("BosunCloudFront{site}")
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect()
+}
+
+/// The bucket-policy statement that lets the distribution `distribution_arn`
+/// (through its origin access control) read the files under `prefix`.
+pub fn distribution_statement(sid: &str, bucket: &str, prefix: &str, distribution_arn: &str, partition: &str) -> Value {
+    json!({
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": {"Service": "cloudfront.amazonaws.com"},
+        "Action": "s3:GetObject",
+        "Resource": format!("arn:{partition}:s3:::{bucket}/{prefix}*"),
+        "Condition": {"StringEquals": {"AWS:SourceArn": distribution_arn}}
+    })
+}
+
+/// A policy's statements: IAM accepts `Statement` as a list or as one object.
+pub fn statements(policy: &Value) -> Vec<Value> {
+    match &policy["Statement"] {
+        Value::Array(items) => items.clone(),
+        Value::Object(_) => vec![policy["Statement"].clone()],
+        _ => Vec::new(),
+    }
+}
+
+/// True when `policy` has `statement` (compared by meaning, not layout).
+pub fn has_statement(policy: &Value, statement: &Value) -> bool {
+    let want = canonical(statement);
+    statements(policy).iter().any(|s| canonical(s) == want)
+}
+
+/// `policy` (or a new one) with `statement` in place of any statement with
+/// the same Sid; every other statement is kept as it was.
+pub fn with_statement(policy: Option<&Value>, statement: Value) -> Value {
+    let mut out = policy
+        .cloned()
+        .filter(Value::is_object)
+        .unwrap_or_else(|| json!({"Version": "2012-10-17"}));
+    let mut list = policy.map(statements).unwrap_or_default();
+    list.retain(|s| s["Sid"] != statement["Sid"]);
+    list.push(statement);
+    out["Statement"] = Value::Array(list);
+    out
+}
+
 pub fn canonical(v: &Value) -> Value {
     match v {
         Value::Object(map) => Value::Object(
@@ -265,5 +321,40 @@ mod tests {
             }
         }
         assert!(checked >= 10, "{checked} statements");
+    }
+}
+
+#[cfg(test)]
+mod bucket_policy_tests {
+    use super::*;
+
+    const ARN: &str = "arn:aws:cloudfront::123456789012:distribution/E1";
+
+    #[test]
+    fn a_single_statement_object_is_a_policy_too() {
+        let stmt = distribution_statement("BosunCloudFrontweb", "b", "site/", ARN, "aws");
+        // IAM's grammar allows "Statement": { ... } as well as a list.
+        let single = json!({"Version": "2012-10-17", "Statement": {
+            "Sid": "Other", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::b/public/*"
+        }});
+        assert_eq!(statements(&single).len(), 1);
+        assert!(!has_statement(&single, &stmt));
+        let merged = with_statement(Some(&single), stmt.clone());
+        assert_eq!(statements(&merged).len(), 2, "the other statement is kept");
+        assert!(has_statement(&merged, &stmt));
+        // Same meaning in another layout (list-valued Action, reordered keys) counts.
+        let relaid = json!({"Statement": [{
+            "Condition": {"StringEquals": {"AWS:SourceArn": ARN}},
+            "Resource": ["arn:aws:s3:::b/site/*"], "Action": ["s3:GetObject"],
+            "Principal": {"Service": "cloudfront.amazonaws.com"}, "Effect": "Allow", "Sid": "BosunCloudFrontweb"
+        }]});
+        assert!(has_statement(&relaid, &stmt));
+        // Another distribution's ARN is not this statement; replacing keeps one per Sid.
+        let other = distribution_statement("BosunCloudFrontweb", "b", "site/", "arn:aws:cloudfront::123456789012:distribution/E2", "aws");
+        let replaced = with_statement(Some(&merged), other.clone());
+        assert!(!has_statement(&replaced, &stmt) && has_statement(&replaced, &other));
+        assert_eq!(statements(&replaced).len(), 2);
+        assert_eq!(with_statement(None, stmt.clone())["Statement"], json!([stmt]));
     }
 }

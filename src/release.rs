@@ -263,6 +263,7 @@ pub fn plan_rollback(
     listings: &BTreeMap<String, BTreeMap<String, String>>,
     stored_versions: &BTreeMap<String, BTreeSet<(String, String)>>,
 ) -> Result<Plan, PlanError> {
+    crate::plan::check_account(desired, observed)?;
     let mut changes = Vec::new();
     let mut unchanged = Vec::new();
     let mut missing = Vec::new();
@@ -365,7 +366,15 @@ pub fn plan_rollback(
                 .collect();
             site_changes.push(Change::Invalidate {
                 site: key.clone(),
-                caller_reference: crate::site::caller_reference(dist, &paths, &content),
+                caller_reference: crate::site::caller_reference(
+                    dist,
+                    observed
+                        .sites
+                        .get(key)
+                        .and_then(|s| s.manifest_version.as_deref()),
+                    &paths,
+                    &content,
+                ),
                 distribution: dist.clone(),
                 paths,
             });
@@ -429,7 +438,11 @@ pub fn plan_rollback(
     changes.extend(schedule_plan.changes);
     changes.extend(site_deletions);
     unchanged.extend(schedule_plan.unchanged);
-    Ok(Plan { changes, unchanged })
+    Ok(Plan {
+        changes,
+        unchanged,
+        warnings: Vec::new(),
+    })
 }
 
 #[cfg(test)]

@@ -277,25 +277,31 @@ fn hash_file(path: &Path) -> std::io::Result<(u64, String, String)> {
     Ok((size, hex(&sha.finalize()), hex(&md5.finalize())))
 }
 
-/// Characters encoded in invalidation paths: controls, space, and the
-/// characters CloudFront or URLs treat specially (`*` only ever as a wildcard).
+/// Characters encoded in invalidation paths. CloudFront's rule ("What you
+/// need to know when invalidating paths"): URL-encode non-ASCII characters
+/// and the characters RFC 1738 calls unsafe, and nothing else, or CloudFront
+/// does not invalidate the file (an encoded `+` names another object). So:
+/// controls, space, `" # % < > [ ] \ ^ ` { | } ~`, plus two with a meaning in
+/// an invalidation path: `*` (a wildcard) and `?` (starts a query string).
+/// Non-ASCII bytes are always encoded by `utf8_percent_encode`.
 const PATH_ENCODE: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
     .add(b' ')
     .add(b'"')
     .add(b'#')
     .add(b'%')
-    .add(b'*')
-    .add(b'+')
     .add(b'<')
     .add(b'>')
-    .add(b'?')
     .add(b'[')
     .add(b']')
+    .add(b'\\')
     .add(b'^')
     .add(b'`')
     .add(b'{')
     .add(b'|')
-    .add(b'}');
+    .add(b'}')
+    .add(b'~')
+    .add(b'*')
+    .add(b'?');
 
 fn url_path(rel: &str) -> String {
     format!("/{}", percent_encoding::utf8_percent_encode(rel, PATH_ENCODE))
@@ -336,12 +342,24 @@ pub fn invalidation_paths<'a>(changed: impl IntoIterator<Item = &'a str>, max: u
     }
 }
 
-/// A CallerReference derived from the distribution, the paths and the
-/// content they now hold: a retried deploy of the same change reuses it, so
-/// CloudFront does not create a second invalidation.
-pub fn caller_reference(distribution: &str, paths: &[String], content: &[(&str, &str, &str)]) -> String {
+/// A CallerReference unique to one transition of the site and stable across
+/// retries of it. CloudFront answers a repeated CallerReference with the
+/// earlier invalidation and creates nothing (CreateInvalidation API
+/// reference), so the reference must differ whenever the site moves again,
+/// even back and forth between the same contents (A→B→A→B, a roll-forward
+/// after a rollback). It hashes the distribution, the S3 version id of the
+/// manifest the site is leaving (`from`: rewritten by every sync, so unique
+/// per state in a versioned bucket; a retried deploy of the same change reads
+/// the same one), the paths, and the content they will hold.
+pub fn caller_reference(
+    distribution: &str,
+    from: Option<&str>,
+    paths: &[String],
+    content: &[(&str, &str, &str)],
+) -> String {
     let mut h = Sha256::new();
     h.update(distribution.as_bytes());
+    h.update(format!("\nfrom={}", from.unwrap_or("(no manifest)")).as_bytes());
     for p in paths {
         h.update(b"\n");
         h.update(p.as_bytes());
@@ -375,7 +393,15 @@ mod tests {
     fn index_pages_invalidate_their_folder_urls() {
         assert_eq!(viewer_paths("index.html"), ["/index.html", "/"]);
         assert_eq!(viewer_paths("docs/index.html"), ["/docs/index.html", "/docs/", "/docs"]);
-        assert_eq!(viewer_paths("a b/c+d%.js"), ["/a%20b/c%2Bd%25.js"]);
+        assert_eq!(viewer_paths("a b/c+d%.js"), ["/a%20b/c+d%25.js"]);
+        // RFC 1738's safe and reserved characters stay as they are; unsafe
+        // ones and non-ASCII are encoded.
+        assert_eq!(
+            viewer_paths("x/$-_.+!'(),;:@&=.txt"),
+            ["/x/$-_.+!'(),;:@&=.txt"]
+        );
+        assert_eq!(viewer_paths("é{}|^~[]`.css"), ["/%C3%A9%7B%7D%7C%5E%7E%5B%5D%60.css"]);
+        assert_eq!(viewer_paths("a*b?.js"), ["/a%2Ab%3F.js"]);
         assert_eq!(viewer_paths("café.css"), ["/caf%C3%A9.css"]);
     }
 
@@ -393,9 +419,13 @@ mod tests {
     #[test]
     fn caller_reference_is_stable_and_content_sensitive() {
         let paths = vec!["/a.js".to_string()];
-        let a = caller_reference("E1", &paths, &[("a.js", "s1", "h")]);
-        assert_eq!(a, caller_reference("E1", &paths, &[("a.js", "s1", "h")]));
-        assert_ne!(a, caller_reference("E1", &paths, &[("a.js", "s2", "h")]));
+        let a = caller_reference("E1", Some("v1"), &paths, &[("a.js", "s1", "h")]);
+        // A retry of the same transition (same manifest left behind) reuses it.
+        assert_eq!(a, caller_reference("E1", Some("v1"), &paths, &[("a.js", "s1", "h")]));
+        assert_ne!(a, caller_reference("E1", Some("v1"), &paths, &[("a.js", "s2", "h")]));
+        // The same content again later (A→B→A→B) leaves another manifest
+        // version: a new invalidation, not CloudFront's earlier one.
+        assert_ne!(a, caller_reference("E1", Some("v3"), &paths, &[("a.js", "s1", "h")]));
         assert!(a.len() <= 128);
     }
 }

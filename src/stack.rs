@@ -121,7 +121,7 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 }
 
 const TOP_KEYS: &[&str] = &["stack", "ses", "tables", "functions", "frontends", "schedules"];
-const STACK_KEYS: &[&str] = &["name", "region", "timezone", "state_bucket", "allow_secrets"];
+const STACK_KEYS: &[&str] = &["name", "region", "timezone", "state_bucket", "allow_secrets", "account"];
 const SCHEDULE_KEYS: &[&str] = &["function", "expression", "input", "enabled", "description"];
 const SES_KEYS: &[&str] = &[
     "sender",
@@ -495,7 +495,7 @@ impl Validator<'_> {
             }
         }
 
-        Some(Desired {
+        let desired = Desired {
             file: file.to_path_buf(),
             stack,
             ses,
@@ -503,7 +503,44 @@ impl Validator<'_> {
             functions,
             frontends,
             schedules,
-        })
+        };
+        self.computed_environments(root, &desired);
+        Some(desired)
+    }
+
+    /// Lambda's 4 KB limit covers every variable of a function, including
+    /// the BOSUN_* ones bosun adds (BOSUN_SES_RECIPIENTS grows with the
+    /// mailing lists), so it is checked on the environment bosun will send.
+    /// The default state bucket's name holds the 12-digit account id, whose
+    /// length is known before any AWS call.
+    fn computed_environments(&mut self, root: &dyn TableLike, desired: &Desired) {
+        let state_bucket = desired.stack.state_bucket("000000000000");
+        for f in &desired.functions {
+            let mut env = f.bosun_environment(desired, &state_bucket);
+            env.extend(f.environment.clone());
+            let size = crate::model::environment_size(&env);
+            if size <= crate::model::ENVIRONMENT_MAX_BYTES {
+                continue;
+            }
+            let path = join("functions", &f.key);
+            let table = root.get("functions").and_then(Item::as_table_like);
+            let at = table
+                .and_then(|fs| fs.get(&f.key))
+                .and_then(Item::as_table_like)
+                .and_then(|t| Self::span_of(t, "environment"))
+                .or_else(|| table.and_then(|fs| Self::span_of(fs, &f.key)));
+            let added: usize = size - crate::model::environment_size(&f.environment);
+            self.problem(
+                at,
+                &join(&path, "environment"),
+                format!(
+                    "the function's environment would be {size} bytes with the {} variable(s) bosun adds ({added} bytes, e.g. BOSUN_SES_RECIPIENTS); Lambda allows {} in total",
+                    env.len() - f.environment.len(),
+                    crate::model::ENVIRONMENT_MAX_BYTES
+                ),
+                Some("shorten or drop variables, move mailing lists or large values into a data file (`data = {...}`), or keep values in SSM Parameter Store (`secrets`)".into()),
+            );
+        }
     }
 
     fn stack_meta(&mut self, t: &dyn TableLike, span: Option<Range<usize>>) -> Option<StackMeta> {
@@ -576,12 +613,25 @@ impl Validator<'_> {
         let allow_secrets = self
             .str_list(t, "stack", "allow_secrets", |s| !s.is_empty(), "a finding id")
             .unwrap_or_default();
+        let account = self.opt_str(t, "stack", "account");
+        if let Some(a) = &account {
+            if a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()) {
+                let at = Self::span_of(t, "account");
+                self.problem(
+                    at,
+                    "stack.account",
+                    format!("`{a}` is not an AWS account id"),
+                    Some("use the 12-digit id (quoted, leading zeros kept), e.g. account = \"123456789012\"".into()),
+                );
+            }
+        }
         Some(StackMeta {
             name: name?,
             region,
             timezone,
             state_bucket,
             allow_secrets,
+            account,
         })
     }
 
@@ -1595,7 +1645,7 @@ impl Validator<'_> {
                     kspan.clone(),
                     &join(&ep, k),
                     format!("`{k}` is not a valid environment variable name"),
-                    Some("start with a letter; use letters, digits and '_'".into()),
+                    Some("Lambda wants [a-zA-Z][a-zA-Z0-9_]+: a letter, then at least one letter, digit or '_'".into()),
                 );
             } else if k.starts_with("BOSUN_") {
                 ok = false;
@@ -1630,14 +1680,17 @@ impl Validator<'_> {
                 }
             }
         }
-        let size: usize = env.iter().map(|(k, v)| k.len() + v.len()).sum();
-        if size > 4096 {
+        let size = crate::model::environment_size(&env);
+        if size > crate::model::ENVIRONMENT_MAX_BYTES {
             ok = false;
             let at = t.key("environment").and_then(|k| k.span());
             self.problem(
                 at,
                 &ep,
-                format!("the environment is {size} bytes; Lambda allows 4096"),
+                format!(
+                    "the environment is {size} bytes; Lambda allows {} for all variables together",
+                    crate::model::ENVIRONMENT_MAX_BYTES
+                ),
                 Some("move large values to the function's data or to SSM Parameter Store".into()),
             );
         }
@@ -1764,9 +1817,11 @@ fn valid_alias(s: &str) -> bool {
         && !s.bytes().all(|c| c.is_ascii_digit())
 }
 
+/// Lambda's key pattern (Environment, Lambda API reference): `[a-zA-Z]([a-zA-Z0-9_])+`,
+/// so at least two characters.
 fn valid_env_key(s: &str) -> bool {
     let b = s.as_bytes();
-    !b.is_empty() && b[0].is_ascii_alphabetic() && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+    b.len() >= 2 && b[0].is_ascii_alphabetic() && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
 }
 
 #[cfg(test)]

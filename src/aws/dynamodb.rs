@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::Client;
 
 use super::AwsError;
 use crate::model::{AttrType, Billing, KeyAttr, TableSpec};
-use crate::observe::LiveTable;
+use crate::observe::{LiveTable, LiveTtl};
 
 fn attr_type(t: AttrType) -> ScalarAttributeType {
     match t {
@@ -84,20 +84,24 @@ pub async fn describe_table(client: &Client, name: &str) -> Result<Option<LiveTa
         .send()
         .await
         .map_err(|e| AwsError::from_sdk("dynamodb:DescribeTimeToLive", name, e))?;
-    let ttl_attribute = ttl.time_to_live_description().and_then(|d| {
-        matches!(
-            d.time_to_live_status(),
-            Some(TimeToLiveStatus::Enabled | TimeToLiveStatus::Enabling)
-        )
-        .then(|| d.attribute_name().map(str::to_string))
-        .flatten()
-    });
+    let ttl = ttl
+        .time_to_live_description()
+        .map(|d| {
+            let attr = d.attribute_name().unwrap_or_default().to_string();
+            match d.time_to_live_status() {
+                Some(TimeToLiveStatus::Enabled) => LiveTtl::Enabled(attr),
+                Some(TimeToLiveStatus::Enabling) => LiveTtl::Enabling(attr),
+                Some(TimeToLiveStatus::Disabling) => LiveTtl::Disabling(attr),
+                _ => LiveTtl::Disabled,
+            }
+        })
+        .unwrap_or_default();
     Ok(Some(LiveTable {
         arn: table.table_arn().unwrap_or_default().to_string(),
         partition_key,
         sort_key,
         billing,
-        ttl_attribute,
+        ttl,
     }))
 }
 
@@ -197,5 +201,16 @@ pub async fn set_ttl(client: &Client, name: &str, attribute: &str, enabled: bool
         .send()
         .await
         .map(|_| ())
-        .map_err(|e| AwsError::from_sdk(op, name, e))
+        .map_err(|e| {
+            let mut err = AwsError::from_sdk(op, name, e);
+            // UpdateTimeToLive API reference: "Any additional UpdateTimeToLive
+            // calls for the same table during this one hour duration result
+            // in a ValidationException."
+            if err.code.as_deref() == Some("ValidationException") {
+                err.help = Some(
+                    "DynamoDB allows one TTL change per table per hour; the last one may still be processing. Run the deploy again in an hour (nothing else is left half-done)".into(),
+                );
+            }
+            err
+        })
 }

@@ -19,16 +19,57 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use super::AwsError;
 use crate::model::FunctionConfig;
-use crate::observe::{LiveFunction, LiveUrl, LiveVersion};
+use crate::observe::{LiveFunction, LiveUrl, LiveVersion, StatementState, UrlPermissions};
 
-/// Statement id of the permission that opens a `NONE`-auth function URL.
+/// Statement id of the permission that opens a `NONE`-auth function URL
+/// (`lambda:InvokeFunctionUrl`, condition `lambda:FunctionUrlAuthType = NONE`).
 pub const PUBLIC_URL_SID: &str = "bosun-public-url";
+/// Statement id of the second permission a public URL needs since October
+/// 2025: `lambda:InvokeFunction` with `lambda:InvokedViaFunctionUrl = true`
+/// (Lambda developer guide, "Control access to Lambda function URLs").
+pub const PUBLIC_INVOKE_SID: &str = "bosun-public-url-invoke";
 /// Statement ids of the permissions letting a schedule's rule invoke the alias.
 pub const EVENTS_SID_PREFIX: &str = "bosun-events-";
 
 /// The statement id for the rule `rule`.
 pub fn events_sid(rule: &str) -> String {
     format!("{EVENTS_SID_PREFIX}{rule}")
+}
+
+/// Whether the statement `sid` is in the policy, and whether it says what bosun put there.
+fn statement_state(statements: &[serde_json::Value], sid: &str, ok: fn(&serde_json::Value) -> bool) -> StatementState {
+    match statements.iter().find(|st| st["Sid"] == sid) {
+        None => StatementState::Absent,
+        Some(st) if ok(st) => StatementState::Present,
+        Some(_) => StatementState::Wrong,
+    }
+}
+
+/// `Principal: "*"` as Lambda writes it (a string, or `{"AWS": "*"}`).
+fn anyone(st: &serde_json::Value) -> bool {
+    st["Principal"] == "*" || st["Principal"]["AWS"] == "*"
+}
+
+/// The value of condition key `key` under operator `op`, if the statement has a condition.
+fn condition<'a>(st: &'a serde_json::Value, op: &str, key: &str) -> Option<&'a serde_json::Value> {
+    st.get("Condition").map(|c| &c[op][key])
+}
+
+/// Lambda writes the public-URL statement as `Action: lambda:InvokeFunctionUrl`,
+/// `Principal: *`, `Condition: {StringEquals: {lambda:FunctionUrlAuthType: NONE}}`.
+pub fn public_url_statement_ok(st: &serde_json::Value) -> bool {
+    st["Action"] == "lambda:InvokeFunctionUrl"
+        && anyone(st)
+        && condition(st, "StringEquals", "lambda:FunctionUrlAuthType").is_none_or(|v| v == "NONE")
+}
+
+/// … and the invoke statement as `Action: lambda:InvokeFunction`, `Principal: *`,
+/// `Condition: {Bool: {lambda:InvokedViaFunctionUrl: "true"}}`. Without that
+/// condition the statement would let anyone invoke the function directly.
+pub fn public_invoke_statement_ok(st: &serde_json::Value) -> bool {
+    st["Action"] == "lambda:InvokeFunction"
+        && anyone(st)
+        && condition(st, "Bool", "lambda:InvokedViaFunctionUrl").is_some_and(|v| v == "true" || v == true)
 }
 
 const WAIT: Duration = Duration::from_secs(300);
@@ -119,7 +160,10 @@ pub async fn get_function(client: &Client, name: &str, alias: &str) -> Result<Op
                 Err(e) if is_not_found(&e) => Vec::new(),
                 Err(e) => return Err(AwsError::from_sdk("lambda:GetPolicy", name, e)),
             };
-        let public = statements.iter().any(|st| st["Sid"] == PUBLIC_URL_SID);
+        let public = UrlPermissions {
+            invoke_url: statement_state(&statements, PUBLIC_URL_SID, public_url_statement_ok),
+            invoke_function: statement_state(&statements, PUBLIC_INVOKE_SID, public_invoke_statement_ok),
+        };
         let events = statements
             .iter()
             .filter_map(|st| {
@@ -135,7 +179,7 @@ pub async fn get_function(client: &Client, name: &str, alias: &str) -> Result<Op
             .collect();
         (url, public, events)
     } else {
-        (None, false, BTreeMap::new())
+        (None, UrlPermissions::default(), BTreeMap::new())
     };
     Ok(Some(LiveFunction {
         arn: latest.function_arn().unwrap_or_default().to_string(),
@@ -143,7 +187,7 @@ pub async fn get_function(client: &Client, name: &str, alias: &str) -> Result<Op
         versions,
         alias: alias_version,
         url,
-        public_url_permission,
+        public_url: public_url_permission,
         event_permissions,
     }))
 }
@@ -395,59 +439,118 @@ pub async fn delete_url(client: &Client, name: &str, alias: &str) -> Result<(), 
     }
 }
 
-/// Lets anyone call the alias's `NONE`-auth URL (Lambda requires this statement).
-pub async fn allow_public_url(client: &Client, name: &str, alias: &str) -> Result<(), AwsError> {
-    match client
-        .add_permission()
-        .function_name(name)
-        .qualifier(alias)
-        .statement_id(PUBLIC_URL_SID)
-        .action("lambda:InvokeFunctionUrl")
-        .principal("*")
-        .function_url_auth_type(FunctionUrlAuthType::None)
-        .send()
-        .await
-    {
-        Ok(_) => Ok(()),
-        // Added by an earlier, interrupted run.
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_conflict_exception()) => Ok(()),
-        Err(e) => Err(AwsError::from_sdk("lambda:AddPermission", name, e)),
+/// Which of the two public-URL statements an `AllowPublicUrl` change adds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PublicStatement {
+    /// `lambda:InvokeFunctionUrl` for `FunctionUrlAuthType = NONE`.
+    InvokeFunctionUrl,
+    /// `lambda:InvokeFunction` for `InvokedViaFunctionUrl = true`.
+    InvokeFunction,
+}
+
+impl PublicStatement {
+    pub fn sid(self) -> &'static str {
+        match self {
+            PublicStatement::InvokeFunctionUrl => PUBLIC_URL_SID,
+            PublicStatement::InvokeFunction => PUBLIC_INVOKE_SID,
+        }
     }
 }
 
+/// Lets anyone call the alias's `NONE`-auth URL. Lambda needs both
+/// statements since October 2025 (the grace period for older URLs ended
+/// 2026-11-01); each is added by its own change.
+pub async fn allow_public_url(
+    client: &Client,
+    name: &str,
+    alias: &str,
+    statement: PublicStatement,
+) -> Result<(), AwsError> {
+    add_permission(client, name, alias, statement.sid(), || {
+        let req = client
+            .add_permission()
+            .function_name(name)
+            .qualifier(alias)
+            .statement_id(statement.sid())
+            .principal("*");
+        match statement {
+            PublicStatement::InvokeFunctionUrl => req
+                .action("lambda:InvokeFunctionUrl")
+                .function_url_auth_type(FunctionUrlAuthType::None),
+            PublicStatement::InvokeFunction => req.action("lambda:InvokeFunction").invoked_via_function_url(true),
+        }
+    })
+    .await
+}
+
+/// Removes both public-URL statements (either already gone is fine).
 pub async fn remove_public_url(client: &Client, name: &str, alias: &str) -> Result<(), AwsError> {
-    match client
-        .remove_permission()
-        .function_name(name)
-        .qualifier(alias)
-        .statement_id(PUBLIC_URL_SID)
-        .send()
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) if is_not_found(&e) => Ok(()),
-        Err(e) => Err(AwsError::from_sdk("lambda:RemovePermission", name, e)),
+    remove_permission(client, name, alias, PUBLIC_URL_SID).await?;
+    remove_permission(client, name, alias, PUBLIC_INVOKE_SID).await
+}
+
+/// Adds the statement `sid` with the request `build` makes. A
+/// `ResourceConflictException` means either "this statement id exists" (an
+/// earlier, interrupted run added it: done) or "an update of the function is
+/// in progress" (AddPermission API reference): the policy is read to tell
+/// which, and in the second case the add is retried once the function settles.
+async fn add_permission(
+    client: &Client,
+    name: &str,
+    alias: &str,
+    sid: &str,
+    build: impl Fn() -> aws_sdk_lambda::operation::add_permission::builders::AddPermissionFluentBuilder,
+) -> Result<(), AwsError> {
+    let op = "lambda:AddPermission";
+    let mut attempt = 1;
+    loop {
+        match build().send().await {
+            Ok(_) => return Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_conflict_exception()) => {
+                if policy_has(client, name, alias, sid).await? {
+                    return Ok(());
+                }
+                if attempt >= CONFLICT_ATTEMPTS {
+                    return Err(AwsError::from_sdk(op, name, e));
+                }
+                tracing::info!(function = name, sid, attempt, "update in progress; waiting to add the permission");
+                wait_updated(client, name).await?;
+                attempt += 1;
+            }
+            Err(e) => return Err(AwsError::from_sdk(op, name, e)),
+        }
+    }
+}
+
+/// True when the alias's resource policy has a statement `sid`.
+async fn policy_has(client: &Client, name: &str, alias: &str, sid: &str) -> Result<bool, AwsError> {
+    match client.get_policy().function_name(name).qualifier(alias).send().await {
+        Ok(out) => Ok(out
+            .policy()
+            .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
+            .and_then(|p| p["Statement"].as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .any(|st| st["Sid"] == sid)),
+        Err(e) if is_not_found(&e) => Ok(false),
+        Err(e) => Err(AwsError::from_sdk("lambda:GetPolicy", name, e)),
     }
 }
 
 /// Lets the EventBridge rule `rule_arn` (and only it) invoke the alias.
 pub async fn allow_events(client: &Client, name: &str, alias: &str, sid: &str, rule_arn: &str) -> Result<(), AwsError> {
-    match client
-        .add_permission()
-        .function_name(name)
-        .qualifier(alias)
-        .statement_id(sid)
-        .action("lambda:InvokeFunction")
-        .principal("events.amazonaws.com")
-        .source_arn(rule_arn)
-        .send()
-        .await
-    {
-        Ok(_) => Ok(()),
-        // Added by an earlier, interrupted run (the statement id names the rule).
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_conflict_exception()) => Ok(()),
-        Err(e) => Err(AwsError::from_sdk("lambda:AddPermission", name, e)),
-    }
+    add_permission(client, name, alias, sid, || {
+        client
+            .add_permission()
+            .function_name(name)
+            .qualifier(alias)
+            .statement_id(sid)
+            .action("lambda:InvokeFunction")
+            .principal("events.amazonaws.com")
+            .source_arn(rule_arn)
+    })
+    .await
 }
 
 /// Removes the statement `sid` from the alias's policy (already gone is fine).
@@ -482,5 +585,50 @@ pub async fn delete_version(client: &Client, name: &str, version: &str) -> Resul
             &format!("{name}:{version}"),
             e,
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// The statements as Lambda's GetPolicy returns them (Lambda developer
+    /// guide, "Control access to Lambda function URLs", auth type NONE).
+    #[test]
+    fn public_url_statements_are_read_in_lambdas_shape() {
+        let url = json!({
+            "Sid": PUBLIC_URL_SID, "Effect": "Allow", "Principal": "*",
+            "Action": "lambda:InvokeFunctionUrl",
+            "Resource": "arn:aws:lambda:us-west-2:123456789012:function:f:live",
+            "Condition": {"StringEquals": {"lambda:FunctionUrlAuthType": "NONE"}}
+        });
+        let invoke = json!({
+            "Sid": PUBLIC_INVOKE_SID, "Effect": "Allow", "Principal": "*",
+            "Action": "lambda:InvokeFunction",
+            "Resource": "arn:aws:lambda:us-west-2:123456789012:function:f:live",
+            "Condition": {"Bool": {"lambda:InvokedViaFunctionUrl": "true"}}
+        });
+        let all = [url.clone(), invoke.clone()];
+        assert_eq!(statement_state(&all, PUBLIC_URL_SID, public_url_statement_ok), StatementState::Present);
+        assert_eq!(
+            statement_state(&all, PUBLIC_INVOKE_SID, public_invoke_statement_ok),
+            StatementState::Present
+        );
+        assert_eq!(
+            statement_state(&all[..1], PUBLIC_INVOKE_SID, public_invoke_statement_ok),
+            StatementState::Absent
+        );
+        // An InvokeFunction statement without the URL condition would open the
+        // function to direct invocation by anyone: not bosun's statement.
+        let mut open = invoke.clone();
+        open.as_object_mut().unwrap().remove("Condition");
+        assert!(!public_invoke_statement_ok(&open));
+        let mut iam = url.clone();
+        iam["Condition"]["StringEquals"]["lambda:FunctionUrlAuthType"] = json!("AWS_IAM");
+        assert_eq!(statement_state(&[iam], PUBLIC_URL_SID, public_url_statement_ok), StatementState::Wrong);
+        let mut principal = url;
+        principal["Principal"] = json!({"AWS": "arn:aws:iam::123456789012:root"});
+        assert!(!public_url_statement_ok(&principal));
     }
 }

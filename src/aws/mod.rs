@@ -140,7 +140,16 @@ impl Clients {
             loader = loader.region(Region::new(region.clone()));
         }
         if let Some(profile) = &settings.profile {
-            loader = loader.profile_name(profile);
+            // `profile_name` alone only picks the profile for the profile
+            // provider: the default chain still prefers AWS_ACCESS_KEY_ID
+            // from the environment, so a CI runner with keys in its
+            // environment would deploy to that account. --profile means
+            // this profile's credentials, whatever else is set.
+            loader = loader.profile_name(profile).credentials_provider(
+                aws_config::profile::ProfileFileCredentialsProvider::builder()
+                    .profile_name(profile)
+                    .build(),
+            );
         }
         if let Some(url) = &settings.endpoint_url {
             loader = loader.endpoint_url(url);

@@ -89,6 +89,18 @@ pub async fn enable_versioning(client: &Client, bucket: &str) -> Result<(), AwsE
         .map_err(|e| AwsError::from_sdk("s3:PutBucketVersioning", bucket, e))
 }
 
+/// Whether the bucket's versioning is `Enabled` (GetBucketVersioning: a
+/// bucket never versioned has no Status; a suspended one says `Suspended`).
+pub async fn versioning_enabled(client: &Client, bucket: &str) -> Result<bool, AwsError> {
+    let out = client
+        .get_bucket_versioning()
+        .bucket(bucket)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("s3:GetBucketVersioning", bucket, e))?;
+    Ok(out.status() == Some(&BucketVersioningStatus::Enabled))
+}
+
 /// Every object under `prefix` (all pages).
 pub async fn list(client: &Client, bucket: &str, prefix: &str) -> Result<BTreeMap<String, ListedObject>, AwsError> {
     let mut out = BTreeMap::new();
@@ -434,41 +446,23 @@ pub async fn delete(client: &Client, bucket: &str, keys: &[String]) -> Result<()
     Ok(())
 }
 
-/// Lets one CloudFront distribution read `prefix` of the bucket: adds (or
-/// replaces) bosun's statement for this site, keeping every other statement.
-pub async fn allow_distribution(
-    client: &Client,
-    bucket: &str,
-    prefix: &str,
-    sid: &str,
-    distribution_arn: &str,
-    partition: &str,
-) -> Result<(), AwsError> {
-    let existing = match client.get_bucket_policy().bucket(bucket).send().await {
-        Ok(out) => out
+/// The bucket's policy document; `None` when it has none.
+pub async fn bucket_policy(client: &Client, bucket: &str) -> Result<Option<serde_json::Value>, AwsError> {
+    match client.get_bucket_policy().bucket(bucket).send().await {
+        Ok(out) => Ok(out
             .policy()
-            .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok()),
-        Err(e) if e.code() == Some("NoSuchBucketPolicy") => None,
-        Err(e) => return Err(AwsError::from_sdk("s3:GetBucketPolicy", bucket, e)),
-    };
-    let mut policy = existing.unwrap_or_else(|| serde_json::json!({"Version": "2012-10-17", "Statement": []}));
-    let statement = serde_json::json!({
-        "Sid": sid,
-        "Effect": "Allow",
-        "Principal": {"Service": "cloudfront.amazonaws.com"},
-        "Action": "s3:GetObject",
-        "Resource": format!("arn:{partition}:s3:::{bucket}/{prefix}*"),
-        "Condition": {"StringEquals": {"AWS:SourceArn": distribution_arn}}
-    });
-    let statements = policy["Statement"].as_array_mut().ok_or_else(|| AwsError {
-        operation: "s3:PutBucketPolicy",
-        resource: bucket.to_string(),
-        message: "the existing bucket policy has no Statement list".into(),
-        code: None,
-        help: Some("fix the bucket policy by hand, then run the deploy again".into()),
-    })?;
-    statements.retain(|s| s["Sid"] != sid);
-    statements.push(statement);
+            .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())),
+        Err(e) if e.code() == Some("NoSuchBucketPolicy") => Ok(None),
+        Err(e) => Err(AwsError::from_sdk("s3:GetBucketPolicy", bucket, e)),
+    }
+}
+
+/// Puts `statement` into the bucket's policy (replacing a statement with
+/// its Sid, keeping every other one). The policy is read right before the
+/// put, so statements others added meanwhile are kept.
+pub async fn put_policy_statement(client: &Client, bucket: &str, statement: serde_json::Value) -> Result<(), AwsError> {
+    let existing = bucket_policy(client, bucket).await?;
+    let policy = crate::policy::with_statement(existing.as_ref(), statement);
     client
         .put_bucket_policy()
         .bucket(bucket)

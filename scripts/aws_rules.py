@@ -1,0 +1,254 @@
+"""AWS's documented rules that moto does not enforce, installed into the
+emulator process (scripts/emulator.py serve) before it starts.
+
+moto is lenient where AWS is strict. bosun's tests, demo and benchmarks run
+against moto, so every rule here is one that would otherwise let a bug
+through that real AWS catches. Each rule cites the page it comes from. The
+product code knows nothing of this file: it talks to the emulator exactly as
+it talks to AWS.
+
+Rules:
+  cloudfront-caller-reference  CreateInvalidation with a CallerReference already
+                               used on the distribution returns the earlier
+                               invalidation (same paths) or fails with
+                               InvalidationBatchAlreadyExists (other paths).
+  cloudfront-in-progress       Invalidations stay InProgress for a while (set per
+                               distribution, default 0 s); at most 15 wildcard
+                               paths and 3,000 file paths in progress per
+                               distribution, beyond that TooManyInvalidationsInProgress.
+  dynamodb-ttl-hourly          One UpdateTimeToLive per table per hour
+                               (ValidationException), with ENABLING/DISABLING
+                               while a change is processing.
+  lambda-environment           Environment keys match [a-zA-Z][a-zA-Z0-9_]+ and all
+                               variables together fit in 4 KB.
+  lambda-policy-conditions     AddPermission's FunctionUrlAuthType and
+                               InvokedViaFunctionUrl become the Condition
+                               entries real Lambda writes into the policy.
+
+Control (tests only), POST /moto-api/bosun-rules with a JSON body:
+  {"ttl_window_over": "TABLE"}            the table's hour has passed
+  {"ttl_settle_seconds": N, "table": T}   ENABLING/DISABLING lasts N s on T (default 0)
+  {"invalidation_seconds": N, "distribution": ID}
+                                          invalidations on ID stay InProgress N s
+GET /moto-api/bosun-rules lists the rules in force.
+"""
+
+import json
+import re
+import warnings
+import threading
+import time
+
+LOCK = threading.Lock()
+# table name -> (time of the last UpdateTimeToLive, settle seconds)
+TTL_UPDATES = {}
+TTL_SETTLE = {}
+TTL_WINDOW_SECONDS = 3600.0
+# distribution id -> seconds an invalidation stays InProgress
+INVALIDATION_SECONDS = {}
+# (distribution id, caller reference) -> invalidation
+CALLER_REFERENCES = {}
+
+RULES = [
+    "cloudfront-caller-reference",
+    "cloudfront-in-progress",
+    "dynamodb-ttl-hourly",
+    "lambda-environment",
+    "lambda-policy-conditions",
+]
+
+ENV_KEY = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]+$")
+ENV_MAX_BYTES = 4096
+WILDCARDS_IN_PROGRESS = 15
+FILES_IN_PROGRESS = 3000
+
+
+def install() -> None:
+    # moto warns that the errors below are not in its service model; they are
+    # in CloudFront's (CreateInvalidation API reference, Errors).
+    warnings.filterwarnings("ignore", message=".*does not match an error shape.*")
+    _cloudfront()
+    _dynamodb()
+    _lambda()
+    _control()
+
+
+def _cloudfront() -> None:
+    from moto.cloudfront import models
+    from moto.cloudfront.exceptions import CloudFrontException
+
+    class InvalidationBatchAlreadyExists(CloudFrontException):
+        def __init__(self) -> None:
+            super().__init__(
+                "InvalidationBatchAlreadyExists",
+                "The CallerReference you are using to create an invalidation batch is associated with another invalidation batch with different content.",
+            )
+
+    class TooManyInvalidationsInProgress(CloudFrontException):
+        def __init__(self) -> None:
+            super().__init__(
+                "TooManyInvalidationsInProgress",
+                "Processing your request will cause you to exceed the maximum number of in-progress wildcard invalidations.",
+            )
+
+    original_create = models.CloudFrontBackend.create_invalidation
+
+    def in_progress(invalidation) -> bool:
+        return time.monotonic() < getattr(invalidation, "_bosun_until", 0)
+
+    def create_invalidation(self, dist_id, paths, caller_ref):
+        # CreateInvalidation API reference, InvalidationBatch.CallerReference:
+        # "If the CallerReference is a value that you already sent in a
+        # previous invalidation batch request but the content of any Path is
+        # different from the original request, CloudFront returns an
+        # InvalidationBatchAlreadyExists error." Same content: "the response
+        # includes the same information returned to the original request".
+        with LOCK:
+            earlier = CALLER_REFERENCES.get((dist_id, caller_ref))
+            if earlier is not None:
+                if sorted(earlier.paths) != sorted(paths):
+                    raise InvalidationBatchAlreadyExists()
+                return earlier
+            # CloudFront developer guide, "Concurrent invalidation request
+            # maximum": up to 3,000 file paths and up to 15 wildcard paths in
+            # progress at one time per distribution.
+            running = [i for i in self.invalidations.get(dist_id, []) if in_progress(i)]
+            wild = sum(1 for i in running for p in i.paths if p.endswith("*"))
+            files = sum(1 for i in running for p in i.paths if not p.endswith("*"))
+            new_wild = sum(1 for p in paths if p.endswith("*"))
+            if wild + new_wild > WILDCARDS_IN_PROGRESS or files + len(paths) - new_wild > FILES_IN_PROGRESS:
+                raise TooManyInvalidationsInProgress()
+            invalidation = original_create(self, dist_id, paths, caller_ref)
+            invalidation._bosun_until = time.monotonic() + INVALIDATION_SECONDS.get(dist_id, 0)
+            CALLER_REFERENCES[(dist_id, caller_ref)] = invalidation
+            return invalidation
+
+    def status(self):
+        return "InProgress" if in_progress(self) else "Completed"
+
+    def set_status(self, value):
+        pass
+
+    models.CloudFrontBackend.create_invalidation = create_invalidation
+    # Real CloudFront reports InProgress, then Completed (GetInvalidation API reference).
+    models.Invalidation.status = property(status, set_status)
+
+
+def _dynamodb() -> None:
+    from moto.dynamodb.exceptions import MockValidationException
+    from moto.dynamodb.models import DynamoDBBackend
+
+    original_update = DynamoDBBackend.update_time_to_live
+    original_describe = DynamoDBBackend.describe_time_to_live
+
+    def update_time_to_live(self, table_name, ttl_spec):
+        # UpdateTimeToLive API reference: "It can take up to one hour for the
+        # change to fully process. Any additional UpdateTimeToLive calls for
+        # the same table during this one hour duration result in a
+        # ValidationException."
+        with LOCK:
+            last = TTL_UPDATES.get(table_name)
+            if last is not None and time.monotonic() - last < TTL_WINDOW_SECONDS:
+                raise MockValidationException(
+                    "Time to live has been modified multiple times within a fixed interval"
+                )
+            original_update(self, table_name, ttl_spec)
+            TTL_UPDATES[table_name] = time.monotonic()
+
+    def describe_time_to_live(self, table_name):
+        description = dict(original_describe(self, table_name))
+        with LOCK:
+            last = TTL_UPDATES.get(table_name)
+            settle = TTL_SETTLE.get(table_name, 0)
+        # DescribeTimeToLive: ENABLING/DISABLING while the change processes.
+        if last is not None and time.monotonic() - last < settle:
+            status = description.get("TimeToLiveStatus")
+            description["TimeToLiveStatus"] = {"ENABLED": "ENABLING", "DISABLED": "DISABLING"}.get(status, status)
+        return description
+
+    DynamoDBBackend.update_time_to_live = update_time_to_live
+    DynamoDBBackend.describe_time_to_live = describe_time_to_live
+
+
+def _check_environment(config) -> None:
+    from moto.awslambda.exceptions import InvalidParameterValueException
+
+    variables = (config.get("Environment") or {}).get("Variables")
+    if not variables:
+        return
+    # Lambda API reference, Environment: key pattern [a-zA-Z]([a-zA-Z0-9_])+.
+    for key in variables:
+        if not ENV_KEY.match(key):
+            raise InvalidParameterValueException(
+                f"1 validation error detected: Value at 'environment.variables' failed to satisfy constraint: "
+                f"Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+] ({key})"
+            )
+    # Lambda quotas: 4 KB for all environment variables of a function
+    # (Lambda reports the measured string as JSON).
+    measured = json.dumps(variables, separators=(",", ":"))
+    if len(measured.encode()) > ENV_MAX_BYTES:
+        raise InvalidParameterValueException(
+            "Lambda was unable to configure your environment variables because the environment variables "
+            f"you have provided exceeded the 4KB limit. String measured: {len(measured.encode())} bytes"
+        )
+
+
+def _lambda() -> None:
+    from moto.awslambda import models
+    from moto.awslambda.policy import Policy
+
+    original_create = models.LambdaBackend.create_function
+    original_update = models.LambdaBackend.update_function_configuration
+
+    def create_function(self, spec):
+        _check_environment(spec)
+        return original_create(self, spec)
+
+    def update_function_configuration(self, function_name, qualifier, body):
+        _check_environment(body)
+        return original_update(self, function_name, qualifier, body)
+
+    models.LambdaBackend.create_function = create_function
+    models.LambdaBackend.update_function_configuration = update_function_configuration
+
+    original_decode = Policy.decode_policy
+
+    def decode_policy(self, obj):
+        # Lambda developer guide, "Control access to Lambda function URLs":
+        # the statements AddPermission writes carry these as conditions.
+        url_auth = obj.pop("FunctionUrlAuthType", None)
+        via_url = obj.pop("InvokedViaFunctionUrl", None)
+        policy = original_decode(self, obj)
+        statement = policy.statements[0]
+        if url_auth is not None:
+            statement.setdefault("Condition", {}).setdefault("StringEquals", {})[
+                "lambda:FunctionUrlAuthType"
+            ] = url_auth
+        if via_url is not None:
+            statement.setdefault("Condition", {}).setdefault("Bool", {})["lambda:InvokedViaFunctionUrl"] = (
+                "true" if via_url in (True, "true", "True") else "false"
+            )
+        return policy
+
+    Policy.decode_policy = decode_policy
+
+
+def _control() -> None:
+    from moto.moto_api._internal import urls
+    from moto.moto_api._internal.responses import MotoAPIResponse
+
+    def bosun_rules(self, request, full_url, headers):
+        if request.method == "GET":
+            return 200, {"Content-Type": "application/json"}, json.dumps({"rules": RULES})
+        body = self._get_body(headers, request)
+        with LOCK:
+            if "ttl_window_over" in body:
+                TTL_UPDATES.pop(body["ttl_window_over"], None)
+            if "ttl_settle_seconds" in body:
+                TTL_SETTLE[body["table"]] = float(body["ttl_settle_seconds"])
+            if "invalidation_seconds" in body:
+                INVALIDATION_SECONDS[body["distribution"]] = float(body["invalidation_seconds"])
+        return 200, {"Content-Type": "application/json"}, json.dumps({"ok": True})
+
+    MotoAPIResponse.bosun_rules = bosun_rules
+    urls.url_paths["{0}/moto-api/bosun-rules$"] = urls.response_instance.bosun_rules
