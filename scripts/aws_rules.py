@@ -24,6 +24,9 @@ Rules:
   lambda-policy-conditions     AddPermission's FunctionUrlAuthType and
                                InvokedViaFunctionUrl become the Condition
                                entries real Lambda writes into the policy.
+  sesv2-identity-and-account   VerifiedForSendingStatus follows verification;
+                               GetAccount (missing in moto) answers as a
+                               production account in good standing.
 
 Control (tests only), POST /moto-api/bosun-rules with a JSON body:
   {"ttl_window_over": "TABLE"}            the table's hour has passed
@@ -55,12 +58,24 @@ RULES = [
     "dynamodb-ttl-hourly",
     "lambda-environment",
     "lambda-policy-conditions",
+    "sesv2-identity-and-account",
 ]
 
 ENV_KEY = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]+$")
 ENV_MAX_BYTES = 4096
 WILDCARDS_IN_PROGRESS = 15
 FILES_IN_PROGRESS = 3000
+
+
+# SESv2 GetAccount as a production account in good standing would answer it
+# (SESv2 API reference, GetAccount response elements).
+SES_ACCOUNT = {
+    "DedicatedIpAutoWarmupEnabled": False,
+    "EnforcementStatus": "HEALTHY",
+    "ProductionAccessEnabled": True,
+    "SendingEnabled": True,
+    "SendQuota": {"Max24HourSend": 50000.0, "MaxSendRate": 14.0, "SentLast24Hours": 0.0},
+}
 
 
 def install() -> None:
@@ -70,6 +85,7 @@ def install() -> None:
     _cloudfront()
     _dynamodb()
     _lambda()
+    _sesv2()
     _control()
 
 
@@ -231,6 +247,29 @@ def _lambda() -> None:
         return policy
 
     Policy.decode_policy = decode_policy
+
+
+def _sesv2() -> None:
+    from moto.ses.models import EmailIdentity
+    from moto.sesv2 import urls
+    from moto.sesv2.responses import SESV2Response
+
+    # GetEmailIdentity: VerifiedForSendingStatus is true once the identity is
+    # verified (moto leaves it false while VerificationStatus says SUCCESS).
+    original_init = EmailIdentity.__init__
+
+    def init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        self.verified_for_sending_status = self.verification_status == "SUCCESS"
+
+    EmailIdentity.__init__ = init
+
+    # GetAccount, which moto lacks.
+    def get_account(self):
+        return json.dumps(SES_ACCOUNT)
+
+    SESV2Response.get_account = get_account
+    urls.url_paths["{0}/v2/email/account$"] = SESV2Response.dispatch
 
 
 def _control() -> None:

@@ -224,7 +224,25 @@ async fn step(
             name,
             attribute,
             enabled,
-        } => aws::dynamodb::set_ttl(&c.dynamodb, name, attribute, *enabled).await?,
+        } => match aws::dynamodb::set_ttl(&c.dynamodb, name, attribute, *enabled).await {
+            Ok(()) => {}
+            // A retried step that an interrupted run already did ("TimeToLive
+            // is already enabled"): done.
+            Err(e) if e.code.as_deref() == Some("ValidationException") && e.message.contains("already") => {}
+            // DynamoDB refuses a second TTL change on a table within an hour
+            // of the last one, and DescribeTimeToLive cannot say when that
+            // was. The table keeps its current TTL; the rest of the deploy
+            // goes on, and a later deploy makes the change (it is planned
+            // again until it is done).
+            Err(e) if e.code.as_deref() == Some("ValidationException") => {
+                let what = if *enabled { "enabling" } else { "disabling" };
+                reporter.warn(&format!(
+                    "table {name}: {what} TTL on `{attribute}` deferred: DynamoDB allows one TTL change per table per hour and the last one was less than an hour ago; run the deploy again later to finish it"
+                ));
+                return Ok(json!({ "deferred": true }));
+            }
+            Err(e) => return Err(e.into()),
+        },
         Change::UploadData { bucket, file, .. } => {
             let put = aws::s3::PutFile {
                 key: &file.key,

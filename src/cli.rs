@@ -503,12 +503,21 @@ async fn ses_gate(
         false,
         volume.daily(spec),
     );
-    if !report.ready {
+    // Not knowing the account's state (GetAccount failed: no permission, an
+    // outage) is not "ready": sending may be disabled or sandboxed.
+    let unknown_account = report
+        .checks
+        .iter()
+        .any(|c| c.check == "account" && c.status == ses::Status::Unknown);
+    if !report.ready || unknown_account {
         let failed: Vec<String> = report
             .checks
             .iter()
-            .filter(|c| c.status == ses::Status::Fail)
-            .map(|c| format!("      FAIL {} {}: {}", c.check, c.subject, c.message))
+            .filter(|c| c.status == ses::Status::Fail || (c.check == "account" && c.status == ses::Status::Unknown))
+            .map(|c| {
+                let status = if c.status == ses::Status::Fail { "FAIL" } else { "UNKNOWN" };
+                format!("      {status} {} {}: {}", c.check, c.subject, c.message)
+            })
             .collect();
         return Err(Failure::SesGate {
             schedules: keys.join(", "),

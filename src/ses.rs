@@ -189,28 +189,44 @@ pub fn mail_from_records(mail_from: &str, region: &str) -> Vec<DnsRecord> {
 /// identities, the MAIL FROM setting and the configuration set (each create
 /// is idempotent, so a retried run is safe).
 pub async fn observe(client: &aws_sdk_sesv2::Client, spec: &SesSpec, create: bool) -> Observed {
+    let mut pace = Pacer::new(SES_API_INTERVAL);
     let mut obs = Observed::default();
+    // Each identity is looked up once (keyed in lower case); what --create
+    // read is reused.
+    let read = |obs: &Observed, name: String| {
+        let key = name.to_ascii_lowercase();
+        (obs.identities.contains_key(&key), key, name)
+    };
     if create {
         for name in &spec.identities {
-            match ses::identity(client, name).await {
-                Ok(None) => match ses::create_identity(client, name).await {
-                    Ok(()) => obs.created.push(format!("identity {name}")),
-                    Err(e) => {
-                        obs.identities.insert(name.to_ascii_lowercase(), Err(e));
+            let (_, key, name) = read(&obs, name.clone());
+            pace.tick().await;
+            match ses::identity(client, &name).await {
+                Ok(None) => {
+                    pace.tick().await;
+                    match ses::create_identity(client, &name).await {
+                        // Read again below: the new identity's DKIM tokens.
+                        Ok(()) => obs.created.push(format!("identity {name}")),
+                        Err(e) => {
+                            obs.identities.insert(key, Err(e));
+                        }
                     }
-                },
-                Ok(Some(_)) => {}
-                Err(e) => {
-                    obs.identities.insert(name.to_ascii_lowercase(), Err(e));
+                }
+                got => {
+                    obs.identities.insert(key, got);
                 }
             }
         }
         if let Some(m) = &spec.mail_from_domain {
             if let Some(parent) = mail_from_parent(spec, m) {
-                if let Ok(Some(id)) = ses::identity(client, parent).await {
+                if let Some(id) = obs.identity(parent) {
                     if id.mail_from.as_ref().is_none_or(|x| !x.domain.eq_ignore_ascii_case(m)) {
+                        pace.tick().await;
                         match ses::put_mail_from(client, parent, m).await {
-                            Ok(()) => obs.created.push(format!("MAIL FROM {m} on {parent}")),
+                            Ok(()) => {
+                                obs.created.push(format!("MAIL FROM {m} on {parent}"));
+                                obs.identities.remove(&parent.to_ascii_lowercase());
+                            }
                             Err(e) => {
                                 obs.identities.insert(parent.to_ascii_lowercase(), Err(e));
                             }
@@ -220,39 +236,96 @@ pub async fn observe(client: &aws_sdk_sesv2::Client, spec: &SesSpec, create: boo
             }
         }
         if let Some(set) = &spec.configuration_set {
-            if let Ok(false) = ses::configuration_set_exists(client, set).await {
-                match ses::create_configuration_set(client, set).await {
-                    Ok(()) => obs.created.push(format!("configuration set {set}")),
-                    Err(e) => obs.configuration_set = Some(Err(e)),
+            pace.tick().await;
+            match ses::configuration_set_exists(client, set).await {
+                Ok(false) => {
+                    pace.tick().await;
+                    match ses::create_configuration_set(client, set).await {
+                        Ok(()) => {
+                            obs.created.push(format!("configuration set {set}"));
+                            obs.configuration_set = Some(Ok(true));
+                        }
+                        Err(e) => obs.configuration_set = Some(Err(e)),
+                    }
+                }
+                got => obs.configuration_set = Some(got),
+            }
+        }
+    }
+    pace.tick().await;
+    obs.account = Some(ses::account(client).await);
+    for name in &spec.identities {
+        let (cached, key, name) = read(&obs, name.clone());
+        if !cached {
+            pace.tick().await;
+            let got = ses::identity(client, &name).await;
+            obs.identities.insert(key, got);
+        }
+    }
+    // Recipients' identities matter only in the sandbox (or when the
+    // account's state is unknown): SES then delivers to verified ones only.
+    let destinations = spec.destinations();
+    let sandbox = !matches!(&obs.account, Some(Ok(a)) if a.production_access);
+    if sandbox {
+        for d in &destinations {
+            for name in [d.clone(), domain_of(d).to_string()] {
+                let (cached, key, name) = read(&obs, name);
+                if !cached {
+                    pace.tick().await;
+                    let got = ses::identity(client, &name).await;
+                    obs.identities.insert(key, got);
                 }
             }
         }
     }
-    let destinations = spec.destinations();
-    let mut names: Vec<String> = spec.identities.clone();
-    for d in &destinations {
-        names.push(d.clone());
-        names.push(domain_of(d).to_string());
-    }
-    for name in names {
-        let key = name.to_ascii_lowercase();
-        if obs.identities.contains_key(&key) {
-            continue;
+    if !destinations.is_empty() {
+        pace.tick().await;
+        match ses::suppression_list(client).await {
+            Ok(list) => {
+                for d in destinations {
+                    let reason = list.get(&d.to_ascii_lowercase()).cloned();
+                    obs.suppressed.insert(d, Ok(reason));
+                }
+            }
+            Err(e) => {
+                for d in destinations {
+                    obs.suppressed.insert(d, Err(e.clone()));
+                }
+            }
         }
-        let got = ses::identity(client, &name).await;
-        obs.identities.insert(key, got);
-    }
-    obs.account = Some(ses::account(client).await);
-    for d in destinations {
-        let got = ses::suppressed(client, &d).await;
-        obs.suppressed.insert(d, got);
     }
     if let Some(set) = &spec.configuration_set {
         if obs.configuration_set.is_none() {
+            pace.tick().await;
             obs.configuration_set = Some(ses::configuration_set_exists(client, set).await);
         }
     }
     obs
+}
+
+/// SES allows one request per second to its API actions other than sending
+/// (the SES API reference says so of each such action, e.g. "You can
+/// execute this operation no more than once per second"); verify-ses and the
+/// deploy gate keep to it instead of meeting throttling errors.
+pub const SES_API_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Spaces calls at least `interval` apart (the first goes at once).
+pub struct Pacer {
+    interval: std::time::Duration,
+    last: Option<tokio::time::Instant>,
+}
+
+impl Pacer {
+    pub fn new(interval: std::time::Duration) -> Pacer {
+        Pacer { interval, last: None }
+    }
+
+    pub async fn tick(&mut self) {
+        if let Some(last) = self.last {
+            tokio::time::sleep_until(last + self.interval).await;
+        }
+        self.last = Some(tokio::time::Instant::now());
+    }
 }
 
 /// The domain identity a MAIL FROM domain belongs to.

@@ -320,8 +320,14 @@ pub fn viewer_paths(rel: &str) -> Vec<String> {
     out
 }
 
+/// At most this many wildcard paths in one invalidation. CloudFront allows
+/// 15 wildcard paths in progress per distribution at a time ("Concurrent
+/// invalidation request maximum"); a few per deploy leave room for the
+/// deploys that follow while earlier invalidations are still running.
+pub const MAX_WILDCARDS: usize = 5;
+
 /// Invalidation paths for changed files; past `max` they collapse to one
-/// wildcard per top-level folder, and past that to `/*`.
+/// wildcard per top-level folder, and past `MAX_WILDCARDS` of those to `/*`.
 pub fn invalidation_paths<'a>(changed: impl IntoIterator<Item = &'a str>, max: usize) -> Vec<String> {
     let rels: BTreeSet<&str> = changed.into_iter().collect();
     let exact: BTreeSet<String> = rels.iter().flat_map(|r| viewer_paths(r)).collect();
@@ -335,7 +341,8 @@ pub fn invalidation_paths<'a>(changed: impl IntoIterator<Item = &'a str>, max: u
             None => viewer_paths(r),
         })
         .collect();
-    if collapsed.len() <= max {
+    let wildcards = collapsed.iter().filter(|p| p.ends_with('*')).count();
+    if collapsed.len() <= max && wildcards <= MAX_WILDCARDS {
         collapsed.into_iter().collect()
     } else {
         vec!["/*".to_string()]
@@ -414,6 +421,12 @@ mod tests {
         assert_eq!(many, ["/", "/assets/*", "/index.html"]);
         let spread: Vec<String> = (0..20).map(|i| format!("d{i}/x.js")).collect();
         assert_eq!(invalidation_paths(spread.iter().map(String::as_str), 15), ["/*"]);
+        // Six folders would fit 15 paths, but six wildcards are more than one
+        // deploy may take of the distribution's 15 in progress: `/*`.
+        let six: Vec<String> = (0..6).flat_map(|i| (0..3).map(move |j| format!("d{i}/f{j}.js"))).collect();
+        assert_eq!(invalidation_paths(six.iter().map(String::as_str), 15), ["/*"]);
+        let five: Vec<String> = (0..5).flat_map(|i| (0..4).map(move |j| format!("d{i}/f{j}.js"))).collect();
+        assert_eq!(invalidation_paths(five.iter().map(String::as_str), 15).len(), 5);
     }
 
     #[test]

@@ -25,13 +25,10 @@ pub struct Identity {
 }
 
 impl Identity {
-    /// Verified for sending: SES sets both fields once verification succeeded.
+    /// Whether SES will send from (or, in the sandbox, to) the identity:
+    /// `VerifiedForSendingStatus`. `VerificationStatus` is detail (why not).
     pub fn verified(&self) -> bool {
-        match self.verification_status.as_deref() {
-            Some("SUCCESS") => true,
-            Some(_) => false,
-            None => self.verified_for_sending,
-        }
+        self.verified_for_sending
     }
 }
 
@@ -132,6 +129,29 @@ pub async fn account(client: &Client) -> Result<Account, AwsError> {
         max_send_rate: quota.map_or(0.0, |q| q.max_send_rate()),
         sent_last_24_hours: quota.map_or(0.0, |q| q.sent_last24_hours()),
     })
+}
+
+/// The account's suppression list: address (lower case) → reason
+/// (BOUNCE, COMPLAINT). One paginated listing instead of a call per address.
+pub async fn suppression_list(client: &Client) -> Result<std::collections::BTreeMap<String, String>, AwsError> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut next: Option<String> = None;
+    loop {
+        let page = client
+            .list_suppressed_destinations()
+            .set_next_token(next.clone())
+            .page_size(1000)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("sesv2:ListSuppressedDestinations", "account", e))?;
+        for d in page.suppressed_destination_summaries() {
+            out.insert(d.email_address().to_ascii_lowercase(), d.reason().as_str().to_string());
+        }
+        match page.next_token() {
+            Some(t) if !t.is_empty() => next = Some(t.to_string()),
+            _ => return Ok(out),
+        }
+    }
 }
 
 /// Why `address` is on the account's suppression list (BOUNCE, COMPLAINT), or `None`.

@@ -290,6 +290,34 @@ async fn mail_schedules_wait_for_ses_unless_overridden() {
     assert!(rule(&format!("{}-weekly", stack.name)).await.is_some());
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreadable_ses_account_holds_mail_schedules_back_unless_overridden() {
+    let stack = TestStack::new(&unique("gateacct"), "");
+    let bin = stack.binary("exec-reports", "reports.bin");
+    let sender = format!("{}@example.com", unique("sender"));
+    stack.write(&body(&bin, Some(&sender), WEEKLY));
+    assert_eq!(stack.bosun(&["verify-ses", "--create"]).code, 0);
+    // GetAccount fails (here: an HTML 404): sandbox and sending state unknown.
+    let proxy = faults::start(&emulator().endpoint, 0, 5);
+    proxy.counts.refuse.lock().unwrap().push("GET /v2/email/account".into());
+    let path = stack.path_str();
+    let deploy = |extra: &[&str]| {
+        let mut args = vec!["--stack", path.as_str(), "--output", "json", "deploy", "all"];
+        args.extend_from_slice(extra);
+        bosun_at(&proxy.endpoint, &args)
+    };
+    let run = deploy(&[]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let msg = run.result()["message"].as_str().unwrap().to_string();
+    assert!(msg.contains("SES is not ready; nothing was changed"), "{msg}");
+    assert!(msg.contains("UNKNOWN account"), "{msg}");
+    assert!(rule(&format!("{}-weekly", stack.name)).await.is_none());
+
+    let run = deploy(&["--skip-ses-check"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(rule(&format!("{}-weekly", stack.name)).await.is_some());
+}
+
 #[test]
 fn schedules_alone_need_their_function_deployed() {
     let stack = TestStack::new(&unique("early"), "");

@@ -19,6 +19,11 @@ pub struct Counts {
     pub throttles: AtomicUsize,
     pub resets: AtomicUsize,
     pub slow: AtomicUsize,
+    /// The access key ids requests were signed with (SigV4 `Credential=`).
+    pub access_keys: std::sync::Mutex<std::collections::BTreeSet<String>>,
+    /// Request-line prefixes (e.g. `GET /v2/email/account`) answered with an
+    /// HTML 404, as a service without that API (or a broken proxy) would.
+    pub refuse: std::sync::Mutex<Vec<String>>,
 }
 
 impl Counts {
@@ -187,7 +192,26 @@ async fn serve(
             return Ok(());
         };
         counts.requests.fetch_add(1, Ordering::SeqCst);
+        let head = String::from_utf8_lossy(&request[..request.len().min(8192)]).to_string();
+        if let Some(key) = head.split("Credential=").nth(1).and_then(|c| c.split('/').next()) {
+            counts.access_keys.lock().unwrap().insert(key.to_string());
+        }
         let is_head = request.starts_with(b"HEAD ");
+        let refused = counts
+            .refuse
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|p| request.starts_with(p.as_bytes()));
+        if refused {
+            let body = "<html><body><h1>404 Not Found</h1></body></html>";
+            let resp = format!(
+                "HTTP/1.1 404 Not Found\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            client.get_mut().write_all(resp.as_bytes()).await?;
+            return Ok(());
+        }
         let roll = next(rng) % 1000;
         if (roll as usize) < rate.load(Ordering::SeqCst) {
             match next(rng) % 4 {

@@ -366,3 +366,50 @@ pub async fn invalidations(client: &aws_sdk_cloudfront::Client, distribution: &s
     }
     out
 }
+
+/// Sets a knob of the emulator's AWS-rules layer (scripts/aws_rules.py):
+/// e.g. `{"ttl_window_over": TABLE}` or `{"invalidation_seconds": N, "distribution": ID}`.
+pub fn rules(body: Value) {
+    use std::io::{Read, Write};
+    let addr = emulator().endpoint.trim_start_matches("http://").to_string();
+    let body = body.to_string();
+    let mut conn = std::net::TcpStream::connect(&addr).expect("connect to the emulator");
+    write!(
+        conn,
+        "POST /moto-api/bosun-rules HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.0 200"), "{answer}");
+}
+
+/// Whether anyone may call a `NONE`-auth function URL, evaluated as Lambda
+/// does since October 2025 (Lambda developer guide, "Control access to
+/// Lambda function URLs"): the resource policy must allow `*` both
+/// `lambda:InvokeFunctionUrl` (condition `lambda:FunctionUrlAuthType` =
+/// NONE) and `lambda:InvokeFunction` (condition
+/// `lambda:InvokedViaFunctionUrl` = true). Err names what is missing.
+pub fn url_is_public(statements: &[Value]) -> Result<(), String> {
+    let allows = |action: &str, op: &str, key: &str, value: &str| {
+        statements.iter().any(|s| {
+            s["Effect"] == "Allow"
+                && (s["Principal"] == "*" || s["Principal"]["AWS"] == "*")
+                && (s["Action"] == action || s["Action"].as_array().is_some_and(|a| a.iter().any(|x| x == action)))
+                && s["Condition"][op][key] == value
+        })
+    };
+    let mut missing = Vec::new();
+    if !allows("lambda:InvokeFunctionUrl", "StringEquals", "lambda:FunctionUrlAuthType", "NONE") {
+        missing.push("lambda:InvokeFunctionUrl for FunctionUrlAuthType NONE");
+    }
+    if !allows("lambda:InvokeFunction", "Bool", "lambda:InvokedViaFunctionUrl", "true") {
+        missing.push("lambda:InvokeFunction for InvokedViaFunctionUrl true");
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("the URL answers 403: no statement allows {}", missing.join(", nor ")))
+    }
+}

@@ -1,0 +1,299 @@
+//! Rules real AWS enforces and moto alone does not. The emulator runs with
+//! scripts/aws_rules.py, which adds them; each test here failed against the
+//! code before it was made to follow the rule.
+
+use serde_json::{json, Value};
+
+use crate::util::*;
+
+fn function_with_url(bin: &std::path::Path, auth: &str) -> String {
+    format!(
+        "[functions.app]\nbinary = \"{}\"\nurl = {{ auth = \"{auth}\" }}\n",
+        bin.display()
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_public_url_gets_both_statements_and_an_older_one_gets_the_second() {
+    let stack = TestStack::new(&unique("url"), "");
+    let bin = stack.binary("exec-reports", "app.bin");
+    stack.write(&function_with_url(&bin, "none"));
+    let first = stack.bosun(&["deploy", "all"]);
+    assert_eq!(first.code, 0, "{first:?}");
+    let function = format!("{}-app", stack.name);
+    url_is_public(&policy_statements(&function, "live").await).unwrap();
+
+    // A URL made before October 2025 has only lambda:InvokeFunctionUrl.
+    lambda()
+        .await
+        .remove_permission()
+        .function_name(&function)
+        .qualifier("live")
+        .statement_id(bosun::aws::lambda::PUBLIC_INVOKE_SID)
+        .send()
+        .await
+        .unwrap();
+    let err = url_is_public(&policy_statements(&function, "live").await).unwrap_err();
+    assert!(err.contains("InvokedViaFunctionUrl"), "{err}");
+    let fix = stack.bosun(&["deploy", "all"]);
+    assert_eq!(fix.code, 0, "{fix:?}");
+    assert_eq!(fix.write_calls(), ["Lambda:AddPermission"], "only the missing statement");
+    url_is_public(&policy_statements(&function, "live").await).unwrap();
+    assert_eq!(stack.bosun(&["deploy", "all"]).write_calls(), Vec::<String>::new());
+
+    // aws-iam: both public statements go.
+    stack.write(&function_with_url(&bin, "aws-iam"));
+    let private = stack.bosun(&["deploy", "all"]);
+    assert_eq!(private.code, 0, "{private:?}");
+    let left: Vec<Value> = policy_statements(&function, "live").await;
+    assert!(
+        !left.iter().any(|s| s["Sid"].as_str().unwrap_or("").starts_with("bosun-public-url")),
+        "{left:?}"
+    );
+}
+
+/// A managed frontend whose `index.html` says `text`.
+fn site(stack: &TestStack, bucket: &str, text: &str) {
+    write_files(
+        &stack.dir.path().join("site"),
+        &[("index.html", format!("<h1>{text}</h1>").as_bytes())],
+    );
+    stack.write(&format!(
+        "[frontends.web]\ndir = \"site\"\nbucket = \"{bucket}\"\ndistribution = \"managed\"\n"
+    ));
+}
+
+async fn distribution_of(stack: &TestStack) -> String {
+    let comment = format!("bosun {}/web", stack.name);
+    let list = cloudfront().await.list_distributions().send().await.unwrap();
+    list.distribution_list()
+        .unwrap()
+        .items()
+        .iter()
+        .find(|d| d.comment() == comment)
+        .map(|d| d.id().to_string())
+        .expect("managed distribution")
+}
+
+/// The invalidation id a run created (from its `applied` event).
+fn invalidation_id(run: &Run) -> String {
+    run.events()
+        .iter()
+        .find_map(|e| e["invalidation"].as_str().map(str::to_string))
+        .unwrap_or_else(|| panic!("no invalidation: {run:?}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_transition_invalidates_even_back_and_forth_and_repeated_rollbacks() {
+    let stack = TestStack::new(&unique("flip"), "");
+    let bucket = format!("{}-site", stack.name);
+    site(&stack, &bucket, "A");
+    let first = stack.bosun(&["deploy", "frontend"]);
+    assert_eq!(first.code, 0, "{first:?}");
+    let release_a = first.result()["release"].as_str().unwrap().to_string();
+    let dist = distribution_of(&stack).await;
+
+    // A→B→A→B: CloudFront answers a repeated CallerReference with the
+    // earlier invalidation, so each transition needs its own reference.
+    let mut ids = Vec::new();
+    for text in ["B", "A", "B"] {
+        site(&stack, &bucket, text);
+        let run = stack.bosun(&["deploy", "frontend"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert_eq!(run.count_writes("CreateInvalidation"), 1);
+        ids.push(invalidation_id(&run));
+    }
+    // Rolling back to the same release twice (with a roll-forward between).
+    for _ in 0..2 {
+        let back = stack.bosun(&["rollback", "--to", &release_a]);
+        assert_eq!(back.code, 0, "{back:?}");
+        ids.push(invalidation_id(&back));
+        let forward = stack.bosun(&["deploy", "frontend"]);
+        assert_eq!(forward.code, 0, "{forward:?}");
+        ids.push(invalidation_id(&forward));
+    }
+    let distinct: std::collections::BTreeSet<&String> = ids.iter().collect();
+    assert_eq!(distinct.len(), ids.len(), "a new invalidation every time: {ids:?}");
+    assert_eq!(invalidations(&cloudfront().await, &dist).await.len(), ids.len());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ttl_moves_to_another_attribute_one_change_per_table_per_hour() {
+    let name = unique("ttl");
+    let table = format!("{name}-data");
+    let body = |attr: &str| format!("[tables.data]\npartition_key = \"pk\"\nttl_attribute = \"{attr}\"\n");
+    let stack = TestStack::new(&name, &body("a"));
+    let first = stack.bosun(&["deploy", "all"]);
+    assert_eq!(first.code, 0, "{first:?}");
+    rules(json!({"ttl_window_over": table}));
+    // While a change processes, DescribeTimeToLive says ENABLING/DISABLING.
+    rules(json!({"table": table, "ttl_settle_seconds": 600}));
+
+    stack.write(&body("b"));
+    let moved = stack.bosun(&["deploy", "all"]);
+    assert_eq!(moved.code, 0, "{moved:?}");
+    assert_eq!(moved.write_calls(), ["DynamoDB:UpdateTimeToLive"], "one TTL change per run");
+    let warning = moved
+        .events()
+        .into_iter()
+        .find(|e| e["event"] == "warning")
+        .unwrap_or_else(|| panic!("a warning: {moved:?}"));
+    assert!(
+        warning["message"].as_str().unwrap().contains("run the deploy again in an hour"),
+        "{warning}"
+    );
+    let ttl = |d: aws_sdk_dynamodb::operation::describe_time_to_live::DescribeTimeToLiveOutput| {
+        let d = d.time_to_live_description().unwrap().clone();
+        (
+            d.attribute_name().unwrap_or_default().to_string(),
+            d.time_to_live_status().map(|s| s.as_str().to_string()).unwrap_or_default(),
+        )
+    };
+    let read = || async { ttl(dynamodb().await.describe_time_to_live().table_name(&table).send().await.unwrap()) };
+    assert_eq!(read().await, ("a".to_string(), "DISABLING".to_string()));
+
+    // DISABLING is a change in progress, not "off": nothing to write yet.
+    let waiting = stack.bosun(&["deploy", "all"]);
+    assert_eq!(waiting.code, 0, "{waiting:?}");
+    assert_eq!(waiting.write_calls(), Vec::<String>::new());
+    assert!(waiting.stdout.contains("DISABLING"), "{waiting:?}");
+
+    // Processed, but still within the hour: the change is deferred, not failed.
+    rules(json!({"table": table, "ttl_settle_seconds": 0}));
+    let early = stack.bosun(&["deploy", "all"]);
+    assert_eq!(early.code, 0, "{early:?}");
+    assert!(early.stdout.contains("deferred"), "{early:?}");
+    assert_eq!(read().await, ("a".to_string(), "DISABLED".to_string()));
+
+    // An hour later the new attribute is enabled.
+    rules(json!({"ttl_window_over": table}));
+    let done = stack.bosun(&["deploy", "all"]);
+    assert_eq!(done.code, 0, "{done:?}");
+    assert_eq!(done.write_calls(), ["DynamoDB:UpdateTimeToLive"]);
+    assert_eq!(read().await, ("b".to_string(), "ENABLED".to_string()));
+    assert_eq!(stack.bosun(&["deploy", "all"]).write_calls(), Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn profile_credentials_win_over_environment_keys_and_the_account_guard_holds() {
+    let proxy = faults::start(&emulator().endpoint, 0, 1);
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = dir.path().join("credentials");
+    std::fs::write(
+        &credentials,
+        "[deployer]\naws_access_key_id = AKIAPROFILEDEPLOYER1\naws_secret_access_key = profile-secret\n",
+    )
+    .unwrap();
+    let config = dir.path().join("config");
+    std::fs::write(&config, "[profile deployer]\nregion = us-west-2\n").unwrap();
+    let stack = TestStack::new(&unique("prof"), "[tables.data]\npartition_key = \"pk\"\n");
+    let path = stack.path_str();
+    let run = |profile: Option<&str>| {
+        let mut args = vec!["--stack", path.as_str(), "--output", "json"];
+        if let Some(p) = profile {
+            args.extend(["--profile", p]);
+        }
+        args.push("plan");
+        let out = bosun_command(&proxy.endpoint, &args)
+            .env("AWS_ACCESS_KEY_ID", "AKIAENVIRONMENTKEY01")
+            .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+            .env("AWS_CONFIG_FILE", &config)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let keys = std::mem::take(&mut *proxy.counts.access_keys.lock().unwrap());
+        keys.into_iter().collect::<Vec<_>>()
+    };
+    // The test can tell: without --profile the environment's keys sign.
+    assert_eq!(run(None), ["AKIAENVIRONMENTKEY01"]);
+    assert_eq!(run(Some("deployer")), ["AKIAPROFILEDEPLOYER1"]);
+
+    // Every deploy says where it goes.
+    let plan = stack.bosun(&["plan"]);
+    let target = plan.events().into_iter().find(|e| e["event"] == "target").expect("target event");
+    assert_eq!(target, json!({"event": "target", "account": "123456789012", "region": REGION}));
+
+    // [stack] account: any other account is refused before any write.
+    let text = std::fs::read_to_string(stack.path()).unwrap();
+    let guarded = text.replacen("[stack]\n", "[stack]\naccount = \"210987654321\"\n", 1);
+    std::fs::write(stack.path(), guarded).unwrap();
+    let refused = stack.bosun(&["deploy", "all"]);
+    assert_eq!(refused.code, 2, "{refused:?}");
+    let message = refused.result()["message"].as_str().unwrap().to_string();
+    assert!(
+        message.contains("account 210987654321") && message.contains("account 123456789012"),
+        "{message}"
+    );
+    let table = dynamodb()
+        .await
+        .describe_table()
+        .table_name(format!("{}-data", stack.name))
+        .send()
+        .await;
+    assert!(table.is_err(), "nothing was created");
+    std::fs::write(stack.path(), text.replacen("[stack]\n", "[stack]\naccount = \"123456789012\"\n", 1)).unwrap();
+    assert_eq!(stack.bosun(&["deploy", "all"]).code, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_distributions_bucket_policy_is_restored_and_a_single_statement_policy_is_kept() {
+    let stack = TestStack::new(&unique("bpol"), "");
+    let bucket = format!("{}-site", stack.name);
+    site(&stack, &bucket, "A");
+    assert_eq!(stack.bosun(&["deploy", "frontend"]).code, 0);
+    let s3 = s3().await;
+    let statements = |policy: &str| -> Vec<Value> {
+        let v: Value = serde_json::from_str(policy).unwrap();
+        match &v["Statement"] {
+            Value::Array(a) => a.clone(),
+            other => vec![other.clone()],
+        }
+    };
+
+    // The PutBucketPolicy after CreateDistribution failed (or someone
+    // removed it): the next deploy puts it back.
+    s3.delete_bucket_policy().bucket(&bucket).send().await.unwrap();
+    let plan = stack.bosun(&["plan"]);
+    assert_eq!(plan.planned_actions(), ["allow_distribution"]);
+    let fix = stack.bosun(&["deploy", "frontend"]);
+    assert_eq!(fix.write_calls(), ["S3:PutBucketPolicy"], "{fix:?}");
+
+    // A policy whose Statement is one object (legal IAM grammar) is read,
+    // and its statement kept.
+    let foreign = json!({"Version": "2012-10-17", "Statement": {
+        "Sid": "Foreign", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+        "Resource": format!("arn:aws:s3:::{bucket}/public/*")
+    }});
+    s3.put_bucket_policy()
+        .bucket(&bucket)
+        .policy(foreign.to_string())
+        .send()
+        .await
+        .unwrap();
+    let fix = stack.bosun(&["deploy", "frontend"]);
+    assert_eq!(fix.code, 0, "{fix:?}");
+    assert_eq!(fix.write_calls(), ["S3:PutBucketPolicy"]);
+    let policy = s3.get_bucket_policy().bucket(&bucket).send().await.unwrap();
+    let sids: Vec<Value> = statements(policy.policy().unwrap())
+        .iter()
+        .map(|s| s["Sid"].clone())
+        .collect();
+    assert_eq!(sids, [json!("Foreign"), json!("BosunCloudFrontweb")]);
+    assert_eq!(stack.bosun(&["deploy", "frontend"]).write_calls(), Vec::<String>::new());
+
+    // Versioning is read, not inferred: a suspended bucket is re-enabled.
+    s3.put_bucket_versioning()
+        .bucket(&bucket)
+        .versioning_configuration(
+            aws_sdk_s3::types::VersioningConfiguration::builder()
+                .status(aws_sdk_s3::types::BucketVersioningStatus::Suspended)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let fix = stack.bosun(&["deploy", "frontend"]);
+    assert_eq!(fix.write_calls(), ["S3:PutBucketVersioning"], "{fix:?}");
+    let v = s3.get_bucket_versioning().bucket(&bucket).send().await.unwrap();
+    assert_eq!(v.status().map(|s| s.as_str()), Some("Enabled"));
+}
