@@ -24,6 +24,7 @@ Rules:
   lambda-policy-conditions     AddPermission's FunctionUrlAuthType and
                                InvokedViaFunctionUrl become the Condition
                                entries real Lambda writes into the policy.
+  s3-versioning-document       GetBucketVersioning answers AWS's <VersioningConfiguration>.
   sesv2-identity-and-account   VerifiedForSendingStatus follows verification;
                                GetAccount (missing in moto) answers as a
                                production account in good standing.
@@ -58,6 +59,7 @@ RULES = [
     "dynamodb-ttl-hourly",
     "lambda-environment",
     "lambda-policy-conditions",
+    "s3-versioning-document",
     "sesv2-identity-and-account",
 ]
 
@@ -86,6 +88,7 @@ def install() -> None:
     _dynamodb()
     _lambda()
     _sesv2()
+    _s3()
     _control()
 
 
@@ -270,6 +273,24 @@ def _sesv2() -> None:
 
     SESV2Response.get_account = get_account
     urls.url_paths["{0}/v2/email/account$"] = SESV2Response.dispatch
+
+
+def _s3() -> None:
+    from moto.s3.responses import S3Response
+
+    # GetBucketVersioning API reference: the answer is a
+    # <VersioningConfiguration> document (Status absent on a bucket never
+    # versioned). moto names the root GetBucketVersioningResponse, which a
+    # strict client (the Rust SDK) rejects.
+    def get_bucket_versioning(self):
+        status = self.backend.get_bucket_versioning(self.bucket_name)
+        body = '<?xml version="1.0" encoding="UTF-8"?>\n<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+        if status:
+            body += f"<Status>{status}</Status>"
+        body += "</VersioningConfiguration>"
+        return 200, {"Content-Type": "application/xml"}, body
+
+    S3Response.get_bucket_versioning = get_bucket_versioning
 
 
 def _control() -> None:

@@ -328,7 +328,7 @@ async fn step(
         } => {
             let oac_name: String = format!("bosun-{stack}-{site}").chars().take(64).collect();
             let oac = aws::cloudfront::origin_access_control(&c.cloudfront, &oac_name).await?;
-            let (id, arn) = aws::cloudfront::create(&c.cloudfront, bucket, &c.region, prefix, comment, &oac).await?;
+            let (id, arn) = aws::cloudfront::create(&c.cloudfront, bucket, &c.region, ctx.partition, prefix, comment, &oac).await?;
             state.distribution_arns.insert(site.clone(), arn);
             applied.distributions.insert(site.clone(), id.clone());
             return Ok(json!({ "distribution": id }));

@@ -45,6 +45,13 @@ pub enum PackageError {
     /// The binary would not start on the function's runtime; nothing was uploaded.
     #[error("{0}")]
     Refused(Box<Refusal>),
+    #[error("function `{function}`: the {what} is {size} bytes; Lambda accepts at most {limit} bytes\n      help: make the binary smaller (strip = true, opt-level = \"z\", lto = true in [profile.release], fewer dependencies)")]
+    TooLarge {
+        function: String,
+        what: &'static str,
+        size: u64,
+        limit: u64,
+    },
     #[error("function `{function}`: could not write the zip: {source}")]
     Zip {
         function: String,
@@ -82,7 +89,10 @@ impl std::fmt::Display for Refusal {
 impl PackageError {
     /// True when the input is at fault (exit code 2) rather than the build machinery.
     pub fn is_bad_input(&self) -> bool {
-        matches!(self, PackageError::Refused { .. } | PackageError::NoBinary { .. })
+        matches!(
+            self,
+            PackageError::Refused { .. } | PackageError::NoBinary { .. } | PackageError::TooLarge { .. }
+        )
     }
 }
 
@@ -128,6 +138,7 @@ pub fn package(spec: &FunctionSpec) -> Result<Package, PackageError> {
         function: spec.key.clone(),
         source,
     })?;
+    check_size(&spec.key, zip.len() as u64, bytes.len() as u64)?;
     Ok(Package {
         function: spec.key.clone(),
         sha256: sha256_base64(&zip),
@@ -312,6 +323,28 @@ pub fn check_binary(
 }
 
 /// Zips `binary` as the single entry `bootstrap`, byte-reproducibly.
+/// Lambda quotas: a .zip uploaded through the API (CreateFunction /
+/// UpdateFunctionCode `ZipFile`) is at most 50 MB, and the unzipped code at
+/// most 250 MB. Refused before any upload.
+pub const MAX_ZIP_BYTES: u64 = 50 * 1024 * 1024;
+pub const MAX_UNZIPPED_BYTES: u64 = 250 * 1024 * 1024;
+
+fn check_size(function: &str, zip: u64, unzipped: u64) -> Result<(), PackageError> {
+    let too_large = |what, size, limit| PackageError::TooLarge {
+        function: function.to_string(),
+        what,
+        size,
+        limit,
+    };
+    if unzipped > MAX_UNZIPPED_BYTES {
+        return Err(too_large("unzipped code", unzipped, MAX_UNZIPPED_BYTES));
+    }
+    if zip > MAX_ZIP_BYTES {
+        return Err(too_large("zip", zip, MAX_ZIP_BYTES));
+    }
+    Ok(())
+}
+
 pub fn zip_bootstrap(binary: &[u8]) -> Result<Vec<u8>, zip::result::ZipError> {
     let mut writer = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(binary.len() / 2)));
     let options = SimpleFileOptions::default()
@@ -380,5 +413,15 @@ mod tests {
         .unwrap_err();
         assert!(err.to_string().contains("not an ELF"), "{err}");
         assert!(err.is_bad_input());
+    }
+
+    #[test]
+    fn packages_past_lambdas_upload_limits_are_bad_input() {
+        assert!(check_size("f", MAX_ZIP_BYTES, MAX_UNZIPPED_BYTES).is_ok());
+        let zip = check_size("f", MAX_ZIP_BYTES + 1, 60 * 1024 * 1024).unwrap_err();
+        assert!(zip.is_bad_input());
+        assert!(zip.to_string().contains("the zip is 52428801 bytes"), "{zip}");
+        let unzipped = check_size("f", 1, MAX_UNZIPPED_BYTES + 1).unwrap_err();
+        assert!(unzipped.to_string().contains("unzipped code"), "{unzipped}");
     }
 }

@@ -92,10 +92,22 @@ pub async fn origin_access_control(client: &Client, name: &str) -> Result<String
 /// control; returns (id, ARN). The CallerReference is derived from the
 /// comment, so a retried create finds the same distribution instead of
 /// making a second one.
+/// The S3 REST endpoint of a bucket as a CloudFront origin: the regional
+/// domain, with the DNS suffix of the partition (`amazonaws.com.cn` in
+/// China; `amazonaws.com` in the commercial and GovCloud partitions).
+pub fn s3_origin_domain(bucket: &str, region: &str, partition: &str) -> String {
+    let suffix = match partition {
+        "aws-cn" => "amazonaws.com.cn",
+        _ => "amazonaws.com",
+    };
+    format!("{bucket}.s3.{region}.{suffix}")
+}
+
 pub async fn create(
     client: &Client,
     bucket: &str,
     region: &str,
+    partition: &str,
     prefix: &str,
     comment: &str,
     oac_id: &str,
@@ -105,7 +117,7 @@ pub async fn create(
     let origin_path = prefix.trim_end_matches('/');
     let origin = Origin::builder()
         .id(&origin_id)
-        .domain_name(format!("{bucket}.s3.{region}.amazonaws.com"))
+        .domain_name(s3_origin_domain(bucket, region, partition))
         .origin_path(if origin_path.is_empty() {
             String::new()
         } else {

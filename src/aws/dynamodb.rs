@@ -176,7 +176,24 @@ pub async fn update_billing(client: &Client, name: &str, billing: Billing) -> Re
                 .map_err(|e| AwsError::build(op, name, e))?,
         ),
     };
-    req.send().await.map_err(|e| AwsError::from_sdk(op, name, e))?;
+    req.send().await.map_err(|e| {
+        let mut err = AwsError::from_sdk(op, name, e);
+        // The capacity-mode rules ("Considerations when switching capacity
+        // modes"): provisioned → on-demand at most four times in a rolling
+        // 24 hours; on-demand → provisioned at any time. DynamoDB answers a
+        // switch past that (or a capacity change while the table is
+        // updating) with LimitExceededException or ValidationException.
+        if matches!(
+            err.code.as_deref(),
+            Some("LimitExceededException" | "ValidationException" | "ResourceInUseException")
+        ) {
+            err.help = Some(match billing {
+                Billing::PayPerRequest => "DynamoDB allows switching a table to on-demand (pay-per-request) at most four times in 24 hours, and not while the table is updating; run the deploy again later, or keep billing = \"provisioned\" for now".into(),
+                Billing::Provisioned { .. } => "the table may still be updating from an earlier change, or the capacity is outside the account's limits; run the deploy again later, or check the read/write capacity".into(),
+            });
+        }
+        err
+    })?;
     client
         .wait_until_table_exists()
         .table_name(name)

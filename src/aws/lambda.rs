@@ -72,6 +72,19 @@ pub fn public_invoke_statement_ok(st: &serde_json::Value) -> bool {
         && condition(st, "Bool", "lambda:InvokedViaFunctionUrl").is_some_and(|v| v == "true" || v == true)
 }
 
+/// Timeouts for a call carrying a zip of `bytes`: the default 120 s per
+/// attempt plus one second per 256 KiB (a 50 MB zip on a 2 Mbit/s CI link
+/// still fits one attempt).
+fn upload_timeouts(bytes: usize) -> aws_sdk_lambda::config::Builder {
+    let attempt = Duration::from_secs(120 + (bytes / (256 * 1024)) as u64);
+    aws_sdk_lambda::config::Builder::default().timeout_config(
+        aws_config::timeout::TimeoutConfig::builder()
+            .operation_attempt_timeout(attempt)
+            .operation_timeout(attempt * 3)
+            .build(),
+    )
+}
+
 const WAIT: Duration = Duration::from_secs(300);
 const CONFLICT_ATTEMPTS: u32 = 5;
 
@@ -269,6 +282,8 @@ pub async fn create_function(
             .environment(environment(cfg))
             .code(FunctionCode::builder().zip_file(Blob::new(zip.to_vec())).build())
             .publish(true)
+            .customize()
+            .config_override(upload_timeouts(zip.len()))
             .send()
             .await;
         match result {
@@ -310,6 +325,8 @@ pub async fn update_code(client: &Client, name: &str, zip: &[u8], architecture: 
                 .function_name(name)
                 .zip_file(Blob::new(zip.to_vec()))
                 .architectures(Architecture::from(architecture))
+                .customize()
+                .config_override(upload_timeouts(zip.len()))
                 .send()
         },
     )
@@ -343,23 +360,35 @@ pub async fn update_config(client: &Client, name: &str, cfg: &FunctionConfig) ->
     wait_updated(client, name).await
 }
 
-/// Publishes `$LATEST` as a version, only if its code is `code_sha256`.
+/// Publishes `$LATEST` as a version, only if its code is `code_sha256` and
+/// it is still the revision this run read after its own updates (RevisionId:
+/// a concurrent change of the configuration fails the publish instead of
+/// being published under this deploy's name).
 pub async fn publish_version(client: &Client, name: &str, code_sha256: &str) -> Result<String, AwsError> {
     use aws_sdk_lambda::operation::publish_version::PublishVersionError as E;
-    let out = retry_on_conflict(
-        client,
-        "lambda:PublishVersion",
-        name,
-        E::is_resource_conflict_exception,
-        || {
-            client
-                .publish_version()
-                .function_name(name)
-                .code_sha256(code_sha256)
-                .send()
-        },
-    )
-    .await?;
+    let op = "lambda:PublishVersion";
+    let revision = client
+        .get_function_configuration()
+        .function_name(name)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("lambda:GetFunctionConfiguration", name, e))?
+        .revision_id;
+    let out = retry_on_conflict(client, op, name, E::is_resource_conflict_exception, || {
+        client
+            .publish_version()
+            .function_name(name)
+            .code_sha256(code_sha256)
+            .set_revision_id(revision.clone())
+            .send()
+    })
+    .await
+    .map_err(|mut e| {
+        if e.code.as_deref() == Some("PreconditionFailedException") {
+            e.help = Some("the function changed while this deploy was publishing it (another deploy or a change by hand); run the deploy again".into());
+        }
+        e
+    })?;
     out.version
         .ok_or_else(|| AwsError::missing("lambda:PublishVersion", name, "Version"))
 }

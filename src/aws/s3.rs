@@ -37,6 +37,17 @@ pub async fn bucket_region(client: &Client, bucket: &str) -> Result<Option<Strin
                 .to_string();
             Ok(Some(region))
         }
+        // HeadBucket API reference: 403 when the bucket exists but the
+        // caller may not access it: in practice, another account's bucket.
+        Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 403) => Err(AwsError {
+            operation: "s3:HeadBucket",
+            resource: bucket.to_string(),
+            message: "the bucket exists but is not accessible to these credentials (403)".into(),
+            code: Some("Forbidden".into()),
+            help: Some(
+                "bucket names are global: it probably belongs to another account, so choose another name; if it is yours, allow s3:ListBucket on it".into(),
+            ),
+        }),
         Err(e) => Err(AwsError::from_sdk("s3:HeadBucket", bucket, e)),
     }
 }
@@ -344,52 +355,82 @@ pub async fn put_json_if(
     body: Vec<u8>,
     condition: &Condition,
 ) -> Result<Option<String>, AwsError> {
-    let mut req = client
-        .put_object()
-        .bucket(bucket)
-        .key(key)
-        .body(ByteStream::from(body))
-        .content_type("application/json")
-        .cache_control("no-store");
-    req = match condition {
-        Condition::Absent => req.if_none_match("*"),
-        Condition::Unchanged(etag) => req.if_match(format!("\"{etag}\"")),
+    let request = || {
+        let req = client
+            .put_object()
+            .bucket(bucket)
+            .key(key)
+            .body(ByteStream::from(body.clone()))
+            .content_type("application/json")
+            .cache_control("no-store");
+        match condition {
+            Condition::Absent => req.if_none_match("*"),
+            Condition::Unchanged(etag) => req.if_match(format!("\"{etag}\"")),
+        }
     };
-    match req.send().await {
-        Ok(out) => Ok(Some(out.e_tag().unwrap_or_default().trim_matches('"').to_string())),
-        Err(e) if is_precondition_failed(&e) => Ok(None),
-        Err(e) => Err(AwsError::from_sdk("s3:PutObject", &format!("s3://{bucket}/{key}"), e)),
+    let mut attempt = 1;
+    loop {
+        match request().send().await {
+            Ok(out) => return Ok(Some(out.e_tag().unwrap_or_default().trim_matches('"').to_string())),
+            Err(e) if is_conflict(&e) && attempt < CONFLICT_ATTEMPTS => {
+                conflict_pause(attempt).await;
+                attempt += 1;
+            }
+            Err(e) if is_precondition_failed(&e) => return Ok(None),
+            Err(e) => return Err(AwsError::from_sdk("s3:PutObject", &format!("s3://{bucket}/{key}"), e)),
+        }
     }
+}
+
+/// 409 ConditionalRequestConflict: another conditional write to the key was
+/// in flight. S3's answer is "retry the request" (conditional requests,
+/// S3 user guide); only 412 means the condition itself failed.
+const CONFLICT_ATTEMPTS: u32 = 5;
+
+async fn conflict_pause(attempt: u32) {
+    tokio::time::sleep(std::time::Duration::from_millis(100 << attempt.min(5))).await;
+}
+
+fn is_conflict<E: ProvideErrorMetadata>(
+    e: &aws_smithy_runtime_api::client::result::SdkError<E, aws_smithy_runtime_api::client::orchestrator::HttpResponse>,
+) -> bool {
+    e.code() == Some("ConditionalRequestConflict") || e.raw_response().is_some_and(|r| r.status().as_u16() == 409)
 }
 
 /// Deletes `key` only if it still has `etag`; `false` when it changed or is gone.
 pub async fn delete_if(client: &Client, bucket: &str, key: &str, etag: &str) -> Result<bool, AwsError> {
-    match client
-        .delete_object()
-        .bucket(bucket)
-        .key(key)
-        .if_match(format!("\"{etag}\""))
-        .send()
-        .await
-    {
-        Ok(_) => Ok(true),
-        Err(e) if is_precondition_failed(&e) => Ok(false),
-        Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => Ok(false),
-        Err(e) => Err(AwsError::from_sdk(
-            "s3:DeleteObject",
-            &format!("s3://{bucket}/{key}"),
-            e,
-        )),
+    let mut attempt = 1;
+    loop {
+        match client
+            .delete_object()
+            .bucket(bucket)
+            .key(key)
+            .if_match(format!("\"{etag}\""))
+            .send()
+            .await
+        {
+            Ok(_) => return Ok(true),
+            Err(e) if is_conflict(&e) && attempt < CONFLICT_ATTEMPTS => {
+                conflict_pause(attempt).await;
+                attempt += 1;
+            }
+            Err(e) if is_precondition_failed(&e) => return Ok(false),
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => return Ok(false),
+            Err(e) => {
+                return Err(AwsError::from_sdk(
+                    "s3:DeleteObject",
+                    &format!("s3://{bucket}/{key}"),
+                    e,
+                ))
+            }
+        }
     }
 }
 
 fn is_precondition_failed<E: ProvideErrorMetadata>(
     e: &aws_smithy_runtime_api::client::result::SdkError<E, aws_smithy_runtime_api::client::orchestrator::HttpResponse>,
 ) -> bool {
-    e.code() == Some("PreconditionFailed")
-        || e.code() == Some("ConditionalRequestConflict")
-        || e.raw_response()
-            .is_some_and(|r| matches!(r.status().as_u16(), 409 | 412))
+    e.code() == Some("PreconditionFailed") || e.raw_response().is_some_and(|r| r.status().as_u16() == 412)
 }
 
 pub async fn put_json(client: &Client, bucket: &str, key: &str, body: Vec<u8>) -> Result<(), AwsError> {

@@ -297,3 +297,22 @@ async fn the_distributions_bucket_policy_is_restored_and_a_single_statement_poli
     let v = s3.get_bucket_versioning().bucket(&bucket).send().await.unwrap();
     assert_eq!(v.status().map(|s| s.as_str()), Some("Enabled"));
 }
+
+#[test]
+fn a_409_conditional_conflict_on_the_lock_is_retried_not_taken_for_a_held_lock() {
+    let stack = TestStack::new(&unique("c409"), "[tables.data]\npartition_key = \"pk\"\n");
+    let proxy = faults::start(&emulator().endpoint, 0, 7);
+    let body = "<Error><Code>ConditionalRequestConflict</Code><Message>A conflicting conditional operation is currently in progress against this resource. Please try again.</Message></Error>";
+    proxy.counts.answer_once.lock().unwrap().push((
+        format!("PUT /bosun-123456789012-{}/lock.json", stack.name),
+        format!(
+            "HTTP/1.1 409 Conflict\r\ncontent-type: application/xml\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    ));
+    let path = stack.path_str();
+    let run = bosun_at(&proxy.endpoint, &["--stack", &path, "--output", "json", "deploy", "all"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(proxy.counts.answer_once.lock().unwrap().is_empty(), "the 409 was answered");
+    assert_eq!(run.result()["changes"], 1);
+}

@@ -24,6 +24,9 @@ pub struct Counts {
     /// Request-line prefixes (e.g. `GET /v2/email/account`) answered with an
     /// HTML 404, as a service without that API (or a broken proxy) would.
     pub refuse: std::sync::Mutex<Vec<String>>,
+    /// (request-line prefix, raw HTTP response): answered once with that
+    /// response instead of forwarding, then forwarded as usual.
+    pub answer_once: std::sync::Mutex<Vec<(String, String)>>,
 }
 
 impl Counts {
@@ -203,6 +206,16 @@ async fn serve(
             .unwrap()
             .iter()
             .any(|p| request.starts_with(p.as_bytes()));
+        let canned = {
+            let mut once = counts.answer_once.lock().unwrap();
+            once.iter()
+                .position(|(p, _)| request.starts_with(p.as_bytes()))
+                .map(|i| once.remove(i).1)
+        };
+        if let Some(resp) = canned {
+            client.get_mut().write_all(resp.as_bytes()).await?;
+            return Ok(());
+        }
         if refused {
             let body = "<html><body><h1>404 Not Found</h1></body></html>";
             let resp = format!(
