@@ -16,6 +16,8 @@ Rules:
                                distribution, default 0 s); at most 15 wildcard
                                paths and 3,000 file paths in progress per
                                distribution, beyond that TooManyInvalidationsInProgress.
+  cloudfront-functions         DEVELOPMENT and LIVE stages, PublishFunction,
+                               UpdateFunction, FunctionAssociations kept.
   dynamodb-ttl-hourly          One UpdateTimeToLive per table per hour
                                (ValidationException), with ENABLING/DISABLING
                                while a change is processing.
@@ -56,6 +58,7 @@ CALLER_REFERENCES = {}
 RULES = [
     "cloudfront-caller-reference",
     "cloudfront-in-progress",
+    "cloudfront-functions",
     "dynamodb-ttl-hourly",
     "lambda-environment",
     "lambda-policy-conditions",
@@ -85,6 +88,7 @@ def install() -> None:
     # in CloudFront's (CreateInvalidation API reference, Errors).
     warnings.filterwarnings("ignore", message=".*does not match an error shape.*")
     _cloudfront()
+    _cloudfront_functions()
     _dynamodb()
     _lambda()
     _sesv2()
@@ -151,6 +155,77 @@ def _cloudfront() -> None:
     models.CloudFrontBackend.create_invalidation = create_invalidation
     # Real CloudFront reports InProgress, then Completed (GetInvalidation API reference).
     models.Invalidation.status = property(status, set_status)
+
+
+def _cloudfront_functions() -> None:
+    """CloudFront Functions as the CloudFront API reference describes them,
+    where moto stops short: a function has a DEVELOPMENT and a LIVE stage
+    (CreateFunction/UpdateFunction write DEVELOPMENT, PublishFunction copies
+    it to LIVE; DescribeFunction/GetFunction read either, LIVE only once
+    published), and a distribution keeps its cache behaviour's
+    FunctionAssociations (moto drops them)."""
+    from moto.cloudfront import models, urls
+    from moto.cloudfront.exceptions import NoSuchFunctionExists
+    from moto.cloudfront.responses import CloudFrontResponse
+    from moto.core.responses import ActionResult as models_result
+    from moto.moto_api._internal import mock_random
+
+    original_behaviour = models.DefaultCacheBehaviour.__init__
+
+    def behaviour_init(self, config):
+        original_behaviour(self, config)
+        associations = config.get("FunctionAssociations") or {}
+        items = associations.get("Items") or []
+        if items:
+            self.function_associations = {"Quantity": len(items), "Items": items}
+
+    models.DefaultCacheBehaviour.__init__ = behaviour_init
+
+    def summary(function, stage):
+        out = dict(function.function_summary)
+        meta = dict(out["FunctionMetadata"])
+        meta["Stage"] = stage
+        out["FunctionMetadata"] = meta
+        if stage == "LIVE":
+            out["FunctionConfig"] = function._bosun_live["config"]
+            out["Status"] = "UNASSOCIATED"
+        return out
+
+    def live(self, name):
+        function = self.backend.describe_function(name=name)
+        if self._get_param("Stage") == "LIVE":
+            if getattr(function, "_bosun_live", None) is None:
+                raise NoSuchFunctionExists(name)
+            return function, "LIVE"
+        return function, "DEVELOPMENT"
+
+    def describe_function(self):
+        function, stage = live(self, self._get_param("Name"))
+        return models_result({"FunctionSummary": summary(function, stage), "ETag": function.etag})
+
+    def get_function(self):
+        function, stage = live(self, self._get_param("Name"))
+        code = function._bosun_live["code"] if stage == "LIVE" else function.code
+        return models_result({"FunctionCode": code, "ETag": function.etag, "ContentType": "application/octet-stream"})
+
+    def update_function(self):
+        function = self.backend.describe_function(name=self._get_param("Name"))
+        function.config = self._get_param("FunctionConfig", {}) or function.config
+        function.code = self._get_param("FunctionCode")
+        function.etag = mock_random.get_random_hex(14).upper()
+        return models_result({"FunctionSummary": summary(function, "DEVELOPMENT"), "ETag": function.etag})
+
+    def publish_function(self):
+        function = self.backend.describe_function(name=self._get_param("Name"))
+        function._bosun_live = {"code": function.code, "config": function.config}
+        function.status = "UNASSOCIATED"
+        return models_result({"FunctionSummary": summary(function, "LIVE")})
+
+    CloudFrontResponse.describe_function = describe_function
+    CloudFrontResponse.get_function = get_function
+    CloudFrontResponse.update_function = update_function
+    CloudFrontResponse.publish_function = publish_function
+    urls.url_paths["{0}/2020-05-31/function/(?P<function_name>[^/]+)/publish$"] = CloudFrontResponse.dispatch
 
 
 def _dynamodb() -> None:

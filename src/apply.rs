@@ -320,15 +320,43 @@ async fn step(
         Change::DeleteUrl { name, alias, .. } => aws::lambda::delete_url(&c.lambda, name, alias).await?,
         Change::CreateBucket { bucket, region, .. } => aws::s3::create_bucket(&c.s3, bucket, region).await?,
         Change::EnableVersioning { bucket, .. } => aws::s3::enable_versioning(&c.s3, bucket).await?,
+        Change::PutIndexFunction { name } => {
+            let arn = aws::cloudfront::put_function(
+                &c.cloudfront,
+                name,
+                "bosun: folder URLs serve their index.html",
+                aws::cloudfront::INDEX_FUNCTION_CODE,
+            )
+            .await?;
+            return Ok(json!({ "function": arn }));
+        }
+        Change::AttachIndexFunction {
+            distribution,
+            function_arn,
+            ..
+        } => aws::cloudfront::attach_viewer_function(&c.cloudfront, distribution, function_arn).await?,
         Change::CreateDistribution {
             site,
             bucket,
             prefix,
             comment,
+            index_function,
         } => {
             let oac_name: String = format!("bosun-{stack}-{site}").chars().take(64).collect();
             let oac = aws::cloudfront::origin_access_control(&c.cloudfront, &oac_name).await?;
-            let (id, arn) = aws::cloudfront::create(&c.cloudfront, bucket, &c.region, ctx.partition, prefix, comment, &oac).await?;
+            let (id, arn) = aws::cloudfront::create(
+                &c.cloudfront,
+                &aws::cloudfront::NewDistribution {
+                    bucket,
+                    region: &c.region,
+                    partition: ctx.partition,
+                    prefix,
+                    comment,
+                    oac_id: &oac,
+                    index_function,
+                },
+            )
+            .await?;
             state.distribution_arns.insert(site.clone(), arn);
             applied.distributions.insert(site.clone(), id.clone());
             return Ok(json!({ "distribution": id }));

@@ -53,6 +53,12 @@ pub struct StackMeta {
 }
 
 impl StackMeta {
+    /// The CloudFront function (global, one per stack) serving folder index
+    /// pages on the stack's managed distributions.
+    pub fn index_function(&self) -> String {
+        format!("bosun-{}-index", self.name)
+    }
+
     /// The state bucket's name for this account.
     pub fn state_bucket(&self, account: &str) -> String {
         self.state_bucket
@@ -472,5 +478,9 @@ impl FrontendSpec {
     /// The comment that marks a bosun-managed distribution for this site.
     pub fn distribution_comment(&self, stack: &str) -> String {
         format!("bosun {stack}/{}", self.key)
+    }
+
+    pub fn is_managed(&self) -> bool {
+        matches!(self.distribution, DistributionSpec::Managed)
     }
 }

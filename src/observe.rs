@@ -144,6 +144,10 @@ pub struct Observed {
     pub data: BTreeMap<String, Option<String>>,
     /// SSM parameter of each selected function's secret → its type (`None`: absent).
     pub secrets: BTreeMap<String, Option<String>>,
+    /// The stack's index-page CloudFront function, read when a managed
+    /// frontend is selected: `None` absent (or never published), `Some(true)`
+    /// LIVE with bosun's code, `Some(false)` LIVE with other code.
+    pub index_function: Option<bool>,
 }
 
 /// A frontend's live side: its bucket, the objects under its prefix, the
@@ -166,6 +170,8 @@ pub struct LiveSite {
     /// The bucket's policy, read for a managed distribution that exists
     /// (it must let that distribution read the files).
     pub bucket_policy: Option<serde_json::Value>,
+    /// A managed distribution's viewer-request function and origins.
+    pub setup: aws::cloudfront::Setup,
 }
 
 /// Reads a frontend's bucket, listing, manifest and distribution. Objects
@@ -195,11 +201,12 @@ pub async fn observe_site(clients: &Clients, spec: &FrontendSpec, local: &[Local
             ..LiveSite::default()
         });
     }
-    let managed = matches!(spec.distribution, DistributionSpec::Managed);
-    let bucket_policy = if managed && distribution.is_some() {
-        aws::s3::bucket_policy(&clients.s3, &spec.bucket).await?
-    } else {
-        None
+    let (bucket_policy, setup) = match (&distribution, spec.is_managed()) {
+        (Some(id), true) => (
+            aws::s3::bucket_policy(&clients.s3, &spec.bucket).await?,
+            aws::cloudfront::setup(&clients.cloudfront, id).await?,
+        ),
+        _ => (None, aws::cloudfront::Setup::default()),
     };
     let objects = aws::s3::list(&clients.s3, &spec.bucket, &spec.prefix).await?;
     let (manifest, manifest_version) = if objects.contains_key(&site::manifest_key(spec)) {
@@ -238,6 +245,7 @@ pub async fn observe_site(clients: &Clients, spec: &FrontendSpec, local: &[Local
         metas,
         distribution,
         bucket_policy,
+        setup,
     })
 }
 
@@ -306,8 +314,20 @@ pub async fn observe(
         }
         Ok::<_, AwsError>(out)
     };
-    let (roles, tables, functions, sites, rules, data, secrets) =
-        tokio::try_join!(roles, tables, functions, site_reads, rules, data, secrets)?;
+    let index_function = async {
+        if selection.frontends(desired).iter().any(|f| f.is_managed()) {
+            aws::cloudfront::live_function_matches(
+                &clients.cloudfront,
+                &desired.stack.index_function(),
+                aws::cloudfront::INDEX_FUNCTION_CODE,
+            )
+            .await
+        } else {
+            Ok(None)
+        }
+    };
+    let (roles, tables, functions, sites, rules, data, secrets, index_function) =
+        tokio::try_join!(roles, tables, functions, site_reads, rules, data, secrets, index_function)?;
     Ok(Observed {
         account,
         partition,
@@ -319,5 +339,6 @@ pub async fn observe(
         rules: rules.into_iter().map(|r| (r.name.clone(), r)).collect(),
         data,
         secrets,
+        index_function,
     })
 }

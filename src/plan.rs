@@ -136,11 +136,24 @@ pub enum Change {
         site: String,
         bucket: String,
     },
+    /// The stack's CloudFront function for folder index pages (created or
+    /// updated, then published), before any distribution uses it.
+    PutIndexFunction {
+        name: String,
+    },
     CreateDistribution {
         site: String,
         bucket: String,
         prefix: String,
         comment: String,
+        /// ARN of the viewer-request function the distribution runs.
+        index_function: String,
+    },
+    /// A managed distribution made before bosun attached the index function.
+    AttachIndexFunction {
+        site: String,
+        distribution: String,
+        function_arn: String,
     },
     /// The bucket-policy statement letting the managed distribution read
     /// the files (its own step, so a failed put is retried by the next run).
@@ -266,6 +279,7 @@ impl Change {
                 format!("table/{name}")
             }
             Change::UploadData { function, .. } => format!("data/{function}"),
+            Change::PutIndexFunction { name } => format!("cloudfront-function/{name}"),
             Change::CreateSecret { parameter, .. } => format!("parameter{parameter}"),
             Change::CreateFunction { name, .. }
             | Change::UpdateCode { name, .. }
@@ -279,6 +293,7 @@ impl Change {
             Change::CreateBucket { site, .. }
             | Change::EnableVersioning { site, .. }
             | Change::CreateDistribution { site, .. }
+            | Change::AttachIndexFunction { site, .. }
             | Change::AllowDistribution { site, .. }
             | Change::Upload { site, .. }
             | Change::Invalidate { site, .. }
@@ -369,7 +384,13 @@ impl Change {
             }
             Change::EnableVersioning { bucket, .. } => format!("enable versioning on bucket {bucket}"),
             Change::CreateDistribution { comment, .. } => {
-                format!("create CloudFront distribution \"{comment}\" with origin access control")
+                format!("create CloudFront distribution \"{comment}\" with origin access control and the index function")
+            }
+            Change::PutIndexFunction { .. } => {
+                "create/update and publish the viewer-request function serving folder index pages (/dir/ → /dir/index.html)".into()
+            }
+            Change::AttachIndexFunction { distribution, .. } => {
+                format!("attach the index function to distribution {distribution} (viewer request)")
             }
             Change::AllowDistribution { bucket, prefix, .. } => {
                 format!("bucket policy: let the distribution read s3://{bucket}/{prefix}* (origin access control)")
@@ -534,6 +555,14 @@ pub enum PlanError {
     },
     #[error("frontend `{site}`: CloudFront distribution {id} does not exist\n      help: check the id, or set distribution = \"managed\" to let bosun create one")]
     NoDistribution { site: String, id: String },
+    #[error("frontend `{site}`: the managed distribution {id} (\"{comment}\") serves {found}, not {wanted}: it belongs to this stack deployed elsewhere (another region or bucket); nothing was changed\n      help: CloudFront is global, so one stack name can have one managed distribution per frontend; deploy the other region under another stack name, or point this frontend at that bucket")]
+    DistributionElsewhere {
+        site: String,
+        id: String,
+        comment: String,
+        found: String,
+        wanted: String,
+    },
     #[error("schedule `{schedule}` targets function `{function}`, which is not deployed yet\n      help: run `bosun deploy all` (or `bosun deploy functions {function}`) first")]
     ScheduleTargetMissing { schedule: String, function: String },
     #[error("schedule `{schedule}`: a rule named {rule} exists but is not owned by this stack (no tag bosun:stack = {stack})\n      help: bosun never changes rules it does not own; rename the schedule key, or delete/tag the rule if it really is this stack's")]
@@ -865,19 +894,22 @@ pub fn plan(
     }
 
     let mut sites = Vec::new();
+    let index_function = desired.stack.index_function();
+    if selection.frontends(desired).iter().any(|f| f.is_managed()) && observed.index_function != Some(true) {
+        sites.push(Change::PutIndexFunction {
+            name: index_function.clone(),
+        });
+    }
+    let site_ctx = SiteContext {
+        stack: &desired.stack.name,
+        scope: &scope,
+        index_function: scope.cloudfront_function(&index_function),
+    };
     for spec in selection.frontends(desired) {
         let files = local.sites.get(&spec.key).map(Vec::as_slice).unwrap_or_default();
         let live = observed.sites.get(&spec.key).cloned().unwrap_or_default();
         let before = sites.len();
-        plan_site(
-            spec,
-            &desired.stack.name,
-            &scope,
-            files,
-            &live,
-            options,
-            &mut sites,
-        )?;
+        plan_site(spec, &site_ctx, files, &live, options, &mut sites)?;
         if sites.len() == before {
             unchanged.push(Unchanged {
                 resource: format!("frontend/{}", spec.key),
@@ -1151,15 +1183,23 @@ fn plan_schedules(
 
 /// Plans one frontend sync: bucket, distribution, uploads (assets, then
 /// HTML), the invalidation, the manifest, then deletions.
+/// What every frontend's plan shares.
+struct SiteContext<'a> {
+    stack: &'a str,
+    scope: &'a ArnScope<'a>,
+    /// ARN of the stack's index-page function.
+    index_function: String,
+}
+
 fn plan_site(
     spec: &FrontendSpec,
-    stack: &str,
-    scope: &ArnScope<'_>,
+    ctx: &SiteContext<'_>,
     local: &[LocalFile],
     live: &LiveSite,
     options: Options,
     out: &mut Vec<Change>,
 ) -> Result<(), PlanError> {
+    let (stack, scope) = (ctx.stack, ctx.scope);
     let site = spec.key.clone();
     let bucket = spec.bucket.clone();
     let region = scope.region;
@@ -1203,10 +1243,32 @@ fn plan_site(
                         bucket: bucket.clone(),
                         prefix: spec.prefix.clone(),
                         comment: spec.distribution_comment(stack),
+                        index_function: ctx.index_function.clone(),
                     });
                     out.push(allow(None));
                 }
                 Some(id) => {
+                    // Found by its comment, which names the stack and the
+                    // frontend but not the region: the same stack deployed in
+                    // another region must not take this one over.
+                    let wanted = crate::aws::cloudfront::s3_origin_domain(&bucket, region, scope.partition);
+                    let found = &live.setup.origin_domains;
+                    if !found.is_empty() && !found.contains(&wanted) {
+                        return Err(PlanError::DistributionElsewhere {
+                            site,
+                            id: id.clone(),
+                            comment: spec.distribution_comment(stack),
+                            found: found.join(", "),
+                            wanted,
+                        });
+                    }
+                    if live.setup.viewer_request_function.as_deref() != Some(ctx.index_function.as_str()) {
+                        out.push(Change::AttachIndexFunction {
+                            site: site.clone(),
+                            distribution: id.clone(),
+                            function_arn: ctx.index_function.clone(),
+                        });
+                    }
                     let arn = scope.distribution(id);
                     let statement = policy::distribution_statement(
                         &policy::distribution_sid(&site),

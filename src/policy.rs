@@ -51,6 +51,11 @@ impl ArnScope<'_> {
         )
     }
 
+    /// A CloudFront function (global: no region).
+    pub fn cloudfront_function(&self, name: &str) -> String {
+        format!("arn:{}:cloudfront::{}:function/{name}", self.partition, self.account)
+    }
+
     /// A CloudFront distribution (a global resource: no region).
     pub fn distribution(&self, id: &str) -> String {
         format!("arn:{}:cloudfront::{}:distribution/{id}", self.partition, self.account)

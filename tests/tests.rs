@@ -538,7 +538,7 @@ fn bad_stack_files_are_rejected_with_file_line_column_key_and_exit_2() {
         ("[functions.f]\nbinary = \"/bin/sh\"\nurl = { auth = \"open\" }\n", "functions.f.url.auth", "use one of: aws-iam, none", 7),
         // Lambda's key pattern is [a-zA-Z][a-zA-Z0-9_]+: two characters at least.
         ("[functions.f]\nbinary = \"/bin/sh\"\nenvironment = { A = \"x\" }\n", "functions.f.environment.A", "not a valid environment variable name", 7),
-        // 4 KB covers BOSUN_SES_RECIPIENTS too: 120 addresses fit the stack's
+        // 4 KB covers BOSUN_SES_RECIPIENTS too: 150 addresses fit the stack's
         // own environment (none) but not the one bosun computes.
         (BIG_RECIPIENTS.as_str(), "functions.f.environment", "variable(s) bosun adds", 13),
     ];
@@ -566,7 +566,7 @@ fn bad_stack_files_are_rejected_with_file_line_column_key_and_exit_2() {
 }
 
 static BIG_RECIPIENTS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    let list: Vec<String> = (0..120).map(|i| format!("\"crew-member-{i:03}@example.com\"")).collect();
+    let list: Vec<String> = (0..150).map(|i| format!("\"crew-member-{i:03}@example.com\"")).collect();
     format!(
         "[ses]\nsender = \"reports@example.com\"\n[ses.recipients]\nall = [{}]\n\n[functions.f]\nbinary = \"/bin/sh\"\nsend_email = true\nenvironment = {{ RUST_LOG = \"info\" }}\n",
         list.join(", ")

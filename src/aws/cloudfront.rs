@@ -3,8 +3,10 @@
 use std::time::Duration;
 
 use aws_sdk_cloudfront::client::Waiters;
+use aws_sdk_cloudfront::primitives::Blob;
 use aws_sdk_cloudfront::types::{
-    DefaultCacheBehavior, DistributionConfig, InvalidationBatch, Origin, OriginAccessControlConfig,
+    DefaultCacheBehavior, DistributionConfig, EventType, FunctionAssociation, FunctionAssociations, FunctionConfig,
+    FunctionRuntime, FunctionStage, InvalidationBatch, Origin, OriginAccessControlConfig,
     OriginAccessControlOriginTypes, OriginAccessControlSigningBehaviors, OriginAccessControlSigningProtocols, Origins,
     Paths, S3OriginConfig, ViewerProtocolPolicy,
 };
@@ -88,6 +90,197 @@ pub async fn origin_access_control(client: &Client, name: &str) -> Result<String
         .ok_or_else(|| AwsError::missing(op, name, "OriginAccessControl"))
 }
 
+/// The viewer-request function bosun attaches to the distributions it
+/// manages. CloudFront's default root object applies to `/` only ("How
+/// default root object works"), so with an S3 origin behind an origin access
+/// control `/docs/` would ask S3 for the key `docs/` and get 403; this serves
+/// `docs/index.html` instead, as bosun's invalidations of `/docs/` assume.
+pub const INDEX_FUNCTION_CODE: &str = "\
+// bosun: folder URLs serve their index.html (/docs/ -> /docs/index.html).
+function handler(event) {
+    var request = event.request;
+    if (request.uri.endsWith('/')) {
+        request.uri += 'index.html';
+    }
+    return request;
+}
+";
+
+/// A distribution's setup as bosun checks it: the function on its default
+/// behaviour's viewer requests, and its origins' domains.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Setup {
+    pub viewer_request_function: Option<String>,
+    pub origin_domains: Vec<String>,
+}
+
+/// Reads the distribution's configuration (GetDistributionConfig).
+pub async fn setup(client: &Client, id: &str) -> Result<Setup, AwsError> {
+    let out = client
+        .get_distribution_config()
+        .id(id)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("cloudfront:GetDistributionConfig", id, e))?;
+    let config = out
+        .distribution_config()
+        .ok_or_else(|| AwsError::missing("cloudfront:GetDistributionConfig", id, "DistributionConfig"))?;
+    let viewer_request_function = config
+        .default_cache_behavior()
+        .and_then(|b| b.function_associations())
+        .and_then(|f| {
+            f.items()
+                .iter()
+                .find(|a| *a.event_type() == EventType::ViewerRequest)
+                .map(|a| a.function_arn().to_string())
+        });
+    let origin_domains = config
+        .origins()
+        .map(|o| o.items().iter().map(|o| o.domain_name().to_string()).collect())
+        .unwrap_or_default();
+    Ok(Setup {
+        viewer_request_function,
+        origin_domains,
+    })
+}
+
+/// Whether the LIVE stage of function `name` runs `code`: `None` when the
+/// function has no LIVE stage (never created or never published).
+pub async fn live_function_matches(client: &Client, name: &str, code: &str) -> Result<Option<bool>, AwsError> {
+    match client
+        .describe_function()
+        .name(name)
+        .stage(FunctionStage::Live)
+        .send()
+        .await
+    {
+        Ok(_) => {}
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_function_exists()) => return Ok(None),
+        Err(e) => return Err(AwsError::from_sdk("cloudfront:DescribeFunction", name, e)),
+    }
+    let out = client
+        .get_function()
+        .name(name)
+        .stage(FunctionStage::Live)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("cloudfront:GetFunction", name, e))?;
+    let live = out.function_code.map(Blob::into_inner).unwrap_or_default();
+    Ok(Some(live == code.as_bytes()))
+}
+
+/// Creates or updates function `name` with `code` and publishes it to LIVE;
+/// returns its ARN. Each step carries the ETag it read (IfMatch), and every
+/// step is safe to repeat.
+pub async fn put_function(client: &Client, name: &str, comment: &str, code: &str) -> Result<String, AwsError> {
+    let config = FunctionConfig::builder()
+        .comment(comment)
+        .runtime(FunctionRuntime::CloudfrontJs20)
+        .build()
+        .map_err(|e| AwsError::build("cloudfront:CreateFunction", name, e))?;
+    let code = Blob::new(code.as_bytes());
+    let etag = match client
+        .describe_function()
+        .name(name)
+        .stage(FunctionStage::Development)
+        .send()
+        .await
+    {
+        Ok(out) => {
+            let etag = out.e_tag().unwrap_or_default().to_string();
+            client
+                .update_function()
+                .name(name)
+                .if_match(etag)
+                .function_config(config)
+                .function_code(code)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("cloudfront:UpdateFunction", name, e))?
+                .e_tag
+        }
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_function_exists()) => {
+            client
+                .create_function()
+                .name(name)
+                .function_config(config)
+                .function_code(code)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("cloudfront:CreateFunction", name, e))?
+                .e_tag
+        }
+        Err(e) => return Err(AwsError::from_sdk("cloudfront:DescribeFunction", name, e)),
+    };
+    let out = client
+        .publish_function()
+        .name(name)
+        .set_if_match(etag)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("cloudfront:PublishFunction", name, e))?;
+    out.function_summary()
+        .and_then(|s| s.function_metadata())
+        .map(|m| m.function_arn().to_string())
+        .ok_or_else(|| AwsError::missing("cloudfront:PublishFunction", name, "FunctionMetadata"))
+}
+
+fn viewer_request(function_arn: &str, existing: &[FunctionAssociation]) -> Result<FunctionAssociations, AwsError> {
+    let op = "cloudfront:UpdateDistribution";
+    let mut items: Vec<FunctionAssociation> = existing
+        .iter()
+        .filter(|a| *a.event_type() != EventType::ViewerRequest)
+        .cloned()
+        .collect();
+    items.push(
+        FunctionAssociation::builder()
+            .function_arn(function_arn)
+            .event_type(EventType::ViewerRequest)
+            .build()
+            .map_err(|e| AwsError::build(op, function_arn, e))?,
+    );
+    FunctionAssociations::builder()
+        .quantity(items.len() as i32)
+        .set_items(Some(items))
+        .build()
+        .map_err(|e| AwsError::build(op, function_arn, e))
+}
+
+/// Makes `function_arn` the viewer-request function of the distribution's
+/// default behaviour (read, change, write back with its ETag).
+pub async fn attach_viewer_function(client: &Client, id: &str, function_arn: &str) -> Result<(), AwsError> {
+    let op = "cloudfront:UpdateDistribution";
+    let out = client
+        .get_distribution_config()
+        .id(id)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("cloudfront:GetDistributionConfig", id, e))?;
+    let etag = out.e_tag().map(str::to_string);
+    let mut config = out
+        .distribution_config
+        .ok_or_else(|| AwsError::missing("cloudfront:GetDistributionConfig", id, "DistributionConfig"))?;
+    let mut behaviour = config
+        .default_cache_behavior
+        .take()
+        .ok_or_else(|| AwsError::missing("cloudfront:GetDistributionConfig", id, "DefaultCacheBehavior"))?;
+    let existing = behaviour
+        .function_associations()
+        .map(|f| f.items().to_vec())
+        .unwrap_or_default();
+    behaviour.function_associations = Some(viewer_request(function_arn, &existing)?);
+    config.default_cache_behavior = Some(behaviour);
+    client
+        .update_distribution()
+        .id(id)
+        .set_if_match(etag)
+        .distribution_config(config)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| AwsError::from_sdk(op, id, e))
+}
+
 /// Creates a distribution serving `bucket`/`prefix` through an origin access
 /// control; returns (id, ARN). The CallerReference is derived from the
 /// comment, so a retried create finds the same distribution instead of
@@ -103,15 +296,30 @@ pub fn s3_origin_domain(bucket: &str, region: &str, partition: &str) -> String {
     format!("{bucket}.s3.{region}.{suffix}")
 }
 
-pub async fn create(
-    client: &Client,
-    bucket: &str,
-    region: &str,
-    partition: &str,
-    prefix: &str,
-    comment: &str,
-    oac_id: &str,
-) -> Result<(String, String), AwsError> {
+/// What a new managed distribution is made of.
+#[derive(Debug, Clone, Copy)]
+pub struct NewDistribution<'a> {
+    pub bucket: &'a str,
+    pub region: &'a str,
+    pub partition: &'a str,
+    pub prefix: &'a str,
+    /// Names the distribution (bosun finds its distributions by comment).
+    pub comment: &'a str,
+    pub oac_id: &'a str,
+    /// ARN of the viewer-request function (folder index pages).
+    pub index_function: &'a str,
+}
+
+pub async fn create(client: &Client, d: &NewDistribution<'_>) -> Result<(String, String), AwsError> {
+    let NewDistribution {
+        bucket,
+        region,
+        partition,
+        prefix,
+        comment,
+        oac_id,
+        index_function,
+    } = *d;
     let op = "cloudfront:CreateDistribution";
     let origin_id = format!("s3-{bucket}");
     let origin_path = prefix.trim_end_matches('/');
@@ -132,6 +340,7 @@ pub async fn create(
         .viewer_protocol_policy(ViewerProtocolPolicy::RedirectToHttps)
         .cache_policy_id(CACHING_OPTIMIZED)
         .compress(true)
+        .function_associations(viewer_request(index_function, &[])?)
         .build()
         .map_err(|e| AwsError::build(op, comment, e))?;
     let config = DistributionConfig::builder()

@@ -265,11 +265,14 @@ async fn under_ten_percent_injected_faults_deploy_succeeds_or_fails_cleanly_and_
             .filter(|s| s["Sid"].as_str().unwrap_or_default().starts_with(prefix))
             .count()
     };
+    // The schedule's permission, and the public URL's two statements
+    // (lambda:InvokeFunctionUrl and lambda:InvokeFunction), each once.
     assert_eq!(
         (count("bosun-events-"), count("bosun-public-url")),
-        (1, 1),
+        (1, 2),
         "each permission once"
     );
+    url_is_public(&perms).unwrap();
     let lock = s3()
         .await
         .get_object()

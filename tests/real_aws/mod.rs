@@ -316,3 +316,68 @@ fn a_409_conditional_conflict_on_the_lock_is_retried_not_taken_for_a_held_lock()
     assert!(proxy.counts.answer_once.lock().unwrap().is_empty(), "the 409 was answered");
     assert_eq!(run.result()["changes"], 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn managed_distributions_serve_folder_index_pages_through_bosuns_function() {
+    let stack = TestStack::new(&unique("index"), "");
+    let bucket = format!("{}-site", stack.name);
+    site(&stack, &bucket, "A");
+    let first = stack.bosun(&["deploy", "frontend"]);
+    assert_eq!(first.code, 0, "{first:?}");
+    let dist = distribution_of(&stack).await;
+    let cf = cloudfront().await;
+    let function = format!("bosun-{}-index", stack.name);
+    // Published (LIVE) with bosun's code…
+    let live = cf
+        .get_function()
+        .name(&function)
+        .stage(aws_sdk_cloudfront::types::FunctionStage::Live)
+        .send()
+        .await
+        .expect("a LIVE index function");
+    let code = String::from_utf8(live.function_code.unwrap().into_inner()).unwrap();
+    assert_eq!(code, bosun::aws::cloudfront::INDEX_FUNCTION_CODE);
+    assert!(code.contains("request.uri += 'index.html'"), "{code}");
+    // …and on the distribution's viewer requests.
+    let viewer = |config: &aws_sdk_cloudfront::types::DistributionConfig| {
+        config
+            .default_cache_behavior()
+            .and_then(|b| b.function_associations())
+            .map(|f| {
+                f.items()
+                    .iter()
+                    .map(|a| (a.event_type().as_str().to_string(), a.function_arn().to_string()))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    let config = cf.get_distribution_config().id(&dist).send().await.unwrap();
+    let arn = format!("arn:aws:cloudfront::123456789012:function/{function}");
+    assert_eq!(viewer(config.distribution_config().unwrap()), [("viewer-request".to_string(), arn.clone())]);
+    assert_eq!(stack.bosun(&["deploy", "frontend"]).write_calls(), Vec::<String>::new());
+
+    // A distribution made before bosun attached it (or detached by hand)
+    // gets it back with one UpdateDistribution.
+    let etag = config.e_tag().unwrap().to_string();
+    let mut bare = config.distribution_config.unwrap();
+    let mut behaviour = bare.default_cache_behavior.take().unwrap();
+    behaviour.function_associations = Some(
+        aws_sdk_cloudfront::types::FunctionAssociations::builder()
+            .quantity(0)
+            .build()
+            .unwrap(),
+    );
+    bare.default_cache_behavior = Some(behaviour);
+    cf.update_distribution()
+        .id(&dist)
+        .if_match(etag)
+        .distribution_config(bare)
+        .send()
+        .await
+        .unwrap();
+    let fix = stack.bosun(&["deploy", "frontend"]);
+    assert_eq!(fix.code, 0, "{fix:?}");
+    assert_eq!(fix.write_calls(), ["CloudFront:UpdateDistribution"], "{fix:?}");
+    let config = cf.get_distribution_config().id(&dist).send().await.unwrap();
+    assert_eq!(viewer(config.distribution_config().unwrap()), [("viewer-request".to_string(), arn)]);
+}

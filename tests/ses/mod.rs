@@ -153,7 +153,7 @@ fn text_output_is_one_line_per_check_with_a_summary() {
     assert!(
         run.stdout
             .trim_end()
-            .ends_with("0 passed, 1 warning(s), 2 unknown, 1 failed: NOT READY"),
+            .ends_with("5 passed, 0 warning(s), 1 unknown, 1 failed: NOT READY"),
         "{}",
         run.stdout
     );
