@@ -209,7 +209,7 @@ async fn step(
     let published = &mut state.published;
     let stack = &ctx.desired.stack.name;
     match change {
-        Change::CreateRole { role, trust } => aws::iam::create_role(&c.iam, role, trust, stack).await?,
+        Change::CreateRole { role, trust } => aws::iam::create_role(&c.iam, role, trust, stack, &c.region).await?,
         Change::UpdateTrust { role, trust } => aws::iam::update_trust(&c.iam, role, trust).await?,
         Change::PutRolePolicy { role, policy } => aws::iam::put_policy(&c.iam, role, policy).await?,
         Change::CreateTable { table, .. } => {
@@ -371,7 +371,9 @@ async fn step(
                 .clone()
                 .or_else(|| state.distribution_arns.get(site).cloned())
                 .ok_or_else(|| {
-                    ApplyStepError::Internal(format!("no distribution was created for `{site}` before its bucket policy"))
+                    ApplyStepError::Internal(format!(
+                        "no distribution was created for `{site}` before its bucket policy"
+                    ))
                 })?;
             let statement = crate::policy::distribution_statement(
                 &crate::policy::distribution_sid(site),

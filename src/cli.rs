@@ -515,7 +515,11 @@ async fn ses_gate(
             .iter()
             .filter(|c| c.status == ses::Status::Fail || (c.check == "account" && c.status == ses::Status::Unknown))
             .map(|c| {
-                let status = if c.status == ses::Status::Fail { "FAIL" } else { "UNKNOWN" };
+                let status = if c.status == ses::Status::Fail {
+                    "FAIL"
+                } else {
+                    "UNKNOWN"
+                };
                 format!("      {status} {} {}: {}", c.check, c.subject, c.message)
             })
             .collect();

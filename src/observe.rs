@@ -22,6 +22,9 @@ pub struct LiveRole {
     pub trust: serde_json::Value,
     /// bosun's inline policy on the role, if present.
     pub policy: Option<serde_json::Value>,
+    /// The region whose functions the role serves (tag `bosun:region`;
+    /// absent on roles made before bosun tagged them).
+    pub region: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -326,8 +329,16 @@ pub async fn observe(
             Ok(None)
         }
     };
-    let (roles, tables, functions, sites, rules, data, secrets, index_function) =
-        tokio::try_join!(roles, tables, functions, site_reads, rules, data, secrets, index_function)?;
+    let (roles, tables, functions, sites, rules, data, secrets, index_function) = tokio::try_join!(
+        roles,
+        tables,
+        functions,
+        site_reads,
+        rules,
+        data,
+        secrets,
+        index_function
+    )?;
     Ok(Observed {
         account,
         partition,

@@ -120,7 +120,9 @@ impl Reporter {
     /// says where it went.
     pub fn target(&self, account: &str, region: &str) {
         match self.mode {
-            OutputMode::Json => stdout_line(&json!({"event": "target", "account": account, "region": region}).to_string()),
+            OutputMode::Json => {
+                stdout_line(&json!({"event": "target", "account": account, "region": region}).to_string())
+            }
             OutputMode::Text => match &self.bar {
                 Some(bar) => bar.println(format!("account {account}, region {region}")),
                 None => eprintln!("account {account}, region {region}"),

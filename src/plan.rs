@@ -544,6 +544,19 @@ pub enum PlanError {
         wanted: String,
         actual: String,
     },
+    #[error("role {role} serves this stack's functions in {other}; roles are global, so deploying the stack to {region} would rewrite them; nothing was changed\n      help: give this region's functions their own names (`name = \"...\"` per function, which also names the role), or deploy the stack under another name")]
+    RoleElsewhere {
+        role: String,
+        other: String,
+        region: String,
+    },
+    #[error("role {role}: its inline policy would be {size} characters; IAM allows {max} per role (whitespace not counted); nothing was changed\n      help: use fewer tables, data files or secrets on function `{function}`, or split it into functions with narrower access")]
+    PolicyTooLarge {
+        role: String,
+        function: String,
+        size: usize,
+        max: usize,
+    },
     #[error("function `{function}` has no package; it must be built before planning")]
     NoPackage { function: String },
     #[error("frontend `{site}`: bucket {bucket} is in {actual}, but this stack deploys to {wanted}\n      help: use a bucket in {wanted}, or deploy the stack to {actual} (--region / [stack] region)")]
@@ -757,7 +770,19 @@ pub fn plan(
         let role = f.role_name().to_string();
         let trust = policy::lambda_trust();
         let policy = policy::execution_policy(desired, f, &scope);
-        match observed.roles.get(&role).and_then(Option::as_ref) {
+        check_policy_size(&role, &f.key, &policy)?;
+        let live_role = observed.roles.get(&role).and_then(Option::as_ref);
+        if let Some(other) = live_role
+            .and_then(|r| r.region.as_ref())
+            .filter(|r| **r != observed.region)
+        {
+            return Err(PlanError::RoleElsewhere {
+                role,
+                other: other.clone(),
+                region: observed.region.clone(),
+            });
+        }
+        match live_role {
             None => {
                 roles.push(Change::CreateRole {
                     role: role.clone(),
@@ -962,6 +987,21 @@ pub fn plan(
         unchanged,
         warnings,
     })
+}
+
+/// IAM refuses a role whose inline policies exceed 10,240 characters; say so
+/// before anything is written rather than in the middle of a deploy.
+fn check_policy_size(role: &str, function: &str, policy: &Value) -> Result<(), PlanError> {
+    let size = policy::policy_size(policy);
+    if size > policy::ROLE_POLICY_MAX_CHARS {
+        return Err(PlanError::PolicyTooLarge {
+            role: role.to_string(),
+            function: function.to_string(),
+            size,
+            max: policy::ROLE_POLICY_MAX_CHARS,
+        });
+    }
+    Ok(())
 }
 
 /// `[stack] account`: any other account is refused before anything is written.
@@ -1634,6 +1674,7 @@ mod tests {
                     arn: scope.role(f.role_name()),
                     trust: policy::lambda_trust(),
                     policy: Some(policy::execution_policy(d, f, &scope)),
+                    region: Some("us-west-2".into()),
                 }),
             );
             let config = want_config(d, f, sha, &scope);
@@ -1892,6 +1933,46 @@ mod tests {
     }
 
     #[test]
+    fn a_role_serving_another_region_is_refused() {
+        let d = desired("");
+        let mut o = converged(&d, SHA);
+        o.roles.get_mut("t-api").unwrap().as_mut().unwrap().region = Some("eu-west-1".into());
+        let err = plan(&d, &packages(SHA), &o, &Selection::All, Options::default()).unwrap_err();
+        assert!(matches!(err, PlanError::RoleElsewhere { .. }), "{err}");
+        assert!(err.to_string().contains("in eu-west-1"), "{err}");
+        // A role from before bosun tagged regions is this stack's.
+        o.roles.get_mut("t-api").unwrap().as_mut().unwrap().region = None;
+        assert!(plan_all(&d, SHA, &o).is_empty());
+    }
+
+    #[test]
+    fn an_inline_policy_past_iams_limit_is_refused() {
+        let d = desired("");
+        let scope = ArnScope {
+            partition: "aws",
+            region: "us-west-2",
+            account: "123456789012",
+        };
+        let real = policy::execution_policy(&d, &d.functions[0], &scope);
+        assert!(check_policy_size("t-api", "api", &real).is_ok());
+        let resources: Vec<String> = (0..200)
+            .map(|i| scope.table(&format!("a-rather-long-table-name-number-{i:03}")))
+            .collect();
+        let big = serde_json::json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["dynamodb:GetItem"], "Resource": resources}
+        ]});
+        let err = check_policy_size("t-api", "api", &big).unwrap_err();
+        assert!(matches!(err, PlanError::PolicyTooLarge { .. }), "{err}");
+        assert!(err.to_string().contains("IAM allows 10240"), "{err}");
+        // Whitespace does not count.
+        let padded = serde_json::to_string_pretty(&real).unwrap();
+        assert_eq!(
+            policy::policy_size(&real),
+            padded.chars().filter(|c| !c.is_whitespace()).count()
+        );
+    }
+
+    #[test]
     fn another_account_is_refused_before_any_change() {
         let d = desired("");
         let mut d2 = d.clone();
@@ -1908,7 +1989,10 @@ mod tests {
         let on = |a: &str| LiveTtl::Enabled(a.into());
         // Nothing to do, including a change AWS is still finishing.
         assert_eq!(plan_ttl("t", &on("exp"), Some("exp")), (None, None));
-        assert_eq!(plan_ttl("t", &LiveTtl::Enabling("exp".into()), Some("exp")), (None, None));
+        assert_eq!(
+            plan_ttl("t", &LiveTtl::Enabling("exp".into()), Some("exp")),
+            (None, None)
+        );
         assert_eq!(plan_ttl("t", &LiveTtl::Disabling("exp".into()), None), (None, None));
         // One UpdateTimeToLive per table per run.
         let actions = |p: (Option<Change>, Option<String>)| {
@@ -1920,8 +2004,14 @@ mod tests {
                 p.1.is_some(),
             )
         };
-        assert_eq!(actions(plan_ttl("t", &LiveTtl::Disabled, Some("exp"))), (Some("exp:true".into()), false));
-        assert_eq!(actions(plan_ttl("t", &on("exp"), None)), (Some("exp:false".into()), false));
+        assert_eq!(
+            actions(plan_ttl("t", &LiveTtl::Disabled, Some("exp"))),
+            (Some("exp:true".into()), false)
+        );
+        assert_eq!(
+            actions(plan_ttl("t", &on("exp"), None)),
+            (Some("exp:false".into()), false)
+        );
         // Another attribute: disable now, tell the user when to re-run.
         let (change, warning) = plan_ttl("t", &on("old"), Some("new"));
         assert_eq!(actions((change, None)).0.as_deref(), Some("old:false"));
@@ -1980,7 +2070,10 @@ mod tests {
         let live = o.functions.get_mut("t-api").unwrap().as_mut().unwrap();
         live.public_url.invoke_function = StatementState::Wrong;
         let p = plan_all(&d, SHA, &o);
-        assert_eq!(actions(&p), ["remove_public_url", "allow_public_url", "allow_public_url"]);
+        assert_eq!(
+            actions(&p),
+            ["remove_public_url", "allow_public_url", "allow_public_url"]
+        );
     }
 
     #[test]

@@ -212,6 +212,16 @@ pub fn execution_policy(desired: &Desired, f: &FunctionSpec, scope: &ArnScope<'_
 
 /// A policy in a canonical form, so that documents meaning the same compare
 /// equal: single strings become one-element lists and lists are sorted.
+/// IAM quota: the inline policies of a role together hold at most 10,240
+/// characters, whitespace not counted (IAM and STS quotas). bosun writes
+/// one inline policy per role.
+pub const ROLE_POLICY_MAX_CHARS: usize = 10_240;
+
+/// A policy's size as IAM counts it: its characters outside whitespace.
+pub fn policy_size(policy: &Value) -> usize {
+    policy.to_string().chars().filter(|c| !c.is_whitespace()).count()
+}
+
 /// The statement id of the bucket-policy statement letting a frontend's
 /// managed distribution read its files.
 pub fn distribution_sid(site: &str) -> String {
@@ -356,7 +366,13 @@ mod bucket_policy_tests {
         }]});
         assert!(has_statement(&relaid, &stmt));
         // Another distribution's ARN is not this statement; replacing keeps one per Sid.
-        let other = distribution_statement("BosunCloudFrontweb", "b", "site/", "arn:aws:cloudfront::123456789012:distribution/E2", "aws");
+        let other = distribution_statement(
+            "BosunCloudFrontweb",
+            "b",
+            "site/",
+            "arn:aws:cloudfront::123456789012:distribution/E2",
+            "aws",
+        );
         let replaced = with_statement(Some(&merged), other.clone());
         assert!(!has_statement(&replaced, &stmt) && has_statement(&replaced, &other));
         assert_eq!(statements(&replaced).len(), 2);

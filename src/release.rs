@@ -368,10 +368,7 @@ pub fn plan_rollback(
                 site: key.clone(),
                 caller_reference: crate::site::caller_reference(
                     dist,
-                    observed
-                        .sites
-                        .get(key)
-                        .and_then(|s| s.manifest_version.as_deref()),
+                    observed.sites.get(key).and_then(|s| s.manifest_version.as_deref()),
                     &paths,
                     &content,
                 ),

@@ -403,10 +403,7 @@ mod tests {
         assert_eq!(viewer_paths("a b/c+d%.js"), ["/a%20b/c+d%25.js"]);
         // RFC 1738's safe and reserved characters stay as they are; unsafe
         // ones and non-ASCII are encoded.
-        assert_eq!(
-            viewer_paths("x/$-_.+!'(),;:@&=.txt"),
-            ["/x/$-_.+!'(),;:@&=.txt"]
-        );
+        assert_eq!(viewer_paths("x/$-_.+!'(),;:@&=.txt"), ["/x/$-_.+!'(),;:@&=.txt"]);
         assert_eq!(viewer_paths("é{}|^~[]`.css"), ["/%C3%A9%7B%7D%7C%5E%7E%5B%5D%60.css"]);
         assert_eq!(viewer_paths("a*b?.js"), ["/a%2Ab%3F.js"]);
         assert_eq!(viewer_paths("café.css"), ["/caf%C3%A9.css"]);
@@ -423,9 +420,13 @@ mod tests {
         assert_eq!(invalidation_paths(spread.iter().map(String::as_str), 15), ["/*"]);
         // Six folders would fit 15 paths, but six wildcards are more than one
         // deploy may take of the distribution's 15 in progress: `/*`.
-        let six: Vec<String> = (0..6).flat_map(|i| (0..3).map(move |j| format!("d{i}/f{j}.js"))).collect();
+        let six: Vec<String> = (0..6)
+            .flat_map(|i| (0..3).map(move |j| format!("d{i}/f{j}.js")))
+            .collect();
         assert_eq!(invalidation_paths(six.iter().map(String::as_str), 15), ["/*"]);
-        let five: Vec<String> = (0..5).flat_map(|i| (0..4).map(move |j| format!("d{i}/f{j}.js"))).collect();
+        let five: Vec<String> = (0..5)
+            .flat_map(|i| (0..4).map(move |j| format!("d{i}/f{j}.js")))
+            .collect();
         assert_eq!(invalidation_paths(five.iter().map(String::as_str), 15).len(), 5);
     }
 

@@ -566,7 +566,9 @@ fn bad_stack_files_are_rejected_with_file_line_column_key_and_exit_2() {
 }
 
 static BIG_RECIPIENTS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    let list: Vec<String> = (0..150).map(|i| format!("\"crew-member-{i:03}@example.com\"")).collect();
+    let list: Vec<String> = (0..150)
+        .map(|i| format!("\"crew-member-{i:03}@example.com\""))
+        .collect();
     format!(
         "[ses]\nsender = \"reports@example.com\"\n[ses.recipients]\nall = [{}]\n\n[functions.f]\nbinary = \"/bin/sh\"\nsend_email = true\nenvironment = {{ RUST_LOG = \"info\" }}\n",
         list.join(", ")

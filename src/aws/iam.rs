@@ -32,15 +32,39 @@ pub async fn get_role(client: &Client, name: &str) -> Result<Option<LiveRole>, A
         Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_entity_exception()) => None,
         Err(e) => return Err(AwsError::from_sdk("iam:GetRolePolicy", name, e)),
     };
+    let region = role
+        .tags()
+        .iter()
+        .find(|t| t.key() == REGION_TAG)
+        .map(|t| t.value().to_string());
     Ok(Some(LiveRole {
         arn: role.arn().to_string(),
         trust,
         policy,
+        region,
     }))
 }
 
 /// Creates a role with a trust policy; an existing role (a retried create) is not an error.
-pub async fn create_role(client: &Client, name: &str, trust: &serde_json::Value, stack: &str) -> Result<(), AwsError> {
+/// The tag naming the region whose functions a role serves: roles are
+/// global, so the same stack deployed in a second region must not take over
+/// (and rewrite the policy of) the first one's roles.
+pub const REGION_TAG: &str = "bosun:region";
+
+pub async fn create_role(
+    client: &Client,
+    name: &str,
+    trust: &serde_json::Value,
+    stack: &str,
+    region: &str,
+) -> Result<(), AwsError> {
+    let tag = |key: &str, value: &str| {
+        Tag::builder()
+            .key(key)
+            .value(value)
+            .build()
+            .map_err(|e| AwsError::build("iam:CreateRole", name, e))
+    };
     let result = client
         .create_role()
         .role_name(name)
@@ -48,13 +72,8 @@ pub async fn create_role(client: &Client, name: &str, trust: &serde_json::Value,
         .description(format!(
             "Lambda execution role for {name}, managed by bosun (stack {stack})"
         ))
-        .tags(
-            Tag::builder()
-                .key("bosun:stack")
-                .value(stack)
-                .build()
-                .map_err(|e| AwsError::build("iam:CreateRole", name, e))?,
-        )
+        .tags(tag("bosun:stack", stack)?)
+        .tags(tag(REGION_TAG, region)?)
         .send()
         .await;
     match result {

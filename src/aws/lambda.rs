@@ -543,7 +543,12 @@ async fn add_permission(
                 if attempt >= CONFLICT_ATTEMPTS {
                     return Err(AwsError::from_sdk(op, name, e));
                 }
-                tracing::info!(function = name, sid, attempt, "update in progress; waiting to add the permission");
+                tracing::info!(
+                    function = name,
+                    sid,
+                    attempt,
+                    "update in progress; waiting to add the permission"
+                );
                 wait_updated(client, name).await?;
                 attempt += 1;
             }
@@ -639,7 +644,10 @@ mod tests {
             "Condition": {"Bool": {"lambda:InvokedViaFunctionUrl": "true"}}
         });
         let all = [url.clone(), invoke.clone()];
-        assert_eq!(statement_state(&all, PUBLIC_URL_SID, public_url_statement_ok), StatementState::Present);
+        assert_eq!(
+            statement_state(&all, PUBLIC_URL_SID, public_url_statement_ok),
+            StatementState::Present
+        );
         assert_eq!(
             statement_state(&all, PUBLIC_INVOKE_SID, public_invoke_statement_ok),
             StatementState::Present
@@ -655,7 +663,10 @@ mod tests {
         assert!(!public_invoke_statement_ok(&open));
         let mut iam = url.clone();
         iam["Condition"]["StringEquals"]["lambda:FunctionUrlAuthType"] = json!("AWS_IAM");
-        assert_eq!(statement_state(&[iam], PUBLIC_URL_SID, public_url_statement_ok), StatementState::Wrong);
+        assert_eq!(
+            statement_state(&[iam], PUBLIC_URL_SID, public_url_statement_ok),
+            StatementState::Wrong
+        );
         let mut principal = url;
         principal["Principal"] = json!({"AWS": "arn:aws:iam::123456789012:root"});
         assert!(!public_url_statement_ok(&principal));

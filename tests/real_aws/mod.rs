@@ -37,7 +37,11 @@ async fn a_public_url_gets_both_statements_and_an_older_one_gets_the_second() {
     assert!(err.contains("InvokedViaFunctionUrl"), "{err}");
     let fix = stack.bosun(&["deploy", "all"]);
     assert_eq!(fix.code, 0, "{fix:?}");
-    assert_eq!(fix.write_calls(), ["Lambda:AddPermission"], "only the missing statement");
+    assert_eq!(
+        fix.write_calls(),
+        ["Lambda:AddPermission"],
+        "only the missing statement"
+    );
     url_is_public(&policy_statements(&function, "live").await).unwrap();
     assert_eq!(stack.bosun(&["deploy", "all"]).write_calls(), Vec::<String>::new());
 
@@ -47,7 +51,9 @@ async fn a_public_url_gets_both_statements_and_an_older_one_gets_the_second() {
     assert_eq!(private.code, 0, "{private:?}");
     let left: Vec<Value> = policy_statements(&function, "live").await;
     assert!(
-        !left.iter().any(|s| s["Sid"].as_str().unwrap_or("").starts_with("bosun-public-url")),
+        !left
+            .iter()
+            .any(|s| s["Sid"].as_str().unwrap_or("").starts_with("bosun-public-url")),
         "{left:?}"
     );
 }
@@ -132,24 +138,41 @@ async fn ttl_moves_to_another_attribute_one_change_per_table_per_hour() {
     stack.write(&body("b"));
     let moved = stack.bosun(&["deploy", "all"]);
     assert_eq!(moved.code, 0, "{moved:?}");
-    assert_eq!(moved.write_calls(), ["DynamoDB:UpdateTimeToLive"], "one TTL change per run");
+    assert_eq!(
+        moved.write_calls(),
+        ["DynamoDB:UpdateTimeToLive"],
+        "one TTL change per run"
+    );
     let warning = moved
         .events()
         .into_iter()
         .find(|e| e["event"] == "warning")
         .unwrap_or_else(|| panic!("a warning: {moved:?}"));
     assert!(
-        warning["message"].as_str().unwrap().contains("run the deploy again in an hour"),
+        warning["message"]
+            .as_str()
+            .unwrap()
+            .contains("run the deploy again in an hour"),
         "{warning}"
     );
     let ttl = |d: aws_sdk_dynamodb::operation::describe_time_to_live::DescribeTimeToLiveOutput| {
         let d = d.time_to_live_description().unwrap().clone();
         (
             d.attribute_name().unwrap_or_default().to_string(),
-            d.time_to_live_status().map(|s| s.as_str().to_string()).unwrap_or_default(),
+            d.time_to_live_status()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
         )
     };
-    let read = || async { ttl(dynamodb().await.describe_time_to_live().table_name(&table).send().await.unwrap()) };
+    let read = || async {
+        ttl(dynamodb()
+            .await
+            .describe_time_to_live()
+            .table_name(&table)
+            .send()
+            .await
+            .unwrap())
+    };
     assert_eq!(read().await, ("a".to_string(), "DISABLING".to_string()));
 
     // DISABLING is a change in progress, not "off": nothing to write yet.
@@ -210,8 +233,15 @@ async fn profile_credentials_win_over_environment_keys_and_the_account_guard_hol
 
     // Every deploy says where it goes.
     let plan = stack.bosun(&["plan"]);
-    let target = plan.events().into_iter().find(|e| e["event"] == "target").expect("target event");
-    assert_eq!(target, json!({"event": "target", "account": "123456789012", "region": REGION}));
+    let target = plan
+        .events()
+        .into_iter()
+        .find(|e| e["event"] == "target")
+        .expect("target event");
+    assert_eq!(
+        target,
+        json!({"event": "target", "account": "123456789012", "region": REGION})
+    );
 
     // [stack] account: any other account is refused before any write.
     let text = std::fs::read_to_string(stack.path()).unwrap();
@@ -231,7 +261,11 @@ async fn profile_credentials_win_over_environment_keys_and_the_account_guard_hol
         .send()
         .await;
     assert!(table.is_err(), "nothing was created");
-    std::fs::write(stack.path(), text.replacen("[stack]\n", "[stack]\naccount = \"123456789012\"\n", 1)).unwrap();
+    std::fs::write(
+        stack.path(),
+        text.replacen("[stack]\n", "[stack]\naccount = \"123456789012\"\n", 1),
+    )
+    .unwrap();
     assert_eq!(stack.bosun(&["deploy", "all"]).code, 0);
 }
 
@@ -311,9 +345,15 @@ fn a_409_conditional_conflict_on_the_lock_is_retried_not_taken_for_a_held_lock()
         ),
     ));
     let path = stack.path_str();
-    let run = bosun_at(&proxy.endpoint, &["--stack", &path, "--output", "json", "deploy", "all"]);
+    let run = bosun_at(
+        &proxy.endpoint,
+        &["--stack", &path, "--output", "json", "deploy", "all"],
+    );
     assert_eq!(run.code, 0, "{run:?}");
-    assert!(proxy.counts.answer_once.lock().unwrap().is_empty(), "the 409 was answered");
+    assert!(
+        proxy.counts.answer_once.lock().unwrap().is_empty(),
+        "the 409 was answered"
+    );
     assert_eq!(run.result()["changes"], 1);
 }
 
@@ -353,7 +393,10 @@ async fn managed_distributions_serve_folder_index_pages_through_bosuns_function(
     };
     let config = cf.get_distribution_config().id(&dist).send().await.unwrap();
     let arn = format!("arn:aws:cloudfront::123456789012:function/{function}");
-    assert_eq!(viewer(config.distribution_config().unwrap()), [("viewer-request".to_string(), arn.clone())]);
+    assert_eq!(
+        viewer(config.distribution_config().unwrap()),
+        [("viewer-request".to_string(), arn.clone())]
+    );
     assert_eq!(stack.bosun(&["deploy", "frontend"]).write_calls(), Vec::<String>::new());
 
     // A distribution made before bosun attached it (or detached by hand)
@@ -379,5 +422,61 @@ async fn managed_distributions_serve_folder_index_pages_through_bosuns_function(
     assert_eq!(fix.code, 0, "{fix:?}");
     assert_eq!(fix.write_calls(), ["CloudFront:UpdateDistribution"], "{fix:?}");
     let config = cf.get_distribution_config().id(&dist).send().await.unwrap();
-    assert_eq!(viewer(config.distribution_config().unwrap()), [("viewer-request".to_string(), arn)]);
+    assert_eq!(
+        viewer(config.distribution_config().unwrap()),
+        [("viewer-request".to_string(), arn)]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_busy_distribution_is_waited_for_then_invalidated() {
+    let stack = TestStack::new(&unique("busy"), "");
+    let bucket = format!("{}-site", stack.name);
+    site(&stack, &bucket, "A");
+    assert_eq!(stack.bosun(&["deploy", "frontend"]).code, 0);
+    let dist = distribution_of(&stack).await;
+    // Invalidations on this distribution stay in progress for 2 s, and 15
+    // wildcard paths are already in progress: CloudFront's maximum.
+    rules(json!({"distribution": dist, "invalidation_seconds": 2}));
+    let cf = cloudfront().await;
+    for n in 0..3 {
+        let paths: Vec<String> = (0..5).map(|k| format!("/other{n}{k}/*")).collect();
+        cf.create_invalidation()
+            .distribution_id(&dist)
+            .invalidation_batch(
+                aws_sdk_cloudfront::types::InvalidationBatch::builder()
+                    .caller_reference(format!("busy-{n}"))
+                    .paths(
+                        aws_sdk_cloudfront::types::Paths::builder()
+                            .quantity(5)
+                            .set_items(Some(paths))
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    // 20 changed assets collapse to one wildcard, /assets/*: one too many.
+    let files: Vec<(String, Vec<u8>)> = (0..20)
+        .map(|i| (format!("assets/a{i:02}.js"), format!("//{i}").into_bytes()))
+        .collect();
+    let refs: Vec<(&str, &[u8])> = files.iter().map(|(k, v)| (k.as_str(), v.as_slice())).collect();
+    write_files(&stack.dir.path().join("site"), &refs);
+    let run = stack.bosun(&["deploy", "frontend", "-v"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr.contains("too many invalidations in progress"),
+        "{}",
+        run.stderr
+    );
+    let applied = run
+        .events()
+        .into_iter()
+        .find(|e| e["invalidation"].is_string())
+        .expect("an invalidation");
+    assert_eq!(applied["paths"], json!(["/assets/*"]));
 }

@@ -63,12 +63,10 @@ fn an_unreadable_account_is_unknown_never_pass_and_strict_fails_on_it() {
     // GetAccount and the suppression list answer with an HTML 404 (an API
     // the endpoint lacks, or a proxy in the way).
     let proxy = faults::start(&emulator().endpoint, 0, 3);
-    proxy
-        .counts
-        .refuse
-        .lock()
-        .unwrap()
-        .extend(["GET /v2/email/account".to_string(), "GET /v2/email/suppression".to_string()]);
+    proxy.counts.refuse.lock().unwrap().extend([
+        "GET /v2/email/account".to_string(),
+        "GET /v2/email/suppression".to_string(),
+    ]);
     let path = stack.path_str();
     let through = |extra: &[&str]| {
         let mut args = vec!["--stack", path.as_str(), "--output", "json", "verify-ses"];

@@ -382,7 +382,10 @@ pub fn rules(body: Value) {
     .unwrap();
     let mut answer = String::new();
     conn.read_to_string(&mut answer).unwrap();
-    assert!(answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.0 200"), "{answer}");
+    assert!(
+        answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.0 200"),
+        "{answer}"
+    );
 }
 
 /// Whether anyone may call a `NONE`-auth function URL, evaluated as Lambda
@@ -401,7 +404,12 @@ pub fn url_is_public(statements: &[Value]) -> Result<(), String> {
         })
     };
     let mut missing = Vec::new();
-    if !allows("lambda:InvokeFunctionUrl", "StringEquals", "lambda:FunctionUrlAuthType", "NONE") {
+    if !allows(
+        "lambda:InvokeFunctionUrl",
+        "StringEquals",
+        "lambda:FunctionUrlAuthType",
+        "NONE",
+    ) {
         missing.push("lambda:InvokeFunctionUrl for FunctionUrlAuthType NONE");
     }
     if !allows("lambda:InvokeFunction", "Bool", "lambda:InvokedViaFunctionUrl", "true") {
@@ -410,6 +418,9 @@ pub fn url_is_public(statements: &[Value]) -> Result<(), String> {
     if missing.is_empty() {
         Ok(())
     } else {
-        Err(format!("the URL answers 403: no statement allows {}", missing.join(", nor ")))
+        Err(format!(
+            "the URL answers 403: no statement allows {}",
+            missing.join(", nor ")
+        ))
     }
 }
