@@ -26,6 +26,11 @@ Rules:
   lambda-policy-conditions     AddPermission's FunctionUrlAuthType and
                                InvokedViaFunctionUrl become the Condition
                                entries real Lambda writes into the policy.
+  iam-resources                Under IAM enforcement, DynamoDB, IAM, EventBridge
+                               and SSM requests are authorized on their resource's
+                               ARN (moto checks them against `*`), and S3 requests
+                               need the IAM action AWS names (HeadBucket is
+                               s3:ListBucket).
   s3-versioning-document       GetBucketVersioning answers AWS's <VersioningConfiguration>.
   sesv2-identity-and-account   VerifiedForSendingStatus follows verification;
                                GetAccount (missing in moto) answers as a
@@ -62,6 +67,7 @@ RULES = [
     "dynamodb-ttl-hourly",
     "lambda-environment",
     "lambda-policy-conditions",
+    "iam-resources",
     "s3-versioning-document",
     "sesv2-identity-and-account",
 ]
@@ -93,6 +99,7 @@ def install() -> None:
     _lambda()
     _sesv2()
     _s3()
+    _iam_resources()
     _control()
 
 
@@ -366,6 +373,50 @@ def _s3() -> None:
         return 200, {"Content-Type": "application/xml"}, body
 
     S3Response.get_bucket_versioning = get_bucket_versioning
+
+    # The IAM action each S3 request needs (service authorization reference):
+    # HeadBucket is s3:ListBucket, and PutPublicAccessBlock on a bucket is
+    # s3:PutBucketPublicAccessBlock (moto names actions that IAM does not have).
+    from moto.s3 import responses
+
+    responses.ACTION_MAP["BUCKET"]["HEAD"]["DEFAULT"] = "ListBucket"
+    responses.ACTION_MAP["BUCKET"]["PUT"]["public_access_block"] = "PutBucketPublicAccessBlock"
+
+
+def _iam_resources() -> None:
+    """Under IAM enforcement (INITIAL_NO_AUTH_ACTION_COUNT), moto checks most
+    services' actions against the resource `*` only, so a policy scoped to
+    exact ARNs (what `bosun policy` prints) is denied everything. Name the
+    resource each request acts on, as AWS's authorization does (the service
+    authorization reference's resource types): DynamoDB tables, IAM roles,
+    EventBridge rules, SSM parameters."""
+    from moto.dynamodb.responses import DynamoHandler
+    from moto.events.responses import EventsHandler
+    from moto.iam.responses import IamResponse
+    from moto.ssm.responses import SimpleSystemManagerResponse
+
+    def dynamodb(self):
+        name = (self.body or {}).get("TableName")
+        return f"arn:aws:dynamodb:{self.region}:{self.current_account}:table/{name}" if name else "*"
+
+    def iam(self):
+        name = self._get_param("RoleName")
+        return f"arn:aws:iam::{self.current_account}:role/{name}" if name else "*"
+
+    def events(self):
+        if self._get_param("ResourceARN"):
+            return self._get_param("ResourceARN")
+        name = self._get_param("Rule") or (self._get_param("Name") if self._get_action() != "ListRules" else None)
+        return f"arn:aws:events:{self.region}:{self.current_account}:rule/{name}" if name else "*"
+
+    def ssm(self):
+        name = self._get_param("Name")
+        return f"arn:aws:ssm:{self.region}:{self.current_account}:parameter{name}" if name else "*"
+
+    DynamoHandler._determine_resource = dynamodb
+    IamResponse._determine_resource = iam
+    EventsHandler._determine_resource = events
+    SimpleSystemManagerResponse._determine_resource = ssm
 
 
 def _control() -> None:

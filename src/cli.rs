@@ -127,6 +127,16 @@ pub enum Command {
         #[arg(long)]
         build: bool,
     },
+    /// Print the least-privilege IAM policy a deployer (a CI role) needs for
+    /// this stack: deploy, rollback, status, releases and verify-ses. No AWS call.
+    Policy {
+        /// The account id for the ARNs (default: [stack] account, else `*`).
+        #[arg(long)]
+        account: Option<String>,
+        /// The AWS partition (aws, aws-cn, aws-us-gov).
+        #[arg(long, default_value = "aws")]
+        partition: String,
+    },
     /// Check that mail from this stack will be sent and delivered (identities,
     /// DKIM, MAIL FROM, account, quota, sandbox recipients, suppression list).
     #[command(name = "verify-ses")]
@@ -552,6 +562,8 @@ pub struct CallSummary {
     pub write_calls: Vec<String>,
     /// Writes to the state bucket: lock, journal, release record.
     pub state_writes: usize,
+    /// Every distinct operation called, state bucket included (`Service:Operation`).
+    pub operations: Vec<String>,
 }
 
 impl CallSummary {
@@ -560,17 +572,49 @@ impl CallSummary {
         let mut s = CallSummary::of(calls);
         s.state_writes = state.iter().filter(|c| c.is_write()).count();
         s.total += state.len();
+        let all: BTreeSet<String> = calls.iter().chain(state).map(Call::to_string).collect();
+        s.operations = all.into_iter().collect();
         s
     }
 
     fn of(calls: &[Call]) -> CallSummary {
         let writes: Vec<String> = calls.iter().filter(|c| c.is_write()).map(Call::to_string).collect();
+        let all: BTreeSet<String> = calls.iter().map(Call::to_string).collect();
         CallSummary {
             total: calls.len(),
             writes: writes.len(),
             write_calls: writes,
             state_writes: 0,
+            operations: all.into_iter().collect(),
         }
+    }
+}
+
+/// `bosun verify-ses`'s result: the readiness report and the calls made.
+#[derive(Debug, Serialize)]
+pub struct VerifySesReport {
+    #[serde(flatten)]
+    pub report: ses::Report,
+    pub calls: CallSummary,
+}
+
+impl fmt::Display for VerifySesReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.report.fmt(f)
+    }
+}
+
+/// `bosun policy`'s result: the document itself in text (ready for
+/// `aws iam put-role-policy --policy-document file://…`).
+#[derive(Debug, Serialize)]
+pub struct PolicyReport {
+    pub policy: serde_json::Value,
+}
+
+impl fmt::Display for PolicyReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = serde_json::to_string_pretty(&self.policy).map_err(|_| fmt::Error)?;
+        writeln!(f, "{text}")
     }
 }
 
@@ -785,7 +829,13 @@ async fn verify_ses(
         volume.daily(spec),
     );
     let ready = report.ready;
-    reporter.result("verify-ses", &report);
+    reporter.result(
+        "verify-ses",
+        &VerifySesReport {
+            report,
+            calls: CallSummary::of(&clients.log.calls()),
+        },
+    );
     if ready {
         Ok(())
     } else {
@@ -802,6 +852,24 @@ async fn run(args: Args, reporter: &mut Reporter) -> Result<(), Failure> {
             strict,
         } => return verify_ses(&settings, *create, *send_test, *strict, reporter).await,
         Command::Releases => return releases(&settings, reporter).await,
+        Command::Policy { account, partition } => {
+            let desired = &settings.desired;
+            let account = account.clone().or_else(|| desired.stack.account.clone());
+            let region = settings
+                .aws
+                .region
+                .clone()
+                .or_else(|| std::env::var("AWS_REGION").ok())
+                .unwrap_or_else(|| "*".into());
+            let scope = crate::policy::ArnScope {
+                partition,
+                region: &region,
+                account: account.as_deref().unwrap_or("*"),
+            };
+            let policy = crate::deployer::deployer_policy(desired, &scope);
+            reporter.result("policy", &PolicyReport { policy });
+            return Ok(());
+        }
         Command::Unlock { id } => return unlock(&settings, id, reporter).await,
         Command::Env { function } => return function_env(&settings, function, reporter).await,
         Command::Rollback { to, wait, lock } => {

@@ -10,6 +10,7 @@ pub mod apply;
 pub mod aws;
 pub mod cli;
 pub mod cron;
+pub mod deployer;
 pub mod model;
 pub mod observe;
 pub mod output;

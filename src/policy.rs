@@ -35,6 +35,14 @@ impl ArnScope<'_> {
         )
     }
 
+    /// A function's (unqualified) ARN.
+    pub fn function(&self, name: &str) -> String {
+        format!(
+            "arn:{}:lambda:{}:{}:function:{name}",
+            self.partition, self.region, self.account
+        )
+    }
+
     /// A function alias's ARN: what a schedule's target invokes.
     pub fn alias(&self, function: &str, alias: &str) -> String {
         format!(

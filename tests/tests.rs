@@ -63,6 +63,8 @@ async fn demo_stack_first_deploy_creates_everything_and_second_is_a_noop() {
     let first = bosun(&["--stack", &path, "--output", "json", "deploy", "all"]);
     assert_eq!(first.code, 0, "{first:?}");
     assert!(first.result()["changes"].as_u64().unwrap() > 0);
+    // `bosun policy` allows every operation these runs made.
+    assert_policy_covers(&path, &[&plan, &ses, &first]);
     let rules = events()
         .await
         .list_rules()

@@ -272,9 +272,12 @@ impl AwsError {
     {
         let code = err.code().map(str::to_string);
         let help = match code.as_deref() {
-            Some("AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation") => {
-                Some("the credentials in use lack this permission; check the profile/role bosun runs as".into())
-            }
+            Some("AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation") => Some(
+                "the credentials in use lack this permission; `bosun policy` prints the policy a deployer needs for this stack".into(),
+            ),
+            None if err.raw_response().is_some_and(|r| r.status().as_u16() == 403) => Some(
+                "HTTP 403: most likely the credentials in use lack this permission; `bosun policy` prints the policy a deployer needs for this stack".into(),
+            ),
             Some("ExpiredToken" | "ExpiredTokenException" | "InvalidClientTokenId") => {
                 Some("refresh the AWS credentials (e.g. aws sso login) and run again".into())
             }

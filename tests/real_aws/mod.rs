@@ -113,6 +113,7 @@ async fn every_transition_invalidates_even_back_and_forth_and_repeated_rollbacks
     for _ in 0..2 {
         let back = stack.bosun(&["rollback", "--to", &release_a]);
         assert_eq!(back.code, 0, "{back:?}");
+        assert_policy_covers(&stack.path_str(), &[&back]);
         ids.push(invalidation_id(&back));
         let forward = stack.bosun(&["deploy", "frontend"]);
         assert_eq!(forward.code, 0, "{forward:?}");
@@ -479,4 +480,82 @@ async fn a_busy_distribution_is_waited_for_then_invalidated() {
         .find(|e| e["invalidation"].is_string())
         .expect("an invalidation");
     assert_eq!(applied["paths"], json!(["/assets/*"]));
+}
+
+/// moto enforces IAM once INITIAL_NO_AUTH_ACTION_COUNT requests have been
+/// served (here: the three that make the deployer user). Enforcement works
+/// for IAM, DynamoDB, EventBridge, S3, SSM and STS (with the resource
+/// naming scripts/aws_rules.py adds); Lambda, CloudFront and SESv2 requests
+/// fail moto's signature check under enforcement, so this deploy covers a
+/// stack of tables and a CDN-less frontend (plus the state bucket and the
+/// lock). Every operation of the other services is checked against the
+/// policy's actions by `assert_policy_covers`.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_printed_policy_is_enough_under_enforced_iam_and_no_more() {
+    let enforced = start_emulator(&[("INITIAL_NO_AUTH_ACTION_COUNT", "3")]);
+    let name = unique("iam");
+    let body = format!(
+        "[tables.data]\npartition_key = \"pk\"\nttl_attribute = \"expires_at\"\n\n\
+         [frontends.web]\ndir = \"site\"\nbucket = \"{name}-site\"\nprefix = \"app/\"\n"
+    );
+    let stack = TestStack::new(&name, &body);
+    write_files(
+        &stack.dir.path().join("site"),
+        &[("index.html", b"<h1>hi</h1>"), ("a.js", b"1")],
+    );
+    let printed = stack.bosun(&["policy", "--account", "123456789012"]);
+    assert_eq!(printed.code, 0, "{printed:?}");
+    let policy = printed.result()["policy"].to_string();
+
+    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(REGION))
+        .endpoint_url(&enforced.endpoint)
+        .credentials_provider(aws_sdk_lambda::config::Credentials::new(
+            "admin", "admin", None, None, "tests",
+        ))
+        .load()
+        .await;
+    let iam = aws_sdk_iam::Client::new(&conf);
+    iam.create_user().user_name("deployer").send().await.unwrap();
+    iam.put_user_policy()
+        .user_name("deployer")
+        .policy_name("bosun")
+        .policy_document(&policy)
+        .send()
+        .await
+        .unwrap();
+    let key = iam.create_access_key().user_name("deployer").send().await.unwrap();
+    let key = key.access_key().unwrap();
+    let as_deployer = |stack: &TestStack, args: &[&str]| {
+        let path = stack.path_str();
+        let mut all = vec!["--stack", path.as_str(), "--output", "json"];
+        all.extend_from_slice(args);
+        let out = bosun_command(&enforced.endpoint, &all)
+            .env("AWS_ACCESS_KEY_ID", key.access_key_id())
+            .env("AWS_SECRET_ACCESS_KEY", key.secret_access_key())
+            .output()
+            .unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    };
+    let first = as_deployer(&stack, &["deploy", "all"]);
+    assert_eq!(first.code, 0, "{first:?}");
+    assert!(
+        first.result()["release"].is_string(),
+        "recorded under the lock: {first:?}"
+    );
+    let again = as_deployer(&stack, &["deploy", "all"]);
+    assert_eq!(again.code, 0, "{again:?}");
+    assert_eq!(again.write_calls(), Vec::<String>::new());
+
+    // The policy is this stack's: another stack's table is refused, by name.
+    let other = TestStack::new(&unique("iam-other"), "[tables.data]\npartition_key = \"pk\"\n");
+    let denied = as_deployer(&other, &["deploy", "all"]);
+    assert_eq!(denied.code, 1, "{denied:?}");
+    let message = denied.result()["message"].as_str().unwrap().to_string();
+    assert!(message.contains("dynamodb:DescribeTable"), "{message}");
+    assert!(message.contains("403") && message.contains("bosun policy"), "{message}");
 }

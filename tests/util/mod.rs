@@ -29,10 +29,17 @@ pub struct Emulator {
 
 pub fn emulator() -> &'static Emulator {
     static EMULATOR: OnceLock<Emulator> = OnceLock::new();
-    EMULATOR.get_or_init(|| {
+    EMULATOR.get_or_init(|| start_emulator(&[]))
+}
+
+/// Another emulator of this test's own, with extra environment (e.g.
+/// INITIAL_NO_AUTH_ACTION_COUNT, which makes moto enforce IAM).
+pub fn start_emulator(env: &[(&str, &str)]) -> Emulator {
+    {
         let mut child = Command::new("python3")
             .arg(root().join("scripts/emulator.py"))
             .args(["serve", "--lifeline"])
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -52,7 +59,7 @@ pub fn emulator() -> &'static Emulator {
             endpoint,
             _child: Mutex::new(child),
         }
-    })
+    }
 }
 
 /// SDK config for reading results back from the emulator.
@@ -423,4 +430,92 @@ pub fn url_is_public(statements: &[Value]) -> Result<(), String> {
             missing.join(", nor ")
         ))
     }
+}
+
+/// The IAM actions an SDK operation (`Service:Operation`, as bosun's call log
+/// names it) needs (the service authorization reference, e.g. HeadBucket is
+/// s3:ListBucket, CopyObject of a version is s3:GetObjectVersion + s3:PutObject).
+pub fn iam_actions(call: &str) -> Vec<String> {
+    let (service, op) = call
+        .split_once(':')
+        .unwrap_or_else(|| panic!("not Service:Operation: {call}"));
+    let prefix = match service.to_ascii_lowercase().as_str() {
+        "lambda" => "lambda",
+        "iam" => "iam",
+        "dynamodb" => "dynamodb",
+        "s3" => "s3",
+        "cloudfront" => "cloudfront",
+        "eventbridge" => "events",
+        "sesv2" => "ses",
+        "ssm" => "ssm",
+        "sts" => "sts",
+        other => panic!("no IAM prefix known for service {other} ({call})"),
+    };
+    let actions: Vec<&str> = match (prefix, op) {
+        ("s3", "HeadBucket" | "ListObjectsV2") => vec!["ListBucket"],
+        ("s3", "HeadObject") => vec!["GetObject"],
+        ("s3", "ListObjectVersions") => vec!["ListBucketVersions"],
+        ("s3", "DeleteObjects") => vec!["DeleteObject"],
+        ("s3", "CopyObject") => vec!["GetObjectVersion", "PutObject"],
+        ("s3", "PutPublicAccessBlock") => vec!["PutBucketPublicAccessBlock"],
+        _ => vec![op],
+    };
+    let mut out: Vec<String> = actions.iter().map(|a| format!("{prefix}:{a}")).collect();
+    match (prefix, op) {
+        // Creating a function (or changing its role) passes the role to Lambda.
+        ("lambda", "CreateFunction" | "UpdateFunctionConfiguration") => out.push("iam:PassRole".into()),
+        // Tags given at creation need the tagging permission too.
+        ("iam", "CreateRole") => out.push("iam:TagRole".into()),
+        ("dynamodb", "CreateTable") => out.push("dynamodb:TagResource".into()),
+        ("events", "PutRule") => out.push("events:TagResource".into()),
+        ("ssm", "PutParameter") => out.push("ssm:AddTagsToResource".into()),
+        _ => {}
+    }
+    out
+}
+
+/// Asserts that the policy `bosun policy` prints for `stack` allows every
+/// operation the given runs made (their `calls.operations`).
+pub fn assert_policy_covers(stack: &str, runs: &[&Run]) {
+    let printed = bosun(&[
+        "--stack",
+        stack,
+        "--output",
+        "json",
+        "policy",
+        "--account",
+        "123456789012",
+    ]);
+    assert_eq!(printed.code, 0, "{printed:?}");
+    let policy = printed.result()["policy"].clone();
+    let allowed: std::collections::BTreeSet<String> = policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| {
+            s["Action"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap().to_string())
+        })
+        .collect();
+    let mut missing = std::collections::BTreeSet::new();
+    let mut seen = 0;
+    for run in runs {
+        let ops = run.result()["calls"]["operations"].clone();
+        for op in ops.as_array().unwrap_or_else(|| panic!("no calls.operations: {run:?}")) {
+            seen += 1;
+            for action in iam_actions(op.as_str().unwrap()) {
+                if !allowed.contains(&action) {
+                    missing.insert(format!("{action} (for {op})"));
+                }
+            }
+        }
+    }
+    assert!(seen > 0, "the runs made no call");
+    assert!(
+        missing.is_empty(),
+        "`bosun policy` does not allow: {missing:?}\n{policy:#}"
+    );
 }

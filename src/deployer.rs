@@ -1,0 +1,383 @@
+//! The least-privilege IAM policy a CI deployer needs for one stack
+//! (`bosun policy`). Pure: the stack and where ARNs live come in, a policy
+//! document goes out.
+//!
+//! Every action here is one bosun calls (or one an SDK waiter calls, or one
+//! IAM requires alongside another, e.g. tagging on create). Resources are
+//! the stack's own ARNs where their names are known before deploy; where
+//! AWS has no resource-level permission for an action (STS
+//! GetCallerIdentity, CloudFront and EventBridge listings, SES account
+//! reads), the statement says `*` and why.
+
+use std::collections::BTreeSet;
+
+use serde_json::{json, Value};
+
+use crate::model::{Desired, DistributionSpec};
+use crate::policy::ArnScope;
+
+/// One statement: a Sid, actions, resources, optional condition.
+fn statement(sid: &str, actions: &[&str], resources: Vec<String>) -> Value {
+    json!({
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": actions,
+        "Resource": resources,
+    })
+}
+
+/// `arn:…:s3:::bucket` and its objects under `prefix`.
+fn bucket_arns(scope: &ArnScope<'_>, bucket: &str, prefix: &str) -> (String, String) {
+    (
+        format!("arn:{}:s3:::{bucket}", scope.partition),
+        format!("arn:{}:s3:::{bucket}/{prefix}*", scope.partition),
+    )
+}
+
+const ROLE_ACTIONS: &[&str] = &[
+    "iam:GetRole",
+    "iam:GetRolePolicy",
+    "iam:CreateRole",
+    "iam:TagRole",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:PutRolePolicy",
+];
+
+const TABLE_ACTIONS: &[&str] = &[
+    "dynamodb:DescribeTable",
+    "dynamodb:DescribeTimeToLive",
+    "dynamodb:CreateTable",
+    "dynamodb:TagResource",
+    "dynamodb:UpdateTable",
+    "dynamodb:UpdateTimeToLive",
+];
+
+const FUNCTION_ACTIONS: &[&str] = &[
+    "lambda:GetFunction",
+    "lambda:GetFunctionConfiguration",
+    "lambda:ListVersionsByFunction",
+    "lambda:GetAlias",
+    "lambda:GetFunctionUrlConfig",
+    "lambda:GetPolicy",
+    "lambda:CreateFunction",
+    "lambda:UpdateFunctionCode",
+    "lambda:UpdateFunctionConfiguration",
+    "lambda:PublishVersion",
+    "lambda:DeleteFunction",
+    "lambda:CreateAlias",
+    "lambda:UpdateAlias",
+    "lambda:CreateFunctionUrlConfig",
+    "lambda:UpdateFunctionUrlConfig",
+    "lambda:DeleteFunctionUrlConfig",
+    "lambda:AddPermission",
+    "lambda:RemovePermission",
+];
+
+/// Bucket-level actions (HeadBucket and ListObjectsV2 are s3:ListBucket,
+/// ListObjectVersions is s3:ListBucketVersions).
+const BUCKET_ACTIONS: &[&str] = &[
+    "s3:ListBucket",
+    "s3:ListBucketVersions",
+    "s3:CreateBucket",
+    "s3:GetBucketVersioning",
+    "s3:PutBucketVersioning",
+    "s3:PutBucketPublicAccessBlock",
+];
+
+/// Object-level actions (HeadObject is s3:GetObject; CopyObject of a
+/// recorded version needs s3:GetObjectVersion and s3:PutObject;
+/// DeleteObjects is s3:DeleteObject per key).
+const OBJECT_ACTIONS: &[&str] = &["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject"];
+
+const DISTRIBUTION_ACTIONS: &[&str] = &[
+    "cloudfront:GetDistribution",
+    "cloudfront:GetDistributionConfig",
+    "cloudfront:UpdateDistribution",
+    "cloudfront:CreateInvalidation",
+    "cloudfront:GetInvalidation",
+    "cloudfront:ListInvalidations",
+];
+
+const RULE_ACTIONS: &[&str] = &[
+    "events:ListTagsForResource",
+    "events:ListTargetsByRule",
+    "events:PutRule",
+    "events:TagResource",
+    "events:PutTargets",
+    "events:RemoveTargets",
+    "events:DeleteRule",
+];
+
+/// The policy document for `desired`. `scope.account` may be `*` when the
+/// account is not known (the ARNs then match the names in any account).
+pub fn deployer_policy(desired: &Desired, scope: &ArnScope<'_>) -> Value {
+    let mut statements = vec![json!({
+        "Sid": "WhoAmI",
+        "Effect": "Allow",
+        "Action": ["sts:GetCallerIdentity"],
+        // GetCallerIdentity has no resource and needs no permission in
+        // practice; listed so the policy is the whole truth.
+        "Resource": "*"
+    })];
+
+    let roles: Vec<String> = desired.functions.iter().map(|f| scope.role(f.role_name())).collect();
+    if !roles.is_empty() {
+        statements.push(statement("ExecutionRoles", ROLE_ACTIONS, roles.clone()));
+        let mut pass = statement("PassExecutionRolesToLambda", &["iam:PassRole"], roles);
+        pass["Condition"] = json!({"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}});
+        statements.push(pass);
+    }
+
+    let tables: Vec<String> = desired.tables.iter().map(|t| scope.table(&t.name)).collect();
+    if !tables.is_empty() {
+        statements.push(statement("Tables", TABLE_ACTIONS, tables));
+    }
+
+    if !desired.functions.is_empty() {
+        let functions: Vec<String> = desired
+            .functions
+            .iter()
+            .flat_map(|f| {
+                let arn = scope.function(&f.name);
+                // Versions and the alias are qualified ARNs (`name:live`, `name:7`).
+                [arn.clone(), format!("{arn}:*")]
+            })
+            .collect();
+        statements.push(statement("Functions", FUNCTION_ACTIONS, functions));
+    }
+
+    // The state bucket: releases, the lock, data files.
+    let state_bucket = desired.stack.state_bucket(scope.account);
+    let (bucket, objects) = bucket_arns(scope, &state_bucket, "");
+    statements.push(statement("StateBucket", BUCKET_ACTIONS, vec![bucket]));
+    statements.push(statement("StateObjects", OBJECT_ACTIONS, vec![objects]));
+
+    if !desired.frontends.is_empty() {
+        let buckets: BTreeSet<String> = desired
+            .frontends
+            .iter()
+            .map(|f| bucket_arns(scope, &f.bucket, "").0)
+            .collect();
+        let mut actions = BUCKET_ACTIONS.to_vec();
+        actions.extend(["s3:GetBucketPolicy", "s3:PutBucketPolicy"]);
+        statements.push(statement("FrontendBuckets", &actions, buckets.into_iter().collect()));
+        let objects: BTreeSet<String> = desired
+            .frontends
+            .iter()
+            .map(|f| bucket_arns(scope, &f.bucket, &f.prefix).1)
+            .collect();
+        statements.push(statement(
+            "FrontendObjects",
+            OBJECT_ACTIONS,
+            objects.into_iter().collect(),
+        ));
+        statements.extend(cloudfront_statements(desired, scope));
+    }
+
+    // Always: a deploy of the whole stack lists the stack's rules to find
+    // schedules removed from the stack file (and removes them).
+    statements.push(json!({
+        "Sid": "ListRules",
+        "Effect": "Allow",
+        "Action": ["events:ListRules"],
+        // ListRules is not resource-scoped (EventBridge's actions table).
+        "Resource": "*"
+    }));
+    let rules = format!(
+        "arn:{}:events:{}:{}:rule/{}-*",
+        scope.partition, scope.region, scope.account, desired.stack.name
+    );
+    statements.push(statement("Schedules", RULE_ACTIONS, vec![rules]));
+
+    if let Some(ses) = &desired.ses {
+        statements.push(json!({
+            "Sid": "MailAccount",
+            "Effect": "Allow",
+            "Action": ["ses:GetAccount", "ses:ListSuppressedDestinations", "ses:ListConfigurationSets"],
+            // Account-level reads: SES has no resource for them.
+            "Resource": "*"
+        }));
+        let mut identities: BTreeSet<String> = ses.identities.iter().map(|i| scope.ses_identity(i)).collect();
+        // verify-ses reads recipients' identities (sandbox rules).
+        for d in ses.destinations() {
+            identities.insert(scope.ses_identity(&d));
+            if let Some((_, domain)) = d.rsplit_once('@') {
+                identities.insert(scope.ses_identity(domain));
+            }
+        }
+        let mut resources: Vec<String> = identities.into_iter().collect();
+        if let Some(set) = &ses.configuration_set {
+            resources.push(format!(
+                "arn:{}:ses:{}:{}:configuration-set/{set}",
+                scope.partition, scope.region, scope.account
+            ));
+        }
+        statements.push(statement(
+            "MailIdentities",
+            &[
+                "ses:GetEmailIdentity",
+                "ses:CreateEmailIdentity",
+                "ses:PutEmailIdentityMailFromAttributes",
+                "ses:CreateConfigurationSet",
+                // verify-ses --send-test, to SES's mailbox simulator.
+                "ses:SendEmail",
+            ],
+            resources,
+        ));
+    }
+
+    let parameters: Vec<String> = desired
+        .functions
+        .iter()
+        .flat_map(|f| {
+            f.secrets.iter().map(|n| {
+                format!(
+                    "arn:{}:ssm:{}:{}:parameter{}",
+                    scope.partition,
+                    scope.region,
+                    scope.account,
+                    f.secret_parameter(&desired.stack.name, n)
+                )
+            })
+        })
+        .collect();
+    if !parameters.is_empty() {
+        statements.push(statement(
+            "Secrets",
+            // GetParameter without decryption (the type only); PutParameter
+            // with tags needs AddTagsToResource.
+            &["ssm:GetParameter", "ssm:PutParameter", "ssm:AddTagsToResource"],
+            parameters,
+        ));
+    }
+
+    json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+fn cloudfront_statements(desired: &Desired, scope: &ArnScope<'_>) -> Vec<Value> {
+    let mut out = Vec::new();
+    let managed = desired.frontends.iter().any(|f| f.is_managed());
+    let fixed: Vec<String> = desired
+        .frontends
+        .iter()
+        .filter_map(|f| match &f.distribution {
+            DistributionSpec::Id(id) => Some(scope.distribution(id)),
+            _ => None,
+        })
+        .collect();
+    if managed {
+        out.push(json!({
+            "Sid": "FindManagedDistributions",
+            "Effect": "Allow",
+            "Action": ["cloudfront:ListDistributions", "cloudfront:ListOriginAccessControls"],
+            // Listings are not resource-scoped; bosun finds its distributions by comment.
+            "Resource": "*"
+        }));
+        out.push(statement(
+            "CreateManagedDistributions",
+            &["cloudfront:CreateDistribution", "cloudfront:CreateOriginAccessControl"],
+            vec![
+                format!("arn:{}:cloudfront::{}:distribution/*", scope.partition, scope.account),
+                format!(
+                    "arn:{}:cloudfront::{}:origin-access-control/*",
+                    scope.partition, scope.account
+                ),
+            ],
+        ));
+        // A managed distribution's id is not known before it exists: the
+        // account's distributions, narrowed by nothing better CloudFront offers.
+        out.push(statement(
+            "ManagedDistributions",
+            DISTRIBUTION_ACTIONS,
+            vec![format!(
+                "arn:{}:cloudfront::{}:distribution/*",
+                scope.partition, scope.account
+            )],
+        ));
+        out.push(statement(
+            "IndexFunction",
+            &[
+                "cloudfront:DescribeFunction",
+                "cloudfront:GetFunction",
+                "cloudfront:CreateFunction",
+                "cloudfront:UpdateFunction",
+                "cloudfront:PublishFunction",
+            ],
+            vec![scope.cloudfront_function(&desired.stack.index_function())],
+        ));
+    } else if !fixed.is_empty() {
+        out.push(statement("Distributions", DISTRIBUTION_ACTIONS, fixed));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn demo() -> Desired {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/queenofsandiego.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        crate::stack::parse(&path, &text).unwrap()
+    }
+
+    #[test]
+    fn every_resource_is_the_stacks_own_or_a_documented_wildcard() {
+        let d = demo();
+        let scope = ArnScope {
+            partition: "aws",
+            region: "us-west-2",
+            account: "123456789012",
+        };
+        let p = deployer_policy(&d, &scope);
+        // Actions that AWS does not scope to a resource.
+        let unscoped: BTreeSet<&str> = [
+            "sts:GetCallerIdentity",
+            "events:ListRules",
+            "ses:GetAccount",
+            "ses:ListSuppressedDestinations",
+            "ses:ListConfigurationSets",
+            "cloudfront:ListDistributions",
+            "cloudfront:ListOriginAccessControls",
+        ]
+        .into();
+        for st in p["Statement"].as_array().unwrap() {
+            let actions: Vec<&str> = st["Action"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap())
+                .collect();
+            for a in &actions {
+                assert!(!a.contains('*'), "no wildcard action: {a}");
+            }
+            if st["Resource"] == "*" {
+                assert!(actions.iter().all(|a| unscoped.contains(a)), "{st}");
+            } else {
+                for r in st["Resource"].as_array().unwrap() {
+                    let r = r.as_str().unwrap();
+                    assert!(r.contains("123456789012") || r.starts_with("arn:aws:s3:::"), "{r}");
+                }
+            }
+        }
+        // PassRole only on the stack's roles, only to Lambda.
+        let pass = p["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["Action"] == json!(["iam:PassRole"]))
+            .unwrap();
+        assert_eq!(
+            pass["Resource"],
+            json!([
+                "arn:aws:iam::123456789012:role/queenofsandiego-exec-reports",
+                "arn:aws:iam::123456789012:role/queenofsandiego-shipcaptaincrew"
+            ])
+        );
+        assert_eq!(
+            pass["Condition"]["StringEquals"]["iam:PassedToService"],
+            "lambda.amazonaws.com"
+        );
+    }
+}
