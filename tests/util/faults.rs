@@ -24,9 +24,10 @@ pub struct Counts {
     /// Request-line prefixes (e.g. `GET /v2/email/account`) answered with an
     /// HTML 404, as a service without that API (or a broken proxy) would.
     pub refuse: std::sync::Mutex<Vec<String>>,
-    /// (request-line prefix, raw HTTP response): answered once with that
-    /// response instead of forwarding, then forwarded as usual.
-    pub answer_once: std::sync::Mutex<Vec<(String, String)>>,
+    /// (request-line prefix, matches to let through first, raw HTTP
+    /// response): the next match after those is answered once with that
+    /// response instead of being forwarded.
+    pub answer_once: std::sync::Mutex<Vec<(String, usize, String)>>,
 }
 
 impl Counts {
@@ -208,9 +209,14 @@ async fn serve(
             .any(|p| request.starts_with(p.as_bytes()));
         let canned = {
             let mut once = counts.answer_once.lock().unwrap();
-            once.iter()
-                .position(|(p, _)| request.starts_with(p.as_bytes()))
-                .map(|i| once.remove(i).1)
+            match once.iter().position(|(p, _, _)| request.starts_with(p.as_bytes())) {
+                Some(i) if once[i].1 == 0 => Some(once.remove(i).2),
+                Some(i) => {
+                    once[i].1 -= 1;
+                    None
+                }
+                None => None,
+            }
         };
         if let Some(resp) = canned {
             client.get_mut().write_all(resp.as_bytes()).await?;
