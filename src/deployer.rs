@@ -230,15 +230,9 @@ pub fn deployer_policy(desired: &Desired, scope: &ArnScope<'_>) -> Value {
         .functions
         .iter()
         .flat_map(|f| {
-            f.secrets.iter().map(|n| {
-                format!(
-                    "arn:{}:ssm:{}:{}:parameter{}",
-                    scope.partition,
-                    scope.region,
-                    scope.account,
-                    f.secret_parameter(&desired.stack.name, n)
-                )
-            })
+            f.secrets
+                .iter()
+                .map(|n| scope.parameter(&f.secret_parameter(&desired.stack.name, n)))
         })
         .collect();
     if !parameters.is_empty() {

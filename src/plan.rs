@@ -1946,6 +1946,32 @@ mod tests {
     }
 
     #[test]
+    fn a_managed_distribution_serving_another_regions_bucket_is_refused() {
+        let d = desired("[frontends.web]\ndir = \"/tmp\"\nbucket = \"b-site\"\ndistribution = \"managed\"\n");
+        let mut o = converged(&d, SHA);
+        let site = LiveSite {
+            bucket_region: Some("us-west-2".into()),
+            versioning: true,
+            distribution: Some("E1".into()),
+            setup: crate::aws::cloudfront::Setup {
+                viewer_request_function: Some("arn:aws:cloudfront::123456789012:function/bosun-t-index".into()),
+                origin_domains: vec!["b-site.s3.eu-west-1.amazonaws.com".into()],
+            },
+            ..LiveSite::default()
+        };
+        o.sites.insert("web".into(), site);
+        o.index_function = Some(true);
+        let err = plan(&d, &packages(SHA), &o, &Selection::All, Options::default()).unwrap_err();
+        assert!(matches!(err, PlanError::DistributionElsewhere { .. }), "{err}");
+        assert!(err.to_string().contains("b-site.s3.eu-west-1.amazonaws.com"), "{err}");
+        // Its own region's origin: fine; China's partition has its own suffix.
+        assert_eq!(
+            crate::aws::cloudfront::s3_origin_domain("b", "cn-north-1", "aws-cn"),
+            "b.s3.cn-north-1.amazonaws.com.cn"
+        );
+    }
+
+    #[test]
     fn an_inline_policy_past_iams_limit_is_refused() {
         let d = desired("");
         let scope = ArnScope {

@@ -59,6 +59,14 @@ impl ArnScope<'_> {
         )
     }
 
+    /// An SSM parameter; `name` starts with '/'.
+    pub fn parameter(&self, name: &str) -> String {
+        format!(
+            "arn:{}:ssm:{}:{}:parameter{name}",
+            self.partition, self.region, self.account
+        )
+    }
+
     /// A CloudFront function (global: no region).
     pub fn cloudfront_function(&self, name: &str) -> String {
         format!("arn:{}:cloudfront::{}:function/{name}", self.partition, self.account)
@@ -198,15 +206,7 @@ pub fn execution_policy(desired: &Desired, f: &FunctionSpec, scope: &ArnScope<'_
         let resources: Vec<String> = f
             .secrets
             .iter()
-            .map(|n| {
-                format!(
-                    "arn:{}:ssm:{}:{}:parameter{}",
-                    scope.partition,
-                    scope.region,
-                    scope.account,
-                    f.secret_parameter(&desired.stack.name, n)
-                )
-            })
+            .map(|n| scope.parameter(&f.secret_parameter(&desired.stack.name, n)))
             .collect();
         statements.push(json!({
             "Sid": "ReadSecrets",

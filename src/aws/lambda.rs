@@ -384,7 +384,7 @@ pub async fn publish_version(client: &Client, name: &str, code_sha256: &str) -> 
     })
     .await
     .map_err(|mut e| {
-        if e.code.as_deref() == Some("PreconditionFailedException") {
+        if e.code.as_deref() == Some("PreconditionFailedException") || e.message.contains("PreconditionFailedException") {
             e.help = Some("the function changed while this deploy was publishing it (another deploy or a change by hand); run the deploy again".into());
         }
         e

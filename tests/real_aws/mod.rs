@@ -565,3 +565,29 @@ async fn the_printed_policy_is_enough_under_enforced_iam_and_no_more() {
     assert!(message.contains("dynamodb:DescribeTable"), "{message}");
     assert!(message.contains("403") && message.contains("bosun policy"), "{message}");
 }
+
+#[test]
+fn a_bucket_answering_403_is_named_as_someone_elses() {
+    let name = unique("b403");
+    let stack = TestStack::new(
+        &name,
+        &format!("[frontends.web]\ndir = \"site\"\nbucket = \"{name}-taken\"\n"),
+    );
+    write_files(&stack.dir.path().join("site"), &[("index.html", b"x")]);
+    let proxy = faults::start(&emulator().endpoint, 0, 9);
+    // HeadBucket API reference: 403 when the bucket exists and is not yours.
+    proxy.counts.answer_once.lock().unwrap().push((
+        format!("HEAD /{name}-taken"),
+        0,
+        "HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".to_string(),
+    ));
+    let path = stack.path_str();
+    let run = bosun_at(
+        &proxy.endpoint,
+        &["--stack", &path, "--output", "json", "deploy", "all"],
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    let message = run.result()["message"].as_str().unwrap().to_string();
+    assert!(message.contains("exists but is not accessible"), "{message}");
+    assert!(message.contains("choose another name"), "{message}");
+}
