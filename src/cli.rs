@@ -42,7 +42,8 @@ pub struct Args {
     /// The stack file (default: the only file in stacks/).
     #[arg(long, global = true, env = "BOSUN_STACK")]
     pub stack: Option<PathBuf>,
-    /// AWS profile to use (default: the standard credential chain).
+    /// AWS profile: its credentials are used even when AWS_ACCESS_KEY_ID is set
+    /// (default: the standard credential chain).
     #[arg(long, global = true)]
     pub profile: Option<String>,
     /// AWS region (default: the stack's `region`, then AWS_REGION / the profile's).
