@@ -234,7 +234,10 @@ async fn step(
             // was. The table keeps its current TTL; the rest of the deploy
             // goes on, and a later deploy makes the change (it is planned
             // again until it is done).
-            Err(e) if e.code.as_deref() == Some("ValidationException") => {
+            Err(e)
+                if e.code.as_deref() == Some("ValidationException")
+                    && (e.message.contains("multiple times") || e.message.contains("fixed interval")) =>
+            {
                 let what = if *enabled { "enabling" } else { "disabling" };
                 reporter.warn(&format!(
                     "table {name}: {what} TTL on `{attribute}` deferred: DynamoDB allows one TTL change per table per hour and the last one was less than an hour ago; run the deploy again later to finish it"

@@ -814,6 +814,18 @@ async fn verify_ses(
         ))
     })?;
     let clients = Clients::connect(&settings.aws, &desired.stack.name).await?;
+    if create {
+        // --create writes: the same account guard as a deploy, before any write.
+        let (account, _) = clients.identity().await?;
+        reporter.target(&account, &clients.region);
+        if let Some(wanted) = desired.stack.account.as_ref().filter(|w| **w != account) {
+            return Err(Failure::Plan(plan::PlanError::WrongAccount {
+                stack: desired.stack.name.clone(),
+                wanted: wanted.clone(),
+                actual: account,
+            }));
+        }
+    }
     reporter.started("ses", "read identities, account and suppression list");
     let observed = ses::observe(&clients.sesv2, spec, create).await;
     let volume = ses::Volume::of_stack(desired, jiff::Timestamp::now());

@@ -190,9 +190,16 @@ pub async fn observe_site(clients: &Clients, spec: &FrontendSpec, local: &[Local
             aws::cloudfront::find_by_comment(&clients.cloudfront, &spec.distribution_comment(&clients.stack)).await?
         }
     };
+    // Read even before the bucket exists: a managed distribution found by
+    // its comment may serve another region's bucket (the planner refuses it).
+    let setup = match (&distribution, spec.is_managed()) {
+        (Some(id), true) => aws::cloudfront::setup(&clients.cloudfront, id).await?,
+        _ => aws::cloudfront::Setup::default(),
+    };
     let Some(region) = aws::s3::bucket_region(&clients.s3, &spec.bucket).await? else {
         return Ok(LiveSite {
             distribution,
+            setup,
             ..LiveSite::default()
         });
     };
@@ -201,15 +208,13 @@ pub async fn observe_site(clients: &Clients, spec: &FrontendSpec, local: &[Local
         return Ok(LiveSite {
             bucket_region: Some(region),
             distribution,
+            setup,
             ..LiveSite::default()
         });
     }
-    let (bucket_policy, setup) = match (&distribution, spec.is_managed()) {
-        (Some(id), true) => (
-            aws::s3::bucket_policy(&clients.s3, &spec.bucket).await?,
-            aws::cloudfront::setup(&clients.cloudfront, id).await?,
-        ),
-        _ => (None, aws::cloudfront::Setup::default()),
+    let bucket_policy = match (&distribution, spec.is_managed()) {
+        (Some(_), true) => aws::s3::bucket_policy(&clients.s3, &spec.bucket).await?,
+        _ => None,
     };
     let objects = aws::s3::list(&clients.s3, &spec.bucket, &spec.prefix).await?;
     let (manifest, manifest_version) = if objects.contains_key(&site::manifest_key(spec)) {

@@ -772,13 +772,13 @@ pub fn plan(
         let policy = policy::execution_policy(desired, f, &scope);
         check_policy_size(&role, &f.key, &policy)?;
         let live_role = observed.roles.get(&role).and_then(Option::as_ref);
-        if let Some(other) = live_role
-            .and_then(|r| r.region.as_ref())
-            .filter(|r| **r != observed.region)
-        {
+        // The region a role serves: its tag, or (for roles made before bosun
+        // tagged them) the region in its policy's log-group ARN.
+        let serves = live_role.and_then(|r| r.region.clone().or_else(|| policy_region(r.policy.as_ref())));
+        if let Some(other) = serves.filter(|r| *r != observed.region) {
             return Err(PlanError::RoleElsewhere {
                 role,
-                other: other.clone(),
+                other,
                 region: observed.region.clone(),
             });
         }
@@ -987,6 +987,14 @@ pub fn plan(
         unchanged,
         warnings,
     })
+}
+
+/// The region named by the first regional (logs) ARN in a policy bosun wrote.
+fn policy_region(policy: Option<&Value>) -> Option<String> {
+    let text = policy?.to_string();
+    let at = text.find(":logs:")? + ":logs:".len();
+    let region = text[at..].split(':').next()?;
+    (!region.is_empty()).then(|| region.to_string())
 }
 
 /// IAM refuses a role whose inline policies exceed 10,240 characters; say so
@@ -1940,9 +1948,20 @@ mod tests {
         let err = plan(&d, &packages(SHA), &o, &Selection::All, Options::default()).unwrap_err();
         assert!(matches!(err, PlanError::RoleElsewhere { .. }), "{err}");
         assert!(err.to_string().contains("in eu-west-1"), "{err}");
-        // A role from before bosun tagged regions is this stack's.
+        // A role from before bosun tagged regions: its policy's log-group ARN
+        // says which region it serves.
         o.roles.get_mut("t-api").unwrap().as_mut().unwrap().region = None;
         assert!(plan_all(&d, SHA, &o).is_empty());
+        let role = o.roles.get_mut("t-api").unwrap().as_mut().unwrap();
+        let moved = role
+            .policy
+            .as_ref()
+            .unwrap()
+            .to_string()
+            .replace(":logs:us-west-2:", ":logs:eu-west-1:");
+        role.policy = Some(serde_json::from_str(&moved).unwrap());
+        let err = plan(&d, &packages(SHA), &o, &Selection::All, Options::default()).unwrap_err();
+        assert!(err.to_string().contains("in eu-west-1"), "{err}");
     }
 
     #[test]

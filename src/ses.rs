@@ -219,6 +219,13 @@ pub async fn observe(client: &aws_sdk_sesv2::Client, spec: &SesSpec, create: boo
         }
         if let Some(m) = &spec.mail_from_domain {
             if let Some(parent) = mail_from_parent(spec, m) {
+                // A domain created just now is read once here (and cached).
+                let (cached, key, name) = read(&obs, parent.to_string());
+                if !cached {
+                    pace.tick().await;
+                    let got = ses::identity(client, &name).await;
+                    obs.identities.insert(key, got);
+                }
                 if let Some(id) = obs.identity(parent) {
                     if id.mail_from.as_ref().is_none_or(|x| !x.domain.eq_ignore_ascii_case(m)) {
                         pace.tick().await;

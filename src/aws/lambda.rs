@@ -361,9 +361,9 @@ pub async fn update_config(client: &Client, name: &str, cfg: &FunctionConfig) ->
 }
 
 /// Publishes `$LATEST` as a version, only if its code is `code_sha256` and
-/// it is still the revision this run read after its own updates (RevisionId:
-/// a concurrent change of the configuration fails the publish instead of
-/// being published under this deploy's name).
+/// it is still the revision read right before publishing (after this run's
+/// own updates have settled): a change made in between fails the publish
+/// (PreconditionFailed) instead of being published under this deploy's name.
 pub async fn publish_version(client: &Client, name: &str, code_sha256: &str) -> Result<String, AwsError> {
     use aws_sdk_lambda::operation::publish_version::PublishVersionError as E;
     let op = "lambda:PublishVersion";

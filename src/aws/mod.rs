@@ -145,9 +145,25 @@ impl Clients {
             // from the environment, so a CI runner with keys in its
             // environment would deploy to that account. --profile means
             // this profile's credentials, whatever else is set.
+            //
+            // The provider gets the region explicitly: an assume-role or
+            // web-identity profile calls STS, which needs one (the loader
+            // hands its region only to providers it builds itself).
+            let region = match &settings.region {
+                Some(r) => Some(Region::new(r.clone())),
+                None => {
+                    aws_config::default_provider::region::DefaultRegionChain::builder()
+                        .profile_name(profile)
+                        .build()
+                        .region()
+                        .await
+                }
+            };
+            let provider_config = aws_config::provider_config::ProviderConfig::default().with_region(region);
             loader = loader.profile_name(profile).credentials_provider(
                 aws_config::profile::ProfileFileCredentialsProvider::builder()
                     .profile_name(profile)
+                    .configure(&provider_config)
                     .build(),
             );
         }
