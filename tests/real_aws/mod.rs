@@ -591,3 +591,19 @@ fn a_bucket_answering_403_is_named_as_someone_elses() {
     assert!(message.contains("exists but is not accessible"), "{message}");
     assert!(message.contains("choose another name"), "{message}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verify_ses_create_keeps_to_the_stacks_account() {
+    let sender = format!("{}@example.com", unique("guarded"));
+    let stack = TestStack::new(&unique("sesacct"), &format!("[ses]\nsender = \"{sender}\"\n"));
+    let text = std::fs::read_to_string(stack.path()).unwrap();
+    let guarded = text.replacen("[stack]\n", "[stack]\naccount = \"210987654321\"\n", 1);
+    std::fs::write(stack.path(), guarded).unwrap();
+    let run = stack.bosun(&["verify-ses", "--create"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    let message = run.result()["message"].as_str().unwrap().to_string();
+    assert!(message.contains("account 210987654321"), "{message}");
+    let ses = aws_sdk_sesv2::Client::new(&sdk_config().await);
+    let found = ses.get_email_identity().email_identity(&sender).send().await;
+    assert!(found.is_err(), "nothing was created");
+}
