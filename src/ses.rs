@@ -189,7 +189,7 @@ pub fn mail_from_records(mail_from: &str, region: &str) -> Vec<DnsRecord> {
 /// identities, the MAIL FROM setting and the configuration set (each create
 /// is idempotent, so a retried run is safe).
 pub async fn observe(client: &aws_sdk_sesv2::Client, spec: &SesSpec, create: bool) -> Observed {
-    let mut pace = Pacer::new(SES_API_INTERVAL);
+    let mut pace = crate::aws::Pacer::new(SES_API_INTERVAL);
     let mut obs = Observed::default();
     // Each identity is looked up once (keyed in lower case); what --create
     // read is reused.
@@ -243,8 +243,7 @@ pub async fn observe(client: &aws_sdk_sesv2::Client, spec: &SesSpec, create: boo
             }
         }
         if let Some(set) = &spec.configuration_set {
-            pace.tick().await;
-            match ses::configuration_set_exists(client, set).await {
+            match ses::configuration_set_exists(client, set, &mut pace).await {
                 Ok(false) => {
                     pace.tick().await;
                     match ses::create_configuration_set(client, set).await {
@@ -286,8 +285,7 @@ pub async fn observe(client: &aws_sdk_sesv2::Client, spec: &SesSpec, create: boo
         }
     }
     if !destinations.is_empty() {
-        pace.tick().await;
-        match ses::suppression_list(client).await {
+        match ses::suppression_list(client, &mut pace).await {
             Ok(list) => {
                 for d in destinations {
                     let reason = list.get(&d.to_ascii_lowercase()).cloned();
@@ -303,8 +301,7 @@ pub async fn observe(client: &aws_sdk_sesv2::Client, spec: &SesSpec, create: boo
     }
     if let Some(set) = &spec.configuration_set {
         if obs.configuration_set.is_none() {
-            pace.tick().await;
-            obs.configuration_set = Some(ses::configuration_set_exists(client, set).await);
+            obs.configuration_set = Some(ses::configuration_set_exists(client, set, &mut pace).await);
         }
     }
     obs
@@ -315,25 +312,6 @@ pub async fn observe(client: &aws_sdk_sesv2::Client, spec: &SesSpec, create: boo
 /// execute this operation no more than once per second"); verify-ses and the
 /// deploy gate keep to it instead of meeting throttling errors.
 pub const SES_API_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
-
-/// Spaces calls at least `interval` apart (the first goes at once).
-pub struct Pacer {
-    interval: std::time::Duration,
-    last: Option<tokio::time::Instant>,
-}
-
-impl Pacer {
-    pub fn new(interval: std::time::Duration) -> Pacer {
-        Pacer { interval, last: None }
-    }
-
-    pub async fn tick(&mut self) {
-        if let Some(last) = self.last {
-            tokio::time::sleep_until(last + self.interval).await;
-        }
-        self.last = Some(tokio::time::Instant::now());
-    }
-}
 
 /// The domain identity a MAIL FROM domain belongs to.
 fn mail_from_parent<'a>(spec: &'a SesSpec, mail_from: &str) -> Option<&'a str> {

@@ -370,3 +370,22 @@ pub fn decode_policy(raw: &str) -> Option<serde_json::Value> {
         serde_json::from_str(&decoded).ok()
     })
 }
+
+/// Spaces calls at least `interval` apart (the first goes at once).
+pub struct Pacer {
+    interval: std::time::Duration,
+    last: Option<tokio::time::Instant>,
+}
+
+impl Pacer {
+    pub fn new(interval: std::time::Duration) -> Pacer {
+        Pacer { interval, last: None }
+    }
+
+    pub async fn tick(&mut self) {
+        if let Some(last) = self.last {
+            tokio::time::sleep_until(last + self.interval).await;
+        }
+        self.last = Some(tokio::time::Instant::now());
+    }
+}

@@ -133,10 +133,14 @@ pub async fn account(client: &Client) -> Result<Account, AwsError> {
 
 /// The account's suppression list: address (lower case) → reason
 /// (BOUNCE, COMPLAINT). One paginated listing instead of a call per address.
-pub async fn suppression_list(client: &Client) -> Result<std::collections::BTreeMap<String, String>, AwsError> {
+pub async fn suppression_list(
+    client: &Client,
+    pace: &mut super::Pacer,
+) -> Result<std::collections::BTreeMap<String, String>, AwsError> {
     let mut out = std::collections::BTreeMap::new();
     let mut next: Option<String> = None;
     loop {
+        pace.tick().await;
         let page = client
             .list_suppressed_destinations()
             .set_next_token(next.clone())
@@ -169,9 +173,10 @@ pub async fn suppressed(client: &Client, address: &str) -> Result<Option<String>
 
 /// True when the configuration set exists (listed, so a missing set is not
 /// confused with an unreadable one).
-pub async fn configuration_set_exists(client: &Client, name: &str) -> Result<bool, AwsError> {
+pub async fn configuration_set_exists(client: &Client, name: &str, pace: &mut super::Pacer) -> Result<bool, AwsError> {
     let mut next: Option<String> = None;
     loop {
+        pace.tick().await;
         let out = client
             .list_configuration_sets()
             .set_next_token(next.clone())
