@@ -193,18 +193,14 @@ pub async fn observe(client: &aws_sdk_sesv2::Client, spec: &SesSpec, create: boo
     let mut obs = Observed::default();
     // Each identity is looked up once (keyed in lower case); what --create
     // read is reused.
-    let read = |obs: &Observed, name: String| {
-        let key = name.to_ascii_lowercase();
-        (obs.identities.contains_key(&key), key, name)
-    };
     if create {
         for name in &spec.identities {
-            let (_, key, name) = read(&obs, name.clone());
+            let key = name.to_ascii_lowercase();
             pace.tick().await;
-            match ses::identity(client, &name).await {
+            match ses::identity(client, name).await {
                 Ok(None) => {
                     pace.tick().await;
-                    match ses::create_identity(client, &name).await {
+                    match ses::create_identity(client, name).await {
                         // Read again below: the new identity's DKIM tokens.
                         Ok(()) => obs.created.push(format!("identity {name}")),
                         Err(e) => {
@@ -220,12 +216,7 @@ pub async fn observe(client: &aws_sdk_sesv2::Client, spec: &SesSpec, create: boo
         if let Some(m) = &spec.mail_from_domain {
             if let Some(parent) = mail_from_parent(spec, m) {
                 // A domain created just now is read once here (and cached).
-                let (cached, key, name) = read(&obs, parent.to_string());
-                if !cached {
-                    pace.tick().await;
-                    let got = ses::identity(client, &name).await;
-                    obs.identities.insert(key, got);
-                }
+                read_identity(client, &mut pace, &mut obs, parent).await;
                 if let Some(id) = obs.identity(parent) {
                     if id.mail_from.as_ref().is_none_or(|x| !x.domain.eq_ignore_ascii_case(m)) {
                         pace.tick().await;
@@ -261,12 +252,7 @@ pub async fn observe(client: &aws_sdk_sesv2::Client, spec: &SesSpec, create: boo
     pace.tick().await;
     obs.account = Some(ses::account(client).await);
     for name in &spec.identities {
-        let (cached, key, name) = read(&obs, name.clone());
-        if !cached {
-            pace.tick().await;
-            let got = ses::identity(client, &name).await;
-            obs.identities.insert(key, got);
-        }
+        read_identity(client, &mut pace, &mut obs, name).await;
     }
     // Recipients' identities matter only in the sandbox (or when the
     // account's state is unknown): SES then delivers to verified ones only.
@@ -274,14 +260,8 @@ pub async fn observe(client: &aws_sdk_sesv2::Client, spec: &SesSpec, create: boo
     let sandbox = !matches!(&obs.account, Some(Ok(a)) if a.production_access);
     if sandbox {
         for d in &destinations {
-            for name in [d.clone(), domain_of(d).to_string()] {
-                let (cached, key, name) = read(&obs, name);
-                if !cached {
-                    pace.tick().await;
-                    let got = ses::identity(client, &name).await;
-                    obs.identities.insert(key, got);
-                }
-            }
+            read_identity(client, &mut pace, &mut obs, d).await;
+            read_identity(client, &mut pace, &mut obs, domain_of(d)).await;
         }
     }
     if !destinations.is_empty() {
@@ -305,6 +285,14 @@ pub async fn observe(client: &aws_sdk_sesv2::Client, spec: &SesSpec, create: boo
         }
     }
     obs
+}
+
+/// Reads identity `name` into `obs` unless it was read already (keyed in lower case).
+async fn read_identity(client: &aws_sdk_sesv2::Client, pace: &mut crate::aws::Pacer, obs: &mut Observed, name: &str) {
+    if let std::collections::btree_map::Entry::Vacant(slot) = obs.identities.entry(name.to_ascii_lowercase()) {
+        pace.tick().await;
+        slot.insert(ses::identity(client, name).await);
+    }
 }
 
 /// SES allows one request per second to its API actions other than sending

@@ -163,16 +163,7 @@ pub async fn get_function(client: &Client, name: &str, alias: &str) -> Result<Op
             Err(e) if is_not_found(&e) => None,
             Err(e) => return Err(AwsError::from_sdk("lambda:GetFunctionUrlConfig", name, e)),
         };
-        let statements: Vec<serde_json::Value> =
-            match client.get_policy().function_name(name).qualifier(alias).send().await {
-                Ok(out) => out
-                    .policy()
-                    .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
-                    .and_then(|p| p["Statement"].as_array().cloned())
-                    .unwrap_or_default(),
-                Err(e) if is_not_found(&e) => Vec::new(),
-                Err(e) => return Err(AwsError::from_sdk("lambda:GetPolicy", name, e)),
-            };
+        let statements = alias_statements(client, name, alias).await?;
         let public = UrlPermissions {
             invoke_url: statement_state(&statements, PUBLIC_URL_SID, public_url_statement_ok),
             invoke_function: statement_state(&statements, PUBLIC_INVOKE_SID, public_invoke_statement_ok),
@@ -559,15 +550,21 @@ async fn add_permission(
 
 /// True when the alias's resource policy has a statement `sid`.
 async fn policy_has(client: &Client, name: &str, alias: &str, sid: &str) -> Result<bool, AwsError> {
+    Ok(alias_statements(client, name, alias)
+        .await?
+        .iter()
+        .any(|st| st["Sid"] == sid))
+}
+
+/// The statements of the alias's resource policy (none when it has no policy).
+async fn alias_statements(client: &Client, name: &str, alias: &str) -> Result<Vec<serde_json::Value>, AwsError> {
     match client.get_policy().function_name(name).qualifier(alias).send().await {
         Ok(out) => Ok(out
             .policy()
             .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
-            .and_then(|p| p["Statement"].as_array().cloned())
-            .unwrap_or_default()
-            .iter()
-            .any(|st| st["Sid"] == sid)),
-        Err(e) if is_not_found(&e) => Ok(false),
+            .map(|p| crate::policy::statements(&p))
+            .unwrap_or_default()),
+        Err(e) if is_not_found(&e) => Ok(Vec::new()),
         Err(e) => Err(AwsError::from_sdk("lambda:GetPolicy", name, e)),
     }
 }
