@@ -13,11 +13,12 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::aws::{self, AwsError, Clients};
+use crate::frontend::LocalFile;
 use crate::model::Desired;
+use crate::model::{FrontendManifest, ManifestEntry};
 use crate::output::Reporter;
 use crate::package::Package;
 use crate::plan::{AliasTarget, Change, Plan};
-use crate::site::{LocalFile, ManifestEntry, SiteManifest};
 use futures_util::future::BoxFuture;
 use futures_util::StreamExt;
 
@@ -56,7 +57,7 @@ struct State {
     /// Function key → version published or created in this run.
     published: BTreeMap<String, String>,
     /// S3 key → ETag and version of objects uploaded or restored in this run.
-    etags: BTreeMap<String, aws::s3::Stored>,
+    etags: BTreeMap<String, crate::model::Stored>,
     /// Frontend key → ARN of the distribution created in this run.
     distribution_arns: BTreeMap<String, String>,
 }
@@ -458,7 +459,7 @@ async fn step(
                 .sites
                 .get(site)
                 .ok_or_else(|| ApplyStepError::Internal(format!("frontend `{site}` was not scanned")))?;
-            let mut manifest = SiteManifest {
+            let mut manifest = FrontendManifest {
                 version: 1,
                 files: BTreeMap::new(),
             };

@@ -21,14 +21,16 @@ use serde_json::json;
 
 use crate::apply::{self, ApplyContext, ApplyError};
 use crate::aws::{self, AwsError, AwsSettings, Call, Clients};
+use crate::frontend::{self, FrontendError, LocalFile};
+use crate::model::names;
 use crate::model::Desired;
-use crate::observe::{self, Observed};
+use crate::model::{Observed, Selection};
+use crate::observe;
 use crate::output::{stdout_line, OutputMode, Reporter};
 use crate::package::{self, Package, PackageError};
-use crate::plan::{self, Plan, PlanError, Selection};
+use crate::plan::{self, Plan, PlanError};
 use crate::release::{self, Release};
 use crate::ses;
-use crate::site::{self, LocalFile, SiteError};
 use crate::stack::{self, StackError};
 use crate::state::{self, Lock, LockRecord, StateStore};
 
@@ -188,7 +190,7 @@ pub enum Failure {
     #[error("{0}")]
     Package(#[from] PackageError),
     #[error("{0}")]
-    Site(#[from] SiteError),
+    Site(#[from] FrontendError),
     #[error("{0}")]
     Plan(#[from] PlanError),
     #[error("{0}")]
@@ -214,7 +216,7 @@ impl Failure {
         match self {
             Failure::Usage(_) | Failure::Stack(_) | Failure::Plan(_) | Failure::Secrets(_) | Failure::Preflight(_) => 2,
             Failure::Package(e) if e.is_bad_input() => 2,
-            Failure::Site(SiteError::Read { .. }) => 1,
+            Failure::Site(FrontendError::Read { .. }) => 1,
             Failure::Site(_) => 2,
             Failure::Drift => 3,
             Failure::Apply(e) if matches!(e.error, apply::ApplyStepError::Interrupted) => 130,
@@ -332,7 +334,7 @@ async fn build(
 }
 
 /// Scans every selected frontend's folder.
-async fn scan_sites(
+async fn scan_frontends(
     desired: &Desired,
     sel: &Selection,
     reporter: &mut Reporter,
@@ -341,7 +343,7 @@ async fn scan_sites(
     for spec in sel.frontends(desired) {
         let start = Instant::now();
         let owned = spec.clone();
-        let files = tokio::task::spawn_blocking(move || site::scan(&owned))
+        let files = tokio::task::spawn_blocking(move || frontend::scan(&owned))
             .await
             .map_err(|e| Failure::Usage(format!("scanning task failed: {e}")))??;
         let bytes: u64 = files.iter().map(|f| f.size).sum();
@@ -363,7 +365,7 @@ fn data_files(desired: &Desired, sel: &Selection) -> Result<BTreeMap<String, Loc
     for f in sel.functions(desired) {
         for (name, path) in &f.data {
             let key = f.data_key(name, path);
-            let file = site::single(path, &key).map_err(|e| SiteError::Read {
+            let file = frontend::single(path, &key).map_err(|e| FrontendError::Read {
                 site: format!("{} data {name}", f.key),
                 path: path.clone(),
                 source: e,
@@ -910,7 +912,7 @@ async fn run(args: Args, reporter: &mut Reporter) -> Result<(), Failure> {
     };
     let started = Instant::now();
     let packages = build(desired, &sel, reporter).await?;
-    let sites = scan_sites(desired, &sel, reporter).await?;
+    let sites = scan_frontends(desired, &sel, reporter).await?;
     secrets_preflight(desired, &sel, &packages, &sites, reporter)?;
     let clients = Clients::connect(&settings.aws, &desired.stack.name).await?;
     let observed = observe::observe(&clients, desired, &sel, &sites).await?;
@@ -1014,7 +1016,7 @@ fn secrets_preflight(
     }
     for (site, files) in sites {
         for file in files {
-            let bytes = std::fs::read(&file.path).map_err(|source| SiteError::Read {
+            let bytes = std::fs::read(&file.path).map_err(|source| FrontendError::Read {
                 site: site.clone(),
                 path: file.path.clone(),
                 source,
@@ -1451,7 +1453,7 @@ fn listings(desired: &Desired, observed: &Observed) -> BTreeMap<String, BTreeMap
         .filter_map(|spec| {
             let site = observed.sites.get(&spec.key)?;
             site.bucket_region.as_ref()?;
-            let manifest = site::manifest_key(spec);
+            let manifest = names::manifest_key(spec);
             Some((
                 spec.key.clone(),
                 site.objects

@@ -12,15 +12,13 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::aws::events::TARGET_ID;
-use crate::aws::lambda::{events_sid, PublicStatement, EVENTS_SID_PREFIX};
-use crate::aws::s3::Stored;
+use crate::frontend::LocalFile;
+use crate::model::names::{events_sid, PublicStatement, EVENTS_SID_PREFIX, TARGET_ID};
 use crate::model::{
-    Billing, Desired, DistributionSpec, FrontendSpec, FunctionConfig, FunctionSpec, ScheduleSpec, TableSpec, UrlAuth,
+    Billing, Desired, DistributionSpec, FrontendSpec, FunctionConfig, FunctionSpec, LiveFrontend, LiveFunction,
+    LiveTtl, Observed, Selection, StatementState, Stored, UrlAuth,
 };
-use crate::observe::{LiveFunction, LiveSite, LiveTtl, Observed, StatementState};
 use crate::policy::{self, ArnScope};
-use crate::site::LocalFile;
 
 /// Which version an alias should point at.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -201,7 +199,7 @@ pub enum Change {
         bucket: String,
         key: String,
         #[serde(skip)]
-        manifest: crate::site::SiteManifest,
+        manifest: crate::model::FrontendManifest,
     },
     /// Lets the rule (by ARN) invoke the function's alias.
     AllowSchedule {
@@ -587,7 +585,7 @@ pub enum PlanError {
     #[error("release {release} cannot be restored: {missing} no longer exist(s); nothing was changed\n      help: pick another release (`bosun releases`); versions deleted by pruning or by hand cannot be brought back")]
     ReleaseIncomplete { release: String, missing: String },
     #[error("frontend `{site}`: the site folder is empty but {count} object(s) would be deleted from the bucket\n      help: check `dir` (a failed build step?); pass --force-deletes to really empty the site")]
-    EmptySite { site: String, count: usize },
+    EmptyFrontend { site: String, count: usize },
     #[error("frontend `{site}`: {count} object(s) would be deleted, more than max_deletes = {max} (e.g. {sample})\n      help: check the site folder; raise max_deletes, or pass --force-deletes if this is intended")]
     TooManyDeletes {
         site: String,
@@ -595,75 +593,6 @@ pub enum PlanError {
         max: usize,
         sample: String,
     },
-}
-
-/// Which part of the stack a deploy covers.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Selection {
-    #[default]
-    All,
-    /// These functions (by stack key), with their roles and the tables they use.
-    Functions(BTreeSet<String>),
-    /// Only the frontends.
-    Frontends,
-    /// Only the schedules (rules, targets, invoke permissions).
-    Schedules,
-}
-
-impl Selection {
-    pub fn functions<'d>(&self, desired: &'d Desired) -> Vec<&'d FunctionSpec> {
-        desired
-            .functions
-            .iter()
-            .filter(|f| match self {
-                Selection::All => true,
-                Selection::Functions(keys) => keys.contains(&f.key),
-                Selection::Frontends | Selection::Schedules => false,
-            })
-            .collect()
-    }
-
-    /// Functions whose live state is read: the selected ones, plus every
-    /// function when schedules are planned (targets and their permissions).
-    pub fn observed_functions<'d>(&self, desired: &'d Desired) -> Vec<&'d FunctionSpec> {
-        if matches!(self, Selection::Schedules) {
-            desired.functions.iter().collect()
-        } else {
-            self.functions(desired)
-        }
-    }
-
-    pub fn includes_schedules(&self) -> bool {
-        matches!(self, Selection::All | Selection::Schedules)
-    }
-
-    pub fn schedules<'d>(&self, desired: &'d Desired) -> Vec<&'d ScheduleSpec> {
-        if self.includes_schedules() {
-            desired.schedules.iter().collect()
-        } else {
-            Vec::new()
-        }
-    }
-
-    pub fn tables<'d>(&self, desired: &'d Desired) -> Vec<&'d TableSpec> {
-        let used: BTreeSet<&str> = self
-            .functions(desired)
-            .iter()
-            .flat_map(|f| f.tables.keys().map(String::as_str))
-            .collect();
-        desired
-            .tables
-            .iter()
-            .filter(|t| matches!(self, Selection::All) || used.contains(t.key.as_str()))
-            .collect()
-    }
-
-    pub fn frontends<'d>(&self, desired: &'d Desired) -> Vec<&'d FrontendSpec> {
-        match self {
-            Selection::All | Selection::Frontends => desired.frontends.iter().collect(),
-            Selection::Functions(_) | Selection::Schedules => Vec::new(),
-        }
-    }
 }
 
 /// What was built and scanned locally.
@@ -925,7 +854,7 @@ pub fn plan(
             name: index_function.clone(),
         });
     }
-    let site_ctx = SiteContext {
+    let frontend_ctx = FrontendContext {
         stack: &desired.stack.name,
         scope: &scope,
         index_function: scope.cloudfront_function(&index_function),
@@ -934,7 +863,7 @@ pub fn plan(
         let files = local.sites.get(&spec.key).map(Vec::as_slice).unwrap_or_default();
         let live = observed.sites.get(&spec.key).cloned().unwrap_or_default();
         let before = sites.len();
-        plan_site(spec, &site_ctx, files, &live, options, &mut sites)?;
+        plan_frontend(spec, &frontend_ctx, files, &live, options, &mut sites)?;
         if sites.len() == before {
             unchanged.push(Unchanged {
                 resource: format!("frontend/{}", spec.key),
@@ -1232,18 +1161,18 @@ fn plan_schedules(
 /// Plans one frontend sync: bucket, distribution, uploads (assets, then
 /// HTML), the invalidation, the manifest, then deletions.
 /// What every frontend's plan shares.
-struct SiteContext<'a> {
+struct FrontendContext<'a> {
     stack: &'a str,
     scope: &'a ArnScope<'a>,
     /// ARN of the stack's index-page function.
     index_function: String,
 }
 
-fn plan_site(
+fn plan_frontend(
     spec: &FrontendSpec,
-    ctx: &SiteContext<'_>,
+    ctx: &FrontendContext<'_>,
     local: &[LocalFile],
-    live: &LiveSite,
+    live: &LiveFrontend,
     options: Options,
     out: &mut Vec<Change>,
 ) -> Result<(), PlanError> {
@@ -1299,7 +1228,7 @@ fn plan_site(
                     // Found by its comment, which names the stack and the
                     // frontend but not the region: the same stack deployed in
                     // another region must not take this one over.
-                    let wanted = crate::aws::cloudfront::s3_origin_domain(&bucket, region, scope.partition);
+                    let wanted = crate::model::names::s3_origin_domain(&bucket, region, scope.partition);
                     let found = &live.setup.origin_domains;
                     if !found.is_empty() && !found.contains(&wanted) {
                         return Err(PlanError::DistributionElsewhere {
@@ -1339,7 +1268,7 @@ fn plan_site(
         }
     };
 
-    let manifest_key = crate::site::manifest_key(spec);
+    let manifest_key = crate::model::names::manifest_key(spec);
     let manifest = live.manifest.as_ref();
     let in_manifest = |f: &LocalFile| {
         manifest
@@ -1377,7 +1306,7 @@ fn plan_site(
         .cloned()
         .collect();
     if local.is_empty() && !deletes.is_empty() && !options.force_deletes {
-        return Err(PlanError::EmptySite {
+        return Err(PlanError::EmptyFrontend {
             site,
             count: deletes.len(),
         });
@@ -1415,7 +1344,8 @@ fn plan_site(
                 .map(|f| f.rel.clone())
                 .chain(deleted_served.iter().map(|k| rel(k)))
                 .collect();
-            let paths = crate::site::invalidation_paths(rels.iter().map(String::as_str), spec.invalidation_max_paths);
+            let paths =
+                crate::frontend::invalidation_paths(rels.iter().map(String::as_str), spec.invalidation_max_paths);
             let content: Vec<(&str, &str, &str)> = changed
                 .iter()
                 .map(|f| (f.key.as_str(), f.sha256.as_str(), f.headers.as_str()))
@@ -1423,7 +1353,7 @@ fn plan_site(
                 .collect();
             out.push(Change::Invalidate {
                 site: site.clone(),
-                caller_reference: crate::site::caller_reference(
+                caller_reference: crate::frontend::caller_reference(
                     &dist,
                     live.manifest_version.as_deref(),
                     &paths,
@@ -1610,7 +1540,7 @@ fn plan_url(f: &FunctionSpec, live: Option<&LiveFunction>, out: &mut Vec<Change>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::observe::{LiveFunction, LiveRole, LiveTable, LiveUrl, LiveVersion, UrlPermissions};
+    use crate::model::{LiveFunction, LiveRole, LiveTable, LiveUrl, LiveVersion, UrlPermissions};
     use std::path::Path;
 
     const SHA: &str = "c2hhLW9uZQ==";
@@ -1760,14 +1690,14 @@ mod tests {
             .insert("bosun-events-t-tick".into(), rule_arn.clone());
         o.rules.insert(
             "t-tick".into(),
-            crate::aws::events::LiveRule {
+            crate::model::LiveRule {
                 name: "t-tick".into(),
                 arn: rule_arn,
                 expression: Some("rate(1 hour)".into()),
                 enabled: true,
                 description: String::new(),
                 owned,
-                targets: vec![crate::aws::events::LiveTarget {
+                targets: vec![crate::model::LiveTarget {
                     id: "bosun".into(),
                     arn: "arn:aws:lambda:us-west-2:123456789012:function:t-api:live".into(),
                     input: Some(input_live.into()),
@@ -1968,15 +1898,15 @@ mod tests {
     fn a_managed_distribution_serving_another_regions_bucket_is_refused() {
         let d = desired("[frontends.web]\ndir = \"/tmp\"\nbucket = \"b-site\"\ndistribution = \"managed\"\n");
         let mut o = converged(&d, SHA);
-        let site = LiveSite {
+        let site = LiveFrontend {
             bucket_region: Some("us-west-2".into()),
             versioning: true,
             distribution: Some("E1".into()),
-            setup: crate::aws::cloudfront::Setup {
+            setup: crate::model::Setup {
                 viewer_request_function: Some("arn:aws:cloudfront::123456789012:function/bosun-t-index".into()),
                 origin_domains: vec!["b-site.s3.eu-west-1.amazonaws.com".into()],
             },
-            ..LiveSite::default()
+            ..LiveFrontend::default()
         };
         o.sites.insert("web".into(), site);
         o.index_function = Some(true);
@@ -1985,7 +1915,7 @@ mod tests {
         assert!(err.to_string().contains("b-site.s3.eu-west-1.amazonaws.com"), "{err}");
         // Its own region's origin: fine; China's partition has its own suffix.
         assert_eq!(
-            crate::aws::cloudfront::s3_origin_domain("b", "cn-north-1", "aws-cn"),
+            crate::model::names::s3_origin_domain("b", "cn-north-1", "aws-cn"),
             "b.s3.cn-north-1.amazonaws.com.cn"
         );
     }

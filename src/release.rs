@@ -10,12 +10,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::aws::events::TARGET_ID;
-use crate::model::{Desired, ScheduleSpec};
-use crate::observe::Observed;
-use crate::plan::{AliasTarget, Change, Plan, PlanError, Selection, Unchanged};
+use crate::model::names::TARGET_ID;
+use crate::model::{Desired, FrontendManifest, ManifestEntry, Observed, ScheduleSpec, Selection};
+use crate::plan::{AliasTarget, Change, Plan, PlanError, Unchanged};
 use crate::policy::ArnScope;
-use crate::site::{ManifestEntry, SiteManifest};
 
 /// The release record format; readers refuse newer ones.
 pub const SCHEMA: u32 = 1;
@@ -316,7 +314,7 @@ pub fn plan_rollback(
         let empty = BTreeMap::new();
         let listing = listings.get(key).unwrap_or(&empty);
         let versions = stored_versions.get(key);
-        let manifest_key = format!("{}{}", rec.prefix, crate::site::MANIFEST_NAME);
+        let manifest_key = format!("{}{}", rec.prefix, crate::model::names::MANIFEST_NAME);
         let mut restore = Vec::new();
         for (k, e) in &rec.files {
             if listing.get(k) == Some(&e.etag) {
@@ -358,7 +356,7 @@ pub fn plan_rollback(
                 .map(|(k, _)| rel(k))
                 .chain(deletes.iter().map(|k| rel(k)))
                 .collect();
-            let paths = crate::site::invalidation_paths(rels.iter().map(String::as_str), max_paths);
+            let paths = crate::frontend::invalidation_paths(rels.iter().map(String::as_str), max_paths);
             let content: Vec<(&str, &str, &str)> = restore
                 .iter()
                 .map(|(k, v)| (k.as_str(), v.as_str(), "restored"))
@@ -366,7 +364,7 @@ pub fn plan_rollback(
                 .collect();
             site_changes.push(Change::Invalidate {
                 site: key.clone(),
-                caller_reference: crate::site::caller_reference(
+                caller_reference: crate::frontend::caller_reference(
                     dist,
                     observed.sites.get(key).and_then(|s| s.manifest_version.as_deref()),
                     &paths,
@@ -380,7 +378,7 @@ pub fn plan_rollback(
             site: key.clone(),
             bucket: rec.bucket.clone(),
             key: manifest_key,
-            manifest: SiteManifest {
+            manifest: FrontendManifest {
                 version: 1,
                 files: rec.files.clone(),
             },

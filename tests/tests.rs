@@ -698,7 +698,7 @@ mod mocked {
     async fn an_add_permission_conflict_is_told_apart_by_reading_the_policy() {
         use aws_sdk_lambda::operation::add_permission::{AddPermissionError, AddPermissionOutput};
         use aws_sdk_lambda::operation::get_policy::GetPolicyOutput;
-        use bosun::aws::lambda::{PublicStatement, PUBLIC_INVOKE_SID};
+        use bosun::model::names::{PublicStatement, PUBLIC_INVOKE_SID};
         let conflict = || {
             mock!(Client::add_permission).then_error(|| {
                 AddPermissionError::ResourceConflictException(

@@ -13,6 +13,8 @@ use aws_sdk_cloudfront::types::{
 use aws_sdk_cloudfront::Client;
 
 use super::AwsError;
+use crate::model::names::s3_origin_domain;
+use crate::model::Setup;
 
 /// AWS's managed "CachingOptimized" cache policy.
 const CACHING_OPTIMIZED: &str = "658327ea-f89d-4fab-a63d-7e88639e58f6";
@@ -105,14 +107,6 @@ function handler(event) {
     return request;
 }
 ";
-
-/// A distribution's setup as bosun checks it: the function on its default
-/// behaviour's viewer requests, and its origins' domains.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct Setup {
-    pub viewer_request_function: Option<String>,
-    pub origin_domains: Vec<String>,
-}
 
 /// Reads the distribution's configuration (GetDistributionConfig).
 pub async fn setup(client: &Client, id: &str) -> Result<Setup, AwsError> {
@@ -279,21 +273,6 @@ pub async fn attach_viewer_function(client: &Client, id: &str, function_arn: &st
         .await
         .map(|_| ())
         .map_err(|e| AwsError::from_sdk(op, id, e))
-}
-
-/// Creates a distribution serving `bucket`/`prefix` through an origin access
-/// control; returns (id, ARN). The CallerReference is derived from the
-/// comment, so a retried create finds the same distribution instead of
-/// making a second one.
-/// The S3 REST endpoint of a bucket as a CloudFront origin: the regional
-/// domain, with the DNS suffix of the partition (`amazonaws.com.cn` in
-/// China; `amazonaws.com` in the commercial and GovCloud partitions).
-pub fn s3_origin_domain(bucket: &str, region: &str, partition: &str) -> String {
-    let suffix = match partition {
-        "aws-cn" => "amazonaws.com.cn",
-        _ => "amazonaws.com",
-    };
-    format!("{bucket}.s3.{region}.{suffix}")
 }
 
 /// What a new managed distribution is made of.

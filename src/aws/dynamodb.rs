@@ -10,8 +10,7 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 
 use super::AwsError;
-use crate::model::{AttrType, Billing, KeyAttr, TableSpec};
-use crate::observe::{LiveTable, LiveTtl};
+use crate::model::{AttrType, Billing, KeyAttr, LiveTable, LiveTtl, TableSpec};
 
 fn attr_type(t: AttrType) -> ScalarAttributeType {
     match t {

@@ -6,33 +6,10 @@
 
 use aws_sdk_eventbridge::types::{RuleState, Tag, Target};
 use aws_sdk_eventbridge::Client;
-use serde::Serialize;
 
 use super::AwsError;
-
-/// The tag that marks a rule as owned by a stack.
-pub const STACK_TAG: &str = "bosun:stack";
-/// The id of the one target bosun puts on a schedule's rule.
-pub const TARGET_ID: &str = "bosun";
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct LiveTarget {
-    pub id: String,
-    pub arn: String,
-    pub input: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct LiveRule {
-    pub name: String,
-    pub arn: String,
-    pub expression: Option<String>,
-    pub enabled: bool,
-    pub description: String,
-    /// Tagged `bosun:stack = STACK`.
-    pub owned: bool,
-    pub targets: Vec<LiveTarget>,
-}
+use crate::model::names::{STACK_TAG, TARGET_ID};
+use crate::model::{LiveRule, LiveTarget};
 
 /// Every rule whose name starts with `prefix`, with ownership and targets.
 pub async fn rules_with_prefix(client: &Client, prefix: &str, stack: &str) -> Result<Vec<LiveRule>, AwsError> {

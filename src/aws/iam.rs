@@ -4,7 +4,7 @@ use aws_sdk_iam::types::Tag;
 use aws_sdk_iam::Client;
 
 use super::{decode_policy, AwsError};
-use crate::observe::LiveRole;
+use crate::model::LiveRole;
 
 /// The name of the inline policy bosun owns on each execution role.
 pub const POLICY_NAME: &str = "bosun";

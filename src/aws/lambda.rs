@@ -18,23 +18,8 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use super::AwsError;
-use crate::model::FunctionConfig;
-use crate::observe::{LiveFunction, LiveUrl, LiveVersion, StatementState, UrlPermissions};
-
-/// Statement id of the permission that opens a `NONE`-auth function URL
-/// (`lambda:InvokeFunctionUrl`, condition `lambda:FunctionUrlAuthType = NONE`).
-pub const PUBLIC_URL_SID: &str = "bosun-public-url";
-/// Statement id of the second permission a public URL needs since October
-/// 2025: `lambda:InvokeFunction` with `lambda:InvokedViaFunctionUrl = true`
-/// (Lambda developer guide, "Control access to Lambda function URLs").
-pub const PUBLIC_INVOKE_SID: &str = "bosun-public-url-invoke";
-/// Statement ids of the permissions letting a schedule's rule invoke the alias.
-pub const EVENTS_SID_PREFIX: &str = "bosun-events-";
-
-/// The statement id for the rule `rule`.
-pub fn events_sid(rule: &str) -> String {
-    format!("{EVENTS_SID_PREFIX}{rule}")
-}
+use crate::model::names::{PublicStatement, EVENTS_SID_PREFIX, PUBLIC_INVOKE_SID, PUBLIC_URL_SID};
+use crate::model::{FunctionConfig, LiveFunction, LiveUrl, LiveVersion, StatementState, UrlPermissions};
 
 /// Whether the statement `sid` is in the policy, and whether it says what bosun put there.
 fn statement_state(statements: &[serde_json::Value], sid: &str, ok: fn(&serde_json::Value) -> bool) -> StatementState {
@@ -456,25 +441,6 @@ pub async fn delete_url(client: &Client, name: &str, alias: &str) -> Result<(), 
         Ok(_) => Ok(()),
         Err(e) if is_not_found(&e) => Ok(()),
         Err(e) => Err(AwsError::from_sdk("lambda:DeleteFunctionUrlConfig", name, e)),
-    }
-}
-
-/// Which of the two public-URL statements an `AllowPublicUrl` change adds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PublicStatement {
-    /// `lambda:InvokeFunctionUrl` for `FunctionUrlAuthType = NONE`.
-    InvokeFunctionUrl,
-    /// `lambda:InvokeFunction` for `InvokedViaFunctionUrl = true`.
-    InvokeFunction,
-}
-
-impl PublicStatement {
-    pub fn sid(self) -> &'static str {
-        match self {
-            PublicStatement::InvokeFunctionUrl => PUBLIC_URL_SID,
-            PublicStatement::InvokeFunction => PUBLIC_INVOKE_SID,
-        }
     }
 }
 

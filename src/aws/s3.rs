@@ -12,15 +12,8 @@ use aws_sdk_s3::Client;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use super::AwsError;
-use crate::site::{SiteManifest, META_HEADERS, META_SHA256};
-
-/// An object as a listing shows it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct ListedObject {
-    /// The ETag without quotes.
-    pub etag: String,
-    pub size: i64,
-}
+use crate::model::names::{META_HEADERS, META_SHA256};
+use crate::model::{FrontendManifest, ListedObject, Stored};
 
 /// The bucket's region, or `None` when it does not exist.
 pub async fn bucket_region(client: &Client, bucket: &str) -> Result<Option<String>, AwsError> {
@@ -157,7 +150,7 @@ pub async fn get_manifest(
     client: &Client,
     bucket: &str,
     key: &str,
-) -> Result<(Option<SiteManifest>, Option<String>), AwsError> {
+) -> Result<(Option<FrontendManifest>, Option<String>), AwsError> {
     match client.get_object().bucket(bucket).key(key).send().await {
         Ok(out) => {
             let version = out.version_id().map(str::to_string);
@@ -199,13 +192,6 @@ fn md5_base64(hex: &str) -> Option<String> {
         .map(|i| hex.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
         .collect();
     bytes.filter(|b| b.len() == 16).map(aws_smithy_types::base64::encode)
-}
-
-/// An object as stored: its ETag (without quotes) and S3 version id.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Stored {
-    pub etag: String,
-    pub version_id: Option<String>,
 }
 
 fn stored(etag: Option<&str>, version: Option<&str>) -> Stored {

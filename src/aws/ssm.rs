@@ -38,7 +38,7 @@ fn random_secret() -> String {
 /// value someone set on purpose).
 pub async fn create_secret(client: &Client, name: &str, stack: &str, function: &str) -> Result<(), AwsError> {
     let tag = Tag::builder()
-        .key(super::events::STACK_TAG)
+        .key(crate::model::names::STACK_TAG)
         .value(stack)
         .build()
         .map_err(|e| AwsError::build("ssm:PutParameter", name, e))?;

@@ -29,7 +29,7 @@ async fn a_public_url_gets_both_statements_and_an_older_one_gets_the_second() {
         .remove_permission()
         .function_name(&function)
         .qualifier("live")
-        .statement_id(bosun::aws::lambda::PUBLIC_INVOKE_SID)
+        .statement_id(bosun::model::names::PUBLIC_INVOKE_SID)
         .send()
         .await
         .unwrap();

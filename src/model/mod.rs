@@ -3,6 +3,13 @@
 //! Built only by `stack` (which validates everything first), read by the
 //! packager, the planner and apply. Plain data: no I/O, no AWS types.
 
+pub mod live;
+pub mod names;
+pub mod selection;
+
+pub use live::*;
+pub use selection::Selection;
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;

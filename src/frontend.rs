@@ -13,21 +13,14 @@ use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobMatcher};
 use md5::Md5;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::model::FrontendSpec;
 
-/// Object metadata keys bosun writes on every uploaded object.
-pub const META_SHA256: &str = "bosun-sha256";
-pub const META_HEADERS: &str = "bosun-headers";
-
-/// Where the manifest of the last completed sync lives, relative to the prefix.
-pub const MANIFEST_NAME: &str = ".bosun/manifest.json";
-
 #[derive(Debug, thiserror::Error)]
-pub enum SiteError {
+pub enum FrontendError {
     #[error("frontend `{site}`: {path} is a symbolic link; bosun does not follow links out of the site folder\n      help: replace it with the file it points to, or remove it")]
     Symlink { site: String, path: PathBuf },
     #[error("frontend `{site}`: {path}: the file name is not valid UTF-8, so it cannot be an S3 key\n      help: rename the file")]
@@ -68,32 +61,6 @@ impl LocalFile {
         let lower = self.rel.to_ascii_lowercase();
         lower.ends_with(".html") || lower.ends_with(".htm")
     }
-}
-
-/// One entry of the stored manifest.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ManifestEntry {
-    pub sha256: String,
-    pub md5: String,
-    pub etag: String,
-    pub size: u64,
-    pub content_type: String,
-    pub cache_control: String,
-    pub headers: String,
-    /// The S3 version id the content is stored under (versioned buckets).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub version_id: Option<String>,
-}
-
-/// The record of the last completed sync, stored in the bucket beside the site.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct SiteManifest {
-    pub version: u32,
-    pub files: BTreeMap<String, ManifestEntry>,
-}
-
-pub fn manifest_key(spec: &FrontendSpec) -> String {
-    format!("{}{MANIFEST_NAME}", spec.prefix)
 }
 
 /// Content type for a path: overrides first, then the extension, then a fallback;
@@ -168,11 +135,11 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// Walks the site folder (sorted, recursive) and hashes every file.
-pub fn scan(spec: &FrontendSpec) -> Result<Vec<LocalFile>, SiteError> {
+pub fn scan(spec: &FrontendSpec) -> Result<Vec<LocalFile>, FrontendError> {
     let rules = CacheRules::new(spec);
     let mut files = Vec::new();
     let mut stack = vec![spec.dir.clone()];
-    let read_err = |path: &Path, source| SiteError::Read {
+    let read_err = |path: &Path, source| FrontendError::Read {
         site: spec.key.clone(),
         path: path.to_path_buf(),
         source,
@@ -187,7 +154,7 @@ pub fn scan(spec: &FrontendSpec) -> Result<Vec<LocalFile>, SiteError> {
             let path = entry.path();
             let kind = entry.file_type().map_err(|e| read_err(&path, e))?;
             if kind.is_symlink() {
-                return Err(SiteError::Symlink {
+                return Err(FrontendError::Symlink {
                     site: spec.key.clone(),
                     path,
                 });
@@ -199,7 +166,7 @@ pub fn scan(spec: &FrontendSpec) -> Result<Vec<LocalFile>, SiteError> {
             let rel_path = path.strip_prefix(&spec.dir).unwrap_or(&path);
             let mut parts = Vec::new();
             for part in rel_path.components() {
-                let s = part.as_os_str().to_str().ok_or_else(|| SiteError::NotUtf8 {
+                let s = part.as_os_str().to_str().ok_or_else(|| FrontendError::NotUtf8 {
                     site: spec.key.clone(),
                     path: path.clone(),
                 })?;
@@ -208,7 +175,7 @@ pub fn scan(spec: &FrontendSpec) -> Result<Vec<LocalFile>, SiteError> {
             let rel = parts.join("/");
             let key_len = spec.prefix.len() + rel.len();
             if key_len > 1024 {
-                return Err(SiteError::KeyTooLong {
+                return Err(FrontendError::KeyTooLong {
                     site: spec.key.clone(),
                     path,
                     len: key_len,

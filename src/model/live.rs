@@ -1,0 +1,234 @@
+//! What AWS has now, as plain data: every `Live*` type the observer fills
+//! and the planner compares with `Desired`. No I/O here; the `aws` module
+//! builds these from API responses.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Billing, FunctionConfig, KeyAttr};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LiveRole {
+    pub arn: String,
+    pub trust: serde_json::Value,
+    /// bosun's inline policy on the role, if present.
+    pub policy: Option<serde_json::Value>,
+    /// The region whose functions the role serves (tag `bosun:region`;
+    /// absent on roles made before bosun tagged them).
+    pub region: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LiveTable {
+    pub arn: String,
+    pub partition_key: KeyAttr,
+    pub sort_key: Option<KeyAttr>,
+    pub billing: Billing,
+    pub ttl: LiveTtl,
+}
+
+/// A table's TTL as DescribeTimeToLive reports it. ENABLING and DISABLING
+/// are changes still in progress: DynamoDB refuses another UpdateTimeToLive
+/// on the table until the change has fully processed (up to an hour).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[serde(tag = "status", content = "attribute", rename_all = "snake_case")]
+pub enum LiveTtl {
+    #[default]
+    Disabled,
+    Enabled(String),
+    Enabling(String),
+    Disabling(String),
+}
+
+impl LiveTtl {
+    /// The attribute TTL is (or is becoming) enabled on.
+    pub fn enabled_on(&self) -> Option<&str> {
+        match self {
+            LiveTtl::Enabled(a) | LiveTtl::Enabling(a) => Some(a),
+            LiveTtl::Disabled | LiveTtl::Disabling(_) => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LiveVersion {
+    pub version: String,
+    pub config: FunctionConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LiveUrl {
+    pub url: String,
+    pub auth: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LiveFunction {
+    pub arn: String,
+    /// `$LATEST`.
+    pub latest: FunctionConfig,
+    /// Published versions, oldest first.
+    pub versions: Vec<LiveVersion>,
+    /// The stack's alias, and the version it points at.
+    pub alias: Option<String>,
+    pub url: Option<LiveUrl>,
+    /// The alias's two public-URL statements (a `NONE`-auth URL needs both).
+    pub public_url: UrlPermissions,
+    /// bosun's schedule permissions on the alias: statement id → the rule ARN it allows.
+    pub event_permissions: BTreeMap<String, String>,
+}
+
+/// One statement bosun manages in a resource policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatementState {
+    #[default]
+    Absent,
+    /// Present and saying what bosun puts there.
+    Present,
+    /// A statement with bosun's id that says something else (replaced on deploy).
+    Wrong,
+}
+
+/// The statements that make a `NONE`-auth function URL public.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct UrlPermissions {
+    /// `lambda:InvokeFunctionUrl` for `FunctionUrlAuthType = NONE`.
+    pub invoke_url: StatementState,
+    /// `lambda:InvokeFunction` for `InvokedViaFunctionUrl = true`.
+    pub invoke_function: StatementState,
+}
+
+impl UrlPermissions {
+    /// Both statements, as Lambda needs them for a public URL.
+    pub fn both() -> UrlPermissions {
+        UrlPermissions {
+            invoke_url: StatementState::Present,
+            invoke_function: StatementState::Present,
+        }
+    }
+
+    /// Any statement with one of bosun's public-URL ids.
+    pub fn any(&self) -> bool {
+        self.invoke_url != StatementState::Absent || self.invoke_function != StatementState::Absent
+    }
+}
+
+impl LiveFunction {
+    pub fn version(&self, v: &str) -> Option<&LiveVersion> {
+        self.versions.iter().find(|x| x.version == v)
+    }
+}
+
+/// What AWS has, keyed by AWS name; `None` means "does not exist".
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Observed {
+    pub account: String,
+    pub partition: String,
+    pub region: String,
+    pub roles: BTreeMap<String, Option<LiveRole>>,
+    pub tables: BTreeMap<String, Option<LiveTable>>,
+    pub functions: BTreeMap<String, Option<LiveFunction>>,
+    /// Frontend key → what its bucket and distribution hold.
+    pub sites: BTreeMap<String, LiveFrontend>,
+    /// Rules named `{stack}-…` (owned by the stack or not), by name.
+    pub rules: BTreeMap<String, crate::model::LiveRule>,
+    /// State-bucket key of each selected function's data file → the SHA-256
+    /// bosun stored it with (`None`: absent).
+    pub data: BTreeMap<String, Option<String>>,
+    /// SSM parameter of each selected function's secret → its type (`None`: absent).
+    pub secrets: BTreeMap<String, Option<String>>,
+    /// The stack's index-page CloudFront function, read when a managed
+    /// frontend is selected: `None` absent (or never published), `Some(true)`
+    /// LIVE with bosun's code, `Some(false)` LIVE with other code.
+    pub index_function: Option<bool>,
+}
+
+/// A frontend's live side: its bucket, the objects under its prefix, the
+/// manifest of the last completed sync, and its distribution.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct LiveFrontend {
+    /// The bucket's region; `None` when the bucket does not exist.
+    pub bucket_region: Option<String>,
+    pub versioning: bool,
+    pub objects: BTreeMap<String, ListedObject>,
+    pub manifest: Option<FrontendManifest>,
+    /// The S3 version id of that manifest: it changes with every sync, so
+    /// it names the state an invalidation moves the site away from.
+    pub manifest_version: Option<String>,
+    /// bosun's metadata (content SHA-256, headers hash) read with HEAD for
+    /// objects the manifest does not vouch for.
+    pub metas: BTreeMap<String, Option<(String, String)>>,
+    /// The distribution id, when it exists.
+    pub distribution: Option<String>,
+    /// The bucket's policy, read for a managed distribution that exists
+    /// (it must let that distribution read the files).
+    pub bucket_policy: Option<serde_json::Value>,
+    /// A managed distribution's viewer-request function and origins.
+    pub setup: crate::model::Setup,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LiveTarget {
+    pub id: String,
+    pub arn: String,
+    pub input: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LiveRule {
+    pub name: String,
+    pub arn: String,
+    pub expression: Option<String>,
+    pub enabled: bool,
+    pub description: String,
+    /// Tagged `bosun:stack = STACK`.
+    pub owned: bool,
+    pub targets: Vec<LiveTarget>,
+}
+
+/// An object as a listing shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ListedObject {
+    /// The ETag without quotes.
+    pub etag: String,
+    pub size: i64,
+}
+
+/// An object as stored: its ETag (without quotes) and S3 version id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    pub etag: String,
+    pub version_id: Option<String>,
+}
+
+/// A distribution's setup as bosun checks it: the function on its default
+/// behaviour's viewer requests, and its origins' domains.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Setup {
+    pub viewer_request_function: Option<String>,
+    pub origin_domains: Vec<String>,
+}
+
+/// One entry of the stored manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestEntry {
+    pub sha256: String,
+    pub md5: String,
+    pub etag: String,
+    pub size: u64,
+    pub content_type: String,
+    pub cache_control: String,
+    pub headers: String,
+    /// The S3 version id the content is stored under (versioned buckets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<String>,
+}
+
+/// The record of the last completed sync, stored in the bucket beside the site.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct FrontendManifest {
+    pub version: u32,
+    pub files: BTreeMap<String, ManifestEntry>,
+}

@@ -1,0 +1,74 @@
+//! The naming contract with AWS: tags, statement ids, target ids, object
+//! metadata keys and manifest keys bosun writes and later recognises as its
+//! own. Changing one of these orphans what earlier releases wrote.
+
+use super::FrontendSpec;
+
+/// The tag that marks a rule as owned by a stack.
+pub const STACK_TAG: &str = "bosun:stack";
+
+/// The id of the one target bosun puts on a schedule's rule.
+pub const TARGET_ID: &str = "bosun";
+
+/// Statement id of the permission that opens a `NONE`-auth function URL
+/// (`lambda:InvokeFunctionUrl`, condition `lambda:FunctionUrlAuthType = NONE`).
+pub const PUBLIC_URL_SID: &str = "bosun-public-url";
+
+/// Statement id of the second permission a public URL needs since October
+/// 2025: `lambda:InvokeFunction` with `lambda:InvokedViaFunctionUrl = true`
+/// (Lambda developer guide, "Control access to Lambda function URLs").
+pub const PUBLIC_INVOKE_SID: &str = "bosun-public-url-invoke";
+
+/// Statement ids of the permissions letting a schedule's rule invoke the alias.
+pub const EVENTS_SID_PREFIX: &str = "bosun-events-";
+
+/// The statement id for the rule `rule`.
+pub fn events_sid(rule: &str) -> String {
+    format!("{EVENTS_SID_PREFIX}{rule}")
+}
+
+/// Which of the two public-URL statements an `AllowPublicUrl` change adds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PublicStatement {
+    /// `lambda:InvokeFunctionUrl` for `FunctionUrlAuthType = NONE`.
+    InvokeFunctionUrl,
+    /// `lambda:InvokeFunction` for `InvokedViaFunctionUrl = true`.
+    InvokeFunction,
+}
+
+impl PublicStatement {
+    pub fn sid(self) -> &'static str {
+        match self {
+            PublicStatement::InvokeFunctionUrl => PUBLIC_URL_SID,
+            PublicStatement::InvokeFunction => PUBLIC_INVOKE_SID,
+        }
+    }
+}
+
+/// Creates a distribution serving `bucket`/`prefix` through an origin access
+/// control; returns (id, ARN). The CallerReference is derived from the
+/// comment, so a retried create finds the same distribution instead of
+/// making a second one.
+/// The S3 REST endpoint of a bucket as a CloudFront origin: the regional
+/// domain, with the DNS suffix of the partition (`amazonaws.com.cn` in
+/// China; `amazonaws.com` in the commercial and GovCloud partitions).
+pub fn s3_origin_domain(bucket: &str, region: &str, partition: &str) -> String {
+    let suffix = match partition {
+        "aws-cn" => "amazonaws.com.cn",
+        _ => "amazonaws.com",
+    };
+    format!("{bucket}.s3.{region}.{suffix}")
+}
+
+/// Object metadata keys bosun writes on every uploaded object.
+pub const META_SHA256: &str = "bosun-sha256";
+
+pub const META_HEADERS: &str = "bosun-headers";
+
+/// Where the manifest of the last completed sync lives, relative to the prefix.
+pub const MANIFEST_NAME: &str = ".bosun/manifest.json";
+
+pub fn manifest_key(spec: &FrontendSpec) -> String {
+    format!("{}{MANIFEST_NAME}", spec.prefix)
+}
