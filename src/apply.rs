@@ -27,7 +27,7 @@ pub struct ApplyContext<'a> {
     pub desired: &'a Desired,
     pub packages: &'a BTreeMap<String, Package>,
     /// Frontend key → its scanned files.
-    pub sites: &'a BTreeMap<String, Vec<LocalFile>>,
+    pub frontends: &'a BTreeMap<String, Vec<LocalFile>>,
     /// The AWS partition (for ARNs in bucket policies).
     pub partition: &'a str,
     /// Wait for CloudFront invalidations to complete.
@@ -456,7 +456,7 @@ async fn step(
             known,
         } => {
             let files = ctx
-                .sites
+                .frontends
                 .get(site)
                 .ok_or_else(|| ApplyStepError::Internal(format!("frontend `{site}` was not scanned")))?;
             let mut manifest = FrontendManifest {

@@ -919,7 +919,7 @@ async fn run(args: Args, reporter: &mut Reporter) -> Result<(), Failure> {
     reporter.target(&observed.account, &observed.region);
     let local = plan::Local {
         packages: shas(&packages),
-        sites,
+        frontends: sites,
         data: data_files(desired, &sel)?,
     };
     let plan = plan::plan(desired, &local, &observed, &sel, options)?;
@@ -966,7 +966,7 @@ async fn run(args: Args, reporter: &mut Reporter) -> Result<(), Failure> {
             let after = if outcome.applied.done.is_empty() {
                 observed
             } else {
-                observe::observe(&clients, desired, &sel, &local.sites).await?
+                observe::observe(&clients, desired, &sel, &local.frontends).await?
             };
             let report = deploy_report(desired, &sel, &packages, &local, &after, outcome, &clients, started);
             reporter.result("deploy", &report);
@@ -1002,7 +1002,7 @@ fn secrets_preflight(
     desired: &Desired,
     sel: &Selection,
     packages: &BTreeMap<String, Package>,
-    sites: &BTreeMap<String, Vec<LocalFile>>,
+    frontends: &BTreeMap<String, Vec<LocalFile>>,
     reporter: &mut Reporter,
 ) -> Result<(), Failure> {
     let mut findings = Vec::new();
@@ -1014,7 +1014,7 @@ fn secrets_preflight(
             findings.extend(p.secrets.iter().cloned());
         }
     }
-    for (site, files) in sites {
+    for (site, files) in frontends {
         for file in files {
             let bytes = std::fs::read(&file.path).map_err(|source| FrontendError::Read {
                 site: site.clone(),
@@ -1148,7 +1148,7 @@ fn deploy_report(
             frontend: spec.key.clone(),
             bucket: spec.bucket.clone(),
             prefix: spec.prefix.clone(),
-            files: local.sites.get(&spec.key).map_or(0, Vec::len),
+            files: local.frontends.get(&spec.key).map_or(0, Vec::len),
             uploaded: count(&spec.key, |c| match c {
                 plan::Change::Upload { site, files, .. } => Some((site, files.len())),
                 _ => None,
@@ -1157,7 +1157,7 @@ fn deploy_report(
                 plan::Change::DeleteObjects { site, keys, .. } => Some((site, keys.len())),
                 _ => None,
             }),
-            distribution: after.sites.get(&spec.key).and_then(|s| s.distribution.clone()),
+            distribution: after.frontends.get(&spec.key).and_then(|s| s.distribution.clone()),
             invalidation: applied.invalidations.get(&spec.key).cloned(),
         })
         .collect();
@@ -1427,7 +1427,7 @@ async fn deploy_locked(
     wait: bool,
     keep: Option<usize>,
 ) -> Result<Outcome, Failure> {
-    let observed = observe::observe(clients, desired, sel, &local.sites).await?;
+    let observed = observe::observe(clients, desired, sel, &local.frontends).await?;
     let plan = plan::plan(desired, local, &observed, sel, options)?;
     if plan.is_empty() {
         return Ok(Outcome::default());
@@ -1436,7 +1436,7 @@ async fn deploy_locked(
         clients,
         desired,
         packages,
-        sites: &local.sites,
+        frontends: &local.frontends,
         partition: &observed.partition,
         wait_invalidations: wait,
         known_invalidations: lock.inherited_invalidations(),
@@ -1451,7 +1451,7 @@ fn listings(desired: &Desired, observed: &Observed) -> BTreeMap<String, BTreeMap
         .frontends
         .iter()
         .filter_map(|spec| {
-            let site = observed.sites.get(&spec.key)?;
+            let site = observed.frontends.get(&spec.key)?;
             site.bucket_region.as_ref()?;
             let manifest = names::manifest_key(spec);
             Some((
@@ -1765,7 +1765,7 @@ async fn rollback(
                     aws::s3::versions(&clients.s3, &rec.bucket, &rec.prefix).await?,
                 );
             }
-            let plan = release::plan_rollback(desired, target, &observed, &listings, &versions)?;
+            let plan = plan::plan_rollback(desired, target, &observed, &listings, &versions)?;
             Ok::<_, Failure>((plan, observed))
         }
     };
@@ -1813,7 +1813,7 @@ async fn rollback(
                         clients,
                         desired,
                         packages: &BTreeMap::new(),
-                        sites: &BTreeMap::new(),
+                        frontends: &BTreeMap::new(),
                         partition: &observed.partition,
                         wait_invalidations: wait,
                         known_invalidations: lock.inherited_invalidations(),

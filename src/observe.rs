@@ -103,7 +103,7 @@ pub async fn observe(
     clients: &Clients,
     desired: &Desired,
     selection: &Selection,
-    sites: &BTreeMap<String, Vec<LocalFile>>,
+    frontends: &BTreeMap<String, Vec<LocalFile>>,
 ) -> Result<Observed, AwsError> {
     let (account, partition) = clients.identity().await?;
     let functions_sel = selection.functions(desired);
@@ -121,7 +121,7 @@ pub async fn observe(
         Ok::<_, AwsError>((f.name.clone(), live))
     }));
     let site_reads = try_join_all(selection.frontends(desired).into_iter().map(|spec| async move {
-        let local = sites.get(&spec.key).map(Vec::as_slice).unwrap_or_default();
+        let local = frontends.get(&spec.key).map(Vec::as_slice).unwrap_or_default();
         Ok::<_, AwsError>((spec.key.clone(), observe_frontend(clients, spec, local).await?))
     }));
     let rules = async {
@@ -192,7 +192,7 @@ pub async fn observe(
         roles: roles.into_iter().collect(),
         tables: tables.into_iter().collect(),
         functions: functions.into_iter().collect(),
-        sites: sites.into_iter().collect(),
+        frontends: sites.into_iter().collect(),
         rules: rules.into_iter().map(|r| (r.name.clone(), r)).collect(),
         data,
         secrets,

@@ -16,6 +16,17 @@ pub struct ArnScope<'a> {
     pub account: &'a str,
 }
 
+impl<'a> ArnScope<'a> {
+    /// The account and region AWS said the credentials act in.
+    pub fn of(observed: &'a crate::model::Observed) -> ArnScope<'a> {
+        ArnScope {
+            partition: &observed.partition,
+            region: &observed.region,
+            account: &observed.account,
+        }
+    }
+}
+
 impl ArnScope<'_> {
     pub fn role(&self, name: &str) -> String {
         format!("arn:{}:iam::{}:role/{name}", self.partition, self.account)

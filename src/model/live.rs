@@ -131,7 +131,7 @@ pub struct Observed {
     pub tables: BTreeMap<String, Option<LiveTable>>,
     pub functions: BTreeMap<String, Option<LiveFunction>>,
     /// Frontend key → what its bucket and distribution hold.
-    pub sites: BTreeMap<String, LiveFrontend>,
+    pub frontends: BTreeMap<String, LiveFrontend>,
     /// Rules named `{stack}-…` (owned by the stack or not), by name.
     pub rules: BTreeMap<String, crate::model::LiveRule>,
     /// State-bucket key of each selected function's data file → the SHA-256

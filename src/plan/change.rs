@@ -1,0 +1,248 @@
+//! The plan's vocabulary: one `Change` per write to AWS, in the order apply
+//! runs them. Serialized into `bosun plan --output json` and the journal.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::frontend::LocalFile;
+use crate::model::names::PublicStatement;
+use crate::model::{Billing, FrontendManifest, FunctionConfig, Stored};
+
+/// Which version an alias should point at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AliasTarget {
+    /// The version this deploy publishes (or creates) for the function.
+    Published,
+    /// An existing version whose code and configuration already match.
+    Existing(String),
+}
+
+/// One write to AWS, in the order apply runs them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Change {
+    CreateRole {
+        role: String,
+        trust: Value,
+    },
+    UpdateTrust {
+        role: String,
+        trust: Value,
+    },
+    PutRolePolicy {
+        role: String,
+        policy: Value,
+    },
+    CreateTable {
+        table: String,
+        name: String,
+    },
+    UpdateBilling {
+        name: String,
+        from: String,
+        to: Billing,
+    },
+    SetTtl {
+        name: String,
+        attribute: String,
+        enabled: bool,
+    },
+    /// A function's data file, to the state bucket (before the function changes).
+    UploadData {
+        function: String,
+        bucket: String,
+        file: LocalFile,
+    },
+    /// A function's secret: an SSM SecureString parameter with a random
+    /// value, created once (before the function that reads it).
+    CreateSecret {
+        function: String,
+        parameter: String,
+    },
+    CreateFunction {
+        function: String,
+        name: String,
+        config: FunctionConfig,
+    },
+    UpdateCode {
+        function: String,
+        name: String,
+        from: String,
+        to: String,
+    },
+    UpdateConfig {
+        function: String,
+        name: String,
+        config: FunctionConfig,
+        diff: Vec<String>,
+    },
+    PublishVersion {
+        function: String,
+        name: String,
+        code_sha256: String,
+    },
+    PointAlias {
+        function: String,
+        name: String,
+        alias: String,
+        target: AliasTarget,
+        from: Option<String>,
+    },
+    PutUrl {
+        function: String,
+        name: String,
+        alias: String,
+        auth: String,
+        create: bool,
+    },
+    /// One of the two statements a `NONE`-auth URL needs.
+    AllowPublicUrl {
+        function: String,
+        name: String,
+        alias: String,
+        statement: PublicStatement,
+    },
+    RemovePublicUrl {
+        function: String,
+        name: String,
+        alias: String,
+    },
+    DeleteUrl {
+        function: String,
+        name: String,
+        alias: String,
+    },
+    CreateBucket {
+        site: String,
+        bucket: String,
+        region: String,
+    },
+    EnableVersioning {
+        site: String,
+        bucket: String,
+    },
+    /// The stack's CloudFront function for folder index pages (created or
+    /// updated, then published), before any distribution uses it.
+    PutIndexFunction {
+        name: String,
+    },
+    CreateDistribution {
+        site: String,
+        bucket: String,
+        prefix: String,
+        comment: String,
+        /// ARN of the viewer-request function the distribution runs.
+        index_function: String,
+    },
+    /// A managed distribution made before bosun attached the index function.
+    AttachIndexFunction {
+        site: String,
+        distribution: String,
+        function_arn: String,
+    },
+    /// The bucket-policy statement letting the managed distribution read
+    /// the files (its own step, so a failed put is retried by the next run).
+    AllowDistribution {
+        site: String,
+        bucket: String,
+        prefix: String,
+        /// The distribution's ARN; `None`: the one this run creates.
+        distribution_arn: Option<String>,
+    },
+    Upload {
+        site: String,
+        bucket: String,
+        phase: UploadPhase,
+        files: Vec<LocalFile>,
+    },
+    Invalidate {
+        site: String,
+        distribution: String,
+        paths: Vec<String>,
+        caller_reference: String,
+    },
+    WriteManifest {
+        site: String,
+        bucket: String,
+        key: String,
+        /// ETags and versions of objects this sync does not upload (uploaded ones come from apply).
+        #[serde(skip)]
+        known: BTreeMap<String, Stored>,
+    },
+    DeleteObjects {
+        site: String,
+        bucket: String,
+        keys: Vec<String>,
+    },
+    /// Rollback: copies recorded S3 versions (key, version id) back over their keys.
+    RestoreObjects {
+        site: String,
+        bucket: String,
+        objects: Vec<(String, String)>,
+    },
+    /// Rollback: the site's manifest as the release recorded it.
+    WriteRecordedManifest {
+        site: String,
+        bucket: String,
+        key: String,
+        #[serde(skip)]
+        manifest: FrontendManifest,
+    },
+    /// Lets the rule (by ARN) invoke the function's alias.
+    AllowSchedule {
+        schedule: String,
+        rule: String,
+        rule_arn: String,
+        name: String,
+        alias: String,
+        sid: String,
+    },
+    PutRule {
+        schedule: String,
+        rule: String,
+        expression: String,
+        enabled: bool,
+        description: String,
+        /// What differs from the live rule; empty when it is created.
+        diff: Vec<String>,
+    },
+    PutTarget {
+        schedule: String,
+        rule: String,
+        target_arn: String,
+        input: String,
+    },
+    /// Targets on a stack-owned rule that bosun did not put there.
+    RemoveTargets {
+        rule: String,
+        ids: Vec<String>,
+    },
+    DeleteRule {
+        rule: String,
+        target_ids: Vec<String>,
+    },
+    RemoveSchedulePermission {
+        rule: String,
+        name: String,
+        alias: String,
+        sid: String,
+    },
+}
+
+/// Uploads go in two phases so a page never references an asset not yet there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UploadPhase {
+    Assets,
+    Html,
+}
+
+/// A resource the plan leaves alone, with why it is already right.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unchanged {
+    pub resource: String,
+    pub note: String,
+}

@@ -1,0 +1,258 @@
+//! How a plan reads on a terminal: each change's resource and one-line
+//! description, and the plan as a whole.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use super::{AliasTarget, Change, Plan, UploadPhase};
+use crate::model::names::PublicStatement;
+
+pub(super) fn list_some(items: &[String], max: usize) -> String {
+    let mut s = items.iter().take(max).cloned().collect::<Vec<_>>().join(", ");
+    if items.len() > max {
+        s.push_str(&format!(", … ({} more)", items.len() - max));
+    }
+    s
+}
+
+impl Change {
+    /// The change's kind as in JSON output, e.g. `put_rule`.
+    pub fn action(&self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v["action"].as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    /// The resource this change applies to, as `kind/name`.
+    pub fn resource(&self) -> String {
+        match self {
+            Change::CreateRole { role, .. } | Change::UpdateTrust { role, .. } | Change::PutRolePolicy { role, .. } => {
+                format!("role/{role}")
+            }
+            Change::CreateTable { name, .. } | Change::UpdateBilling { name, .. } | Change::SetTtl { name, .. } => {
+                format!("table/{name}")
+            }
+            Change::UploadData { function, .. } => format!("data/{function}"),
+            Change::PutIndexFunction { name } => format!("cloudfront-function/{name}"),
+            Change::CreateSecret { parameter, .. } => format!("parameter{parameter}"),
+            Change::CreateFunction { name, .. }
+            | Change::UpdateCode { name, .. }
+            | Change::UpdateConfig { name, .. }
+            | Change::PublishVersion { name, .. }
+            | Change::PointAlias { name, .. }
+            | Change::PutUrl { name, .. }
+            | Change::AllowPublicUrl { name, .. }
+            | Change::RemovePublicUrl { name, .. }
+            | Change::DeleteUrl { name, .. } => format!("function/{name}"),
+            Change::CreateBucket { site, .. }
+            | Change::EnableVersioning { site, .. }
+            | Change::CreateDistribution { site, .. }
+            | Change::AttachIndexFunction { site, .. }
+            | Change::AllowDistribution { site, .. }
+            | Change::Upload { site, .. }
+            | Change::Invalidate { site, .. }
+            | Change::WriteManifest { site, .. }
+            | Change::DeleteObjects { site, .. }
+            | Change::RestoreObjects { site, .. }
+            | Change::WriteRecordedManifest { site, .. } => format!("frontend/{site}"),
+            Change::AllowSchedule { rule, .. }
+            | Change::PutRule { rule, .. }
+            | Change::PutTarget { rule, .. }
+            | Change::RemoveTargets { rule, .. }
+            | Change::DeleteRule { rule, .. }
+            | Change::RemoveSchedulePermission { rule, .. } => format!("schedule/{rule}"),
+        }
+    }
+
+    /// A short human description of what the change does.
+    pub fn describe(&self) -> String {
+        match self {
+            Change::CreateRole { .. } => "create role (trusts lambda.amazonaws.com)".into(),
+            Change::UpdateTrust { .. } => "update trust policy".into(),
+            Change::PutRolePolicy { .. } => "put inline policy `bosun`".into(),
+            Change::CreateTable { .. } => "create table".into(),
+            Change::UpdateBilling { from, to, .. } => format!("billing {from} → {to}"),
+            Change::SetTtl {
+                attribute,
+                enabled: true,
+                ..
+            } => format!("enable TTL on `{attribute}`"),
+            Change::SetTtl {
+                attribute,
+                enabled: false,
+                ..
+            } => format!("disable TTL on `{attribute}`"),
+            Change::UploadData { bucket, file, .. } => {
+                format!("upload {} to s3://{bucket}/{}", file.rel, file.key)
+            }
+            Change::CreateSecret { .. } => {
+                "create SecureString parameter with a random value (never shown; kept on later deploys)".to_string()
+            }
+            Change::CreateFunction { config, .. } => format!(
+                "create function ({}, {}, {} MB, {} s) and publish version 1",
+                config.runtime, config.architecture, config.memory, config.timeout
+            ),
+            Change::UpdateCode { from, to, .. } => {
+                format!("update code {} → {}", short(from), short(to))
+            }
+            Change::UpdateConfig { diff, .. } => {
+                format!("update configuration: {}", diff.join(", "))
+            }
+            Change::PublishVersion { .. } => "publish a new version".into(),
+            Change::PointAlias {
+                alias, target, from, ..
+            } => {
+                let to = match target {
+                    AliasTarget::Published => "the new version".to_string(),
+                    AliasTarget::Existing(v) => format!("existing version {v}"),
+                };
+                match from {
+                    Some(f) => format!("move alias `{alias}` from version {f} to {to}"),
+                    None => format!("create alias `{alias}` → {to}"),
+                }
+            }
+            Change::PutUrl {
+                alias,
+                auth,
+                create: true,
+                ..
+            } => format!("create function URL on `{alias}` (auth {auth})"),
+            Change::PutUrl {
+                alias,
+                auth,
+                create: false,
+                ..
+            } => format!("set function URL auth on `{alias}` to {auth}"),
+            Change::AllowPublicUrl {
+                statement: PublicStatement::InvokeFunctionUrl,
+                ..
+            } => "allow anyone to call the NONE-auth URL (lambda:InvokeFunctionUrl)".into(),
+            Change::AllowPublicUrl {
+                statement: PublicStatement::InvokeFunction,
+                ..
+            } => "allow invocation through the function URL (lambda:InvokeFunction, InvokedViaFunctionUrl)".into(),
+            Change::RemovePublicUrl { .. } => "remove the public URL permissions".into(),
+            Change::DeleteUrl { alias, .. } => format!("delete function URL on `{alias}`"),
+            Change::CreateBucket { bucket, region, .. } => {
+                format!("create bucket {bucket} in {region} (private, versioned)")
+            }
+            Change::EnableVersioning { bucket, .. } => format!("enable versioning on bucket {bucket}"),
+            Change::CreateDistribution { comment, .. } => {
+                format!("create CloudFront distribution \"{comment}\" with origin access control and the index function")
+            }
+            Change::PutIndexFunction { .. } => {
+                "create/update and publish the viewer-request function serving folder index pages (/dir/ → /dir/index.html)".into()
+            }
+            Change::AttachIndexFunction { distribution, .. } => {
+                format!("attach the index function to distribution {distribution} (viewer request)")
+            }
+            Change::AllowDistribution { bucket, prefix, .. } => {
+                format!("bucket policy: let the distribution read s3://{bucket}/{prefix}* (origin access control)")
+            }
+            Change::Upload { phase, files, .. } => {
+                let keys: Vec<String> = files.iter().map(|f| f.key.clone()).collect();
+                let what = match phase {
+                    UploadPhase::Assets => "asset",
+                    UploadPhase::Html => "HTML page",
+                };
+                format!("upload {} {what}(s): {}", files.len(), list_some(&keys, 10))
+            }
+            Change::Invalidate {
+                distribution, paths, ..
+            } => {
+                format!(
+                    "invalidate {} path(s) on {distribution}: {}",
+                    paths.len(),
+                    list_some(paths, 10)
+                )
+            }
+            Change::WriteManifest { key, .. } => format!("record the synced state in {key}"),
+            Change::DeleteObjects { keys, .. } => format!("delete {} object(s): {}", keys.len(), list_some(keys, 10)),
+            Change::RestoreObjects { objects, .. } => {
+                let keys: Vec<String> = objects.iter().map(|(k, _)| k.clone()).collect();
+                format!(
+                    "restore {} object(s) from their recorded versions: {}",
+                    keys.len(),
+                    list_some(&keys, 10)
+                )
+            }
+            Change::WriteRecordedManifest { key, manifest, .. } => {
+                format!("record the restored state ({} file(s)) in {key}", manifest.files.len())
+            }
+            Change::AllowSchedule { name, alias, .. } => {
+                format!("allow the rule to invoke {name}:{alias} (lambda permission scoped to the rule ARN)")
+            }
+            Change::PutRule {
+                expression,
+                enabled,
+                diff,
+                ..
+            } => {
+                let state = if *enabled { "enabled" } else { "disabled" };
+                if diff.is_empty() {
+                    format!("create rule {expression} ({state})")
+                } else {
+                    format!("update rule: {}", diff.join(", "))
+                }
+            }
+            Change::PutTarget { target_arn, input, .. } => format!("target {target_arn} with input {input}"),
+            Change::RemoveTargets { ids, .. } => format!("remove foreign target(s) {}", ids.join(", ")),
+            Change::DeleteRule { .. } => "delete rule and its targets (no longer in the stack)".into(),
+            Change::RemoveSchedulePermission { name, alias, .. } => {
+                format!("remove the rule's invoke permission from {name}:{alias}")
+            }
+        }
+    }
+}
+
+pub(super) fn short(sha: &str) -> &str {
+    if sha.is_empty() {
+        "(none)"
+    } else {
+        &sha[..sha.len().min(10)]
+    }
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut order: Vec<String> = Vec::new();
+        let mut by_resource: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for c in &self.changes {
+            let r = c.resource();
+            if !by_resource.contains_key(&r) {
+                order.push(r.clone());
+            }
+            by_resource.entry(r).or_default().push(c.describe());
+        }
+        for r in &order {
+            let verb = if self.changes.iter().any(|c| {
+                c.resource() == *r
+                    && matches!(
+                        c,
+                        Change::CreateRole { .. } | Change::CreateTable { .. } | Change::CreateFunction { .. }
+                    )
+                    || matches!(c, Change::PutRule { diff, .. } if diff.is_empty())
+            }) {
+                "create"
+            } else {
+                "update"
+            };
+            writeln!(f, "{verb:>7}  {r}")?;
+            for d in &by_resource[r] {
+                writeln!(f, "           - {d}")?;
+            }
+        }
+        for u in &self.unchanged {
+            if !by_resource.contains_key(&u.resource) {
+                writeln!(f, "{:>7}  {}  ({})", "ok", u.resource, u.note)?;
+            }
+        }
+        if self.changes.is_empty() {
+            writeln!(f, "no changes")?;
+        } else {
+            writeln!(f, "{} change(s) to {} resource(s)", self.changes.len(), order.len())?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,410 @@
+//! Frontends: per frontend its bucket (created, versioned), its CloudFront
+//! distribution (managed: created with the stack's index-page function and
+//! the bucket-policy statement letting it read), then the sync: uploads
+//! (assets, then HTML), the invalidation, the manifest, then deletions.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::display::list_some;
+use super::{Change, Inputs, Notes, Options, PlanError, UploadPhase};
+use crate::frontend::{self, LocalFile};
+use crate::model::names::{manifest_key, s3_origin_domain};
+use crate::model::{DistributionSpec, FrontendManifest, FrontendSpec, LiveFrontend, Stored};
+use crate::policy::{self, ArnScope};
+
+/// What every frontend's plan shares.
+struct FrontendContext<'a> {
+    stack: &'a str,
+    scope: &'a ArnScope<'a>,
+    /// ARN of the stack's index-page function.
+    index_function: String,
+    options: Options,
+}
+
+pub(super) fn plan(
+    input: &Inputs<'_>,
+    local: &BTreeMap<String, Vec<LocalFile>>,
+    options: Options,
+    notes: &mut Notes,
+) -> Result<Vec<Change>, PlanError> {
+    let (desired, observed) = (input.desired, input.observed);
+    let mut out = Vec::new();
+    let index_function = desired.stack.index_function();
+    let selected = input.selection.frontends(desired);
+    if selected.iter().any(|f| f.is_managed()) && observed.index_function != Some(true) {
+        out.push(Change::PutIndexFunction {
+            name: index_function.clone(),
+        });
+    }
+    let ctx = FrontendContext {
+        stack: &desired.stack.name,
+        scope: &input.scope,
+        index_function: input.scope.cloudfront_function(&index_function),
+        options,
+    };
+    for spec in selected {
+        let files = local.get(&spec.key).map(Vec::as_slice).unwrap_or_default();
+        let live = observed.frontends.get(&spec.key).cloned().unwrap_or_default();
+        let changes = plan_frontend(spec, &ctx, files, &live)?;
+        if changes.is_empty() {
+            notes.unchanged(
+                format!("frontend/{}", spec.key),
+                format!(
+                    "{} file(s) in sync in s3://{}/{}",
+                    files.len(),
+                    spec.bucket,
+                    spec.prefix
+                ),
+            );
+        }
+        out.extend(changes);
+    }
+    Ok(out)
+}
+
+/// One frontend: bucket, distribution, uploads (assets, then HTML), the
+/// invalidation, the manifest, then deletions.
+fn plan_frontend(
+    spec: &FrontendSpec,
+    ctx: &FrontendContext<'_>,
+    local: &[LocalFile],
+    live: &LiveFrontend,
+) -> Result<Vec<Change>, PlanError> {
+    let mut out = Vec::new();
+    out.extend(bucket(spec, ctx, live)?);
+    let distribution = distribution(spec, ctx, live, &mut out)?;
+    let sync = Sync::compare(spec, local, live, ctx.options)?;
+    out.extend(sync.uploads());
+    if let Some(dist) = distribution {
+        out.extend(sync.invalidation(&dist));
+    }
+    out.extend(sync.manifest());
+    out.extend(sync.deletion());
+    Ok(out)
+}
+
+/// The bucket: created in the stack's region, versioned (rollback restores
+/// object versions); a bucket in another region is refused.
+fn bucket(spec: &FrontendSpec, ctx: &FrontendContext<'_>, live: &LiveFrontend) -> Result<Option<Change>, PlanError> {
+    let region = ctx.scope.region;
+    match &live.bucket_region {
+        None => Ok(Some(Change::CreateBucket {
+            site: spec.key.clone(),
+            bucket: spec.bucket.clone(),
+            region: region.to_string(),
+        })),
+        Some(actual) if actual != region => Err(PlanError::BucketRegion {
+            site: spec.key.clone(),
+            bucket: spec.bucket.clone(),
+            actual: actual.clone(),
+            wanted: region.to_string(),
+        }),
+        Some(_) if !live.versioning => Ok(Some(Change::EnableVersioning {
+            site: spec.key.clone(),
+            bucket: spec.bucket.clone(),
+        })),
+        Some(_) => Ok(None),
+    }
+}
+
+/// The distribution's changes; returns the distribution to invalidate
+/// (none for a new one: it has nothing cached).
+fn distribution(
+    spec: &FrontendSpec,
+    ctx: &FrontendContext<'_>,
+    live: &LiveFrontend,
+    out: &mut Vec<Change>,
+) -> Result<Option<String>, PlanError> {
+    let site = spec.key.clone();
+    let id = match (&spec.distribution, &live.distribution) {
+        (DistributionSpec::None, _) => return Ok(None),
+        (DistributionSpec::Id(_), Some(d)) => return Ok(Some(d.clone())),
+        (DistributionSpec::Id(id), None) => return Err(PlanError::NoDistribution { site, id: id.clone() }),
+        (DistributionSpec::Managed, None) => {
+            out.push(Change::CreateDistribution {
+                site: site.clone(),
+                bucket: spec.bucket.clone(),
+                prefix: spec.prefix.clone(),
+                comment: spec.distribution_comment(ctx.stack),
+                index_function: ctx.index_function.clone(),
+            });
+            out.push(allow_distribution(spec, None));
+            return Ok(None);
+        }
+        (DistributionSpec::Managed, Some(id)) => id,
+    };
+    // Found by its comment, which names the stack and the frontend but not
+    // the region: the same stack deployed in another region must not take
+    // this one over.
+    let scope = ctx.scope;
+    let wanted = s3_origin_domain(&spec.bucket, scope.region, scope.partition);
+    let found = &live.setup.origin_domains;
+    if !found.is_empty() && !found.contains(&wanted) {
+        return Err(PlanError::DistributionElsewhere {
+            site,
+            id: id.clone(),
+            comment: spec.distribution_comment(ctx.stack),
+            found: found.join(", "),
+            wanted,
+        });
+    }
+    if live.setup.viewer_request_function.as_deref() != Some(ctx.index_function.as_str()) {
+        out.push(Change::AttachIndexFunction {
+            site: site.clone(),
+            distribution: id.clone(),
+            function_arn: ctx.index_function.clone(),
+        });
+    }
+    let arn = scope.distribution(id);
+    let statement = policy::distribution_statement(
+        &policy::distribution_sid(&site),
+        &spec.bucket,
+        &spec.prefix,
+        &arn,
+        scope.partition,
+    );
+    if !live
+        .bucket_policy
+        .as_ref()
+        .is_some_and(|p| policy::has_statement(p, &statement))
+    {
+        out.push(allow_distribution(spec, Some(arn)));
+    }
+    Ok(Some(id.clone()))
+}
+
+fn allow_distribution(spec: &FrontendSpec, distribution_arn: Option<String>) -> Change {
+    Change::AllowDistribution {
+        site: spec.key.clone(),
+        bucket: spec.bucket.clone(),
+        prefix: spec.prefix.clone(),
+        distribution_arn,
+    }
+}
+
+/// How a frontend's local files compare with its bucket and the manifest of
+/// the last completed sync.
+struct Sync<'a> {
+    spec: &'a FrontendSpec,
+    local: &'a [LocalFile],
+    live: &'a LiveFrontend,
+    manifest_key: String,
+    /// Files whose bytes or headers are not in the bucket: uploaded.
+    html: Vec<LocalFile>,
+    assets: Vec<LocalFile>,
+    /// Files that differ from what the last sync published.
+    changed: Vec<&'a LocalFile>,
+    /// Objects under the prefix with no local file.
+    deletes: Vec<String>,
+    /// Deleted objects a viewer may have cached: those the last sync
+    /// published (all of them when bosun has no record yet).
+    deleted_served: Vec<String>,
+}
+
+impl<'a> Sync<'a> {
+    fn compare(
+        spec: &'a FrontendSpec,
+        local: &'a [LocalFile],
+        live: &'a LiveFrontend,
+        options: Options,
+    ) -> Result<Sync<'a>, PlanError> {
+        let manifest = live.manifest.as_ref();
+        let in_manifest = |f: &LocalFile| {
+            manifest
+                .and_then(|m| m.files.get(&f.key))
+                .is_some_and(|e| e.sha256 == f.sha256 && e.headers == f.headers)
+        };
+        let (html, assets): (Vec<LocalFile>, Vec<LocalFile>) = local
+            .iter()
+            .filter(|f| !in_bucket(live, f))
+            .cloned()
+            .partition(LocalFile::is_html);
+        let changed: Vec<&LocalFile> = local.iter().filter(|f| !in_manifest(f)).collect();
+        let manifest_key = manifest_key(spec);
+        let local_keys: BTreeSet<&str> = local.iter().map(|f| f.key.as_str()).collect();
+        let deletes: Vec<String> = live
+            .objects
+            .keys()
+            .filter(|k| !local_keys.contains(k.as_str()) && **k != manifest_key)
+            .cloned()
+            .collect();
+        check_deletes(spec, local, &deletes, options)?;
+        let deleted_served = deletes
+            .iter()
+            .filter(|k| manifest.is_none_or(|m| m.files.contains_key(*k)))
+            .cloned()
+            .collect();
+        Ok(Sync {
+            spec,
+            local,
+            live,
+            manifest_key,
+            html,
+            assets,
+            changed,
+            deletes,
+            deleted_served,
+        })
+    }
+
+    fn recorded(&self) -> Option<&'a FrontendManifest> {
+        self.live.manifest.as_ref()
+    }
+
+    fn uploads(&self) -> Vec<Change> {
+        [(UploadPhase::Assets, &self.assets), (UploadPhase::Html, &self.html)]
+            .into_iter()
+            .filter(|(_, files)| !files.is_empty())
+            .map(|(phase, files)| Change::Upload {
+                site: self.spec.key.clone(),
+                bucket: self.spec.bucket.clone(),
+                phase,
+                files: files.clone(),
+            })
+            .collect()
+    }
+
+    /// One invalidation for every changed and deleted path, collapsed to
+    /// wildcards past `invalidation_max_paths`.
+    fn invalidation(&self, distribution: &str) -> Option<Change> {
+        if self.changed.is_empty() && self.deleted_served.is_empty() {
+            return None;
+        }
+        let prefix = self.spec.prefix.as_str();
+        let rels: Vec<String> = self
+            .changed
+            .iter()
+            .map(|f| f.rel.clone())
+            .chain(
+                self.deleted_served
+                    .iter()
+                    .map(|k| k.strip_prefix(prefix).unwrap_or(k).to_string()),
+            )
+            .collect();
+        let paths = frontend::invalidation_paths(rels.iter().map(String::as_str), self.spec.invalidation_max_paths);
+        let content: Vec<(&str, &str, &str)> = self
+            .changed
+            .iter()
+            .map(|f| (f.key.as_str(), f.sha256.as_str(), f.headers.as_str()))
+            .chain(self.deleted_served.iter().map(|k| (k.as_str(), "deleted", "")))
+            .collect();
+        Some(Change::Invalidate {
+            site: self.spec.key.clone(),
+            caller_reference: frontend::caller_reference(
+                distribution,
+                self.live.manifest_version.as_deref(),
+                &paths,
+                &content,
+            ),
+            distribution: distribution.to_string(),
+            paths,
+        })
+    }
+
+    /// The manifest is rewritten when anything was uploaded or it no longer
+    /// describes the bucket.
+    fn manifest_change(&self) -> bool {
+        let (manifest, live) = (self.recorded(), self.live);
+        let etags_moved =
+            self.local.iter().any(
+                |f| match (manifest.and_then(|m| m.files.get(&f.key)), live.objects.get(&f.key)) {
+                    (Some(e), Some(l)) => e.etag != l.etag,
+                    _ => false,
+                },
+            );
+        let stale = manifest.is_none_or(|m| m.files.len() != self.local.len())
+            || !self.changed.is_empty()
+            || !self.deleted_served.is_empty()
+            || etags_moved;
+        !self.html.is_empty() || !self.assets.is_empty() || stale
+    }
+
+    fn manifest(&self) -> Option<Change> {
+        if !self.manifest_change() {
+            return None;
+        }
+        let manifest = self.recorded();
+        let known = self
+            .local
+            .iter()
+            .filter_map(|f| {
+                let l = self.live.objects.get(&f.key)?;
+                // The version id is known from the last manifest when its ETag still matches.
+                let version_id = manifest
+                    .and_then(|m| m.files.get(&f.key))
+                    .filter(|e| e.etag == l.etag)
+                    .and_then(|e| e.version_id.clone());
+                Some((
+                    f.key.clone(),
+                    Stored {
+                        etag: l.etag.clone(),
+                        version_id,
+                    },
+                ))
+            })
+            .collect();
+        Some(Change::WriteManifest {
+            site: self.spec.key.clone(),
+            bucket: self.spec.bucket.clone(),
+            key: self.manifest_key.clone(),
+            known,
+        })
+    }
+
+    fn deletion(&self) -> Option<Change> {
+        (!self.deletes.is_empty()).then(|| Change::DeleteObjects {
+            site: self.spec.key.clone(),
+            bucket: self.spec.bucket.clone(),
+            keys: self.deletes.clone(),
+        })
+    }
+}
+
+/// Whether the bucket holds `f`'s bytes and headers: by the manifest while
+/// the object's ETag is the one it recorded, else by bosun's metadata.
+fn in_bucket(live: &LiveFrontend, f: &LocalFile) -> bool {
+    let Some(listed) = live.objects.get(&f.key) else {
+        return false;
+    };
+    match live
+        .manifest
+        .as_ref()
+        .and_then(|m| m.files.get(&f.key))
+        .filter(|e| e.etag == listed.etag)
+    {
+        Some(entry) => entry.sha256 == f.sha256 && entry.headers == f.headers,
+        None => live
+            .metas
+            .get(&f.key)
+            .and_then(Option::as_ref)
+            .is_some_and(|(sha, headers)| *sha == f.sha256 && *headers == f.headers),
+    }
+}
+
+/// An empty folder, or more deletions than `max_deletes`, is refused
+/// without --force-deletes (a failed build step must not empty a site).
+fn check_deletes(
+    spec: &FrontendSpec,
+    local: &[LocalFile],
+    deletes: &[String],
+    options: Options,
+) -> Result<(), PlanError> {
+    if options.force_deletes {
+        return Ok(());
+    }
+    if local.is_empty() && !deletes.is_empty() {
+        return Err(PlanError::EmptyFrontend {
+            site: spec.key.clone(),
+            count: deletes.len(),
+        });
+    }
+    if deletes.len() > spec.max_deletes {
+        return Err(PlanError::TooManyDeletes {
+            site: spec.key.clone(),
+            count: deletes.len(),
+            max: spec.max_deletes,
+            sample: list_some(deletes, 3),
+        });
+    }
+    Ok(())
+}
