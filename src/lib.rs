@@ -9,6 +9,7 @@
 pub mod apply;
 pub mod aws;
 pub mod cli;
+pub mod commands;
 pub mod cron;
 pub mod deployer;
 pub mod frontend;
@@ -20,7 +21,9 @@ pub mod plan;
 pub mod policy;
 pub mod preflight;
 pub mod release;
+pub mod report;
 pub mod secrets;
 pub mod ses;
+pub mod session;
 pub mod stack;
 pub mod state;

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::model::names::TARGET_ID;
+use crate::model::names::{self, TARGET_ID};
 use crate::model::{Desired, ManifestEntry, Observed};
 use crate::plan::Change;
 use crate::policy::ArnScope;
@@ -45,7 +45,7 @@ pub struct ReleaseState {
     pub schedules: BTreeMap<String, ScheduleRecord>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct FunctionRecord {
     pub name: String,
     pub alias: String,
@@ -247,6 +247,28 @@ pub fn drift(
         }
     }
     out
+}
+
+/// What live state is read for a release comparison: every frontend's
+/// objects (by ETag, the manifest itself excluded).
+pub fn listings(desired: &Desired, observed: &Observed) -> BTreeMap<String, BTreeMap<String, String>> {
+    desired
+        .frontends
+        .iter()
+        .filter_map(|spec| {
+            let site = observed.frontends.get(&spec.key)?;
+            site.bucket_region.as_ref()?;
+            let manifest = names::manifest_key(spec);
+            Some((
+                spec.key.clone(),
+                site.objects
+                    .iter()
+                    .filter(|(k, _)| **k != manifest)
+                    .map(|(k, o)| (k.clone(), o.etag.clone()))
+                    .collect(),
+            ))
+        })
+        .collect()
 }
 
 #[cfg(test)]

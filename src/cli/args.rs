@@ -1,0 +1,167 @@
+//! What the user typed: the clap structs, nothing resolved. `cli::resolve`
+//! turns them and the stack file into the settings a command runs with.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::output::OutputMode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "bosun",
+    version,
+    about = "Deploy a small AWS serverless estate from one stack file"
+)]
+pub struct Args {
+    /// The stack file (default: the only file in stacks/).
+    #[arg(long, global = true, env = "BOSUN_STACK")]
+    pub stack: Option<PathBuf>,
+    /// AWS profile: its credentials are used even when AWS_ACCESS_KEY_ID is set
+    /// (default: the standard credential chain).
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
+    /// AWS region (default: the stack's `region`, then AWS_REGION / the profile's).
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+    /// Send every AWS call to this endpoint (AWS_ENDPOINT_URL works too).
+    #[arg(long, global = true)]
+    pub endpoint_url: Option<String>,
+    /// text for people; json for CI: one JSON object per line on stdout.
+    #[arg(long, global = true, value_enum, default_value_t = OutputMode::Text)]
+    pub output: OutputMode,
+    /// More log detail on stderr (-v, -vv).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build, read AWS and print what a deploy would change. Writes nothing.
+    Plan {
+        /// Plan deletions past a frontend's max_deletes guard.
+        #[arg(long)]
+        force_deletes: bool,
+        /// Show what `bosun rollback` would do instead (no build).
+        #[arg(long)]
+        rollback: bool,
+        /// With --rollback: the release to go back to (default: the one before the latest).
+        #[arg(long, requires = "rollback")]
+        to: Option<String>,
+    },
+    /// Bring AWS to the stack's state.
+    Deploy {
+        /// Wait for CloudFront invalidations to complete.
+        #[arg(long, global = true)]
+        wait: bool,
+        /// Allow deleting more objects than a frontend's max_deletes (or emptying it).
+        #[arg(long, global = true)]
+        force_deletes: bool,
+        /// Wire mail-sending schedules even when `verify-ses` fails (prints a warning).
+        #[arg(long, global = true)]
+        skip_ses_check: bool,
+        /// After recording the release, delete function versions older than the
+        /// N most recent releases that no alias or release within N references.
+        #[arg(long, global = true, value_name = "N")]
+        keep: Option<usize>,
+        #[command(flatten)]
+        lock: LockArgs,
+        #[command(subcommand)]
+        what: DeployWhat,
+    },
+    /// Put functions, frontend and schedules back to an earlier release (no rebuild).
+    Rollback {
+        /// The release to go back to (default: the one before the latest).
+        #[arg(long)]
+        to: Option<String>,
+        /// Wait for the CloudFront invalidation to complete.
+        #[arg(long)]
+        wait: bool,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// The stack's releases, newest first.
+    Releases,
+    /// Print a deployed function's environment (KEY=VALUE lines; a JSON object
+    /// with --output json), e.g. to run its handler locally against the stack.
+    Env {
+        /// The function's stack key.
+        function: String,
+    },
+    /// Remove a deploy lock left by a run that died (only the lock with this id).
+    Unlock {
+        /// The lock's id, as the locked error names it.
+        #[arg(long)]
+        id: String,
+    },
+    /// Live state against the last release (drift): aliases, code, frontend
+    /// objects, schedules. Without a release (or with --build): against the local build.
+    Status {
+        /// Compare each function's live code with the local build instead.
+        #[arg(long)]
+        build: bool,
+    },
+    /// Print the least-privilege IAM policy a deployer (a CI role) needs for
+    /// this stack: deploy, rollback, status, releases and verify-ses. No AWS call.
+    Policy {
+        /// The account id for the ARNs (default: [stack] account, else `*`).
+        #[arg(long)]
+        account: Option<String>,
+        /// The AWS partition (aws, aws-cn, aws-us-gov).
+        #[arg(long, default_value = "aws")]
+        partition: String,
+    },
+    /// Check that mail from this stack will be sent and delivered (identities,
+    /// DKIM, MAIL FROM, account, quota, sandbox recipients, suppression list).
+    #[command(name = "verify-ses")]
+    VerifySes {
+        /// Create missing identities, the MAIL FROM setting and the configuration
+        /// set, and print the DNS records to publish.
+        #[arg(long)]
+        create: bool,
+        /// Send one message to the SES mailbox simulator (success@simulator.amazonses.com).
+        #[arg(long)]
+        send_test: bool,
+        /// Fail on warnings and unknowns too.
+        #[arg(long)]
+        strict: bool,
+    },
+}
+
+/// How a writing run waits for, and holds, the stack's deploy lock.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LockArgs {
+    /// Wait up to this many seconds for another run's lock (default: fail at once).
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 0)]
+    pub lock_wait: u64,
+    /// A lock not refreshed for this long is stale and may be taken over.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 900)]
+    pub lock_ttl: u64,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum DeployWhat {
+    /// The whole stack: roles, tables, data files, functions, aliases, URLs, frontends, schedules.
+    All,
+    /// Only the frontends: bucket sync and CloudFront invalidation.
+    Frontend,
+    /// Only the schedules: EventBridge rules, targets and invoke permissions.
+    Schedules,
+    /// Only these functions (stack keys; all when none given), with their roles and tables.
+    Functions { names: Vec<String> },
+}
+
+impl DeployWhat {
+    /// The command as the lock and the journal name it (`deploy functions a b`).
+    pub fn command_line(&self) -> String {
+        match self {
+            DeployWhat::All => "deploy all".into(),
+            DeployWhat::Frontend => "deploy frontend".into(),
+            DeployWhat::Schedules => "deploy schedules".into(),
+            DeployWhat::Functions { names } if names.is_empty() => "deploy functions".into(),
+            DeployWhat::Functions { names } => format!("deploy functions {}", names.join(" ")),
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! `bosun deploy`: brings AWS to the stack's state.
+//!
+//! 1. `prepare`: build, scan, refuse secrets, read AWS, plan.
+//! 2. Nothing planned: report and stop (no write, no lock).
+//! 3. Gates: preflight every new binary, check SES before wiring mail schedules.
+//! 4. Under the lock (`Session`): read and plan again (another run may have
+//!    deployed meanwhile), apply, record the release, prune.
+//! 5. Read back what is live and report it.
+
+use super::{gates, prepare, selection, Prepared};
+use crate::apply::ApplyContext;
+use crate::cli::{DeployWhat, Failure, LockArgs, Settings};
+use crate::model::{Desired, Observed, Selection};
+use crate::observe;
+use crate::output::Reporter;
+use crate::plan::{self, Change};
+use crate::report::{function_lines, schedule_lines, CallSummary, DeployReport, FrontendLine};
+use crate::session::{Outcome, Record, Session};
+
+/// What the user asked `deploy` for.
+pub struct Request {
+    pub what: DeployWhat,
+    /// Wait for CloudFront invalidations to complete.
+    pub wait: bool,
+    pub force_deletes: bool,
+    pub skip_ses_check: bool,
+    /// `--keep N`: prune versions older than the N most recent releases.
+    pub keep: Option<usize>,
+    pub lock: LockArgs,
+}
+
+pub async fn run(settings: &Settings, request: &Request, reporter: &mut Reporter) -> Result<(), Failure> {
+    let desired = &settings.desired;
+    let sel = selection(desired, Some(&request.what))?;
+    let options = plan::Options {
+        force_deletes: request.force_deletes,
+    };
+    let prepared = prepare(settings, &sel, options, reporter).await?;
+    let mut outcome = Outcome::default();
+    if !prepared.plan.is_empty() {
+        gates::preflight(
+            desired,
+            &prepared.plan,
+            &prepared.packages,
+            &prepared.observed,
+            reporter,
+        )
+        .await?;
+        gates::ses(
+            &prepared.clients,
+            desired,
+            &prepared.plan,
+            request.skip_ses_check,
+            reporter,
+        )
+        .await?;
+        let command = request.what.command_line();
+        let mut session = Session::begin(&prepared.clients, desired, &request.lock, &command, reporter).await?;
+        let result = under_lock(&mut session, &prepared, &sel, request, reporter).await;
+        session.end(reporter).await;
+        outcome = result?;
+    }
+    // Read back what is live now, so the report shows the truth, not the intent.
+    let after = if outcome.applied.done.is_empty() {
+        None
+    } else {
+        Some(observe::observe(&prepared.clients, desired, &sel, &prepared.local.frontends).await?)
+    };
+    let after = after.as_ref().unwrap_or(&prepared.observed);
+    let report = deploy_report(desired, &sel, &prepared, after, outcome);
+    reporter.result("deploy", &report);
+    Ok(())
+}
+
+/// Re-reads and re-plans under the lock (another run may have deployed
+/// meanwhile), then applies and records the release.
+async fn under_lock(
+    session: &mut Session<'_>,
+    prepared: &Prepared,
+    sel: &Selection,
+    request: &Request,
+    reporter: &mut Reporter,
+) -> Result<Outcome, Failure> {
+    let clients = &prepared.clients;
+    let desired = session.desired();
+    let observed = observe::observe(clients, desired, sel, &prepared.local.frontends).await?;
+    let options = plan::Options {
+        force_deletes: request.force_deletes,
+    };
+    let plan = plan::plan(desired, &prepared.local, &observed, sel, options)?;
+    if plan.is_empty() {
+        return Ok(Outcome::default());
+    }
+    let ctx = ApplyContext {
+        clients,
+        desired,
+        packages: &prepared.packages,
+        frontends: &prepared.local.frontends,
+        partition: &observed.partition,
+        wait_invalidations: request.wait,
+        known_invalidations: session.known_invalidations(),
+    };
+    let record = Record {
+        kind: "deploy",
+        rollback_of: None,
+        keep: request.keep,
+    };
+    session.apply_and_record(&ctx, &plan, record, reporter).await
+}
+
+/// What the deploy did, per function, frontend and schedule, read back from `after`.
+fn deploy_report(
+    desired: &Desired,
+    sel: &Selection,
+    prepared: &Prepared,
+    after: &Observed,
+    outcome: Outcome,
+) -> DeployReport {
+    let applied = &outcome.applied;
+    let count = |frontend: &str, f: fn(&Change) -> Option<(&str, usize)>| -> usize {
+        applied
+            .done
+            .iter()
+            .filter_map(f)
+            .filter(|(s, _)| *s == frontend)
+            .map(|(_, n)| n)
+            .sum()
+    };
+    let frontends = sel
+        .frontends(desired)
+        .into_iter()
+        .map(|spec| FrontendLine {
+            frontend: spec.key.clone(),
+            bucket: spec.bucket.clone(),
+            prefix: spec.prefix.clone(),
+            files: prepared.local.frontends.get(&spec.key).map_or(0, Vec::len),
+            uploaded: count(&spec.key, |c| match c {
+                Change::Upload { site, files, .. } => Some((site, files.len())),
+                _ => None,
+            }),
+            deleted: count(&spec.key, |c| match c {
+                Change::DeleteObjects { site, keys, .. } => Some((site, keys.len())),
+                _ => None,
+            }),
+            distribution: after.frontends.get(&spec.key).and_then(|s| s.distribution.clone()),
+            invalidation: applied.invalidations.get(&spec.key).cloned(),
+        })
+        .collect();
+    let clients = &prepared.clients;
+    DeployReport {
+        stack: desired.stack.name.clone(),
+        changes: outcome.changes,
+        release: outcome.release,
+        pruned: outcome.pruned,
+        functions: function_lines(desired, sel, &prepared.packages, after),
+        frontends,
+        schedules: schedule_lines(desired, sel),
+        calls: CallSummary::with_state(&clients.log.calls(), &clients.state_log.calls()),
+        elapsed_ms: prepared.started.elapsed().as_millis() as u64,
+    }
+}

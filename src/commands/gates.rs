@@ -1,0 +1,313 @@
+//! The gates a deploy passes before its first write: no secrets in what
+//! would be deployed, every new binary starts locally as Lambda would run
+//! it, and SES is ready before a mail-sending schedule is wired. Which
+//! changes each gate covers is decided by the pure functions below.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::aws::Clients;
+use crate::cli::Failure;
+use crate::frontend::{FrontendError, LocalFile};
+use crate::model::{Desired, Observed, Selection};
+use crate::output::Reporter;
+use crate::package::Package;
+use crate::plan::{self, Change, Plan};
+use crate::policy::ArnScope;
+use crate::ses;
+
+/// The schedules a plan wires (rule, target or permission) that are
+/// enabled and send mail: the SES gate covers exactly these.
+pub fn mail_schedules<'p>(desired: &Desired, plan: &'p Plan) -> Vec<&'p str> {
+    let mut keys: Vec<&str> = plan
+        .changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::PutRule { schedule, .. }
+            | Change::PutTarget { schedule, .. }
+            | Change::AllowSchedule { schedule, .. } => Some(schedule.as_str()),
+            _ => None,
+        })
+        .filter(|k| {
+            desired
+                .schedules
+                .iter()
+                .any(|s| s.key == *k && s.enabled && desired.sends_mail(s))
+        })
+        .collect();
+    keys.dedup();
+    keys
+}
+
+/// The functions whose code a plan uploads (created or updated): the
+/// binaries preflight starts, in plan order.
+pub fn new_code(plan: &Plan) -> Vec<&str> {
+    let mut keys: Vec<&str> = plan
+        .changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::CreateFunction { function, .. } | Change::UpdateCode { function, .. } => Some(function.as_str()),
+            _ => None,
+        })
+        .collect();
+    keys.dedup();
+    keys
+}
+
+/// Lambda's name for the architecture Rust calls `arch` (`aarch64` → `arm64`).
+pub fn host_arch(arch: &str) -> &str {
+    match arch {
+        "aarch64" => "arm64",
+        other => other,
+    }
+}
+
+/// Before mail-sending schedules are wired, SES must pass `verify-ses` (reads only).
+pub async fn ses(
+    clients: &Clients,
+    desired: &Desired,
+    plan: &Plan,
+    skip: bool,
+    reporter: &mut Reporter,
+) -> Result<(), Failure> {
+    let keys = mail_schedules(desired, plan);
+    let Some(spec) = desired.ses.as_ref().filter(|_| !keys.is_empty()) else {
+        return Ok(());
+    };
+    if skip {
+        reporter.warn(&format!(
+            "--skip-ses-check: wiring mail-sending schedule(s) {} without checking SES",
+            keys.join(", ")
+        ));
+        return Ok(());
+    }
+    let start = Instant::now();
+    let volume = ses::Volume::of_stack(desired, jiff::Timestamp::now());
+    let observed = ses::observe(&clients.sesv2, spec, false).await;
+    let checks = ses::assess(spec, &observed, &clients.region, &volume);
+    let report = ses::Report::new(
+        &desired.stack.name,
+        &clients.region,
+        checks,
+        Vec::new(),
+        false,
+        volume.daily(spec),
+    );
+    // Not knowing the account's state (GetAccount failed: no permission, an
+    // outage) is not "ready": sending may be disabled or sandboxed.
+    let unknown_account = report
+        .checks
+        .iter()
+        .any(|c| c.check == "account" && c.status == ses::Status::Unknown);
+    if !report.ready || unknown_account {
+        let failed: Vec<String> = report
+            .checks
+            .iter()
+            .filter(|c| c.status == ses::Status::Fail || (c.check == "account" && c.status == ses::Status::Unknown))
+            .map(|c| {
+                let status = if c.status == ses::Status::Fail {
+                    "FAIL"
+                } else {
+                    "UNKNOWN"
+                };
+                format!("      {status} {} {}: {}", c.check, c.subject, c.message)
+            })
+            .collect();
+        return Err(Failure::SesGate {
+            schedules: keys.join(", "),
+            failed: failed.join("\n"),
+        });
+    }
+    reporter.done(
+        "ses_verified",
+        "ses",
+        &format!(
+            "verify-ses before wiring {} ({} warning(s), {} unknown)",
+            keys.join(", "),
+            report.warnings,
+            report.unknown
+        ),
+        start.elapsed(),
+        json!({"warnings": report.warnings, "unknown": report.unknown}),
+    );
+    Ok(())
+}
+
+/// Refuses credential-looking values in environment variables, frontend files
+/// and binaries before any AWS call; `[stack] allow_secrets` overrides one
+/// finding per entry.
+pub fn secrets(
+    desired: &Desired,
+    sel: &Selection,
+    packages: &BTreeMap<String, Package>,
+    frontends: &BTreeMap<String, Vec<LocalFile>>,
+    reporter: &mut Reporter,
+) -> Result<(), Failure> {
+    let mut findings = Vec::new();
+    for f in sel.functions(desired) {
+        for (k, v) in &f.environment {
+            findings.extend(crate::secrets::scan_env(&f.key, k, v));
+        }
+        if let Some(p) = packages.get(&f.key) {
+            findings.extend(p.secrets.iter().cloned());
+        }
+    }
+    for (site, files) in frontends {
+        for file in files {
+            let bytes = std::fs::read(&file.path).map_err(|source| FrontendError::Read {
+                site: site.clone(),
+                path: file.path.clone(),
+                source,
+            })?;
+            findings.extend(crate::secrets::scan_bytes(&format!("file:{site}:{}", file.rel), &bytes));
+        }
+    }
+    let allow = &desired.stack.allow_secrets;
+    for a in allow.iter().filter(|_| *sel == Selection::All) {
+        if !findings.iter().any(|f| &f.id() == a) {
+            reporter.warn(&format!(
+                "[stack] allow_secrets entry `{a}` matches no finding; remove it"
+            ));
+        }
+    }
+    findings.retain(|f| !allow.contains(&f.id()));
+    if findings.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Secrets(findings))
+    }
+}
+
+/// Starts each new binary locally as Lambda would before it is uploaded.
+pub async fn preflight(
+    desired: &Desired,
+    plan: &Plan,
+    packages: &BTreeMap<String, Package>,
+    observed: &Observed,
+    reporter: &mut Reporter,
+) -> Result<(), Failure> {
+    let scope = ArnScope::of(observed);
+    let host = host_arch(std::env::consts::ARCH);
+    for key in new_code(plan) {
+        let (Some(f), Some(p)) = (desired.function(key), packages.get(key)) else {
+            continue;
+        };
+        if f.arch.as_str() != host {
+            reporter.warn(&format!(
+                "preflight of `{key}` skipped: a {} binary cannot run on this {host} machine",
+                f.arch.as_str()
+            ));
+            continue;
+        }
+        let start = Instant::now();
+        let env = plan::want_config(desired, f, &p.sha256, &scope).environment;
+        let outcome = crate::preflight::run(key, &p.binary, &env, f.smoke.as_ref(), Duration::from_secs(10)).await?;
+        let crate::preflight::Outcome::Ready { smoke_response } = outcome;
+        reporter.done(
+            "preflight",
+            &format!("function/{}", f.name),
+            if f.smoke.is_some() {
+                "start locally and answer the smoke event"
+            } else {
+                "start locally under the runtime API"
+            },
+            start.elapsed(),
+            json!({ "smoke_response": smoke_response }),
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn desired() -> Desired {
+        let text = r#"
+[stack]
+name = "t"
+
+[ses]
+sender = "reports@example.com"
+
+[functions.mailer]
+binary = "/bin/sh"
+send_email = true
+
+[functions.quiet]
+binary = "/bin/sh"
+
+[schedules.weekly]
+function = "mailer"
+expression = "cron(0 8 ? * MON *)"
+
+[schedules.off]
+function = "mailer"
+expression = "rate(1 day)"
+enabled = false
+
+[schedules.tick]
+function = "quiet"
+expression = "rate(5 minutes)"
+"#;
+        crate::stack::parse(Path::new("/tmp/t.toml"), text).expect("valid stack")
+    }
+
+    fn put_target(schedule: &str) -> Change {
+        Change::PutTarget {
+            schedule: schedule.into(),
+            rule: format!("t-{schedule}"),
+            target_arn: "arn".into(),
+            input: "{}".into(),
+        }
+    }
+
+    #[test]
+    fn the_ses_gate_covers_enabled_mail_schedules_the_plan_wires() {
+        let d = desired();
+        let plan = Plan {
+            changes: vec![put_target("weekly"), put_target("off"), put_target("tick")],
+            ..Plan::default()
+        };
+        assert_eq!(mail_schedules(&d, &plan), ["weekly"]);
+        // A plan that leaves the mail schedule alone does not need SES.
+        let plan = Plan {
+            changes: vec![put_target("tick")],
+            ..Plan::default()
+        };
+        assert!(mail_schedules(&d, &plan).is_empty());
+    }
+
+    #[test]
+    fn preflight_starts_binaries_whose_code_is_uploaded() {
+        let plan = Plan {
+            changes: vec![
+                Change::UpdateCode {
+                    function: "api".into(),
+                    name: "t-api".into(),
+                    from: "a".into(),
+                    to: "b".into(),
+                },
+                Change::PublishVersion {
+                    function: "api".into(),
+                    name: "t-api".into(),
+                    code_sha256: "b".into(),
+                },
+                Change::PointAlias {
+                    function: "cfg".into(),
+                    name: "t-cfg".into(),
+                    alias: "live".into(),
+                    target: plan::AliasTarget::Existing("3".into()),
+                    from: Some("2".into()),
+                },
+            ],
+            ..Plan::default()
+        };
+        assert_eq!(new_code(&plan), ["api"]);
+        assert_eq!(host_arch("aarch64"), "arm64");
+        assert_eq!(host_arch("x86_64"), "x86_64");
+    }
+}

@@ -1,0 +1,186 @@
+//! One file per command, each a short pipeline over the library: resolve
+//! what to do, read, plan, gate, apply under a `Session`, report. This file
+//! holds what several commands share: the selection, the local build (build,
+//! scan, data files) and `prepare`, the read-and-plan pipeline of `plan`,
+//! `deploy` and `status --build`.
+
+pub mod deploy;
+pub mod env;
+pub mod gates;
+pub mod plan;
+pub mod policy;
+pub mod releases;
+pub mod rollback;
+pub mod status;
+pub mod unlock;
+pub mod verify_ses;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
+
+use serde_json::json;
+
+use crate::aws::Clients;
+use crate::cli::{DeployWhat, Failure, Settings};
+use crate::frontend::{self, FrontendError, LocalFile};
+use crate::model::{Desired, Observed, Selection};
+use crate::observe;
+use crate::output::Reporter;
+use crate::package::{self, Package};
+use crate::plan::{Local, Options, Plan};
+use crate::state::StateStore;
+
+/// What `plan`, `deploy` and `status --build` share: the local build, AWS
+/// as it is now, and the plan between them.
+pub(crate) struct Prepared {
+    pub started: Instant,
+    pub packages: BTreeMap<String, Package>,
+    pub local: Local,
+    pub clients: Clients,
+    pub observed: Observed,
+    pub plan: Plan,
+}
+
+/// Builds and scans, refuses secrets, reads AWS and plans: everything
+/// before the first write.
+pub(crate) async fn prepare(
+    settings: &Settings,
+    sel: &Selection,
+    options: Options,
+    reporter: &mut Reporter,
+) -> Result<Prepared, Failure> {
+    let desired = &settings.desired;
+    let started = Instant::now();
+    let packages = build(desired, sel, reporter).await?;
+    let frontends = scan_frontends(desired, sel, reporter).await?;
+    gates::secrets(desired, sel, &packages, &frontends, reporter)?;
+    let clients = Clients::connect(&settings.aws, &desired.stack.name).await?;
+    let observed = observe::observe(&clients, desired, sel, &frontends).await?;
+    reporter.target(&observed.account, &observed.region);
+    let local = Local {
+        packages: shas(&packages),
+        frontends,
+        data: data_files(desired, sel)?,
+    };
+    let plan = crate::plan::plan(desired, &local, &observed, sel, options)?;
+    for w in &plan.warnings {
+        reporter.warn(w);
+    }
+    Ok(Prepared {
+        started,
+        packages,
+        local,
+        clients,
+        observed,
+        plan,
+    })
+}
+
+/// The stack's state bucket (releases, lock) in the credentials' account.
+pub(crate) async fn state_store<'c>(clients: &'c Clients, desired: &Desired) -> Result<StateStore<'c>, Failure> {
+    let (account, _) = clients.identity().await?;
+    Ok(StateStore::new(clients, desired.stack.state_bucket(&account)))
+}
+
+pub(crate) fn selection(desired: &Desired, what: Option<&DeployWhat>) -> Result<Selection, Failure> {
+    match what {
+        Some(DeployWhat::Functions { names }) if !names.is_empty() => {
+            let known: BTreeSet<&str> = desired.functions.iter().map(|f| f.key.as_str()).collect();
+            let unknown: Vec<&str> = names
+                .iter()
+                .map(String::as_str)
+                .filter(|n| !known.contains(n))
+                .collect();
+            if !unknown.is_empty() {
+                return Err(Failure::Usage(format!(
+                    "unknown function(s): {}; the stack declares: {}",
+                    unknown.join(", "),
+                    known.into_iter().collect::<Vec<_>>().join(", ")
+                )));
+            }
+            Ok(Selection::Functions(names.iter().cloned().collect()))
+        }
+        Some(DeployWhat::Functions { .. }) => Ok(Selection::Functions(
+            desired.functions.iter().map(|f| f.key.clone()).collect(),
+        )),
+        Some(DeployWhat::Frontend) => Ok(Selection::Frontends),
+        Some(DeployWhat::Schedules) => Ok(Selection::Schedules),
+        _ => Ok(Selection::All),
+    }
+}
+
+/// Builds, checks and zips every selected function.
+async fn build(
+    desired: &Desired,
+    sel: &Selection,
+    reporter: &mut Reporter,
+) -> Result<BTreeMap<String, Package>, Failure> {
+    let functions = sel.functions(desired);
+    reporter.begin(functions.len(), "building");
+    let mut packages = BTreeMap::new();
+    for f in functions {
+        reporter.started(&format!("function/{}", f.name), "build and package");
+        let start = Instant::now();
+        let spec = f.clone();
+        let pkg = tokio::task::spawn_blocking(move || package::package(&spec))
+            .await
+            .map_err(|e| Failure::Usage(format!("packaging task failed: {e}")))??;
+        reporter.done(
+            "packaged",
+            &format!("function/{}", f.name),
+            "build and package",
+            start.elapsed(),
+            json!({"code_sha256": pkg.sha256, "zip_bytes": pkg.size, "glibc": pkg.glibc}),
+        );
+        packages.insert(f.key.clone(), pkg);
+    }
+    reporter.finish();
+    Ok(packages)
+}
+
+/// Scans every selected frontend's folder.
+async fn scan_frontends(
+    desired: &Desired,
+    sel: &Selection,
+    reporter: &mut Reporter,
+) -> Result<BTreeMap<String, Vec<LocalFile>>, Failure> {
+    let mut frontends = BTreeMap::new();
+    for spec in sel.frontends(desired) {
+        let start = Instant::now();
+        let owned = spec.clone();
+        let files = tokio::task::spawn_blocking(move || frontend::scan(&owned))
+            .await
+            .map_err(|e| Failure::Usage(format!("scanning task failed: {e}")))??;
+        let bytes: u64 = files.iter().map(|f| f.size).sum();
+        reporter.done(
+            "scanned",
+            &format!("frontend/{}", spec.key),
+            &format!("scan {} file(s)", files.len()),
+            start.elapsed(),
+            json!({"files": files.len(), "bytes": bytes}),
+        );
+        frontends.insert(spec.key.clone(), files);
+    }
+    Ok(frontends)
+}
+
+/// Every selected function's data files, hashed, by state-bucket key.
+fn data_files(desired: &Desired, sel: &Selection) -> Result<BTreeMap<String, LocalFile>, Failure> {
+    let mut out = BTreeMap::new();
+    for f in sel.functions(desired) {
+        for (name, path) in &f.data {
+            let key = f.data_key(name, path);
+            let file = frontend::single(path, &key).map_err(|e| FrontendError::Read {
+                site: format!("{} data {name}", f.key),
+                path: path.clone(),
+                source: e,
+            })?;
+            out.insert(key, file);
+        }
+    }
+    Ok(out)
+}
+
+fn shas(packages: &BTreeMap<String, Package>) -> BTreeMap<String, String> {
+    packages.iter().map(|(k, p)| (k.clone(), p.sha256.clone())).collect()
+}

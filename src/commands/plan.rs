@@ -1,0 +1,22 @@
+//! `bosun plan`: build, read AWS and print what a deploy would change.
+//! Writes nothing.
+
+use super::{prepare, selection};
+use crate::cli::{Failure, Settings};
+use crate::output::Reporter;
+use crate::plan::Options;
+use crate::report::{schedule_lines, CallSummary, PlanReport};
+
+pub async fn run(settings: &Settings, force_deletes: bool, reporter: &mut Reporter) -> Result<(), Failure> {
+    let desired = &settings.desired;
+    let sel = selection(desired, None)?;
+    let prepared = prepare(settings, &sel, Options { force_deletes }, reporter).await?;
+    let report = PlanReport {
+        stack: desired.stack.name.clone(),
+        plan: prepared.plan,
+        schedules: schedule_lines(desired, &sel),
+        calls: CallSummary::of(&prepared.clients.log.calls()),
+    };
+    reporter.result("plan", &report);
+    Ok(())
+}

@@ -1,0 +1,25 @@
+//! `bosun policy`: the least-privilege IAM policy a deployer needs for this
+//! stack. No AWS call.
+
+use crate::cli::Settings;
+use crate::output::Reporter;
+use crate::policy::ArnScope;
+use crate::report::PolicyReport;
+
+pub fn run(settings: &Settings, account: Option<String>, partition: &str, reporter: &mut Reporter) {
+    let desired = &settings.desired;
+    let account = account.or_else(|| desired.stack.account.clone());
+    let region = settings
+        .aws
+        .region
+        .clone()
+        .or_else(|| std::env::var("AWS_REGION").ok())
+        .unwrap_or_else(|| "*".into());
+    let scope = ArnScope {
+        partition,
+        region: &region,
+        account: account.as_deref().unwrap_or("*"),
+    };
+    let policy = crate::deployer::deployer_policy(desired, &scope);
+    reporter.result("policy", &PolicyReport { policy });
+}

@@ -1,0 +1,538 @@
+//! What commands print: one result type per command, each `Serialize`
+//! (the `--output json` result event) and `Display` (the text), plus the
+//! lines they share (functions, frontends, schedules, the call summary).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::aws::Call;
+use crate::model::{Desired, Observed, Selection};
+use crate::package::Package;
+use crate::plan::Plan;
+use crate::release::Release;
+use crate::ses;
+use crate::state::LockRecord;
+
+/// `bosun plan`'s result.
+#[derive(Debug, Serialize)]
+pub struct PlanReport {
+    pub stack: String,
+    pub plan: Plan,
+    pub schedules: Vec<ScheduleLine>,
+    pub calls: CallSummary,
+}
+
+impl fmt::Display for PlanReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "stack {}:", self.stack)?;
+        write!(f, "{}", self.plan)?;
+        if !self.schedules.is_empty() {
+            writeln!(f, "schedules (next fire times):")?;
+            for s in &self.schedules {
+                writeln!(f, "{s}")?;
+                for t in &s.next {
+                    match &t.local {
+                        Some(local) => writeln!(f, "      {}   {local}", t.utc)?,
+                        None => writeln!(f, "      {}", t.utc)?,
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A schedule as the stack declares it, with its next fire times.
+#[derive(Debug, Serialize)]
+pub struct ScheduleLine {
+    pub schedule: String,
+    pub rule: String,
+    pub expression: String,
+    pub target: String,
+    pub input: serde_json::Value,
+    pub enabled: bool,
+    pub next: Vec<crate::cron::Fire>,
+}
+
+impl fmt::Display for ScheduleLine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "  {:<32} {}  → {} {}{}",
+            self.rule,
+            self.expression,
+            self.target,
+            self.input,
+            if self.enabled { "" } else { "  (disabled)" }
+        )
+    }
+}
+
+/// Each selected schedule with its next three fire times (UTC and the stack's time zone).
+pub fn schedule_lines(desired: &Desired, sel: &Selection) -> Vec<ScheduleLine> {
+    let tz = desired
+        .stack
+        .timezone
+        .as_deref()
+        .and_then(|z| jiff::tz::TimeZone::get(z).ok());
+    let now = jiff::Timestamp::now();
+    sel.schedules(desired)
+        .into_iter()
+        .map(|s| {
+            let next = crate::cron::Schedule::parse(&s.expression)
+                .map(|p| p.next_n(now, 3))
+                .unwrap_or_default()
+                .into_iter()
+                .map(|t| crate::cron::fire(t, tz.as_ref()))
+                .collect();
+            let target = desired
+                .function(&s.function)
+                .map(|f| format!("{}:{}", f.name, f.alias))
+                .unwrap_or_default();
+            ScheduleLine {
+                schedule: s.key.clone(),
+                rule: s.rule.clone(),
+                expression: s.expression.clone(),
+                target,
+                input: s.input.clone(),
+                enabled: s.enabled,
+                next,
+            }
+        })
+        .collect()
+}
+
+/// How many AWS calls a command made, and which were writes.
+#[derive(Debug, Clone, Serialize)]
+pub struct CallSummary {
+    pub total: usize,
+    /// Writes to the stack's resources (the state bucket's are in `state_writes`).
+    pub writes: usize,
+    pub write_calls: Vec<String>,
+    /// Writes to the state bucket: lock, journal, release record.
+    pub state_writes: usize,
+    /// Every distinct operation called, state bucket included (`Service:Operation`).
+    pub operations: Vec<String>,
+}
+
+impl CallSummary {
+    /// Resource calls, plus the state bucket's writes (releases, lock) counted apart.
+    pub fn with_state(calls: &[Call], state: &[Call]) -> CallSummary {
+        let mut s = CallSummary::of(calls);
+        s.state_writes = state.iter().filter(|c| c.is_write()).count();
+        s.total += state.len();
+        let all: BTreeSet<String> = calls.iter().chain(state).map(Call::to_string).collect();
+        s.operations = all.into_iter().collect();
+        s
+    }
+
+    pub fn of(calls: &[Call]) -> CallSummary {
+        let writes: Vec<String> = calls.iter().filter(|c| c.is_write()).map(Call::to_string).collect();
+        let all: BTreeSet<String> = calls.iter().map(Call::to_string).collect();
+        CallSummary {
+            total: calls.len(),
+            writes: writes.len(),
+            write_calls: writes,
+            state_writes: 0,
+            operations: all.into_iter().collect(),
+        }
+    }
+}
+
+/// `bosun verify-ses`'s result: the readiness report and the calls made.
+#[derive(Debug, Serialize)]
+pub struct VerifySesReport {
+    #[serde(flatten)]
+    pub report: ses::Report,
+    pub calls: CallSummary,
+}
+
+impl fmt::Display for VerifySesReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.report.fmt(f)
+    }
+}
+
+/// `bosun policy`'s result: the document itself in text (ready for
+/// `aws iam put-role-policy --policy-document file://…`).
+#[derive(Debug, Serialize)]
+pub struct PolicyReport {
+    pub policy: serde_json::Value,
+}
+
+impl fmt::Display for PolicyReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = serde_json::to_string_pretty(&self.policy).map_err(|_| fmt::Error)?;
+        writeln!(f, "{text}")
+    }
+}
+
+/// `bosun deploy`'s result.
+#[derive(Debug, Serialize)]
+pub struct DeployReport {
+    pub stack: String,
+    pub changes: usize,
+    /// The release this deploy recorded (none when nothing changed).
+    pub release: Option<String>,
+    /// Function versions deleted by --keep, as name:version.
+    pub pruned: Vec<String>,
+    pub functions: Vec<FunctionLine>,
+    pub frontends: Vec<FrontendLine>,
+    pub schedules: Vec<ScheduleLine>,
+    pub calls: CallSummary,
+    pub elapsed_ms: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FrontendLine {
+    pub frontend: String,
+    pub bucket: String,
+    pub prefix: String,
+    pub files: usize,
+    pub uploaded: usize,
+    pub deleted: usize,
+    pub distribution: Option<String>,
+    pub invalidation: Option<String>,
+}
+
+impl fmt::Display for FrontendLine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "  {:<32} s3://{}/{}  {} file(s), {} uploaded, {} deleted",
+            self.frontend, self.bucket, self.prefix, self.files, self.uploaded, self.deleted
+        )?;
+        if let Some(d) = &self.distribution {
+            write!(f, "  CloudFront {d}")?;
+        }
+        if let Some(i) = &self.invalidation {
+            write!(f, " (invalidation {i})")?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct FunctionLine {
+    pub function: String,
+    pub name: String,
+    pub alias: String,
+    pub version: Option<String>,
+    pub code_sha256: String,
+    pub url: Option<String>,
+    pub in_sync: bool,
+}
+
+impl fmt::Display for DeployReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.changes == 0 {
+            writeln!(f, "stack {}: no changes (nothing written)", self.stack)?;
+        } else {
+            writeln!(f, "stack {}: {} change(s) applied", self.stack, self.changes)?;
+            if let Some(r) = &self.release {
+                writeln!(f, "recorded as release {r} (`bosun releases`, `bosun rollback`)")?;
+            }
+            if !self.pruned.is_empty() {
+                writeln!(f, "pruned version(s): {}", self.pruned.join(", "))?;
+            }
+        }
+        for l in &self.functions {
+            writeln!(f, "{l}")?;
+        }
+        for l in &self.frontends {
+            writeln!(f, "{l}")?;
+        }
+        for l in &self.schedules {
+            write!(f, "{l}")?;
+            match l.next.first() {
+                Some(t) => writeln!(f, "  next {}", t.local.as_deref().unwrap_or(&t.utc))?,
+                None => writeln!(f)?,
+            }
+        }
+        write!(f, "{} AWS call(s), {} write(s)", self.calls.total, self.calls.writes)?;
+        if self.calls.state_writes > 0 {
+            write!(f, " (+{} to the state bucket)", self.calls.state_writes)?;
+        }
+        writeln!(f, ", {:.1}s", self.elapsed_ms as f64 / 1000.0)
+    }
+}
+
+impl fmt::Display for FunctionLine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "  {:<32} {} → {:<4} code {}  {}",
+            self.name,
+            self.alias,
+            self.version.as_deref().unwrap_or("-"),
+            &self.code_sha256[..self.code_sha256.len().min(12)],
+            if self.in_sync {
+                "in sync"
+            } else {
+                "DIFFERS from local build"
+            }
+        )?;
+        if let Some(url) = &self.url {
+            write!(f, "  {url}")?;
+        }
+        Ok(())
+    }
+}
+
+/// `bosun status`'s result.
+#[derive(Debug, Serialize)]
+pub struct StatusReport {
+    pub stack: String,
+    pub in_sync: bool,
+    /// The release live state was compared with (`None`: compared with the local build).
+    pub release: Option<String>,
+    /// What differs from the release, one line each.
+    pub drift: Vec<String>,
+    pub functions: Vec<FunctionLine>,
+}
+
+impl fmt::Display for StatusReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "stack {}:", self.stack)?;
+        for l in &self.functions {
+            writeln!(f, "{l}")?;
+        }
+        match (&self.release, self.in_sync) {
+            (Some(r), true) => writeln!(f, "no drift: live state matches release {r}"),
+            (Some(r), false) => {
+                writeln!(f, "drift against release {r} (changed outside bosun):")?;
+                for d in &self.drift {
+                    writeln!(f, "  - {d}")?;
+                }
+                writeln!(
+                    f,
+                    "run `bosun plan` to see what a deploy would change, or `bosun rollback --to {r}`"
+                )
+            }
+            (None, true) => writeln!(f, "every function's alias runs the local build"),
+            (None, false) => writeln!(f, "drift: run `bosun plan` to see what a deploy would change"),
+        }
+    }
+}
+
+/// Each selected function's alias, version and whether it runs the local build.
+pub fn function_lines(
+    desired: &Desired,
+    sel: &Selection,
+    packages: &BTreeMap<String, Package>,
+    observed: &Observed,
+) -> Vec<FunctionLine> {
+    sel.functions(desired)
+        .into_iter()
+        .map(|f| {
+            let live = observed.functions.get(&f.name).and_then(Option::as_ref);
+            let version = live.and_then(|l| l.alias.clone());
+            let live_sha = version
+                .as_deref()
+                .and_then(|v| live.and_then(|l| l.version(v)))
+                .map(|v| v.config.code_sha256.clone())
+                .unwrap_or_default();
+            let local = packages.get(&f.key).map(|p| p.sha256.clone()).unwrap_or_default();
+            FunctionLine {
+                function: f.key.clone(),
+                name: f.name.clone(),
+                alias: f.alias.clone(),
+                version,
+                in_sync: !live_sha.is_empty() && live_sha == local,
+                code_sha256: if live_sha.is_empty() { local } else { live_sha },
+                url: live.and_then(|l| l.url.as_ref()).map(|u| u.url.clone()),
+            }
+        })
+        .collect()
+}
+
+/// `bosun releases`' result.
+#[derive(Debug, Serialize)]
+pub struct ReleasesReport {
+    pub stack: String,
+    pub bucket: String,
+    pub releases: Vec<ReleaseLine>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReleaseLine {
+    pub id: String,
+    pub time: String,
+    pub kind: String,
+    pub rollback_of: Option<String>,
+    pub commit: Option<String>,
+    pub who: String,
+    pub changes: Vec<String>,
+}
+
+impl fmt::Display for ReleasesReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.releases.is_empty() {
+            return writeln!(f, "stack {}: no releases yet (s3://{})", self.stack, self.bucket);
+        }
+        writeln!(
+            f,
+            "stack {}: {} release(s), newest first",
+            self.stack,
+            self.releases.len()
+        )?;
+        for r in &self.releases {
+            let commit = r.commit.as_deref().map_or("-", |c| &c[..c.len().min(10)]);
+            let kind = match &r.rollback_of {
+                Some(to) => format!("rollback to {to}"),
+                None => r.kind.clone(),
+            };
+            writeln!(
+                f,
+                "  {}  {}  {:<16} {:<10} {}  {} change(s)",
+                r.id,
+                r.time,
+                kind,
+                commit,
+                r.who,
+                r.changes.len()
+            )?;
+            for c in r.changes.iter().take(3) {
+                writeln!(f, "        {c}")?;
+            }
+            if r.changes.len() > 3 {
+                writeln!(f, "        … {} more", r.changes.len() - 3)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `bosun env`'s result.
+#[derive(Debug, Serialize)]
+pub struct EnvReport {
+    pub function: String,
+    pub name: String,
+    pub alias: String,
+    pub environment: BTreeMap<String, String>,
+}
+
+impl fmt::Display for EnvReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (k, v) in &self.environment {
+            writeln!(f, "{k}={v}")?;
+        }
+        Ok(())
+    }
+}
+
+/// `bosun unlock`'s result.
+#[derive(Debug, Serialize)]
+pub struct UnlockReport {
+    pub removed: Option<LockRecord>,
+}
+
+impl fmt::Display for UnlockReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.removed {
+            Some(l) => writeln!(
+                f,
+                "removed the lock {} of {} ({} since {}, {} change(s) journaled)",
+                l.id,
+                l.who,
+                l.command,
+                l.started,
+                l.journal.done.len()
+            ),
+            None => writeln!(f, "the stack is not locked"),
+        }
+    }
+}
+
+/// `bosun rollback`'s result.
+#[derive(Debug, Serialize)]
+pub struct RollbackReport {
+    pub stack: String,
+    pub to: String,
+    pub changes: usize,
+    pub release: Option<String>,
+    pub plan: Plan,
+    pub calls: CallSummary,
+}
+
+impl fmt::Display for RollbackReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.release {
+            Some(r) => writeln!(
+                f,
+                "stack {}: rolled back to release {} in {} change(s), recorded as release {r}",
+                self.stack, self.to, self.changes
+            )?,
+            None if self.changes == 0 => writeln!(f, "stack {}: already at release {}", self.stack, self.to)?,
+            None => {
+                writeln!(f, "stack {}: rolling back to release {} would:", self.stack, self.to)?;
+                write!(f, "{}", self.plan)?;
+            }
+        }
+        writeln!(f, "{} AWS call(s), {} write(s)", self.calls.total, self.calls.writes)
+    }
+}
+
+impl From<Release> for ReleaseLine {
+    fn from(r: Release) -> ReleaseLine {
+        ReleaseLine {
+            id: r.id,
+            time: r.time,
+            kind: r.kind,
+            rollback_of: r.rollback_of,
+            commit: r.commit,
+            who: r.who,
+            changes: r.changes,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(id: &str, rollback_of: Option<&str>, changes: usize) -> ReleaseLine {
+        ReleaseLine {
+            id: id.into(),
+            time: "2026-12-01T05:00:00Z".into(),
+            kind: if rollback_of.is_some() { "rollback" } else { "deploy" }.into(),
+            rollback_of: rollback_of.map(String::from),
+            commit: Some("0123456789abcdef".into()),
+            who: "ci@example.com".into(),
+            changes: (1..=changes).map(|n| format!("change {n}")).collect(),
+        }
+    }
+
+    #[test]
+    fn the_release_listing_names_rollbacks_and_shortens_long_change_lists() {
+        let report = ReleasesReport {
+            stack: "t".into(),
+            bucket: "bosun-123-t".into(),
+            releases: vec![line("000002", Some("000001"), 5), line("000001", None, 1)],
+        };
+        let text = report.to_string();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "stack t: 2 release(s), newest first");
+        assert!(
+            lines[1].contains("000002") && lines[1].contains("rollback to 000001"),
+            "{text}"
+        );
+        assert!(
+            lines[1].contains("0123456789 ") && lines[1].ends_with("5 change(s)"),
+            "{text}"
+        );
+        assert_eq!(
+            lines[2..5],
+            ["        change 1", "        change 2", "        change 3"]
+        );
+        assert_eq!(lines[5], "        … 2 more");
+        assert!(lines[6].contains("000001") && lines[6].contains("deploy"), "{text}");
+        let empty = ReleasesReport {
+            releases: Vec::new(),
+            ..report
+        };
+        assert_eq!(empty.to_string(), "stack t: no releases yet (s3://bosun-123-t)\n");
+    }
+}

@@ -1,0 +1,397 @@
+//! A writing run (`deploy`, `rollback`) from lock to lock:
+//!
+//! 1. [`Session::begin`]: the state bucket, the stack's lock (waiting for
+//!    another run's, taking over a stale one), a Ctrl-C listener that stops
+//!    apply after the step in flight.
+//! 2. [`Session::apply_and_record`]: apply with the lock's journal as the
+//!    step hook; read everything back; record the release; with `--keep`,
+//!    delete the function versions no recent release needs.
+//! 3. [`Session::end`]: releases the lock, on success, failure and
+//!    interrupt alike.
+//!
+//! Which versions pruning may delete is decided by [`prunable`], a pure
+//! function.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::apply::{self, ApplyContext};
+use crate::aws::{self, Clients};
+use crate::cli::{Failure, LockArgs};
+use crate::model::{Desired, Observed, Selection};
+use crate::observe;
+use crate::output::Reporter;
+use crate::plan::{self, Plan};
+use crate::release::{self, Release};
+use crate::state::{self, Lock, StateStore};
+
+/// What a locked deploy or rollback did.
+#[derive(Default)]
+pub struct Outcome {
+    pub applied: apply::Applied,
+    pub changes: usize,
+    pub release: Option<String>,
+    pub pruned: Vec<String>,
+}
+
+/// What the release record says about the run that made it.
+pub struct Record {
+    /// `deploy` or `rollback`.
+    pub kind: &'static str,
+    /// The release a rollback went back to.
+    pub rollback_of: Option<String>,
+    /// `--keep N`: prune versions older than the N most recent releases.
+    pub keep: Option<usize>,
+}
+
+/// A run holding the stack's lock.
+pub struct Session<'c> {
+    clients: &'c Clients,
+    desired: &'c Desired,
+    store: StateStore<'c>,
+    lock: Lock,
+    ctrl_c: tokio::task::JoinHandle<()>,
+}
+
+impl<'c> Session<'c> {
+    /// Takes the stack's lock for `command` (as the lock and journal name it).
+    pub async fn begin(
+        clients: &'c Clients,
+        desired: &'c Desired,
+        args: &LockArgs,
+        command: &str,
+        reporter: &mut Reporter,
+    ) -> Result<Session<'c>, Failure> {
+        let store = crate::commands::state_store(clients, desired).await?;
+        store.ensure().await?;
+        let lock = store
+            .lock(
+                command,
+                Duration::from_secs(args.lock_ttl),
+                Duration::from_secs(args.lock_wait),
+                |held| {
+                    reporter.warn(&format!(
+                        "waiting up to {}s for the lock held by {} ({} since {})",
+                        args.lock_wait, held.who, held.command, held.started
+                    ))
+                },
+            )
+            .await?;
+        if let Some(old) = &lock.took_over {
+            reporter.warn(&format!(
+                "took over the expired lock of {} ({} since {}); it had applied {} change(s){}",
+                old.who,
+                old.command,
+                old.started,
+                old.journal.done.len(),
+                if old.journal.done.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", old.journal.done.join("; "))
+                }
+            ));
+        }
+        // Ctrl-C: the step in flight finishes (and is journaled), then apply
+        // stops, and `end` releases the lock.
+        let ctrl_c = tokio::spawn(async {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                apply::INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
+                eprintln!("interrupt: finishing the step in flight, then stopping");
+            }
+        });
+        Ok(Session {
+            clients,
+            desired,
+            store,
+            lock,
+            ctrl_c,
+        })
+    }
+
+    /// The stack this session deploys.
+    pub fn desired(&self) -> &'c Desired {
+        self.desired
+    }
+
+    /// Invalidations an earlier run (whose lock this one took over) created:
+    /// caller reference → invalidation id.
+    pub fn known_invalidations(&self) -> BTreeMap<String, String> {
+        self.lock.inherited_invalidations()
+    }
+
+    /// Applies `plan` with the journal, then records the release (and prunes).
+    pub async fn apply_and_record(
+        &mut self,
+        ctx: &ApplyContext<'_>,
+        plan: &Plan,
+        record: Record,
+        reporter: &mut Reporter,
+    ) -> Result<Outcome, Failure> {
+        let mut journal = LockJournal {
+            store: &self.store,
+            lock: &mut self.lock,
+            steps: 0,
+            exit_after: fault_exit_after(),
+        };
+        let applied = apply::apply(ctx, plan, reporter, &mut journal)
+            .await
+            .map_err(Box::new)?;
+        let everything = observe::observe(self.clients, self.desired, &Selection::All, &BTreeMap::new()).await?;
+        let id = self.record_release(plan, &record, &everything, reporter).await?;
+        let pruned = match record.keep {
+            Some(n) => {
+                self.store.journal(&mut self.lock, |_| {}).await?;
+                self.prune(&everything, n, reporter).await?
+            }
+            None => Vec::new(),
+        };
+        Ok(Outcome {
+            changes: plan.changes.len(),
+            applied,
+            release: Some(id),
+            pruned,
+        })
+    }
+
+    /// Captures what is live into a new release record; returns its id.
+    async fn record_release(
+        &mut self,
+        plan: &Plan,
+        record: &Record,
+        everything: &Observed,
+        reporter: &mut Reporter,
+    ) -> Result<String, Failure> {
+        let mut state = release::capture(self.desired, everything);
+        // Files recorded before version ids were kept in the manifest: ask S3.
+        for rec in state.frontends.values_mut() {
+            for (key, entry) in rec.files.iter_mut().filter(|(_, e)| e.version_id.is_none()) {
+                entry.version_id = aws::s3::current_version(&self.clients.s3, &rec.bucket, key).await?;
+            }
+        }
+        // Still ours? (A step that outlived the TTL may have lost the lock.)
+        self.store.journal(&mut self.lock, |_| {}).await?;
+        let last = self.store.release_ids().await?;
+        let release = Release {
+            schema: release::SCHEMA,
+            id: release::next_id(last.last().map(String::as_str)),
+            time: state::now_text(),
+            commit: state::commit(self.desired.file.parent().unwrap_or(Path::new("."))),
+            who: state::who(),
+            kind: record.kind.to_string(),
+            rollback_of: record.rollback_of.clone(),
+            changes: release::summary(&plan.changes),
+            state,
+        };
+        self.store.put_release(&release).await?;
+        reporter.done(
+            "released",
+            &format!("release/{}", release.id),
+            &format!("record release {} ({} change(s))", release.id, release.changes.len()),
+            Duration::ZERO,
+            json!({"release": release.id}),
+        );
+        Ok(release.id)
+    }
+
+    /// Deletes the versions [`prunable`] names; a version Lambda will not
+    /// delete (another alias, provisioned concurrency) is a warning: the
+    /// deploy already succeeded.
+    async fn prune(&self, live: &Observed, keep: usize, reporter: &mut Reporter) -> Result<Vec<String>, Failure> {
+        let keep = keep.max(1);
+        let recent = self.store.releases().await?;
+        let recent: Vec<&Release> = recent.iter().take(keep).collect();
+        let mut pruned = Vec::new();
+        for (name, version) in prunable(self.desired, live, &recent) {
+            let start = Instant::now();
+            if let Err(e) = aws::lambda::delete_version(&self.clients.lambda, &name, &version).await {
+                reporter.warn(&format!("version {version} of {name} was kept: {e}"));
+                continue;
+            }
+            reporter.done(
+                "pruned",
+                &format!("function/{name}"),
+                &format!("delete version {version} (older than the {keep} most recent releases)"),
+                start.elapsed(),
+                json!({"version": version}),
+            );
+            pruned.push(format!("{name}:{version}"));
+        }
+        Ok(pruned)
+    }
+
+    /// Releases the lock (a failure to do so is a warning naming `bosun unlock`).
+    pub async fn end(self, reporter: &mut Reporter) {
+        self.ctrl_c.abort();
+        match self.store.unlock(&self.lock).await {
+            Ok(true) => {}
+            Ok(false) => reporter.warn("the lock was no longer this run's when it finished (taken over?)"),
+            Err(e) => reporter.warn(&format!(
+                "could not release the lock: {e}; `bosun unlock --id {}`",
+                self.lock.record.id
+            )),
+        }
+    }
+}
+
+/// The function versions `--keep` may delete, as (function name, version):
+/// per function, those older than the oldest version that an alias or one
+/// of the `recent` releases references, and referenced by none of them.
+/// A function no alias or release references keeps everything.
+pub fn prunable(desired: &Desired, live: &Observed, recent: &[&Release]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for f in &desired.functions {
+        let Some(l) = live.functions.get(&f.name).and_then(Option::as_ref) else {
+            continue;
+        };
+        let mut referenced: BTreeSet<u64> = recent
+            .iter()
+            .filter_map(|r| r.state.functions.get(&f.key))
+            .filter_map(|rec| rec.version.parse().ok())
+            .collect();
+        referenced.extend(l.alias.as_deref().and_then(|v| v.parse::<u64>().ok()));
+        let Some(&oldest) = referenced.iter().min() else {
+            continue;
+        };
+        for v in &l.versions {
+            let Ok(n) = v.version.parse::<u64>() else { continue };
+            if n < oldest && !referenced.contains(&n) {
+                out.push((f.name.clone(), v.version.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// The deploy lock's journal as apply's step hook (and the test-only fault
+/// hook `BOSUN_FAULT_EXIT_AFTER_STEPS=N`, which ends the process after N
+/// steps as a kill would: the lock stays behind).
+struct LockJournal<'s, 'c> {
+    store: &'s StateStore<'c>,
+    lock: &'s mut Lock,
+    steps: usize,
+    exit_after: Option<usize>,
+}
+
+impl apply::StepHook for LockJournal<'_, '_> {
+    fn done<'a>(
+        &'a mut self,
+        change: &'a plan::Change,
+        extra: &'a serde_json::Value,
+    ) -> futures_util::future::BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            let line = format!("{}: {}", change.resource(), change.describe());
+            let invalidation = match change {
+                plan::Change::Invalidate { caller_reference, .. } => extra["invalidation"]
+                    .as_str()
+                    .map(|id| (caller_reference.clone(), id.to_string())),
+                _ => None,
+            };
+            self.store
+                .journal(self.lock, |j| {
+                    j.done.push(line);
+                    if let Some((r, id)) = invalidation {
+                        j.invalidations.insert(r, id);
+                    }
+                })
+                .await
+                .map_err(|e| e.to_string())?;
+            self.steps += 1;
+            if self.exit_after == Some(self.steps) {
+                eprintln!("BOSUN_FAULT_EXIT_AFTER_STEPS: exiting after {} step(s)", self.steps);
+                std::process::exit(99);
+            }
+            Ok(())
+        })
+    }
+}
+
+fn fault_exit_after() -> Option<usize> {
+    std::env::var("BOSUN_FAULT_EXIT_AFTER_STEPS").ok()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{LiveFunction, LiveVersion};
+    use crate::release::{FunctionRecord, ReleaseState};
+
+    fn live(alias: &str, versions: &[&str]) -> LiveFunction {
+        let config = crate::model::FunctionConfig {
+            code_sha256: String::new(),
+            memory: 128,
+            timeout: 3,
+            description: String::new(),
+            environment: BTreeMap::new(),
+            runtime: "provided.al2023".into(),
+            architecture: "x86_64".into(),
+            role: String::new(),
+            handler: "bootstrap".into(),
+        };
+        LiveFunction {
+            arn: String::new(),
+            latest: config.clone(),
+            versions: versions
+                .iter()
+                .map(|v| LiveVersion {
+                    version: v.to_string(),
+                    config: config.clone(),
+                })
+                .collect(),
+            alias: Some(alias.into()),
+            url: None,
+            public_url: Default::default(),
+            event_permissions: BTreeMap::new(),
+        }
+    }
+
+    fn release(version: &str) -> Release {
+        let mut state = ReleaseState::default();
+        state.functions.insert(
+            "api".into(),
+            FunctionRecord {
+                name: "t-api".into(),
+                alias: "live".into(),
+                version: version.into(),
+                ..FunctionRecord::default()
+            },
+        );
+        Release {
+            schema: release::SCHEMA,
+            id: String::new(),
+            time: String::new(),
+            commit: None,
+            who: String::new(),
+            kind: "deploy".into(),
+            rollback_of: None,
+            changes: Vec::new(),
+            state,
+        }
+    }
+
+    #[test]
+    fn pruning_keeps_what_the_alias_and_recent_releases_use() {
+        let text = "[stack]\nname = \"t\"\n\n[functions.api]\nbinary = \"/bin/sh\"\n";
+        let desired = crate::stack::parse(Path::new("/tmp/t.toml"), text).unwrap();
+        let mut observed = Observed::default();
+        observed
+            .functions
+            .insert("t-api".into(), Some(live("5", &["1", "2", "3", "4", "5"])));
+        // Releases at versions 5 and 3: 4 is newer than the oldest kept, so it stays too.
+        let (newest, older) = (release("5"), release("3"));
+        assert_eq!(
+            prunable(&desired, &observed, &[&newest, &older]),
+            [
+                ("t-api".to_string(), "1".to_string()),
+                ("t-api".to_string(), "2".to_string())
+            ]
+        );
+        // Only the alias referenced: everything before it may go.
+        assert_eq!(prunable(&desired, &observed, &[]).len(), 4);
+        // A function not deployed has nothing to prune.
+        observed.functions.insert("t-api".into(), None);
+        assert!(prunable(&desired, &observed, &[&newest]).is_empty());
+    }
+}
