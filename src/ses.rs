@@ -709,16 +709,14 @@ pub async fn send_test(client: &aws_sdk_sesv2::Client, spec: &SesSpec, stack: &s
     };
     let subject = format!("bosun verify-ses: {stack}");
     let text = "A test message from bosun verify-ses --send-test. It went to the SES mailbox simulator.";
-    match ses::send_text(
-        client,
-        &from,
-        SIMULATOR_SUCCESS,
-        spec.configuration_set.as_deref(),
-        &subject,
+    let mail = ses::TextMail {
+        from: &from,
+        to: SIMULATOR_SUCCESS,
+        configuration_set: spec.configuration_set.as_deref(),
+        subject: &subject,
         text,
-    )
-    .await
-    {
+    };
+    match ses::send_text(client, &mail).await {
         Ok(id) => Check::new(
             "send_test",
             SIMULATOR_SUCCESS,

@@ -81,14 +81,23 @@ async fn targets(client: &Client, rule: &str) -> Result<Vec<LiveTarget>, AwsErro
 }
 
 /// Creates or updates a schedule rule (PutRule is an upsert); returns its ARN.
-pub async fn put_rule(
-    client: &Client,
-    name: &str,
-    expression: &str,
-    enabled: bool,
-    description: &str,
-    stack: &str,
-) -> Result<String, AwsError> {
+/// A schedule's rule as PutRule writes it (tagged as the stack's).
+pub struct NewRule<'a> {
+    pub name: &'a str,
+    pub expression: &'a str,
+    pub enabled: bool,
+    pub description: &'a str,
+    pub stack: &'a str,
+}
+
+pub async fn put_rule(client: &Client, rule: &NewRule<'_>) -> Result<String, AwsError> {
+    let NewRule {
+        name,
+        expression,
+        enabled,
+        description,
+        stack,
+    } = *rule;
     let op = "events:PutRule";
     let tag = Tag::builder()
         .key(STACK_TAG)

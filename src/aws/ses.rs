@@ -208,14 +208,23 @@ pub async fn create_configuration_set(client: &Client, name: &str) -> Result<(),
 }
 
 /// Sends one plain-text message; returns SES's message id.
-pub async fn send_text(
-    client: &Client,
-    from: &str,
-    to: &str,
-    configuration_set: Option<&str>,
-    subject: &str,
-    text: &str,
-) -> Result<String, AwsError> {
+/// A plain-text message.
+pub struct TextMail<'a> {
+    pub from: &'a str,
+    pub to: &'a str,
+    pub configuration_set: Option<&'a str>,
+    pub subject: &'a str,
+    pub text: &'a str,
+}
+
+pub async fn send_text(client: &Client, mail: &TextMail<'_>) -> Result<String, AwsError> {
+    let TextMail {
+        from,
+        to,
+        configuration_set,
+        subject,
+        text,
+    } = *mail;
     let op = "sesv2:SendEmail";
     let content = |s: &str| {
         Content::builder()

@@ -4,7 +4,30 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{AliasTarget, Change, Plan, PlanError, Unchanged};
 use crate::model::{Desired, FrontendManifest, Observed, ScheduleSpec, Selection};
-use crate::release::Release;
+use crate::release::{FrontendRecord, Release};
+
+/// What the rollback planner reads.
+struct Inputs<'a> {
+    desired: &'a Desired,
+    target: &'a Release,
+    observed: &'a Observed,
+    /// Frontend key → its live objects (key → ETag).
+    listings: &'a BTreeMap<String, BTreeMap<String, String>>,
+    /// Frontend key → every stored (key, version id) under its prefix.
+    stored_versions: &'a BTreeMap<String, BTreeSet<(String, String)>>,
+}
+
+/// The rollback plan as it is built.
+#[derive(Default)]
+struct Back {
+    aliases: Vec<Change>,
+    frontends: Vec<Change>,
+    /// Object deletions: applied last, after the schedules.
+    deletions: Vec<Change>,
+    unchanged: Vec<Unchanged>,
+    /// What the release needs that no longer exists.
+    missing: Vec<String>,
+}
 
 /// The plan that puts the stack back to `target`: alias moves to the
 /// recorded versions, frontend objects restored from their recorded S3
@@ -19,29 +42,57 @@ pub fn plan_rollback(
     stored_versions: &BTreeMap<String, BTreeSet<(String, String)>>,
 ) -> Result<Plan, PlanError> {
     crate::plan::check_account(desired, observed)?;
-    let mut changes = Vec::new();
-    let mut unchanged = Vec::new();
-    let mut missing = Vec::new();
-    let state = &target.state;
+    let input = Inputs {
+        desired,
+        target,
+        observed,
+        listings,
+        stored_versions,
+    };
+    let mut back = Back::default();
+    aliases(&input, &mut back);
+    for (key, rec) in &target.state.frontends {
+        frontend(&input, key, rec, &mut back);
+    }
+    if !back.missing.is_empty() {
+        return Err(PlanError::ReleaseIncomplete {
+            release: target.id.clone(),
+            missing: back.missing.join(", "),
+        });
+    }
+    let schedule_plan = schedules(&input)?;
+    let mut changes = back.aliases;
+    changes.extend(back.frontends);
+    changes.extend(schedule_plan.changes);
+    changes.extend(back.deletions);
+    let mut unchanged = back.unchanged;
+    unchanged.extend(schedule_plan.unchanged);
+    Ok(Plan {
+        changes,
+        unchanged,
+        warnings: Vec::new(),
+    })
+}
 
-    for (key, rec) in &state.functions {
-        let live = observed.functions.get(&rec.name).and_then(Option::as_ref);
+/// Each recorded function's alias back to its recorded version, which must
+/// still exist with the recorded code.
+fn aliases(input: &Inputs<'_>, back: &mut Back) {
+    for (key, rec) in &input.target.state.functions {
+        let live = input.observed.functions.get(&rec.name).and_then(Option::as_ref);
         let have = live.and_then(|l| l.version(&rec.version));
-        match have {
-            Some(v) if v.config.code_sha256 == rec.code_sha256 => {}
-            _ => {
-                missing.push(format!("function {} version {}", rec.name, rec.version));
-                continue;
-            }
+        if have.is_none_or(|v| v.config.code_sha256 != rec.code_sha256) {
+            back.missing
+                .push(format!("function {} version {}", rec.name, rec.version));
+            continue;
         }
         let from = live.and_then(|l| l.alias.clone());
         if from.as_deref() == Some(rec.version.as_str()) {
-            unchanged.push(Unchanged {
+            back.unchanged.push(Unchanged {
                 resource: format!("function/{}", rec.name),
                 note: format!("alias `{}` already → version {}", rec.alias, rec.version),
             });
         } else {
-            changes.push(Change::PointAlias {
+            back.aliases.push(Change::PointAlias {
                 function: key.clone(),
                 name: rec.name.clone(),
                 alias: rec.alias.clone(),
@@ -50,119 +101,129 @@ pub fn plan_rollback(
             });
         }
     }
+}
 
-    let mut site_changes = Vec::new();
-    let mut site_deletions = Vec::new();
-    for (key, rec) in &state.frontends {
-        // The live listing is of the stack's current bucket and prefix; a
-        // site that moved cannot be compared (or restored) against it.
-        if let Some(spec) = desired.frontends.iter().find(|f| f.key == *key) {
-            if spec.bucket != rec.bucket || spec.prefix != rec.prefix {
-                missing.push(format!(
-                    "frontend {key} at s3://{}/{} (it now deploys to s3://{}/{}; roll back after restoring the old bucket/prefix in the stack file)",
-                    rec.bucket, rec.prefix, spec.bucket, spec.prefix
-                ));
-                continue;
-            }
-        } else {
-            missing.push(format!("frontend {key} (no longer in the stack file)"));
+/// A frontend's objects back to their recorded versions, files added since
+/// deleted, one invalidation, and the recorded manifest.
+fn frontend(input: &Inputs<'_>, key: &str, rec: &FrontendRecord, back: &mut Back) {
+    // The live listing is of the stack's current bucket and prefix; a
+    // site that moved cannot be compared (or restored) against it.
+    let Some(spec) = input.desired.frontends.iter().find(|f| f.key == *key) else {
+        back.missing
+            .push(format!("frontend {key} (no longer in the stack file)"));
+        return;
+    };
+    if spec.bucket != rec.bucket || spec.prefix != rec.prefix {
+        back.missing.push(format!(
+            "frontend {key} at s3://{}/{} (it now deploys to s3://{}/{}; roll back after restoring the old bucket/prefix in the stack file)",
+            rec.bucket, rec.prefix, spec.bucket, spec.prefix
+        ));
+        return;
+    }
+    let empty = BTreeMap::new();
+    let listing = input.listings.get(key).unwrap_or(&empty);
+    let versions = input.stored_versions.get(key);
+    let manifest_key = format!("{}{}", rec.prefix, crate::model::names::MANIFEST_NAME);
+    let mut restore = Vec::new();
+    for (k, e) in &rec.files {
+        if listing.get(k) == Some(&e.etag) {
             continue;
         }
-        let empty = BTreeMap::new();
-        let listing = listings.get(key).unwrap_or(&empty);
-        let versions = stored_versions.get(key);
-        let manifest_key = format!("{}{}", rec.prefix, crate::model::names::MANIFEST_NAME);
-        let mut restore = Vec::new();
-        for (k, e) in &rec.files {
-            if listing.get(k) == Some(&e.etag) {
-                continue;
+        match &e.version_id {
+            Some(v) if versions.is_some_and(|set| set.contains(&(k.clone(), v.clone()))) => {
+                restore.push((k.clone(), v.clone()));
             }
-            match &e.version_id {
-                Some(v) if versions.is_some_and(|set| set.contains(&(k.clone(), v.clone()))) => {
-                    restore.push((k.clone(), v.clone()));
-                }
-                Some(v) => missing.push(format!("s3://{}/{k} version {v}", rec.bucket)),
-                None => missing.push(format!("s3://{}/{k} (the release has no version id)", rec.bucket)),
-            }
+            Some(v) => back.missing.push(format!("s3://{}/{k} version {v}", rec.bucket)),
+            None => back
+                .missing
+                .push(format!("s3://{}/{k} (the release has no version id)", rec.bucket)),
         }
-        let deletes: Vec<String> = listing
-            .keys()
-            .filter(|k| !rec.files.contains_key(*k) && **k != manifest_key)
-            .cloned()
-            .collect();
-        if restore.is_empty() && deletes.is_empty() {
-            unchanged.push(Unchanged {
-                resource: format!("frontend/{key}"),
-                note: format!("{} file(s) as in release {}", rec.files.len(), target.id),
-            });
-            continue;
-        }
-        let rel = |k: &str| k.strip_prefix(rec.prefix.as_str()).unwrap_or(k).to_string();
-        if !restore.is_empty() {
-            site_changes.push(Change::RestoreObjects {
-                site: key.clone(),
-                bucket: rec.bucket.clone(),
-                objects: restore.clone(),
-            });
-        }
-        let spec = desired.frontends.iter().find(|f| f.key == *key);
-        let max_paths = spec.map_or(15, |s| s.invalidation_max_paths);
-        if let Some(dist) = &rec.distribution {
-            let rels: Vec<String> = restore
-                .iter()
-                .map(|(k, _)| rel(k))
-                .chain(deletes.iter().map(|k| rel(k)))
-                .collect();
-            let paths = crate::frontend::invalidation_paths(rels.iter().map(String::as_str), max_paths);
-            let content: Vec<(&str, &str, &str)> = restore
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str(), "restored"))
-                .chain(deletes.iter().map(|k| (k.as_str(), "deleted", "")))
-                .collect();
-            site_changes.push(Change::Invalidate {
-                site: key.clone(),
-                caller_reference: crate::frontend::caller_reference(
-                    dist,
-                    observed.frontends.get(key).and_then(|s| s.manifest_version.as_deref()),
-                    &paths,
-                    &content,
-                ),
-                distribution: dist.clone(),
-                paths,
-            });
-        }
-        site_changes.push(Change::WriteRecordedManifest {
-            site: key.clone(),
+    }
+    let deletes: Vec<String> = listing
+        .keys()
+        .filter(|k| !rec.files.contains_key(*k) && **k != manifest_key)
+        .cloned()
+        .collect();
+    if restore.is_empty() && deletes.is_empty() {
+        back.unchanged.push(Unchanged {
+            resource: format!("frontend/{key}"),
+            note: format!("{} file(s) as in release {}", rec.files.len(), input.target.id),
+        });
+        return;
+    }
+    if !restore.is_empty() {
+        back.frontends.push(Change::RestoreObjects {
+            site: key.to_string(),
             bucket: rec.bucket.clone(),
-            key: manifest_key,
-            manifest: FrontendManifest {
-                version: 1,
-                files: rec.files.clone(),
-            },
-        });
-        if !deletes.is_empty() {
-            site_deletions.push(Change::DeleteObjects {
-                site: key.clone(),
-                bucket: rec.bucket.clone(),
-                keys: deletes,
-            });
-        }
-    }
-
-    if !missing.is_empty() {
-        return Err(PlanError::ReleaseIncomplete {
-            release: target.id.clone(),
-            missing: missing.join(", "),
+            objects: restore.clone(),
         });
     }
+    if let Some(dist) = &rec.distribution {
+        let live = input.observed.frontends.get(key);
+        let manifest_version = live.and_then(|s| s.manifest_version.as_deref());
+        back.frontends.push(invalidation(
+            key,
+            rec,
+            (dist, manifest_version),
+            (&restore, &deletes),
+            spec.invalidation_max_paths,
+        ));
+    }
+    back.frontends.push(Change::WriteRecordedManifest {
+        site: key.to_string(),
+        bucket: rec.bucket.clone(),
+        key: manifest_key,
+        manifest: FrontendManifest {
+            version: 1,
+            files: rec.files.clone(),
+        },
+    });
+    if !deletes.is_empty() {
+        back.deletions.push(Change::DeleteObjects {
+            site: key.to_string(),
+            bucket: rec.bucket.clone(),
+            keys: deletes,
+        });
+    }
+}
 
-    // Schedules: the recorded rules become the desired ones and go through
-    // the deploy planner (rules added since are removed).
+/// One invalidation for the restored and deleted paths, its caller
+/// reference naming the state the frontend leaves (`manifest_version`).
+fn invalidation(
+    key: &str,
+    rec: &FrontendRecord,
+    (distribution, manifest_version): (&str, Option<&str>),
+    (restore, deletes): (&[(String, String)], &[String]),
+    max_paths: usize,
+) -> Change {
+    let rel = |k: &str| k.strip_prefix(rec.prefix.as_str()).unwrap_or(k).to_string();
+    let rels: Vec<String> = restore
+        .iter()
+        .map(|(k, _)| rel(k))
+        .chain(deletes.iter().map(|k| rel(k)))
+        .collect();
+    let paths = crate::frontend::invalidation_paths(rels.iter().map(String::as_str), max_paths);
+    let content: Vec<(&str, &str, &str)> = restore
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str(), "restored"))
+        .chain(deletes.iter().map(|k| (k.as_str(), "deleted", "")))
+        .collect();
+    Change::Invalidate {
+        site: key.to_string(),
+        caller_reference: crate::frontend::caller_reference(distribution, manifest_version, &paths, &content),
+        distribution: distribution.to_string(),
+        paths,
+    }
+}
+
+/// Schedules: the recorded rules become the desired ones and go through
+/// the deploy planner (rules added since are removed).
+fn schedules(input: &Inputs<'_>) -> Result<Plan, PlanError> {
     let mut schedules = Vec::new();
-    for (key, rec) in &state.schedules {
+    for (key, rec) in &input.target.state.schedules {
         let Some(function) = rec.function.clone() else {
             return Err(PlanError::ReleaseIncomplete {
-                release: target.id.clone(),
+                release: input.target.id.clone(),
                 missing: format!("the function schedule {} targeted ({})", rec.rule, rec.target_arn),
             });
         };
@@ -176,23 +237,13 @@ pub fn plan_rollback(
             description: rec.description.clone(),
         });
     }
-    let mut rolled = desired.clone();
+    let mut rolled = input.desired.clone();
     rolled.schedules = schedules;
-    let schedule_plan = crate::plan::plan(
+    crate::plan::plan(
         &rolled,
         &crate::plan::Local::default(),
-        observed,
+        input.observed,
         &Selection::Schedules,
         crate::plan::Options::default(),
-    )?;
-
-    changes.extend(site_changes);
-    changes.extend(schedule_plan.changes);
-    changes.extend(site_deletions);
-    unchanged.extend(schedule_plan.unchanged);
-    Ok(Plan {
-        changes,
-        unchanged,
-        warnings: Vec::new(),
-    })
+    )
 }

@@ -1,0 +1,255 @@
+//! Frontends: buckets, the index-page function, managed distributions and
+//! the bucket-policy statement letting them read, uploads (concurrent,
+//! streamed from disk), invalidations, manifests, deletions, and a
+//! rollback's restored object versions.
+
+use std::collections::BTreeMap;
+
+use futures_util::StreamExt;
+use serde_json::{json, Value};
+
+use super::functions::put_file;
+use super::{misrouted, ApplyStepError, Step};
+use crate::aws;
+use crate::model::{FrontendManifest, ManifestEntry, Stored};
+use crate::plan::Change;
+
+pub(super) async fn apply(s: &mut Step<'_, '_>, change: &Change) -> Result<Value, ApplyStepError> {
+    let c = s.ctx.clients;
+    match change {
+        Change::CreateBucket { bucket, region, .. } => aws::s3::create_bucket(&c.s3, bucket, region).await?,
+        Change::EnableVersioning { bucket, .. } => aws::s3::enable_versioning(&c.s3, bucket).await?,
+        Change::PutIndexFunction { name } => {
+            let arn = aws::cloudfront::put_function(
+                &c.cloudfront,
+                name,
+                "bosun: folder URLs serve their index.html",
+                aws::cloudfront::INDEX_FUNCTION_CODE,
+            )
+            .await?;
+            return Ok(json!({ "function": arn }));
+        }
+        Change::AttachIndexFunction {
+            distribution,
+            function_arn,
+            ..
+        } => aws::cloudfront::attach_viewer_function(&c.cloudfront, distribution, function_arn).await?,
+        Change::CreateDistribution { .. } => return create_distribution(s, change).await,
+        Change::AllowDistribution { .. } => allow_distribution(s, change).await?,
+        Change::Upload { .. } => return upload(s, change).await,
+        Change::Invalidate {
+            site,
+            distribution,
+            paths,
+            caller_reference,
+        } => {
+            // An interrupted earlier run may have created this very invalidation.
+            let id = match s.ctx.known_invalidations.get(caller_reference) {
+                Some(id) => id.clone(),
+                None => aws::cloudfront::invalidate(&c.cloudfront, distribution, paths, caller_reference).await?,
+            };
+            if s.ctx.wait_invalidations {
+                aws::cloudfront::wait_invalidation(&c.cloudfront, distribution, &id).await?;
+            }
+            s.applied.invalidations.insert(site.clone(), id.clone());
+            return Ok(json!({ "invalidation": id, "paths": paths }));
+        }
+        Change::WriteManifest { .. } => write_manifest(s, change).await?,
+        Change::DeleteObjects { bucket, keys, .. } => aws::s3::delete(&c.s3, bucket, keys).await?,
+        Change::RestoreObjects { bucket, objects, .. } => {
+            let mut copies = futures_util::stream::iter(objects)
+                .map(|(key, version)| async move {
+                    aws::s3::copy_version(&c.s3, bucket, key, version)
+                        .await
+                        .map(|stored| (key, stored))
+                })
+                .buffer_unordered(8);
+            while let Some(result) = copies.next().await {
+                let (key, stored) = result?;
+                s.state.etags.insert(key.clone(), stored);
+            }
+            return Ok(json!({ "restored": objects.len() }));
+        }
+        Change::WriteRecordedManifest {
+            bucket, key, manifest, ..
+        } => {
+            let mut manifest = manifest.clone();
+            for (k, entry) in manifest.files.iter_mut() {
+                if let Some(stored) = s.state.etags.get(k) {
+                    entry.etag = stored.etag.clone();
+                    entry.version_id = stored.version_id.clone();
+                }
+            }
+            put_manifest(s, bucket, key, &manifest).await?
+        }
+        other => return Err(misrouted("frontend", other)),
+    }
+    Ok(json!({}))
+}
+
+/// A managed distribution behind an origin access control, reading the bucket.
+async fn create_distribution(s: &mut Step<'_, '_>, change: &Change) -> Result<Value, ApplyStepError> {
+    let Change::CreateDistribution {
+        site,
+        bucket,
+        prefix,
+        comment,
+        index_function,
+    } = change
+    else {
+        return Err(misrouted("distribution", change));
+    };
+    let c = s.ctx.clients;
+    let stack = &s.ctx.desired.stack.name;
+    let oac_name: String = format!("bosun-{stack}-{site}").chars().take(64).collect();
+    let oac = aws::cloudfront::origin_access_control(&c.cloudfront, &oac_name).await?;
+    let (id, arn) = aws::cloudfront::create(
+        &c.cloudfront,
+        &aws::cloudfront::NewDistribution {
+            bucket,
+            region: &c.region,
+            partition: s.ctx.partition,
+            prefix,
+            comment,
+            oac_id: &oac,
+            index_function,
+        },
+    )
+    .await?;
+    s.state.distribution_arns.insert(site.clone(), arn);
+    s.applied.distributions.insert(site.clone(), id.clone());
+    Ok(json!({ "distribution": id }))
+}
+
+/// The bucket-policy statement letting the distribution (an existing one,
+/// or the one this run created) read the frontend's prefix.
+async fn allow_distribution(s: &mut Step<'_, '_>, change: &Change) -> Result<(), ApplyStepError> {
+    let Change::AllowDistribution {
+        site,
+        bucket,
+        prefix,
+        distribution_arn,
+    } = change
+    else {
+        return Err(misrouted("distribution", change));
+    };
+    let arn = distribution_arn
+        .clone()
+        .or_else(|| s.state.distribution_arns.get(site).cloned())
+        .ok_or_else(|| {
+            ApplyStepError::Internal(format!(
+                "no distribution was created for `{site}` before its bucket policy"
+            ))
+        })?;
+    let statement = crate::policy::distribution_statement(
+        &crate::policy::distribution_sid(site),
+        bucket,
+        prefix,
+        &arn,
+        s.ctx.partition,
+    );
+    aws::s3::put_policy_statement(&s.ctx.clients.s3, bucket, statement).await?;
+    Ok(())
+}
+
+/// Uploads a phase's files, `concurrency` at a time, reporting each.
+async fn upload(s: &mut Step<'_, '_>, change: &Change) -> Result<Value, ApplyStepError> {
+    let Change::Upload {
+        site, bucket, files, ..
+    } = change
+    else {
+        return Err(misrouted("upload", change));
+    };
+    let c = s.ctx.clients;
+    let concurrency = s
+        .ctx
+        .desired
+        .frontends
+        .iter()
+        .find(|f| f.key == *site)
+        .map_or(8, |f| f.concurrency);
+    let total = files.len();
+    let mut uploads = futures_util::stream::iter(files)
+        .map(|f| async move {
+            aws::s3::put_file(&c.s3, bucket, &put_file(f))
+                .await
+                .map(|etag| (f, etag))
+        })
+        .buffer_unordered(concurrency);
+    let mut bytes = 0u64;
+    let mut done = 0usize;
+    while let Some(result) = uploads.next().await {
+        let (f, etag) = result?;
+        done += 1;
+        bytes += f.size;
+        s.reporter.item(
+            &format!("uploaded {done}/{total}: {}", f.key),
+            json!({
+                "event": "uploaded",
+                "key": f.key,
+                "bytes": f.size,
+                "content_type": f.content_type,
+                "cache_control": f.cache_control,
+            }),
+        );
+        s.state.etags.insert(f.key.clone(), etag);
+    }
+    Ok(json!({ "files": total, "bytes": bytes }))
+}
+
+/// The manifest of this sync: every local file with the ETag and version
+/// it is stored under (uploaded now, or known from the listing).
+async fn write_manifest(s: &mut Step<'_, '_>, change: &Change) -> Result<(), ApplyStepError> {
+    let Change::WriteManifest {
+        site,
+        bucket,
+        key,
+        known,
+    } = change
+    else {
+        return Err(misrouted("manifest", change));
+    };
+    let files = s
+        .ctx
+        .frontends
+        .get(site)
+        .ok_or_else(|| ApplyStepError::Internal(format!("frontend `{site}` was not scanned")))?;
+    let mut manifest = FrontendManifest {
+        version: 1,
+        files: BTreeMap::new(),
+    };
+    for f in files {
+        let stored: Stored = s
+            .state
+            .etags
+            .get(&f.key)
+            .or_else(|| known.get(&f.key))
+            .cloned()
+            .ok_or_else(|| ApplyStepError::Internal(format!("no ETag known for {}", f.key)))?;
+        manifest.files.insert(
+            f.key.clone(),
+            ManifestEntry {
+                sha256: f.sha256.clone(),
+                md5: f.md5.clone(),
+                etag: stored.etag,
+                version_id: stored.version_id,
+                size: f.size,
+                content_type: f.content_type.clone(),
+                cache_control: f.cache_control.clone(),
+                headers: f.headers.clone(),
+            },
+        );
+    }
+    put_manifest(s, bucket, key, &manifest).await
+}
+
+async fn put_manifest(
+    s: &Step<'_, '_>,
+    bucket: &str,
+    key: &str,
+    manifest: &FrontendManifest,
+) -> Result<(), ApplyStepError> {
+    let body = serde_json::to_vec(manifest).map_err(|e| ApplyStepError::Internal(e.to_string()))?;
+    aws::s3::put_json(&s.ctx.clients.s3, bucket, key, body).await?;
+    Ok(())
+}

@@ -1,0 +1,249 @@
+//! `[frontends.KEY]`: static sites: the folder, bucket and prefix, the
+//! CloudFront distribution, cache rules, content types, sync limits.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use super::rules::valid_bucket_name;
+use super::{join, Entry, Validator};
+use crate::model::{CacheRule, DistributionSpec, FrontendSpec};
+
+const FRONTEND_KEYS: &[&str] = &[
+    "dir",
+    "bucket",
+    "prefix",
+    "distribution",
+    "cache",
+    "content_types",
+    "max_deletes",
+    "concurrency",
+    "invalidation_max_paths",
+];
+const CACHE_RULE_KEYS: &[&str] = &["glob", "control"];
+
+impl Validator<'_> {
+    /// Each check reports its own problems and returns `None` when it found
+    /// one; the frontend is only kept when every check passed.
+    pub(super) fn frontend(&mut self, e: &Entry<'_>) -> Option<FrontendSpec> {
+        let (t, path) = (e.t, e.path.as_str());
+        self.only_keys(t, path, FRONTEND_KEYS);
+        let dir = self.site_dir(e);
+        let bucket = self.bucket(e);
+        let prefix = self.prefix(e);
+        let distribution = self.distribution(e);
+        let cache = self.cache_rules(e);
+        let content_types = self.content_types(e);
+        let max_deletes = match t.get("max_deletes") {
+            None => Some(100),
+            Some(_) => self.int_in(t, path, "max_deletes", 0..=1_000_000, "files"),
+        };
+        let concurrency = match t.get("concurrency") {
+            None => Some(16),
+            Some(_) => self.int_in(t, path, "concurrency", 1..=256, "parallel uploads"),
+        };
+        let max_paths = match t.get("invalidation_max_paths") {
+            None => Some(15),
+            Some(_) => self.int_in(t, path, "invalidation_max_paths", 1..=3000, "paths"),
+        };
+        Some(FrontendSpec {
+            key: e.key.to_string(),
+            prefix: prefix?,
+            distribution: distribution?,
+            cache: cache?,
+            content_types: content_types?,
+            dir: dir?,
+            bucket: bucket?,
+            max_deletes: max_deletes? as usize,
+            concurrency: concurrency? as usize,
+            invalidation_max_paths: max_paths? as usize,
+        })
+    }
+
+    /// `dir`: the folder to publish, relative to the stack file.
+    fn site_dir(&mut self, e: &Entry<'_>) -> Option<PathBuf> {
+        let (t, path) = (e.t, e.path.as_str());
+        let Some(d) = self.opt_str(t, path, "dir") else {
+            if t.get("dir").is_none() {
+                self.missing(
+                    e.span.clone(),
+                    path,
+                    "dir",
+                    "add dir = \"../site\" (the folder to publish)",
+                );
+            }
+            return None;
+        };
+        let dir = self.base.join(d);
+        if dir.is_dir() {
+            return Some(dir);
+        }
+        let at = Self::span_of(t, "dir");
+        self.problem(
+            at,
+            &join(path, "dir"),
+            format!("no folder at {}", dir.display()),
+            Some("the path is relative to the stack file's folder".into()),
+        );
+        None
+    }
+
+    fn bucket(&mut self, e: &Entry<'_>) -> Option<String> {
+        let (t, path) = (e.t, e.path.as_str());
+        match self.opt_str(t, path, "bucket") {
+            Some(b) if valid_bucket_name(&b) => Some(b),
+            Some(b) => {
+                let at = Self::span_of(t, "bucket");
+                self.problem(
+                    at,
+                    &join(path, "bucket"),
+                    format!("`{b}` is not a valid S3 bucket name"),
+                    Some(
+                        "use 3-63 lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
+                            .into(),
+                    ),
+                );
+                None
+            }
+            None => {
+                if t.get("bucket").is_none() {
+                    self.missing(e.span.clone(), path, "bucket", "add bucket = \"my-site-bucket\"");
+                }
+                None
+            }
+        }
+    }
+
+    /// The key prefix, normalised to end in '/' (or empty).
+    fn prefix(&mut self, e: &Entry<'_>) -> Option<String> {
+        let (t, path) = (e.t, e.path.as_str());
+        match self.opt_str(t, path, "prefix") {
+            Some(p) if p.starts_with('/') || p.contains("//") || p.split('/').any(|s| s == ".." || s == ".") => {
+                let at = Self::span_of(t, "prefix");
+                self.problem(
+                    at,
+                    &join(path, "prefix"),
+                    format!("`{p}` is not a usable key prefix"),
+                    Some("use a relative prefix such as \"shipcaptaincrew/\", without leading '/', '.' or '..'".into()),
+                );
+                None
+            }
+            Some(p) if p.is_empty() || p.ends_with('/') => Some(p),
+            Some(p) => Some(format!("{p}/")),
+            None => Some(String::new()),
+        }
+    }
+
+    /// A distribution id, or "managed" (bosun creates and owns one).
+    fn distribution(&mut self, e: &Entry<'_>) -> Option<DistributionSpec> {
+        let Some(item) = e.t.get("distribution") else {
+            return Some(DistributionSpec::None);
+        };
+        match item.as_str() {
+            Some("managed") => Some(DistributionSpec::Managed),
+            Some(id) if !id.is_empty() && id.bytes().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) => {
+                Some(DistributionSpec::Id(id.to_string()))
+            }
+            _ => {
+                let at = Self::span_of(e.t, "distribution");
+                self.problem(
+                    at,
+                    &join(&e.path, "distribution"),
+                    "expected a CloudFront distribution id (e.g. \"E2ABCDEF123456\") or \"managed\"".into(),
+                    Some("\"managed\" lets bosun create and own the distribution".into()),
+                );
+                None
+            }
+        }
+    }
+
+    /// `cache = [{ glob, control }]`: Cache-Control by glob, first match wins.
+    fn cache_rules(&mut self, e: &Entry<'_>) -> Option<Vec<CacheRule>> {
+        let mut cache = Vec::new();
+        let Some(item) = e.t.get("cache") else {
+            return Some(cache);
+        };
+        let Some(rules) = item.as_array() else {
+            self.wrong_type(e.t, &e.path, "cache", "an array of { glob, control } rules");
+            return None;
+        };
+        let cp = join(&e.path, "cache");
+        let mut ok = true;
+        for (i, rule) in rules.iter().enumerate() {
+            match self.cache_rule(rule, &format!("{cp}[{i}]")) {
+                Some(r) => cache.push(r),
+                None => ok = false,
+            }
+        }
+        ok.then_some(cache)
+    }
+
+    fn cache_rule(&mut self, rule: &toml_edit::Value, rp: &str) -> Option<CacheRule> {
+        let Some(r) = rule.as_inline_table() else {
+            self.problem(
+                rule.span(),
+                rp,
+                "expected { glob = \"...\", control = \"...\" }".into(),
+                None,
+            );
+            return None;
+        };
+        self.only_keys(r, rp, CACHE_RULE_KEYS);
+        let glob = self.opt_str(r, rp, "glob");
+        let control = self.opt_str(r, rp, "control");
+        let (Some(glob), Some(control)) = (&glob, &control) else {
+            for (k, v) in [("glob", glob.is_none()), ("control", control.is_none())] {
+                if v && r.get(k).is_none() {
+                    self.missing(rule.span(), rp, k, "each cache rule needs glob and control");
+                }
+            }
+            return None;
+        };
+        if let Err(e) = globset::Glob::new(glob) {
+            let at = Self::span_of(r, "glob");
+            self.problem(at, &join(rp, "glob"), format!("invalid glob: {e}"), None);
+            return None;
+        }
+        if control.is_empty() || control.contains(['\n', '\r']) {
+            let at = Self::span_of(r, "control");
+            self.problem(
+                at,
+                &join(rp, "control"),
+                "not a usable Cache-Control value".into(),
+                None,
+            );
+            return None;
+        }
+        Some(CacheRule {
+            glob: glob.clone(),
+            cache_control: control.clone(),
+        })
+    }
+
+    /// `content_types = { ext = "type/subtype" }`, extensions lowercased, without the dot.
+    fn content_types(&mut self, e: &Entry<'_>) -> Option<BTreeMap<String, String>> {
+        let mut content_types = BTreeMap::new();
+        let Some(ct) = self.opt_table(e.t, &e.path, "content_types") else {
+            return Some(content_types);
+        };
+        let cp = join(&e.path, "content_types");
+        let mut ok = true;
+        for (ext, _) in ct.iter() {
+            let Some(v) = self.opt_str(ct, &cp, ext) else {
+                ok = false;
+                continue;
+            };
+            if !v.contains('/') {
+                ok = false;
+                let at = Self::span_of(ct, ext);
+                self.problem(
+                    at,
+                    &join(&cp, ext),
+                    format!("`{v}` is not a media type"),
+                    Some("use type/subtype, e.g. application/manifest+json".into()),
+                );
+            }
+            content_types.insert(ext.trim_start_matches('.').to_ascii_lowercase(), v);
+        }
+        ok.then_some(content_types)
+    }
+}
