@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{json, Value};
 
-use crate::model::{Desired, DistributionSpec};
+use crate::model::{Desired, DistributionSpec, SesSpec};
 use crate::policy::ArnScope;
 
 /// One statement: a Sid, actions, resources, optional condition.
@@ -153,25 +153,7 @@ pub fn deployer_policy(desired: &Desired, scope: &ArnScope<'_>) -> Value {
     statements.push(statement("StateObjects", OBJECT_ACTIONS, vec![objects]));
 
     if !desired.frontends.is_empty() {
-        let buckets: BTreeSet<String> = desired
-            .frontends
-            .iter()
-            .map(|f| bucket_arns(scope, &f.bucket, "").0)
-            .collect();
-        let mut actions = BUCKET_ACTIONS.to_vec();
-        actions.extend(["s3:GetBucketPolicy", "s3:PutBucketPolicy"]);
-        statements.push(statement("FrontendBuckets", &actions, buckets.into_iter().collect()));
-        let objects: BTreeSet<String> = desired
-            .frontends
-            .iter()
-            .map(|f| bucket_arns(scope, &f.bucket, &f.prefix).1)
-            .collect();
-        statements.push(statement(
-            "FrontendObjects",
-            OBJECT_ACTIONS,
-            objects.into_iter().collect(),
-        ));
-        statements.extend(cloudfront_statements(desired, scope));
+        statements.extend(frontend_statements(desired, scope));
     }
 
     // Always: a deploy of the whole stack lists the stack's rules to find
@@ -190,42 +172,15 @@ pub fn deployer_policy(desired: &Desired, scope: &ArnScope<'_>) -> Value {
     statements.push(statement("Schedules", RULE_ACTIONS, vec![rules]));
 
     if let Some(ses) = &desired.ses {
-        statements.push(json!({
-            "Sid": "MailAccount",
-            "Effect": "Allow",
-            "Action": ["ses:GetAccount", "ses:ListSuppressedDestinations", "ses:ListConfigurationSets"],
-            // Account-level reads: SES has no resource for them.
-            "Resource": "*"
-        }));
-        let mut identities: BTreeSet<String> = ses.identities.iter().map(|i| scope.ses_identity(i)).collect();
-        // verify-ses reads recipients' identities (sandbox rules).
-        for d in ses.destinations() {
-            identities.insert(scope.ses_identity(&d));
-            if let Some((_, domain)) = d.rsplit_once('@') {
-                identities.insert(scope.ses_identity(domain));
-            }
-        }
-        let mut resources: Vec<String> = identities.into_iter().collect();
-        if let Some(set) = &ses.configuration_set {
-            resources.push(format!(
-                "arn:{}:ses:{}:{}:configuration-set/{set}",
-                scope.partition, scope.region, scope.account
-            ));
-        }
-        statements.push(statement(
-            "MailIdentities",
-            &[
-                "ses:GetEmailIdentity",
-                "ses:CreateEmailIdentity",
-                "ses:PutEmailIdentityMailFromAttributes",
-                "ses:CreateConfigurationSet",
-                // verify-ses --send-test, to SES's mailbox simulator.
-                "ses:SendEmail",
-            ],
-            resources,
-        ));
+        statements.extend(ses_statements(ses, scope));
     }
 
+    statements.extend(secrets_statement(desired, scope));
+    json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+/// The stack's secret parameters: created once, their type read (never the value).
+fn secrets_statement(desired: &Desired, scope: &ArnScope<'_>) -> Option<Value> {
     let parameters: Vec<String> = desired
         .functions
         .iter()
@@ -235,17 +190,80 @@ pub fn deployer_policy(desired: &Desired, scope: &ArnScope<'_>) -> Value {
                 .map(|n| scope.parameter(&f.secret_parameter(&desired.stack.name, n)))
         })
         .collect();
-    if !parameters.is_empty() {
-        statements.push(statement(
+    (!parameters.is_empty()).then(|| {
+        statement(
             "Secrets",
             // GetParameter without decryption (the type only); PutParameter
             // with tags needs AddTagsToResource.
             &["ssm:GetParameter", "ssm:PutParameter", "ssm:AddTagsToResource"],
             parameters,
+        )
+    })
+}
+
+/// The frontends' buckets and objects, and CloudFront.
+fn frontend_statements(desired: &Desired, scope: &ArnScope<'_>) -> Vec<Value> {
+    let mut statements = Vec::new();
+    let buckets: BTreeSet<String> = desired
+        .frontends
+        .iter()
+        .map(|f| bucket_arns(scope, &f.bucket, "").0)
+        .collect();
+    let mut actions = BUCKET_ACTIONS.to_vec();
+    actions.extend(["s3:GetBucketPolicy", "s3:PutBucketPolicy"]);
+    statements.push(statement("FrontendBuckets", &actions, buckets.into_iter().collect()));
+    let objects: BTreeSet<String> = desired
+        .frontends
+        .iter()
+        .map(|f| bucket_arns(scope, &f.bucket, &f.prefix).1)
+        .collect();
+    statements.push(statement(
+        "FrontendObjects",
+        OBJECT_ACTIONS,
+        objects.into_iter().collect(),
+    ));
+    statements.extend(cloudfront_statements(desired, scope));
+    statements
+}
+
+/// verify-ses: the account-level reads, the identities (recipients' too,
+/// for the sandbox rules) and the configuration set.
+fn ses_statements(ses: &SesSpec, scope: &ArnScope<'_>) -> Vec<Value> {
+    let mut statements = vec![json!({
+        "Sid": "MailAccount",
+        "Effect": "Allow",
+        "Action": ["ses:GetAccount", "ses:ListSuppressedDestinations", "ses:ListConfigurationSets"],
+        // Account-level reads: SES has no resource for them.
+        "Resource": "*"
+    })];
+    let mut identities: BTreeSet<String> = ses.identities.iter().map(|i| scope.ses_identity(i)).collect();
+    // verify-ses reads recipients' identities (sandbox rules).
+    for d in ses.destinations() {
+        identities.insert(scope.ses_identity(&d));
+        if let Some((_, domain)) = d.rsplit_once('@') {
+            identities.insert(scope.ses_identity(domain));
+        }
+    }
+    let mut resources: Vec<String> = identities.into_iter().collect();
+    if let Some(set) = &ses.configuration_set {
+        resources.push(format!(
+            "arn:{}:ses:{}:{}:configuration-set/{set}",
+            scope.partition, scope.region, scope.account
         ));
     }
-
-    json!({"Version": "2012-10-17", "Statement": statements})
+    statements.push(statement(
+        "MailIdentities",
+        &[
+            "ses:GetEmailIdentity",
+            "ses:CreateEmailIdentity",
+            "ses:PutEmailIdentityMailFromAttributes",
+            "ses:CreateConfigurationSet",
+            // verify-ses --send-test, to SES's mailbox simulator.
+            "ses:SendEmail",
+        ],
+        resources,
+    ));
+    statements
 }
 
 fn cloudfront_statements(desired: &Desired, scope: &ArnScope<'_>) -> Vec<Value> {

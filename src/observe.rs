@@ -1,8 +1,8 @@
 //! Observed state: what AWS has now, for the resources a stack declares.
 //!
 //! Read-only: every call made here is a Get/List/Describe. The per-resource
-//! reads run concurrently. The types are plain data the planner compares with
-//! the desired state.
+//! reads run concurrently. What they fill in is `model::live`: plain data
+//! the planner compares with the desired state.
 
 use std::collections::BTreeMap;
 
@@ -12,7 +12,9 @@ use futures_util::{StreamExt, TryStreamExt};
 use crate::aws::{self, AwsError, Clients};
 use crate::frontend::LocalFile;
 use crate::model::names;
-use crate::model::{Desired, DistributionSpec, FrontendSpec, LiveFrontend, Observed, Selection};
+use crate::model::{
+    Desired, DistributionSpec, FrontendManifest, FrontendSpec, ListedObject, LiveFrontend, Observed, Selection,
+};
 
 /// Reads a frontend's bucket, listing, manifest and distribution. Objects
 /// whose state the stored manifest cannot vouch for (no entry, or an ETag that
@@ -66,25 +68,7 @@ pub async fn observe_frontend(
     // Read, not inferred: a bucket whose versioning was suspended stores new
     // objects without versions, which breaks byte-exact rollback.
     let versioning = aws::s3::versioning_enabled(&clients.s3, &spec.bucket).await?;
-    let unvouched: Vec<&str> = local
-        .iter()
-        .filter_map(|f| {
-            let listed = objects.get(&f.key)?;
-            let vouched = manifest
-                .as_ref()
-                .and_then(|m| m.files.get(&f.key))
-                .is_some_and(|e| e.etag == listed.etag);
-            (!vouched).then_some(f.key.as_str())
-        })
-        .collect();
-    let metas = futures_util::stream::iter(unvouched)
-        .map(|key| async move {
-            let meta = aws::s3::object_meta(&clients.s3, &spec.bucket, key).await?;
-            Ok::<_, AwsError>((key.to_string(), meta))
-        })
-        .buffer_unordered(spec.concurrency)
-        .try_collect::<BTreeMap<_, _>>()
-        .await?;
+    let metas = read_metas(clients, spec, local, &objects, manifest.as_ref()).await?;
     Ok(LiveFrontend {
         bucket_region: Some(region),
         versioning,
@@ -120,7 +104,7 @@ pub async fn observe(
         let live = aws::lambda::get_function(&clients.lambda, &f.name, &f.alias).await?;
         Ok::<_, AwsError>((f.name.clone(), live))
     }));
-    let site_reads = try_join_all(selection.frontends(desired).into_iter().map(|spec| async move {
+    let frontend_reads = try_join_all(selection.frontends(desired).into_iter().map(|spec| async move {
         let local = frontends.get(&spec.key).map(Vec::as_slice).unwrap_or_default();
         Ok::<_, AwsError>((spec.key.clone(), observe_frontend(clients, spec, local).await?))
     }));
@@ -137,49 +121,19 @@ pub async fn observe(
         .iter()
         .flat_map(|f| f.data.iter().map(|(n, p)| f.data_key(n, p)))
         .collect();
-    let data = async {
-        let mut out = BTreeMap::new();
-        if data_keys.is_empty()
-            || aws::s3::bucket_region(&clients.state_s3, &state_bucket)
-                .await?
-                .is_none()
-        {
-            return Ok::<_, AwsError>(data_keys.iter().map(|k| (k.clone(), None)).collect());
-        }
-        for k in &data_keys {
-            let meta = aws::s3::object_meta(&clients.s3, &state_bucket, k).await?;
-            out.insert(k.clone(), meta.map(|(sha, _)| sha));
-        }
-        Ok(out)
-    };
+    let data = read_data(clients, &state_bucket, &data_keys);
     let secret_names: Vec<String> = functions_sel
         .iter()
         .flat_map(|f| f.secrets.iter().map(|n| f.secret_parameter(&desired.stack.name, n)))
         .collect();
-    let secrets = async {
-        let mut out = BTreeMap::new();
-        for name in &secret_names {
-            out.insert(name.clone(), aws::ssm::parameter_type(&clients.ssm, name).await?);
-        }
-        Ok::<_, AwsError>(out)
-    };
-    let index_function = async {
-        if selection.frontends(desired).iter().any(|f| f.is_managed()) {
-            aws::cloudfront::live_function_matches(
-                &clients.cloudfront,
-                &desired.stack.index_function(),
-                aws::cloudfront::INDEX_FUNCTION_CODE,
-            )
-            .await
-        } else {
-            Ok(None)
-        }
-    };
-    let (roles, tables, functions, sites, rules, data, secrets, index_function) = tokio::try_join!(
+    let secrets = read_secrets(clients, &secret_names);
+    let managed = selection.frontends(desired).iter().any(|f| f.is_managed());
+    let index_function = read_index_function(clients, managed.then(|| desired.stack.index_function()));
+    let (roles, tables, functions, frontends, rules, data, secrets, index_function) = tokio::try_join!(
         roles,
         tables,
         functions,
-        site_reads,
+        frontend_reads,
         rules,
         data,
         secrets,
@@ -192,10 +146,75 @@ pub async fn observe(
         roles: roles.into_iter().collect(),
         tables: tables.into_iter().collect(),
         functions: functions.into_iter().collect(),
-        frontends: sites.into_iter().collect(),
+        frontends: frontends.into_iter().collect(),
         rules: rules.into_iter().map(|r| (r.name.clone(), r)).collect(),
         data,
         secrets,
         index_function,
     })
+}
+
+/// The SHA-256 bosun stored each data file with (`None`: absent).
+async fn read_data(
+    clients: &Clients,
+    state_bucket: &str,
+    keys: &[String],
+) -> Result<BTreeMap<String, Option<String>>, AwsError> {
+    if keys.is_empty() || aws::s3::bucket_region(&clients.state_s3, state_bucket).await?.is_none() {
+        return Ok(keys.iter().map(|k| (k.clone(), None)).collect());
+    }
+    let mut out = BTreeMap::new();
+    for k in keys {
+        let meta = aws::s3::object_meta(&clients.s3, state_bucket, k).await?;
+        out.insert(k.clone(), meta.map(|(sha, _)| sha));
+    }
+    Ok(out)
+}
+
+/// Each secret parameter's type (`None`: absent); values are never read.
+async fn read_secrets(clients: &Clients, names: &[String]) -> Result<BTreeMap<String, Option<String>>, AwsError> {
+    let mut out = BTreeMap::new();
+    for name in names {
+        out.insert(name.clone(), aws::ssm::parameter_type(&clients.ssm, name).await?);
+    }
+    Ok(out)
+}
+
+/// Whether the stack's index-page function is LIVE with bosun's code
+/// (read only when a managed frontend is selected: `name`).
+async fn read_index_function(clients: &Clients, name: Option<String>) -> Result<Option<bool>, AwsError> {
+    let Some(name) = name else {
+        return Ok(None);
+    };
+    aws::cloudfront::live_function_matches(&clients.cloudfront, &name, aws::cloudfront::INDEX_FUNCTION_CODE).await
+}
+
+/// bosun's metadata (content SHA-256, headers hash), HEADed concurrently,
+/// of the listed objects the stored manifest cannot vouch for (no entry, or
+/// an ETag that moved since).
+async fn read_metas(
+    clients: &Clients,
+    spec: &FrontendSpec,
+    local: &[LocalFile],
+    objects: &BTreeMap<String, ListedObject>,
+    manifest: Option<&FrontendManifest>,
+) -> Result<BTreeMap<String, Option<(String, String)>>, AwsError> {
+    let unvouched: Vec<&str> = local
+        .iter()
+        .filter_map(|f| {
+            let listed = objects.get(&f.key)?;
+            let vouched = manifest
+                .and_then(|m| m.files.get(&f.key))
+                .is_some_and(|e| e.etag == listed.etag);
+            (!vouched).then_some(f.key.as_str())
+        })
+        .collect();
+    futures_util::stream::iter(unvouched)
+        .map(|key| async move {
+            let meta = aws::s3::object_meta(&clients.s3, &spec.bucket, key).await?;
+            Ok::<_, AwsError>((key.to_string(), meta))
+        })
+        .buffer_unordered(spec.concurrency)
+        .try_collect()
+        .await
 }

@@ -6,7 +6,7 @@
 
 use serde_json::{json, Value};
 
-use crate::model::{Desired, FunctionSpec};
+use crate::model::{Desired, FunctionSpec, SesSpec};
 
 /// Where ARNs live: partition, region, account.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,6 +133,35 @@ pub fn execution_policy(desired: &Desired, f: &FunctionSpec, scope: &ArnScope<'_
         "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
         "Resource": [log_group.clone(), format!("{log_group}:*")]
     })];
+    statements.extend(table_statements(desired, f, scope));
+    if f.uses_state() {
+        statements.extend(state_statements(desired, f, scope));
+    }
+    if let Some(ses) = desired.ses.as_ref().filter(|_| f.send_email) {
+        statements.push(send_email_statement(ses, scope));
+    }
+    if !f.secrets.is_empty() {
+        // Its own secrets' parameters, read-only. SecureStrings under the
+        // AWS-managed key aws/ssm decrypt for any principal allowed to read
+        // the parameter, so no kms statement is needed.
+        let resources: Vec<String> = f
+            .secrets
+            .iter()
+            .map(|n| scope.parameter(&f.secret_parameter(&desired.stack.name, n)))
+            .collect();
+        statements.push(json!({
+            "Sid": "ReadSecrets",
+            "Effect": "Allow",
+            "Action": ["ssm:GetParameter"],
+            "Resource": resources
+        }));
+    }
+    json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+/// One statement per table the function uses, with the actions its access allows.
+fn table_statements(desired: &Desired, f: &FunctionSpec, scope: &ArnScope<'_>) -> Vec<Value> {
+    let mut statements = Vec::new();
     for (i, (key, access)) in f.tables.iter().enumerate() {
         let Some(table) = desired.table(key) else {
             continue;
@@ -154,79 +183,66 @@ pub fn execution_policy(desired: &Desired, f: &FunctionSpec, scope: &ArnScope<'_
             "Resource": [arn.clone(), format!("{arn}/index/*")]
         }));
     }
-    if f.uses_state() {
-        // Its data files and the release records (what is deployed) in the
-        // state bucket, read-only; the archive prefix, write-only.
-        let bucket = desired.stack.state_bucket(scope.account);
-        let object = |path: &str| format!("arn:{}:s3:::{bucket}/{path}", scope.partition);
-        statements.push(json!({
+    statements
+}
+
+/// Its data files and the release records (what is deployed) in the state
+/// bucket, read-only; the archive prefix, write-only.
+fn state_statements(desired: &Desired, f: &FunctionSpec, scope: &ArnScope<'_>) -> Vec<Value> {
+    let bucket = desired.stack.state_bucket(scope.account);
+    let object = |path: &str| format!("arn:{}:s3:::{bucket}/{path}", scope.partition);
+    let mut statements = vec![
+        json!({
             "Sid": "StateRead",
             "Effect": "Allow",
             "Action": ["s3:GetObject"],
             "Resource": [object(&format!("data/{}/*", f.key)), object("releases/*")]
-        }));
-        statements.push(json!({
+        }),
+        json!({
             "Sid": "StateList",
             "Effect": "Allow",
             "Action": ["s3:ListBucket"],
             "Resource": [format!("arn:{}:s3:::{bucket}", scope.partition)],
             "Condition": {"StringLike": {"s3:prefix": ["releases/*", format!("data/{}/*", f.key)]}}
-        }));
-        if f.archive {
-            statements.push(json!({
-                "Sid": "StateArchive",
-                "Effect": "Allow",
-                "Action": ["s3:PutObject"],
-                "Resource": [object(&format!("{}*", f.archive_prefix()))]
-            }));
-        }
-    }
-    if f.send_email {
-        if let Some(ses) = &desired.ses {
-            // Sending from an address is authorised against the address identity
-            // or, when the domain is the verified identity, against the domain.
-            // With a configuration set, SES also authorises against the set.
-            let mut names = vec![ses.sender.as_str(), ses.sender_domain()];
-            names.extend(ses.identities.iter().map(String::as_str));
-            names.dedup();
-            let mut resources: Vec<String> = Vec::new();
-            for n in names {
-                let arn = scope.ses_identity(n);
-                if !resources.contains(&arn) {
-                    resources.push(arn);
-                }
-            }
-            if let Some(set) = &ses.configuration_set {
-                resources.push(format!(
-                    "arn:{}:ses:{}:{}:configuration-set/{set}",
-                    scope.partition, scope.region, scope.account
-                ));
-            }
-            statements.push(json!({
-                "Sid": "SendEmail",
-                "Effect": "Allow",
-                "Action": ["ses:SendEmail", "ses:SendRawEmail"],
-                "Resource": resources
-            }));
-        }
-    }
-    if !f.secrets.is_empty() {
-        // Its own secrets' parameters, read-only. SecureStrings under the
-        // AWS-managed key aws/ssm decrypt for any principal allowed to read
-        // the parameter, so no kms statement is needed.
-        let resources: Vec<String> = f
-            .secrets
-            .iter()
-            .map(|n| scope.parameter(&f.secret_parameter(&desired.stack.name, n)))
-            .collect();
+        }),
+    ];
+    if f.archive {
         statements.push(json!({
-            "Sid": "ReadSecrets",
+            "Sid": "StateArchive",
             "Effect": "Allow",
-            "Action": ["ssm:GetParameter"],
-            "Resource": resources
+            "Action": ["s3:PutObject"],
+            "Resource": [object(&format!("{}*", f.archive_prefix()))]
         }));
     }
-    json!({"Version": "2012-10-17", "Statement": statements})
+    statements
+}
+
+/// Sending from an address is authorised against the address identity or,
+/// when the domain is the verified identity, against the domain. With a
+/// configuration set, SES also authorises against the set.
+fn send_email_statement(ses: &SesSpec, scope: &ArnScope<'_>) -> Value {
+    let mut names = vec![ses.sender.as_str(), ses.sender_domain()];
+    names.extend(ses.identities.iter().map(String::as_str));
+    names.dedup();
+    let mut resources: Vec<String> = Vec::new();
+    for n in names {
+        let arn = scope.ses_identity(n);
+        if !resources.contains(&arn) {
+            resources.push(arn);
+        }
+    }
+    if let Some(set) = &ses.configuration_set {
+        resources.push(format!(
+            "arn:{}:ses:{}:{}:configuration-set/{set}",
+            scope.partition, scope.region, scope.account
+        ));
+    }
+    json!({
+        "Sid": "SendEmail",
+        "Effect": "Allow",
+        "Action": ["ses:SendEmail", "ses:SendRawEmail"],
+        "Resource": resources
+    })
 }
 
 /// A policy in a canonical form, so that documents meaning the same compare

@@ -184,24 +184,81 @@ async fn serve(listener: TcpListener, smoke: Option<String>, deadline: Duration)
 }
 
 /// Runs `binary` as Lambda would, with `env`, until it is ready for events.
-pub async fn run(
-    function: &str,
-    binary: &Path,
-    env: &BTreeMap<String, String>,
-    smoke: Option<&serde_json::Value>,
-    timeout: Duration,
-) -> Result<Outcome, PreflightError> {
+/// What preflight starts: a function's binary with the environment Lambda would give it.
+pub struct Start<'a> {
+    pub function: &'a str,
+    pub binary: &'a Path,
+    pub env: &'a BTreeMap<String, String>,
+    /// The event it must answer with success (`None`: it only has to start).
+    pub smoke: Option<&'a serde_json::Value>,
+}
+
+pub async fn run(start: &Start<'_>, timeout: Duration) -> Result<Outcome, PreflightError> {
+    let function = start.function;
     let io = |e: std::io::Error| PreflightError::Io {
         function: function.to_string(),
         message: e.to_string(),
     };
     let listener = TcpListener::bind("127.0.0.1:0").await.map_err(io)?;
     let addr = listener.local_addr().map_err(io)?;
-    let mut child = Command::new(binary)
+    let mut child = spawn(start, &addr.to_string()).map_err(io)?;
+    let stderr_task = child.stderr.take().map(drain_tail);
+    let smoke_text = start.smoke.map(|v| v.to_string());
+    let server = serve(listener, smoke_text, timeout);
+    tokio::pin!(server);
+    let exited = tokio::select! {
+        ev = &mut server => Err(ev),
+        status = child.wait() => Ok(status),
+    };
+    let mut stderr = stderr_task;
+    match exited {
+        Ok(status) => {
+            let status = status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string());
+            Err(PreflightError::Exited {
+                function: function.to_string(),
+                status,
+                stderr: collect_stderr(stderr.take()).await,
+            })
+        }
+        Err(event) => {
+            let _ = child.start_kill();
+            let _ = child.wait().await;
+            let stderr = collect_stderr(stderr.take()).await;
+            outcome(function, event, timeout, stderr)
+        }
+    }
+}
+
+/// What the runtime API saw, as preflight's verdict.
+fn outcome(function: &str, event: Option<Event>, timeout: Duration, stderr: String) -> Result<Outcome, PreflightError> {
+    match event {
+        Some(Event::Ready(smoke_response)) => Ok(Outcome::Ready { smoke_response }),
+        Some(Event::InitError(body)) => Err(PreflightError::InitError {
+            function: function.to_string(),
+            body,
+            stderr,
+        }),
+        Some(Event::SmokeError(body)) => Err(PreflightError::SmokeFailed {
+            function: function.to_string(),
+            body,
+            stderr,
+        }),
+        None => Err(PreflightError::Timeout {
+            function: function.to_string(),
+            secs: timeout.as_secs(),
+            stderr,
+        }),
+    }
+}
+
+/// Starts the binary as Lambda would: a clean environment, the runtime API
+/// at `api`, dummy credentials and a dead endpoint.
+fn spawn(start: &Start<'_>, api: &str) -> std::io::Result<tokio::process::Child> {
+    Command::new(start.binary)
         .env_clear()
-        .envs(env)
-        .env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
-        .env("AWS_LAMBDA_FUNCTION_NAME", function)
+        .envs(start.env)
+        .env("AWS_LAMBDA_RUNTIME_API", api)
+        .env("AWS_LAMBDA_FUNCTION_NAME", start.function)
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
         .env("AWS_LAMBDA_LOG_STREAM_NAME", "preflight")
@@ -220,73 +277,35 @@ pub async fn run(
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
-        .map_err(io)?;
-    // Drain stderr while the binary runs (a full pipe would block it), keeping the tail.
-    let stderr_task = child.stderr.take().map(|mut s| {
-        tokio::spawn(async move {
-            let mut tail: Vec<u8> = Vec::new();
-            let mut buf = [0u8; 8192];
-            while let Ok(n) = s.read(&mut buf).await {
-                if n == 0 {
-                    break;
-                }
-                tail.extend_from_slice(&buf[..n]);
-                if tail.len() > 64 * 1024 {
-                    tail.drain(..tail.len() - 64 * 1024);
-                }
+}
+
+/// Drains the child's stderr while it runs (a full pipe would block it),
+/// keeping the last 64 KiB.
+fn drain_tail(mut s: tokio::process::ChildStderr) -> tokio::task::JoinHandle<String> {
+    tokio::spawn(async move {
+        let mut tail: Vec<u8> = Vec::new();
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = s.read(&mut buf).await {
+            if n == 0 {
+                break;
             }
-            String::from_utf8_lossy(&tail).into_owned()
-        })
-    });
-    let smoke_text = smoke.map(|v| v.to_string());
-    let server = serve(listener, smoke_text, timeout);
-    tokio::pin!(server);
-    let exited = tokio::select! {
-        ev = &mut server => Err(ev),
-        status = child.wait() => Ok(status),
-    };
-    let collect_stderr = |task: Option<tokio::task::JoinHandle<String>>| async move {
-        match task {
-            Some(t) => tokio::time::timeout(Duration::from_millis(1000), t)
-                .await
-                .ok()
-                .and_then(Result::ok)
-                .unwrap_or_default(),
-            None => String::new(),
-        }
-    };
-    let mut stderr = stderr_task;
-    match exited {
-        Ok(status) => {
-            let status = status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string());
-            Err(PreflightError::Exited {
-                function: function.to_string(),
-                status,
-                stderr: collect_stderr(stderr.take()).await,
-            })
-        }
-        Err(event) => {
-            let _ = child.start_kill();
-            let _ = child.wait().await;
-            let stderr = collect_stderr(stderr.take()).await;
-            match event {
-                Some(Event::Ready(smoke_response)) => Ok(Outcome::Ready { smoke_response }),
-                Some(Event::InitError(body)) => Err(PreflightError::InitError {
-                    function: function.to_string(),
-                    body,
-                    stderr,
-                }),
-                Some(Event::SmokeError(body)) => Err(PreflightError::SmokeFailed {
-                    function: function.to_string(),
-                    body,
-                    stderr,
-                }),
-                None => Err(PreflightError::Timeout {
-                    function: function.to_string(),
-                    secs: timeout.as_secs(),
-                    stderr,
-                }),
+            tail.extend_from_slice(&buf[..n]);
+            if tail.len() > 64 * 1024 {
+                tail.drain(..tail.len() - 64 * 1024);
             }
         }
+        String::from_utf8_lossy(&tail).into_owned()
+    })
+}
+
+/// The stderr tail, waiting at most a second for the drain to finish.
+async fn collect_stderr(task: Option<tokio::task::JoinHandle<String>>) -> String {
+    match task {
+        Some(t) => tokio::time::timeout(Duration::from_millis(1000), t)
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default(),
+        None => String::new(),
     }
 }

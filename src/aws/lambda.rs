@@ -109,6 +109,39 @@ pub async fn get_function(client: &Client, name: &str, alias: &str) -> Result<Op
         Err(e) if is_not_found(&e) => return Ok(None),
         Err(e) => return Err(AwsError::from_sdk("lambda:GetFunction", name, e)),
     };
+    let versions = versions(client, name).await?;
+    let alias_version = match client.get_alias().function_name(name).name(alias).send().await {
+        Ok(out) => out.function_version,
+        Err(e) if is_not_found(&e) => None,
+        Err(e) => return Err(AwsError::from_sdk("lambda:GetAlias", name, e)),
+    };
+    let (url, public_url, event_permissions) = if alias_version.is_some() {
+        let url = url(client, name, alias).await?;
+        let statements = alias_statements(client, name, alias).await?;
+        (
+            url,
+            UrlPermissions {
+                invoke_url: statement_state(&statements, PUBLIC_URL_SID, public_url_statement_ok),
+                invoke_function: statement_state(&statements, PUBLIC_INVOKE_SID, public_invoke_statement_ok),
+            },
+            event_permissions(&statements),
+        )
+    } else {
+        (None, UrlPermissions::default(), BTreeMap::new())
+    };
+    Ok(Some(LiveFunction {
+        arn: latest.function_arn().unwrap_or_default().to_string(),
+        latest: config_of(&latest),
+        versions,
+        alias: alias_version,
+        url,
+        public_url,
+        event_permissions,
+    }))
+}
+
+/// Published versions, oldest first (`$LATEST` left out).
+async fn versions(client: &Client, name: &str) -> Result<Vec<LiveVersion>, AwsError> {
     let mut versions = Vec::new();
     let mut pages = client
         .list_versions_by_function()
@@ -127,58 +160,42 @@ pub async fn get_function(client: &Client, name: &str, alias: &str) -> Result<Op
         }
     }
     versions.sort_by_key(|v| v.version.parse::<u64>().unwrap_or(0));
+    Ok(versions)
+}
 
-    let alias_version = match client.get_alias().function_name(name).name(alias).send().await {
-        Ok(out) => out.function_version,
-        Err(e) if is_not_found(&e) => None,
-        Err(e) => return Err(AwsError::from_sdk("lambda:GetAlias", name, e)),
-    };
-    let (url, public_url_permission, event_permissions) = if alias_version.is_some() {
-        let url = match client
-            .get_function_url_config()
-            .function_name(name)
-            .qualifier(alias)
-            .send()
-            .await
-        {
-            Ok(out) => Some(LiveUrl {
-                url: out.function_url,
-                auth: out.auth_type.as_str().to_string(),
-            }),
-            Err(e) if is_not_found(&e) => None,
-            Err(e) => return Err(AwsError::from_sdk("lambda:GetFunctionUrlConfig", name, e)),
-        };
-        let statements = alias_statements(client, name, alias).await?;
-        let public = UrlPermissions {
-            invoke_url: statement_state(&statements, PUBLIC_URL_SID, public_url_statement_ok),
-            invoke_function: statement_state(&statements, PUBLIC_INVOKE_SID, public_invoke_statement_ok),
-        };
-        let events = statements
-            .iter()
-            .filter_map(|st| {
-                let sid = st["Sid"].as_str()?;
-                sid.starts_with(EVENTS_SID_PREFIX).then(|| {
-                    let source = st["Condition"]["ArnLike"]["AWS:SourceArn"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_string();
-                    (sid.to_string(), source)
-                })
+/// The alias's function URL, if it has one.
+async fn url(client: &Client, name: &str, alias: &str) -> Result<Option<LiveUrl>, AwsError> {
+    match client
+        .get_function_url_config()
+        .function_name(name)
+        .qualifier(alias)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(Some(LiveUrl {
+            url: out.function_url,
+            auth: out.auth_type.as_str().to_string(),
+        })),
+        Err(e) if is_not_found(&e) => Ok(None),
+        Err(e) => Err(AwsError::from_sdk("lambda:GetFunctionUrlConfig", name, e)),
+    }
+}
+
+/// bosun's schedule statements on the alias: statement id → the rule ARN it allows.
+fn event_permissions(statements: &[serde_json::Value]) -> BTreeMap<String, String> {
+    statements
+        .iter()
+        .filter_map(|st| {
+            let sid = st["Sid"].as_str()?;
+            sid.starts_with(EVENTS_SID_PREFIX).then(|| {
+                let source = st["Condition"]["ArnLike"]["AWS:SourceArn"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                (sid.to_string(), source)
             })
-            .collect();
-        (url, public, events)
-    } else {
-        (None, UrlPermissions::default(), BTreeMap::new())
-    };
-    Ok(Some(LiveFunction {
-        arn: latest.function_arn().unwrap_or_default().to_string(),
-        latest: config_of(&latest),
-        versions,
-        alias: alias_version,
-        url,
-        public_url: public_url_permission,
-        event_permissions,
-    }))
+        })
+        .collect()
 }
 
 /// Waits until the function's last update has finished.

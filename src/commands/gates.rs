@@ -203,7 +203,13 @@ pub async fn preflight(
         }
         let start = Instant::now();
         let env = plan::want_config(desired, f, &p.sha256, &scope).environment;
-        let outcome = crate::preflight::run(key, &p.binary, &env, f.smoke.as_ref(), Duration::from_secs(10)).await?;
+        let binary = crate::preflight::Start {
+            function: key,
+            binary: &p.binary,
+            env: &env,
+            smoke: f.smoke.as_ref(),
+        };
+        let outcome = crate::preflight::run(&binary, Duration::from_secs(10)).await?;
         let crate::preflight::Outcome::Ready { smoke_response } = outcome;
         reporter.done(
             "preflight",

@@ -66,6 +66,8 @@ impl Change {
     }
 
     /// A short human description of what the change does.
+    // One arm per change kind, each a line of text: long, but splitting it
+    // would only scatter the plan's wording.
     pub fn describe(&self) -> String {
         match self {
             Change::CreateRole { .. } => "create role (trusts lambda.amazonaws.com)".into(),

@@ -122,23 +122,8 @@ fn frontend(input: &Inputs<'_>, key: &str, rec: &FrontendRecord, back: &mut Back
     }
     let empty = BTreeMap::new();
     let listing = input.listings.get(key).unwrap_or(&empty);
-    let versions = input.stored_versions.get(key);
     let manifest_key = format!("{}{}", rec.prefix, crate::model::names::MANIFEST_NAME);
-    let mut restore = Vec::new();
-    for (k, e) in &rec.files {
-        if listing.get(k) == Some(&e.etag) {
-            continue;
-        }
-        match &e.version_id {
-            Some(v) if versions.is_some_and(|set| set.contains(&(k.clone(), v.clone()))) => {
-                restore.push((k.clone(), v.clone()));
-            }
-            Some(v) => back.missing.push(format!("s3://{}/{k} version {v}", rec.bucket)),
-            None => back
-                .missing
-                .push(format!("s3://{}/{k} (the release has no version id)", rec.bucket)),
-        }
-    }
+    let restore = restorable(rec, listing, input.stored_versions.get(key), &mut back.missing);
     let deletes: Vec<String> = listing
         .keys()
         .filter(|k| !rec.files.contains_key(*k) && **k != manifest_key)
@@ -185,6 +170,30 @@ fn frontend(input: &Inputs<'_>, key: &str, rec: &FrontendRecord, back: &mut Back
             keys: deletes,
         });
     }
+}
+
+/// The recorded objects whose live ETag differs, as (key, version id) to
+/// copy back; versions no longer stored go to `missing`.
+fn restorable(
+    rec: &FrontendRecord,
+    listing: &BTreeMap<String, String>,
+    versions: Option<&BTreeSet<(String, String)>>,
+    missing: &mut Vec<String>,
+) -> Vec<(String, String)> {
+    let mut restore = Vec::new();
+    for (k, e) in &rec.files {
+        if listing.get(k) == Some(&e.etag) {
+            continue;
+        }
+        match &e.version_id {
+            Some(v) if versions.is_some_and(|set| set.contains(&(k.clone(), v.clone()))) => {
+                restore.push((k.clone(), v.clone()));
+            }
+            Some(v) => missing.push(format!("s3://{}/{k} version {v}", rec.bucket)),
+            None => missing.push(format!("s3://{}/{k} (the release has no version id)", rec.bucket)),
+        }
+    }
+    restore
 }
 
 /// One invalidation for the restored and deleted paths, its caller
