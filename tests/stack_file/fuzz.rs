@@ -10,7 +10,7 @@ use std::path::Path;
 
 use proptest::prelude::*;
 
-const DEMO: &str = include_str!("../stacks/queenofsandiego.toml");
+const DEMO: &str = include_str!("../../stacks/queenofsandiego.toml");
 
 fn check(text: &str) {
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/fuzz.toml");

@@ -1,0 +1,175 @@
+//! Faults the emulator cannot produce, through `aws-smithy-mocks`: a
+//! Lambda update in progress, an invalidation still in progress, an
+//! AddPermission conflict, PublishVersion's revision guard, a bad parameter.
+
+use aws_sdk_lambda::operation::get_function::GetFunctionOutput;
+use aws_sdk_lambda::operation::update_function_code::{UpdateFunctionCodeError, UpdateFunctionCodeOutput};
+use aws_sdk_lambda::types::error::{InvalidParameterValueException, ResourceConflictException};
+use aws_sdk_lambda::types::{FunctionConfiguration, LastUpdateStatus, State};
+use aws_sdk_lambda::Client;
+use aws_smithy_mocks::{mock, mock_client, RuleMode};
+
+fn settled() -> GetFunctionOutput {
+    GetFunctionOutput::builder()
+        .configuration(
+            FunctionConfiguration::builder()
+                .state(State::Active)
+                .last_update_status(LastUpdateStatus::Successful)
+                .build(),
+        )
+        .build()
+}
+
+#[tokio::test]
+async fn an_update_in_progress_is_waited_out_not_fatal() {
+    let conflict = mock!(Client::update_function_code).then_error(|| {
+        UpdateFunctionCodeError::ResourceConflictException(
+            ResourceConflictException::builder()
+                .message("The operation cannot be performed at this time. An update is in progress.")
+                .build(),
+        )
+    });
+    let wait_then = mock!(Client::get_function).then_output(settled);
+    let update = mock!(Client::update_function_code).then_output(|| UpdateFunctionCodeOutput::builder().build());
+    let wait_after = mock!(Client::get_function).then_output(settled);
+    let client = mock_client!(
+        aws_sdk_lambda,
+        RuleMode::Sequential,
+        &[&conflict, &wait_then, &update, &wait_after]
+    );
+
+    bosun::aws::lambda::update_code(&client, "fn", b"zip", "x86_64")
+        .await
+        .expect("the conflict is waited out");
+    assert_eq!(conflict.num_calls(), 1);
+    assert_eq!(wait_then.num_calls(), 1);
+    assert_eq!(update.num_calls(), 1);
+    assert_eq!(wait_after.num_calls(), 1);
+}
+
+/// `deploy --wait` polls the invalidation with the SDK waiter. moto reports
+/// an invalidation's status as "COMPLETED" where CloudFront says
+/// "Completed", so the waiter is exercised here against mocked responses.
+#[tokio::test]
+async fn waiting_for_an_invalidation_polls_until_completed() {
+    use aws_sdk_cloudfront::operation::get_invalidation::GetInvalidationOutput;
+    use aws_sdk_cloudfront::types::Invalidation;
+    let status = |s: &'static str| {
+        move || {
+            GetInvalidationOutput::builder()
+                .invalidation(
+                    Invalidation::builder()
+                        .id("I1")
+                        .status(s)
+                        .create_time(aws_smithy_types::DateTime::from_secs(0))
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+        }
+    };
+    let in_progress = mock!(aws_sdk_cloudfront::Client::get_invalidation).then_output(status("InProgress"));
+    let completed = mock!(aws_sdk_cloudfront::Client::get_invalidation).then_output(status("Completed"));
+    let client = mock_client!(aws_sdk_cloudfront, RuleMode::Sequential, &[&in_progress, &completed]);
+    bosun::aws::cloudfront::wait_invalidation(&client, "E1", "I1")
+        .await
+        .expect("completes");
+    assert_eq!(in_progress.num_calls(), 1);
+    assert_eq!(completed.num_calls(), 1);
+}
+
+/// AddPermission's ResourceConflictException means either "this
+/// statement id exists" or "an update is in progress" (AddPermission API
+/// reference): the policy is read to tell which.
+#[tokio::test]
+async fn an_add_permission_conflict_is_told_apart_by_reading_the_policy() {
+    use aws_sdk_lambda::operation::add_permission::{AddPermissionError, AddPermissionOutput};
+    use aws_sdk_lambda::operation::get_policy::GetPolicyOutput;
+    use bosun::model::names::{PublicStatement, PUBLIC_INVOKE_SID};
+    let conflict = || {
+        mock!(Client::add_permission).then_error(|| {
+            AddPermissionError::ResourceConflictException(
+                ResourceConflictException::builder()
+                    .message("The operation cannot be performed at this time. An update is in progress for resource")
+                    .build(),
+            )
+        })
+    };
+    let policy = |statements: &'static str| {
+        mock!(Client::get_policy).then_output(move || GetPolicyOutput::builder().policy(statements).build())
+    };
+    // In progress: the statement is not there yet, so wait and add again.
+    let (first, empty, waited, added) = (
+        conflict(),
+        policy(r#"{"Statement":[]}"#),
+        mock!(Client::get_function).then_output(settled),
+        mock!(Client::add_permission).then_output(|| AddPermissionOutput::builder().build()),
+    );
+    let client = mock_client!(aws_sdk_lambda, RuleMode::Sequential, &[&first, &empty, &waited, &added]);
+    bosun::aws::lambda::allow_public_url(&client, "fn", "live", PublicStatement::InvokeFunction)
+        .await
+        .expect("added after the update settled");
+    assert_eq!((first.num_calls(), waited.num_calls(), added.num_calls()), (1, 1, 1));
+    // Already there (an interrupted earlier run added it): done, no retry.
+    let (again, present) = (
+        conflict(),
+        policy(r#"{"Statement":[{"Sid":"bosun-public-url-invoke"}]}"#),
+    );
+    assert!(PUBLIC_INVOKE_SID == "bosun-public-url-invoke");
+    let client = mock_client!(aws_sdk_lambda, RuleMode::Sequential, &[&again, &present]);
+    bosun::aws::lambda::allow_public_url(&client, "fn", "live", PublicStatement::InvokeFunction)
+        .await
+        .expect("already present is done");
+    assert_eq!((again.num_calls(), present.num_calls()), (1, 1));
+}
+
+/// PublishVersion carries the RevisionId read after this run's updates.
+#[tokio::test]
+async fn a_version_is_published_with_the_revision_this_run_read() {
+    use aws_sdk_lambda::operation::get_function_configuration::GetFunctionConfigurationOutput;
+    use aws_sdk_lambda::operation::publish_version::{PublishVersionError, PublishVersionOutput};
+    use aws_sdk_lambda::types::error::PreconditionFailedException;
+    let read = mock!(Client::get_function_configuration)
+        .then_output(|| GetFunctionConfigurationOutput::builder().revision_id("rev-7").build());
+    let publish = mock!(Client::publish_version)
+        .match_requests(|r| r.revision_id() == Some("rev-7") && r.code_sha256() == Some("sha"))
+        .then_output(|| PublishVersionOutput::builder().version("4").build());
+    let client = mock_client!(aws_sdk_lambda, RuleMode::Sequential, &[&read, &publish]);
+    let v = bosun::aws::lambda::publish_version(&client, "fn", "sha").await.unwrap();
+    assert_eq!(v, "4");
+    // Changed meanwhile: a clear failure, not a publish of someone else's change.
+    let read = mock!(Client::get_function_configuration)
+        .then_output(|| GetFunctionConfigurationOutput::builder().revision_id("rev-7").build());
+    let moved = mock!(Client::publish_version).then_error(|| {
+        PublishVersionError::PreconditionFailedException(
+            PreconditionFailedException::builder()
+                .message("The RevisionId provided does not match the latest RevisionId")
+                .build(),
+        )
+    });
+    let client = mock_client!(aws_sdk_lambda, RuleMode::Sequential, &[&read, &moved]);
+    let err = bosun::aws::lambda::publish_version(&client, "fn", "sha")
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("changed while this deploy was publishing"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_bad_parameter_fails_fast_naming_operation_and_function() {
+    let invalid = mock!(Client::update_function_code).then_error(|| {
+        UpdateFunctionCodeError::InvalidParameterValueException(
+            InvalidParameterValueException::builder().message("bad zip").build(),
+        )
+    });
+    let client = mock_client!(aws_sdk_lambda, RuleMode::Sequential, &[&invalid]);
+    let err = bosun::aws::lambda::update_code(&client, "my-fn", b"zip", "x86_64")
+        .await
+        .unwrap_err();
+    assert_eq!(invalid.num_calls(), 1, "not retried");
+    let text = err.to_string();
+    assert!(text.contains("lambda:UpdateFunctionCode on my-fn failed"), "{text}");
+    assert!(text.contains("bad zip"), "{text}");
+}
