@@ -21,15 +21,19 @@ use crate::model::FrontendSpec;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FrontendError {
-    #[error("frontend `{site}`: {path} is a symbolic link; bosun does not follow links out of the site folder\n      help: replace it with the file it points to, or remove it")]
-    Symlink { site: String, path: PathBuf },
-    #[error("frontend `{site}`: {path}: the file name is not valid UTF-8, so it cannot be an S3 key\n      help: rename the file")]
-    NotUtf8 { site: String, path: PathBuf },
-    #[error("frontend `{site}`: {path}: its S3 key would be {len} bytes, over S3's 1,024\n      help: shorten the file or folder names (or the prefix)")]
-    KeyTooLong { site: String, path: PathBuf, len: usize },
-    #[error("frontend `{site}`: cannot read {path}: {source}")]
+    #[error("frontend `{frontend}`: {path} is a symbolic link; bosun does not follow links out of the site folder\n      help: replace it with the file it points to, or remove it")]
+    Symlink { frontend: String, path: PathBuf },
+    #[error("frontend `{frontend}`: {path}: the file name is not valid UTF-8, so it cannot be an S3 key\n      help: rename the file")]
+    NotUtf8 { frontend: String, path: PathBuf },
+    #[error("frontend `{frontend}`: {path}: its S3 key would be {len} bytes, over S3's 1,024\n      help: shorten the file or folder names (or the prefix)")]
+    KeyTooLong {
+        frontend: String,
+        path: PathBuf,
+        len: usize,
+    },
+    #[error("frontend `{frontend}`: cannot read {path}: {source}")]
     Read {
-        site: String,
+        frontend: String,
         path: PathBuf,
         #[source]
         source: std::io::Error,
@@ -140,7 +144,7 @@ pub fn scan(spec: &FrontendSpec) -> Result<Vec<LocalFile>, FrontendError> {
     let mut files = Vec::new();
     let mut stack = vec![spec.dir.clone()];
     let read_err = |path: &Path, source| FrontendError::Read {
-        site: spec.key.clone(),
+        frontend: spec.key.clone(),
         path: path.to_path_buf(),
         source,
     };
@@ -155,7 +159,7 @@ pub fn scan(spec: &FrontendSpec) -> Result<Vec<LocalFile>, FrontendError> {
             let kind = entry.file_type().map_err(|e| read_err(&path, e))?;
             if kind.is_symlink() {
                 return Err(FrontendError::Symlink {
-                    site: spec.key.clone(),
+                    frontend: spec.key.clone(),
                     path,
                 });
             }
@@ -167,7 +171,7 @@ pub fn scan(spec: &FrontendSpec) -> Result<Vec<LocalFile>, FrontendError> {
             let mut parts = Vec::new();
             for part in rel_path.components() {
                 let s = part.as_os_str().to_str().ok_or_else(|| FrontendError::NotUtf8 {
-                    site: spec.key.clone(),
+                    frontend: spec.key.clone(),
                     path: path.clone(),
                 })?;
                 parts.push(s.nfc().collect::<String>());
@@ -176,7 +180,7 @@ pub fn scan(spec: &FrontendSpec) -> Result<Vec<LocalFile>, FrontendError> {
             let key_len = spec.prefix.len() + rel.len();
             if key_len > 1024 {
                 return Err(FrontendError::KeyTooLong {
-                    site: spec.key.clone(),
+                    frontend: spec.key.clone(),
                     path,
                     len: key_len,
                 });

@@ -259,8 +259,8 @@ pub fn policy_size(policy: &Value) -> usize {
 
 /// The statement id of the bucket-policy statement letting a frontend's
 /// managed distribution read its files.
-pub fn distribution_sid(site: &str) -> String {
-    format!("BosunCloudFront{site}")
+pub fn distribution_sid(frontend: &str) -> String {
+    format!("BosunCloudFront{frontend}")
         .chars()
         .filter(char::is_ascii_alphanumeric)
         .collect()

@@ -129,16 +129,16 @@ pub fn capture(desired: &Desired, observed: &Observed) -> ReleaseState {
         );
     }
     for spec in &desired.frontends {
-        let Some(site) = observed.frontends.get(&spec.key) else {
+        let Some(live) = observed.frontends.get(&spec.key) else {
             continue;
         };
-        let Some(manifest) = &site.manifest else { continue };
+        let Some(manifest) = &live.manifest else { continue };
         state.frontends.insert(
             spec.key.clone(),
             FrontendRecord {
                 bucket: spec.bucket.clone(),
                 prefix: spec.prefix.clone(),
-                distribution: site.distribution.clone(),
+                distribution: live.distribution.clone(),
                 files: manifest.files.clone(),
             },
         );
@@ -256,12 +256,12 @@ pub fn listings(desired: &Desired, observed: &Observed) -> BTreeMap<String, BTre
         .frontends
         .iter()
         .filter_map(|spec| {
-            let site = observed.frontends.get(&spec.key)?;
-            site.bucket_region.as_ref()?;
+            let live = observed.frontends.get(&spec.key)?;
+            live.bucket_region.as_ref()?;
             let manifest = names::manifest_key(spec);
             Some((
                 spec.key.clone(),
-                site.objects
+                live.objects
                     .iter()
                     .filter(|(k, _)| **k != manifest)
                     .map(|(k, o)| (k.clone(), o.etag.clone()))

@@ -30,7 +30,7 @@ use crate::state::{self, Lock, StateStore};
 
 /// What a locked deploy or rollback did.
 #[derive(Default)]
-pub struct Outcome {
+pub struct Recorded {
     pub applied: apply::Applied,
     pub changes: usize,
     pub release: Option<String>,
@@ -129,7 +129,7 @@ impl<'c> Session<'c> {
         plan: &Plan,
         record: Record,
         reporter: &mut Reporter,
-    ) -> Result<Outcome, Failure> {
+    ) -> Result<Recorded, Failure> {
         let mut journal = LockJournal {
             store: &self.store,
             lock: &mut self.lock,
@@ -148,7 +148,7 @@ impl<'c> Session<'c> {
             }
             None => Vec::new(),
         };
-        Ok(Outcome {
+        Ok(Recorded {
             changes: plan.changes.len(),
             applied,
             release: Some(id),

@@ -81,7 +81,7 @@ impl Lock {
 
 pub struct StateStore<'c> {
     clients: &'c Clients,
-    pub bucket: String,
+    pub state_bucket: String,
 }
 
 fn now() -> jiff::Timestamp {
@@ -148,18 +148,18 @@ fn random_id() -> String {
 }
 
 impl<'c> StateStore<'c> {
-    pub fn new(clients: &'c Clients, bucket: String) -> StateStore<'c> {
-        StateStore { clients, bucket }
+    pub fn new(clients: &'c Clients, state_bucket: String) -> StateStore<'c> {
+        StateStore { clients, state_bucket }
     }
 
     /// Creates the bucket (private, versioned) when it does not exist yet.
     pub async fn ensure(&self) -> Result<(), AwsError> {
-        match s3::bucket_region(&self.clients.state_s3, &self.bucket).await? {
-            None => s3::create_bucket(&self.clients.state_s3, &self.bucket, &self.clients.region).await,
+        match s3::bucket_region(&self.clients.state_s3, &self.state_bucket).await? {
+            None => s3::create_bucket(&self.clients.state_s3, &self.state_bucket, &self.clients.region).await,
             Some(r) if r == self.clients.region => Ok(()),
             Some(r) => Err(AwsError {
                 operation: "s3:HeadBucket",
-                resource: self.bucket.clone(),
+                resource: self.state_bucket.clone(),
                 message: format!(
                     "the state bucket is in {r}, the stack deploys to {}",
                     self.clients.region
@@ -172,10 +172,13 @@ impl<'c> StateStore<'c> {
 
     /// Release ids, oldest first (an absent bucket has none).
     pub async fn release_ids(&self) -> Result<Vec<String>, AwsError> {
-        if s3::bucket_region(&self.clients.state_s3, &self.bucket).await?.is_none() {
+        if s3::bucket_region(&self.clients.state_s3, &self.state_bucket)
+            .await?
+            .is_none()
+        {
             return Ok(Vec::new());
         }
-        let listed = s3::list(&self.clients.state_s3, &self.bucket, RELEASES).await?;
+        let listed = s3::list(&self.clients.state_s3, &self.state_bucket, RELEASES).await?;
         Ok(listed
             .keys()
             .filter_map(|k| k.strip_prefix(RELEASES)?.strip_suffix(".json").map(str::to_string))
@@ -184,12 +187,12 @@ impl<'c> StateStore<'c> {
 
     pub async fn release(&self, id: &str) -> Result<Option<Release>, AwsError> {
         let key = format!("{RELEASES}{id}.json");
-        let Some((bytes, _)) = s3::get_bytes(&self.clients.state_s3, &self.bucket, &key).await? else {
+        let Some((bytes, _)) = s3::get_bytes(&self.clients.state_s3, &self.state_bucket, &key).await? else {
             return Ok(None);
         };
         let release: Release = serde_json::from_slice(&bytes).map_err(|e| AwsError {
             operation: "s3:GetObject",
-            resource: format!("s3://{}/{key}", self.bucket),
+            resource: format!("s3://{}/{key}", self.state_bucket),
             message: format!("not a release record: {e}"),
             code: None,
             help: None,
@@ -197,7 +200,7 @@ impl<'c> StateStore<'c> {
         if release.schema > SCHEMA {
             return Err(AwsError {
                 operation: "s3:GetObject",
-                resource: format!("s3://{}/{key}", self.bucket),
+                resource: format!("s3://{}/{key}", self.state_bucket),
                 message: format!("release schema {} is newer than this bosun's {SCHEMA}", release.schema),
                 code: None,
                 help: Some("upgrade bosun".into()),
@@ -228,11 +231,19 @@ impl<'c> StateStore<'c> {
     pub async fn put_release(&self, release: &Release) -> Result<(), AwsError> {
         let key = format!("{RELEASES}{}.json", release.id);
         let body = serde_json::to_vec_pretty(release).map_err(|e| AwsError::build("s3:PutObject", &key, e))?;
-        match s3::put_json_if(&self.clients.state_s3, &self.bucket, &key, body, &Condition::Absent).await? {
+        match s3::put_json_if(
+            &self.clients.state_s3,
+            &self.state_bucket,
+            &key,
+            body,
+            &Condition::Absent,
+        )
+        .await?
+        {
             Some(_) => Ok(()),
             None => Err(AwsError {
                 operation: "s3:PutObject",
-                resource: format!("s3://{}/{key}", self.bucket),
+                resource: format!("s3://{}/{key}", self.state_bucket),
                 message: "a release with this id already exists".into(),
                 code: None,
                 help: Some(
@@ -272,7 +283,7 @@ impl<'c> StateStore<'c> {
         loop {
             record.expires = now().as_second() + ttl;
             let body = Self::lock_body(&record)?;
-            if let Some(etag) = s3::put_json_if(c, &self.bucket, LOCK_KEY, body, &Condition::Absent).await? {
+            if let Some(etag) = s3::put_json_if(c, &self.state_bucket, LOCK_KEY, body, &Condition::Absent).await? {
                 return Ok(Lock {
                     record,
                     etag,
@@ -280,17 +291,18 @@ impl<'c> StateStore<'c> {
                     took_over: None,
                 });
             }
-            let Some((bytes, etag)) = s3::get_bytes(c, &self.bucket, LOCK_KEY).await? else {
+            let Some((bytes, etag)) = s3::get_bytes(c, &self.state_bucket, LOCK_KEY).await? else {
                 continue; // released in between
             };
             let held: LockRecord = serde_json::from_slice(&bytes).map_err(|e| LockError::Unreadable {
-                bucket: self.bucket.clone(),
+                bucket: self.state_bucket.clone(),
                 why: e.to_string(),
             })?;
             let t = now().as_second();
             if held.expires <= t {
                 let body = Self::lock_body(&record)?;
-                if let Some(new) = s3::put_json_if(c, &self.bucket, LOCK_KEY, body, &Condition::Unchanged(etag)).await?
+                if let Some(new) =
+                    s3::put_json_if(c, &self.state_bucket, LOCK_KEY, body, &Condition::Unchanged(etag)).await?
                 {
                     return Ok(Lock {
                         record,
@@ -319,7 +331,7 @@ impl<'c> StateStore<'c> {
         let body = Self::lock_body(&lock.record)?;
         match s3::put_json_if(
             &self.clients.state_s3,
-            &self.bucket,
+            &self.state_bucket,
             LOCK_KEY,
             body,
             &Condition::Unchanged(lock.etag.clone()),
@@ -336,17 +348,17 @@ impl<'c> StateStore<'c> {
 
     /// Releases the lock if this run still holds it; `false` when it did not.
     pub async fn unlock(&self, lock: &Lock) -> Result<bool, AwsError> {
-        s3::delete_if(&self.clients.state_s3, &self.bucket, LOCK_KEY, &lock.etag).await
+        s3::delete_if(&self.clients.state_s3, &self.state_bucket, LOCK_KEY, &lock.etag).await
     }
 
     /// `bosun unlock --id`: removes the lock only if it has that id.
     pub async fn force_unlock(&self, id: &str) -> Result<Option<LockRecord>, LockError> {
         let c = &self.clients.state_s3;
-        let Some((bytes, etag)) = s3::get_bytes(c, &self.bucket, LOCK_KEY).await? else {
+        let Some((bytes, etag)) = s3::get_bytes(c, &self.state_bucket, LOCK_KEY).await? else {
             return Ok(None);
         };
         let held: LockRecord = serde_json::from_slice(&bytes).map_err(|e| LockError::Unreadable {
-            bucket: self.bucket.clone(),
+            bucket: self.state_bucket.clone(),
             why: e.to_string(),
         })?;
         if held.id != id {
@@ -355,7 +367,7 @@ impl<'c> StateStore<'c> {
                 held.expires - now().as_second(),
             ));
         }
-        s3::delete_if(c, &self.bucket, LOCK_KEY, &etag).await?;
+        s3::delete_if(c, &self.state_bucket, LOCK_KEY, &etag).await?;
         Ok(Some(held))
     }
 }

@@ -81,7 +81,7 @@ async fn run(args: Args, reporter: &mut Reporter) -> Result<(), Failure> {
             lock,
             what,
         } => {
-            let request = deploy::Request {
+            let request = deploy::DeployRequest {
                 what,
                 wait,
                 force_deletes,
@@ -92,7 +92,7 @@ async fn run(args: Args, reporter: &mut Reporter) -> Result<(), Failure> {
             deploy::run(&settings, &request, reporter).await
         }
         Command::Rollback { to, wait, lock } => {
-            let request = rollback::Request { to, wait, lock };
+            let request = rollback::RollbackRequest { to, wait, lock };
             rollback::run(&settings, &request, reporter).await
         }
         Command::Releases => commands::releases::run(&settings, reporter).await,
@@ -108,7 +108,7 @@ async fn run(args: Args, reporter: &mut Reporter) -> Result<(), Failure> {
             send_test,
             strict,
         } => {
-            let request = verify_ses::Request {
+            let request = verify_ses::VerifySesRequest {
                 create,
                 send_test,
                 strict,

@@ -15,10 +15,10 @@ use crate::observe;
 use crate::output::Reporter;
 use crate::plan::{self, Change};
 use crate::report::{function_lines, schedule_lines, CallSummary, DeployReport, FrontendLine};
-use crate::session::{Outcome, Record, Session};
+use crate::session::{Record, Recorded, Session};
 
 /// What the user asked `deploy` for.
-pub struct Request {
+pub struct DeployRequest {
     pub what: DeployWhat,
     /// Wait for CloudFront invalidations to complete.
     pub wait: bool,
@@ -29,14 +29,14 @@ pub struct Request {
     pub lock: LockArgs,
 }
 
-pub async fn run(settings: &Settings, request: &Request, reporter: &mut Reporter) -> Result<(), Failure> {
+pub async fn run(settings: &Settings, request: &DeployRequest, reporter: &mut Reporter) -> Result<(), Failure> {
     let desired = &settings.desired;
     let sel = selection(desired, Some(&request.what))?;
     let options = plan::Options {
         force_deletes: request.force_deletes,
     };
     let prepared = prepare(settings, &sel, options, reporter).await?;
-    let mut outcome = Outcome::default();
+    let mut outcome = Recorded::default();
     if !prepared.plan.is_empty() {
         gates::preflight(
             desired,
@@ -78,9 +78,9 @@ async fn under_lock(
     session: &mut Session<'_>,
     prepared: &Prepared,
     sel: &Selection,
-    request: &Request,
+    request: &DeployRequest,
     reporter: &mut Reporter,
-) -> Result<Outcome, Failure> {
+) -> Result<Recorded, Failure> {
     let clients = &prepared.clients;
     let desired = session.desired();
     let observed = observe::observe(clients, desired, sel, &prepared.local.frontends).await?;
@@ -89,7 +89,7 @@ async fn under_lock(
     };
     let plan = plan::plan(desired, &prepared.local, &observed, sel, options)?;
     if plan.is_empty() {
-        return Ok(Outcome::default());
+        return Ok(Recorded::default());
     }
     let ctx = ApplyContext {
         clients,
@@ -114,7 +114,7 @@ fn deploy_report(
     sel: &Selection,
     prepared: &Prepared,
     after: &Observed,
-    outcome: Outcome,
+    outcome: Recorded,
 ) -> DeployReport {
     let applied = &outcome.applied;
     let count = |frontend: &str, f: fn(&Change) -> Option<(&str, usize)>| -> usize {

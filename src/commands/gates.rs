@@ -154,14 +154,17 @@ pub fn secrets(
             findings.extend(p.secrets.iter().cloned());
         }
     }
-    for (site, files) in frontends {
+    for (frontend, files) in frontends {
         for file in files {
             let bytes = std::fs::read(&file.path).map_err(|source| FrontendError::Read {
-                site: site.clone(),
+                frontend: frontend.clone(),
                 path: file.path.clone(),
                 source,
             })?;
-            findings.extend(crate::secrets::scan_bytes(&format!("file:{site}:{}", file.rel), &bytes));
+            findings.extend(crate::secrets::scan_bytes(
+                &format!("file:{frontend}:{}", file.rel),
+                &bytes,
+            ));
         }
     }
     let allow = &desired.stack.allow_secrets;

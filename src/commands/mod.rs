@@ -171,7 +171,7 @@ fn data_files(desired: &Desired, sel: &Selection) -> Result<BTreeMap<String, Loc
         for (name, path) in &f.data {
             let key = f.data_key(name, path);
             let file = frontend::single(path, &key).map_err(|e| FrontendError::Read {
-                site: format!("{} data {name}", f.key),
+                frontend: format!("{} data {name}", f.key),
                 path: path.clone(),
                 source: e,
             })?;

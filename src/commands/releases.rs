@@ -15,7 +15,7 @@ pub async fn run(settings: &Settings, reporter: &mut Reporter) -> Result<(), Fai
         "releases",
         &ReleasesReport {
             stack: desired.stack.name.clone(),
-            bucket: store.bucket.clone(),
+            bucket: store.state_bucket.clone(),
             releases,
         },
     );

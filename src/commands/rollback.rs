@@ -18,10 +18,10 @@ use crate::output::Reporter;
 use crate::plan::{self, Plan};
 use crate::release::{self, Release};
 use crate::report::{CallSummary, RollbackReport};
-use crate::session::{Outcome, Record, Session};
+use crate::session::{Record, Recorded, Session};
 
 /// What the user asked `rollback` for.
-pub struct Request {
+pub struct RollbackRequest {
     /// The release to go back to (default: the one before the latest).
     pub to: Option<String>,
     /// Wait for the CloudFront invalidation to complete.
@@ -69,14 +69,14 @@ pub async fn plan(settings: &Settings, to: Option<&str>, reporter: &mut Reporter
 }
 
 /// `bosun rollback`.
-pub async fn run(settings: &Settings, request: &Request, reporter: &mut Reporter) -> Result<(), Failure> {
+pub async fn run(settings: &Settings, request: &RollbackRequest, reporter: &mut Reporter) -> Result<(), Failure> {
     let desired = &settings.desired;
     let clients = Clients::connect(&settings.aws, &desired.stack.name).await?;
     let (id, target) = find(&clients, desired, request.to.as_deref()).await?;
     let observed = observe_all(&clients, desired).await?;
     reporter.target(&observed.account, &observed.region);
     let mut plan = rollback_plan(&clients, desired, &target, &observed).await?;
-    let mut outcome = Outcome::default();
+    let mut outcome = Recorded::default();
     if !plan.is_empty() {
         let command = format!("rollback --to {id}");
         let mut session = Session::begin(&clients, desired, &request.lock, &command, reporter).await?;
@@ -106,12 +106,12 @@ async fn under_lock(
     target: &Release,
     wait: bool,
     reporter: &mut Reporter,
-) -> Result<(Outcome, Plan), Failure> {
+) -> Result<(Recorded, Plan), Failure> {
     let desired = session.desired();
     let observed = observe_all(clients, desired).await?;
     let plan = rollback_plan(clients, desired, target, &observed).await?;
     if plan.is_empty() {
-        return Ok((Outcome::default(), plan));
+        return Ok((Recorded::default(), plan));
     }
     let ctx = ApplyContext {
         clients,

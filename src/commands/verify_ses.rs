@@ -10,7 +10,7 @@ use crate::report::{CallSummary, VerifySesReport};
 use crate::ses;
 
 /// What the user asked `verify-ses` for.
-pub struct Request {
+pub struct VerifySesRequest {
     /// Create missing identities, the MAIL FROM setting and the configuration set.
     pub create: bool,
     /// Send one message to the SES mailbox simulator.
@@ -20,8 +20,8 @@ pub struct Request {
 }
 
 /// `bosun verify-ses`: reads SES (creating what is missing with `--create`) and reports every check.
-pub async fn run(settings: &Settings, request: &Request, reporter: &mut Reporter) -> Result<(), Failure> {
-    let Request {
+pub async fn run(settings: &Settings, request: &VerifySesRequest, reporter: &mut Reporter) -> Result<(), Failure> {
+    let VerifySesRequest {
         create,
         send_test,
         strict,

@@ -94,7 +94,7 @@ fn bucket(spec: &FrontendSpec, ctx: &FrontendContext<'_>, live: &LiveFrontend) -
             region: region.to_string(),
         })),
         Some(actual) if actual != region => Err(PlanError::BucketRegion {
-            site: spec.key.clone(),
+            frontend: spec.key.clone(),
             bucket: spec.bucket.clone(),
             actual: actual.clone(),
             wanted: region.to_string(),
@@ -115,14 +115,19 @@ fn distribution(
     live: &LiveFrontend,
     out: &mut Vec<Change>,
 ) -> Result<Option<String>, PlanError> {
-    let site = spec.key.clone();
+    let key = spec.key.clone();
     let id = match (&spec.distribution, &live.distribution) {
         (DistributionSpec::None, _) => return Ok(None),
         (DistributionSpec::Id(_), Some(d)) => return Ok(Some(d.clone())),
-        (DistributionSpec::Id(id), None) => return Err(PlanError::NoDistribution { site, id: id.clone() }),
+        (DistributionSpec::Id(id), None) => {
+            return Err(PlanError::NoDistribution {
+                frontend: key,
+                id: id.clone(),
+            })
+        }
         (DistributionSpec::Managed, None) => {
             out.push(Change::CreateDistribution {
-                site: site.clone(),
+                site: key.clone(),
                 bucket: spec.bucket.clone(),
                 prefix: spec.prefix.clone(),
                 comment: spec.distribution_comment(ctx.stack),
@@ -141,7 +146,7 @@ fn distribution(
     let found = &live.setup.origin_domains;
     if !found.is_empty() && !found.contains(&wanted) {
         return Err(PlanError::DistributionElsewhere {
-            site,
+            frontend: key,
             id: id.clone(),
             comment: spec.distribution_comment(ctx.stack),
             found: found.join(", "),
@@ -150,14 +155,14 @@ fn distribution(
     }
     if live.setup.viewer_request_function.as_deref() != Some(ctx.index_function.as_str()) {
         out.push(Change::AttachIndexFunction {
-            site: site.clone(),
+            site: key.clone(),
             distribution: id.clone(),
             function_arn: ctx.index_function.clone(),
         });
     }
     let arn = scope.distribution(id);
     let statement = policy::distribution_statement(
-        &policy::distribution_sid(&site),
+        &policy::distribution_sid(&key),
         &spec.bucket,
         &spec.prefix,
         &arn,
@@ -394,13 +399,13 @@ fn check_deletes(
     }
     if local.is_empty() && !deletes.is_empty() {
         return Err(PlanError::EmptyFrontend {
-            site: spec.key.clone(),
+            frontend: spec.key.clone(),
             count: deletes.len(),
         });
     }
     if deletes.len() > spec.max_deletes {
         return Err(PlanError::TooManyDeletes {
-            site: spec.key.clone(),
+            frontend: spec.key.clone(),
             count: deletes.len(),
             max: spec.max_deletes,
             sample: list_some(deletes, 3),

@@ -87,18 +87,18 @@ pub enum PlanError {
     },
     #[error("function `{function}` has no package; it must be built before planning")]
     NoPackage { function: String },
-    #[error("frontend `{site}`: bucket {bucket} is in {actual}, but this stack deploys to {wanted}\n      help: use a bucket in {wanted}, or deploy the stack to {actual} (--region / [stack] region)")]
+    #[error("frontend `{frontend}`: bucket {bucket} is in {actual}, but this stack deploys to {wanted}\n      help: use a bucket in {wanted}, or deploy the stack to {actual} (--region / [stack] region)")]
     BucketRegion {
-        site: String,
+        frontend: String,
         bucket: String,
         actual: String,
         wanted: String,
     },
-    #[error("frontend `{site}`: CloudFront distribution {id} does not exist\n      help: check the id, or set distribution = \"managed\" to let bosun create one")]
-    NoDistribution { site: String, id: String },
-    #[error("frontend `{site}`: the managed distribution {id} (\"{comment}\") serves {found}, not {wanted}: it belongs to this stack deployed elsewhere (another region or bucket); nothing was changed\n      help: CloudFront is global, so one stack name can have one managed distribution per frontend; deploy the other region under another stack name, or point this frontend at that bucket")]
+    #[error("frontend `{frontend}`: CloudFront distribution {id} does not exist\n      help: check the id, or set distribution = \"managed\" to let bosun create one")]
+    NoDistribution { frontend: String, id: String },
+    #[error("frontend `{frontend}`: the managed distribution {id} (\"{comment}\") serves {found}, not {wanted}: it belongs to this stack deployed elsewhere (another region or bucket); nothing was changed\n      help: CloudFront is global, so one stack name can have one managed distribution per frontend; deploy the other region under another stack name, or point this frontend at that bucket")]
     DistributionElsewhere {
-        site: String,
+        frontend: String,
         id: String,
         comment: String,
         found: String,
@@ -114,11 +114,11 @@ pub enum PlanError {
     },
     #[error("release {release} cannot be restored: {missing} no longer exist(s); nothing was changed\n      help: pick another release (`bosun releases`); versions deleted by pruning or by hand cannot be brought back")]
     ReleaseIncomplete { release: String, missing: String },
-    #[error("frontend `{site}`: the site folder is empty but {count} object(s) would be deleted from the bucket\n      help: check `dir` (a failed build step?); pass --force-deletes to really empty the site")]
-    EmptyFrontend { site: String, count: usize },
-    #[error("frontend `{site}`: {count} object(s) would be deleted, more than max_deletes = {max} (e.g. {sample})\n      help: check the site folder; raise max_deletes, or pass --force-deletes if this is intended")]
+    #[error("frontend `{frontend}`: the site folder is empty but {count} object(s) would be deleted from the bucket\n      help: check `dir` (a failed build step?); pass --force-deletes to really empty the site")]
+    EmptyFrontend { frontend: String, count: usize },
+    #[error("frontend `{frontend}`: {count} object(s) would be deleted, more than max_deletes = {max} (e.g. {sample})\n      help: check the site folder; raise max_deletes, or pass --force-deletes if this is intended")]
     TooManyDeletes {
-        site: String,
+        frontend: String,
         count: usize,
         max: usize,
         sample: String,

@@ -7,7 +7,7 @@ use crate::model::{Desired, FrontendManifest, Observed, ScheduleSpec, Selection}
 use crate::release::{FrontendRecord, Release};
 
 /// What the rollback planner reads.
-struct Inputs<'a> {
+struct RollbackInputs<'a> {
     desired: &'a Desired,
     target: &'a Release,
     observed: &'a Observed,
@@ -42,7 +42,7 @@ pub fn plan_rollback(
     stored_versions: &BTreeMap<String, BTreeSet<(String, String)>>,
 ) -> Result<Plan, PlanError> {
     crate::plan::check_account(desired, observed)?;
-    let input = Inputs {
+    let input = RollbackInputs {
         desired,
         target,
         observed,
@@ -76,7 +76,7 @@ pub fn plan_rollback(
 
 /// Each recorded function's alias back to its recorded version, which must
 /// still exist with the recorded code.
-fn aliases(input: &Inputs<'_>, back: &mut Back) {
+fn aliases(input: &RollbackInputs<'_>, back: &mut Back) {
     for (key, rec) in &input.target.state.functions {
         let live = input.observed.functions.get(&rec.name).and_then(Option::as_ref);
         let have = live.and_then(|l| l.version(&rec.version));
@@ -105,7 +105,7 @@ fn aliases(input: &Inputs<'_>, back: &mut Back) {
 
 /// A frontend's objects back to their recorded versions, files added since
 /// deleted, one invalidation, and the recorded manifest.
-fn frontend(input: &Inputs<'_>, key: &str, rec: &FrontendRecord, back: &mut Back) {
+fn frontend(input: &RollbackInputs<'_>, key: &str, rec: &FrontendRecord, back: &mut Back) {
     // The live listing is of the stack's current bucket and prefix; a
     // site that moved cannot be compared (or restored) against it.
     let Some(spec) = input.desired.frontends.iter().find(|f| f.key == *key) else {
@@ -227,7 +227,7 @@ fn invalidation(
 
 /// Schedules: the recorded rules become the desired ones and go through
 /// the deploy planner (rules added since are removed).
-fn schedules(input: &Inputs<'_>) -> Result<Plan, PlanError> {
+fn schedules(input: &RollbackInputs<'_>) -> Result<Plan, PlanError> {
     let mut schedules = Vec::new();
     for (key, rec) in &input.target.state.schedules {
         let Some(function) = rec.function.clone() else {

@@ -27,7 +27,7 @@ impl Validator<'_> {
     pub(super) fn frontend(&mut self, e: &Entry<'_>) -> Option<FrontendSpec> {
         let (t, path) = (e.t, e.path.as_str());
         self.only_keys(t, path, FRONTEND_KEYS);
-        let dir = self.site_dir(e);
+        let dir = self.folder(e);
         let bucket = self.bucket(e);
         let prefix = self.prefix(e);
         let distribution = self.distribution(e);
@@ -60,7 +60,7 @@ impl Validator<'_> {
     }
 
     /// `dir`: the folder to publish, relative to the stack file.
-    fn site_dir(&mut self, e: &Entry<'_>) -> Option<PathBuf> {
+    fn folder(&mut self, e: &Entry<'_>) -> Option<PathBuf> {
         let (t, path) = (e.t, e.path.as_str());
         let Some(d) = self.opt_str(t, path, "dir") else {
             if t.get("dir").is_none() {
