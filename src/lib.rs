@@ -1,29 +1,59 @@
 //! bosun: deploys a small AWS serverless estate from one stack file.
 //!
-//! The shape is a functional core in an imperative shell:
-//! `stack` (TOML → `Desired`) and `observe` (AWS → `Observed`) feed the pure
-//! `plan`, whose ordered changes `apply` executes. `package` builds and zips
-//! function code; `aws` is the only module that talks to AWS; `cli` wires it
-//! all for the binary.
+//! The shape is a functional core in an imperative shell. `stack` turns the
+//! TOML file into `model::Desired`; `observe` reads AWS into
+//! `model::Observed`; the pure `plan` compares them and returns the ordered
+//! `Change`s that `apply` executes. `aws` is the only module that talks to
+//! AWS, and it depends on nothing above `model` (and the pure `policy`
+//! documents); `model`, `plan` and `release` never reach AWS (a test keeps
+//! it so: `tests/layout`).
+//!
+//! Which file to open:
+//!
+//! | for                                   | open                                   |
+//! |---------------------------------------|----------------------------------------|
+//! | a command (`bosun deploy`, `rollback`…) | `commands/<command>.rs`              |
+//! | its flags, exit codes, error output   | `cli/args.rs`, `cli/failure.rs`        |
+//! | what it prints (text and JSON)        | `report.rs`, progress in `output.rs`   |
+//! | lock → apply → release → unlock       | `session.rs`                           |
+//! | a stack-file key and its checks       | `stack/<section>.rs`                   |
+//! | the types the stack becomes           | `model/mod.rs`; AWS's side `model/live.rs` |
+//! | names bosun recognises in AWS         | `model/names.rs`                       |
+//! | what a deploy changes, and why        | `plan/<kind>.rs`; rollback `plan/rollback.rs` |
+//! | how a change is executed              | `apply/<kind>.rs`                      |
+//! | an AWS call                           | `aws/<service>.rs`                     |
+//! | builds, zips, binary checks           | `package.rs`, `preflight.rs`, `secrets.rs` |
+//! | frontend files, manifests, invalidation paths | `frontend.rs`                  |
+//! | releases, drift; the state bucket     | `release.rs`; `state.rs`               |
+//! | IAM documents                         | `policy.rs` (functions), `deployer.rs` (CI role) |
+//! | SES readiness                         | `ses/` (`observe.rs` reads, `checks.rs` judges) |
+//! | schedule expressions                  | `cron.rs`                              |
 
-pub mod apply;
-pub mod aws;
+// The shell: the command line and the commands.
 pub mod cli;
 pub mod commands;
+pub mod report;
+pub mod session;
+
+// The pure core: stack file → model → plan.
+pub mod model;
+pub mod plan;
+pub mod release;
+pub mod stack;
+
+// Reading and writing AWS.
+pub mod apply;
+pub mod aws;
+pub mod observe;
+pub mod state;
+
+// The local side: builds, files, checks.
 pub mod cron;
 pub mod deployer;
 pub mod frontend;
-pub mod model;
-pub mod observe;
 pub mod output;
 pub mod package;
-pub mod plan;
 pub mod policy;
 pub mod preflight;
-pub mod release;
-pub mod report;
 pub mod secrets;
 pub mod ses;
-pub mod session;
-pub mod stack;
-pub mod state;

@@ -7,7 +7,7 @@
 //! executed in order by `apply`.
 
 //!
-//! One file per resource kind, each a pure function of [`Inputs`]:
+//! One file per resource kind, each a pure function of `Inputs`:
 //! `roles`, `tables`, `functions` (data files, secrets, code, configuration,
 //! versions, aliases, URLs), `frontends` (bucket, distribution, sync,
 //! invalidation), `schedules`; `rollback` plans the way back to a recorded
