@@ -223,28 +223,15 @@ fn plan_url(f: &FunctionSpec, live: Option<&LiveFunction>, out: &mut Vec<Change>
     match &f.url {
         Some(want) => {
             let auth = want.auth.as_str().to_string();
-            match live_url {
-                None => {
-                    let (function, name, alias) = ids();
-                    out.push(Change::PutUrl {
-                        function,
-                        name,
-                        alias,
-                        auth,
-                        create: true,
-                    });
-                }
-                Some(u) if u.auth != auth => {
-                    let (function, name, alias) = ids();
-                    out.push(Change::PutUrl {
-                        function,
-                        name,
-                        alias,
-                        auth,
-                        create: false,
-                    });
-                }
-                Some(_) => {}
+            if live_url.is_none_or(|u| u.auth != auth) {
+                let (function, name, alias) = ids();
+                out.push(Change::PutUrl {
+                    function,
+                    name,
+                    alias,
+                    auth,
+                    create: live_url.is_none(),
+                });
             }
             if want.auth == UrlAuth::None {
                 // A statement with bosun's id that says something else is
