@@ -34,10 +34,11 @@ pub async fn observe_frontend(
         }
     };
     // Read even before the bucket exists: a managed distribution found by
-    // its comment may serve another region's bucket (the planner refuses it).
-    let setup = match (&distribution, spec.is_managed()) {
-        (Some(id), true) => aws::cloudfront::setup(&clients.cloudfront, id).await?,
-        _ => crate::model::Setup::default(),
+    // its comment may serve another region's bucket (the planner refuses
+    // it), and every distribution's origin paths decide its viewer paths.
+    let setup = match &distribution {
+        Some(id) => aws::cloudfront::setup(&clients.cloudfront, id).await?,
+        None => crate::model::Setup::default(),
     };
     let Some(region) = aws::s3::bucket_region(&clients.s3, &spec.bucket).await? else {
         return Ok(LiveFrontend {

@@ -14,7 +14,7 @@ use aws_sdk_cloudfront::Client;
 
 use super::AwsError;
 use crate::model::names::s3_origin_domain;
-use crate::model::Setup;
+use crate::model::{LiveOrigin, Setup};
 
 /// AWS's managed "CachingOptimized" cache policy.
 const CACHING_OPTIMIZED: &str = "658327ea-f89d-4fab-a63d-7e88639e58f6";
@@ -128,13 +128,21 @@ pub async fn setup(client: &Client, id: &str) -> Result<Setup, AwsError> {
                 .find(|a| *a.event_type() == EventType::ViewerRequest)
                 .map(|a| a.function_arn().to_string())
         });
-    let origin_domains = config
+    let origins = config
         .origins()
-        .map(|o| o.items().iter().map(|o| o.domain_name().to_string()).collect())
+        .map(|o| {
+            o.items()
+                .iter()
+                .map(|o| LiveOrigin {
+                    domain: o.domain_name().to_string(),
+                    path: o.origin_path().unwrap_or_default().to_string(),
+                })
+                .collect()
+        })
         .unwrap_or_default();
     Ok(Setup {
         viewer_request_function,
-        origin_domains,
+        origins,
     })
 }
 

@@ -204,11 +204,19 @@ pub struct Stored {
 }
 
 /// A distribution's setup as bosun checks it: the function on its default
-/// behaviour's viewer requests, and its origins' domains.
+/// behaviour's viewer requests, and its origins.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Setup {
     pub viewer_request_function: Option<String>,
-    pub origin_domains: Vec<String>,
+    pub origins: Vec<LiveOrigin>,
+}
+
+/// One origin of a distribution: its domain and its OriginPath (`""` or
+/// `/a/b`), which CloudFront puts before every viewer path it forwards.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct LiveOrigin {
+    pub domain: String,
+    pub path: String,
 }
 
 /// One entry of the stored manifest.

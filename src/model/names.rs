@@ -61,6 +61,18 @@ pub fn s3_origin_domain(bucket: &str, region: &str, partition: &str) -> String {
     format!("{bucket}.s3.{region}.{suffix}")
 }
 
+/// Whether an origin domain is an S3 endpoint of `bucket`: the REST
+/// endpoints (global, regional, legacy `s3-REGION`) and the website
+/// endpoints (`s3-website-REGION`, `s3-website.REGION`), in any partition.
+pub fn serves_bucket(domain: &str, bucket: &str) -> bool {
+    let domain = domain.to_ascii_lowercase();
+    let Some(rest) = domain.strip_prefix(&format!("{bucket}.")) else {
+        return false;
+    };
+    (rest.starts_with("s3.") || rest.starts_with("s3-"))
+        && (rest.ends_with(".amazonaws.com") || rest.ends_with(".amazonaws.com.cn"))
+}
+
 /// Object metadata keys bosun writes on every uploaded object.
 pub const META_SHA256: &str = "bosun-sha256";
 

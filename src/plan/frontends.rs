@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::display::list_some;
 use super::{Change, Inputs, Notes, Options, PlanError, UploadPhase};
 use crate::frontend::{self, LocalFile};
-use crate::model::names::{manifest_key, s3_origin_domain};
-use crate::model::{DistributionSpec, FrontendManifest, FrontendSpec, LiveFrontend, Stored};
+use crate::model::names::{manifest_key, s3_origin_domain, serves_bucket};
+use crate::model::{DistributionSpec, FrontendManifest, FrontendSpec, LiveFrontend, LiveOrigin, Stored};
 use crate::policy::{self, ArnScope};
 
 /// What every frontend's plan shares.
@@ -75,8 +75,8 @@ fn plan_frontend(
     let distribution = distribution(spec, ctx, live, &mut out)?;
     let sync = Sync::compare(spec, local, live, ctx.options)?;
     out.extend(sync.uploads());
-    if let Some(dist) = distribution {
-        out.extend(sync.invalidation(&dist));
+    if let Some(served) = distribution {
+        out.extend(sync.invalidation(&served));
     }
     out.extend(sync.manifest());
     out.extend(sync.deletion());
@@ -107,6 +107,37 @@ fn bucket(spec: &FrontendSpec, ctx: &FrontendContext<'_>, live: &LiveFrontend) -
     }
 }
 
+/// A distribution to invalidate, and the part of the bucket prefix its
+/// viewers see (`viewer_prefix`).
+pub(super) struct Served {
+    pub id: String,
+    pub viewer_prefix: String,
+}
+
+/// The part of the frontend's prefix that appears in viewer paths: the
+/// distribution's origin for the bucket maps viewer path `/X` to the key
+/// `{OriginPath}/X`, so a key `{prefix}{rel}` is served at
+/// `/{viewer_prefix}{rel}`. `Err` lists the origins when none serves the prefix.
+pub(super) fn viewer_prefix(spec: &FrontendSpec, origins: &[LiveOrigin]) -> Result<String, String> {
+    for o in origins.iter().filter(|o| serves_bucket(&o.domain, &spec.bucket)) {
+        let path = o.path.trim_matches('/');
+        let base = if path.is_empty() {
+            String::new()
+        } else {
+            format!("{path}/")
+        };
+        if let Some(rest) = spec.prefix.strip_prefix(&base) {
+            return Ok(rest.to_string());
+        }
+    }
+    let listed: Vec<String> = origins.iter().map(|o| format!("{}{}", o.domain, o.path)).collect();
+    Err(if listed.is_empty() {
+        "none".into()
+    } else {
+        listed.join(", ")
+    })
+}
+
 /// The distribution's changes; returns the distribution to invalidate
 /// (none for a new one: it has nothing cached).
 fn distribution(
@@ -114,11 +145,23 @@ fn distribution(
     ctx: &FrontendContext<'_>,
     live: &LiveFrontend,
     out: &mut Vec<Change>,
-) -> Result<Option<String>, PlanError> {
+) -> Result<Option<Served>, PlanError> {
     let key = spec.key.clone();
     let id = match (&spec.distribution, &live.distribution) {
         (DistributionSpec::None, _) => return Ok(None),
-        (DistributionSpec::Id(_), Some(d)) => return Ok(Some(d.clone())),
+        (DistributionSpec::Id(_), Some(d)) => {
+            let viewer_prefix =
+                viewer_prefix(spec, &live.setup.origins).map_err(|origins| PlanError::DistributionMisses {
+                    frontend: key,
+                    id: d.clone(),
+                    location: format!("s3://{}/{}", spec.bucket, spec.prefix),
+                    origins,
+                })?;
+            return Ok(Some(Served {
+                id: d.clone(),
+                viewer_prefix,
+            }));
+        }
         (DistributionSpec::Id(id), None) => {
             return Err(PlanError::NoDistribution {
                 frontend: key,
@@ -143,7 +186,7 @@ fn distribution(
     // this one over.
     let scope = ctx.scope;
     let wanted = s3_origin_domain(&spec.bucket, scope.region, scope.partition);
-    let found = &live.setup.origin_domains;
+    let found: Vec<String> = live.setup.origins.iter().map(|o| o.domain.clone()).collect();
     if !found.is_empty() && !found.contains(&wanted) {
         return Err(PlanError::DistributionElsewhere {
             frontend: key,
@@ -175,7 +218,12 @@ fn distribution(
     {
         out.push(allow_distribution(spec, Some(arn)));
     }
-    Ok(Some(id.clone()))
+    // bosun's own distributions serve the prefix at the root (origin path =
+    // prefix); one read without origins is taken to be one.
+    Ok(Some(Served {
+        id: id.clone(),
+        viewer_prefix: viewer_prefix(spec, &live.setup.origins).unwrap_or_default(),
+    }))
 }
 
 fn allow_distribution(spec: &FrontendSpec, distribution_arn: Option<String>) -> Change {
@@ -269,21 +317,21 @@ impl<'a> Sync<'a> {
             .collect()
     }
 
-    /// One invalidation for every changed and deleted path, collapsed to
-    /// wildcards past `invalidation_max_paths`.
-    fn invalidation(&self, distribution: &str) -> Option<Change> {
+    /// One invalidation for every changed and deleted path (as viewers ask
+    /// for it), collapsed to wildcards past `invalidation_max_paths`.
+    fn invalidation(&self, served: &Served) -> Option<Change> {
         if self.changed.is_empty() && self.deleted_served.is_empty() {
             return None;
         }
-        let prefix = self.spec.prefix.as_str();
+        let (prefix, viewer) = (self.spec.prefix.as_str(), served.viewer_prefix.as_str());
         let rels: Vec<String> = self
             .changed
             .iter()
-            .map(|f| f.rel.clone())
+            .map(|f| format!("{viewer}{}", f.rel))
             .chain(
                 self.deleted_served
                     .iter()
-                    .map(|k| k.strip_prefix(prefix).unwrap_or(k).to_string()),
+                    .map(|k| format!("{viewer}{}", k.strip_prefix(prefix).unwrap_or(k))),
             )
             .collect();
         let paths = frontend::invalidation_paths(rels.iter().map(String::as_str), self.spec.invalidation_max_paths);
@@ -296,12 +344,12 @@ impl<'a> Sync<'a> {
         Some(Change::Invalidate {
             site: self.spec.key.clone(),
             caller_reference: frontend::caller_reference(
-                distribution,
+                &served.id,
                 self.live.manifest_version.as_deref(),
                 &paths,
                 &content,
             ),
-            distribution: distribution.to_string(),
+            distribution: served.id.clone(),
             paths,
         })
     }

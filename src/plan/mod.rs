@@ -94,6 +94,14 @@ pub enum PlanError {
         actual: String,
         wanted: String,
     },
+    #[error("frontend `{frontend}`: CloudFront distribution {id} does not serve {location} (its origins: {origins}); nothing was changed\n      help: name the distribution that serves this bucket, or give it an origin for the bucket whose origin path is a leading part of the prefix (invalidation paths are the keys with that origin path taken off)")]
+    DistributionMisses {
+        frontend: String,
+        id: String,
+        /// `s3://bucket/prefix`.
+        location: String,
+        origins: String,
+    },
     #[error("frontend `{frontend}`: CloudFront distribution {id} does not exist\n      help: check the id, or set distribution = \"managed\" to let bosun create one")]
     NoDistribution { frontend: String, id: String },
     #[error("frontend `{frontend}`: the managed distribution {id} (\"{comment}\") serves {found}, not {wanted}: it belongs to this stack deployed elsewhere (another region or bucket); nothing was changed\n      help: CloudFront is global, so one stack name can have one managed distribution per frontend; deploy the other region under another stack name, or point this frontend at that bucket")]

@@ -2,8 +2,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::frontends::viewer_prefix;
 use super::{AliasTarget, Change, Plan, PlanError, Unchanged};
-use crate::model::{Desired, FrontendManifest, Observed, ScheduleSpec, Selection};
+use crate::model::{Desired, DistributionSpec, FrontendManifest, Observed, ScheduleSpec, Selection};
 use crate::release::{FrontendRecord, Release};
 
 /// What the rollback planner reads.
@@ -146,10 +147,23 @@ fn frontend(input: &RollbackInputs<'_>, key: &str, rec: &FrontendRecord, back: &
     if let Some(dist) = &rec.distribution {
         let live = input.observed.frontends.get(key);
         let manifest_version = live.and_then(|s| s.manifest_version.as_deref());
+        let origins = live.map(|l| l.setup.origins.as_slice()).unwrap_or_default();
+        let viewer = match (&spec.distribution, viewer_prefix(spec, origins)) {
+            (_, Ok(v)) => v,
+            // bosun's own distributions serve the prefix at the root.
+            (DistributionSpec::Managed, Err(_)) => String::new(),
+            (_, Err(found)) => {
+                back.missing.push(format!(
+                    "frontend {key}: a distribution serving s3://{}/{} (distribution {dist} has origins: {found})",
+                    rec.bucket, rec.prefix
+                ));
+                return;
+            }
+        };
         back.frontends.push(invalidation(
             key,
             rec,
-            (dist, manifest_version),
+            (dist, manifest_version, &viewer),
             (&restore, &deletes),
             spec.invalidation_max_paths,
         ));
@@ -201,11 +215,11 @@ fn restorable(
 fn invalidation(
     key: &str,
     rec: &FrontendRecord,
-    (distribution, manifest_version): (&str, Option<&str>),
+    (distribution, manifest_version, viewer): (&str, Option<&str>, &str),
     (restore, deletes): (&[(String, String)], &[String]),
     max_paths: usize,
 ) -> Change {
-    let rel = |k: &str| k.strip_prefix(rec.prefix.as_str()).unwrap_or(k).to_string();
+    let rel = |k: &str| format!("{viewer}{}", k.strip_prefix(rec.prefix.as_str()).unwrap_or(k));
     let rels: Vec<String> = restore
         .iter()
         .map(|(k, _)| rel(k))

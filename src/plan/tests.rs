@@ -371,7 +371,10 @@ fn a_managed_distribution_serving_another_regions_bucket_is_refused() {
         distribution: Some("E1".into()),
         setup: crate::model::Setup {
             viewer_request_function: Some("arn:aws:cloudfront::123456789012:function/bosun-t-index".into()),
-            origin_domains: vec!["b-site.s3.eu-west-1.amazonaws.com".into()],
+            origins: vec![crate::model::LiveOrigin {
+                domain: "b-site.s3.eu-west-1.amazonaws.com".into(),
+                path: String::new(),
+            }],
         },
         ..LiveFrontend::default()
     };
@@ -532,4 +535,86 @@ fn selecting_functions_skips_others_and_unused_tables() {
         resources,
         BTreeSet::from(["role/t-api".into(), "table/t-data".into(), "function/t-api".into()])
     );
+}
+
+#[test]
+fn viewer_paths_take_the_origin_path_off_the_key() {
+    use super::frontends::viewer_prefix;
+    use crate::model::names::serves_bucket;
+    use crate::model::LiveOrigin;
+    let d = desired("[frontends.web]\ndir = \"/tmp\"\nbucket = \"shared\"\nprefix = \"crew/\"\n");
+    let spec = &d.frontends[0];
+    let origin = |domain: &str, path: &str| LiveOrigin {
+        domain: domain.into(),
+        path: path.into(),
+    };
+    let root = origin("shared.s3.us-west-2.amazonaws.com", "");
+    assert_eq!(viewer_prefix(spec, &[root]), Ok("crew/".to_string()));
+    let under = origin("shared.s3.amazonaws.com", "/crew");
+    assert_eq!(viewer_prefix(spec, &[under]), Ok(String::new()));
+    // Another prefix, another bucket, a custom origin: none serves s3://shared/crew/.
+    let other = [
+        origin("shared.s3.us-west-2.amazonaws.com", "/tools"),
+        origin("sharedx.s3.us-west-2.amazonaws.com", ""),
+        origin("abc.lambda-url.us-west-2.on.aws", ""),
+    ];
+    let err = viewer_prefix(spec, &other).unwrap_err();
+    assert!(err.contains("shared.s3.us-west-2.amazonaws.com/tools"), "{err}");
+    assert_eq!(viewer_prefix(spec, &[]), Err("none".to_string()));
+    assert!(serves_bucket("shared.s3-website-us-west-2.amazonaws.com", "shared"));
+    assert!(serves_bucket("shared.s3.cn-north-1.amazonaws.com.cn", "shared"));
+    assert!(!serves_bucket("shared.example.com", "shared"));
+}
+
+#[test]
+fn an_existing_distribution_is_invalidated_at_its_viewer_paths() {
+    let d =
+        desired("[frontends.web]\ndir = \"/tmp\"\nbucket = \"shared\"\nprefix = \"crew/\"\ndistribution = \"E1\"\n");
+    let file = crate::frontend::LocalFile {
+        path: "/tmp/index.html".into(),
+        rel: "index.html".into(),
+        key: "crew/index.html".into(),
+        size: 1,
+        sha256: "s".into(),
+        md5: "m".into(),
+        content_type: "text/html".into(),
+        cache_control: "no-cache".into(),
+        headers: "h".into(),
+    };
+    let mut local = packages(SHA);
+    local.frontends.insert("web".into(), vec![file]);
+    let mut o = converged(&d, SHA);
+    let live = LiveFrontend {
+        bucket_region: Some("us-west-2".into()),
+        versioning: true,
+        distribution: Some("E1".into()),
+        setup: crate::model::Setup {
+            viewer_request_function: None,
+            origins: vec![crate::model::LiveOrigin {
+                domain: "shared.s3.us-west-2.amazonaws.com".into(),
+                path: String::new(),
+            }],
+        },
+        ..LiveFrontend::default()
+    };
+    o.frontends.insert("web".into(), live.clone());
+    let p = plan(&d, &local, &o, &Selection::Frontends, Options::default()).unwrap();
+    let paths: Vec<&Vec<String>> = p
+        .changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::Invalidate { paths, .. } => Some(paths),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        paths,
+        [&vec!["/crew".to_string(), "/crew/".into(), "/crew/index.html".into()]]
+    );
+    // The same distribution with no origin for the bucket is refused.
+    let mut elsewhere = live;
+    elsewhere.setup.origins[0].domain = "other.s3.us-west-2.amazonaws.com".into();
+    o.frontends.insert("web".into(), elsewhere);
+    let err = plan(&d, &local, &o, &Selection::Frontends, Options::default()).unwrap_err();
+    assert!(matches!(err, PlanError::DistributionMisses { .. }), "{err}");
 }

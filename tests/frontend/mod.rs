@@ -387,3 +387,92 @@ fn a_missing_site_folder_is_a_located_stack_error() {
         run.stderr
     );
 }
+
+/// A distribution made outside bosun: one S3 origin on `bucket` with `origin_path`.
+async fn outside_distribution(bucket: &str, origin_path: &str) -> String {
+    use aws_sdk_cloudfront::types::{
+        DefaultCacheBehavior, DistributionConfig, Origin, Origins, S3OriginConfig, ViewerProtocolPolicy,
+    };
+    let origin = Origin::builder()
+        .id("site")
+        .domain_name(format!("{bucket}.s3.{REGION}.amazonaws.com"))
+        .origin_path(origin_path)
+        .s3_origin_config(S3OriginConfig::builder().origin_access_identity("").build())
+        .build()
+        .unwrap();
+    let config = DistributionConfig::builder()
+        .caller_reference(unique("outside"))
+        .comment("made by hand")
+        .enabled(true)
+        .origins(Origins::builder().quantity(1).items(origin).build().unwrap())
+        .default_cache_behavior(
+            DefaultCacheBehavior::builder()
+                .target_origin_id("site")
+                .viewer_protocol_policy(ViewerProtocolPolicy::RedirectToHttps)
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
+    let out = cloudfront()
+        .await
+        .create_distribution()
+        .distribution_config(config)
+        .send()
+        .await
+        .expect("create distribution");
+    out.distribution().unwrap().id().to_string()
+}
+
+/// The seed's layout: the site under `shipcaptaincrew/` in a shared bucket,
+/// behind a distribution that serves the bucket root (origin path "") or
+/// the prefix (origin path "/shipcaptaincrew"). Viewers ask for the key with
+/// the origin path taken off, and that is what must be invalidated.
+#[tokio::test(flavor = "multi_thread")]
+async fn invalidation_paths_follow_an_existing_distributions_origin_path() {
+    for (origin_path, expected) in [
+        (
+            "",
+            vec!["/shipcaptaincrew", "/shipcaptaincrew/", "/shipcaptaincrew/index.html"],
+        ),
+        ("/shipcaptaincrew", vec!["/", "/index.html"]),
+    ] {
+        let site = Site::new("fe-origin", "");
+        let dist = outside_distribution(&site.bucket, origin_path).await;
+        site.stack.write(&format!(
+            "[frontends.web]\ndir = \"site\"\nbucket = \"{}\"\nprefix = \"shipcaptaincrew/\"\ndistribution = \"{dist}\"\n",
+            site.bucket
+        ));
+        site.write(&[("index.html", b"<html>one</html>"), ("app.js", b"1")]);
+        let first = site.deploy(&[]);
+        assert_eq!(first.code, 0, "{first:?}");
+        site.write(&[("index.html", b"<html>two</html>")]);
+        let second = site.deploy(&[]);
+        assert_eq!(second.code, 0, "{second:?}");
+        let all = invalidations(&cloudfront().await, &dist).await;
+        assert_eq!(all.last().unwrap(), &expected, "origin path {origin_path:?}: {all:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_distribution_that_does_not_serve_the_prefix_is_refused_naming_both() {
+    let site = Site::new("fe-misses", "");
+    let dist = outside_distribution(&site.bucket, "/elsewhere").await;
+    site.stack.write(&format!(
+        "[frontends.web]\ndir = \"site\"\nbucket = \"{}\"\nprefix = \"shipcaptaincrew/\"\ndistribution = \"{dist}\"\n",
+        site.bucket
+    ));
+    site.write(&[("index.html", b"<html>one</html>")]);
+    let run = site.deploy(&[]);
+    assert_eq!(run.code, 2, "{run:?}");
+    let error = run.result();
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.contains(&dist)
+            && message.contains(&format!("s3://{}/shipcaptaincrew/", site.bucket))
+            && message.contains("/elsewhere"),
+        "{message}"
+    );
+    // Refused by the planner: not even the bucket was created.
+    assert!(s3().await.head_bucket().bucket(&site.bucket).send().await.is_err());
+}
