@@ -18,6 +18,9 @@ Rules:
                                distribution, beyond that TooManyInvalidationsInProgress.
   cloudfront-functions         DEVELOPMENT and LIVE stages, PublishFunction,
                                UpdateFunction, FunctionAssociations kept.
+  cloudfront-origin-access     An origin's OriginAccessControlId is kept (moto
+                               drops it), so a distribution reads back which
+                               origin access control signs for each origin.
   dynamodb-ttl-hourly          One UpdateTimeToLive per table per hour
                                (ValidationException), with ENABLING/DISABLING
                                while a change is processing.
@@ -64,6 +67,7 @@ RULES = [
     "cloudfront-caller-reference",
     "cloudfront-in-progress",
     "cloudfront-functions",
+    "cloudfront-origin-access",
     "dynamodb-ttl-hourly",
     "lambda-environment",
     "lambda-policy-conditions",
@@ -120,6 +124,17 @@ def _cloudfront() -> None:
                 "TooManyInvalidationsInProgress",
                 "Processing your request will cause you to exceed the maximum number of in-progress wildcard invalidations.",
             )
+
+    # CreateDistribution / UpdateDistribution (CloudFront API reference,
+    # Origin): OriginAccessControlId is part of the origin and read back by
+    # GetDistributionConfig; moto does not keep it.
+    original_origin = models.Origin.__init__
+
+    def origin_init(self, origin):
+        original_origin(self, origin)
+        self.origin_access_control_id = origin.get("OriginAccessControlId") or ""
+
+    models.Origin.__init__ = origin_init
 
     original_create = models.CloudFrontBackend.create_invalidation
 

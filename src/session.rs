@@ -344,6 +344,7 @@ mod tests {
             url: None,
             public_url: Default::default(),
             event_permissions: BTreeMap::new(),
+            cloudfront_permissions: BTreeMap::new(),
         }
     }
 

@@ -11,8 +11,10 @@ use serde_json::{json, Value};
 use super::functions::put_file;
 use super::{misrouted, ApplyStepError, Step};
 use crate::aws;
+use crate::aws::cloudfront::{AccessControlFor, ApiOrigin};
+use crate::model::names::{api_origin_id, cloudfront_sid, url_host};
 use crate::model::{FrontendManifest, ManifestEntry, Stored};
-use crate::plan::Change;
+use crate::plan::{Change, PlannedApi};
 
 pub(super) async fn apply(s: &mut Step<'_, '_>, change: &Change) -> Result<Value, ApplyStepError> {
     let c = s.ctx.clients;
@@ -35,6 +37,36 @@ pub(super) async fn apply(s: &mut Step<'_, '_>, change: &Change) -> Result<Value
             ..
         } => aws::cloudfront::attach_viewer_function(&c.cloudfront, distribution, function_arn).await?,
         Change::CreateDistribution { .. } => return create_distribution(s, change).await,
+        Change::AttachApi {
+            site,
+            distribution,
+            api,
+        } => {
+            let origin = api_origin(s, site, api).await?;
+            aws::cloudfront::attach_api(&c.cloudfront, distribution, &origin).await?
+        }
+        Change::AllowCloudFront {
+            site,
+            name,
+            alias,
+            statement,
+            distribution_arn,
+            ..
+        } => {
+            let arn = distribution_arn
+                .clone()
+                .or_else(|| s.state.distribution_arns.get(site).cloned())
+                .ok_or_else(|| {
+                    ApplyStepError::Internal(format!(
+                        "no distribution was created for `{site}` before its API permission"
+                    ))
+                })?;
+            let sid = cloudfront_sid(site, *statement);
+            aws::lambda::allow_cloudfront(&c.lambda, (name, alias), &sid, *statement, &arn).await?
+        }
+        Change::RemoveCloudFrontPermission { name, alias, sid, .. } => {
+            aws::lambda::remove_permission(&c.lambda, name, alias, sid).await?
+        }
         Change::AllowDistribution { .. } => allow_distribution(s, change).await?,
         Change::Upload { .. } => return upload(s, change).await,
         Change::Invalidate {
@@ -95,6 +127,7 @@ async fn create_distribution(s: &mut Step<'_, '_>, change: &Change) -> Result<Va
         prefix,
         comment,
         index_function,
+        api,
     } = change
     else {
         return Err(misrouted("distribution", change));
@@ -102,7 +135,11 @@ async fn create_distribution(s: &mut Step<'_, '_>, change: &Change) -> Result<Va
     let c = s.ctx.clients;
     let stack = &s.ctx.desired.stack.name;
     let oac_name: String = format!("bosun-{stack}-{site}").chars().take(64).collect();
-    let oac = aws::cloudfront::origin_access_control(&c.cloudfront, &oac_name).await?;
+    let oac = aws::cloudfront::origin_access_control(&c.cloudfront, &oac_name, AccessControlFor::S3).await?;
+    let api = match api {
+        Some(api) => Some(api_origin(s, site, api).await?),
+        None => None,
+    };
     let (id, arn) = aws::cloudfront::create(
         &c.cloudfront,
         &aws::cloudfront::NewDistribution {
@@ -113,12 +150,36 @@ async fn create_distribution(s: &mut Step<'_, '_>, change: &Change) -> Result<Va
             comment,
             oac_id: &oac,
             index_function,
+            api: api.as_ref(),
         },
     )
     .await?;
     s.state.distribution_arns.insert(site.clone(), arn);
     s.applied.distributions.insert(site.clone(), id.clone());
     Ok(json!({ "distribution": id }))
+}
+
+/// The API function's URL as an origin: its host read now (the URL may be
+/// new in this run), and a `lambda` origin access control of its own.
+async fn api_origin(s: &Step<'_, '_>, site: &str, api: &PlannedApi) -> Result<ApiOrigin, ApplyStepError> {
+    let c = s.ctx.clients;
+    let url = aws::lambda::url(&c.lambda, &api.name, &api.alias)
+        .await?
+        .ok_or_else(|| {
+            ApplyStepError::Internal(format!(
+                "function {} has no URL to put behind the distribution",
+                api.name
+            ))
+        })?;
+    let stack = &s.ctx.desired.stack.name;
+    let name: String = format!("bosun-{stack}-{site}-api").chars().take(64).collect();
+    let access_control = aws::cloudfront::origin_access_control(&c.cloudfront, &name, AccessControlFor::Lambda).await?;
+    Ok(ApiOrigin {
+        id: api_origin_id(&api.name),
+        domain: url_host(&url.url).to_string(),
+        access_control,
+        path: api.path.clone(),
+    })
 }
 
 /// The bucket-policy statement letting the distribution (an existing one,

@@ -250,6 +250,9 @@ async fn step(s: &mut Step<'_, '_>, change: &Change) -> Result<serde_json::Value
         | Change::PutIndexFunction { .. }
         | Change::AttachIndexFunction { .. }
         | Change::CreateDistribution { .. }
+        | Change::AttachApi { .. }
+        | Change::AllowCloudFront { .. }
+        | Change::RemoveCloudFrontPermission { .. }
         | Change::AllowDistribution { .. }
         | Change::Upload { .. }
         | Change::Invalidate { .. }

@@ -5,10 +5,11 @@ use std::time::Duration;
 use aws_sdk_cloudfront::client::Waiters;
 use aws_sdk_cloudfront::primitives::Blob;
 use aws_sdk_cloudfront::types::{
-    DefaultCacheBehavior, DistributionConfig, EventType, FunctionAssociation, FunctionAssociations, FunctionConfig,
-    FunctionRuntime, FunctionStage, InvalidationBatch, Origin, OriginAccessControlConfig,
-    OriginAccessControlOriginTypes, OriginAccessControlSigningBehaviors, OriginAccessControlSigningProtocols, Origins,
-    Paths, S3OriginConfig, ViewerProtocolPolicy,
+    AllowedMethods, CacheBehavior, CacheBehaviors, CachedMethods, CustomOriginConfig, DefaultCacheBehavior,
+    DistributionConfig, EventType, FunctionAssociation, FunctionAssociations, FunctionConfig, FunctionRuntime,
+    FunctionStage, InvalidationBatch, Method, Origin, OriginAccessControlConfig, OriginAccessControlOriginTypes,
+    OriginAccessControlSigningBehaviors, OriginAccessControlSigningProtocols, OriginProtocolPolicy, OriginSslProtocols,
+    Origins, Paths, S3OriginConfig, SslProtocol, ViewerProtocolPolicy,
 };
 use aws_sdk_cloudfront::Client;
 
@@ -18,6 +19,20 @@ use crate::model::{LiveOrigin, Setup};
 
 /// AWS's managed "CachingOptimized" cache policy.
 const CACHING_OPTIMIZED: &str = "658327ea-f89d-4fab-a63d-7e88639e58f6";
+/// AWS's managed "CachingDisabled" cache policy (an API's answers are not cached).
+const CACHING_DISABLED: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
+/// AWS's managed "AllViewerExceptHostHeader" origin request policy: every
+/// viewer header, cookie and query string, but the Host is the origin's
+/// (a function URL answers only to its own host name).
+const ALL_VIEWER_EXCEPT_HOST: &str = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
+
+/// What an origin access control signs for: the frontend's bucket, or an
+/// API function's URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessControlFor {
+    S3,
+    Lambda,
+}
 
 /// True when a distribution with this id exists.
 pub async fn exists(client: &Client, id: &str) -> Result<bool, AwsError> {
@@ -52,7 +67,7 @@ pub async fn find_by_comment(client: &Client, comment: &str) -> Result<Option<St
 }
 
 /// Finds or creates the origin access control (SigV4 to S3) named `name`; returns its id.
-pub async fn origin_access_control(client: &Client, name: &str) -> Result<String, AwsError> {
+pub async fn origin_access_control(client: &Client, name: &str, kind: AccessControlFor) -> Result<String, AwsError> {
     let op = "cloudfront:CreateOriginAccessControl";
     let mut marker: Option<String> = None;
     loop {
@@ -73,12 +88,22 @@ pub async fn origin_access_control(client: &Client, name: &str) -> Result<String
             _ => break,
         }
     }
+    let (description, origin_type) = match kind {
+        AccessControlFor::S3 => (
+            "bosun: CloudFront reads the site bucket with SigV4",
+            OriginAccessControlOriginTypes::S3,
+        ),
+        AccessControlFor::Lambda => (
+            "bosun: CloudFront calls the API's function URL with SigV4",
+            OriginAccessControlOriginTypes::Lambda,
+        ),
+    };
     let config = OriginAccessControlConfig::builder()
         .name(name)
-        .description("bosun: CloudFront reads the site bucket with SigV4")
+        .description(description)
         .signing_protocol(OriginAccessControlSigningProtocols::Sigv4)
         .signing_behavior(OriginAccessControlSigningBehaviors::Always)
-        .origin_access_control_origin_type(OriginAccessControlOriginTypes::S3)
+        .origin_access_control_origin_type(origin_type)
         .build()
         .map_err(|e| AwsError::build(op, name, e))?;
     let out = client
@@ -134,15 +159,30 @@ pub async fn setup(client: &Client, id: &str) -> Result<Setup, AwsError> {
             o.items()
                 .iter()
                 .map(|o| LiveOrigin {
+                    id: o.id().to_string(),
                     domain: o.domain_name().to_string(),
                     path: o.origin_path().unwrap_or_default().to_string(),
+                    access_control: o
+                        .origin_access_control_id()
+                        .filter(|id| !id.is_empty())
+                        .map(str::to_string),
                 })
+                .collect()
+        })
+        .unwrap_or_default();
+    let behaviors = config
+        .cache_behaviors()
+        .map(|b| {
+            b.items()
+                .iter()
+                .map(|b| (b.path_pattern().to_string(), b.target_origin_id().to_string()))
                 .collect()
         })
         .unwrap_or_default();
     Ok(Setup {
         viewer_request_function,
         origins,
+        behaviors,
     })
 }
 
@@ -295,6 +335,131 @@ pub struct NewDistribution<'a> {
     pub oac_id: &'a str,
     /// ARN of the viewer-request function (folder index pages).
     pub index_function: &'a str,
+    /// An API function's URL behind a path of the same distribution.
+    pub api: Option<&'a ApiOrigin>,
+}
+
+/// A function URL as a distribution's origin for a path.
+#[derive(Debug, Clone)]
+pub struct ApiOrigin {
+    pub id: String,
+    /// The function URL's host.
+    pub domain: String,
+    /// The `lambda` origin access control signing CloudFront's requests.
+    pub access_control: String,
+    pub path: String,
+}
+
+impl ApiOrigin {
+    fn origin(&self, op: &'static str) -> Result<Origin, AwsError> {
+        let custom = CustomOriginConfig::builder()
+            .http_port(80)
+            .https_port(443)
+            .origin_protocol_policy(OriginProtocolPolicy::HttpsOnly)
+            .origin_ssl_protocols(
+                OriginSslProtocols::builder()
+                    .quantity(1)
+                    .items(SslProtocol::TlSv12)
+                    .build()
+                    .map_err(|e| AwsError::build(op, &self.domain, e))?,
+            )
+            .build()
+            .map_err(|e| AwsError::build(op, &self.domain, e))?;
+        Origin::builder()
+            .id(&self.id)
+            .domain_name(&self.domain)
+            .origin_path("")
+            .custom_origin_config(custom)
+            .origin_access_control_id(&self.access_control)
+            .build()
+            .map_err(|e| AwsError::build(op, &self.domain, e))
+    }
+
+    /// Every method, nothing cached, every viewer header but Host forwarded.
+    fn behavior(&self, op: &'static str) -> Result<CacheBehavior, AwsError> {
+        let methods = [
+            Method::Get,
+            Method::Head,
+            Method::Options,
+            Method::Put,
+            Method::Post,
+            Method::Patch,
+            Method::Delete,
+        ];
+        let cached = CachedMethods::builder()
+            .quantity(2)
+            .items(Method::Get)
+            .items(Method::Head)
+            .build()
+            .map_err(|e| AwsError::build(op, &self.path, e))?;
+        let allowed = AllowedMethods::builder()
+            .quantity(methods.len() as i32)
+            .set_items(Some(methods.to_vec()))
+            .cached_methods(cached)
+            .build()
+            .map_err(|e| AwsError::build(op, &self.path, e))?;
+        CacheBehavior::builder()
+            .path_pattern(&self.path)
+            .target_origin_id(&self.id)
+            .viewer_protocol_policy(ViewerProtocolPolicy::HttpsOnly)
+            .allowed_methods(allowed)
+            .cache_policy_id(CACHING_DISABLED)
+            .origin_request_policy_id(ALL_VIEWER_EXCEPT_HOST)
+            .compress(true)
+            .build()
+            .map_err(|e| AwsError::build(op, &self.path, e))
+    }
+}
+
+/// The config with `api`'s origin and path behaviour put in (replacing any
+/// origin with its id and any behaviour for its path).
+fn with_api(mut config: DistributionConfig, api: &ApiOrigin, op: &'static str) -> Result<DistributionConfig, AwsError> {
+    let mut origins: Vec<Origin> = config.origins().map(|o| o.items().to_vec()).unwrap_or_default();
+    origins.retain(|o| o.id() != api.id);
+    origins.push(api.origin(op)?);
+    let mut behaviors: Vec<CacheBehavior> = config.cache_behaviors().map(|b| b.items().to_vec()).unwrap_or_default();
+    behaviors.retain(|b| b.path_pattern() != api.path);
+    behaviors.push(api.behavior(op)?);
+    let build = |e| AwsError::build(op, &api.id, e);
+    config.origins = Some(
+        Origins::builder()
+            .quantity(origins.len() as i32)
+            .set_items(Some(origins))
+            .build()
+            .map_err(build)?,
+    );
+    config.cache_behaviors = Some(
+        CacheBehaviors::builder()
+            .quantity(behaviors.len() as i32)
+            .set_items(Some(behaviors))
+            .build()
+            .map_err(|e| AwsError::build(op, &api.id, e))?,
+    );
+    Ok(config)
+}
+
+/// Adds (or repairs) the API's origin and path behaviour on an existing distribution.
+pub async fn attach_api(client: &Client, id: &str, api: &ApiOrigin) -> Result<(), AwsError> {
+    let op = "cloudfront:UpdateDistribution";
+    let out = client
+        .get_distribution_config()
+        .id(id)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("cloudfront:GetDistributionConfig", id, e))?;
+    let etag = out.e_tag().map(str::to_string);
+    let config = out
+        .distribution_config
+        .ok_or_else(|| AwsError::missing("cloudfront:GetDistributionConfig", id, "DistributionConfig"))?;
+    client
+        .update_distribution()
+        .id(id)
+        .set_if_match(etag)
+        .distribution_config(with_api(config, api, op)?)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| AwsError::from_sdk(op, id, e))
 }
 
 pub async fn create(client: &Client, d: &NewDistribution<'_>) -> Result<(String, String), AwsError> {
@@ -306,6 +471,7 @@ pub async fn create(client: &Client, d: &NewDistribution<'_>) -> Result<(String,
         comment,
         oac_id,
         index_function,
+        api,
     } = *d;
     let op = "cloudfront:CreateDistribution";
     let origin_id = format!("s3-{bucket}");
@@ -345,6 +511,10 @@ pub async fn create(client: &Client, d: &NewDistribution<'_>) -> Result<(String,
         .default_cache_behavior(behavior)
         .build()
         .map_err(|e| AwsError::build(op, comment, e))?;
+    let config = match api {
+        Some(api) => with_api(config, api, op)?,
+        None => config,
+    };
     match client.create_distribution().distribution_config(config).send().await {
         Ok(out) => out
             .distribution()

@@ -18,8 +18,12 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use super::AwsError;
-use crate::model::names::{PublicStatement, EVENTS_SID_PREFIX, PUBLIC_INVOKE_SID, PUBLIC_URL_SID};
-use crate::model::{FunctionConfig, LiveFunction, LiveUrl, LiveVersion, StatementState, UrlPermissions};
+use crate::model::names::{
+    statement_action, PublicStatement, CLOUDFRONT_SID_PREFIX, EVENTS_SID_PREFIX, PUBLIC_INVOKE_SID, PUBLIC_URL_SID,
+};
+use crate::model::{
+    FunctionConfig, LiveFunction, LiveUrl, LiveVersion, ServicePermission, StatementState, UrlPermissions,
+};
 
 /// Whether the statement `sid` is in the policy, and whether it says what bosun put there.
 fn statement_state(statements: &[serde_json::Value], sid: &str, ok: fn(&serde_json::Value) -> bool) -> StatementState {
@@ -115,7 +119,7 @@ pub async fn get_function(client: &Client, name: &str, alias: &str) -> Result<Op
         Err(e) if is_not_found(&e) => None,
         Err(e) => return Err(AwsError::from_sdk("lambda:GetAlias", name, e)),
     };
-    let (url, public_url, event_permissions) = if alias_version.is_some() {
+    let (url, public_url, event_permissions, cloudfront_permissions) = if alias_version.is_some() {
         let url = url(client, name, alias).await?;
         let statements = alias_statements(client, name, alias).await?;
         (
@@ -125,9 +129,10 @@ pub async fn get_function(client: &Client, name: &str, alias: &str) -> Result<Op
                 invoke_function: statement_state(&statements, PUBLIC_INVOKE_SID, public_invoke_statement_ok),
             },
             event_permissions(&statements),
+            cloudfront_permissions(&statements),
         )
     } else {
-        (None, UrlPermissions::default(), BTreeMap::new())
+        (None, UrlPermissions::default(), BTreeMap::new(), BTreeMap::new())
     };
     Ok(Some(LiveFunction {
         arn: latest.function_arn().unwrap_or_default().to_string(),
@@ -137,6 +142,7 @@ pub async fn get_function(client: &Client, name: &str, alias: &str) -> Result<Op
         url,
         public_url,
         event_permissions,
+        cloudfront_permissions,
     }))
 }
 
@@ -164,7 +170,7 @@ async fn versions(client: &Client, name: &str) -> Result<Vec<LiveVersion>, AwsEr
 }
 
 /// The alias's function URL, if it has one.
-async fn url(client: &Client, name: &str, alias: &str) -> Result<Option<LiveUrl>, AwsError> {
+pub async fn url(client: &Client, name: &str, alias: &str) -> Result<Option<LiveUrl>, AwsError> {
     match client
         .get_function_url_config()
         .function_name(name)
@@ -179,6 +185,25 @@ async fn url(client: &Client, name: &str, alias: &str) -> Result<Option<LiveUrl>
         Err(e) if is_not_found(&e) => Ok(None),
         Err(e) => Err(AwsError::from_sdk("lambda:GetFunctionUrlConfig", name, e)),
     }
+}
+
+/// bosun's CloudFront statements on the alias: statement id → what it allows.
+fn cloudfront_permissions(statements: &[serde_json::Value]) -> BTreeMap<String, ServicePermission> {
+    statements
+        .iter()
+        .filter_map(|st| {
+            let sid = st["Sid"].as_str()?;
+            sid.starts_with(CLOUDFRONT_SID_PREFIX).then(|| {
+                let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+                let permission = ServicePermission {
+                    action: text(&st["Action"]),
+                    principal: text(&st["Principal"]["Service"]),
+                    source: text(&st["Condition"]["ArnLike"]["AWS:SourceArn"]),
+                };
+                (sid.to_string(), permission)
+            })
+        })
+        .collect()
 }
 
 /// bosun's schedule statements on the alias: statement id → the rule ARN it allows.
@@ -553,6 +578,28 @@ async fn alias_statements(client: &Client, name: &str, alias: &str) -> Result<Ve
 }
 
 /// Lets the EventBridge rule `rule_arn` (and only it) invoke the alias.
+/// Lets CloudFront, for the distribution `distribution_arn` only, call the
+/// alias's URL (`statement` says which of the two statements).
+pub async fn allow_cloudfront(
+    client: &Client,
+    (name, alias): (&str, &str),
+    sid: &str,
+    statement: PublicStatement,
+    distribution_arn: &str,
+) -> Result<(), AwsError> {
+    add_permission(client, name, alias, sid, || {
+        client
+            .add_permission()
+            .function_name(name)
+            .qualifier(alias)
+            .statement_id(sid)
+            .action(statement_action(statement))
+            .principal("cloudfront.amazonaws.com")
+            .source_arn(distribution_arn)
+    })
+    .await
+}
+
 pub async fn allow_events(client: &Client, name: &str, alias: &str, sid: &str, rule_arn: &str) -> Result<(), AwsError> {
     add_permission(client, name, alias, sid, || {
         client

@@ -77,6 +77,18 @@ pub struct LiveFunction {
     pub public_url: UrlPermissions,
     /// bosun's schedule permissions on the alias: statement id → the rule ARN it allows.
     pub event_permissions: BTreeMap<String, String>,
+    /// bosun's CloudFront permissions on the alias (an API behind a
+    /// distribution): statement id → what it allows.
+    pub cloudfront_permissions: BTreeMap<String, ServicePermission>,
+}
+
+/// A statement letting an AWS service invoke the alias for one source.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct ServicePermission {
+    pub action: String,
+    pub principal: String,
+    /// The `AWS:SourceArn` condition.
+    pub source: String,
 }
 
 /// One statement bosun manages in a resource policy.
@@ -204,19 +216,24 @@ pub struct Stored {
 }
 
 /// A distribution's setup as bosun checks it: the function on its default
-/// behaviour's viewer requests, and its origins.
+/// behaviour's viewer requests, its origins and its path behaviours.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Setup {
     pub viewer_request_function: Option<String>,
     pub origins: Vec<LiveOrigin>,
+    /// Cache behaviours other than the default: path pattern → origin id.
+    pub behaviors: BTreeMap<String, String>,
 }
 
 /// One origin of a distribution: its domain and its OriginPath (`""` or
 /// `/a/b`), which CloudFront puts before every viewer path it forwards.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct LiveOrigin {
+    pub id: String,
     pub domain: String,
     pub path: String,
+    /// The origin access control signing CloudFront's requests, if any.
+    pub access_control: Option<String>,
 }
 
 /// One entry of the stored manifest.

@@ -462,6 +462,16 @@ pub enum DistributionSpec {
     Managed,
 }
 
+/// A function served under a path of a frontend's distribution (its URL as
+/// a second origin behind a `lambda` origin access control).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiSpec {
+    /// The function's stack key.
+    pub function: String,
+    /// The cache behaviour's path pattern, e.g. `/api/*`.
+    pub path: String,
+}
+
 /// A static site folder synced to S3 behind CloudFront.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FrontendSpec {
@@ -479,6 +489,8 @@ pub struct FrontendSpec {
     pub concurrency: usize,
     /// More invalidation paths than this are collapsed to wildcards.
     pub invalidation_max_paths: usize,
+    /// The API behind the same distribution, if any.
+    pub api: Option<ApiSpec>,
 }
 
 impl FrontendSpec {

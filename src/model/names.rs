@@ -73,6 +73,38 @@ pub fn serves_bucket(domain: &str, bucket: &str) -> bool {
         && (rest.ends_with(".amazonaws.com") || rest.ends_with(".amazonaws.com.cn"))
 }
 
+/// Statement ids of the permissions letting a frontend's distribution call
+/// an API function's URL (`lambda:InvokeFunctionUrl`, then, as Lambda
+/// requires of URL callers since October 2025, `lambda:InvokeFunction`).
+pub const CLOUDFRONT_SID_PREFIX: &str = "bosun-cloudfront-";
+
+/// The statement id of `statement` for frontend `frontend`.
+pub fn cloudfront_sid(frontend: &str, statement: PublicStatement) -> String {
+    match statement {
+        PublicStatement::InvokeFunctionUrl => format!("{CLOUDFRONT_SID_PREFIX}{frontend}"),
+        PublicStatement::InvokeFunction => format!("{CLOUDFRONT_SID_PREFIX}{frontend}-invoke"),
+    }
+}
+
+/// The action a URL-caller statement allows.
+pub fn statement_action(statement: PublicStatement) -> &'static str {
+    match statement {
+        PublicStatement::InvokeFunctionUrl => "lambda:InvokeFunctionUrl",
+        PublicStatement::InvokeFunction => "lambda:InvokeFunction",
+    }
+}
+
+/// The id of the API origin on a frontend's distribution.
+pub fn api_origin_id(function_name: &str) -> String {
+    format!("api-{function_name}")
+}
+
+/// The host of a function URL (`https://ID.lambda-url.REGION.on.aws/`).
+pub fn url_host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.split('/').next().unwrap_or(rest)
+}
+
 /// Object metadata keys bosun writes on every uploaded object.
 pub const META_SHA256: &str = "bosun-sha256";
 

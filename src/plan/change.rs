@@ -136,6 +136,33 @@ pub enum Change {
         comment: String,
         /// ARN of the viewer-request function the distribution runs.
         index_function: String,
+        /// The API function behind a path of the same distribution.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        api: Option<PlannedApi>,
+    },
+    /// A managed distribution gets (or has repaired) its API origin and path behaviour.
+    AttachApi {
+        site: String,
+        distribution: String,
+        api: PlannedApi,
+    },
+    /// One of the two statements letting the frontend's distribution call
+    /// the API function's URL (its own step, so a failed add is retried).
+    AllowCloudFront {
+        site: String,
+        function: String,
+        name: String,
+        alias: String,
+        statement: PublicStatement,
+        /// The distribution's ARN; `None`: the one this run creates.
+        distribution_arn: Option<String>,
+    },
+    /// A CloudFront statement with bosun's id that says something else.
+    RemoveCloudFrontPermission {
+        site: String,
+        name: String,
+        alias: String,
+        sid: String,
     },
     /// A managed distribution made before bosun attached the index function.
     AttachIndexFunction {
@@ -230,6 +257,17 @@ pub enum Change {
         alias: String,
         sid: String,
     },
+}
+
+/// An API function as a distribution's origin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlannedApi {
+    /// The function's stack key.
+    pub function: String,
+    pub name: String,
+    pub alias: String,
+    /// The cache behaviour's path pattern.
+    pub path: String,
 }
 
 /// Uploads go in two phases so a page never references an asset not yet there.

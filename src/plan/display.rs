@@ -48,6 +48,9 @@ impl Change {
             Change::CreateBucket { site, .. }
             | Change::EnableVersioning { site, .. }
             | Change::CreateDistribution { site, .. }
+            | Change::AttachApi { site, .. }
+            | Change::AllowCloudFront { site, .. }
+            | Change::RemoveCloudFrontPermission { site, .. }
             | Change::AttachIndexFunction { site, .. }
             | Change::AllowDistribution { site, .. }
             | Change::Upload { site, .. }
@@ -140,8 +143,27 @@ impl Change {
                 format!("create bucket {bucket} in {region} (private, versioned)")
             }
             Change::EnableVersioning { bucket, .. } => format!("enable versioning on bucket {bucket}"),
-            Change::CreateDistribution { comment, .. } => {
-                format!("create CloudFront distribution \"{comment}\" with origin access control and the index function")
+            Change::CreateDistribution { comment, api, .. } => match api {
+                Some(api) => format!(
+                    "create CloudFront distribution \"{comment}\" with origin access control and the index function; {} behind {}",
+                    api.name, api.path
+                ),
+                None => format!(
+                    "create CloudFront distribution \"{comment}\" with origin access control and the index function"
+                ),
+            },
+            Change::AttachApi { distribution, api, .. } => format!(
+                "put {}'s URL behind {} on distribution {distribution} (lambda origin access control, no caching)",
+                api.name, api.path
+            ),
+            Change::AllowCloudFront {
+                name, alias, statement, ..
+            } => format!(
+                "let the distribution call {name}:{alias} ({} for cloudfront.amazonaws.com, scoped to the distribution)",
+                crate::model::names::statement_action(*statement)
+            ),
+            Change::RemoveCloudFrontPermission { name, alias, sid, .. } => {
+                format!("remove the outdated CloudFront statement {sid} from {name}:{alias}")
             }
             Change::PutIndexFunction { .. } => {
                 "create/update and publish the viewer-request function serving folder index pages (/dir/ → /dir/index.html)".into()

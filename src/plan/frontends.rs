@@ -6,14 +6,22 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::display::list_some;
-use super::{Change, Inputs, Notes, Options, PlanError, UploadPhase};
+use super::{Change, Inputs, Notes, Options, PlanError, PlannedApi, UploadPhase};
 use crate::frontend::{self, LocalFile};
-use crate::model::names::{manifest_key, s3_origin_domain, serves_bucket};
-use crate::model::{DistributionSpec, FrontendManifest, FrontendSpec, LiveFrontend, LiveOrigin, Stored};
+use crate::model::names::{
+    api_origin_id, cloudfront_sid, manifest_key, s3_origin_domain, serves_bucket, statement_action, url_host,
+    PublicStatement,
+};
+use crate::model::{
+    Desired, DistributionSpec, FrontendManifest, FrontendSpec, LiveFrontend, LiveOrigin, Observed, ServicePermission,
+    Stored,
+};
 use crate::policy::{self, ArnScope};
 
 /// What every frontend's plan shares.
 struct FrontendContext<'a> {
+    desired: &'a Desired,
+    observed: &'a Observed,
     stack: &'a str,
     scope: &'a ArnScope<'a>,
     /// ARN of the stack's index-page function.
@@ -37,6 +45,8 @@ pub(super) fn plan(
         });
     }
     let ctx = FrontendContext {
+        desired,
+        observed,
         stack: &desired.stack.name,
         scope: &input.scope,
         index_function: input.scope.cloudfront_function(&index_function),
@@ -175,8 +185,12 @@ fn distribution(
                 prefix: spec.prefix.clone(),
                 comment: spec.distribution_comment(ctx.stack),
                 index_function: ctx.index_function.clone(),
+                api: planned_api(spec, ctx),
             });
             out.push(allow_distribution(spec, None));
+            if let Some(api) = planned_api(spec, ctx) {
+                out.extend(allow_cloudfront(spec, &api, None));
+            }
             return Ok(None);
         }
         (DistributionSpec::Managed, Some(id)) => id,
@@ -216,7 +230,10 @@ fn distribution(
         .as_ref()
         .is_some_and(|p| policy::has_statement(p, &statement))
     {
-        out.push(allow_distribution(spec, Some(arn)));
+        out.push(allow_distribution(spec, Some(arn.clone())));
+    }
+    if let Some(api) = planned_api(spec, ctx) {
+        out.extend(api_changes(spec, ctx, (live, id, &arn), &api));
     }
     // bosun's own distributions serve the prefix at the root (origin path =
     // prefix); one read without origins is taken to be one.
@@ -224,6 +241,87 @@ fn distribution(
         id: id.clone(),
         viewer_prefix: viewer_prefix(spec, &live.setup.origins).unwrap_or_default(),
     }))
+}
+
+/// The frontend's API function, as the distribution's origin for its path.
+fn planned_api(spec: &FrontendSpec, ctx: &FrontendContext<'_>) -> Option<PlannedApi> {
+    let api = spec.api.as_ref()?;
+    let f = ctx.desired.function(&api.function)?;
+    Some(PlannedApi {
+        function: f.key.clone(),
+        name: f.name.clone(),
+        alias: f.alias.clone(),
+        path: api.path.clone(),
+    })
+}
+
+/// The two statements letting the distribution call the API's URL.
+fn allow_cloudfront(spec: &FrontendSpec, api: &PlannedApi, distribution_arn: Option<&str>) -> Vec<Change> {
+    [PublicStatement::InvokeFunctionUrl, PublicStatement::InvokeFunction]
+        .into_iter()
+        .map(|statement| Change::AllowCloudFront {
+            site: spec.key.clone(),
+            function: api.function.clone(),
+            name: api.name.clone(),
+            alias: api.alias.clone(),
+            statement,
+            distribution_arn: distribution_arn.map(str::to_string),
+        })
+        .collect()
+}
+
+/// An existing managed distribution's API: the origin (the function URL's
+/// host, signed by an origin access control) and the path behaviour
+/// targeting it, and the function's two statements naming the distribution.
+fn api_changes(
+    spec: &FrontendSpec,
+    ctx: &FrontendContext<'_>,
+    (live, id, arn): (&LiveFrontend, &str, &str),
+    api: &PlannedApi,
+) -> Vec<Change> {
+    let mut out = Vec::new();
+    let live_fn = ctx.observed.functions.get(&api.name).and_then(Option::as_ref);
+    let host = live_fn.and_then(|f| f.url.as_ref()).map(|u| url_host(&u.url));
+    let origin_id = api_origin_id(&api.name);
+    let origin_ok = live.setup.origins.iter().any(|o| {
+        o.id == origin_id && Some(o.domain.as_str()) == host && o.path.is_empty() && o.access_control.is_some()
+    });
+    if !origin_ok || live.setup.behaviors.get(&api.path) != Some(&origin_id) {
+        out.push(Change::AttachApi {
+            site: spec.key.clone(),
+            distribution: id.to_string(),
+            api: api.clone(),
+        });
+    }
+    for statement in [PublicStatement::InvokeFunctionUrl, PublicStatement::InvokeFunction] {
+        let sid = cloudfront_sid(&spec.key, statement);
+        let want = ServicePermission {
+            action: statement_action(statement).to_string(),
+            principal: "cloudfront.amazonaws.com".to_string(),
+            source: arn.to_string(),
+        };
+        let have = live_fn.and_then(|f| f.cloudfront_permissions.get(&sid));
+        if have == Some(&want) {
+            continue;
+        }
+        if have.is_some() {
+            out.push(Change::RemoveCloudFrontPermission {
+                site: spec.key.clone(),
+                name: api.name.clone(),
+                alias: api.alias.clone(),
+                sid,
+            });
+        }
+        out.push(Change::AllowCloudFront {
+            site: spec.key.clone(),
+            function: api.function.clone(),
+            name: api.name.clone(),
+            alias: api.alias.clone(),
+            statement,
+            distribution_arn: Some(arn.to_string()),
+        });
+    }
+    out
 }
 
 fn allow_distribution(spec: &FrontendSpec, distribution_arn: Option<String>) -> Change {

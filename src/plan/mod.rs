@@ -29,7 +29,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-pub use change::{AliasTarget, Change, Unchanged, UploadPhase};
+pub use change::{AliasTarget, Change, PlannedApi, Unchanged, UploadPhase};
 pub use functions::{config_diff, want_config};
 pub use rollback::plan_rollback;
 

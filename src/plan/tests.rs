@@ -104,6 +104,7 @@ fn converged(d: &Desired, sha: &str) -> Observed {
                     UrlPermissions::default()
                 },
                 event_permissions: BTreeMap::new(),
+                cloudfront_permissions: BTreeMap::new(),
             }),
         );
     }
@@ -373,8 +374,9 @@ fn a_managed_distribution_serving_another_regions_bucket_is_refused() {
             viewer_request_function: Some("arn:aws:cloudfront::123456789012:function/bosun-t-index".into()),
             origins: vec![crate::model::LiveOrigin {
                 domain: "b-site.s3.eu-west-1.amazonaws.com".into(),
-                path: String::new(),
+                ..Default::default()
             }],
+            ..Default::default()
         },
         ..LiveFrontend::default()
     };
@@ -547,6 +549,7 @@ fn viewer_paths_take_the_origin_path_off_the_key() {
     let origin = |domain: &str, path: &str| LiveOrigin {
         domain: domain.into(),
         path: path.into(),
+        ..Default::default()
     };
     let root = origin("shared.s3.us-west-2.amazonaws.com", "");
     assert_eq!(viewer_prefix(spec, &[root]), Ok("crew/".to_string()));
@@ -592,8 +595,9 @@ fn an_existing_distribution_is_invalidated_at_its_viewer_paths() {
             viewer_request_function: None,
             origins: vec![crate::model::LiveOrigin {
                 domain: "shared.s3.us-west-2.amazonaws.com".into(),
-                path: String::new(),
+                ..Default::default()
             }],
+            ..Default::default()
         },
         ..LiveFrontend::default()
     };

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use super::rules::valid_bucket_name;
 use super::{join, Entry, Validator};
-use crate::model::{CacheRule, DistributionSpec, FrontendSpec};
+use crate::model::{ApiSpec, CacheRule, DistributionSpec, FrontendSpec, FunctionSpec, UrlAuth};
 
 const FRONTEND_KEYS: &[&str] = &[
     "dir",
@@ -18,13 +18,15 @@ const FRONTEND_KEYS: &[&str] = &[
     "max_deletes",
     "concurrency",
     "invalidation_max_paths",
+    "api",
 ];
+const API_KEYS: &[&str] = &["function", "path"];
 const CACHE_RULE_KEYS: &[&str] = &["glob", "control"];
 
 impl Validator<'_> {
     /// Each check reports its own problems and returns `None` when it found
     /// one; the frontend is only kept when every check passed.
-    pub(super) fn frontend(&mut self, e: &Entry<'_>) -> Option<FrontendSpec> {
+    pub(super) fn frontend(&mut self, e: &Entry<'_>, functions: &[FunctionSpec]) -> Option<FrontendSpec> {
         let (t, path) = (e.t, e.path.as_str());
         self.only_keys(t, path, FRONTEND_KEYS);
         let dir = self.folder(e);
@@ -33,6 +35,7 @@ impl Validator<'_> {
         let distribution = self.distribution(e);
         let cache = self.cache_rules(e);
         let content_types = self.content_types(e);
+        let api = self.api(e, functions, distribution.as_ref());
         let max_deletes = match t.get("max_deletes") {
             None => Some(100),
             Some(_) => self.int_in(t, path, "max_deletes", 0..=1_000_000, "files"),
@@ -56,6 +59,7 @@ impl Validator<'_> {
             max_deletes: max_deletes? as usize,
             concurrency: concurrency? as usize,
             invalidation_max_paths: max_paths? as usize,
+            api: api?,
         })
     }
 
@@ -245,5 +249,74 @@ impl Validator<'_> {
             content_types.insert(ext.trim_start_matches('.').to_ascii_lowercase(), v);
         }
         ok.then_some(content_types)
+    }
+
+    /// `api = { function = "KEY", path = "/api/*" }`: a function of the
+    /// stack with an `aws-iam` URL (CloudFront's origin access control signs
+    /// its requests; a `none` URL would stay public), behind a managed
+    /// distribution (bosun changes only distributions it owns).
+    fn api(
+        &mut self,
+        e: &Entry<'_>,
+        functions: &[FunctionSpec],
+        distribution: Option<&DistributionSpec>,
+    ) -> Option<Option<ApiSpec>> {
+        let Some(a) = self.opt_table(e.t, &e.path, "api") else {
+            return e.t.get("api").is_none().then_some(None);
+        };
+        let ap = join(&e.path, "api");
+        self.only_keys(a, &ap, API_KEYS);
+        let at = Self::span_of(e.t, "api");
+        if distribution.is_some_and(|d| *d != DistributionSpec::Managed) {
+            self.problem(
+                at.clone(),
+                &ap,
+                "an API behind the distribution needs distribution = \"managed\"".into(),
+                Some("bosun adds the API origin only to a distribution it created and owns".into()),
+            );
+            return None;
+        }
+        let path = self.opt_str(a, &ap, "path").unwrap_or_else(|| "/api/*".into());
+        let path_ok = path.starts_with('/')
+            && path.len() <= 255
+            && path != "/*"
+            && path
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || b"_-.*$/~\"'@:+&".contains(&c));
+        if !path_ok {
+            let at = Self::span_of(a, "path").or(at.clone());
+            self.problem(
+                at,
+                &join(&ap, "path"),
+                format!("`{path}` is not a usable CloudFront path pattern"),
+                Some("use a pattern under the site such as \"/api/*\" (not \"/*\": that is the site)".into()),
+            );
+        }
+        let Some(key) = self.opt_str(a, &ap, "function") else {
+            if a.get("function").is_none() {
+                self.missing(
+                    at,
+                    &ap,
+                    "function",
+                    "add function = \"KEY\" (a [functions.KEY] with a URL)",
+                );
+            }
+            return None;
+        };
+        let function = functions.iter().find(|f| f.key == key);
+        let help = match function.map(|f| f.url.as_ref().map(|u| &u.auth)) {
+            None => Some(format!("no function `{key}` in this stack")),
+            Some(None) => Some(format!("function `{key}` has no URL: add url = {{ auth = \"aws-iam\" }} to it")),
+            Some(Some(UrlAuth::None)) => Some(format!(
+                "function `{key}` has a public URL (auth = \"none\"); behind CloudFront it must be url = {{ auth = \"aws-iam\" }}, so only the distribution may call it"
+            )),
+            Some(Some(UrlAuth::AwsIam)) => None,
+        };
+        if let Some(message) = help {
+            let at = Self::span_of(a, "function");
+            self.problem(at, &join(&ap, "function"), message, None);
+            return None;
+        }
+        path_ok.then_some(Some(ApiSpec { function: key, path }))
     }
 }

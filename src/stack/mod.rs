@@ -345,7 +345,7 @@ impl Validator<'_> {
         let frontends: Vec<FrontendSpec> = self
             .entries(root, "frontends")
             .iter()
-            .filter_map(|e| self.frontend(e))
+            .filter_map(|e| self.frontend(e, &functions))
             .collect();
         let stack = stack?;
         let context = ScheduleContext {

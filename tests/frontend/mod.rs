@@ -476,3 +476,159 @@ async fn a_distribution_that_does_not_serve_the_prefix_is_refused_naming_both() 
     // Refused by the planner: not even the bucket was created.
     assert!(s3().await.head_bucket().bucket(&site.bucket).send().await.is_err());
 }
+
+/// The API behind the same distribution: a second origin (the function
+/// URL's host, signed by a `lambda` origin access control), a path behaviour
+/// that caches nothing and forwards every method, an `aws-iam` URL, and the
+/// two statements naming the distribution. A second deploy writes nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_api_function_sits_behind_the_sites_distribution_and_only_it_may_call() {
+    let site = Site::new("fe-api", "");
+    let binary = site.stack.binary("exec-reports", "api.bin");
+    let body = |auth: &str, api: &str| {
+        format!(
+            "[functions.api]\nbinary = \"{}\"\nurl = {{ auth = \"{auth}\" }}\n\n\
+             [frontends.web]\ndir = \"site\"\nbucket = \"{}\"\nprefix = \"app/\"\ndistribution = \"managed\"\n{api}",
+            binary.display(),
+            site.bucket
+        )
+    };
+    // First without the API: the distribution exists, then gets the origin.
+    site.stack.write(&body("none", ""));
+    site.write(&[("index.html", b"<html>crew</html>")]);
+    let first = site.stack.bosun(&["deploy", "all"]);
+    assert_eq!(first.code, 0, "{first:?}");
+    site.stack
+        .write(&body("aws-iam", "api = { function = \"api\", path = \"/api/*\" }\n"));
+    let second = site.stack.bosun(&["deploy", "all"]);
+    assert_eq!(second.code, 0, "{second:?}");
+    assert_eq!(
+        second.count_writes("UpdateDistribution"),
+        1,
+        "{:?}",
+        second.write_calls()
+    );
+
+    let dist = site.distribution().await;
+    let cf = cloudfront().await;
+    let config = cf.get_distribution_config().id(&dist).send().await.unwrap();
+    let config = config.distribution_config().unwrap();
+    let fn_name = format!("{}-api", site.stack.name);
+    let url = lambda()
+        .await
+        .get_function_url_config()
+        .function_name(&fn_name)
+        .qualifier("live")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(url.auth_type().as_str(), "AWS_IAM");
+    let host = url
+        .function_url()
+        .split("://")
+        .nth(1)
+        .unwrap()
+        .trim_end_matches('/')
+        .to_string();
+    let origins = config.origins().unwrap().items();
+    let api = origins
+        .iter()
+        .find(|o| o.domain_name() == host)
+        .expect("the URL is an origin");
+    assert_eq!(api.origin_path(), Some(""));
+    let custom = api.custom_origin_config().expect("a custom origin");
+    assert_eq!(custom.origin_protocol_policy().as_str(), "https-only");
+    let oac = cf
+        .get_origin_access_control()
+        .id(api
+            .origin_access_control_id()
+            .expect("signed by an origin access control"))
+        .send()
+        .await
+        .unwrap();
+    let oac = oac
+        .origin_access_control()
+        .unwrap()
+        .origin_access_control_config()
+        .unwrap();
+    assert_eq!(oac.origin_access_control_origin_type().as_str(), "lambda");
+    let behaviour = config.cache_behaviors().unwrap().items();
+    assert_eq!(behaviour.len(), 1);
+    assert_eq!(
+        (behaviour[0].path_pattern(), behaviour[0].target_origin_id()),
+        ("/api/*", api.id())
+    );
+    assert_eq!(behaviour[0].allowed_methods().unwrap().quantity(), 7);
+    // CachingDisabled, AllViewerExceptHostHeader (AWS's managed policies).
+    assert_eq!(
+        behaviour[0].cache_policy_id(),
+        Some("4135ea2d-6df8-44a3-9df3-4b5a84be39ad")
+    );
+    assert_eq!(
+        behaviour[0].origin_request_policy_id(),
+        Some("b689b0a8-53d0-40ab-baf2-68738e2966ac")
+    );
+
+    // Only this distribution may call: both actions, CloudFront, its ARN.
+    let arn = cf.get_distribution().id(&dist).send().await.unwrap();
+    let arn = arn.distribution().unwrap().arn().to_string();
+    let statements = policy_statements(&fn_name, "live").await;
+    let mut granted: Vec<(String, String, String)> = statements
+        .iter()
+        .filter(|s| s["Principal"]["Service"] == "cloudfront.amazonaws.com")
+        .map(|s| {
+            (
+                s["Action"].as_str().unwrap().to_string(),
+                s["Condition"]["ArnLike"]["AWS:SourceArn"].as_str().unwrap().to_string(),
+                s["Effect"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    granted.sort();
+    assert_eq!(
+        granted,
+        [
+            ("lambda:InvokeFunction".to_string(), arn.clone(), "Allow".to_string()),
+            ("lambda:InvokeFunctionUrl".to_string(), arn, "Allow".to_string()),
+        ]
+    );
+    // The URL is not public any more.
+    assert!(!statements.iter().any(|s| s["Principal"] == "*"), "{statements:?}");
+
+    let third = site.stack.bosun(&["deploy", "all"]);
+    assert_eq!(third.code, 0, "{third:?}");
+    assert!(third.write_calls().is_empty(), "{:?}", third.write_calls());
+}
+
+#[test]
+fn an_api_needs_a_managed_distribution_and_a_function_with_an_aws_iam_url() {
+    for (function, distribution, wanted) in [
+        (
+            "url = { auth = \"none\" }",
+            "managed",
+            "has a public URL",
+        ),
+        ("", "managed", "has no URL"),
+        (
+            "url = { auth = \"aws-iam\" }",
+            "\"E2ABCDEF123456\"",
+            "needs distribution =",
+        ),
+    ] {
+        let stack = TestStack::new(
+            "fe-api-bad",
+            &format!(
+                "[functions.api]\nbinary = \"/bin/sh\"\n{function}\n\n\
+                 [frontends.web]\ndir = \".\"\nbucket = \"b-site\"\ndistribution = {}\napi = {{ function = \"api\" }}\n",
+                if distribution == "managed" { "\"managed\"".to_string() } else { distribution.to_string() }
+            ),
+        );
+        let run = stack.bosun(&["plan"]);
+        assert_eq!(run.code, 2, "{run:?}");
+        let problems = run.result()["problems"].to_string();
+        assert!(
+            problems.contains(wanted) && problems.contains("frontends.web.api"),
+            "{problems}"
+        );
+    }
+}

@@ -103,6 +103,9 @@ pub fn router(app: App, frontend: Option<PathBuf>) -> Router {
                     header::CONTENT_TYPE,
                     header::HeaderName::from_static("x-guest-token"),
                     header::HeaderName::from_static("idempotency-key"),
+                    // The body's SHA-256: CloudFront's origin access control
+                    // needs it to sign POSTs to a function URL.
+                    header::HeaderName::from_static("x-amz-content-sha256"),
                 ])
                 .expose_headers([header::RETRY_AFTER])
                 .max_age(std::time::Duration::from_secs(600)),

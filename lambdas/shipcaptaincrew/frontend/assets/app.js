@@ -110,6 +110,14 @@
     }
   }
 
+  // Hex SHA-256 of a string (UTF-8); null where Web Crypto is unavailable
+  // (a page not served over HTTPS or from localhost).
+  async function sha256Hex(text) {
+    if (!window.crypto || !window.crypto.subtle) return null;
+    const digest = await window.crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+    return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
   // Called when an authenticated call answers 401 (set by the crew app).
   let onUnauthorized = null;
 
@@ -122,14 +130,19 @@
     if (token) headers.Authorization = "Bearer " + token;
     if (body !== undefined) headers["Content-Type"] = "application/json";
     Object.assign(headers, opts.headers || {});
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    // Behind CloudFront the API's function URL is signed by an origin access
+    // control, which cannot hash the body itself: a POST or PUT must carry
+    // the SHA-256 of its body (CloudFront developer guide, "Restrict access
+    // to an AWS Lambda function URL origin").
+    if (method !== "GET" && method !== "HEAD") {
+      const hash = await sha256Hex(text || "");
+      if (hash) headers["x-amz-content-sha256"] = hash;
+    }
 
     let res;
     try {
-      res = await fetch(API_BASE + path, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
+      res = await fetch(API_BASE + path, { method, headers, body: text });
     } catch (_) {
       throw new ApiError(0, "network", "Can't reach the server. Check your connection and try again.");
     }

@@ -1,4 +1,5 @@
-// Where the ShipCaptainCrew API lives. "" means the same origin as this page
-// (the local server serves both). A deployment may replace this file with
-// e.g. window.SCC_CONFIG = { api: "https://xyz.lambda-url.us-west-2.on.aws" };
+// Where the ShipCaptainCrew API lives. "" means the same origin as this page:
+// the local server serves both, and on AWS bosun puts the API behind the
+// frontend's CloudFront distribution under /api/* (stack file:
+// `api = { function = "shipcaptaincrew", path = "/api/*" }`).
 window.SCC_CONFIG = { api: "" };
