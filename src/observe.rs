@@ -13,7 +13,7 @@ use crate::aws::{self, AwsError, Clients};
 use crate::frontend::LocalFile;
 use crate::model::names;
 use crate::model::{
-    Desired, DistributionSpec, FrontendManifest, FrontendSpec, ListedObject, LiveFrontend, Observed, Selection,
+    Desired, DistributionSpec, FrontendManifest, FrontendSpec, ListedObject, LiveFrontend, Observed, Selection, Setup,
 };
 
 /// Reads a frontend's bucket, listing, manifest and distribution. Objects
@@ -24,22 +24,10 @@ pub async fn observe_frontend(
     spec: &FrontendSpec,
     local: &[LocalFile],
 ) -> Result<LiveFrontend, AwsError> {
-    let distribution = match &spec.distribution {
-        DistributionSpec::None => None,
-        DistributionSpec::Id(id) => aws::cloudfront::exists(&clients.cloudfront, id)
-            .await?
-            .then(|| id.clone()),
-        DistributionSpec::Managed => {
-            aws::cloudfront::find_by_comment(&clients.cloudfront, &spec.distribution_comment(&clients.stack)).await?
-        }
-    };
     // Read even before the bucket exists: a managed distribution found by
     // its comment may serve another region's bucket (the planner refuses
     // it), and every distribution's origin paths decide its viewer paths.
-    let setup = match &distribution {
-        Some(id) => aws::cloudfront::setup(&clients.cloudfront, id).await?,
-        None => crate::model::Setup::default(),
-    };
+    let (distribution, setup) = read_distribution(clients, spec).await?;
     let Some(region) = aws::s3::bucket_region(&clients.s3, &spec.bucket).await? else {
         return Ok(LiveFrontend {
             distribution,
@@ -83,6 +71,24 @@ pub async fn observe_frontend(
     })
 }
 
+/// A frontend's distribution (its id and setup), when it has one.
+async fn read_distribution(clients: &Clients, spec: &FrontendSpec) -> Result<(Option<String>, Setup), AwsError> {
+    let distribution = match &spec.distribution {
+        DistributionSpec::None => None,
+        DistributionSpec::Id(id) => aws::cloudfront::exists(&clients.cloudfront, id)
+            .await?
+            .then(|| id.clone()),
+        DistributionSpec::Managed => {
+            aws::cloudfront::find_by_comment(&clients.cloudfront, &spec.distribution_comment(&clients.stack)).await?
+        }
+    };
+    let setup = match &distribution {
+        Some(id) => aws::cloudfront::setup(&clients.cloudfront, id).await?,
+        None => Setup::default(),
+    };
+    Ok((distribution, setup))
+}
+
 /// Reads the live state of everything `selection` covers.
 pub async fn observe(
     clients: &Clients,
@@ -109,6 +115,21 @@ pub async fn observe(
         let local = frontends.get(&spec.key).map(Vec::as_slice).unwrap_or_default();
         Ok::<_, AwsError>((spec.key.clone(), observe_frontend(clients, spec, local).await?))
     }));
+    // Frontends a selected function's environment names: their distribution only.
+    let referenced = try_join_all(
+        selection
+            .referenced_frontends(desired)
+            .into_iter()
+            .map(|spec| async move {
+                let (distribution, setup) = read_distribution(clients, spec).await?;
+                let live = LiveFrontend {
+                    distribution,
+                    setup,
+                    ..LiveFrontend::default()
+                };
+                Ok::<_, AwsError>((spec.key.clone(), live))
+            }),
+    );
     let rules = async {
         if selection.includes_schedules() {
             let prefix = format!("{}-", desired.stack.name);
@@ -130,11 +151,12 @@ pub async fn observe(
     let secrets = read_secrets(clients, &secret_names);
     let managed = selection.frontends(desired).iter().any(|f| f.is_managed());
     let index_function = read_index_function(clients, managed.then(|| desired.stack.index_function()));
-    let (roles, tables, functions, frontends, rules, data, secrets, index_function) = tokio::try_join!(
+    let (roles, tables, functions, frontends, referenced, rules, data, secrets, index_function) = tokio::try_join!(
         roles,
         tables,
         functions,
         frontend_reads,
+        referenced,
         rules,
         data,
         secrets,
@@ -147,7 +169,7 @@ pub async fn observe(
         roles: roles.into_iter().collect(),
         tables: tables.into_iter().collect(),
         functions: functions.into_iter().collect(),
-        frontends: frontends.into_iter().collect(),
+        frontends: frontends.into_iter().chain(referenced).collect(),
         rules: rules.into_iter().map(|r| (r.name.clone(), r)).collect(),
         data,
         secrets,

@@ -24,7 +24,7 @@ use crate::cli::{Failure, LockArgs};
 use crate::model::{Desired, Observed, Selection};
 use crate::observe;
 use crate::output::Reporter;
-use crate::plan::{self, Plan};
+use crate::plan::{self, Change, Plan};
 use crate::release::{self, Release};
 use crate::state::{self, Lock, StateStore};
 
@@ -54,6 +54,8 @@ pub struct Session<'c> {
     store: StateStore<'c>,
     lock: Lock,
     ctrl_c: tokio::task::JoinHandle<()>,
+    /// Steps applied so far, over every pass (for the fault hook).
+    steps: usize,
 }
 
 impl<'c> Session<'c> {
@@ -108,6 +110,7 @@ impl<'c> Session<'c> {
             store,
             lock,
             ctrl_c,
+            steps: 0,
         })
     }
 
@@ -122,6 +125,24 @@ impl<'c> Session<'c> {
         self.lock.inherited_invalidations()
     }
 
+    /// Applies `plan`, journaling each step into the lock.
+    pub async fn apply(
+        &mut self,
+        ctx: &ApplyContext<'_>,
+        plan: &Plan,
+        reporter: &mut Reporter,
+    ) -> Result<apply::Applied, Failure> {
+        let mut journal = LockJournal {
+            store: &self.store,
+            lock: &mut self.lock,
+            steps: &mut self.steps,
+            exit_after: fault_exit_after(),
+        };
+        Ok(apply::apply(ctx, plan, reporter, &mut journal)
+            .await
+            .map_err(Box::new)?)
+    }
+
     /// Applies `plan` with the journal, then records the release (and prunes).
     pub async fn apply_and_record(
         &mut self,
@@ -130,17 +151,21 @@ impl<'c> Session<'c> {
         record: Record,
         reporter: &mut Reporter,
     ) -> Result<Recorded, Failure> {
-        let mut journal = LockJournal {
-            store: &self.store,
-            lock: &mut self.lock,
-            steps: 0,
-            exit_after: fault_exit_after(),
-        };
-        let applied = apply::apply(ctx, plan, reporter, &mut journal)
-            .await
-            .map_err(Box::new)?;
+        let applied = self.apply(ctx, plan, reporter).await?;
+        self.record(&plan.changes, applied, record, reporter).await
+    }
+
+    /// Records the release of what `changes` (all of this run's passes)
+    /// did, reading everything back first; prunes with `--keep`.
+    pub async fn record(
+        &mut self,
+        changes: &[Change],
+        applied: apply::Applied,
+        record: Record,
+        reporter: &mut Reporter,
+    ) -> Result<Recorded, Failure> {
         let everything = observe::observe(self.clients, self.desired, &Selection::All, &BTreeMap::new()).await?;
-        let id = self.record_release(plan, &record, &everything, reporter).await?;
+        let id = self.record_release(changes, &record, &everything, reporter).await?;
         let pruned = match record.keep {
             Some(n) => {
                 self.store.journal(&mut self.lock, |_| {}).await?;
@@ -149,7 +174,7 @@ impl<'c> Session<'c> {
             None => Vec::new(),
         };
         Ok(Recorded {
-            changes: plan.changes.len(),
+            changes: changes.len(),
             applied,
             release: Some(id),
             pruned,
@@ -159,7 +184,7 @@ impl<'c> Session<'c> {
     /// Captures what is live into a new release record; returns its id.
     async fn record_release(
         &mut self,
-        plan: &Plan,
+        changes: &[Change],
         record: &Record,
         everything: &Observed,
         reporter: &mut Reporter,
@@ -182,7 +207,7 @@ impl<'c> Session<'c> {
             who: state::who(),
             kind: record.kind.to_string(),
             rollback_of: record.rollback_of.clone(),
-            changes: release::summary(&plan.changes),
+            changes: release::summary(changes),
             state,
         };
         self.store.put_release(&release).await?;
@@ -271,7 +296,7 @@ pub fn prunable(desired: &Desired, live: &Observed, recent: &[&Release]) -> Vec<
 struct LockJournal<'s, 'c> {
     store: &'s StateStore<'c>,
     lock: &'s mut Lock,
-    steps: usize,
+    steps: &'s mut usize,
     exit_after: Option<usize>,
 }
 
@@ -298,8 +323,8 @@ impl apply::StepHook for LockJournal<'_, '_> {
                 })
                 .await
                 .map_err(|e| e.to_string())?;
-            self.steps += 1;
-            if self.exit_after == Some(self.steps) {
+            *self.steps += 1;
+            if self.exit_after == Some(*self.steps) {
                 eprintln!("BOSUN_FAULT_EXIT_AFTER_STEPS: exiting after {} step(s)", self.steps);
                 std::process::exit(99);
             }

@@ -83,6 +83,17 @@ pub struct Applied {
     pub invalidations: BTreeMap<String, String>,
 }
 
+impl Applied {
+    /// Adds a later pass's work to this one's.
+    pub fn extend(&mut self, later: Applied) {
+        self.done.extend(later.done);
+        self.aliases.extend(later.aliases);
+        self.urls.extend(later.urls);
+        self.distributions.extend(later.distributions);
+        self.invalidations.extend(later.invalidations);
+    }
+}
+
 /// A failed apply: the change that failed, the error, and what was already done.
 #[derive(Debug, thiserror::Error)]
 pub struct ApplyError {

@@ -133,17 +133,21 @@ function handler(event) {
 }
 ";
 
-/// Reads the distribution's configuration (GetDistributionConfig).
+/// Reads the distribution: its domain and configuration (GetDistribution).
 pub async fn setup(client: &Client, id: &str) -> Result<Setup, AwsError> {
+    let op = "cloudfront:GetDistribution";
     let out = client
-        .get_distribution_config()
+        .get_distribution()
         .id(id)
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk("cloudfront:GetDistributionConfig", id, e))?;
-    let config = out
+        .map_err(|e| AwsError::from_sdk(op, id, e))?;
+    let distribution = out
+        .distribution()
+        .ok_or_else(|| AwsError::missing(op, id, "Distribution"))?;
+    let config = distribution
         .distribution_config()
-        .ok_or_else(|| AwsError::missing("cloudfront:GetDistributionConfig", id, "DistributionConfig"))?;
+        .ok_or_else(|| AwsError::missing(op, id, "DistributionConfig"))?;
     let viewer_request_function = config
         .default_cache_behavior()
         .and_then(|b| b.function_associations())
@@ -180,6 +184,7 @@ pub async fn setup(client: &Client, id: &str) -> Result<Setup, AwsError> {
         })
         .unwrap_or_default();
     Ok(Setup {
+        domain: distribution.domain_name().to_string(),
         viewer_request_function,
         origins,
         behaviors,

@@ -8,7 +8,7 @@
 //! 5. Read back what is live and report it.
 
 use super::{gates, prepare, selection, Prepared};
-use crate::apply::ApplyContext;
+use crate::apply::{Applied, ApplyContext};
 use crate::cli::{DeployWhat, Failure, LockArgs, Settings};
 use crate::model::{Desired, Observed, Selection};
 use crate::observe;
@@ -73,7 +73,9 @@ pub async fn run(settings: &Settings, request: &DeployRequest, reporter: &mut Re
 }
 
 /// Re-reads and re-plans under the lock (another run may have deployed
-/// meanwhile), then applies and records the release.
+/// meanwhile), applies, and records the release. A plan whose `${…}`
+/// references name something it creates gets a second pass, which sets
+/// the values now known; the release records both passes as one.
 async fn under_lock(
     session: &mut Session<'_>,
     prepared: &Prepared,
@@ -83,29 +85,41 @@ async fn under_lock(
 ) -> Result<Recorded, Failure> {
     let clients = &prepared.clients;
     let desired = session.desired();
-    let observed = observe::observe(clients, desired, sel, &prepared.local.frontends).await?;
     let options = plan::Options {
         force_deletes: request.force_deletes,
     };
-    let plan = plan::plan(desired, &prepared.local, &observed, sel, options)?;
-    if plan.is_empty() {
+    let mut applied = Applied::default();
+    let mut changes = Vec::new();
+    for _pass in 0..2 {
+        let observed = observe::observe(clients, desired, sel, &prepared.local.frontends).await?;
+        let plan = plan::plan(desired, &prepared.local, &observed, sel, options)?;
+        if plan.is_empty() {
+            break;
+        }
+        let ctx = ApplyContext {
+            clients,
+            desired,
+            packages: &prepared.packages,
+            frontends: &prepared.local.frontends,
+            partition: &observed.partition,
+            wait_invalidations: request.wait,
+            known_invalidations: session.known_invalidations(),
+        };
+        applied.extend(session.apply(&ctx, &plan, reporter).await?);
+        changes.extend(plan.changes.iter().cloned());
+        if !plan.pending() {
+            break;
+        }
+    }
+    if changes.is_empty() {
         return Ok(Recorded::default());
     }
-    let ctx = ApplyContext {
-        clients,
-        desired,
-        packages: &prepared.packages,
-        frontends: &prepared.local.frontends,
-        partition: &observed.partition,
-        wait_invalidations: request.wait,
-        known_invalidations: session.known_invalidations(),
-    };
     let record = Record {
         kind: "deploy",
         rollback_of: None,
         keep: request.keep,
     };
-    session.apply_and_record(&ctx, &plan, record, reporter).await
+    session.record(&changes, applied, record, reporter).await
 }
 
 /// What the deploy did, per function, frontend and schedule, read back from `after`.

@@ -15,7 +15,6 @@ use crate::model::{Desired, Observed, Selection};
 use crate::output::Reporter;
 use crate::package::Package;
 use crate::plan::{self, Change, Plan};
-use crate::policy::ArnScope;
 use crate::ses;
 
 /// The schedules a plan wires (rule, target or permission) that are
@@ -191,7 +190,6 @@ pub async fn preflight(
     observed: &Observed,
     reporter: &mut Reporter,
 ) -> Result<(), Failure> {
-    let scope = ArnScope::of(observed);
     let host = host_arch(std::env::consts::ARCH);
     for key in new_code(plan) {
         let (Some(f), Some(p)) = (desired.function(key), packages.get(key)) else {
@@ -205,7 +203,7 @@ pub async fn preflight(
             continue;
         }
         let start = Instant::now();
-        let env = plan::want_config(desired, f, &p.sha256, &scope).environment;
+        let env = plan::resolved_config(desired, f, &p.sha256, observed).0.environment;
         let binary = crate::preflight::Start {
             function: key,
             binary: &p.binary,

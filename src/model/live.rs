@@ -219,6 +219,8 @@ pub struct Stored {
 /// behaviour's viewer requests, its origins and its path behaviours.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Setup {
+    /// The distribution's domain (`d111111abcdef8.cloudfront.net`).
+    pub domain: String,
     pub viewer_request_function: Option<String>,
     pub origins: Vec<LiveOrigin>,
     /// Cache behaviours other than the default: path pattern → origin id.

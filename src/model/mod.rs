@@ -5,6 +5,7 @@
 
 pub mod live;
 pub mod names;
+pub mod references;
 pub mod selection;
 
 pub use live::*;

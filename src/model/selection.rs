@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use super::references::{self, Target};
 use super::{Desired, FrontendSpec, FunctionSpec, ScheduleSpec, TableSpec};
 
 /// Which part of the stack a deploy covers.
@@ -35,10 +36,45 @@ impl Selection {
     /// function when schedules are planned (targets and their permissions).
     pub fn observed_functions<'d>(&self, desired: &'d Desired) -> Vec<&'d FunctionSpec> {
         if matches!(self, Selection::Schedules) {
-            desired.functions.iter().collect()
-        } else {
-            self.functions(desired)
+            return desired.functions.iter().collect();
         }
+        let mut out = self.functions(desired);
+        for (_, target) in self.references(desired) {
+            if let Target::Function(key) = target {
+                if let Some(f) = desired.function(&key).filter(|f| !out.iter().any(|o| o.key == f.key)) {
+                    out.push(f);
+                }
+            }
+        }
+        out
+    }
+
+    /// Frontends the selected functions' environments name but the
+    /// selection does not cover: their distributions are read for the URL.
+    pub fn referenced_frontends<'d>(&self, desired: &'d Desired) -> Vec<&'d FrontendSpec> {
+        let selected = self.frontends(desired);
+        let mut out: Vec<&FrontendSpec> = Vec::new();
+        for (_, target) in self.references(desired) {
+            if let Target::Frontend(key) = target {
+                let Some(f) = desired.frontends.iter().find(|f| f.key == key) else {
+                    continue;
+                };
+                if !selected.iter().chain(&out).any(|o| o.key == f.key) {
+                    out.push(f);
+                }
+            }
+        }
+        out
+    }
+
+    /// Every `${…}` in the selected functions' environments.
+    fn references(&self, desired: &Desired) -> Vec<(String, Target)> {
+        self.functions(desired)
+            .iter()
+            .flat_map(|f| f.environment.values())
+            .filter_map(|v| references::parse(v).ok())
+            .flatten()
+            .collect()
     }
 
     pub fn includes_schedules(&self) -> bool {

@@ -272,6 +272,17 @@ impl fmt::Display for Plan {
                 writeln!(f, "{:>7}  {}  ({})", "ok", u.resource, u.note)?;
             }
         }
+        for r in &self.references {
+            let value = r
+                .value
+                .as_deref()
+                .unwrap_or("(created by this deploy; set in its second pass)");
+            writeln!(
+                f,
+                "    ref  function/{} {} = {} → {value}",
+                r.function, r.variable, r.reference
+            )?;
+        }
         if self.changes.is_empty() {
             writeln!(f, "no changes")?;
         } else {

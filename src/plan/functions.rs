@@ -4,10 +4,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::display::short;
+use super::references::{self, Resolved};
 use super::{AliasTarget, Change, Inputs, Notes, PlanError};
 use crate::frontend::LocalFile;
 use crate::model::names::PublicStatement;
-use crate::model::{Desired, FunctionConfig, FunctionSpec, LiveFunction, StatementState, UrlAuth};
+use crate::model::{Desired, FunctionConfig, FunctionSpec, LiveFunction, Observed, StatementState, UrlAuth};
 use crate::policy::ArnScope;
 
 /// Data files whose stored SHA-256 differs from the local file's.
@@ -74,7 +75,8 @@ pub(super) fn plan(
         let sha = packages.get(&f.key).ok_or_else(|| PlanError::NoPackage {
             function: f.key.clone(),
         })?;
-        let want = want_config(input.desired, f, sha, &input.scope);
+        let (want, resolved) = resolved_config(input.desired, f, sha, input.observed);
+        notes.references.extend(resolved);
         let live = input.observed.functions.get(&f.name).and_then(Option::as_ref);
         let before = functions.len() + aliases.len();
         match live {
@@ -122,6 +124,19 @@ pub fn want_config(desired: &Desired, f: &FunctionSpec, code_sha256: &str, scope
         role: role_arn,
         handler: "bootstrap".to_string(),
     }
+}
+
+/// [`want_config`] with the environment's `${…}` references resolved
+/// against `observed`, and how each was resolved.
+pub fn resolved_config(
+    desired: &Desired,
+    f: &FunctionSpec,
+    code_sha256: &str,
+    observed: &Observed,
+) -> (FunctionConfig, Vec<Resolved>) {
+    let mut config = want_config(desired, f, code_sha256, &ArnScope::of(observed));
+    let resolved = references::resolve(desired, observed, f, &mut config.environment);
+    (config, resolved)
 }
 
 /// Configuration differences (not code, not architecture: those travel with the code).

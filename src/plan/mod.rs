@@ -18,6 +18,7 @@ mod change;
 mod display;
 mod frontends;
 mod functions;
+pub mod references;
 mod roles;
 mod rollback;
 mod schedules;
@@ -30,7 +31,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 pub use change::{AliasTarget, Change, PlannedApi, Unchanged, UploadPhase};
-pub use functions::{config_diff, want_config};
+pub use functions::{config_diff, resolved_config, want_config};
 pub use rollback::plan_rollback;
 
 use crate::frontend::LocalFile;
@@ -45,11 +46,20 @@ pub struct Plan {
     /// What a person should know that is not a change (e.g. a change AWS
     /// is still processing, or one that must wait for a later run).
     pub warnings: Vec<String>,
+    /// Environment variables holding `${…}` references, as resolved.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<references::Resolved>,
 }
 
 impl Plan {
     pub fn is_empty(&self) -> bool {
         self.changes.is_empty()
+    }
+
+    /// True when a reference names something this plan creates: applying
+    /// it leaves a placeholder that a second pass replaces.
+    pub fn pending(&self) -> bool {
+        self.references.iter().any(|r| r.value.is_none())
     }
 }
 
@@ -165,6 +175,7 @@ struct Inputs<'a> {
 struct Notes {
     unchanged: Vec<Unchanged>,
     warnings: Vec<String>,
+    references: Vec<references::Resolved>,
 }
 
 impl Notes {
@@ -217,6 +228,7 @@ pub fn plan(
         changes,
         unchanged: notes.unchanged,
         warnings: notes.warnings,
+        references: notes.references,
     })
 }
 

@@ -71,7 +71,7 @@ pub fn plan_rollback(
     Ok(Plan {
         changes,
         unchanged,
-        warnings: Vec::new(),
+        ..Plan::default()
     })
 }
 

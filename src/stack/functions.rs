@@ -10,7 +10,12 @@ use toml_edit::TableLike;
 use super::rules::{valid_alias, valid_batch, valid_env_key, valid_function_name};
 use super::schedules::table_json;
 use super::{join, type_name, Entry, Validator};
-use crate::model::{Access, Arch, CodeSource, FunctionSpec, Runtime, SesSpec, TableSpec, UrlAuth, UrlSpec};
+use toml_edit::Item;
+
+use crate::model::references::{self, Target};
+use crate::model::{
+    Access, Arch, CodeSource, Desired, DistributionSpec, FunctionSpec, Runtime, SesSpec, TableSpec, UrlAuth, UrlSpec,
+};
 
 /// What a function is checked against.
 pub(super) struct FunctionContext<'a> {
@@ -480,5 +485,54 @@ fn check_data_file(file: &Path) -> Result<(), String> {
             .map(|_| ())
             .map_err(|e| format!("{} is not valid JSON: {e}", file.display())),
         _ => Err(format!("{}: a data file must end in .toml or .json", file.display())),
+    }
+}
+
+impl Validator<'_> {
+    /// Each `${…}` in an environment value names a frontend with a
+    /// distribution or a function with a URL (checked once every section is read).
+    pub(super) fn references(&mut self, root: &toml_edit::Table, desired: &Desired) {
+        for f in &desired.functions {
+            for (name, value) in &f.environment {
+                let problem = match references::parse(value) {
+                    Err(why) => Some(why),
+                    Ok(refs) => refs
+                        .iter()
+                        .find_map(|(text, target)| unresolvable(desired, text, target)),
+                };
+                let Some(message) = problem else { continue };
+                let at = root
+                    .get("functions")
+                    .and_then(Item::as_table_like)
+                    .and_then(|fs| fs.get(&f.key))
+                    .and_then(Item::as_table_like)
+                    .and_then(|t| t.get("environment"))
+                    .and_then(Item::as_table_like)
+                    .and_then(|e| Self::span_of(e, name));
+                let path = join(&join(&join("functions", &f.key), "environment"), name);
+                self.problem(at, &path, message, Some(REFERENCE_HELP.into()));
+            }
+        }
+    }
+}
+
+const REFERENCE_HELP: &str =
+    "${frontends.KEY.url} is https:// and the frontend's distribution domain; ${functions.KEY.url} is a function's URL";
+
+/// Why `target` cannot be resolved, if it cannot.
+fn unresolvable(desired: &Desired, text: &str, target: &Target) -> Option<String> {
+    match target {
+        Target::Frontend(key) => match desired.frontends.iter().find(|f| f.key == *key) {
+            None => Some(format!("{text}: no frontend `{key}` in this stack")),
+            Some(f) if f.distribution == DistributionSpec::None => Some(format!(
+                "{text}: frontend `{key}` has no distribution, so it has no URL"
+            )),
+            Some(_) => None,
+        },
+        Target::Function(key) => match desired.function(key) {
+            None => Some(format!("{text}: no function `{key}` in this stack")),
+            Some(f) if f.url.is_none() => Some(format!("{text}: function `{key}` has no URL")),
+            Some(_) => None,
+        },
     }
 }

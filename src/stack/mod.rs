@@ -368,6 +368,7 @@ impl Validator<'_> {
             schedules,
         };
         self.computed_environments(root, &desired);
+        self.references(root, &desired);
         Some(desired)
     }
 

@@ -142,11 +142,19 @@ async fn demo_stack_first_deploy_creates_everything_and_second_is_a_noop() {
     );
 
     let lambda = lambda().await;
-    for f in ["exec-reports", "shipcaptaincrew"] {
+    // shipcaptaincrew's SCC_PUBLIC_URL names the frontend's distribution,
+    // which the deploy creates: version 1 has a placeholder, the deploy's
+    // second pass publishes version 2 with the distribution's address.
+    for (f, version) in [("exec-reports", "1"), ("shipcaptaincrew", "2")] {
         let fname = format!("{name}-{f}");
-        assert_eq!(versions(&lambda, &fname).await, vec!["1"]);
-        assert_eq!(alias_version(&lambda, &fname, "live").await, "1");
-        let cfg = lambda.get_function().function_name(&fname).send().await.unwrap();
+        assert_eq!(alias_version(&lambda, &fname, "live").await, version);
+        let cfg = lambda
+            .get_function()
+            .function_name(&fname)
+            .qualifier("live")
+            .send()
+            .await
+            .unwrap();
         let cfg = cfg.configuration().unwrap();
         assert_eq!(cfg.memory_size(), Some(256));
         assert_eq!(cfg.runtime().map(|r| r.as_str()), Some("provided.al2023"));
@@ -158,7 +166,31 @@ async fn demo_stack_first_deploy_creates_everything_and_second_is_a_noop() {
         .send()
         .await
         .expect("function URL on the alias");
-    assert_eq!(url.auth_type().as_str(), "NONE");
+    // Behind the distribution: only CloudFront, signing for it, may call.
+    assert_eq!(url.auth_type().as_str(), "AWS_IAM");
+    let comment = format!("bosun {name}/shipcaptaincrew");
+    let cf = cloudfront().await;
+    let listed = cf.list_distributions().send().await.unwrap();
+    let dist = listed
+        .distribution_list()
+        .unwrap()
+        .items()
+        .iter()
+        .find(|d| d.comment() == comment)
+        .expect("the frontend's distribution")
+        .clone();
+    let live = lambda
+        .get_function_configuration()
+        .function_name(format!("{name}-shipcaptaincrew"))
+        .qualifier("live")
+        .send()
+        .await
+        .unwrap();
+    let env = live.environment().unwrap().variables().unwrap();
+    assert_eq!(env["SCC_PUBLIC_URL"], format!("https://{}", dist.domain_name()));
+    let config = cf.get_distribution_config().id(dist.id()).send().await.unwrap();
+    let behaviours = config.distribution_config().unwrap().cache_behaviors().unwrap();
+    assert!(behaviours.items().iter().any(|b| b.path_pattern() == "/api/*"));
 
     // The app's signing secret: a SecureString parameter with a random value,
     // its name (never its value) in the environment, readable by that role only.

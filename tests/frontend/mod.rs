@@ -603,11 +603,7 @@ async fn an_api_function_sits_behind_the_sites_distribution_and_only_it_may_call
 #[test]
 fn an_api_needs_a_managed_distribution_and_a_function_with_an_aws_iam_url() {
     for (function, distribution, wanted) in [
-        (
-            "url = { auth = \"none\" }",
-            "managed",
-            "has a public URL",
-        ),
+        ("url = { auth = \"none\" }", "managed", "has a public URL"),
         ("", "managed", "has no URL"),
         (
             "url = { auth = \"aws-iam\" }",
