@@ -27,6 +27,7 @@ Exit status: 0 ok, 1 a check failed, 2 a setup problem (missing tools).
 
 import argparse
 import datetime
+import hashlib
 import json
 import os
 import re
@@ -82,6 +83,9 @@ def api(base_url, method, path, token=None, body=None, expect=(200,)):
     req.add_header("Accept", "application/json")
     if data is not None:
         req.add_header("Content-Type", "application/json")
+    if method not in ("GET", "HEAD"):
+        # The API behind CloudFront (and `serve --signed-origin`) needs the body's hash.
+        req.add_header("x-amz-content-sha256", hashlib.sha256(data or b"").hexdigest())
     if token:
         req.add_header("Authorization", f"Bearer {token}")
     try:

@@ -1279,7 +1279,7 @@ async fn browser_follows_a_magic_link_and_claims_crew() {
     let env = provision(SECRET).await;
     let outbox = tempfile::tempdir().unwrap();
     let mut server = std::process::Command::new(app_binary())
-        .args(["serve", "--addr", "127.0.0.1:0", "--frontend"])
+        .args(["serve", "--signed-origin", "--addr", "127.0.0.1:0", "--frontend"])
         .arg(root().join("lambdas/shipcaptaincrew/frontend"))
         .arg("--outbox")
         .arg(outbox.path())
@@ -1303,7 +1303,13 @@ async fn browser_follows_a_magic_link_and_claims_crew() {
     server.wait().ok();
     let base = format!("http://127.0.0.1:{port}");
     let mut server = std::process::Command::new(app_binary())
-        .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--frontend"])
+        .args([
+            "serve",
+            "--signed-origin",
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+            "--frontend",
+        ])
         .arg(root().join("lambdas/shipcaptaincrew/frontend"))
         .arg("--outbox")
         .arg(outbox.path())
@@ -1357,4 +1363,43 @@ async fn browser_follows_a_magic_link_and_claims_crew() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(std::fs::metadata(&shot).unwrap().len() > 1000, "a screenshot was taken");
+}
+
+/// Behind CloudFront's origin access control (and `serve --signed-origin`)
+/// a body must come with its SHA-256: without it, or with another body's,
+/// the request is refused before any route runs; with it, the route answers.
+#[tokio::test]
+async fn behind_the_distribution_a_body_must_carry_its_sha256() {
+    use sha2::{Digest, Sha256};
+    let crew = Crew::new().await;
+    let signed = shipcaptaincrew::require_body_hash(shipcaptaincrew::router(crew.app.clone(), None));
+    let body = json!({"email": "someone@example.com"}).to_string();
+    let hash: String = Sha256::digest(body.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let request = |hash: Option<&str>| {
+        let mut req = Request::builder()
+            .method(Method::POST)
+            .uri("/api/auth/request")
+            .header("content-type", "application/json");
+        if let Some(h) = hash {
+            req = req.header("x-amz-content-sha256", h);
+        }
+        let mut req = req.body(Body::from(body.clone())).unwrap();
+        req.extensions_mut()
+            .insert(ConnectInfo("192.0.2.7:40000".parse::<SocketAddr>().unwrap()));
+        req
+    };
+    let status = |req: Request<Body>| {
+        let signed = signed.clone();
+        async move { signed.oneshot(req).await.unwrap().status() }
+    };
+    assert_eq!(status(request(None)).await, StatusCode::BAD_REQUEST);
+    let other: String = Sha256::digest(b"{}").iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(status(request(Some(&other))).await, StatusCode::BAD_REQUEST);
+    assert_eq!(status(request(Some(&hash))).await, StatusCode::ACCEPTED);
+    // Reads need no hash.
+    let get = Request::builder().uri("/api/config").body(Body::empty()).unwrap();
+    assert_eq!(status(get).await, StatusCode::OK);
 }

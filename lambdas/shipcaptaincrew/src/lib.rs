@@ -116,3 +116,38 @@ pub fn router(app: App, frontend: Option<PathBuf>) -> Router {
         None => api.fallback(|| async { routes::not_found().await }),
     }
 }
+
+/// The API as it is reached behind CloudFront's origin access control: a
+/// request with a body (any method but GET, HEAD, OPTIONS) must carry
+/// `x-amz-content-sha256` with the hex SHA-256 of its body, or it is
+/// refused (Lambda accepts no unsigned payload; CloudFront developer guide,
+/// "Restrict access to an AWS Lambda function URL origin"). `serve
+/// --signed-origin` runs the local server this way, so the frontend is
+/// tested as deployed.
+pub fn require_body_hash(router: Router) -> Router {
+    router.layer(axum::middleware::from_fn(check_body_hash))
+}
+
+async fn check_body_hash(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::http::{Method, StatusCode};
+    use axum::response::IntoResponse;
+    use sha2::{Digest, Sha256};
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    };
+    let want: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+    let sent = parts.headers.get("x-amz-content-sha256").and_then(|v| v.to_str().ok());
+    if sent != Some(want.as_str()) {
+        let body = serde_json::json!({
+            "error": "unsigned_payload",
+            "message": "x-amz-content-sha256 must be the SHA-256 of the request body",
+        });
+        return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
+    }
+    next.run(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
+}

@@ -1,8 +1,10 @@
 //! `shipcaptaincrew`: on Lambda (AWS_LAMBDA_RUNTIME_API set) serves the router
 //! through `lambda_http`; otherwise a small command line for local use:
 //!
-//! - `shipcaptaincrew serve [--addr 127.0.0.1:8787] [--frontend DIR] [--outbox DIR]`
+//! - `shipcaptaincrew serve [--addr 127.0.0.1:8787] [--frontend DIR] [--outbox DIR] [--signed-origin]`
 //!   serves the API and the frontend over plain HTTP (loopback only);
+//!   `--signed-origin` refuses a request body without its SHA-256 in
+//!   `x-amz-content-sha256`, as the API behind CloudFront does;
 //! - `shipcaptaincrew token --email ADDR --role admin|captain|crew [--ttl SECS]`
 //!   prints a signed token (for operators and scripts), using the same secret.
 //!
@@ -16,7 +18,7 @@ use std::sync::Arc;
 use tokio::sync::OnceCell;
 use tower::ServiceExt;
 
-const USAGE: &str = "usage: shipcaptaincrew serve [--addr 127.0.0.1:8787] [--frontend DIR] [--outbox DIR]\n       shipcaptaincrew token --email ADDR --role admin|captain|crew [--ttl SECS]";
+const USAGE: &str = "usage: shipcaptaincrew serve [--addr 127.0.0.1:8787] [--frontend DIR] [--outbox DIR] [--signed-origin]\n       shipcaptaincrew token --email ADDR --role admin|captain|crew [--ttl SECS]";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -99,8 +101,11 @@ async fn run() -> Result<(), String> {
             let bound = listener.local_addr().map_err(|e| e.to_string())?;
             // The ready line scripts wait for.
             println!("listening on http://{bound}");
-            let service =
-                router(app, flag("--frontend").map(PathBuf::from)).into_make_service_with_connect_info::<SocketAddr>();
+            let mut routes = router(app, flag("--frontend").map(PathBuf::from));
+            if args.iter().any(|a| a == "--signed-origin") {
+                routes = shipcaptaincrew::require_body_hash(routes);
+            }
+            let service = routes.into_make_service_with_connect_info::<SocketAddr>();
             axum::serve(listener, service)
                 .with_graceful_shutdown(async {
                     let _ = tokio::signal::ctrl_c().await;
