@@ -35,7 +35,10 @@ pub(super) async fn apply(s: &mut Step<'_, '_>, change: &Change) -> Result<Value
             distribution,
             function_arn,
             ..
-        } => aws::cloudfront::attach_viewer_function(&c.cloudfront, distribution, function_arn).await?,
+        } => {
+            aws::cloudfront::attach_viewer_function(&c.cloudfront, distribution, function_arn).await?;
+            return deployed(s, distribution).await;
+        }
         Change::CreateDistribution { .. } => return create_distribution(s, change).await,
         Change::AttachApi {
             site,
@@ -43,7 +46,8 @@ pub(super) async fn apply(s: &mut Step<'_, '_>, change: &Change) -> Result<Value
             api,
         } => {
             let origin = api_origin(s, site, api).await?;
-            aws::cloudfront::attach_api(&c.cloudfront, distribution, &origin).await?
+            aws::cloudfront::attach_api(&c.cloudfront, distribution, &origin).await?;
+            return deployed(s, distribution).await;
         }
         Change::AllowCloudFront {
             site,
@@ -80,7 +84,7 @@ pub(super) async fn apply(s: &mut Step<'_, '_>, change: &Change) -> Result<Value
                 Some(id) => id.clone(),
                 None => aws::cloudfront::invalidate(&c.cloudfront, distribution, paths, caller_reference).await?,
             };
-            if s.ctx.wait_invalidations {
+            if s.ctx.wait_cloudfront {
                 aws::cloudfront::wait_invalidation(&c.cloudfront, distribution, &id).await?;
             }
             s.applied.invalidations.insert(site.clone(), id.clone());
@@ -117,6 +121,15 @@ pub(super) async fn apply(s: &mut Step<'_, '_>, change: &Change) -> Result<Value
         other => return Err(misrouted("frontend", other)),
     }
     Ok(json!({}))
+}
+
+/// With `--wait`, waits until a new or changed distribution is deployed.
+async fn deployed(s: &Step<'_, '_>, id: &str) -> Result<Value, ApplyStepError> {
+    if !s.ctx.wait_cloudfront {
+        return Ok(json!({}));
+    }
+    aws::cloudfront::wait_deployed(&s.ctx.clients.cloudfront, id).await?;
+    Ok(json!({ "deployed": true }))
 }
 
 /// A managed distribution behind an origin access control, reading the bucket.
@@ -156,7 +169,9 @@ async fn create_distribution(s: &mut Step<'_, '_>, change: &Change) -> Result<Va
     .await?;
     s.state.distribution_arns.insert(site.clone(), arn);
     s.applied.distributions.insert(site.clone(), id.clone());
-    Ok(json!({ "distribution": id }))
+    let mut out = deployed(s, &id).await?;
+    out["distribution"] = json!(id);
+    Ok(out)
 }
 
 /// The API function's URL as an origin: its host read now (the URL may be

@@ -36,8 +36,9 @@ pub struct ApplyContext<'a> {
     pub frontends: &'a BTreeMap<String, Vec<LocalFile>>,
     /// The AWS partition (for ARNs in bucket policies).
     pub partition: &'a str,
-    /// Wait for CloudFront invalidations to complete.
-    pub wait_invalidations: bool,
+    /// Wait for CloudFront: new or changed distributions deployed,
+    /// invalidations completed.
+    pub wait_cloudfront: bool,
     /// Invalidations an interrupted earlier run already created (CallerReference → id).
     pub known_invalidations: BTreeMap<String, String>,
 }

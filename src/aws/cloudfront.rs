@@ -633,6 +633,18 @@ pub async fn in_progress(client: &Client, distribution: &str) -> Result<Vec<Stri
 }
 
 /// Waits until an invalidation has completed.
+/// Waits until the distribution's changes have reached every edge location
+/// (status `Deployed`), with the SDK's waiter.
+pub async fn wait_deployed(client: &Client, id: &str) -> Result<(), AwsError> {
+    client
+        .wait_until_distribution_deployed()
+        .id(id)
+        .wait(Duration::from_secs(2400))
+        .await
+        .map(|_| ())
+        .map_err(|e| AwsError::waiter("cloudfront:wait-distribution-deployed", id, e))
+}
+
 pub async fn wait_invalidation(client: &Client, distribution: &str, id: &str) -> Result<(), AwsError> {
     client
         .wait_until_invalidation_completed()

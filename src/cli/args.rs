@@ -53,7 +53,7 @@ pub enum Command {
     },
     /// Bring AWS to the stack's state.
     Deploy {
-        /// Wait for CloudFront invalidations to complete.
+        /// Wait for CloudFront: new or changed distributions deployed, invalidations completed.
         #[arg(long, global = true)]
         wait: bool,
         /// Allow deleting more objects than a frontend's max_deletes (or emptying it).

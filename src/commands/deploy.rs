@@ -102,7 +102,7 @@ async fn under_lock(
             packages: &prepared.packages,
             frontends: &prepared.local.frontends,
             partition: &observed.partition,
-            wait_invalidations: request.wait,
+            wait_cloudfront: request.wait,
             known_invalidations: session.known_invalidations(),
         };
         applied.extend(session.apply(&ctx, &plan, reporter).await?);

@@ -119,7 +119,7 @@ async fn under_lock(
         packages: &BTreeMap::new(),
         frontends: &BTreeMap::new(),
         partition: &observed.partition,
-        wait_invalidations: wait,
+        wait_cloudfront: wait,
         known_invalidations: session.known_invalidations(),
     };
     let record = Record {

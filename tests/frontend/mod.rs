@@ -628,3 +628,27 @@ fn an_api_needs_a_managed_distribution_and_a_function_with_an_aws_iam_url() {
         );
     }
 }
+
+/// `deploy --wait` waits for a new distribution to be deployed (the SDK's
+/// waiter polls GetDistribution until `Deployed`); without it, it does not.
+#[tokio::test(flavor = "multi_thread")]
+async fn deploy_wait_waits_for_a_new_distribution_to_deploy() {
+    for wait in [false, true] {
+        let site = Site::new("fe-wait", "");
+        site.write(&[("index.html", b"<html>w</html>")]);
+        let args: &[&str] = if wait { &["--wait"] } else { &[] };
+        let run = site.deploy(args);
+        assert_eq!(run.code, 0, "{run:?}");
+        let created = run
+            .events()
+            .into_iter()
+            .find(|e| e["event"] == "applied" && e["distribution"].is_string())
+            .expect("the distribution was created");
+        assert_eq!(created["deployed"] == true, wait, "{created}");
+        if wait {
+            let dist = site.distribution().await;
+            let got = cloudfront().await.get_distribution().id(&dist).send().await.unwrap();
+            assert_eq!(got.distribution().unwrap().status(), "Deployed");
+        }
+    }
+}
