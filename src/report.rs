@@ -195,6 +195,9 @@ pub struct FrontendLine {
     pub deleted: usize,
     pub distribution: Option<String>,
     pub invalidation: Option<String>,
+    /// The DNS record a custom domain needs (`NAME CNAME DISTRIBUTION-DOMAIN`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dns: Option<String>,
 }
 
 impl fmt::Display for FrontendLine {
@@ -209,6 +212,9 @@ impl fmt::Display for FrontendLine {
         }
         if let Some(i) = &self.invalidation {
             write!(f, " (invalidation {i})")?;
+        }
+        if let Some(dns) = &self.dns {
+            write!(f, "\n      DNS: create {dns}")?;
         }
         Ok(())
     }

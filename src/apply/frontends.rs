@@ -40,6 +40,13 @@ pub(super) async fn apply(s: &mut Step<'_, '_>, change: &Change) -> Result<Value
             return deployed(s, distribution).await;
         }
         Change::CreateDistribution { .. } => return create_distribution(s, change).await,
+        Change::SetDomain {
+            distribution, domain, ..
+        } => {
+            let domain = domain.as_ref().map(|d| (d.name.as_str(), d.certificate.as_str()));
+            aws::cloudfront::set_domain(&c.cloudfront, distribution, domain).await?;
+            return deployed(s, distribution).await;
+        }
         Change::AttachApi {
             site,
             distribution,
@@ -141,6 +148,7 @@ async fn create_distribution(s: &mut Step<'_, '_>, change: &Change) -> Result<Va
         comment,
         index_function,
         api,
+        domain,
     } = change
     else {
         return Err(misrouted("distribution", change));
@@ -164,6 +172,7 @@ async fn create_distribution(s: &mut Step<'_, '_>, change: &Change) -> Result<Va
             oac_id: &oac,
             index_function,
             api: api.as_ref(),
+            domain: domain.as_ref().map(|d| (d.name.as_str(), d.certificate.as_str())),
         },
     )
     .await?;

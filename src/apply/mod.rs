@@ -263,6 +263,7 @@ async fn step(s: &mut Step<'_, '_>, change: &Change) -> Result<serde_json::Value
         | Change::AttachIndexFunction { .. }
         | Change::CreateDistribution { .. }
         | Change::AttachApi { .. }
+        | Change::SetDomain { .. }
         | Change::AllowCloudFront { .. }
         | Change::RemoveCloudFrontPermission { .. }
         | Change::AllowDistribution { .. }

@@ -5,11 +5,12 @@ use std::time::Duration;
 use aws_sdk_cloudfront::client::Waiters;
 use aws_sdk_cloudfront::primitives::Blob;
 use aws_sdk_cloudfront::types::{
-    AllowedMethods, CacheBehavior, CacheBehaviors, CachedMethods, CustomOriginConfig, DefaultCacheBehavior,
+    Aliases, AllowedMethods, CacheBehavior, CacheBehaviors, CachedMethods, CustomOriginConfig, DefaultCacheBehavior,
     DistributionConfig, EventType, FunctionAssociation, FunctionAssociations, FunctionConfig, FunctionRuntime,
-    FunctionStage, InvalidationBatch, Method, Origin, OriginAccessControlConfig, OriginAccessControlOriginTypes,
-    OriginAccessControlSigningBehaviors, OriginAccessControlSigningProtocols, OriginProtocolPolicy, OriginSslProtocols,
-    Origins, Paths, S3OriginConfig, SslProtocol, ViewerProtocolPolicy,
+    FunctionStage, InvalidationBatch, Method, MinimumProtocolVersion, Origin, OriginAccessControlConfig,
+    OriginAccessControlOriginTypes, OriginAccessControlSigningBehaviors, OriginAccessControlSigningProtocols,
+    OriginProtocolPolicy, OriginSslProtocols, Origins, Paths, S3OriginConfig, SslProtocol, SslSupportMethod,
+    ViewerCertificate, ViewerProtocolPolicy,
 };
 use aws_sdk_cloudfront::Client;
 
@@ -183,11 +184,19 @@ pub async fn setup(client: &Client, id: &str) -> Result<Setup, AwsError> {
                 .collect()
         })
         .unwrap_or_default();
+    let aliases = config.aliases().map(|a| a.items().to_vec()).unwrap_or_default();
+    let certificate = config
+        .viewer_certificate()
+        .and_then(|v| v.acm_certificate_arn())
+        .filter(|arn| !arn.is_empty())
+        .map(str::to_string);
     Ok(Setup {
         domain: distribution.domain_name().to_string(),
         viewer_request_function,
         origins,
         behaviors,
+        aliases,
+        certificate,
     })
 }
 
@@ -342,6 +351,61 @@ pub struct NewDistribution<'a> {
     pub index_function: &'a str,
     /// An API function's URL behind a path of the same distribution.
     pub api: Option<&'a ApiOrigin>,
+    /// A custom domain: (name, ACM certificate ARN).
+    pub domain: Option<(&'a str, &'a str)>,
+}
+
+/// The config with `domain` (name, certificate) as its only alternate
+/// domain name and viewer certificate, or with CloudFront's own name and
+/// certificate when `None`.
+fn with_domain(
+    mut config: DistributionConfig,
+    domain: Option<(&str, &str)>,
+    op: &'static str,
+) -> Result<DistributionConfig, AwsError> {
+    let aliases = Aliases::builder()
+        .quantity(i32::from(domain.is_some()))
+        .set_items(domain.map(|(name, _)| vec![name.to_string()]))
+        .build()
+        .map_err(|e| AwsError::build(op, "Aliases", e))?;
+    let certificate = match domain {
+        Some((_, arn)) => ViewerCertificate::builder()
+            .acm_certificate_arn(arn)
+            .ssl_support_method(SslSupportMethod::SniOnly)
+            .minimum_protocol_version(MinimumProtocolVersion::TlSv122021)
+            .cloud_front_default_certificate(false)
+            .build(),
+        None => ViewerCertificate::builder()
+            .cloud_front_default_certificate(true)
+            .build(),
+    };
+    config.aliases = Some(aliases);
+    config.viewer_certificate = Some(certificate);
+    Ok(config)
+}
+
+/// Sets (or removes, with `None`) the distribution's custom domain.
+pub async fn set_domain(client: &Client, id: &str, domain: Option<(&str, &str)>) -> Result<(), AwsError> {
+    let op = "cloudfront:UpdateDistribution";
+    let out = client
+        .get_distribution_config()
+        .id(id)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("cloudfront:GetDistributionConfig", id, e))?;
+    let etag = out.e_tag().map(str::to_string);
+    let config = out
+        .distribution_config
+        .ok_or_else(|| AwsError::missing("cloudfront:GetDistributionConfig", id, "DistributionConfig"))?;
+    client
+        .update_distribution()
+        .id(id)
+        .set_if_match(etag)
+        .distribution_config(with_domain(config, domain, op)?)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| AwsError::from_sdk(op, id, e))
 }
 
 /// A function URL as a distribution's origin for a path.
@@ -477,6 +541,7 @@ pub async fn create(client: &Client, d: &NewDistribution<'_>) -> Result<(String,
         oac_id,
         index_function,
         api,
+        domain,
     } = *d;
     let op = "cloudfront:CreateDistribution";
     let origin_id = format!("s3-{bucket}");
@@ -520,6 +585,7 @@ pub async fn create(client: &Client, d: &NewDistribution<'_>) -> Result<(String,
         Some(api) => with_api(config, api, op)?,
         None => config,
     };
+    let config = with_domain(config, domain, op)?;
     match client.create_distribution().distribution_config(config).send().await {
         Ok(out) => out
             .distribution()

@@ -158,6 +158,11 @@ fn deploy_report(
             }),
             distribution: after.frontends.get(&spec.key).and_then(|s| s.distribution.clone()),
             invalidation: applied.invalidations.get(&spec.key).cloned(),
+            dns: spec.domain.as_ref().and_then(|d| {
+                let live = after.frontends.get(&spec.key)?;
+                live.distribution.as_ref()?;
+                Some(format!("{} CNAME {}", d.name, live.setup.domain))
+            }),
         })
         .collect();
     let clients = &prepared.clients;

@@ -225,6 +225,10 @@ pub struct Setup {
     pub origins: Vec<LiveOrigin>,
     /// Cache behaviours other than the default: path pattern → origin id.
     pub behaviors: BTreeMap<String, String>,
+    /// Alternate domain names (CNAMEs).
+    pub aliases: Vec<String>,
+    /// The ACM certificate viewers are served with, when not CloudFront's own.
+    pub certificate: Option<String>,
 }
 
 /// One origin of a distribution: its domain and its OriginPath (`""` or

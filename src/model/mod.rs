@@ -492,6 +492,16 @@ pub struct FrontendSpec {
     pub invalidation_max_paths: usize,
     /// The API behind the same distribution, if any.
     pub api: Option<ApiSpec>,
+    /// A custom domain for a managed distribution, with its certificate.
+    pub domain: Option<DomainSpec>,
+}
+
+/// A managed distribution's own name: an alternate domain name and the ACM
+/// certificate (in us-east-1, as CloudFront requires) that covers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DomainSpec {
+    pub name: String,
+    pub certificate: String,
 }
 
 impl FrontendSpec {

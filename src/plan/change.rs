@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::frontend::LocalFile;
 use crate::model::names::PublicStatement;
-use crate::model::{Billing, FrontendManifest, FunctionConfig, Stored};
+use crate::model::{Billing, DomainSpec, FrontendManifest, FunctionConfig, Stored};
 
 /// Which version an alias should point at.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -139,6 +139,15 @@ pub enum Change {
         /// The API function behind a path of the same distribution.
         #[serde(skip_serializing_if = "Option::is_none")]
         api: Option<PlannedApi>,
+        /// The custom domain and its certificate.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        domain: Option<DomainSpec>,
+    },
+    /// A managed distribution's custom domain set, changed or (`None`) removed.
+    SetDomain {
+        site: String,
+        distribution: String,
+        domain: Option<DomainSpec>,
     },
     /// A managed distribution gets (or has repaired) its API origin and path behaviour.
     AttachApi {

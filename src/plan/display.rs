@@ -49,6 +49,7 @@ impl Change {
             | Change::EnableVersioning { site, .. }
             | Change::CreateDistribution { site, .. }
             | Change::AttachApi { site, .. }
+            | Change::SetDomain { site, .. }
             | Change::AllowCloudFront { site, .. }
             | Change::RemoveCloudFrontPermission { site, .. }
             | Change::AttachIndexFunction { site, .. }
@@ -151,6 +152,15 @@ impl Change {
                 None => format!(
                     "create CloudFront distribution \"{comment}\" with origin access control and the index function"
                 ),
+            },
+            Change::SetDomain {
+                distribution, domain, ..
+            } => match domain {
+                Some(d) => format!(
+                    "serve distribution {distribution} as {} (certificate {})",
+                    d.name, d.certificate
+                ),
+                None => format!("remove the custom domain from distribution {distribution}"),
             },
             Change::AttachApi { distribution, api, .. } => format!(
                 "put {}'s URL behind {} on distribution {distribution} (lambda origin access control, no caching)",

@@ -186,6 +186,7 @@ fn distribution(
                 comment: spec.distribution_comment(ctx.stack),
                 index_function: ctx.index_function.clone(),
                 api: planned_api(spec, ctx),
+                domain: spec.domain.clone(),
             });
             out.push(allow_distribution(spec, None));
             if let Some(api) = planned_api(spec, ctx) {
@@ -234,6 +235,15 @@ fn distribution(
     }
     if let Some(api) = planned_api(spec, ctx) {
         out.extend(api_changes(spec, ctx, (live, id, &arn), &api));
+    }
+    let aliases: Vec<String> = spec.domain.iter().map(|d| d.name.clone()).collect();
+    let certificate = spec.domain.as_ref().map(|d| d.certificate.clone());
+    if live.setup.aliases != aliases || live.setup.certificate != certificate {
+        out.push(Change::SetDomain {
+            site: key.clone(),
+            distribution: id.clone(),
+            domain: spec.domain.clone(),
+        });
     }
     // bosun's own distributions serve the prefix at the root (origin path =
     // prefix); one read without origins is taken to be one.

@@ -26,6 +26,10 @@ pub struct Resolved {
 pub fn url_of(desired: &Desired, observed: &Observed, target: &Target) -> Option<String> {
     match target {
         Target::Frontend(key) => {
+            // A custom domain is known before the distribution exists.
+            if let Some(d) = desired.frontends.iter().find(|f| f.key == *key)?.domain.as_ref() {
+                return Some(format!("https://{}", d.name));
+            }
             let live = observed.frontends.get(key)?;
             live.distribution.as_ref()?;
             let domain = &live.setup.domain;

@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use super::rules::valid_bucket_name;
+use super::rules::{valid_bucket_name, valid_domain};
 use super::{join, Entry, Validator};
-use crate::model::{ApiSpec, CacheRule, DistributionSpec, FrontendSpec, FunctionSpec, UrlAuth};
+use crate::model::{ApiSpec, CacheRule, DistributionSpec, DomainSpec, FrontendSpec, FunctionSpec, UrlAuth};
 
 const FRONTEND_KEYS: &[&str] = &[
     "dir",
@@ -19,6 +19,8 @@ const FRONTEND_KEYS: &[&str] = &[
     "concurrency",
     "invalidation_max_paths",
     "api",
+    "domain",
+    "certificate",
 ];
 const API_KEYS: &[&str] = &["function", "path"];
 const CACHE_RULE_KEYS: &[&str] = &["glob", "control"];
@@ -36,6 +38,7 @@ impl Validator<'_> {
         let cache = self.cache_rules(e);
         let content_types = self.content_types(e);
         let api = self.api(e, functions, distribution.as_ref());
+        let domain = self.domain(e, distribution.as_ref());
         let max_deletes = match t.get("max_deletes") {
             None => Some(100),
             Some(_) => self.int_in(t, path, "max_deletes", 0..=1_000_000, "files"),
@@ -60,6 +63,7 @@ impl Validator<'_> {
             concurrency: concurrency? as usize,
             invalidation_max_paths: max_paths? as usize,
             api: api?,
+            domain: domain?,
         })
     }
 
@@ -319,4 +323,65 @@ impl Validator<'_> {
         }
         path_ok.then_some(Some(ApiSpec { function: key, path }))
     }
+
+    /// `domain = "crew.example.com"` with `certificate = "arn:aws:acm:us-east-1:…"`:
+    /// both or neither, on a managed distribution, the certificate in
+    /// us-east-1 (CloudFront takes viewer certificates from there only).
+    fn domain(&mut self, e: &Entry<'_>, distribution: Option<&DistributionSpec>) -> Option<Option<DomainSpec>> {
+        let (t, path) = (e.t, e.path.as_str());
+        let name = self.opt_str(t, path, "domain");
+        let certificate = self.opt_str(t, path, "certificate");
+        let (name, certificate) = match (name, certificate) {
+            (None, None) => return (t.get("domain").is_none() && t.get("certificate").is_none()).then_some(None),
+            (Some(_), None) => {
+                self.missing(Self::span_of(t, "domain"), path, "certificate", CERTIFICATE_HELP);
+                return None;
+            }
+            (None, Some(_)) => {
+                self.missing(
+                    Self::span_of(t, "certificate"),
+                    path,
+                    "domain",
+                    "add domain = \"crew.example.com\"",
+                );
+                return None;
+            }
+            (Some(n), Some(c)) => (n.to_ascii_lowercase(), c),
+        };
+        let mut ok = true;
+        if distribution.is_some_and(|d| *d != DistributionSpec::Managed) {
+            ok = false;
+            let at = Self::span_of(t, "domain");
+            self.problem(
+                at,
+                &join(path, "domain"),
+                "a custom domain needs distribution = \"managed\"".into(),
+                Some("bosun sets the domain only on a distribution it created and owns".into()),
+            );
+        }
+        if !valid_domain(&name) {
+            ok = false;
+            let at = Self::span_of(t, "domain");
+            self.problem(
+                at,
+                &join(path, "domain"),
+                format!("`{name}` is not a domain name"),
+                None,
+            );
+        }
+        let parts: Vec<&str> = certificate.split(':').collect();
+        if !(parts.len() == 6 && parts[2] == "acm" && parts[3] == "us-east-1" && parts[5].starts_with("certificate/")) {
+            ok = false;
+            let at = Self::span_of(t, "certificate");
+            self.problem(
+                at,
+                &join(path, "certificate"),
+                format!("`{certificate}` is not an ACM certificate ARN in us-east-1"),
+                Some(CERTIFICATE_HELP.into()),
+            );
+        }
+        ok.then_some(Some(DomainSpec { name, certificate }))
+    }
 }
+
+const CERTIFICATE_HELP: &str = "request (or import) a certificate for the domain in ACM in us-east-1 and give its ARN: certificate = \"arn:aws:acm:us-east-1:123456789012:certificate/…\"";

@@ -652,3 +652,85 @@ async fn deploy_wait_waits_for_a_new_distribution_to_deploy() {
         }
     }
 }
+
+const CERTIFICATE: &str = "arn:aws:acm:us-east-1:123456789012:certificate/0b2a1c9e-0000-4000-8000-000000000001";
+
+/// A custom domain: the managed distribution answers to it with the ACM
+/// certificate, the deploy prints the DNS record to create, and
+/// `${frontends.web.url}` is the domain (known before the distribution
+/// exists, so one pass). Taking the domain out restores CloudFront's name.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_custom_domain_is_set_on_the_distribution_and_named_by_references() {
+    let site = Site::new("fe-domain", "");
+    let binary = site.stack.binary("exec-reports", "app.bin");
+    let body = |domain: &str| {
+        format!(
+            "[functions.app]\nbinary = \"{}\"\nenvironment = {{ PUBLIC_URL = \"${{frontends.web.url}}\" }}\n\n\
+             [frontends.web]\ndir = \"site\"\nbucket = \"{}\"\nprefix = \"app/\"\ndistribution = \"managed\"\n{domain}",
+            binary.display(),
+            site.bucket
+        )
+    };
+    site.stack.write(&body(&format!(
+        "domain = \"crew.example.com\"\ncertificate = \"{CERTIFICATE}\"\n"
+    )));
+    site.write(&[("index.html", b"<html>d</html>")]);
+    let run = site.stack.bosun(&["deploy", "all"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let dist = site.distribution().await;
+    let cf = cloudfront().await;
+    let got = cf.get_distribution().id(&dist).send().await.unwrap();
+    let got = got.distribution().unwrap();
+    let config = got.distribution_config().unwrap();
+    assert_eq!(config.aliases().unwrap().items(), ["crew.example.com"]);
+    let cert = config.viewer_certificate().unwrap();
+    assert_eq!(cert.acm_certificate_arn(), Some(CERTIFICATE));
+    assert_eq!(cert.ssl_support_method().map(|m| m.as_str()), Some("sni-only"));
+    assert_eq!(
+        run.result()["frontends"][0]["dns"],
+        format!("crew.example.com CNAME {}", got.domain_name())
+    );
+    let fname = format!("{}-app", site.stack.name);
+    assert_eq!(alias_version(&lambda().await, &fname, "live").await, "1");
+    let env = lambda()
+        .await
+        .get_function_configuration()
+        .function_name(&fname)
+        .qualifier("live")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        env.environment().unwrap().variables().unwrap()["PUBLIC_URL"],
+        "https://crew.example.com"
+    );
+    assert!(site.stack.bosun(&["deploy", "all"]).write_calls().is_empty());
+
+    site.stack.write(&body(""));
+    let run = site.stack.bosun(&["deploy", "all"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let config = cf.get_distribution_config().id(&dist).send().await.unwrap();
+    assert!(config
+        .distribution_config()
+        .unwrap()
+        .aliases()
+        .unwrap()
+        .items()
+        .is_empty());
+}
+
+#[test]
+fn a_custom_domain_needs_a_certificate_in_us_east_1() {
+    let stack = TestStack::new(
+        "fe-domain-bad",
+        "[frontends.web]\ndir = \".\"\nbucket = \"b-site\"\ndistribution = \"managed\"\ndomain = \"crew.example.com\"\n\
+         certificate = \"arn:aws:acm:eu-west-1:123456789012:certificate/x\"\n",
+    );
+    let run = stack.bosun(&["plan"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    let problems = run.result()["problems"].to_string();
+    assert!(
+        problems.contains("frontends.web.certificate") && problems.contains("in us-east-1"),
+        "{problems}"
+    );
+}
