@@ -18,6 +18,9 @@ Rules:
                                distribution, beyond that TooManyInvalidationsInProgress.
   cloudfront-functions         DEVELOPMENT and LIVE stages, PublishFunction,
                                UpdateFunction, FunctionAssociations kept.
+  cloudfront-headers-policies  Response headers policies (Create, Get, List,
+                               Update with If-Match), which moto lacks; a cache
+                               behaviour's ResponseHeadersPolicyId is kept.
   cloudfront-origin-access     An origin's OriginAccessControlId is kept (moto
                                drops it), so a distribution reads back which
                                origin access control signs for each origin.
@@ -68,6 +71,7 @@ RULES = [
     "cloudfront-in-progress",
     "cloudfront-functions",
     "cloudfront-origin-access",
+    "cloudfront-headers-policies",
     "dynamodb-ttl-hourly",
     "lambda-environment",
     "lambda-policy-conditions",
@@ -99,6 +103,7 @@ def install() -> None:
     warnings.filterwarnings("ignore", message=".*does not match an error shape.*")
     _cloudfront()
     _cloudfront_functions()
+    _cloudfront_headers_policies()
     _dynamodb()
     _lambda()
     _sesv2()
@@ -248,6 +253,76 @@ def _cloudfront_functions() -> None:
     CloudFrontResponse.update_function = update_function
     CloudFrontResponse.publish_function = publish_function
     urls.url_paths["{0}/2020-05-31/function/(?P<function_name>[^/]+)/publish$"] = CloudFrontResponse.dispatch
+
+
+def _cloudfront_headers_policies() -> None:
+    """Response headers policies as the CloudFront API reference describes
+    them (CreateResponseHeadersPolicy, GetResponseHeadersPolicy,
+    ListResponseHeadersPolicies, UpdateResponseHeadersPolicy): an id, an
+    ETag that changes with every update and must be sent as If-Match, and a
+    name unique in the account (ResponseHeadersPolicyAlreadyExists)."""
+    from moto.cloudfront import urls
+    from moto.cloudfront.exceptions import CloudFrontException
+    from moto.cloudfront.responses import CloudFrontResponse
+    from moto.core.responses import ActionResult
+    from moto.moto_api._internal import mock_random
+    from moto.core.utils import utcnow
+
+    def store(self):
+        if not hasattr(self.backend, "_bosun_headers"):
+            self.backend._bosun_headers = {}
+        return self.backend._bosun_headers
+
+    def policy_result(policy):
+        return {
+            "Id": policy["id"],
+            "LastModifiedTime": policy["modified"],
+            "ResponseHeadersPolicyConfig": policy["config"],
+        }
+
+    def create(self):
+        config = self._get_param("ResponseHeadersPolicyConfig", {})
+        policies = store(self)
+        if any(p["config"].get("Name") == config.get("Name") for p in policies.values()):
+            raise CloudFrontException("ResponseHeadersPolicyAlreadyExists", "A response headers policy with this name already exists.")
+        policy = {"id": mock_random.get_random_hex(8) + "-0000-4000-8000-" + mock_random.get_random_hex(12),
+                  "etag": mock_random.get_random_hex(14).upper(), "config": config, "modified": utcnow()}
+        policies[policy["id"]] = policy
+        return ActionResult({"ResponseHeadersPolicy": policy_result(policy), "ETag": policy["etag"],
+                             "Location": f"https://cloudfront.amazonaws.com/2020-05-31/response-headers-policy/{policy['id']}"})
+
+    def find(self):
+        policy = store(self).get(self._get_param("Id"))
+        if policy is None:
+            raise CloudFrontException("NoSuchResponseHeadersPolicy", "The response headers policy does not exist.")
+        return policy
+
+    def get(self):
+        policy = find(self)
+        return ActionResult({"ResponseHeadersPolicy": policy_result(policy), "ETag": policy["etag"]})
+
+    def update(self):
+        policy = find(self)
+        if self._get_param("IfMatch") != policy["etag"]:
+            raise CloudFrontException("PreconditionFailed", "The If-Match version is missing or not valid.")
+        policy["config"] = self._get_param("ResponseHeadersPolicyConfig", {})
+        policy["etag"] = mock_random.get_random_hex(14).upper()
+        policy["modified"] = utcnow()
+        return ActionResult({"ResponseHeadersPolicy": policy_result(policy), "ETag": policy["etag"]})
+
+    def listing(self):
+        kind = self._get_param("Type")
+        items = [] if kind == "managed" else [
+            {"Type": "custom", "ResponseHeadersPolicy": policy_result(p)} for p in store(self).values()
+        ]
+        return ActionResult({"ResponseHeadersPolicyList": {"MaxItems": 100, "Quantity": len(items), "Items": items}})
+
+    CloudFrontResponse.create_response_headers_policy = create
+    CloudFrontResponse.get_response_headers_policy = get
+    CloudFrontResponse.update_response_headers_policy = update
+    CloudFrontResponse.list_response_headers_policies = listing
+    urls.url_paths["{0}/2020-05-31/response-headers-policy$"] = CloudFrontResponse.dispatch
+    urls.url_paths["{0}/2020-05-31/response-headers-policy/(?P<policy_id>[^/]+)$"] = CloudFrontResponse.dispatch
 
 
 def _dynamodb() -> None:

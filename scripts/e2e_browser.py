@@ -253,6 +253,27 @@ def dump_console(driver):
         pass
 
 
+def check_security_headers(base_url, csp, driver):
+    """The page came with the Content-Security-Policy (and the other headers
+    CloudFront's response headers policy sets), and the browser reported no
+    violation of it while the test ran."""
+    with _OPENER.open(urllib.request.Request(base_url + "/", method="GET"), timeout=15) as res:
+        headers = {k.lower(): v for k, v in res.headers.items()}
+    if headers.get("content-security-policy") != csp:
+        raise Failure(f"the page's Content-Security-Policy is {headers.get('content-security-policy')!r}, not {csp!r}")
+    for name in ("strict-transport-security", "x-content-type-options", "x-frame-options", "referrer-policy"):
+        if name not in headers:
+            raise Failure(f"the page was served without {name}")
+    try:
+        logs = driver.get_log("browser")
+    except Exception:  # noqa: BLE001 - a driver without logs cannot show violations
+        logs = []
+    violations = [e.get("message", "") for e in logs if "Content Security Policy" in e.get("message", "")]
+    if violations:
+        raise Failure("the page broke its Content-Security-Policy: " + "; ".join(violations[:3]))
+    step("7. served with the security headers; no Content-Security-Policy violation")
+
+
 def check_no_sideways_scroll(driver, where):
     scroll_w, inner_w = driver.execute_script(
         "return [document.documentElement.scrollWidth, window.innerWidth];")
@@ -375,6 +396,10 @@ def run(args, state):
     step("6. checking the layout at 390 px")
     check_no_sideways_scroll(driver, "event page")
 
+    # 7. Served with the deployed security headers, and nothing broke them.
+    if args.csp:
+        check_security_headers(base, args.csp, driver)
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -382,6 +407,7 @@ def main():
     parser.add_argument("--admin-token", required=True, help="a bearer token with the admin role")
     parser.add_argument("--outbox", required=True, help="folder the local server writes e-mails to")
     parser.add_argument("--screenshot", help="save a PNG of the page here at the end")
+    parser.add_argument("--csp", help="the Content-Security-Policy the page must be served with and work under")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.add_argument("--chromedriver", default="/usr/bin/chromedriver")
     args = parser.parse_args()
@@ -405,7 +431,7 @@ def main():
                     os.makedirs(os.path.dirname(os.path.abspath(args.screenshot)), exist_ok=True)
                     driver.execute_script("window.scrollTo(0, 0);")
                     if driver.save_screenshot(args.screenshot):
-                        step(f"7. screenshot saved to {args.screenshot}")
+                        step(f"8. screenshot saved to {args.screenshot}")
                     else:
                         print(f"e2e: could not save the screenshot to {args.screenshot}", file=sys.stderr)
                 except Exception as err:  # noqa: BLE001

@@ -306,6 +306,25 @@ fn cloudfront_statements(desired: &Desired, scope: &ArnScope<'_>) -> Vec<Value> 
                 scope.partition, scope.account
             )],
         ));
+        out.push(json!({
+            "Sid": "FindHeadersPolicy",
+            "Effect": "Allow",
+            "Action": ["cloudfront:ListResponseHeadersPolicies"],
+            // Not resource-scoped; bosun finds its policy by name.
+            "Resource": "*"
+        }));
+        out.push(statement(
+            "HeadersPolicy",
+            &[
+                "cloudfront:CreateResponseHeadersPolicy",
+                "cloudfront:GetResponseHeadersPolicy",
+                "cloudfront:UpdateResponseHeadersPolicy",
+            ],
+            vec![format!(
+                "arn:{}:cloudfront::{}:response-headers-policy/*",
+                scope.partition, scope.account
+            )],
+        ));
         out.push(statement(
             "IndexFunction",
             &[

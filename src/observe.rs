@@ -151,7 +151,13 @@ pub async fn observe(
     let secrets = read_secrets(clients, &secret_names);
     let managed = selection.frontends(desired).iter().any(|f| f.is_managed());
     let index_function = read_index_function(clients, managed.then(|| desired.stack.index_function()));
-    let (roles, tables, functions, frontends, referenced, rules, data, secrets, index_function) = tokio::try_join!(
+    let headers_policy = async {
+        match managed {
+            true => aws::cloudfront::find_headers_policy(&clients.cloudfront, &desired.stack.headers_policy()).await,
+            false => Ok(None),
+        }
+    };
+    let (roles, tables, functions, frontends, referenced, rules, data, secrets, index_function, headers_policy) = tokio::try_join!(
         roles,
         tables,
         functions,
@@ -160,7 +166,8 @@ pub async fn observe(
         rules,
         data,
         secrets,
-        index_function
+        index_function,
+        headers_policy
     )?;
     Ok(Observed {
         account,
@@ -174,6 +181,7 @@ pub async fn observe(
         data,
         secrets,
         index_function,
+        headers_policy,
     })
 }
 

@@ -40,6 +40,16 @@ pub(super) async fn apply(s: &mut Step<'_, '_>, change: &Change) -> Result<Value
             return deployed(s, distribution).await;
         }
         Change::CreateDistribution { .. } => return create_distribution(s, change).await,
+        Change::PutHeadersPolicy { name } => {
+            let id = aws::cloudfront::put_headers_policy(&c.cloudfront, name).await?;
+            s.state.headers_policy = Some(id.clone());
+            return Ok(json!({ "policy": id }));
+        }
+        Change::AttachHeadersPolicy { distribution, name, .. } => {
+            let policy = headers_policy(s, name).await?;
+            aws::cloudfront::attach_headers_policy(&c.cloudfront, distribution, &policy).await?;
+            return deployed(s, distribution).await;
+        }
         Change::SetDomain {
             distribution, domain, ..
         } => {
@@ -130,6 +140,17 @@ pub(super) async fn apply(s: &mut Step<'_, '_>, change: &Change) -> Result<Value
     Ok(json!({}))
 }
 
+/// The response headers policy's id: put by this run, or found by name.
+async fn headers_policy(s: &Step<'_, '_>, name: &str) -> Result<String, ApplyStepError> {
+    if let Some(id) = &s.state.headers_policy {
+        return Ok(id.clone());
+    }
+    let found = aws::cloudfront::find_headers_policy(&s.ctx.clients.cloudfront, name).await?;
+    found
+        .map(|(id, _)| id)
+        .ok_or_else(|| ApplyStepError::Internal(format!("no response headers policy {name} before its distribution")))
+}
+
 /// With `--wait`, waits until a new or changed distribution is deployed.
 async fn deployed(s: &Step<'_, '_>, id: &str) -> Result<Value, ApplyStepError> {
     if !s.ctx.wait_cloudfront {
@@ -149,6 +170,7 @@ async fn create_distribution(s: &mut Step<'_, '_>, change: &Change) -> Result<Va
         index_function,
         api,
         domain,
+        headers_policy: policy_name,
     } = change
     else {
         return Err(misrouted("distribution", change));
@@ -161,6 +183,7 @@ async fn create_distribution(s: &mut Step<'_, '_>, change: &Change) -> Result<Va
         Some(api) => Some(api_origin(s, site, api).await?),
         None => None,
     };
+    let policy = headers_policy(s, policy_name).await?;
     let (id, arn) = aws::cloudfront::create(
         &c.cloudfront,
         &aws::cloudfront::NewDistribution {
@@ -173,6 +196,7 @@ async fn create_distribution(s: &mut Step<'_, '_>, change: &Change) -> Result<Va
             index_function,
             api: api.as_ref(),
             domain: domain.as_ref().map(|d| (d.name.as_str(), d.certificate.as_str())),
+            headers_policy: &policy,
         },
     )
     .await?;

@@ -67,6 +67,8 @@ struct State {
     etags: BTreeMap<String, crate::model::Stored>,
     /// Frontend key → ARN of the distribution created in this run.
     distribution_arns: BTreeMap<String, String>,
+    /// The response headers policy's id, once this run put it.
+    headers_policy: Option<String>,
 }
 
 /// What apply did.
@@ -264,6 +266,8 @@ async fn step(s: &mut Step<'_, '_>, change: &Change) -> Result<serde_json::Value
         | Change::CreateDistribution { .. }
         | Change::AttachApi { .. }
         | Change::SetDomain { .. }
+        | Change::PutHeadersPolicy { .. }
+        | Change::AttachHeadersPolicy { .. }
         | Change::AllowCloudFront { .. }
         | Change::RemoveCloudFrontPermission { .. }
         | Change::AllowDistribution { .. }

@@ -6,11 +6,14 @@ use aws_sdk_cloudfront::client::Waiters;
 use aws_sdk_cloudfront::primitives::Blob;
 use aws_sdk_cloudfront::types::{
     Aliases, AllowedMethods, CacheBehavior, CacheBehaviors, CachedMethods, CustomOriginConfig, DefaultCacheBehavior,
-    DistributionConfig, EventType, FunctionAssociation, FunctionAssociations, FunctionConfig, FunctionRuntime,
-    FunctionStage, InvalidationBatch, Method, MinimumProtocolVersion, Origin, OriginAccessControlConfig,
-    OriginAccessControlOriginTypes, OriginAccessControlSigningBehaviors, OriginAccessControlSigningProtocols,
-    OriginProtocolPolicy, OriginSslProtocols, Origins, Paths, S3OriginConfig, SslProtocol, SslSupportMethod,
-    ViewerCertificate, ViewerProtocolPolicy,
+    DistributionConfig, EventType, FrameOptionsList, FunctionAssociation, FunctionAssociations, FunctionConfig,
+    FunctionRuntime, FunctionStage, InvalidationBatch, Method, MinimumProtocolVersion, Origin,
+    OriginAccessControlConfig, OriginAccessControlOriginTypes, OriginAccessControlSigningBehaviors,
+    OriginAccessControlSigningProtocols, OriginProtocolPolicy, OriginSslProtocols, Origins, Paths, ReferrerPolicyList,
+    ResponseHeadersPolicyConfig, ResponseHeadersPolicyContentSecurityPolicy, ResponseHeadersPolicyContentTypeOptions,
+    ResponseHeadersPolicyFrameOptions, ResponseHeadersPolicyReferrerPolicy, ResponseHeadersPolicySecurityHeadersConfig,
+    ResponseHeadersPolicyStrictTransportSecurity, ResponseHeadersPolicyType, S3OriginConfig, SslProtocol,
+    SslSupportMethod, ViewerCertificate, ViewerProtocolPolicy,
 };
 use aws_sdk_cloudfront::Client;
 
@@ -26,6 +29,176 @@ const CACHING_DISABLED: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
 /// viewer header, cookie and query string, but the Host is the origin's
 /// (a function URL answers only to its own host name).
 const ALL_VIEWER_EXCEPT_HOST: &str = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
+
+/// The Content-Security-Policy of bosun's frontends: everything from the
+/// site's own origin (the API included, behind the same distribution),
+/// images also as data: URLs, no plugins, no framing, no `<base>`.
+pub const CONTENT_SECURITY_POLICY: &str =
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+/// Strict-Transport-Security's max-age: two years.
+pub const HSTS_MAX_AGE: i32 = 63_072_000;
+
+/// The headers bosun's response headers policy sets on every response of
+/// a managed distribution (overriding the origin's), as a browser sees
+/// them; the browser test serves the same set locally.
+pub fn security_headers() -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "Strict-Transport-Security",
+            format!("max-age={HSTS_MAX_AGE}; includeSubDomains"),
+        ),
+        ("X-Content-Type-Options", "nosniff".into()),
+        ("X-Frame-Options", "DENY".into()),
+        ("Referrer-Policy", "no-referrer".into()),
+        ("Content-Security-Policy", CONTENT_SECURITY_POLICY.into()),
+    ]
+}
+
+fn headers_policy_config(name: &str) -> Result<ResponseHeadersPolicyConfig, AwsError> {
+    let op = "cloudfront:CreateResponseHeadersPolicy";
+    let e = |e| AwsError::build(op, name, e);
+    let security = ResponseHeadersPolicySecurityHeadersConfig::builder()
+        .strict_transport_security(
+            ResponseHeadersPolicyStrictTransportSecurity::builder()
+                .r#override(true)
+                .include_subdomains(true)
+                .access_control_max_age_sec(HSTS_MAX_AGE)
+                .build()
+                .map_err(e)?,
+        )
+        .content_type_options(
+            ResponseHeadersPolicyContentTypeOptions::builder()
+                .r#override(true)
+                .build()
+                .map_err(|e| AwsError::build(op, name, e))?,
+        )
+        .frame_options(
+            ResponseHeadersPolicyFrameOptions::builder()
+                .r#override(true)
+                .frame_option(FrameOptionsList::Deny)
+                .build()
+                .map_err(|e| AwsError::build(op, name, e))?,
+        )
+        .referrer_policy(
+            ResponseHeadersPolicyReferrerPolicy::builder()
+                .r#override(true)
+                .referrer_policy(ReferrerPolicyList::NoReferrer)
+                .build()
+                .map_err(|e| AwsError::build(op, name, e))?,
+        )
+        .content_security_policy(
+            ResponseHeadersPolicyContentSecurityPolicy::builder()
+                .r#override(true)
+                .content_security_policy(CONTENT_SECURITY_POLICY)
+                .build()
+                .map_err(|e| AwsError::build(op, name, e))?,
+        )
+        .build();
+    ResponseHeadersPolicyConfig::builder()
+        .name(name)
+        .comment("bosun: security headers for the stack's frontends")
+        .security_headers_config(security)
+        .build()
+        .map_err(|e| AwsError::build(op, name, e))
+}
+
+/// Whether a policy's security headers are the ones bosun sets.
+fn headers_current(config: &ResponseHeadersPolicyConfig) -> bool {
+    let Some(s) = config.security_headers_config() else {
+        return false;
+    };
+    s.content_security_policy()
+        .is_some_and(|c| c.r#override() && c.content_security_policy() == CONTENT_SECURITY_POLICY)
+        && s.strict_transport_security().is_some_and(|h| {
+            h.r#override() && h.include_subdomains() == Some(true) && h.access_control_max_age_sec() == HSTS_MAX_AGE
+        })
+        && s.content_type_options().is_some_and(|c| c.r#override())
+        && s.frame_options()
+            .is_some_and(|f| f.r#override() && *f.frame_option() == FrameOptionsList::Deny)
+        && s.referrer_policy()
+            .is_some_and(|r| r.r#override() && *r.referrer_policy() == ReferrerPolicyList::NoReferrer)
+}
+
+/// bosun's response headers policy `name`, if it exists: its id, and
+/// whether it sets the headers bosun wants.
+pub async fn find_headers_policy(client: &Client, name: &str) -> Result<Option<(String, bool)>, AwsError> {
+    let out = client
+        .list_response_headers_policies()
+        .r#type(ResponseHeadersPolicyType::Custom)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("cloudfront:ListResponseHeadersPolicies", name, e))?;
+    let items = out
+        .response_headers_policy_list()
+        .map(|l| l.items())
+        .unwrap_or_default();
+    Ok(items.iter().find_map(|item| {
+        let policy = item.response_headers_policy()?;
+        let config = policy.response_headers_policy_config()?;
+        (config.name() == name).then(|| (policy.id().to_string(), headers_current(config)))
+    }))
+}
+
+/// Creates bosun's response headers policy, or updates it to the wanted
+/// headers (If-Match the ETag just read); returns its id.
+pub async fn put_headers_policy(client: &Client, name: &str) -> Result<String, AwsError> {
+    let config = headers_policy_config(name)?;
+    let Some((id, _)) = find_headers_policy(client, name).await? else {
+        let op = "cloudfront:CreateResponseHeadersPolicy";
+        let out = client
+            .create_response_headers_policy()
+            .response_headers_policy_config(config)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(op, name, e))?;
+        return out
+            .response_headers_policy()
+            .map(|p| p.id().to_string())
+            .ok_or_else(|| AwsError::missing(op, name, "ResponseHeadersPolicy"));
+    };
+    let current = client
+        .get_response_headers_policy()
+        .id(&id)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("cloudfront:GetResponseHeadersPolicy", name, e))?;
+    client
+        .update_response_headers_policy()
+        .id(&id)
+        .set_if_match(current.e_tag().map(str::to_string))
+        .response_headers_policy_config(config)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("cloudfront:UpdateResponseHeadersPolicy", name, e))?;
+    Ok(id)
+}
+
+/// Puts the response headers policy on the distribution's default behaviour.
+pub async fn attach_headers_policy(client: &Client, id: &str, policy_id: &str) -> Result<(), AwsError> {
+    let op = "cloudfront:UpdateDistribution";
+    let out = client
+        .get_distribution_config()
+        .id(id)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("cloudfront:GetDistributionConfig", id, e))?;
+    let etag = out.e_tag().map(str::to_string);
+    let mut config = out
+        .distribution_config
+        .ok_or_else(|| AwsError::missing("cloudfront:GetDistributionConfig", id, "DistributionConfig"))?;
+    if let Some(behaviour) = config.default_cache_behavior.as_mut() {
+        behaviour.response_headers_policy_id = Some(policy_id.to_string());
+    }
+    client
+        .update_distribution()
+        .id(id)
+        .set_if_match(etag)
+        .distribution_config(config)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| AwsError::from_sdk(op, id, e))
+}
 
 /// What an origin access control signs for: the frontend's bucket, or an
 /// API function's URL.
@@ -190,7 +363,13 @@ pub async fn setup(client: &Client, id: &str) -> Result<Setup, AwsError> {
         .and_then(|v| v.acm_certificate_arn())
         .filter(|arn| !arn.is_empty())
         .map(str::to_string);
+    let headers_policy = config
+        .default_cache_behavior()
+        .and_then(|b| b.response_headers_policy_id())
+        .filter(|id| !id.is_empty())
+        .map(str::to_string);
     Ok(Setup {
+        headers_policy,
         domain: distribution.domain_name().to_string(),
         viewer_request_function,
         origins,
@@ -353,6 +532,8 @@ pub struct NewDistribution<'a> {
     pub api: Option<&'a ApiOrigin>,
     /// A custom domain: (name, ACM certificate ARN).
     pub domain: Option<(&'a str, &'a str)>,
+    /// The response headers policy for every response (security headers).
+    pub headers_policy: &'a str,
 }
 
 /// The config with `domain` (name, certificate) as its only alternate
@@ -542,6 +723,7 @@ pub async fn create(client: &Client, d: &NewDistribution<'_>) -> Result<(String,
         index_function,
         api,
         domain,
+        headers_policy,
     } = *d;
     let op = "cloudfront:CreateDistribution";
     let origin_id = format!("s3-{bucket}");
@@ -564,6 +746,7 @@ pub async fn create(client: &Client, d: &NewDistribution<'_>) -> Result<(String,
         .cache_policy_id(CACHING_OPTIMIZED)
         .compress(true)
         .function_associations(viewer_request(index_function, &[])?)
+        .response_headers_policy_id(headers_policy)
         .build()
         .map_err(|e| AwsError::build(op, comment, e))?;
     let config = DistributionConfig::builder()

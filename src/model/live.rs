@@ -155,6 +155,9 @@ pub struct Observed {
     /// frontend is selected: `None` absent (or never published), `Some(true)`
     /// LIVE with bosun's code, `Some(false)` LIVE with other code.
     pub index_function: Option<bool>,
+    /// The stack's response headers policy, read when a managed frontend is
+    /// selected: its id, and whether it sets bosun's security headers.
+    pub headers_policy: Option<(String, bool)>,
 }
 
 /// A frontend's live side: its bucket, the objects under its prefix, the
@@ -229,6 +232,8 @@ pub struct Setup {
     pub aliases: Vec<String>,
     /// The ACM certificate viewers are served with, when not CloudFront's own.
     pub certificate: Option<String>,
+    /// The response headers policy on the default behaviour.
+    pub headers_policy: Option<String>,
 }
 
 /// One origin of a distribution: its domain and its OriginPath (`""` or

@@ -63,6 +63,11 @@ pub struct StackMeta {
 impl StackMeta {
     /// The CloudFront function (global, one per stack) serving folder index
     /// pages on the stack's managed distributions.
+    /// The name of the stack's response headers policy (security headers).
+    pub fn headers_policy(&self) -> String {
+        format!("bosun-{}-security-headers", self.name)
+    }
+
     pub fn index_function(&self) -> String {
         format!("bosun-{}-index", self.name)
     }

@@ -142,6 +142,19 @@ pub enum Change {
         /// The custom domain and its certificate.
         #[serde(skip_serializing_if = "Option::is_none")]
         domain: Option<DomainSpec>,
+        /// The stack's response headers policy (security headers), by name.
+        headers_policy: String,
+    },
+    /// The stack's response headers policy (security headers), created or
+    /// updated to the headers bosun sets, before any distribution uses it.
+    PutHeadersPolicy {
+        name: String,
+    },
+    /// A managed distribution made before bosun set security headers.
+    AttachHeadersPolicy {
+        site: String,
+        distribution: String,
+        name: String,
     },
     /// A managed distribution's custom domain set, changed or (`None`) removed.
     SetDomain {

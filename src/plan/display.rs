@@ -35,6 +35,7 @@ impl Change {
             }
             Change::UploadData { function, .. } => format!("data/{function}"),
             Change::PutIndexFunction { name } => format!("cloudfront-function/{name}"),
+            Change::PutHeadersPolicy { name } => format!("response-headers-policy/{name}"),
             Change::CreateSecret { parameter, .. } => format!("parameter{parameter}"),
             Change::CreateFunction { name, .. }
             | Change::UpdateCode { name, .. }
@@ -50,6 +51,7 @@ impl Change {
             | Change::CreateDistribution { site, .. }
             | Change::AttachApi { site, .. }
             | Change::SetDomain { site, .. }
+            | Change::AttachHeadersPolicy { site, .. }
             | Change::AllowCloudFront { site, .. }
             | Change::RemoveCloudFrontPermission { site, .. }
             | Change::AttachIndexFunction { site, .. }
@@ -153,6 +155,12 @@ impl Change {
                     "create CloudFront distribution \"{comment}\" with origin access control and the index function"
                 ),
             },
+            Change::PutHeadersPolicy { .. } => {
+                "create/update the response headers policy: HSTS, nosniff, DENY framing, no-referrer, Content-Security-Policy".into()
+            }
+            Change::AttachHeadersPolicy { distribution, .. } => {
+                format!("send the security headers on every response of distribution {distribution}")
+            }
             Change::SetDomain {
                 distribution, domain, ..
             } => match domain {

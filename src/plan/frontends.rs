@@ -44,6 +44,11 @@ pub(super) fn plan(
             name: index_function.clone(),
         });
     }
+    if selected.iter().any(|f| f.is_managed()) && !observed.headers_policy.as_ref().is_some_and(|(_, ok)| *ok) {
+        out.push(Change::PutHeadersPolicy {
+            name: desired.stack.headers_policy(),
+        });
+    }
     let ctx = FrontendContext {
         desired,
         observed,
@@ -187,6 +192,7 @@ fn distribution(
                 index_function: ctx.index_function.clone(),
                 api: planned_api(spec, ctx),
                 domain: spec.domain.clone(),
+                headers_policy: ctx.desired.stack.headers_policy(),
             });
             out.push(allow_distribution(spec, None));
             if let Some(api) = planned_api(spec, ctx) {
@@ -235,6 +241,14 @@ fn distribution(
     }
     if let Some(api) = planned_api(spec, ctx) {
         out.extend(api_changes(spec, ctx, (live, id, &arn), &api));
+    }
+    let policy = ctx.observed.headers_policy.as_ref().map(|(id, _)| id);
+    if policy.is_none() || live.setup.headers_policy.as_ref() != policy {
+        out.push(Change::AttachHeadersPolicy {
+            site: key.clone(),
+            distribution: id.clone(),
+            name: ctx.desired.stack.headers_policy(),
+        });
     }
     let aliases: Vec<String> = spec.domain.iter().map(|d| d.name.clone()).collect();
     let certificate = spec.domain.as_ref().map(|d| d.certificate.clone());

@@ -1311,6 +1311,13 @@ async fn browser_follows_a_magic_link_and_claims_crew() {
             "--frontend",
         ])
         .arg(root().join("lambdas/shipcaptaincrew/frontend"))
+        // The security headers bosun's response headers policy sets on the
+        // deployed frontend: the page must work under them (its CSP).
+        .args(
+            bosun::aws::cloudfront::security_headers()
+                .iter()
+                .flat_map(|(name, value)| ["--header".to_string(), format!("{name}: {value}")]),
+        )
         .arg("--outbox")
         .arg(outbox.path())
         .envs(&env)
@@ -1347,7 +1354,9 @@ async fn browser_follows_a_magic_link_and_claims_crew() {
     let shot = root().join("target/shipcaptaincrew-e2e.png");
     let out = tokio::process::Command::new(python.trim())
         .arg(root().join("scripts/e2e_browser.py"))
-        .args(["--base-url", &base, "--admin-token", &admin, "--outbox"])
+        .args(["--base-url", &base, "--admin-token", &admin, "--csp"])
+        .arg(bosun::aws::cloudfront::CONTENT_SECURITY_POLICY)
+        .arg("--outbox")
         .arg(outbox.path())
         .arg("--screenshot")
         .arg(&shot)

@@ -734,3 +734,47 @@ fn a_custom_domain_needs_a_certificate_in_us_east_1() {
         "{problems}"
     );
 }
+
+/// Every response of a managed distribution carries bosun's security
+/// headers: a response headers policy the stack owns, on the default
+/// behaviour (the browser test runs the page under the same headers).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_managed_distribution_sends_the_security_headers() {
+    let site = Site::new("fe-headers", "");
+    site.write(&[("index.html", b"<html>h</html>")]);
+    let run = site.deploy(&[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let cf = cloudfront().await;
+    let dist = site.distribution().await;
+    let config = cf.get_distribution_config().id(&dist).send().await.unwrap();
+    let behaviour = config.distribution_config().unwrap().default_cache_behavior().unwrap();
+    let policy_id = behaviour
+        .response_headers_policy_id()
+        .expect("a response headers policy");
+    let policy = cf.get_response_headers_policy().id(policy_id).send().await.unwrap();
+    let config = policy
+        .response_headers_policy()
+        .unwrap()
+        .response_headers_policy_config()
+        .unwrap();
+    assert_eq!(config.name(), format!("bosun-{}-security-headers", site.stack.name));
+    let security = config.security_headers_config().unwrap();
+    let csp = security.content_security_policy().unwrap();
+    assert!(csp.r#override());
+    assert_eq!(
+        csp.content_security_policy(),
+        bosun::aws::cloudfront::CONTENT_SECURITY_POLICY
+    );
+    assert!(csp.content_security_policy().contains("frame-ancestors 'none'"));
+    let hsts = security.strict_transport_security().unwrap();
+    assert!(hsts.access_control_max_age_sec() >= 31_536_000 && hsts.include_subdomains() == Some(true));
+    assert!(security.content_type_options().unwrap().r#override());
+    assert_eq!(security.frame_options().unwrap().frame_option().as_str(), "DENY");
+    assert_eq!(
+        security.referrer_policy().unwrap().referrer_policy().as_str(),
+        "no-referrer"
+    );
+    // Nothing changed: nothing written (the policy is read, compared, kept).
+    let again = site.deploy(&[]);
+    assert!(again.write_calls().is_empty(), "{:?}", again.write_calls());
+}

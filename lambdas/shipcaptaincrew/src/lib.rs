@@ -151,3 +151,31 @@ async fn check_body_hash(req: axum::extract::Request, next: axum::middleware::Ne
     next.run(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes)))
         .await
 }
+
+/// Sets each `NAME: VALUE` header on every response (replacing the app's),
+/// as a CloudFront response headers policy does: `serve --header` lets the
+/// browser test run the frontend under the deployed security headers.
+pub fn with_headers(router: Router, headers: &[String]) -> Result<Router, String> {
+    use axum::http::{HeaderName, HeaderValue};
+    let mut parsed = Vec::new();
+    for h in headers {
+        let (name, value) = h
+            .split_once(':')
+            .ok_or_else(|| format!("--header {h:?}: expected NAME: VALUE"))?;
+        let name = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|e| format!("--header {h:?}: {e}"))?;
+        let value = HeaderValue::from_str(value.trim()).map_err(|e| format!("--header {h:?}: {e}"))?;
+        parsed.push((name, value));
+    }
+    let parsed = Arc::new(parsed);
+    Ok(router.layer(axum::middleware::map_response(
+        move |mut res: axum::response::Response| {
+            let parsed = parsed.clone();
+            async move {
+                for (name, value) in parsed.iter() {
+                    res.headers_mut().insert(name.clone(), value.clone());
+                }
+                res
+            }
+        },
+    )))
+}

@@ -4,7 +4,9 @@
 //! - `shipcaptaincrew serve [--addr 127.0.0.1:8787] [--frontend DIR] [--outbox DIR] [--signed-origin]`
 //!   serves the API and the frontend over plain HTTP (loopback only);
 //!   `--signed-origin` refuses a request body without its SHA-256 in
-//!   `x-amz-content-sha256`, as the API behind CloudFront does;
+//!   `x-amz-content-sha256`, as the API behind CloudFront does; each
+//!   `--header 'NAME: VALUE'` is set on every response, as a CloudFront
+//!   response headers policy sets it;
 //! - `shipcaptaincrew token --email ADDR --role admin|captain|crew [--ttl SECS]`
 //!   prints a signed token (for operators and scripts), using the same secret.
 //!
@@ -18,7 +20,7 @@ use std::sync::Arc;
 use tokio::sync::OnceCell;
 use tower::ServiceExt;
 
-const USAGE: &str = "usage: shipcaptaincrew serve [--addr 127.0.0.1:8787] [--frontend DIR] [--outbox DIR] [--signed-origin]\n       shipcaptaincrew token --email ADDR --role admin|captain|crew [--ttl SECS]";
+const USAGE: &str = "usage: shipcaptaincrew serve [--addr 127.0.0.1:8787] [--frontend DIR] [--outbox DIR] [--signed-origin] [--header 'NAME: VALUE']...\n       shipcaptaincrew token --email ADDR --role admin|captain|crew [--ttl SECS]";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -104,6 +106,14 @@ async fn run() -> Result<(), String> {
             let mut routes = router(app, flag("--frontend").map(PathBuf::from));
             if args.iter().any(|a| a == "--signed-origin") {
                 routes = shipcaptaincrew::require_body_hash(routes);
+            }
+            let headers: Vec<String> = args
+                .windows(2)
+                .filter(|w| w[0] == "--header")
+                .map(|w| w[1].clone())
+                .collect();
+            if !headers.is_empty() {
+                routes = shipcaptaincrew::with_headers(routes, &headers)?;
             }
             let service = routes.into_make_service_with_connect_info::<SocketAddr>();
             axum::serve(listener, service)
