@@ -371,6 +371,7 @@ mod tests {
             "ses:ListConfigurationSets",
             "cloudfront:ListDistributions",
             "cloudfront:ListOriginAccessControls",
+            "cloudfront:ListResponseHeadersPolicies",
         ]
         .into();
         for st in p["Statement"].as_array().unwrap() {
