@@ -50,6 +50,12 @@ pub(super) async fn apply(s: &mut Step<'_, '_>, change: &Change) -> Result<Value
             aws::cloudfront::attach_headers_policy(&c.cloudfront, distribution, &policy).await?;
             return deployed(s, distribution).await;
         }
+        Change::DetachApi {
+            distribution, origin, ..
+        } => {
+            aws::cloudfront::detach_origin(&c.cloudfront, distribution, origin).await?;
+            return deployed(s, distribution).await;
+        }
         Change::SetDomain {
             distribution, domain, ..
         } => {

@@ -265,6 +265,7 @@ async fn step(s: &mut Step<'_, '_>, change: &Change) -> Result<serde_json::Value
         | Change::AttachIndexFunction { .. }
         | Change::CreateDistribution { .. }
         | Change::AttachApi { .. }
+        | Change::DetachApi { .. }
         | Change::SetDomain { .. }
         | Change::PutHeadersPolicy { .. }
         | Change::AttachHeadersPolicy { .. }

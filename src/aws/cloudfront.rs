@@ -688,6 +688,49 @@ fn with_api(mut config: DistributionConfig, api: &ApiOrigin, op: &'static str) -
     Ok(config)
 }
 
+/// Removes the origin `origin` and every behaviour targeting it.
+pub async fn detach_origin(client: &Client, id: &str, origin: &str) -> Result<(), AwsError> {
+    let op = "cloudfront:UpdateDistribution";
+    let out = client
+        .get_distribution_config()
+        .id(id)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("cloudfront:GetDistributionConfig", id, e))?;
+    let etag = out.e_tag().map(str::to_string);
+    let mut config = out
+        .distribution_config
+        .ok_or_else(|| AwsError::missing("cloudfront:GetDistributionConfig", id, "DistributionConfig"))?;
+    let mut origins: Vec<Origin> = config.origins().map(|o| o.items().to_vec()).unwrap_or_default();
+    origins.retain(|o| o.id() != origin);
+    let mut behaviors: Vec<CacheBehavior> = config.cache_behaviors().map(|b| b.items().to_vec()).unwrap_or_default();
+    behaviors.retain(|b| b.target_origin_id() != origin);
+    let build = |e| AwsError::build(op, origin, e);
+    config.origins = Some(
+        Origins::builder()
+            .quantity(origins.len() as i32)
+            .set_items(Some(origins))
+            .build()
+            .map_err(build)?,
+    );
+    config.cache_behaviors = Some(
+        CacheBehaviors::builder()
+            .quantity(behaviors.len() as i32)
+            .set_items(Some(behaviors))
+            .build()
+            .map_err(|e| AwsError::build(op, origin, e))?,
+    );
+    client
+        .update_distribution()
+        .id(id)
+        .set_if_match(etag)
+        .distribution_config(config)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| AwsError::from_sdk(op, id, e))
+}
+
 /// Adds (or repairs) the API's origin and path behaviour on an existing distribution.
 pub async fn attach_api(client: &Client, id: &str, api: &ApiOrigin) -> Result<(), AwsError> {
     let op = "cloudfront:UpdateDistribution";

@@ -94,9 +94,12 @@ pub fn statement_action(statement: PublicStatement) -> &'static str {
     }
 }
 
+/// The ids of API origins bosun puts on a frontend's distribution start so.
+pub const API_ORIGIN_PREFIX: &str = "bosun-api-";
+
 /// The id of the API origin on a frontend's distribution.
 pub fn api_origin_id(function_name: &str) -> String {
-    format!("api-{function_name}")
+    format!("{API_ORIGIN_PREFIX}{function_name}")
 }
 
 /// The host of a function URL (`https://ID.lambda-url.REGION.on.aws/`).

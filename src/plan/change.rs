@@ -168,6 +168,12 @@ pub enum Change {
         distribution: String,
         api: PlannedApi,
     },
+    /// An API origin (and the behaviours targeting it) the frontend no longer has.
+    DetachApi {
+        site: String,
+        distribution: String,
+        origin: String,
+    },
     /// One of the two statements letting the frontend's distribution call
     /// the API function's URL (its own step, so a failed add is retried).
     AllowCloudFront {

@@ -50,6 +50,7 @@ impl Change {
             | Change::EnableVersioning { site, .. }
             | Change::CreateDistribution { site, .. }
             | Change::AttachApi { site, .. }
+            | Change::DetachApi { site, .. }
             | Change::SetDomain { site, .. }
             | Change::AttachHeadersPolicy { site, .. }
             | Change::AllowCloudFront { site, .. }
@@ -170,6 +171,9 @@ impl Change {
                 ),
                 None => format!("remove the custom domain from distribution {distribution}"),
             },
+            Change::DetachApi {
+                distribution, origin, ..
+            } => format!("remove the API origin {origin} and its path behaviour from distribution {distribution}"),
             Change::AttachApi { distribution, api, .. } => format!(
                 "put {}'s URL behind {} on distribution {distribution} (lambda origin access control, no caching)",
                 api.name, api.path

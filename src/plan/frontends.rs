@@ -10,7 +10,7 @@ use super::{Change, Inputs, Notes, Options, PlanError, PlannedApi, UploadPhase};
 use crate::frontend::{self, LocalFile};
 use crate::model::names::{
     api_origin_id, cloudfront_sid, manifest_key, s3_origin_domain, serves_bucket, statement_action, url_host,
-    PublicStatement,
+    PublicStatement, API_ORIGIN_PREFIX,
 };
 use crate::model::{
     Desired, DistributionSpec, FrontendManifest, FrontendSpec, LiveFrontend, LiveOrigin, Observed, ServicePermission,
@@ -239,9 +239,28 @@ fn distribution(
     {
         out.push(allow_distribution(spec, Some(arn.clone())));
     }
-    if let Some(api) = planned_api(spec, ctx) {
-        out.extend(api_changes(spec, ctx, (live, id, &arn), &api));
+    let api = planned_api(spec, ctx);
+    if let Some(api) = &api {
+        out.extend(api_changes(spec, ctx, (live, id, &arn), api));
     }
+    // An API the frontend no longer has: first stop routing to it, then
+    // take back the distribution's permission to call it.
+    let wanted = api.as_ref().map(|a| api_origin_id(&a.name));
+    for origin in live
+        .setup
+        .origins
+        .iter()
+        .filter(|o| o.id.starts_with(API_ORIGIN_PREFIX))
+    {
+        if Some(&origin.id) != wanted.as_ref() {
+            out.push(Change::DetachApi {
+                site: key.clone(),
+                distribution: id.clone(),
+                origin: origin.id.clone(),
+            });
+        }
+    }
+    out.extend(stale_api_permissions(spec, ctx, api.as_ref()));
     let policy = ctx.observed.headers_policy.as_ref().map(|(id, _)| id);
     if policy.is_none() || live.setup.headers_policy.as_ref() != policy {
         out.push(Change::AttachHeadersPolicy {
@@ -344,6 +363,34 @@ fn api_changes(
             statement,
             distribution_arn: Some(arn.to_string()),
         });
+    }
+    out
+}
+
+/// The frontend's CloudFront statements on functions that are no longer
+/// its API (the `api` was removed or names another function): the
+/// distribution must not keep calling them.
+fn stale_api_permissions(spec: &FrontendSpec, ctx: &FrontendContext<'_>, api: Option<&PlannedApi>) -> Vec<Change> {
+    let sids =
+        [PublicStatement::InvokeFunctionUrl, PublicStatement::InvokeFunction].map(|s| cloudfront_sid(&spec.key, s));
+    let mut out = Vec::new();
+    for f in ctx
+        .desired
+        .functions
+        .iter()
+        .filter(|f| api.is_none_or(|a| a.function != f.key))
+    {
+        let Some(live) = ctx.observed.functions.get(&f.name).and_then(Option::as_ref) else {
+            continue;
+        };
+        for sid in sids.iter().filter(|sid| live.cloudfront_permissions.contains_key(*sid)) {
+            out.push(Change::RemoveCloudFrontPermission {
+                site: spec.key.clone(),
+                name: f.name.clone(),
+                alias: f.alias.clone(),
+                sid: sid.clone(),
+            });
+        }
     }
     out
 }

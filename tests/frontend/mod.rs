@@ -598,6 +598,23 @@ async fn an_api_function_sits_behind_the_sites_distribution_and_only_it_may_call
     let third = site.stack.bosun(&["deploy", "all"]);
     assert_eq!(third.code, 0, "{third:?}");
     assert!(third.write_calls().is_empty(), "{:?}", third.write_calls());
+
+    // The API taken out of the frontend: no route to it, no permission left.
+    site.stack.write(&body("aws-iam", ""));
+    let fourth = site.stack.bosun(&["deploy", "all"]);
+    assert_eq!(fourth.code, 0, "{fourth:?}");
+    let config = cf.get_distribution_config().id(&dist).send().await.unwrap();
+    let config = config.distribution_config().unwrap();
+    assert_eq!(config.origins().unwrap().items().len(), 1);
+    assert!(config.cache_behaviors().is_none_or(|b| b.items().is_empty()));
+    let statements = policy_statements(&fn_name, "live").await;
+    assert!(
+        !statements
+            .iter()
+            .any(|s| s["Principal"]["Service"] == "cloudfront.amazonaws.com"),
+        "{statements:?}"
+    );
+    assert!(site.stack.bosun(&["deploy", "all"]).write_calls().is_empty());
 }
 
 #[test]
