@@ -116,20 +116,7 @@ pub async fn observe(
         Ok::<_, AwsError>((spec.key.clone(), observe_frontend(clients, spec, local).await?))
     }));
     // Frontends a selected function's environment names: their distribution only.
-    let referenced = try_join_all(
-        selection
-            .referenced_frontends(desired)
-            .into_iter()
-            .map(|spec| async move {
-                let (distribution, setup) = read_distribution(clients, spec).await?;
-                let live = LiveFrontend {
-                    distribution,
-                    setup,
-                    ..LiveFrontend::default()
-                };
-                Ok::<_, AwsError>((spec.key.clone(), live))
-            }),
-    );
+    let referenced = read_referenced(clients, selection.referenced_frontends(desired));
     let rules = async {
         if selection.includes_schedules() {
             let prefix = format!("{}-", desired.stack.name);
@@ -150,14 +137,8 @@ pub async fn observe(
         .collect();
     let secrets = read_secrets(clients, &secret_names);
     let managed = selection.frontends(desired).iter().any(|f| f.is_managed());
-    let index_function = read_index_function(clients, managed.then(|| desired.stack.index_function()));
-    let headers_policy = async {
-        match managed {
-            true => aws::cloudfront::find_headers_policy(&clients.cloudfront, &desired.stack.headers_policy()).await,
-            false => Ok(None),
-        }
-    };
-    let (roles, tables, functions, frontends, referenced, rules, data, secrets, index_function, headers_policy) = tokio::try_join!(
+    let shared = read_shared(clients, desired, managed);
+    let (roles, tables, functions, frontends, referenced, rules, data, secrets, (index_function, headers_policy)) = tokio::try_join!(
         roles,
         tables,
         functions,
@@ -166,8 +147,7 @@ pub async fn observe(
         rules,
         data,
         secrets,
-        index_function,
-        headers_policy
+        shared
     )?;
     Ok(Observed {
         account,
@@ -211,13 +191,39 @@ async fn read_secrets(clients: &Clients, names: &[String]) -> Result<BTreeMap<St
     Ok(out)
 }
 
-/// Whether the stack's index-page function is LIVE with bosun's code
-/// (read only when a managed frontend is selected: `name`).
-async fn read_index_function(clients: &Clients, name: Option<String>) -> Result<Option<bool>, AwsError> {
-    let Some(name) = name else {
-        return Ok(None);
-    };
-    aws::cloudfront::live_function_matches(&clients.cloudfront, &name, aws::cloudfront::INDEX_FUNCTION_CODE).await
+/// The distributions of frontends read only for their URL.
+async fn read_referenced(
+    clients: &Clients,
+    specs: Vec<&FrontendSpec>,
+) -> Result<Vec<(String, LiveFrontend)>, AwsError> {
+    try_join_all(specs.into_iter().map(|spec| async move {
+        let (distribution, setup) = read_distribution(clients, spec).await?;
+        let live = LiveFrontend {
+            distribution,
+            setup,
+            ..LiveFrontend::default()
+        };
+        Ok::<_, AwsError>((spec.key.clone(), live))
+    }))
+    .await
+}
+
+/// What the stack's managed frontends share, read when one is selected:
+/// whether the index-page function is LIVE with bosun's code, and the
+/// response headers policy (its id, and whether it sets bosun's headers).
+async fn read_shared(
+    clients: &Clients,
+    desired: &Desired,
+    managed: bool,
+) -> Result<(Option<bool>, Option<(String, bool)>), AwsError> {
+    if !managed {
+        return Ok((None, None));
+    }
+    let cf = &clients.cloudfront;
+    let (index_name, policy_name) = (desired.stack.index_function(), desired.stack.headers_policy());
+    let index = aws::cloudfront::live_function_matches(cf, &index_name, aws::cloudfront::INDEX_FUNCTION_CODE);
+    let headers = aws::cloudfront::find_headers_policy(cf, &policy_name);
+    tokio::try_join!(index, headers)
 }
 
 /// bosun's metadata (content SHA-256, headers hash), HEADed concurrently,

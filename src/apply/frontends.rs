@@ -21,6 +21,73 @@ pub(super) async fn apply(s: &mut Step<'_, '_>, change: &Change) -> Result<Value
     match change {
         Change::CreateBucket { bucket, region, .. } => aws::s3::create_bucket(&c.s3, bucket, region).await?,
         Change::EnableVersioning { bucket, .. } => aws::s3::enable_versioning(&c.s3, bucket).await?,
+        Change::PutIndexFunction { .. }
+        | Change::AttachIndexFunction { .. }
+        | Change::CreateDistribution { .. }
+        | Change::PutHeadersPolicy { .. }
+        | Change::AttachHeadersPolicy { .. }
+        | Change::DetachApi { .. }
+        | Change::SetDomain { .. }
+        | Change::AttachApi { .. }
+        | Change::AllowCloudFront { .. }
+        | Change::RemoveCloudFrontPermission { .. } => return distribution_step(s, change).await,
+        Change::AllowDistribution { .. } => allow_distribution(s, change).await?,
+        Change::Upload { .. } => return upload(s, change).await,
+        Change::Invalidate {
+            site,
+            distribution,
+            paths,
+            caller_reference,
+        } => {
+            // An interrupted earlier run may have created this very invalidation.
+            let id = match s.ctx.known_invalidations.get(caller_reference) {
+                Some(id) => id.clone(),
+                None => aws::cloudfront::invalidate(&c.cloudfront, distribution, paths, caller_reference).await?,
+            };
+            if s.ctx.wait_cloudfront {
+                aws::cloudfront::wait_invalidation(&c.cloudfront, distribution, &id).await?;
+            }
+            s.applied.invalidations.insert(site.clone(), id.clone());
+            return Ok(json!({ "invalidation": id, "paths": paths }));
+        }
+        Change::WriteManifest { .. } => write_manifest(s, change).await?,
+        Change::DeleteObjects { bucket, keys, .. } => aws::s3::delete(&c.s3, bucket, keys).await?,
+        Change::RestoreObjects { bucket, objects, .. } => {
+            let mut copies = futures_util::stream::iter(objects)
+                .map(|(key, version)| async move {
+                    aws::s3::copy_version(&c.s3, bucket, key, version)
+                        .await
+                        .map(|stored| (key, stored))
+                })
+                .buffer_unordered(8);
+            while let Some(result) = copies.next().await {
+                let (key, stored) = result?;
+                s.state.etags.insert(key.clone(), stored);
+            }
+            return Ok(json!({ "restored": objects.len() }));
+        }
+        Change::WriteRecordedManifest {
+            bucket, key, manifest, ..
+        } => {
+            let mut manifest = manifest.clone();
+            for (k, entry) in manifest.files.iter_mut() {
+                if let Some(stored) = s.state.etags.get(k) {
+                    entry.etag = stored.etag.clone();
+                    entry.version_id = stored.version_id.clone();
+                }
+            }
+            put_manifest(s, bucket, key, &manifest).await?
+        }
+        other => return Err(misrouted("frontend", other)),
+    }
+    Ok(json!({}))
+}
+
+/// The distribution's changes: the index function, the distribution itself,
+/// its headers policy, API origin, domain, and the API's permissions.
+async fn distribution_step(s: &mut Step<'_, '_>, change: &Change) -> Result<Value, ApplyStepError> {
+    let c = s.ctx.clients;
+    match change {
         Change::PutIndexFunction { name } => {
             let arn = aws::cloudfront::put_function(
                 &c.cloudfront,
@@ -72,76 +139,11 @@ pub(super) async fn apply(s: &mut Step<'_, '_>, change: &Change) -> Result<Value
             aws::cloudfront::attach_api(&c.cloudfront, distribution, &origin).await?;
             return deployed(s, distribution).await;
         }
-        Change::AllowCloudFront {
-            site,
-            name,
-            alias,
-            statement,
-            distribution_arn,
-            ..
-        } => {
-            let arn = distribution_arn
-                .clone()
-                .or_else(|| s.state.distribution_arns.get(site).cloned())
-                .ok_or_else(|| {
-                    ApplyStepError::Internal(format!(
-                        "no distribution was created for `{site}` before its API permission"
-                    ))
-                })?;
-            let sid = cloudfront_sid(site, *statement);
-            aws::lambda::allow_cloudfront(&c.lambda, (name, alias), &sid, *statement, &arn).await?
-        }
+        Change::AllowCloudFront { .. } => allow_cloudfront(s, change).await?,
         Change::RemoveCloudFrontPermission { name, alias, sid, .. } => {
             aws::lambda::remove_permission(&c.lambda, name, alias, sid).await?
         }
-        Change::AllowDistribution { .. } => allow_distribution(s, change).await?,
-        Change::Upload { .. } => return upload(s, change).await,
-        Change::Invalidate {
-            site,
-            distribution,
-            paths,
-            caller_reference,
-        } => {
-            // An interrupted earlier run may have created this very invalidation.
-            let id = match s.ctx.known_invalidations.get(caller_reference) {
-                Some(id) => id.clone(),
-                None => aws::cloudfront::invalidate(&c.cloudfront, distribution, paths, caller_reference).await?,
-            };
-            if s.ctx.wait_cloudfront {
-                aws::cloudfront::wait_invalidation(&c.cloudfront, distribution, &id).await?;
-            }
-            s.applied.invalidations.insert(site.clone(), id.clone());
-            return Ok(json!({ "invalidation": id, "paths": paths }));
-        }
-        Change::WriteManifest { .. } => write_manifest(s, change).await?,
-        Change::DeleteObjects { bucket, keys, .. } => aws::s3::delete(&c.s3, bucket, keys).await?,
-        Change::RestoreObjects { bucket, objects, .. } => {
-            let mut copies = futures_util::stream::iter(objects)
-                .map(|(key, version)| async move {
-                    aws::s3::copy_version(&c.s3, bucket, key, version)
-                        .await
-                        .map(|stored| (key, stored))
-                })
-                .buffer_unordered(8);
-            while let Some(result) = copies.next().await {
-                let (key, stored) = result?;
-                s.state.etags.insert(key.clone(), stored);
-            }
-            return Ok(json!({ "restored": objects.len() }));
-        }
-        Change::WriteRecordedManifest {
-            bucket, key, manifest, ..
-        } => {
-            let mut manifest = manifest.clone();
-            for (k, entry) in manifest.files.iter_mut() {
-                if let Some(stored) = s.state.etags.get(k) {
-                    entry.etag = stored.etag.clone();
-                    entry.version_id = stored.version_id.clone();
-                }
-            }
-            put_manifest(s, bucket, key, &manifest).await?
-        }
-        other => return Err(misrouted("frontend", other)),
+        other => return Err(misrouted("distribution", other)),
     }
     Ok(json!({}))
 }
@@ -211,6 +213,33 @@ async fn create_distribution(s: &mut Step<'_, '_>, change: &Change) -> Result<Va
     let mut out = deployed(s, &id).await?;
     out["distribution"] = json!(id);
     Ok(out)
+}
+
+/// One of the statements letting the distribution (an existing one, or the
+/// one this run created) call the API function's URL.
+async fn allow_cloudfront(s: &mut Step<'_, '_>, change: &Change) -> Result<(), ApplyStepError> {
+    let Change::AllowCloudFront {
+        site,
+        name,
+        alias,
+        statement,
+        distribution_arn,
+        ..
+    } = change
+    else {
+        return Err(misrouted("API permission", change));
+    };
+    let arn = distribution_arn
+        .clone()
+        .or_else(|| s.state.distribution_arns.get(site).cloned())
+        .ok_or_else(|| {
+            ApplyStepError::Internal(format!(
+                "no distribution was created for `{site}` before its API permission"
+            ))
+        })?;
+    let sid = cloudfront_sid(site, *statement);
+    aws::lambda::allow_cloudfront(&s.ctx.clients.lambda, (name, alias), &sid, *statement, &arn).await?;
+    Ok(())
 }
 
 /// The API function's URL as an origin: its host read now (the URL may be

@@ -589,6 +589,24 @@ pub async fn set_domain(client: &Client, id: &str, domain: Option<(&str, &str)>)
         .map_err(|e| AwsError::from_sdk(op, id, e))
 }
 
+/// The frontend's bucket as the origin, its prefix the origin path, read
+/// through the origin access control.
+fn bucket_origin(d: &NewDistribution<'_>, id: &str) -> Result<Origin, AwsError> {
+    let origin_path = d.prefix.trim_end_matches('/');
+    Origin::builder()
+        .id(id)
+        .domain_name(s3_origin_domain(d.bucket, d.region, d.partition))
+        .origin_path(if origin_path.is_empty() {
+            String::new()
+        } else {
+            format!("/{origin_path}")
+        })
+        .s3_origin_config(S3OriginConfig::builder().origin_access_identity("").build())
+        .origin_access_control_id(d.oac_id)
+        .build()
+        .map_err(|e| AwsError::build("cloudfront:CreateDistribution", d.comment, e))
+}
+
 /// A function URL as a distribution's origin for a path.
 #[derive(Debug, Clone)]
 pub struct ApiOrigin {
@@ -758,31 +776,16 @@ pub async fn attach_api(client: &Client, id: &str, api: &ApiOrigin) -> Result<()
 pub async fn create(client: &Client, d: &NewDistribution<'_>) -> Result<(String, String), AwsError> {
     let NewDistribution {
         bucket,
-        region,
-        partition,
-        prefix,
         comment,
-        oac_id,
         index_function,
         api,
         domain,
         headers_policy,
+        ..
     } = *d;
     let op = "cloudfront:CreateDistribution";
     let origin_id = format!("s3-{bucket}");
-    let origin_path = prefix.trim_end_matches('/');
-    let origin = Origin::builder()
-        .id(&origin_id)
-        .domain_name(s3_origin_domain(bucket, region, partition))
-        .origin_path(if origin_path.is_empty() {
-            String::new()
-        } else {
-            format!("/{origin_path}")
-        })
-        .s3_origin_config(S3OriginConfig::builder().origin_access_identity("").build())
-        .origin_access_control_id(oac_id)
-        .build()
-        .map_err(|e| AwsError::build(op, comment, e))?;
+    let origin = bucket_origin(d, &origin_id)?;
     let behavior = DefaultCacheBehavior::builder()
         .target_origin_id(&origin_id)
         .viewer_protocol_policy(ViewerProtocolPolicy::RedirectToHttps)

@@ -161,47 +161,72 @@ fn distribution(
     live: &LiveFrontend,
     out: &mut Vec<Change>,
 ) -> Result<Option<Served>, PlanError> {
-    let key = spec.key.clone();
-    let id = match (&spec.distribution, &live.distribution) {
-        (DistributionSpec::None, _) => return Ok(None),
+    match (&spec.distribution, &live.distribution) {
+        (DistributionSpec::None, _) => Ok(None),
         (DistributionSpec::Id(_), Some(d)) => {
             let viewer_prefix =
                 viewer_prefix(spec, &live.setup.origins).map_err(|origins| PlanError::DistributionMisses {
-                    frontend: key,
+                    frontend: spec.key.clone(),
                     id: d.clone(),
                     location: format!("s3://{}/{}", spec.bucket, spec.prefix),
                     origins,
                 })?;
-            return Ok(Some(Served {
+            Ok(Some(Served {
                 id: d.clone(),
                 viewer_prefix,
-            }));
+            }))
         }
-        (DistributionSpec::Id(id), None) => {
-            return Err(PlanError::NoDistribution {
-                frontend: key,
-                id: id.clone(),
-            })
-        }
+        (DistributionSpec::Id(id), None) => Err(PlanError::NoDistribution {
+            frontend: spec.key.clone(),
+            id: id.clone(),
+        }),
         (DistributionSpec::Managed, None) => {
-            out.push(Change::CreateDistribution {
-                site: key.clone(),
-                bucket: spec.bucket.clone(),
-                prefix: spec.prefix.clone(),
-                comment: spec.distribution_comment(ctx.stack),
-                index_function: ctx.index_function.clone(),
-                api: planned_api(spec, ctx),
-                domain: spec.domain.clone(),
-                headers_policy: ctx.desired.stack.headers_policy(),
-            });
-            out.push(allow_distribution(spec, None));
-            if let Some(api) = planned_api(spec, ctx) {
-                out.extend(allow_cloudfront(spec, &api, None));
-            }
-            return Ok(None);
+            out.extend(new_managed(spec, ctx));
+            Ok(None)
         }
-        (DistributionSpec::Managed, Some(id)) => id,
-    };
+        (DistributionSpec::Managed, Some(id)) => {
+            out.extend(existing_managed(spec, ctx, live, id)?);
+            // bosun's own distributions serve the prefix at the root (origin
+            // path = prefix); one read without origins is taken to be one.
+            Ok(Some(Served {
+                id: id.clone(),
+                viewer_prefix: viewer_prefix(spec, &live.setup.origins).unwrap_or_default(),
+            }))
+        }
+    }
+}
+
+/// A new managed distribution: created whole (index function, API origin,
+/// domain, headers policy), then the permissions that name its ARN.
+fn new_managed(spec: &FrontendSpec, ctx: &FrontendContext<'_>) -> Vec<Change> {
+    let api = planned_api(spec, ctx);
+    let mut out = vec![
+        Change::CreateDistribution {
+            site: spec.key.clone(),
+            bucket: spec.bucket.clone(),
+            prefix: spec.prefix.clone(),
+            comment: spec.distribution_comment(ctx.stack),
+            index_function: ctx.index_function.clone(),
+            api: api.clone(),
+            domain: spec.domain.clone(),
+            headers_policy: ctx.desired.stack.headers_policy(),
+        },
+        allow_distribution(spec, None),
+    ];
+    if let Some(api) = &api {
+        out.extend(allow_cloudfront(spec, api, None));
+    }
+    out
+}
+
+/// An existing managed distribution, repaired where it differs: its
+/// region, index function, bucket access, API, domain and headers policy.
+fn existing_managed(
+    spec: &FrontendSpec,
+    ctx: &FrontendContext<'_>,
+    live: &LiveFrontend,
+    id: &str,
+) -> Result<Vec<Change>, PlanError> {
     // Found by its comment, which names the stack and the frontend but not
     // the region: the same stack deployed in another region must not take
     // this one over.
@@ -210,23 +235,24 @@ fn distribution(
     let found: Vec<String> = live.setup.origins.iter().map(|o| o.domain.clone()).collect();
     if !found.is_empty() && !found.contains(&wanted) {
         return Err(PlanError::DistributionElsewhere {
-            frontend: key,
-            id: id.clone(),
+            frontend: spec.key.clone(),
+            id: id.to_string(),
             comment: spec.distribution_comment(ctx.stack),
             found: found.join(", "),
             wanted,
         });
     }
+    let mut out = Vec::new();
     if live.setup.viewer_request_function.as_deref() != Some(ctx.index_function.as_str()) {
         out.push(Change::AttachIndexFunction {
-            site: key.clone(),
-            distribution: id.clone(),
+            site: spec.key.clone(),
+            distribution: id.to_string(),
             function_arn: ctx.index_function.clone(),
         });
     }
     let arn = scope.distribution(id);
     let statement = policy::distribution_statement(
-        &policy::distribution_sid(&key),
+        &policy::distribution_sid(&spec.key),
         &spec.bucket,
         &spec.prefix,
         &arn,
@@ -239,12 +265,23 @@ fn distribution(
     {
         out.push(allow_distribution(spec, Some(arn.clone())));
     }
+    out.extend(api_repairs(spec, ctx, (live, id, &arn)));
+    out.extend(domain_and_headers(spec, ctx, live, id));
+    Ok(out)
+}
+
+/// The API as the frontend declares it now: added or repaired, or (gone
+/// from the stack file) first no longer routed, then no longer permitted.
+fn api_repairs(
+    spec: &FrontendSpec,
+    ctx: &FrontendContext<'_>,
+    (live, id, arn): (&LiveFrontend, &str, &str),
+) -> Vec<Change> {
+    let mut out = Vec::new();
     let api = planned_api(spec, ctx);
     if let Some(api) = &api {
-        out.extend(api_changes(spec, ctx, (live, id, &arn), api));
+        out.extend(api_changes(spec, ctx, (live, id, arn), api));
     }
-    // An API the frontend no longer has: first stop routing to it, then
-    // take back the distribution's permission to call it.
     let wanted = api.as_ref().map(|a| api_origin_id(&a.name));
     for origin in live
         .setup
@@ -254,18 +291,25 @@ fn distribution(
     {
         if Some(&origin.id) != wanted.as_ref() {
             out.push(Change::DetachApi {
-                site: key.clone(),
-                distribution: id.clone(),
+                site: spec.key.clone(),
+                distribution: id.to_string(),
                 origin: origin.id.clone(),
             });
         }
     }
     out.extend(stale_api_permissions(spec, ctx, api.as_ref()));
+    out
+}
+
+/// The security headers policy on the default behaviour, and the custom
+/// domain (or CloudFront's own name) with its certificate.
+fn domain_and_headers(spec: &FrontendSpec, ctx: &FrontendContext<'_>, live: &LiveFrontend, id: &str) -> Vec<Change> {
+    let mut out = Vec::new();
     let policy = ctx.observed.headers_policy.as_ref().map(|(id, _)| id);
     if policy.is_none() || live.setup.headers_policy.as_ref() != policy {
         out.push(Change::AttachHeadersPolicy {
-            site: key.clone(),
-            distribution: id.clone(),
+            site: spec.key.clone(),
+            distribution: id.to_string(),
             name: ctx.desired.stack.headers_policy(),
         });
     }
@@ -273,17 +317,12 @@ fn distribution(
     let certificate = spec.domain.as_ref().map(|d| d.certificate.clone());
     if live.setup.aliases != aliases || live.setup.certificate != certificate {
         out.push(Change::SetDomain {
-            site: key.clone(),
-            distribution: id.clone(),
+            site: spec.key.clone(),
+            distribution: id.to_string(),
             domain: spec.domain.clone(),
         });
     }
-    // bosun's own distributions serve the prefix at the root (origin path =
-    // prefix); one read without origins is taken to be one.
-    Ok(Some(Served {
-        id: id.clone(),
-        viewer_prefix: viewer_prefix(spec, &live.setup.origins).unwrap_or_default(),
-    }))
+    out
 }
 
 /// The frontend's API function, as the distribution's origin for its path.

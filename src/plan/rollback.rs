@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::frontends::viewer_prefix;
 use super::{AliasTarget, Change, Plan, PlanError, Unchanged};
-use crate::model::{Desired, DistributionSpec, FrontendManifest, Observed, ScheduleSpec, Selection};
+use crate::model::{Desired, DistributionSpec, FrontendManifest, FrontendSpec, Observed, ScheduleSpec, Selection};
 use crate::release::{FrontendRecord, Release};
 
 /// What the rollback planner reads.
@@ -145,28 +145,10 @@ fn frontend(input: &RollbackInputs<'_>, key: &str, rec: &FrontendRecord, back: &
         });
     }
     if let Some(dist) = &rec.distribution {
-        let live = input.observed.frontends.get(key);
-        let manifest_version = live.and_then(|s| s.manifest_version.as_deref());
-        let origins = live.map(|l| l.setup.origins.as_slice()).unwrap_or_default();
-        let viewer = match (&spec.distribution, viewer_prefix(spec, origins)) {
-            (_, Ok(v)) => v,
-            // bosun's own distributions serve the prefix at the root.
-            (DistributionSpec::Managed, Err(_)) => String::new(),
-            (_, Err(found)) => {
-                back.missing.push(format!(
-                    "frontend {key}: a distribution serving s3://{}/{} (distribution {dist} has origins: {found})",
-                    rec.bucket, rec.prefix
-                ));
-                return;
-            }
+        let Some(change) = rollback_invalidation(input, (key, spec, rec), dist, (&restore, &deletes), back) else {
+            return;
         };
-        back.frontends.push(invalidation(
-            key,
-            rec,
-            (dist, manifest_version, &viewer),
-            (&restore, &deletes),
-            spec.invalidation_max_paths,
-        ));
+        back.frontends.push(change);
     }
     back.frontends.push(Change::WriteRecordedManifest {
         site: key.to_string(),
@@ -208,6 +190,40 @@ fn restorable(
         }
     }
     restore
+}
+
+/// The invalidation of a rollback's restored and deleted paths, at the
+/// viewer paths of the distribution's origin; `None` (and the release
+/// counted incomplete) when the distribution does not serve the frontend.
+fn rollback_invalidation(
+    input: &RollbackInputs<'_>,
+    (key, spec, rec): (&str, &FrontendSpec, &FrontendRecord),
+    dist: &str,
+    (restore, deletes): (&[(String, String)], &[String]),
+    back: &mut Back,
+) -> Option<Change> {
+    let live = input.observed.frontends.get(key);
+    let manifest_version = live.and_then(|s| s.manifest_version.as_deref());
+    let origins = live.map(|l| l.setup.origins.as_slice()).unwrap_or_default();
+    let viewer = match (&spec.distribution, viewer_prefix(spec, origins)) {
+        (_, Ok(v)) => v,
+        // bosun's own distributions serve the prefix at the root.
+        (DistributionSpec::Managed, Err(_)) => String::new(),
+        (_, Err(found)) => {
+            back.missing.push(format!(
+                "frontend {key}: a distribution serving s3://{}/{} (distribution {dist} has origins: {found})",
+                rec.bucket, rec.prefix
+            ));
+            return None;
+        }
+    };
+    Some(invalidation(
+        key,
+        rec,
+        (dist, manifest_version, &viewer),
+        (restore, deletes),
+        spec.invalidation_max_paths,
+    ))
 }
 
 /// One invalidation for the restored and deleted paths, its caller
