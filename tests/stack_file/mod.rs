@@ -106,3 +106,34 @@ fn invalid_toml_and_missing_file_are_bad_input() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("cannot read the stack file"), "{}", run.stderr);
 }
+
+/// `${…}` references are checked when the stack file is read: an unknown
+/// target, a frontend without a distribution, a function without a URL, an
+/// unknown attribute and an unclosed reference are refused, each at its line.
+/// (References resolve to URLs, which never depend on a function's
+/// configuration, so no reference cycle can be written.)
+#[test]
+fn references_to_unknown_or_url_less_resources_are_refused_at_their_line() {
+    let cases: &[(&str, &str)] = &[
+        ("${frontends.nope.url}", "no frontend `nope`"),
+        ("${frontends.web.url}", "frontend `web` has no distribution"),
+        ("${functions.g.url}", "function `g` has no URL"),
+        ("${functions.nope.url}", "no function `nope`"),
+        ("${functions.g.arn}", "not a reference bosun knows"),
+        ("https://${frontends.web.url", "has no closing"),
+    ];
+    for (value, wanted) in cases {
+        let body = format!(
+            "[functions.f]\nbinary = \"/bin/sh\"\n\n[functions.f.environment]\nPUBLIC = \"{value}\"\n\n\
+             [functions.g]\nbinary = \"/bin/sh\"\n\n[frontends.web]\ndir = \".\"\nbucket = \"b-site\"\n"
+        );
+        let run = bad(&body);
+        assert_eq!(run.code, 2, "{value}: {run:?}");
+        let line = run
+            .stderr
+            .lines()
+            .find(|l| l.contains("functions.f.environment.PUBLIC"))
+            .unwrap_or_else(|| panic!("{value}: {}", run.stderr));
+        assert!(line.contains("stack.toml:9:") && line.contains(wanted), "{value}: {line}");
+    }
+}
