@@ -195,6 +195,10 @@ pub struct FrontendLine {
     pub deleted: usize,
     pub distribution: Option<String>,
     pub invalidation: Option<String>,
+    /// Where viewers reach the frontend: `https://` and its custom domain, else
+    /// its distribution's domain.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
     /// The DNS record a custom domain needs (`NAME CNAME DISTRIBUTION-DOMAIN`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dns: Option<String>,
@@ -212,6 +216,9 @@ impl fmt::Display for FrontendLine {
         }
         if let Some(i) = &self.invalidation {
             write!(f, " (invalidation {i})")?;
+        }
+        if let Some(url) = &self.url {
+            write!(f, "  {url}")?;
         }
         if let Some(dns) = &self.dns {
             write!(f, "\n      DNS: create {dns}")?;

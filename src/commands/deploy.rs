@@ -158,6 +158,11 @@ fn deploy_report(
             }),
             distribution: after.frontends.get(&spec.key).and_then(|s| s.distribution.clone()),
             invalidation: applied.invalidations.get(&spec.key).cloned(),
+            url: crate::plan::references::url_of(
+                desired,
+                after,
+                &crate::model::references::Target::Frontend(spec.key.clone()),
+            ),
             dns: spec.domain.as_ref().and_then(|d| {
                 let live = after.frontends.get(&spec.key)?;
                 live.distribution.as_ref()?;

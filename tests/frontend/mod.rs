@@ -511,6 +511,9 @@ async fn an_api_function_sits_behind_the_sites_distribution_and_only_it_may_call
 
     let dist = site.distribution().await;
     let cf = cloudfront().await;
+    let domain = cf.get_distribution().id(&dist).send().await.unwrap();
+    let domain = domain.distribution().unwrap().domain_name().to_string();
+    assert_eq!(second.result()["frontends"][0]["url"], format!("https://{domain}"));
     let config = cf.get_distribution_config().id(&dist).send().await.unwrap();
     let config = config.distribution_config().unwrap();
     let fn_name = format!("{}-api", site.stack.name);
@@ -707,6 +710,7 @@ async fn a_custom_domain_is_set_on_the_distribution_and_named_by_references() {
         run.result()["frontends"][0]["dns"],
         format!("crew.example.com CNAME {}", got.domain_name())
     );
+    assert_eq!(run.result()["frontends"][0]["url"], "https://crew.example.com");
     let fname = format!("{}-app", site.stack.name);
     assert_eq!(alias_version(&lambda().await, &fname, "live").await, "1");
     let env = lambda()

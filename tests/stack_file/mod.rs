@@ -134,6 +134,9 @@ fn references_to_unknown_or_url_less_resources_are_refused_at_their_line() {
             .lines()
             .find(|l| l.contains("functions.f.environment.PUBLIC"))
             .unwrap_or_else(|| panic!("{value}: {}", run.stderr));
-        assert!(line.contains("stack.toml:9:") && line.contains(wanted), "{value}: {line}");
+        assert!(
+            line.contains("stack.toml:9:") && line.contains(wanted),
+            "{value}: {line}"
+        );
     }
 }
