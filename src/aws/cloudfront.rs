@@ -175,29 +175,13 @@ pub async fn put_headers_policy(client: &Client, name: &str) -> Result<String, A
 
 /// Puts the response headers policy on the distribution's default behaviour.
 pub async fn attach_headers_policy(client: &Client, id: &str, policy_id: &str) -> Result<(), AwsError> {
-    let op = "cloudfront:UpdateDistribution";
-    let out = client
-        .get_distribution_config()
-        .id(id)
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk("cloudfront:GetDistributionConfig", id, e))?;
-    let etag = out.e_tag().map(str::to_string);
-    let mut config = out
-        .distribution_config
-        .ok_or_else(|| AwsError::missing("cloudfront:GetDistributionConfig", id, "DistributionConfig"))?;
-    if let Some(behaviour) = config.default_cache_behavior.as_mut() {
-        behaviour.response_headers_policy_id = Some(policy_id.to_string());
-    }
-    client
-        .update_distribution()
-        .id(id)
-        .set_if_match(etag)
-        .distribution_config(config)
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(|e| AwsError::from_sdk(op, id, e))
+    update_config(client, id, |mut config| {
+        if let Some(behaviour) = config.default_cache_behavior.as_mut() {
+            behaviour.response_headers_policy_id = Some(policy_id.to_string());
+        }
+        Ok(config)
+    })
+    .await
 }
 
 /// What an origin access control signs for: the frontend's bucket, or an
@@ -484,6 +468,30 @@ fn viewer_request(function_arn: &str, existing: &[FunctionAssociation]) -> Resul
 /// Makes `function_arn` the viewer-request function of the distribution's
 /// default behaviour (read, change, write back with its ETag).
 pub async fn attach_viewer_function(client: &Client, id: &str, function_arn: &str) -> Result<(), AwsError> {
+    update_config(client, id, |mut config| {
+        let mut behaviour = config
+            .default_cache_behavior
+            .take()
+            .ok_or_else(|| AwsError::missing("cloudfront:GetDistributionConfig", id, "DefaultCacheBehavior"))?;
+        let existing = behaviour
+            .function_associations()
+            .map(|f| f.items().to_vec())
+            .unwrap_or_default();
+        behaviour.function_associations = Some(viewer_request(function_arn, &existing)?);
+        config.default_cache_behavior = Some(behaviour);
+        Ok(config)
+    })
+    .await
+}
+
+/// Reads the distribution's configuration, lets `edit` change it, and
+/// writes it back If-Match the ETag just read (a change made meanwhile
+/// fails the update instead of being overwritten).
+async fn update_config(
+    client: &Client,
+    id: &str,
+    edit: impl FnOnce(DistributionConfig) -> Result<DistributionConfig, AwsError>,
+) -> Result<(), AwsError> {
     let op = "cloudfront:UpdateDistribution";
     let out = client
         .get_distribution_config()
@@ -492,24 +500,14 @@ pub async fn attach_viewer_function(client: &Client, id: &str, function_arn: &st
         .await
         .map_err(|e| AwsError::from_sdk("cloudfront:GetDistributionConfig", id, e))?;
     let etag = out.e_tag().map(str::to_string);
-    let mut config = out
+    let config = out
         .distribution_config
         .ok_or_else(|| AwsError::missing("cloudfront:GetDistributionConfig", id, "DistributionConfig"))?;
-    let mut behaviour = config
-        .default_cache_behavior
-        .take()
-        .ok_or_else(|| AwsError::missing("cloudfront:GetDistributionConfig", id, "DefaultCacheBehavior"))?;
-    let existing = behaviour
-        .function_associations()
-        .map(|f| f.items().to_vec())
-        .unwrap_or_default();
-    behaviour.function_associations = Some(viewer_request(function_arn, &existing)?);
-    config.default_cache_behavior = Some(behaviour);
     client
         .update_distribution()
         .id(id)
         .set_if_match(etag)
-        .distribution_config(config)
+        .distribution_config(edit(config)?)
         .send()
         .await
         .map(|_| ())
@@ -567,26 +565,10 @@ fn with_domain(
 
 /// Sets (or removes, with `None`) the distribution's custom domain.
 pub async fn set_domain(client: &Client, id: &str, domain: Option<(&str, &str)>) -> Result<(), AwsError> {
-    let op = "cloudfront:UpdateDistribution";
-    let out = client
-        .get_distribution_config()
-        .id(id)
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk("cloudfront:GetDistributionConfig", id, e))?;
-    let etag = out.e_tag().map(str::to_string);
-    let config = out
-        .distribution_config
-        .ok_or_else(|| AwsError::missing("cloudfront:GetDistributionConfig", id, "DistributionConfig"))?;
-    client
-        .update_distribution()
-        .id(id)
-        .set_if_match(etag)
-        .distribution_config(with_domain(config, domain, op)?)
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(|e| AwsError::from_sdk(op, id, e))
+    update_config(client, id, |config| {
+        with_domain(config, domain, "cloudfront:UpdateDistribution")
+    })
+    .await
 }
 
 /// The frontend's bucket as the origin, its prefix the origin path, read
@@ -688,89 +670,56 @@ fn with_api(mut config: DistributionConfig, api: &ApiOrigin, op: &'static str) -
     let mut behaviors: Vec<CacheBehavior> = config.cache_behaviors().map(|b| b.items().to_vec()).unwrap_or_default();
     behaviors.retain(|b| b.path_pattern() != api.path);
     behaviors.push(api.behavior(op)?);
-    let build = |e| AwsError::build(op, &api.id, e);
+    set_origins(&mut config, origins, behaviors, op, &api.id)?;
+    Ok(config)
+}
+
+/// Puts `origins` and `behaviors` (with their quantities) into `config`.
+fn set_origins(
+    config: &mut DistributionConfig,
+    origins: Vec<Origin>,
+    behaviors: Vec<CacheBehavior>,
+    op: &'static str,
+    resource: &str,
+) -> Result<(), AwsError> {
     config.origins = Some(
         Origins::builder()
             .quantity(origins.len() as i32)
             .set_items(Some(origins))
             .build()
-            .map_err(build)?,
+            .map_err(|e| AwsError::build(op, resource, e))?,
     );
     config.cache_behaviors = Some(
         CacheBehaviors::builder()
             .quantity(behaviors.len() as i32)
             .set_items(Some(behaviors))
             .build()
-            .map_err(|e| AwsError::build(op, &api.id, e))?,
+            .map_err(|e| AwsError::build(op, resource, e))?,
     );
-    Ok(config)
+    Ok(())
 }
 
 /// Removes the origin `origin` and every behaviour targeting it.
 pub async fn detach_origin(client: &Client, id: &str, origin: &str) -> Result<(), AwsError> {
     let op = "cloudfront:UpdateDistribution";
-    let out = client
-        .get_distribution_config()
-        .id(id)
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk("cloudfront:GetDistributionConfig", id, e))?;
-    let etag = out.e_tag().map(str::to_string);
-    let mut config = out
-        .distribution_config
-        .ok_or_else(|| AwsError::missing("cloudfront:GetDistributionConfig", id, "DistributionConfig"))?;
-    let mut origins: Vec<Origin> = config.origins().map(|o| o.items().to_vec()).unwrap_or_default();
-    origins.retain(|o| o.id() != origin);
-    let mut behaviors: Vec<CacheBehavior> = config.cache_behaviors().map(|b| b.items().to_vec()).unwrap_or_default();
-    behaviors.retain(|b| b.target_origin_id() != origin);
-    let build = |e| AwsError::build(op, origin, e);
-    config.origins = Some(
-        Origins::builder()
-            .quantity(origins.len() as i32)
-            .set_items(Some(origins))
-            .build()
-            .map_err(build)?,
-    );
-    config.cache_behaviors = Some(
-        CacheBehaviors::builder()
-            .quantity(behaviors.len() as i32)
-            .set_items(Some(behaviors))
-            .build()
-            .map_err(|e| AwsError::build(op, origin, e))?,
-    );
-    client
-        .update_distribution()
-        .id(id)
-        .set_if_match(etag)
-        .distribution_config(config)
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(|e| AwsError::from_sdk(op, id, e))
+    update_config(client, id, |mut config| {
+        let mut origins: Vec<Origin> = config.origins().map(|o| o.items().to_vec()).unwrap_or_default();
+        origins.retain(|o| o.id() != origin);
+        let mut behaviors: Vec<CacheBehavior> =
+            config.cache_behaviors().map(|b| b.items().to_vec()).unwrap_or_default();
+        behaviors.retain(|b| b.target_origin_id() != origin);
+        set_origins(&mut config, origins, behaviors, op, origin)?;
+        Ok(config)
+    })
+    .await
 }
 
 /// Adds (or repairs) the API's origin and path behaviour on an existing distribution.
 pub async fn attach_api(client: &Client, id: &str, api: &ApiOrigin) -> Result<(), AwsError> {
-    let op = "cloudfront:UpdateDistribution";
-    let out = client
-        .get_distribution_config()
-        .id(id)
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk("cloudfront:GetDistributionConfig", id, e))?;
-    let etag = out.e_tag().map(str::to_string);
-    let config = out
-        .distribution_config
-        .ok_or_else(|| AwsError::missing("cloudfront:GetDistributionConfig", id, "DistributionConfig"))?;
-    client
-        .update_distribution()
-        .id(id)
-        .set_if_match(etag)
-        .distribution_config(with_api(config, api, op)?)
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(|e| AwsError::from_sdk(op, id, e))
+    update_config(client, id, |config| {
+        with_api(config, api, "cloudfront:UpdateDistribution")
+    })
+    .await
 }
 
 pub async fn create(client: &Client, d: &NewDistribution<'_>) -> Result<(String, String), AwsError> {
