@@ -39,11 +39,19 @@ impl Selection {
             return desired.functions.iter().collect();
         }
         let mut out = self.functions(desired);
-        for (_, target) in self.references(desired) {
-            if let Target::Function(key) = target {
-                if let Some(f) = desired.function(&key).filter(|f| !out.iter().any(|o| o.key == f.key)) {
-                    out.push(f);
-                }
+        // Functions the selected environments name, and the selected
+        // frontends' API functions (their URL and CloudFront statements).
+        let referenced = self.references(desired).into_iter().filter_map(|(_, target)| match target {
+            Target::Function(key) => Some(key),
+            Target::Frontend(_) => None,
+        });
+        let apis = self
+            .frontends(desired)
+            .into_iter()
+            .filter_map(|f| f.api.as_ref().map(|a| a.function.clone()));
+        for key in referenced.chain(apis) {
+            if let Some(f) = desired.function(&key).filter(|f| !out.iter().any(|o| o.key == f.key)) {
+                out.push(f);
             }
         }
         out
