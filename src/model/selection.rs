@@ -41,10 +41,13 @@ impl Selection {
         let mut out = self.functions(desired);
         // Functions the selected environments name, and the selected
         // frontends' API functions (their URL and CloudFront statements).
-        let referenced = self.references(desired).into_iter().filter_map(|(_, target)| match target {
-            Target::Function(key) => Some(key),
-            Target::Frontend(_) => None,
-        });
+        let referenced = self
+            .references(desired)
+            .into_iter()
+            .filter_map(|(_, target)| match target {
+                Target::Function(key) => Some(key),
+                Target::Frontend(_) => None,
+            });
         let apis = self
             .frontends(desired)
             .into_iter()

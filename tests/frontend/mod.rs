@@ -604,7 +604,11 @@ async fn an_api_function_sits_behind_the_sites_distribution_and_only_it_may_call
     // `deploy frontend` reads the API function too: nothing to write either.
     let frontend_only = site.stack.bosun(&["deploy", "frontend"]);
     assert_eq!(frontend_only.code, 0, "{frontend_only:?}");
-    assert!(frontend_only.write_calls().is_empty(), "{:?}", frontend_only.write_calls());
+    assert!(
+        frontend_only.write_calls().is_empty(),
+        "{:?}",
+        frontend_only.write_calls()
+    );
 
     // The API taken out of the frontend: no route to it, no permission left.
     site.stack.write(&body("aws-iam", ""));
