@@ -73,20 +73,21 @@ pub async fn observe_frontend(
 
 /// A frontend's distribution (its id and setup), when it has one.
 async fn read_distribution(clients: &Clients, spec: &FrontendSpec) -> Result<(Option<String>, Setup), AwsError> {
-    let distribution = match &spec.distribution {
+    let id = match &spec.distribution {
         DistributionSpec::None => None,
-        DistributionSpec::Id(id) => aws::cloudfront::exists(&clients.cloudfront, id)
-            .await?
-            .then(|| id.clone()),
+        DistributionSpec::Id(id) => Some(id.clone()),
         DistributionSpec::Managed => {
             aws::cloudfront::find_by_comment(&clients.cloudfront, &spec.distribution_comment(&clients.stack)).await?
         }
     };
-    let setup = match &distribution {
-        Some(id) => aws::cloudfront::setup(&clients.cloudfront, id).await?,
-        None => Setup::default(),
+    // One GetDistribution: it says whether the distribution exists, and how it is set up.
+    let Some(id) = id else {
+        return Ok((None, Setup::default()));
     };
-    Ok((distribution, setup))
+    match aws::cloudfront::setup(&clients.cloudfront, &id).await? {
+        Some(setup) => Ok((Some(id), setup)),
+        None => Ok((None, Setup::default())),
+    }
 }
 
 /// Reads the live state of everything `selection` covers.

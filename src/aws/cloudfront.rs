@@ -192,15 +192,6 @@ pub enum AccessControlFor {
     Lambda,
 }
 
-/// True when a distribution with this id exists.
-pub async fn exists(client: &Client, id: &str) -> Result<bool, AwsError> {
-    match client.get_distribution().id(id).send().await {
-        Ok(_) => Ok(true),
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_distribution()) => Ok(false),
-        Err(e) => Err(AwsError::from_sdk("cloudfront:GetDistribution", id, e)),
-    }
-}
-
 /// The id of the distribution whose comment is `comment` (bosun-managed ones).
 pub async fn find_by_comment(client: &Client, comment: &str) -> Result<Option<String>, AwsError> {
     let mut marker: Option<String> = None;
@@ -291,15 +282,15 @@ function handler(event) {
 }
 ";
 
-/// Reads the distribution: its domain and configuration (GetDistribution).
-pub async fn setup(client: &Client, id: &str) -> Result<Setup, AwsError> {
+/// Reads the distribution: its domain and configuration (GetDistribution);
+/// `None` when no distribution has this id.
+pub async fn setup(client: &Client, id: &str) -> Result<Option<Setup>, AwsError> {
     let op = "cloudfront:GetDistribution";
-    let out = client
-        .get_distribution()
-        .id(id)
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk(op, id, e))?;
+    let out = match client.get_distribution().id(id).send().await {
+        Ok(out) => out,
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_distribution()) => return Ok(None),
+        Err(e) => return Err(AwsError::from_sdk(op, id, e)),
+    };
     let distribution = out
         .distribution()
         .ok_or_else(|| AwsError::missing(op, id, "Distribution"))?;
@@ -352,7 +343,7 @@ pub async fn setup(client: &Client, id: &str) -> Result<Setup, AwsError> {
         .and_then(|b| b.response_headers_policy_id())
         .filter(|id| !id.is_empty())
         .map(str::to_string);
-    Ok(Setup {
+    Ok(Some(Setup {
         headers_policy,
         domain: distribution.domain_name().to_string(),
         viewer_request_function,
@@ -360,7 +351,7 @@ pub async fn setup(client: &Client, id: &str) -> Result<Setup, AwsError> {
         behaviors,
         aliases,
         certificate,
-    })
+    }))
 }
 
 /// Whether the LIVE stage of function `name` runs `code`: `None` when the

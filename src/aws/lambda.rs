@@ -128,8 +128,11 @@ pub async fn get_function(client: &Client, name: &str, alias: &str) -> Result<Op
                 invoke_url: statement_state(&statements, PUBLIC_URL_SID, public_url_statement_ok),
                 invoke_function: statement_state(&statements, PUBLIC_INVOKE_SID, public_invoke_statement_ok),
             },
-            event_permissions(&statements),
-            cloudfront_permissions(&statements),
+            service_permissions(&statements, EVENTS_SID_PREFIX)
+                .into_iter()
+                .map(|(sid, p)| (sid, p.source))
+                .collect(),
+            service_permissions(&statements, CLOUDFRONT_SID_PREFIX),
         )
     } else {
         (None, UrlPermissions::default(), BTreeMap::new(), BTreeMap::new())
@@ -187,38 +190,20 @@ pub async fn url(client: &Client, name: &str, alias: &str) -> Result<Option<Live
     }
 }
 
-/// bosun's CloudFront statements on the alias: statement id → what it allows.
-fn cloudfront_permissions(statements: &[serde_json::Value]) -> BTreeMap<String, ServicePermission> {
+/// bosun's statements on the alias whose ids start with `prefix`: statement
+/// id → the service, action and source ARN each allows.
+fn service_permissions(statements: &[serde_json::Value], prefix: &str) -> BTreeMap<String, ServicePermission> {
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
     statements
         .iter()
         .filter_map(|st| {
-            let sid = st["Sid"].as_str()?;
-            sid.starts_with(CLOUDFRONT_SID_PREFIX).then(|| {
-                let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
-                let permission = ServicePermission {
-                    action: text(&st["Action"]),
-                    principal: text(&st["Principal"]["Service"]),
-                    source: text(&st["Condition"]["ArnLike"]["AWS:SourceArn"]),
-                };
-                (sid.to_string(), permission)
-            })
-        })
-        .collect()
-}
-
-/// bosun's schedule statements on the alias: statement id → the rule ARN it allows.
-fn event_permissions(statements: &[serde_json::Value]) -> BTreeMap<String, String> {
-    statements
-        .iter()
-        .filter_map(|st| {
-            let sid = st["Sid"].as_str()?;
-            sid.starts_with(EVENTS_SID_PREFIX).then(|| {
-                let source = st["Condition"]["ArnLike"]["AWS:SourceArn"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string();
-                (sid.to_string(), source)
-            })
+            let sid = st["Sid"].as_str().filter(|sid| sid.starts_with(prefix))?;
+            let permission = ServicePermission {
+                action: text(&st["Action"]),
+                principal: text(&st["Principal"]["Service"]),
+                source: text(&st["Condition"]["ArnLike"]["AWS:SourceArn"]),
+            };
+            Some((sid.to_string(), permission))
         })
         .collect()
 }

@@ -806,4 +806,51 @@ async fn a_managed_distribution_sends_the_security_headers() {
     // Nothing changed: nothing written (the policy is read, compared, kept).
     let again = site.deploy(&[]);
     assert!(again.write_calls().is_empty(), "{:?}", again.write_calls());
+
+    // Weakened by hand: the next deploy puts it back, If-Match the ETag it
+    // read (AWS, and the rules layer, refuse an update without the current one).
+    let etag = policy.e_tag().unwrap().to_string();
+    let mut weak = config.clone();
+    let mut security = security.clone();
+    security.content_security_policy = Some(
+        aws_sdk_cloudfront::types::ResponseHeadersPolicyContentSecurityPolicy::builder()
+            .r#override(true)
+            .content_security_policy("default-src *")
+            .build()
+            .unwrap(),
+    );
+    weak.security_headers_config = Some(security);
+    let stale = cf
+        .update_response_headers_policy()
+        .id(policy_id)
+        .if_match("STALE")
+        .response_headers_policy_config(weak.clone())
+        .send()
+        .await;
+    assert!(stale.is_err(), "an update without the current ETag is refused");
+    cf.update_response_headers_policy()
+        .id(policy_id)
+        .if_match(etag)
+        .response_headers_policy_config(weak)
+        .send()
+        .await
+        .unwrap();
+    let repair = site.deploy(&[]);
+    assert_eq!(repair.code, 0, "{repair:?}");
+    assert_eq!(repair.write_calls(), ["CloudFront:UpdateResponseHeadersPolicy"]);
+    let restored = cf.get_response_headers_policy().id(policy_id).send().await.unwrap();
+    let restored = restored
+        .response_headers_policy()
+        .unwrap()
+        .response_headers_policy_config()
+        .unwrap();
+    assert_eq!(
+        restored
+            .security_headers_config()
+            .unwrap()
+            .content_security_policy()
+            .unwrap()
+            .content_security_policy(),
+        bosun::aws::cloudfront::CONTENT_SECURITY_POLICY
+    );
 }
