@@ -16,10 +16,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tools import ensure_venv
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".browser" / "venv"
 REQUIREMENTS = ROOT / "scripts" / "requirements-browser.txt"
-STAMP = VENV / ".bosun-requirements"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 
@@ -41,18 +42,7 @@ def apt_install() -> None:
 
 
 def venv_install() -> None:
-    wanted = REQUIREMENTS.read_text()
-    python = VENV / "bin" / "python"
-    if STAMP.exists() and STAMP.read_text() == wanted and python.exists():
-        return
-    print(f"browser: installing pinned selenium into {VENV} ...", file=sys.stderr)
-    if not python.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", str(REQUIREMENTS)],
-        check=True,
-    )
-    STAMP.write_text(wanted)
+    ensure_venv(VENV, REQUIREMENTS, "selenium")
 
 
 def main() -> None:

@@ -27,11 +27,12 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tools import ensure_venv
+
 ROOT = Path(__file__).resolve().parent.parent
 STATE_DIR = Path(os.environ.get("BOSUN_EMULATOR_DIR", ROOT / ".emulator"))
 VENV = STATE_DIR / "venv"
 REQUIREMENTS = ROOT / "scripts" / "requirements-emulator.txt"
-STAMP = VENV / ".bosun-requirements"
 STATE_FILE = STATE_DIR / "background.json"
 HOST = "127.0.0.1"
 
@@ -42,27 +43,7 @@ def venv_python() -> Path:
 
 def install() -> None:
     """Create the venv and install the pinned requirements; a no-op when already done."""
-    wanted = REQUIREMENTS.read_text()
-    if STAMP.exists() and STAMP.read_text() == wanted and venv_python().exists():
-        return
-    STATE_DIR.mkdir(parents=True, exist_ok=True)
-    lock = STATE_DIR / "install.lock"
-    # Two test binaries may install at once; an exclusive lock file serialises them.
-    with open(lock, "w") as fh:
-        import fcntl
-
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        if STAMP.exists() and STAMP.read_text() == wanted and venv_python().exists():
-            return
-        print(f"emulator: installing pinned moto into {VENV} ...", file=sys.stderr)
-        if not venv_python().exists():
-            subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-        subprocess.run(
-            [str(venv_python()), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-             "-r", str(REQUIREMENTS)],
-            check=True,
-        )
-        STAMP.write_text(wanted)
+    ensure_venv(VENV, REQUIREMENTS, "moto")
 
 
 def wait_until_answers(endpoint: str, timeout: float = 30.0) -> None:

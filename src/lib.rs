@@ -22,7 +22,8 @@
 //! | what a deploy changes, and why        | `plan/<kind>.rs`; rollback `plan/rollback.rs` |
 //! | how a change is executed              | `apply/<kind>.rs`                      |
 //! | an AWS call                           | `aws/<service>.rs`                     |
-//! | builds, zips, binary checks           | `package.rs`, `preflight.rs`, `secrets.rs` |
+//! | builds (cargo or zig, progress)       | `build.rs`                             |
+//! | zips, binary checks                   | `package.rs`, `preflight.rs`, `secrets.rs` |
 //! | frontend files, manifests, invalidation paths | `frontend.rs`                  |
 //! | releases, drift; the state bucket     | `release.rs`; `state.rs`               |
 //! | IAM documents                         | `policy.rs` (functions), `deployer.rs` (CI role) |
@@ -44,6 +45,7 @@ pub mod stack;
 // Reading and writing AWS.
 pub mod apply;
 pub mod aws;
+pub mod build;
 pub mod observe;
 pub mod state;
 

@@ -7,7 +7,7 @@
 
 use std::fmt::Display;
 use std::io::{IsTerminal, Write};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -20,6 +20,9 @@ pub enum OutputMode {
     Text,
     /// One JSON object per line on stdout (events and a final result).
     Json,
+    /// `bosun plan` only: the plan as Markdown on stdout (e.g. a pull
+    /// request's job summary); progress as with text.
+    Markdown,
 }
 
 /// Writes a line to stdout; a closed pipe (`bosun plan | head`) is not an error.
@@ -31,11 +34,30 @@ pub fn stdout_line(line: &str) {
 pub struct Reporter {
     mode: OutputMode,
     bar: Option<ProgressBar>,
+    /// `-v`: cargo's own lines are passed through to stderr.
+    verbose: u8,
+    /// When the last plain-text build progress line was printed.
+    last_progress: Option<Instant>,
 }
+
+/// How often a long build prints a progress line where there is no bar
+/// (CI logs) or a progress event (`--output json`).
+const PROGRESS_EVERY_TEXT: Duration = Duration::from_secs(30);
+const PROGRESS_EVERY_JSON: Duration = Duration::from_secs(5);
 
 impl Reporter {
     pub fn new(mode: OutputMode) -> Reporter {
-        Reporter { mode, bar: None }
+        Reporter {
+            mode,
+            bar: None,
+            verbose: 0,
+            last_progress: None,
+        }
+    }
+
+    pub fn with_verbose(mut self, verbose: u8) -> Reporter {
+        self.verbose = verbose;
+        self
     }
 
     pub fn mode(&self) -> OutputMode {
@@ -43,7 +65,7 @@ impl Reporter {
     }
 
     fn interactive(&self) -> bool {
-        self.mode == OutputMode::Text && std::io::stderr().is_terminal()
+        self.mode != OutputMode::Json && std::io::stderr().is_terminal()
     }
 
     /// Starts a phase of `total` steps (a bar on a terminal).
@@ -90,7 +112,7 @@ impl Reporter {
                 }
                 stdout_line(&ev.to_string());
             }
-            OutputMode::Text => {
+            OutputMode::Text | OutputMode::Markdown => {
                 let line = format!("  ✓ {resource}: {action} ({:.1}s)", elapsed.as_secs_f64());
                 match &self.bar {
                     Some(bar) => {
@@ -108,10 +130,84 @@ impl Reporter {
     pub fn item(&self, message: &str, event: Value) {
         match self.mode {
             OutputMode::Json => stdout_line(&event.to_string()),
-            OutputMode::Text => {
+            OutputMode::Text | OutputMode::Markdown => {
                 if let Some(bar) = &self.bar {
                     bar.set_message(message.to_string());
                 }
+            }
+        }
+    }
+
+    /// A build (one cargo invocation) starts. `fields` go into the
+    /// `build_started` event.
+    pub fn build_started(&mut self, summary: &str, fields: Value) {
+        self.finish();
+        self.last_progress = Some(Instant::now());
+        match self.mode {
+            OutputMode::Json => stdout_line(&event("build_started", fields).to_string()),
+            OutputMode::Text | OutputMode::Markdown if self.interactive() => {
+                let bar = ProgressBar::new(0);
+                bar.set_style(
+                    ProgressStyle::with_template("{spinner} building [{bar:20}] {pos}/{len} {wide_msg}")
+                        .expect("valid template")
+                        .progress_chars("=> "),
+                );
+                bar.enable_steady_tick(Duration::from_millis(120));
+                bar.println(format!("building {summary}"));
+                self.bar = Some(bar);
+            }
+            OutputMode::Text | OutputMode::Markdown => eprintln!("building {summary}"),
+        }
+    }
+
+    /// Cargo's progress: `done` of `total` units, `current` in flight.
+    pub fn build_progress(&mut self, done: u32, total: u32, current: &str) {
+        if let Some(bar) = &self.bar {
+            bar.set_length(u64::from(total));
+            bar.set_position(u64::from(done));
+            bar.set_message(current.to_string());
+            return;
+        }
+        let every = match self.mode {
+            OutputMode::Json => PROGRESS_EVERY_JSON,
+            OutputMode::Text | OutputMode::Markdown => PROGRESS_EVERY_TEXT,
+        };
+        if self.last_progress.is_some_and(|t| t.elapsed() < every) {
+            return;
+        }
+        self.last_progress = Some(Instant::now());
+        match self.mode {
+            OutputMode::Json => stdout_line(
+                &json!({"event": "build_progress", "done": done, "total": total, "current": current}).to_string(),
+            ),
+            OutputMode::Text | OutputMode::Markdown => eprintln!("  building: {done}/{total} ({current})"),
+        }
+    }
+
+    /// One of cargo's own lines: shown on stderr with `-v`.
+    pub fn build_line(&self, line: &str) {
+        if self.verbose == 0 {
+            return;
+        }
+        match &self.bar {
+            Some(bar) => bar.println(line),
+            None => eprintln!("{line}"),
+        }
+    }
+
+    /// The build finished. `fields` go into the `build_finished` event.
+    pub fn build_finished(&mut self, summary: &str, elapsed: Duration, fields: Value) {
+        self.finish();
+        match self.mode {
+            OutputMode::Json => {
+                let mut fields = fields;
+                if let Value::Object(map) = &mut fields {
+                    map.insert("elapsed_ms".into(), json!(elapsed.as_millis() as u64));
+                }
+                stdout_line(&event("build_finished", fields).to_string());
+            }
+            OutputMode::Text | OutputMode::Markdown => {
+                eprintln!("  ✓ built {summary} in {}", human_duration(elapsed))
             }
         }
     }
@@ -123,7 +219,7 @@ impl Reporter {
             OutputMode::Json => {
                 stdout_line(&json!({"event": "target", "account": account, "region": region}).to_string())
             }
-            OutputMode::Text => match &self.bar {
+            OutputMode::Text | OutputMode::Markdown => match &self.bar {
                 Some(bar) => bar.println(format!("account {account}, region {region}")),
                 None => eprintln!("account {account}, region {region}"),
             },
@@ -134,7 +230,7 @@ impl Reporter {
     pub fn warn(&self, message: &str) {
         match self.mode {
             OutputMode::Json => stdout_line(&json!({"event": "warning", "message": message}).to_string()),
-            OutputMode::Text => match &self.bar {
+            OutputMode::Text | OutputMode::Markdown => match &self.bar {
                 Some(bar) => bar.println(format!("warning: {message}")),
                 None => eprintln!("warning: {message}"),
             },
@@ -153,11 +249,29 @@ impl Reporter {
                 }
                 stdout_line(&v.to_string());
             }
-            OutputMode::Text => {
+            OutputMode::Text | OutputMode::Markdown => {
                 let text = result.to_string();
                 stdout_line(text.trim_end());
             }
         }
+    }
+}
+
+fn event(name: &str, fields: Value) -> Value {
+    let mut ev = json!({ "event": name });
+    if let (Value::Object(ev), Value::Object(extra)) = (&mut ev, fields) {
+        ev.extend(extra);
+    }
+    ev
+}
+
+/// A duration for people: "4.2s", "3m07s".
+pub fn human_duration(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s < 60.0 {
+        format!("{s:.1}s")
+    } else {
+        format!("{}m{:02}s", d.as_secs() / 60, d.as_secs() % 60)
     }
 }
 

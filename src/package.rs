@@ -9,7 +9,6 @@
 
 use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use object::read::elf::{ElfFile64, FileHeader};
 use object::Endianness;
@@ -17,21 +16,27 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use zip::write::SimpleFileOptions;
 
-use crate::model::{Arch, CodeSource, FunctionSpec, Runtime};
+use crate::model::{Arch, FunctionSpec, Runtime};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PackageError {
-    #[error("function `{function}`: could not run cargo: {source}")]
+    #[error("function(s) {function}: could not run the build tool: {source}")]
     CargoSpawn {
         function: String,
         #[source]
         source: std::io::Error,
     },
-    #[error("function `{function}`: `cargo build --release` failed in {dir}:\n{stderr}")]
+    #[error("function(s) {function}: the release build failed in {dir}:\n{stderr}")]
     BuildFailed {
         function: String,
         dir: PathBuf,
         stderr: String,
+    },
+    #[error("function(s) {functions}: {message}\n      help: {help}")]
+    ToolMissing {
+        functions: String,
+        message: String,
+        help: String,
     },
     #[error("function `{function}`: {message}")]
     NoBinary { function: String, message: String },
@@ -91,7 +96,10 @@ impl PackageError {
     pub fn is_bad_input(&self) -> bool {
         matches!(
             self,
-            PackageError::Refused { .. } | PackageError::NoBinary { .. } | PackageError::TooLarge { .. }
+            PackageError::Refused { .. }
+                | PackageError::NoBinary { .. }
+                | PackageError::TooLarge { .. }
+                | PackageError::ToolMissing { .. }
         )
     }
 }
@@ -122,12 +130,9 @@ pub struct ElfFacts {
     pub max_glibc: Option<(u32, u32)>,
 }
 
-/// Builds (when the code is a crate), checks and zips one function.
-pub fn package(spec: &FunctionSpec) -> Result<Package, PackageError> {
-    let binary = match &spec.code {
-        CodeSource::Crate { dir, bin } => build_crate(&spec.key, dir, bin.as_deref(), spec.arch)?,
-        CodeSource::Binary { path } => path.clone(),
-    };
+/// Checks and zips one function's binary (built by `build`, or the
+/// stack's prebuilt `binary`).
+pub fn package(spec: &FunctionSpec, binary: PathBuf) -> Result<Package, PackageError> {
     let bytes = std::fs::read(&binary).map_err(|source| PackageError::Read {
         function: spec.key.clone(),
         path: binary.clone(),
@@ -148,81 +153,6 @@ pub fn package(spec: &FunctionSpec) -> Result<Package, PackageError> {
         glibc: facts.max_glibc.map(|(a, b)| format!("GLIBC_{a}.{b}")),
         secrets: crate::secrets::scan_bytes(&format!("binary:{}", spec.key), &bytes),
     })
-}
-
-/// Runs `cargo build --release` for the crate and returns the built executable.
-///
-/// Cargo's JSON messages name the executable exactly, so custom target
-/// directories and workspaces need no guessing. The target triple is passed
-/// only when it differs from the host, so a host build reuses `target/release`.
-pub fn build_crate(function: &str, dir: &Path, bin: Option<&str>, arch: Arch) -> Result<PathBuf, PackageError> {
-    let manifest = dir.join("Cargo.toml");
-    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    cmd.arg("build")
-        .arg("--release")
-        .arg("--manifest-path")
-        .arg(&manifest)
-        .arg("--message-format=json-render-diagnostics");
-    if let Some(bin) = bin {
-        cmd.arg("--bin").arg(bin);
-    } else {
-        cmd.arg("--bins");
-    }
-    if Arch::host() != Some(arch) {
-        cmd.arg("--target").arg(arch.rust_target());
-    }
-    let out = cmd.output().map_err(|source| PackageError::CargoSpawn {
-        function: function.to_string(),
-        source,
-    })?;
-    if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        // The tail holds the error; the head is a wall of "Compiling ...".
-        let tail: Vec<&str> = stderr.lines().rev().take(40).collect();
-        return Err(PackageError::BuildFailed {
-            function: function.to_string(),
-            dir: dir.to_path_buf(),
-            stderr: tail.into_iter().rev().collect::<Vec<_>>().join("\n"),
-        });
-    }
-    let manifest = std::fs::canonicalize(&manifest).unwrap_or(manifest);
-    let mut found = Vec::new();
-    for line in out.stdout.split(|b| *b == b'\n') {
-        let Ok(msg) = serde_json::from_slice::<serde_json::Value>(line) else {
-            continue;
-        };
-        if msg["reason"] != "compiler-artifact" {
-            continue;
-        }
-        let Some(exe) = msg["executable"].as_str() else {
-            continue;
-        };
-        let same_crate = msg["manifest_path"]
-            .as_str()
-            .map(|m| Path::new(m) == manifest)
-            .unwrap_or(false);
-        if same_crate {
-            found.push((
-                msg["target"]["name"].as_str().unwrap_or_default().to_string(),
-                PathBuf::from(exe),
-            ));
-        }
-    }
-    match found.len() {
-        1 => Ok(found.pop().expect("one element").1),
-        0 => Err(PackageError::NoBinary {
-            function: function.to_string(),
-            message: format!("cargo built no binary in {}", dir.display()),
-        }),
-        _ => Err(PackageError::NoBinary {
-            function: function.to_string(),
-            message: format!(
-                "{} has several binaries ({}); say which one with `bin = \"NAME\"`",
-                dir.display(),
-                found.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
-            ),
-        }),
-    }
 }
 
 /// Reads the ELF facts that decide whether a binary can start on Lambda.

@@ -19,6 +19,8 @@ use crate::state::LockRecord;
 #[derive(Debug, Serialize)]
 pub struct PlanReport {
     pub stack: String,
+    pub account: String,
+    pub region: String,
     pub plan: Plan,
     pub schedules: Vec<ScheduleLine>,
     pub calls: CallSummary,
@@ -42,6 +44,84 @@ impl fmt::Display for PlanReport {
         }
         Ok(())
     }
+}
+
+impl PlanReport {
+    /// The plan as Markdown, for a pull request (`--output markdown`, e.g.
+    /// into GitHub's job summary): a heading, the summary, one table row
+    /// per resource, references, schedules and warnings.
+    pub fn markdown(&self) -> String {
+        let mut md = format!(
+            "### bosun plan: stack `{}`\n\n**{}** in account {}, {}\n\n",
+            self.stack,
+            self.plan.summary(),
+            self.account,
+            self.region
+        );
+        for w in &self.plan.warnings {
+            md.push_str(&format!("> **Warning:** {}\n\n", cell(w)));
+        }
+        let groups = self.plan.by_resource();
+        if !groups.is_empty() {
+            md.push_str("| | resource | changes |\n|---|---|---|\n");
+            for g in &groups {
+                let changes: Vec<String> = g.changes.iter().map(|c| cell(c)).collect();
+                md.push_str(&format!(
+                    "| {} | `{}` | {} |\n",
+                    g.verb,
+                    cell(&g.resource),
+                    changes.join("<br>")
+                ));
+            }
+            md.push('\n');
+        }
+        let untouched: Vec<_> = self.plan.untouched().collect();
+        if !untouched.is_empty() {
+            md.push_str(&format!(
+                "<details><summary>{} resource(s) unchanged</summary>\n\n| resource | |\n|---|---|\n",
+                untouched.len()
+            ));
+            for u in untouched {
+                md.push_str(&format!("| `{}` | {} |\n", cell(&u.resource), cell(&u.note)));
+            }
+            md.push_str("\n</details>\n\n");
+        }
+        if !self.plan.references.is_empty() {
+            md.push_str("| function | variable | reference | value |\n|---|---|---|---|\n");
+            for r in &self.plan.references {
+                md.push_str(&format!(
+                    "| `{}` | `{}` | `{}` | {} |\n",
+                    cell(&r.function),
+                    cell(&r.variable),
+                    cell(&r.reference),
+                    cell(crate::plan::reference_value(r))
+                ));
+            }
+            md.push('\n');
+        }
+        if !self.schedules.is_empty() {
+            md.push_str("| schedule | expression | next (UTC) |\n|---|---|---|\n");
+            for s in &self.schedules {
+                let next: Vec<&str> = s.next.iter().map(|t| t.utc.as_str()).collect();
+                md.push_str(&format!(
+                    "| `{}` | `{}` | {} |\n",
+                    cell(&s.rule),
+                    cell(&s.expression),
+                    cell(&next.join(", "))
+                ));
+            }
+        }
+        md
+    }
+}
+
+/// Text safe inside a Markdown table cell: no raw pipes, newlines or HTML.
+fn cell(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
 }
 
 /// A schedule as the stack declares it, with its next fire times.

@@ -86,6 +86,6 @@ pub fn report_failure(mode: OutputMode, failure: &Failure) {
             }
             stdout_line(&ev.to_string());
         }
-        OutputMode::Text => eprintln!("error: {}", failure.to_string().trim_end()),
+        OutputMode::Text | OutputMode::Markdown => eprintln!("error: {}", failure.to_string().trim_end()),
     }
 }

@@ -17,7 +17,7 @@ pub use failure::Failure;
 use crate::aws::AwsSettings;
 use crate::commands::{self, deploy, rollback, verify_ses};
 use crate::model::Desired;
-use crate::output::Reporter;
+use crate::output::{OutputMode, Reporter};
 use crate::stack;
 
 /// The resolved settings a command runs with.
@@ -69,6 +69,13 @@ pub fn resolve(args: &Args) -> Result<Settings, Failure> {
 
 /// One arm per command: each is a short pipeline in `crate::commands`.
 async fn run(args: Args, reporter: &mut Reporter) -> Result<(), Failure> {
+    let markdown_plan = matches!(args.command, Command::Plan { rollback: false, .. });
+    if args.output == OutputMode::Markdown && !markdown_plan {
+        return Err(Failure::Usage(
+            "--output markdown is for `bosun plan` (e.g. a pull request's job summary); use --output text or json"
+                .into(),
+        ));
+    }
     let settings = resolve(&args)?;
     match args.command {
         Command::Plan { rollback: true, to, .. } => rollback::plan(&settings, to.as_deref(), reporter).await,
@@ -144,7 +151,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let mut reporter = Reporter::new(mode);
+    let mut reporter = Reporter::new(mode).with_verbose(args.verbose);
     let outcome = runtime.block_on(run(args, &mut reporter));
     reporter.finish();
     match outcome {

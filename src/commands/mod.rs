@@ -21,9 +21,10 @@ use std::time::Instant;
 use serde_json::json;
 
 use crate::aws::Clients;
+use crate::build::{self, Host};
 use crate::cli::{DeployWhat, Failure, Settings};
 use crate::frontend::{self, FrontendError, LocalFile};
-use crate::model::{Desired, Observed, Selection};
+use crate::model::{CodeSource, Desired, FunctionSpec, Observed, Selection};
 use crate::observe;
 use crate::output::Reporter;
 use crate::package::{self, Package};
@@ -109,26 +110,46 @@ pub(crate) fn selection(desired: &Desired, what: Option<&DeployWhat>) -> Result<
     }
 }
 
-/// Builds, checks and zips every selected function.
+/// Builds, checks and zips every selected function. Crates are built in
+/// jobs (one cargo invocation per workspace and target) over every crate
+/// function of the stack, so a binary never depends on the selection.
 async fn build(
     desired: &Desired,
     sel: &Selection,
     reporter: &mut Reporter,
 ) -> Result<BTreeMap<String, Package>, Failure> {
-    let functions = sel.functions(desired);
-    reporter.begin(functions.len(), "building");
+    let selected = sel.functions(desired);
+    if selected.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let host = Host::detect();
+    let all: Vec<&FunctionSpec> = desired.functions.iter().collect();
+    let wanted: BTreeSet<&str> = selected.iter().map(|f| f.key.as_str()).collect();
+    let mut binaries = BTreeMap::new();
+    for job in build::jobs(&all, &host)? {
+        if job.members.iter().any(|m| wanted.contains(m.function.as_str())) {
+            binaries.extend(run_job(&job, &host, reporter).await?);
+        }
+    }
+    reporter.begin(selected.len(), "packaging");
     let mut packages = BTreeMap::new();
-    for f in functions {
-        reporter.started(&format!("function/{}", f.name), "build and package");
+    for f in selected {
+        let binary = match &f.code {
+            CodeSource::Binary { path } => path.clone(),
+            CodeSource::Crate { .. } => binaries
+                .remove(&f.key)
+                .ok_or_else(|| Failure::Usage(format!("function `{}`: the build produced no binary", f.key)))?,
+        };
+        reporter.started(&format!("function/{}", f.name), "check and package");
         let start = Instant::now();
         let spec = f.clone();
-        let pkg = tokio::task::spawn_blocking(move || package::package(&spec))
+        let pkg = tokio::task::spawn_blocking(move || package::package(&spec, binary))
             .await
             .map_err(|e| Failure::Usage(format!("packaging task failed: {e}")))??;
         reporter.done(
             "packaged",
             &format!("function/{}", f.name),
-            "build and package",
+            "check and package",
             start.elapsed(),
             json!({"code_sha256": pkg.sha256, "zip_bytes": pkg.size, "glibc": pkg.glibc}),
         );
@@ -136,6 +157,68 @@ async fn build(
     }
     reporter.finish();
     Ok(packages)
+}
+
+/// One build job with its progress reported: `build_started`, cargo's
+/// progress, `build_finished`.
+async fn run_job(
+    job: &build::Job,
+    host: &Host,
+    reporter: &mut Reporter,
+) -> Result<BTreeMap<String, std::path::PathBuf>, Failure> {
+    let functions = job.functions();
+    let summary = format!("{}: {} ({})", functions.join(", "), job.describe(), job.why);
+    reporter.build_started(
+        &summary,
+        json!({
+            "functions": functions,
+            "packages": job.members.iter().map(|m| m.package.as_str()).collect::<Vec<_>>(),
+            "tool": job.tool,
+            "architecture": job.arch.as_str(),
+            "target": job.target(host),
+            "why": job.why,
+            "command": job.shell_line(host),
+        }),
+    );
+    let start = Instant::now();
+    let mut compiled = 0u32;
+    // Cargo's lines arrive on a channel and are reported here, between
+    // awaits, so the reporter stays borrowed by one place.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let building = async {
+        let mut send = move |p: build::Progress| {
+            let _ = tx.send(p);
+        };
+        build::run(job, host, &mut send).await
+    };
+    let reporting = async {
+        while let Some(p) = rx.recv().await {
+            match p {
+                build::Progress::Units { done, total, current } => reporter.build_progress(done, total, &current),
+                build::Progress::Compiling(name) => {
+                    compiled += 1;
+                    reporter.build_line(&format!("   Compiling {name}"));
+                }
+                build::Progress::Line(line) => reporter.build_line(&line),
+            }
+        }
+    };
+    let (built, ()) = tokio::join!(building, reporting);
+    let built = built?;
+    reporter.build_finished(
+        &format!(
+            "{}: {}",
+            functions.join(", "),
+            if compiled == 0 {
+                "up to date".to_string()
+            } else {
+                format!("{compiled} crates compiled")
+            }
+        ),
+        start.elapsed(),
+        json!({"functions": functions, "compiled": compiled}),
+    );
+    Ok(built)
 }
 
 /// Scans every selected frontend's folder.

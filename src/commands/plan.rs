@@ -3,7 +3,7 @@
 
 use super::{prepare, selection};
 use crate::cli::{Failure, Settings};
-use crate::output::Reporter;
+use crate::output::{stdout_line, OutputMode, Reporter};
 use crate::plan::Options;
 use crate::report::{schedule_lines, CallSummary, PlanReport};
 
@@ -13,10 +13,17 @@ pub async fn run(settings: &Settings, force_deletes: bool, reporter: &mut Report
     let prepared = prepare(settings, &sel, Options { force_deletes }, reporter).await?;
     let report = PlanReport {
         stack: desired.stack.name.clone(),
+        account: prepared.observed.account.clone(),
+        region: prepared.observed.region.clone(),
         plan: prepared.plan,
         schedules: schedule_lines(desired, &sel),
         calls: CallSummary::of(&prepared.clients.log.calls()),
     };
-    reporter.result("plan", &report);
+    if reporter.mode() == OutputMode::Markdown {
+        reporter.finish();
+        stdout_line(report.markdown().trim_end());
+    } else {
+        reporter.result("plan", &report);
+    }
     Ok(())
 }

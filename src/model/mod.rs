@@ -288,10 +288,37 @@ impl Arch {
 /// Where a function's code comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum CodeSource {
-    /// A cargo crate directory, built with `cargo build --release`.
-    Crate { dir: PathBuf, bin: Option<String> },
+    /// A cargo crate directory, built in release by `build`.
+    Crate {
+        dir: PathBuf,
+        bin: Option<String>,
+        build: BuildChoice,
+    },
     /// A binary built elsewhere (e.g. by an earlier CI step), packaged as is.
     Binary { path: PathBuf },
+}
+
+/// How a crate is built (the stack's `build` key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum BuildChoice {
+    /// No `build` key: `cargo` when the host's own build is sure to run on
+    /// the runtime, `zig` otherwise (see `build::resolve`).
+    Auto,
+    /// `cargo zigbuild`: links against exactly the runtime's glibc and
+    /// cross-compiles without a system toolchain.
+    Zig,
+    /// The host's `cargo build --release`.
+    Cargo,
+}
+
+impl BuildChoice {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BuildChoice::Auto => "auto",
+            BuildChoice::Zig => "zig",
+            BuildChoice::Cargo => "cargo",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

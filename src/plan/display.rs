@@ -260,56 +260,91 @@ pub(super) fn short(sha: &str) -> &str {
     }
 }
 
-impl fmt::Display for Plan {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut order: Vec<String> = Vec::new();
-        let mut by_resource: BTreeMap<String, Vec<String>> = BTreeMap::new();
+/// The changes to one resource, as the plan shows them.
+pub struct ResourceChanges {
+    /// "create" or "update".
+    pub verb: &'static str,
+    pub resource: String,
+    pub changes: Vec<String>,
+}
+
+impl Plan {
+    /// The changes grouped by resource, in apply order of first appearance.
+    pub fn by_resource(&self) -> Vec<ResourceChanges> {
+        let mut out: Vec<ResourceChanges> = Vec::new();
         for c in &self.changes {
             let r = c.resource();
-            if !by_resource.contains_key(&r) {
-                order.push(r.clone());
+            let creates = matches!(
+                c,
+                Change::CreateRole { .. } | Change::CreateTable { .. } | Change::CreateFunction { .. }
+            ) || matches!(c, Change::PutRule { diff, .. } if diff.is_empty());
+            match out.iter_mut().find(|g| g.resource == r) {
+                Some(g) => {
+                    g.changes.push(c.describe());
+                    if creates {
+                        g.verb = "create";
+                    }
+                }
+                None => out.push(ResourceChanges {
+                    verb: if creates { "create" } else { "update" },
+                    resource: r,
+                    changes: vec![c.describe()],
+                }),
             }
-            by_resource.entry(r).or_default().push(c.describe());
         }
-        for r in &order {
-            let verb = if self.changes.iter().any(|c| {
-                c.resource() == *r
-                    && matches!(
-                        c,
-                        Change::CreateRole { .. } | Change::CreateTable { .. } | Change::CreateFunction { .. }
-                    )
-                    || matches!(c, Change::PutRule { diff, .. } if diff.is_empty())
-            }) {
-                "create"
-            } else {
-                "update"
-            };
-            writeln!(f, "{verb:>7}  {r}")?;
-            for d in &by_resource[r] {
+        out
+    }
+
+    /// "3 change(s) to 2 resource(s)", or "no changes".
+    pub fn summary(&self) -> String {
+        if self.changes.is_empty() {
+            "no changes".into()
+        } else {
+            format!(
+                "{} change(s) to {} resource(s)",
+                self.changes.len(),
+                self.by_resource().len()
+            )
+        }
+    }
+
+    /// Resources with nothing to change, with why.
+    pub fn untouched(&self) -> impl Iterator<Item = &super::Unchanged> {
+        let changed: BTreeMap<String, ()> = self.changes.iter().map(|c| (c.resource(), ())).collect();
+        self.unchanged
+            .iter()
+            .filter(move |u| !changed.contains_key(&u.resource))
+    }
+}
+
+/// A reference's value as shown: the URL, or that the deploy fills it in.
+pub fn reference_value(r: &super::references::Resolved) -> &str {
+    r.value
+        .as_deref()
+        .unwrap_or("(created by this deploy; set in its second pass)")
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for g in self.by_resource() {
+            writeln!(f, "{:>7}  {}", g.verb, g.resource)?;
+            for d in &g.changes {
                 writeln!(f, "           - {d}")?;
             }
         }
-        for u in &self.unchanged {
-            if !by_resource.contains_key(&u.resource) {
-                writeln!(f, "{:>7}  {}  ({})", "ok", u.resource, u.note)?;
-            }
+        for u in self.untouched() {
+            writeln!(f, "{:>7}  {}  ({})", "ok", u.resource, u.note)?;
         }
         for r in &self.references {
-            let value = r
-                .value
-                .as_deref()
-                .unwrap_or("(created by this deploy; set in its second pass)");
             writeln!(
                 f,
-                "    ref  function/{} {} = {} → {value}",
-                r.function, r.variable, r.reference
+                "    ref  function/{} {} = {} → {}",
+                r.function,
+                r.variable,
+                r.reference,
+                reference_value(r)
             )?;
         }
-        if self.changes.is_empty() {
-            writeln!(f, "no changes")?;
-        } else {
-            writeln!(f, "{} change(s) to {} resource(s)", self.changes.len(), order.len())?;
-        }
-        Ok(())
+        writeln!(f, "{}", self.summary())
     }
 }

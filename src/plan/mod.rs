@@ -16,6 +16,7 @@
 
 mod change;
 mod display;
+pub use display::{reference_value, ResourceChanges};
 mod frontends;
 mod functions;
 pub mod references;

@@ -14,7 +14,8 @@ use toml_edit::Item;
 
 use crate::model::references::{self, Target};
 use crate::model::{
-    Access, Arch, CodeSource, Desired, DistributionSpec, FunctionSpec, Runtime, SesSpec, TableSpec, UrlAuth, UrlSpec,
+    Access, Arch, BuildChoice, CodeSource, Desired, DistributionSpec, FunctionSpec, Runtime, SesSpec, TableSpec,
+    UrlAuth, UrlSpec,
 };
 
 /// What a function is checked against.
@@ -28,6 +29,7 @@ const FUNCTION_KEYS: &[&str] = &[
     "name",
     "crate",
     "bin",
+    "build",
     "binary",
     "runtime",
     "architecture",
@@ -180,10 +182,16 @@ impl Validator<'_> {
             }
             (Some(_), None) => {
                 let bin = self.opt_str(t, path, "bin");
+                let build = match self.choice(t, path, "build", &["zig", "cargo"]) {
+                    Some("zig") => BuildChoice::Zig,
+                    Some(_) => BuildChoice::Cargo,
+                    None if t.get("build").is_none() => BuildChoice::Auto,
+                    None => return None,
+                };
                 let rel = self.opt_str(t, path, "crate")?;
                 let dir = self.base.join(rel);
                 if dir.join("Cargo.toml").is_file() {
-                    return Some(CodeSource::Crate { dir, bin });
+                    return Some(CodeSource::Crate { dir, bin, build });
                 }
                 let at = Self::span_of(t, "crate");
                 self.problem(
@@ -195,9 +203,16 @@ impl Validator<'_> {
                 None
             }
             (None, Some(_)) => {
-                if t.get("bin").is_some() {
-                    let at = t.key("bin").and_then(|k| k.span());
-                    self.problem(at, &join(path, "bin"), "`bin` only applies with `crate`".into(), None);
+                for key in ["bin", "build"] {
+                    if t.get(key).is_some() {
+                        let at = t.key(key).and_then(|k| k.span());
+                        self.problem(
+                            at,
+                            &join(path, key),
+                            format!("`{key}` only applies with `crate`"),
+                            Some("a prebuilt `binary` is packaged as it is".into()),
+                        );
+                    }
                 }
                 let rel = self.opt_str(t, path, "binary")?;
                 let p = self.base.join(rel);

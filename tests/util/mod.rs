@@ -62,6 +62,24 @@ pub fn start_emulator(env: &[(&str, &str)]) -> Emulator {
     }
 }
 
+/// PATH with the pinned build tools (cargo-zigbuild, zig) first: installed
+/// once by scripts/tools.py, as `scripts/test` and `scripts/demo` do.
+pub fn build_tools_path() -> std::ffi::OsString {
+    static PATH: OnceLock<std::ffi::OsString> = OnceLock::new();
+    PATH.get_or_init(|| {
+        let status = Command::new("python3")
+            .arg(root().join("scripts/tools.py"))
+            .args(["install", "build"])
+            .status()
+            .expect("run scripts/tools.py (needs python3)");
+        assert!(status.success(), "installing the build tools failed");
+        let bin = root().join(".tools/build/venv/bin");
+        let rest = std::env::var_os("PATH").unwrap_or_default();
+        std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(&rest))).expect("a valid PATH")
+    })
+    .clone()
+}
+
 /// SDK config for reading results back from the emulator.
 pub async fn sdk_config() -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
@@ -183,6 +201,7 @@ pub fn bosun_command(endpoint: &str, args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_bosun"));
     c.args(args)
         .current_dir(root())
+        .env("PATH", build_tools_path())
         .env("AWS_ENDPOINT_URL", endpoint)
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
@@ -213,17 +232,26 @@ pub fn unique(prefix: &str) -> String {
     )
 }
 
-/// The release `bootstrap` of a lambda crate, built once per test binary.
+/// The release `bootstrap` of a lambda crate for provided.al2023 on x86_64,
+/// built the way `bosun deploy` builds it (so the two share one build).
 pub fn lambda_binary(krate: &str) -> PathBuf {
+    use bosun::build::{self, Host};
+    use bosun::model::{Arch, BuildChoice, Runtime};
     static BUILD: Mutex<()> = Mutex::new(());
     let _guard = BUILD.lock().unwrap();
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--release", "--quiet", "-p", krate])
-        .current_dir(root())
-        .status()
-        .expect("run cargo");
-    assert!(status.success(), "building {krate} failed");
-    root().join("target/release").join(krate)
+    let host = Host::detect();
+    let dir = root().join("lambdas").join(krate);
+    let choice = (BuildChoice::Auto, Runtime::ProvidedAl2023, Arch::X86_64);
+    let mut job = build::job(krate, &dir, Some(krate), choice, &host).expect("a build job");
+    job.path = Some(build_tools_path());
+    // Its own thread: callers may already be inside a tokio runtime.
+    let built = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+        runtime.block_on(build::run(&job, &host, &mut |_| {}))
+    })
+    .join()
+    .expect("the build thread");
+    built.unwrap_or_else(|e| panic!("building {krate} failed: {e}"))[krate].clone()
 }
 
 /// A stack file in its own temp dir, plus copies of prebuilt binaries that
