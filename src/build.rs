@@ -138,22 +138,22 @@ pub struct Job {
 }
 
 /// Groups the stack's crate functions into cargo invocations: one per
-/// workspace, tool, architecture and (for zig) glibc.
+/// workspace, tool, architecture and (for zig) glibc, in stack order.
 pub fn jobs(functions: &[&FunctionSpec], host: &Host) -> Result<Vec<Job>, PackageError> {
-    let mut jobs: BTreeMap<(PathBuf, Tool, &str, Option<(u32, u32)>), Job> = BTreeMap::new();
+    let mut jobs: Vec<Job> = Vec::new();
     for f in functions {
         let CodeSource::Crate { dir, bin, build } = &f.code else {
             continue;
         };
         let one = job(&f.key, dir, bin.as_deref(), (*build, f.runtime, f.arch), host)?;
-        match jobs.entry((one.workspace.clone(), one.tool, f.arch.as_str(), one.glibc)) {
-            std::collections::btree_map::Entry::Occupied(mut e) => e.get_mut().members.extend(one.members),
-            std::collections::btree_map::Entry::Vacant(e) => {
-                e.insert(one);
-            }
+        let same =
+            |j: &&mut Job| (&j.workspace, j.tool, j.arch, j.glibc) == (&one.workspace, one.tool, one.arch, one.glibc);
+        match jobs.iter_mut().find(same) {
+            Some(j) => j.members.extend(one.members),
+            None => jobs.push(one),
         }
     }
-    Ok(jobs.into_values().collect())
+    Ok(jobs)
 }
 
 /// The job that builds one function's crate on its own.
@@ -565,5 +565,162 @@ impl<R: AsyncRead + Unpin> Splitter<R> {
             self.reader.consume(buf.len());
             self.pending.extend_from_slice(&buf);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LINUX_236: Host = Host {
+        arch: Some(Arch::X86_64),
+        glibc: Some((2, 36)),
+    };
+    const LINUX_231: Host = Host {
+        arch: Some(Arch::X86_64),
+        glibc: Some((2, 31)),
+    };
+
+    fn stack(functions: &str) -> crate::model::Desired {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let text = format!("[stack]\nname = \"t\"\nregion = \"us-west-2\"\n{functions}");
+        crate::stack::parse(&root.join("stacks/t.toml"), &text).expect("valid stack")
+    }
+
+    fn jobs_of(functions: &str, host: &Host) -> Vec<Job> {
+        let desired = stack(functions);
+        let all: Vec<&FunctionSpec> = desired.functions.iter().collect();
+        jobs(&all, host).expect("jobs")
+    }
+
+    #[test]
+    fn auto_builds_with_cargo_only_where_the_host_build_is_sure_to_run() {
+        let (al2023, al2) = (Runtime::ProvidedAl2023, Runtime::ProvidedAl2);
+        let auto = BuildChoice::Auto;
+        // A newer glibc than the runtime's: the host build may need symbols Lambda lacks.
+        assert_eq!(resolve(auto, al2023, Arch::X86_64, &LINUX_236).0, Tool::Zig);
+        assert_eq!(resolve(auto, al2023, Arch::X86_64, &LINUX_231).0, Tool::Cargo);
+        assert_eq!(resolve(auto, al2, Arch::X86_64, &LINUX_231).0, Tool::Zig);
+        let (tool, why) = resolve(auto, al2, Arch::X86_64, &LINUX_231);
+        assert_eq!(tool, Tool::Zig);
+        assert_eq!(why, "this host's glibc 2.31 is newer than provided.al2's 2.26");
+        // Another architecture, or no glibc at all (macOS, musl): zig.
+        assert_eq!(resolve(auto, al2023, Arch::Arm64, &LINUX_231).0, Tool::Zig);
+        let mac = Host {
+            arch: Some(Arch::Arm64),
+            glibc: None,
+        };
+        assert_eq!(resolve(auto, al2023, Arch::Arm64, &mac).0, Tool::Zig);
+        // An explicit choice wins.
+        assert_eq!(
+            resolve(BuildChoice::Cargo, al2, Arch::X86_64, &LINUX_236).0,
+            Tool::Cargo
+        );
+        assert_eq!(resolve(BuildChoice::Zig, al2023, Arch::X86_64, &LINUX_231).0, Tool::Zig);
+    }
+
+    #[test]
+    fn crates_of_one_workspace_build_in_one_invocation() {
+        let demo = "[functions.reports]\ncrate = \"../lambdas/exec-reports\"\nbin = \"exec-reports\"\n\
+                    [functions.crew]\ncrate = \"../lambdas/shipcaptaincrew\"\n";
+        let jobs = jobs_of(demo, &LINUX_236);
+        assert_eq!(jobs.len(), 1, "{jobs:?}");
+        let job = &jobs[0];
+        assert_eq!(job.functions(), ["reports", "crew"]);
+        let root = std::fs::canonicalize(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml")).unwrap();
+        assert_eq!(job.workspace, root);
+        let (program, args) = job.command_line(&LINUX_236);
+        assert_eq!(program, "cargo-zigbuild");
+        let line = args.join(" ");
+        assert!(line.starts_with("zigbuild --release --manifest-path "), "{line}");
+        assert!(
+            line.contains(
+                "--package exec-reports --package shipcaptaincrew --bins --target x86_64-unknown-linux-gnu.2.34"
+            ),
+            "{line}"
+        );
+        // On an older host the same crates build with the host's cargo, no --target.
+        let jobs = jobs_of(demo, &LINUX_231);
+        let (_, args) = jobs[0].command_line(&LINUX_231);
+        assert_eq!(args[0], "build");
+        assert!(!args.iter().any(|a| a == "--target"), "{args:?}");
+    }
+
+    #[test]
+    fn different_targets_are_different_invocations() {
+        let text = "[functions.a]\ncrate = \"../lambdas/exec-reports\"\nbin = \"exec-reports\"\n\
+                    [functions.b]\ncrate = \"../lambdas/shipcaptaincrew\"\nruntime = \"provided.al2\"\n\
+                    [functions.c]\ncrate = \"../lambdas/shipcaptaincrew\"\narchitecture = \"arm64\"\n\
+                    [functions.d]\ncrate = \"../lambdas/shipcaptaincrew\"\nbuild = \"cargo\"\n";
+        let jobs = jobs_of(text, &LINUX_231);
+        let targets: Vec<(Vec<&str>, Option<String>)> =
+            jobs.iter().map(|j| (j.functions(), j.target(&LINUX_231))).collect();
+        assert_eq!(
+            targets,
+            [
+                (vec!["a", "d"], None),
+                (vec!["b"], Some("x86_64-unknown-linux-gnu.2.26".into())),
+                (vec!["c"], Some("aarch64-unknown-linux-gnu.2.34".into())),
+            ]
+        );
+        let (_, args) = jobs[0].command_line(&LINUX_231);
+        assert!(args
+            .windows(2)
+            .any(|w| w == ["--bins", "--message-format=json-render-diagnostics"]));
+    }
+
+    #[test]
+    fn build_key_is_checked_where_it_is_written() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let bad = "[stack]\nname = \"t\"\nregion = \"us-west-2\"\n[functions.a]\ncrate = \"../lambdas/exec-reports\"\nbuild = \"zigg\"\n";
+        let err = crate::stack::parse(&root.join("stacks/t.toml"), bad)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("functions.a.build"), "{err}");
+        assert!(err.contains("use one of: zig, cargo"), "{err}");
+        let prebuilt = "[stack]\nname = \"t\"\nregion = \"us-west-2\"\n[functions.a]\nbinary = \"../Cargo.toml\"\nbuild = \"zig\"\n";
+        let err = crate::stack::parse(&root.join("stacks/t.toml"), prebuilt)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`build` only applies with `crate`"), "{err}");
+    }
+
+    #[test]
+    fn cargo_progress_lines_parse() {
+        assert_eq!(
+            parse_progress("    Building [=======>    ] 115/324: aws-lc-sys(build), ring(build)"),
+            Progress::Units {
+                done: 115,
+                total: 324,
+                current: "aws-lc-sys(build), ring(build)".into()
+            }
+        );
+        assert_eq!(
+            parse_progress("   Compiling serde v1.0.229"),
+            Progress::Compiling("serde".into())
+        );
+        assert_eq!(
+            parse_progress("warning: unused variable"),
+            Progress::Line("warning: unused variable".into())
+        );
+    }
+
+    #[tokio::test]
+    async fn stderr_splits_at_carriage_returns_and_newlines() {
+        let input: &[u8] = b"   Compiling a v1\n    Building [>] 1/2: a\r    Building [=>] 2/2: b\r\n\nlast";
+        let mut lines = Splitter::new(input);
+        let mut got = Vec::new();
+        while let Some(l) = lines.next().await {
+            got.push(l);
+        }
+        assert_eq!(
+            got,
+            [
+                "   Compiling a v1",
+                "    Building [>] 1/2: a",
+                "    Building [=>] 2/2: b",
+                "last"
+            ]
+        );
     }
 }

@@ -3,6 +3,8 @@
 //! produce go through `aws-smithy-mocks`. One test binary; one module per
 //! capability.
 
+/// The example CI workflow: GitHub's schema and zizmor, offline.
+mod ci_workflow;
 /// ShipCaptainCrew's HTTP API: every route and rejection, against the emulator.
 mod crew;
 /// `bosun deploy` end to end: first deploy, no-op, partial deploys, JSON output.

@@ -209,10 +209,10 @@ async fn run_job(
         &format!(
             "{}: {}",
             functions.join(", "),
-            if compiled == 0 {
-                "up to date".to_string()
-            } else {
-                format!("{compiled} crates compiled")
+            match compiled {
+                0 => "up to date".to_string(),
+                1 => "1 crate compiled".to_string(),
+                n => format!("{n} crates compiled"),
             }
         ),
         start.elapsed(),

@@ -247,6 +247,19 @@ async fn demo_stack_first_deploy_creates_everything_and_second_is_a_noop() {
     assert_eq!(second.code, 0, "{second:?}");
     assert_eq!(second.result()["changes"], 0);
     assert_eq!(second.write_calls(), Vec::<String>::new());
+    // Both Lambda crates are one workspace: one cargo invocation checks
+    // them, and finds nothing to compile.
+    let builds: Vec<serde_json::Value> = second
+        .events()
+        .into_iter()
+        .filter(|e| e["event"] == "build_started" || e["event"] == "build_finished")
+        .collect();
+    assert_eq!(builds.len(), 2, "{builds:?}");
+    assert_eq!(
+        builds[0]["functions"],
+        serde_json::json!(["exec-reports", "shipcaptaincrew"])
+    );
+    assert_eq!(builds[1]["compiled"], 0, "{builds:?}");
     assert!(
         second.result()["calls"]["total"].as_u64().unwrap() > 0,
         "reads were counted"
@@ -439,4 +452,53 @@ async fn json_output_is_one_object_per_line_and_nothing_else() {
     assert_eq!(last["event"], "result");
     assert_eq!(last["command"], "deploy");
     assert!(!run.stdout.contains('✓'));
+}
+
+#[test]
+fn plan_as_markdown_reads_as_a_pull_request_summary() {
+    let name = unique("md");
+    let stack = TestStack::new(&name, "");
+    let binary = stack.binary("exec-reports", "bootstrap");
+    stack.write(&format!(
+        "[tables.runs]\npartition_key = \"id\"\n\n[functions.api]\nbinary = \"{}\"\ndescription = \"a | pipe\"\n",
+        binary.display()
+    ));
+    let path = stack.path_str();
+    let run = bosun(&["--stack", &path, "--output", "markdown", "plan"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let md = &run.stdout;
+    assert!(md.starts_with(&format!("### bosun plan: stack `{name}`\n")), "{md}");
+    assert!(
+        md.contains("change(s) to 3 resource(s)** in account 123456789012, us-west-2"),
+        "{md}"
+    );
+    assert!(md.contains("| | resource | changes |\n|---|---|---|\n"), "{md}");
+    assert!(
+        md.contains(&format!("| create | `function/{name}-api` | create function")),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!("| create | `table/{name}-runs` | create table |")),
+        "{md}"
+    );
+    // Each row is one table row: no stray pipes or newlines from the cells.
+    for row in md
+        .lines()
+        .filter(|l| l.starts_with("| create") || l.starts_with("| update"))
+    {
+        assert_eq!(row.matches(" | ").count(), 2, "{row}");
+    }
+    // Progress stays on stderr; other commands refuse markdown.
+    assert!(
+        run.stderr.contains("built") || run.stderr.contains("packag"),
+        "{}",
+        run.stderr
+    );
+    let deploy = bosun(&["--stack", &path, "--output", "markdown", "deploy", "all"]);
+    assert_eq!(deploy.code, 2, "{deploy:?}");
+    assert!(
+        deploy.stderr.contains("--output markdown is for `bosun plan`"),
+        "{}",
+        deploy.stderr
+    );
 }

@@ -1,0 +1,75 @@
+//! The example CI workflow (docs/ci/bosun.yml) that teams copy: valid
+//! against GitHub's workflow schema and clean under zizmor, offline, with
+//! the pinned tools scripts/tools.py installs. A finding fails the test.
+
+use std::process::Command;
+
+use crate::util::*;
+
+fn lint_tool(name: &str) -> std::path::PathBuf {
+    let status = Command::new("python3")
+        .arg(root().join("scripts/tools.py"))
+        .args(["install", "lint"])
+        .status()
+        .expect("run scripts/tools.py");
+    assert!(status.success(), "installing the lint tools failed");
+    root().join(".tools/lint/venv/bin").join(name)
+}
+
+fn passes(mut command: Command) {
+    let out = command.output().expect("run the checker");
+    assert!(
+        out.status.success(),
+        "{command:?} failed ({}):\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn the_example_workflow_matches_githubs_schema() {
+    let mut c = Command::new(lint_tool("check-jsonschema"));
+    c.args(["--builtin-schema", "vendor.github-workflows"])
+        .arg(root().join("docs/ci/bosun.yml"));
+    passes(c);
+}
+
+#[test]
+fn the_example_workflow_has_no_zizmor_findings_even_pedantic() {
+    // Offline: no GitHub token, no network; the pedantic persona adds the
+    // style audits (concurrency limits, undocumented permissions).
+    let mut c = Command::new(lint_tool("zizmor"));
+    c.args(["--offline", "--persona", "pedantic", "--no-progress"])
+        .arg(root().join("docs/ci/bosun.yml"))
+        .env("NO_COLOR", "1");
+    passes(c);
+}
+
+#[test]
+fn the_checks_catch_what_they_are_for() {
+    // The same workflow with an unpinned action and an input spliced into a
+    // shell script: zizmor must refuse it (so a pass above means something).
+    let good = std::fs::read_to_string(root().join("docs/ci/bosun.yml")).unwrap();
+    let bad = good
+        .replacen(
+            "actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8 # v5.0.0",
+            "actions/checkout@v5",
+            1,
+        )
+        .replace("\"$ROLLBACK_TO\"", "${{ inputs.rollback_to }}");
+    assert_ne!(bad, good);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.yml");
+    std::fs::write(&path, bad).unwrap();
+    let out = Command::new(lint_tool("zizmor"))
+        .args(["--offline", "--no-progress"])
+        .arg(&path)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains("unpinned-uses"), "{text}");
+    assert!(text.contains("template-injection"), "{text}");
+}
