@@ -108,6 +108,29 @@ const RULE_ACTIONS: &[&str] = &[
     "events:DeleteRule",
 ];
 
+/// Whether an IAM action only reads: its name starts with Get, List,
+/// Describe or Head (`s3:GetObject`, `lambda:ListVersionsByFunction`).
+pub fn is_read_action(action: &str) -> bool {
+    let verb = action.split_once(':').map_or(action, |(_, v)| v);
+    ["Get", "List", "Describe", "Head"].iter().any(|p| verb.starts_with(p))
+}
+
+/// The read half of a policy: each statement keeps only its read actions
+/// (and its resources and conditions); statements left empty are dropped.
+pub fn read_only(policy: &Value) -> Value {
+    let mut out = policy.clone();
+    if let Some(statements) = out["Statement"].as_array_mut() {
+        statements.retain_mut(|s| {
+            let Some(actions) = s["Action"].as_array_mut() else {
+                return false;
+            };
+            actions.retain(|a| a.as_str().is_some_and(is_read_action));
+            !actions.is_empty()
+        });
+    }
+    out
+}
+
 /// The policy document for `desired`. `scope.account` may be `*` when the
 /// account is not known (the ARNs then match the names in any account).
 pub fn deployer_policy(desired: &Desired, scope: &ArnScope<'_>) -> Value {
@@ -345,6 +368,40 @@ fn cloudfront_statements(desired: &Desired, scope: &ArnScope<'_>) -> Vec<Value> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn read_only_keeps_the_reads_of_each_statement_and_drops_the_rest() {
+        let policy = json!({"Version": "2012-10-17", "Statement": [
+            {"Sid": "A", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject", "s3:ListBucket"], "Resource": ["x"]},
+            {"Sid": "B", "Effect": "Allow", "Action": ["iam:PassRole"], "Resource": ["r"], "Condition": {}},
+            {"Sid": "C", "Effect": "Allow", "Action": ["lambda:GetFunction", "cloudfront:DescribeFunction"], "Resource": "*"},
+        ]});
+        let ro = read_only(&policy);
+        let kept: Vec<(&str, Vec<&str>)> = ro["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                let actions = s["Action"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|a| a.as_str().unwrap())
+                    .collect();
+                (s["Sid"].as_str().unwrap(), actions)
+            })
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                ("A", vec!["s3:GetObject", "s3:ListBucket"]),
+                ("C", vec!["lambda:GetFunction", "cloudfront:DescribeFunction"]),
+            ]
+        );
+        assert!(is_read_action("sts:GetCallerIdentity"));
+        assert!(is_read_action("s3:HeadObject"));
+        assert!(!is_read_action("lambda:UpdateFunctionCode"));
+    }
     use std::path::Path;
 
     fn demo() -> Desired {

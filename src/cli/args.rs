@@ -112,6 +112,10 @@ pub enum Command {
         /// The AWS partition (aws, aws-cn, aws-us-gov).
         #[arg(long, default_value = "aws")]
         partition: String,
+        /// Only the reads (what `bosun plan` and `status` call): for a role
+        /// that plans pull requests and can change nothing.
+        #[arg(long)]
+        read_only: bool,
     },
     /// Check that mail from this stack will be sent and delivered (identities,
     /// DKIM, MAIL FROM, account, quota, sandbox recipients, suppression list).

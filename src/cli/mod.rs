@@ -106,8 +106,12 @@ async fn run(args: Args, reporter: &mut Reporter) -> Result<(), Failure> {
         Command::Env { function } => commands::env::run(&settings, &function, reporter).await,
         Command::Unlock { id } => commands::unlock::run(&settings, &id, reporter).await,
         Command::Status { build } => commands::status::run(&settings, build, reporter).await,
-        Command::Policy { account, partition } => {
-            commands::policy::run(&settings, account, &partition, reporter);
+        Command::Policy {
+            account,
+            partition,
+            read_only,
+        } => {
+            commands::policy::run(&settings, account, (&partition, read_only), reporter);
             Ok(())
         }
         Command::VerifySes {

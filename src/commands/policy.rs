@@ -6,7 +6,13 @@ use crate::output::Reporter;
 use crate::policy::ArnScope;
 use crate::report::PolicyReport;
 
-pub fn run(settings: &Settings, account: Option<String>, partition: &str, reporter: &mut Reporter) {
+/// `(partition, read_only)`: the ARNs' partition; only the read actions.
+pub fn run(
+    settings: &Settings,
+    account: Option<String>,
+    (partition, read_only): (&str, bool),
+    reporter: &mut Reporter,
+) {
     let desired = &settings.desired;
     let account = account.or_else(|| desired.stack.account.clone());
     let region = settings
@@ -20,6 +26,9 @@ pub fn run(settings: &Settings, account: Option<String>, partition: &str, report
         region: &region,
         account: account.as_deref().unwrap_or("*"),
     };
-    let policy = crate::deployer::deployer_policy(desired, &scope);
+    let mut policy = crate::deployer::deployer_policy(desired, &scope);
+    if read_only {
+        policy = crate::deployer::read_only(&policy);
+    }
     reporter.result("policy", &PolicyReport { policy });
 }

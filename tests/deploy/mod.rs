@@ -56,6 +56,8 @@ async fn demo_stack_first_deploy_creates_everything_and_second_is_a_noop() {
     assert!(first.result()["changes"].as_u64().unwrap() > 0);
     // `bosun policy` allows every operation these runs made.
     assert_policy_covers(&path, &[&plan, &ses, &first]);
+    // A pull request's plan needs only the read half (`policy --read-only`).
+    assert_policy_covers_with(&path, &[&plan], &["--read-only"]);
     let rules = events()
         .await
         .list_rules()
@@ -260,6 +262,11 @@ async fn demo_stack_first_deploy_creates_everything_and_second_is_a_noop() {
         serde_json::json!(["exec-reports", "shipcaptaincrew"])
     );
     assert_eq!(builds[1]["compiled"], 0, "{builds:?}");
+    // Planning the deployed stack reads everything there is to read: the
+    // read-only policy still covers it.
+    let replan = bosun(&["--stack", &path, "--output", "json", "plan"]);
+    assert_eq!(replan.code, 0, "{replan:?}");
+    assert_policy_covers_with(&path, &[&replan], &["--read-only"]);
     assert!(
         second.result()["calls"]["total"].as_u64().unwrap() > 0,
         "reads were counted"

@@ -65,7 +65,7 @@ archive = true
     fn send(&self, batch: &str, period: &str) -> (i32, Value, String) {
         let env = self.stack.bosun(&["env", "exec-reports"]).result()["environment"].clone();
         let env: BTreeMap<String, String> = serde_json::from_value(env).unwrap();
-        let out = Command::new(root().join("target/release/exec-reports-preview"))
+        let out = Command::new(lambda_bin("exec-reports", "exec-reports-preview"))
             .args(["--send", "--batch", batch, "--period", period])
             .envs(env)
             .env("AWS_ENDPOINT_URL", &emulator().endpoint)

@@ -235,6 +235,12 @@ pub fn unique(prefix: &str) -> String {
 /// The release `bootstrap` of a lambda crate for provided.al2023 on x86_64,
 /// built the way `bosun deploy` builds it (so the two share one build).
 pub fn lambda_binary(krate: &str) -> PathBuf {
+    lambda_bin(krate, krate)
+}
+
+/// The same for binary target `bin` of `krate` (e.g. exec-reports-preview,
+/// which tests run on this machine against the emulator).
+pub fn lambda_bin(krate: &str, bin: &str) -> PathBuf {
     use bosun::build::{self, Host};
     use bosun::model::{Arch, BuildChoice, Runtime};
     static BUILD: Mutex<()> = Mutex::new(());
@@ -242,7 +248,7 @@ pub fn lambda_binary(krate: &str) -> PathBuf {
     let host = Host::detect();
     let dir = root().join("lambdas").join(krate);
     let choice = (BuildChoice::Auto, Runtime::ProvidedAl2023, Arch::X86_64);
-    let mut job = build::job(krate, &dir, Some(krate), choice, &host).expect("a build job");
+    let mut job = build::job(krate, &dir, Some(bin), choice, &host).expect("a build job");
     job.path = Some(build_tools_path());
     // Its own thread: callers may already be inside a tokio runtime.
     let built = std::thread::spawn(move || {
@@ -505,7 +511,12 @@ pub fn iam_actions(call: &str) -> Vec<String> {
 /// Asserts that the policy `bosun policy` prints for `stack` allows every
 /// operation the given runs made (their `calls.operations`).
 pub fn assert_policy_covers(stack: &str, runs: &[&Run]) {
-    let printed = bosun(&[
+    assert_policy_covers_with(stack, runs, &[]);
+}
+
+/// The same, for `bosun policy EXTRA…` (e.g. `--read-only`).
+pub fn assert_policy_covers_with(stack: &str, runs: &[&Run], extra: &[&str]) {
+    let mut args = vec![
         "--stack",
         stack,
         "--output",
@@ -513,7 +524,9 @@ pub fn assert_policy_covers(stack: &str, runs: &[&Run]) {
         "policy",
         "--account",
         "123456789012",
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    let printed = bosun(&args);
     assert_eq!(printed.code, 0, "{printed:?}");
     let policy = printed.result()["policy"].clone();
     let allowed: std::collections::BTreeSet<String> = policy["Statement"]
