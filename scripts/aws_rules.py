@@ -29,6 +29,11 @@ Rules:
                                while a change is processing.
   lambda-environment           Environment keys match [a-zA-Z][a-zA-Z0-9_]+ and all
                                variables together fit in 4 KB.
+  lambda-concurrency           The account's concurrency is 1,000 and a reservation
+                               must leave at least 100 unreserved
+                               (InvalidParameterValueException); GetAccountSettings
+                               (missing in moto) answers with the account's limits;
+                               a reservation of 0 reads back in GetFunction.
   lambda-policy-conditions     AddPermission's FunctionUrlAuthType and
                                InvokedViaFunctionUrl become the Condition
                                entries real Lambda writes into the policy.
@@ -74,11 +79,17 @@ RULES = [
     "cloudfront-headers-policies",
     "dynamodb-ttl-hourly",
     "lambda-environment",
+    "lambda-concurrency",
     "lambda-policy-conditions",
     "iam-resources",
     "s3-versioning-document",
     "sesv2-identity-and-account",
 ]
+
+# Lambda quotas: 1,000 concurrent executions per Region by default, of which
+# at least 100 stay unreserved (PutFunctionConcurrency API reference).
+ACCOUNT_CONCURRENCY = 1000
+UNRESERVED_MINIMUM = 100
 
 ENV_KEY = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]+$")
 ENV_MAX_BYTES = 4096
@@ -422,6 +433,48 @@ def _lambda() -> None:
         return policy
 
     Policy.decode_policy = decode_policy
+    _lambda_concurrency()
+
+
+def _lambda_concurrency() -> None:
+    import os
+
+    from moto.awslambda import models, urls
+    from moto.awslambda.responses import LambdaResponse
+
+    # moto enforces the account's concurrency only with this variable set.
+    os.environ.setdefault("MOTO_LAMBDA_CONCURRENCY_QUOTA", str(ACCOUNT_CONCURRENCY))
+
+    # GetAccountSettings, which moto lacks (Lambda API reference,
+    # GetAccountSettings response elements).
+    def get_account_settings(self):
+        functions = list(self.backend.list_functions())
+        reserved = sum(int(f.reserved_concurrency or 0) for f in functions)
+        return json.dumps({
+            "AccountLimit": {
+                "TotalCodeSize": 80530636800,
+                "CodeSizeUnzipped": 262144000,
+                "CodeSizeZipped": 52428800,
+                "ConcurrentExecutions": ACCOUNT_CONCURRENCY,
+                "UnreservedConcurrentExecutions": ACCOUNT_CONCURRENCY - reserved,
+            },
+            "AccountUsage": {"TotalCodeSize": 0, "FunctionCount": len(functions)},
+        })
+
+    LambdaResponse.get_account_settings = get_account_settings
+    urls.url_paths[r"{0}/(?P<api_version>[^/]+)/account-settings/?$"] = LambdaResponse.dispatch
+
+    # GetFunction: moto leaves out Concurrency when the reservation is 0
+    # (a function that is not allowed to run); Lambda returns it.
+    original_get_code = models.LambdaFunction.get_code
+
+    def get_code(self):
+        code = original_get_code(self)
+        if self.reserved_concurrency is not None and "Concurrency" not in code:
+            code["Concurrency"] = {"ReservedConcurrentExecutions": int(self.reserved_concurrency)}
+        return code
+
+    models.LambdaFunction.get_code = get_code
 
 
 def _sesv2() -> None:

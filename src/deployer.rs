@@ -71,6 +71,8 @@ const FUNCTION_ACTIONS: &[&str] = &[
     "lambda:DeleteFunctionUrlConfig",
     "lambda:AddPermission",
     "lambda:RemovePermission",
+    "lambda:PutFunctionConcurrency",
+    "lambda:DeleteFunctionConcurrency",
 ];
 
 /// Bucket-level actions (HeadBucket and ListObjectsV2 are s3:ListBucket,
@@ -142,6 +144,17 @@ pub fn deployer_policy(desired: &Desired, scope: &ArnScope<'_>) -> Value {
         // practice; listed so the policy is the whole truth.
         "Resource": "*"
     })];
+
+    if desired.functions.iter().any(|f| f.reserved_concurrency.is_some()) {
+        statements.push(json!({
+            "Sid": "AccountConcurrency",
+            "Effect": "Allow",
+            "Action": ["lambda:GetAccountSettings"],
+            // The account's unreserved concurrency, read before reserving
+            // more; GetAccountSettings has no resource to scope to.
+            "Resource": "*"
+        }));
+    }
 
     let roles: Vec<String> = desired.functions.iter().map(|f| scope.role(f.role_name())).collect();
     if !roles.is_empty() {

@@ -370,6 +370,7 @@ mod tests {
             public_url: Default::default(),
             event_permissions: BTreeMap::new(),
             cloudfront_permissions: BTreeMap::new(),
+            reserved_concurrency: None,
         }
     }
 

@@ -45,6 +45,7 @@ pub(super) async fn apply(s: &mut Step<'_, '_>, change: &Change) -> Result<Value
             return Ok(json!({ "version": version }));
         }
         Change::PointAlias { .. } => return point_alias(s, change).await,
+        Change::PutConcurrency { name, to, .. } => aws::lambda::put_concurrency(&c.lambda, name, *to).await?,
         Change::PutUrl {
             function,
             name,

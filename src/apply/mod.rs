@@ -256,6 +256,7 @@ async fn step(s: &mut Step<'_, '_>, change: &Change) -> Result<serde_json::Value
         | Change::PublishVersion { .. }
         | Change::PointAlias { .. }
         | Change::PutUrl { .. }
+        | Change::PutConcurrency { .. }
         | Change::AllowPublicUrl { .. }
         | Change::RemovePublicUrl { .. }
         | Change::DeleteUrl { .. } => functions::apply(s, change).await,

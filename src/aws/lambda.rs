@@ -106,10 +106,12 @@ fn config_of(c: &FunctionConfiguration) -> FunctionConfig {
 /// Reads a function, its published versions, the stack's alias, its URL and
 /// URL permission; `None` if the function does not exist.
 pub async fn get_function(client: &Client, name: &str, alias: &str) -> Result<Option<LiveFunction>, AwsError> {
-    let latest = match client.get_function().function_name(name).send().await {
-        Ok(out) => out
-            .configuration
-            .ok_or_else(|| AwsError::missing("lambda:GetFunction", name, "Configuration"))?,
+    let (latest, reserved_concurrency) = match client.get_function().function_name(name).send().await {
+        Ok(out) => (
+            out.configuration
+                .ok_or_else(|| AwsError::missing("lambda:GetFunction", name, "Configuration"))?,
+            out.concurrency.and_then(|c| c.reserved_concurrent_executions),
+        ),
         Err(e) if is_not_found(&e) => return Ok(None),
         Err(e) => return Err(AwsError::from_sdk("lambda:GetFunction", name, e)),
     };
@@ -146,7 +148,46 @@ pub async fn get_function(client: &Client, name: &str, alias: &str) -> Result<Op
         public_url,
         event_permissions,
         cloudfront_permissions,
+        reserved_concurrency,
     }))
+}
+
+/// Reserves `reserved` concurrent executions for the function, or removes
+/// its reservation (`None`). Both are idempotent: the same call again
+/// leaves the same setting.
+pub async fn put_concurrency(client: &Client, name: &str, reserved: Option<i32>) -> Result<(), AwsError> {
+    match reserved {
+        Some(n) => client
+            .put_function_concurrency()
+            .function_name(name)
+            .reserved_concurrent_executions(n)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| AwsError::from_sdk("lambda:PutFunctionConcurrency", name, e)),
+        None => match client.delete_function_concurrency().function_name(name).send().await {
+            Ok(_) => Ok(()),
+            Err(e) if is_not_found(&e) => Ok(()),
+            Err(e) => Err(AwsError::from_sdk("lambda:DeleteFunctionConcurrency", name, e)),
+        },
+    }
+}
+
+/// The account's unreserved concurrency in this Region (GetAccountSettings'
+/// `AccountLimit.UnreservedConcurrentExecutions`) and its total.
+pub async fn unreserved_concurrency(client: &Client) -> Result<(i32, i32), AwsError> {
+    let out = client
+        .get_account_settings()
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("lambda:GetAccountSettings", "account", e))?;
+    let limit = out
+        .account_limit
+        .ok_or_else(|| AwsError::missing("lambda:GetAccountSettings", "account", "AccountLimit"))?;
+    Ok((
+        limit.unreserved_concurrent_executions.unwrap_or(0),
+        limit.concurrent_executions,
+    ))
 }
 
 /// Published versions, oldest first (`$LATEST` left out).

@@ -41,6 +41,9 @@ pub enum Failure {
     SesGate { schedules: String, failed: String },
     #[error("{0}")]
     Lock(#[from] crate::state::LockError),
+    /// Reserved concurrency the account cannot give; nothing was changed.
+    #[error("{0}")]
+    Concurrency(String),
     #[error("{0}\n      help: the binary was run locally as Lambda would (runtime API on 127.0.0.1) and refused before upload; nothing was changed")]
     Preflight(#[from] crate::preflight::PreflightError),
     #[error("{} credential-looking value(s) would be deployed; nothing was changed:\n{}\n      help: move secrets to SSM Parameter Store or Secrets Manager; if one is a false positive, add its id to [stack] allow_secrets", .0.len(), .0.iter().map(|f| format!("      - {f}  (id {})", f.id())).collect::<Vec<_>>().join("\n"))]
@@ -50,7 +53,12 @@ pub enum Failure {
 impl Failure {
     pub fn exit_code(&self) -> u8 {
         match self {
-            Failure::Usage(_) | Failure::Stack(_) | Failure::Plan(_) | Failure::Secrets(_) | Failure::Preflight(_) => 2,
+            Failure::Usage(_)
+            | Failure::Stack(_)
+            | Failure::Plan(_)
+            | Failure::Secrets(_)
+            | Failure::Preflight(_)
+            | Failure::Concurrency(_) => 2,
             Failure::Package(e) if e.is_bad_input() => 2,
             Failure::Frontend(FrontendError::Read { .. }) => 1,
             Failure::Frontend(_) => 2,

@@ -46,6 +46,7 @@ pub async fn run(settings: &Settings, request: &DeployRequest, reporter: &mut Re
             reporter,
         )
         .await?;
+        gates::concurrency(&prepared.clients, &prepared.plan).await?;
         gates::ses(
             &prepared.clients,
             desired,

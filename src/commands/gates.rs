@@ -183,6 +183,46 @@ pub fn secrets(
 }
 
 /// Starts each new binary locally as Lambda would before it is uploaded.
+/// AWS keeps at least this many concurrent executions unreserved in an
+/// account (PutFunctionConcurrency API reference).
+pub const UNRESERVED_MINIMUM: i64 = 100;
+
+/// How many more concurrent executions the plan reserves (negative: frees).
+pub fn reservation_increase(plan: &Plan) -> i64 {
+    plan.changes
+        .iter()
+        .map(|c| match c {
+            Change::PutConcurrency { from, to, .. } => i64::from(to.unwrap_or(0)) - i64::from(from.unwrap_or(0)),
+            _ => 0,
+        })
+        .sum()
+}
+
+/// Whether the account can give `increase` more reserved executions.
+pub fn check_reservation(unreserved: i64, total: i64, increase: i64) -> Result<(), String> {
+    let left = unreserved - increase;
+    if left >= UNRESERVED_MINIMUM {
+        return Ok(());
+    }
+    Err(format!(
+        "the stack reserves {increase} more concurrent executions, but the account has {unreserved} of {total} \
+         unreserved and AWS keeps at least {UNRESERVED_MINIMUM} unreserved; nothing was changed\n      \
+         help: lower `reserved_concurrency`, or raise the account's \"Concurrent executions\" quota (Service Quotas, Lambda)"
+    ))
+}
+
+/// Refuses, before any write, reservations the account cannot give, so a
+/// deploy fails whole rather than half-way at PutFunctionConcurrency. Only
+/// a plan that reserves more asks AWS (GetAccountSettings).
+pub async fn concurrency(clients: &Clients, plan: &Plan) -> Result<(), Failure> {
+    let increase = reservation_increase(plan);
+    if increase <= 0 {
+        return Ok(());
+    }
+    let (unreserved, total) = crate::aws::lambda::unreserved_concurrency(&clients.lambda).await?;
+    check_reservation(i64::from(unreserved), i64::from(total), increase).map_err(Failure::Concurrency)
+}
+
 pub async fn preflight(
     desired: &Desired,
     plan: &Plan,
@@ -230,6 +270,26 @@ pub async fn preflight(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reservations_must_leave_a_hundred_unreserved() {
+        let put = |from: Option<i32>, to: Option<i32>| Change::PutConcurrency {
+            function: "f".into(),
+            name: "t-f".into(),
+            from,
+            to,
+        };
+        let plan = Plan {
+            changes: vec![put(None, Some(50)), put(Some(20), Some(5)), put(Some(10), None)],
+            ..Plan::default()
+        };
+        assert_eq!(reservation_increase(&plan), 50 - 15 - 10);
+        assert!(check_reservation(1000, 1000, 900).is_ok());
+        let err = check_reservation(1000, 1000, 901).unwrap_err();
+        assert!(err.contains("has 1000 of 1000 unreserved"), "{err}");
+        // A new account with a low limit cannot reserve at all.
+        assert!(check_reservation(10, 10, 1).is_err());
+    }
     use std::path::Path;
 
     fn desired() -> Desired {

@@ -80,6 +80,8 @@ pub struct LiveFunction {
     /// bosun's CloudFront permissions on the alias (an API behind a
     /// distribution): statement id → what it allows.
     pub cloudfront_permissions: BTreeMap<String, ServicePermission>,
+    /// The function's reserved concurrency (GetFunction's `Concurrency`).
+    pub reserved_concurrency: Option<i32>,
 }
 
 /// A statement letting an AWS service invoke the alias for one source.

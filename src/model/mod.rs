@@ -368,6 +368,9 @@ pub struct FunctionSpec {
     /// Secrets (names) bosun creates once as SSM SecureString parameters with
     /// random values; the function gets each parameter's name, never its value.
     pub secrets: Vec<String>,
+    /// Concurrent executions reserved for (and capping) the function; `None`:
+    /// no reservation (it shares the account's unreserved pool).
+    pub reserved_concurrency: Option<i32>,
 }
 
 /// The environment variable naming a table for a function: `BOSUN_TABLE_REPORT_RUNS`.

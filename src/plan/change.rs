@@ -91,6 +91,14 @@ pub enum Change {
         target: AliasTarget,
         from: Option<String>,
     },
+    /// Reserve `to` concurrent executions for the function, or (`None`)
+    /// remove its reservation.
+    PutConcurrency {
+        function: String,
+        name: String,
+        from: Option<i32>,
+        to: Option<i32>,
+    },
     PutUrl {
         function: String,
         name: String,

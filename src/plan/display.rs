@@ -43,6 +43,7 @@ impl Change {
             | Change::PublishVersion { name, .. }
             | Change::PointAlias { name, .. }
             | Change::PutUrl { name, .. }
+            | Change::PutConcurrency { name, .. }
             | Change::AllowPublicUrl { name, .. }
             | Change::RemovePublicUrl { name, .. }
             | Change::DeleteUrl { name, .. } => format!("function/{name}"),
@@ -119,6 +120,14 @@ impl Change {
                 match from {
                     Some(f) => format!("move alias `{alias}` from version {f} to {to}"),
                     None => format!("create alias `{alias}` → {to}"),
+                }
+            }
+            Change::PutConcurrency { from, to, .. } => {
+                let was = from.map_or("none".to_string(), |n| n.to_string());
+                match to {
+                    Some(0) => format!("reserve 0 concurrent executions: the function cannot run (was {was})"),
+                    Some(n) => format!("reserve {n} concurrent executions (was {was})"),
+                    None => format!("remove the concurrency reservation (was {was})"),
                 }
             }
             Change::PutUrl {

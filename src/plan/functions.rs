@@ -96,6 +96,15 @@ pub(super) fn plan(
             }
             Some(live) => plan_function(f, live, &want, &mut functions, &mut aliases),
         }
+        let reserved = live.and_then(|l| l.reserved_concurrency);
+        if reserved != f.reserved_concurrency {
+            functions.push(Change::PutConcurrency {
+                function: f.key.clone(),
+                name: f.name.clone(),
+                from: reserved,
+                to: f.reserved_concurrency,
+            });
+        }
         plan_url(f, live, &mut aliases);
         if functions.len() + aliases.len() == before {
             let version = live.and_then(|l| l.alias.clone()).unwrap_or_default();

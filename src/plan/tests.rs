@@ -105,6 +105,7 @@ fn converged(d: &Desired, sha: &str) -> Observed {
                 },
                 event_permissions: BTreeMap::new(),
                 cloudfront_permissions: BTreeMap::new(),
+                reserved_concurrency: None,
             }),
         );
     }

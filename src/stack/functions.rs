@@ -45,6 +45,7 @@ const FUNCTION_KEYS: &[&str] = &[
     "archive",
     "smoke",
     "secrets",
+    "reserved_concurrency",
 ];
 const URL_KEYS: &[&str] = &["auth"];
 /// Environment variables Lambda sets itself and refuses to take from a function's configuration.
@@ -93,6 +94,18 @@ impl Validator<'_> {
             None => Some(128),
             Some(_) => self.int_in(t, path, "memory", 128..=10_240, "MB"),
         };
+        let reserved_concurrency = match t.get("reserved_concurrency") {
+            None => Some(None),
+            Some(_) => self
+                .int_in(
+                    t,
+                    path,
+                    "reserved_concurrency",
+                    0..=i64::from(i32::MAX),
+                    "concurrent executions",
+                )
+                .map(|n| Some(n as i32)),
+        };
         let timeout = match t.get("timeout") {
             None => Some(30),
             Some(_) => self.int_in(t, path, "timeout", 1..=900, "seconds"),
@@ -133,6 +146,7 @@ impl Validator<'_> {
             runtime: runtime?,
             arch: arch?,
             memory: memory? as i32,
+            reserved_concurrency: reserved_concurrency?,
             timeout: timeout? as i32,
         })
     }

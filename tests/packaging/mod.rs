@@ -80,6 +80,7 @@ fn packaging_a_crate_twice_gives_identical_bytes() {
         archive: false,
         smoke: None,
         secrets: Vec::new(),
+        reserved_concurrency: None,
     };
     // Two builds (the second finds nothing to do), two packages.
     let one = bosun::package::package(&spec, lambda_binary("exec-reports")).expect("package");

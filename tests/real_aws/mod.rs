@@ -607,3 +607,63 @@ async fn verify_ses_create_keeps_to_the_stacks_account() {
     let found = ses.get_email_identity().email_identity(&sender).send().await;
     assert!(found.is_err(), "nothing was created");
 }
+
+async fn reserved(function: &str) -> Option<i32> {
+    lambda()
+        .await
+        .get_function_concurrency()
+        .function_name(function)
+        .send()
+        .await
+        .unwrap()
+        .reserved_concurrent_executions
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reserved_concurrency_is_set_changed_removed_and_checked_against_the_account() {
+    let stack = TestStack::new(&unique("conc"), "");
+    let bin = stack.binary("exec-reports", "app.bin");
+    let function = format!("{}-app", stack.name);
+    let body = |extra: &str| format!("[functions.app]\nbinary = \"{}\"\n{extra}", bin.display());
+
+    stack.write(&body("reserved_concurrency = 5\n"));
+    let first = stack.bosun(&["deploy", "all"]);
+    assert_eq!(first.code, 0, "{first:?}");
+    assert_eq!(first.count_writes("PutFunctionConcurrency"), 1);
+    assert_eq!(reserved(&function).await, Some(5));
+    // Read back from GetFunction: the next deploy writes nothing.
+    let again = stack.bosun(&["deploy", "all"]);
+    assert_eq!(again.write_calls(), Vec::<String>::new(), "{again:?}");
+
+    // 0 is a reservation too (the function cannot run), and reads back as one.
+    stack.write(&body("reserved_concurrency = 0\n"));
+    let zero = stack.bosun(&["deploy", "all"]);
+    assert_eq!(zero.code, 0, "{zero:?}");
+    assert_eq!(reserved(&function).await, Some(0));
+    assert_eq!(stack.bosun(&["deploy", "all"]).write_calls(), Vec::<String>::new());
+
+    // No key: no reservation.
+    stack.write(&body(""));
+    let removed = stack.bosun(&["deploy", "all"]);
+    assert_eq!(removed.count_writes("DeleteFunctionConcurrency"), 1, "{removed:?}");
+    assert_eq!(reserved(&function).await, None);
+
+    // AWS keeps 100 of the account's 1,000 unreserved: a reservation that
+    // would take them is refused before any write, not half-way.
+    stack.write(&body("reserved_concurrency = 950\nmemory = 512\n"));
+    let refused = stack.bosun(&["deploy", "all"]);
+    assert_eq!(refused.code, 2, "{refused:?}");
+    let message = refused.result()["message"].as_str().unwrap().to_string();
+    assert!(message.contains("AWS keeps at least 100 unreserved"), "{message}");
+    assert!(message.contains("lower `reserved_concurrency`"), "{message}");
+    assert_eq!(reserved(&function).await, None, "nothing half-changed");
+    let memory = lambda()
+        .await
+        .get_function_configuration()
+        .function_name(&function)
+        .send()
+        .await
+        .unwrap()
+        .memory_size;
+    assert_eq!(memory, Some(128), "nothing half-changed");
+}
