@@ -824,6 +824,21 @@ async fn events_carry_their_timing_and_the_shape_reports_read() {
     let (s2, second, _) = c.send(post()).await;
     assert_eq!((s1, s2), (StatusCode::CREATED, StatusCode::OK), "{first} {second}");
     assert_eq!(first["id"], second["id"]);
+    // The same key with a different body is refused, never answered with
+    // the first event.
+    let other = json!({"date": next_year("09-10"), "boat": "B", "kind": "k", "guests": 1}).to_string();
+    let reused = Request::post("/api/events")
+        .header("authorization", format!("Bearer {admin}"))
+        .header("idempotency-key", "form-7f3a9c21")
+        .header("content-type", "application/json")
+        .body(Body::from(other))
+        .unwrap();
+    let (s, b, _) = c.send(reused).await;
+    assert_eq!(
+        (s, b["error"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("idempotency_key_reused")),
+        "{b}"
+    );
     let (_, list) = c.call(Method::GET, "/api/events", Some(&admin), None).await;
     let same_day = list["events"]
         .as_array()
@@ -1227,12 +1242,17 @@ async fn guests_stay_on_hold_until_their_waiver_is_signed() {
         .trim_start_matches('/')
         .split('/')
         .collect();
-    let req = Request::post(format!("/api/events/{id}/guests/{}/waiver", lee_parts[1]))
-        .header("x-guest-token", lee_parts[2])
-        .header("content-type", "application/json")
-        .body(Body::from(json!({"signed_name": "Lee", "accept": true}).to_string()))
-        .unwrap();
-    let (s, b, _) = c.send(req).await;
+    let sign = |token: &str| {
+        Request::post(format!("/api/events/{id}/guests/{}/waiver", lee_parts[1]))
+            .header("x-guest-token", token)
+            .header("content-type", "application/json")
+            .body(Body::from(json!({"signed_name": "Lee", "accept": true}).to_string()))
+            .unwrap()
+    };
+    // A wrong token learns nothing about the sail: 404, as for any wrong token.
+    let (s, b, _) = c.send(sign("not-lees-token")).await;
+    assert_eq!((s, b["error"].clone()), (StatusCode::NOT_FOUND, json!("not_found")));
+    let (s, b, _) = c.send(sign(lee_parts[2])).await;
     assert_eq!((s, b["error"].clone()), (StatusCode::CONFLICT, json!("event_not_open")));
     let (s, b) = c
         .call(

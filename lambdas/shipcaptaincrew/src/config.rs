@@ -130,15 +130,12 @@ impl Config {
             "set it to the frontend's address (https://…), e.g. in the stack's environment",
         )?;
         let public_url = public_url.trim_end_matches('/').to_string();
-        if !(public_url.starts_with("https://")
-            || public_url.starts_with("http://127.0.0.1")
-            || public_url.starts_with("http://localhost"))
-        {
-            return Err(ConfigError {
-                var: "SCC_PUBLIC_URL".into(),
-                problem: format!("{public_url:?} must be an https:// address (http:// only for 127.0.0.1/localhost)"),
-            });
-        }
+        check_public_url(&public_url).map_err(|why| ConfigError {
+            var: "SCC_PUBLIC_URL".into(),
+            problem: format!(
+                "{public_url:?} {why}: it must be an https:// address (http:// only for 127.0.0.1 or localhost)"
+            ),
+        })?;
         let lat = number("SCC_MARINA_LAT", "32.7157")?;
         let lon = number("SCC_MARINA_LON", "-117.1611")?;
         if !(-90.0..=90.0).contains(&lat) {
@@ -220,6 +217,51 @@ impl Config {
     }
 }
 
+/// The address links are built on: `https://HOST[:PORT][/PATH]`, or
+/// `http://` with the host exactly 127.0.0.1, localhost or [::1] (local
+/// runs). The host is parsed out and compared whole, so
+/// `http://localhost.evil.com` is not local, and userinfo (`https://a@b`)
+/// is refused: a link's host must be what it reads as.
+fn check_public_url(url: &str) -> Result<(), &'static str> {
+    let (scheme, rest) = url.split_once("://").ok_or("has no scheme")?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') {
+        return Err("has user information before its host");
+    }
+    if rest.contains(['?', '#']) {
+        return Err("has a query or fragment");
+    }
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(v6) => {
+            let (host, after) = v6.split_once(']').ok_or("has an unclosed [ in its host")?;
+            match after {
+                "" => (host, None),
+                _ => (host, Some(after.strip_prefix(':').ok_or("has text after its host")?)),
+            }
+        }
+        None => match authority.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        },
+    };
+    if port.is_some_and(|p| p.parse::<u16>().is_err()) {
+        return Err("has a port that is not a number");
+    }
+    let valid_host = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | ':'));
+    if !valid_host {
+        return Err("has no valid host");
+    }
+    match scheme {
+        "https" => Ok(()),
+        "http" if matches!(host, "127.0.0.1" | "localhost" | "::1") => Ok(()),
+        "http" => Err("is http:// to a host that is not this machine"),
+        _ => Err("has a scheme other than https"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,6 +289,37 @@ mod tests {
         assert_eq!(c.public_url, "https://crew.example.com");
         assert_eq!(c.depart_offset_min, -90);
         assert_eq!(c.timezone_name, "America/Los_Angeles");
+    }
+
+    #[test]
+    fn the_public_urls_host_is_compared_whole() {
+        for ok in [
+            "https://crew.example.com",
+            "https://d111111abcdef8.cloudfront.net",
+            "https://crew.example.com:8443/app",
+            "http://127.0.0.1:8080",
+            "http://localhost",
+            "http://localhost:3000",
+            "http://[::1]:8080",
+        ] {
+            assert_eq!(check_public_url(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "http://localhost.evil.com",
+            "http://127.0.0.1.evil.com",
+            "http://localhost@evil.com",
+            "https://crew.example.com@evil.com",
+            "http://evil.com/http://localhost",
+            "ftp://crew.example.com",
+            "crew.example.com",
+            "https://",
+            "https://crew.example.com?next=evil",
+            "http://localhost:port",
+        ] {
+            assert!(check_public_url(bad).is_err(), "{bad}");
+        }
+        let e = Config::from_map(&env(&[("SCC_PUBLIC_URL", "http://localhost.evil.com")])).unwrap_err();
+        assert!(e.to_string().contains("not this machine"), "{e}");
     }
 
     #[test]

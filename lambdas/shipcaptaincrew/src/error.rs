@@ -20,6 +20,10 @@ pub enum ApiError {
     NotFound(&'static str),
     #[error("{1}")]
     Conflict(&'static str, String),
+    /// The request cannot be done as sent (e.g. an Idempotency-Key reused
+    /// with a different body).
+    #[error("{1}")]
+    Unprocessable(&'static str, String),
     #[error("too many requests; try again in {0} seconds")]
     RateLimited(i64),
     #[error("something went wrong on our side; try again")]
@@ -39,6 +43,7 @@ impl ApiError {
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Conflict(code, _) => (StatusCode::CONFLICT, code),
+            ApiError::Unprocessable(code, _) => (StatusCode::UNPROCESSABLE_ENTITY, code),
             ApiError::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }

@@ -397,6 +397,28 @@ fn idempotent_id(headers: &HeaderMap, admin: &str) -> Result<Option<String>, Api
     Ok(Some(crate::secret::id_from_hex(&digest)))
 }
 
+/// Whether a stored event is what `wanted` asks for: the fields a create
+/// request sets (not its state since, e.g. booked guests or a cancel).
+fn same_request(stored: &EventRecord, wanted: &EventRecord) -> bool {
+    (
+        &stored.date,
+        &stored.boat,
+        &stored.kind,
+        stored.guests,
+        stored.crew_slots,
+        stored.depart_offset_min,
+        stored.return_offset_min,
+    ) == (
+        &wanted.date,
+        &wanted.boat,
+        &wanted.kind,
+        wanted.guests,
+        wanted.crew_slots,
+        wanted.depart_offset_min,
+        wanted.return_offset_min,
+    )
+}
+
 async fn create_event(
     State(app): State<App>,
     user: User,
@@ -465,12 +487,19 @@ async fn create_event(
         .await
     {
         Ok(()) => {}
-        // The same Idempotency-Key again: the event the first request created.
+        // The same Idempotency-Key again: the event the first request
+        // created, if this request asks for the same event; a different
+        // request under a used key is refused, never answered with the old one.
         Err(StoreError::Cancelled(failed)) if fixed_id.is_some() && failed.first() == Some(&true) => {
-            return Ok((
-                StatusCode::OK,
-                Json(event_json(&app, &load(&app, &record.id).await?, &user)),
-            ));
+            let existing = load(&app, &record.id).await?;
+            if !same_request(&existing.event, &record) {
+                return Err(ApiError::Unprocessable(
+                    "idempotency_key_reused",
+                    "this Idempotency-Key was already used for a different event; use a new key for a new request"
+                        .into(),
+                ));
+            }
+            return Ok((StatusCode::OK, Json(event_json(&app, &existing, &user))));
         }
         Err(e) => return Err(internal(e)),
     }
@@ -768,21 +797,27 @@ async fn transition(
     }
     match app.store.transition_guest(id, gid, action, token_hash, extra).await {
         Ok(_) => {}
-        Err(StoreError::Cancelled(failed)) if failed.get(1) == Some(&true) && action == GuestAction::SignWaiver => {
-            return Err(ApiError::Conflict("event_not_open", "the sail is cancelled".into()));
-        }
-        Err(StoreError::Cancelled(failed)) if failed.first() != Some(&true) => return Err(retry_conflict()),
-        Err(StoreError::Cancelled(_)) => {
+        Err(StoreError::Cancelled(failed)) => {
+            let sail_closed = failed.get(1) == Some(&true) && action == GuestAction::SignWaiver;
+            if !sail_closed && failed.first() != Some(&true) {
+                return Err(retry_conflict());
+            }
+            // Who asks comes before what state things are in: a wrong
+            // token learns nothing, not even that the sail was cancelled.
             let g = app.store.guest(id, gid).await.map_err(internal)?;
-            return Err(match g {
-                Some(g) if token_hash.is_none_or(|h| h == g.token_hash) => ApiError::Conflict(
+            let Some(g) = g.filter(|g| token_hash.is_none_or(|h| h == g.token_hash)) else {
+                return Err(ApiError::NotFound("guest"));
+            };
+            return Err(if sail_closed {
+                ApiError::Conflict("event_not_open", "the sail is cancelled".into())
+            } else {
+                ApiError::Conflict(
                     "invalid_transition",
                     format!(
                         "the booking is {}; that change is not allowed from there",
                         g.state.as_str()
                     ),
-                ),
-                _ => ApiError::NotFound("guest"),
+                )
             });
         }
         Err(e) => return Err(internal(e)),
