@@ -37,8 +37,14 @@ impl std::ops::Deref for App {
 
 impl App {
     /// The role an address has: configured admins first, then members.
+    /// Whether `email` is an admin by configuration (SCC_ADMINS), which
+    /// no API call can change.
+    pub fn is_configured_admin(&self, email: &str) -> bool {
+        self.cfg.admins.iter().any(|a| a == email)
+    }
+
     pub async fn role_of(&self, email: &str) -> Result<Option<Role>, ApiError> {
-        if self.cfg.admins.iter().any(|a| a == email) {
+        if self.is_configured_admin(email) {
             return Ok(Some(Role::Admin));
         }
         self.store
@@ -97,9 +103,21 @@ impl FromRequestParts<App> for User {
             .and_then(|h| h.strip_prefix("Bearer "))
             .ok_or(ApiError::Unauthorized)?;
         let claims = app.keys.verify(token.trim()).ok_or(ApiError::Unauthorized)?;
-        // The role is the member's role now, not when the token was issued:
-        // a demoted or removed member loses access at once (one read).
-        let role = app.role_of(&claims.sub).await?.ok_or(ApiError::Unauthorized)?;
+        // The role is the member's role now, not when the token was issued,
+        // and the same read gives the member's session cut-off: a removed,
+        // demoted or signed-out-everywhere member's next request sees it.
+        let member = app
+            .store
+            .member(&claims.sub)
+            .await
+            .map_err(|e| ApiError::internal("dynamodb", e))?;
+        if member.as_ref().is_some_and(|m| claims.iat < m.tokens_valid_after) {
+            return Err(ApiError::Unauthorized);
+        }
+        let role = match app.is_configured_admin(&claims.sub) {
+            true => Role::Admin,
+            false => member.and_then(|m| m.role).ok_or(ApiError::Unauthorized)?,
+        };
         Ok(User {
             email: claims.sub,
             role,

@@ -13,6 +13,7 @@ pub mod config;
 pub mod email;
 pub mod error;
 pub mod mail;
+pub mod roster;
 pub mod routes;
 pub mod secret;
 pub mod solar;

@@ -126,6 +126,25 @@ pub fn sign_in_message(to: &str, link: &str, role: &str, minutes: i64) -> Messag
     }
 }
 
+/// Tells a member they were put into a slot (by an admin or the captain).
+pub fn assignment_message(to: &str, slot: &str, when: &str, boat: &str, by: &str, link: &str) -> Message {
+    Message {
+        to: vec![to.to_string()],
+        subject: format!("You are {slot} aboard {boat} on {when}"),
+        text: format!(
+            "{by} put you in the {slot} slot aboard {boat} on {when}.\n\nThe sail, its timing and checklist:\n\n{link}\n"
+        ),
+        html: format!(
+            "<p>{by} put you in the {slot} slot aboard {boat} on {when}.</p><p><a href=\"{l}\">The sail, its timing and checklist</a></p>",
+            by = html_escape(by),
+            slot = html_escape(slot),
+            boat = html_escape(boat),
+            when = html_escape(when),
+            l = html_escape(link)
+        ),
+    }
+}
+
 /// The waiver message for a guest.
 pub fn waiver_message(to: &str, name: &str, link: &str, when: &str, boat: &str) -> Message {
     Message {

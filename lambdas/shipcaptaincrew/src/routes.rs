@@ -37,6 +37,16 @@ pub fn api(app: App) -> Router {
         .route("/api/events/{id}/cancel", post(cancel_event))
         .route("/api/events/{id}/slots/{slot}/claim", post(claim))
         .route("/api/events/{id}/slots/{slot}/release", post(release))
+        .route("/api/events/{id}/slots/{slot}/assign", post(crate::roster::assign))
+        .route("/api/members", get(crate::roster::list))
+        .route(
+            "/api/members/{email}",
+            axum::routing::patch(crate::roster::change_role).delete(crate::roster::remove),
+        )
+        .route(
+            "/api/members/{email}/sign-out",
+            post(crate::roster::sign_out_everywhere),
+        )
         .route("/api/events/{id}/checklist", post(add_check))
         .route("/api/events/{id}/checklist/{item}/check", post(check))
         .route("/api/events/{id}/guests", post(add_guest))
@@ -51,14 +61,14 @@ pub async fn not_found() -> ApiError {
 }
 
 /// A transaction lost to a concurrent write (not to a failed condition).
-fn retry_conflict() -> ApiError {
+pub(crate) fn retry_conflict() -> ApiError {
     ApiError::Conflict(
         "conflict",
         "someone changed this at the same time; reload and try again".into(),
     )
 }
 
-fn internal(e: StoreError) -> ApiError {
+pub(crate) fn internal(e: StoreError) -> ApiError {
     ApiError::internal("dynamodb", e)
 }
 
@@ -96,7 +106,7 @@ async fn limit(app: &App, key: String, limit: i64) -> Result<(), ApiError> {
     }
 }
 
-fn address(raw: &str) -> Result<String, ApiError> {
+pub(crate) fn address(raw: &str) -> Result<String, ApiError> {
     crate::email::normalize(raw).ok_or_else(|| ApiError::BadRequest(format!("{raw:?} is not an e-mail address")))
 }
 
@@ -176,6 +186,9 @@ async fn auth_exchange(State(app): State<App>, ip: ClientIp, Body(b): Body<CodeB
     // The role is the member's role now, not when the link was sent.
     let role = app.role_of(&email).await?.ok_or(ApiError::InvalidCode)?;
     let token = app.keys.issue(&email, role, now, app.cfg.session_ttl);
+    if let Err(e) = app.store.record_sign_in(&email, now).await {
+        tracing::error!(cause = %e, "last sign-in not recorded");
+    }
     let expires = jiff::Timestamp::from_second(now + app.cfg.session_ttl)
         .map(|t| t.to_string())
         .unwrap_or_default();
@@ -266,7 +279,7 @@ fn summary_json(app: &App, e: &EventRecord) -> Value {
     })
 }
 
-fn slot_names(e: &EventRecord) -> Vec<String> {
+pub(crate) fn slot_names(e: &EventRecord) -> Vec<String> {
     std::iter::once("captain".to_string())
         .chain((1..=e.crew_slots).map(|i| format!("crew-{i}")))
         .collect()
@@ -280,7 +293,7 @@ fn guest_json(g: &Guest, with_email: bool) -> Value {
     v
 }
 
-fn event_json(app: &App, all: &EventAll, viewer: &User) -> Value {
+pub(crate) fn event_json(app: &App, all: &EventAll, viewer: &User) -> Value {
     let t = event_timing(app, &all.event);
     let mut v = summary_json(app, &all.event);
     v["slots"] = slot_names(&all.event)
@@ -319,7 +332,7 @@ fn is_guest(id: &str, gid: &str) -> bool {
     is_id(id, 10) && gid.len() == GUEST_ID_LEN && gid.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-async fn load(app: &App, id: &str) -> Result<EventAll, ApiError> {
+pub(crate) async fn load(app: &App, id: &str) -> Result<EventAll, ApiError> {
     if !is_id(id, 10) {
         return Err(ApiError::NotFound("event"));
     }
@@ -330,11 +343,29 @@ async fn load(app: &App, id: &str) -> Result<EventAll, ApiError> {
         .ok_or(ApiError::NotFound("event"))
 }
 
+/// Every event with its staffing (each slot and its holder), so the list
+/// can show which sails still need a captain or crew.
 async fn list_events(State(app): State<App>, _user: User) -> Result<Json<Value>, ApiError> {
     let events = app.store.events().await.map_err(internal)?;
-    Ok(Json(
-        json!({"events": events.iter().map(|e| summary_json(&app, e)).collect::<Vec<_>>()}),
-    ))
+    let mut holders: std::collections::HashMap<(String, String), String> = std::collections::HashMap::new();
+    for (event, slot, holder) in app.store.holdings().await.map_err(internal)? {
+        holders.insert((event, slot), holder);
+    }
+    let list: Vec<Value> = events
+        .iter()
+        .map(|e| {
+            let mut v = summary_json(&app, e);
+            v["slots"] = slot_names(e)
+                .into_iter()
+                .map(|s| {
+                    let holder = holders.get(&(e.id.clone(), s.clone()));
+                    json!({"slot": s, "holder": holder})
+                })
+                .collect();
+            v
+        })
+        .collect();
+    Ok(Json(json!({ "events": list })))
 }
 
 async fn get_event(State(app): State<App>, user: User, Ids(id): Ids<String>) -> Result<Json<Value>, ApiError> {
@@ -534,46 +565,51 @@ async fn claim(
     if !slot_names(&all.event).contains(&slot) {
         return Err(ApiError::NotFound("slot"));
     }
-    let allowed = match (slot.as_str(), user.role) {
-        (_, Role::Admin) => true,
-        ("captain", role) => role == Role::Captain,
-        (_, role) => matches!(role, Role::Captain | Role::Crew),
-    };
-    if !allowed {
+    if !slot_roles(&slot).contains(&user.role) {
         return Err(ApiError::Forbidden("only a captain can claim the captain slot"));
     }
-    match app.store.claim_slot(&id, &slot, &user.email, app.clock.now()).await {
-        Ok(()) => {}
+    take_slot(&app, &id, &slot, &user.email).await?;
+    Ok(Json(event_json(&app, &load(&app, &id).await?, &user)))
+}
+
+/// The roles that may hold `slot`: the captain slot needs a captain (or an
+/// admin); crew slots take anyone.
+pub(crate) fn slot_roles(slot: &str) -> &'static [Role] {
+    match slot {
+        "captain" => &[Role::Admin, Role::Captain],
+        _ => &[Role::Admin, Role::Captain, Role::Crew],
+    }
+}
+
+/// Puts `email` into `slot` with the claim's rules (slot free, one slot per
+/// person per event, event booked, the member's role still fits — checked
+/// in the same transaction). A retry that already succeeded is a success.
+pub(crate) async fn take_slot(app: &App, id: &str, slot: &str, email: &str) -> Result<(), ApiError> {
+    let roles = (!app.is_configured_admin(email)).then(|| slot_roles(slot));
+    match app.store.claim_slot(id, slot, email, roles, app.clock.now()).await {
+        Ok(()) => Ok(()),
         Err(StoreError::Cancelled(failed)) => {
-            // A retried claim that already succeeded: the slot is ours.
-            let now = load(&app, &id).await?;
-            if now.slots.get(&slot) == Some(&user.email) {
-                return Ok(Json(event_json(&app, &now, &user)));
+            if load(app, id).await?.slots.get(slot).map(String::as_str) == Some(email) {
+                return Ok(());
             }
-            let (taken, holding, closed) = (
-                failed.first() == Some(&true),
-                failed.get(1) == Some(&true),
-                failed.get(2) == Some(&true),
-            );
-            return Err(if closed {
+            let failed_at = |i: usize| failed.get(i) == Some(&true);
+            Err(if failed_at(2) {
                 ApiError::Conflict("event_not_open", "the event is cancelled".into())
-            } else if holding {
+            } else if failed_at(1) {
                 ApiError::Conflict(
                     "already_holding",
-                    "you already hold a slot on this event; release it first".into(),
+                    format!("{email} already holds a slot on this event; release it first"),
                 )
-            } else if taken {
+            } else if failed_at(0) {
                 ApiError::Conflict("slot_taken", format!("{slot} is already taken"))
+            } else if failed_at(3) {
+                ApiError::Conflict("role_mismatch", format!("{email}'s role does not fit the {slot} slot"))
             } else {
-                ApiError::Conflict(
-                    "conflict",
-                    "someone changed this event at the same time; reload and try again".into(),
-                )
-            });
+                retry_conflict()
+            })
         }
-        Err(e) => return Err(internal(e)),
+        Err(e) => Err(internal(e)),
     }
-    Ok(Json(event_json(&app, &load(&app, &id).await?, &user)))
 }
 
 async fn release(
@@ -590,8 +626,12 @@ async fn release(
         .get(&slot)
         .cloned()
         .ok_or_else(|| ApiError::Conflict("not_claimed", format!("{slot} is not claimed")))?;
-    if holder != user.email && !user.is_admin() {
-        return Err(ApiError::Forbidden("only the holder or an admin can release a slot"));
+    // The holder, an admin, or — for a crew slot — the event's captain.
+    let captain = all.slots.get("captain") == Some(&user.email);
+    if holder != user.email && !user.is_admin() && !(captain && slot != "captain") {
+        return Err(ApiError::Forbidden(
+            "only the holder, an admin or (for crew slots) the event's captain can release a slot",
+        ));
     }
     match app.store.release_slot(&id, &slot, &holder).await {
         Ok(()) => {}

@@ -9,7 +9,10 @@
 //! - `EVENT#{id}` / `HOLDER#{email}`: one slot per person per event;
 //! - `EVENT#{id}` / `CHECK#{nn}`: a checklist item;
 //! - `EVENT#{id}` / `GUEST#{id}`: a guest, their state and waiver token hash;
-//! - `MEMBER#{email}` / `META`: a member and their role.
+//! - `MEMBER#{email}` / `META`: a member: `role` (absent once removed),
+//!   `tokens_valid_after` (sessions issued before it are refused),
+//!   `last_sign_in`, and `slot_version`, which every claim of a slot by the
+//!   member bumps so a role change never misses a slot claimed meanwhile.
 //!
 //! Invites table (`code_hash`, TTL `expires_at` only cleans up; expiry is
 //! checked by the consuming write): invite codes, and `rate#…` counters.
@@ -146,6 +149,35 @@ fn event_pk(id: &str) -> AttributeValue {
     s(format!("EVENT#{id}"))
 }
 
+fn member_pk(email: &str) -> AttributeValue {
+    s(format!("MEMBER#{email}"))
+}
+
+/// A member record.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub email: String,
+    /// `None` once removed.
+    pub role: Option<Role>,
+    /// Sessions issued (`iat`) before this second are refused.
+    pub tokens_valid_after: i64,
+    pub last_sign_in: Option<i64>,
+    pub invited_by: Option<String>,
+    /// Bumped by every claim; a role change conditions on it.
+    pub slot_version: i64,
+}
+
+fn parse_member(item: &Item) -> Option<Member> {
+    Some(Member {
+        email: get_s(item, "pk")?.strip_prefix("MEMBER#")?.to_string(),
+        role: get_s(item, "role").and_then(|r| Role::parse(&r)),
+        tokens_valid_after: get_n(item, "tokens_valid_after").unwrap_or(0),
+        last_sign_in: get_n(item, "last_sign_in"),
+        invited_by: get_s(item, "invited_by"),
+        slot_version: get_n(item, "slot_version").unwrap_or(0),
+    })
+}
+
 fn parse_event(item: &Item) -> Option<EventRecord> {
     Some(EventRecord {
         id: get_s(item, "id")?,
@@ -254,34 +286,179 @@ impl Store {
 
     // ---- members and invites -------------------------------------------
 
-    pub async fn member_role(&self, email: &str) -> Result<Option<Role>, StoreError> {
+    /// The member record (one consistent read: the role and the token
+    /// cut-off come together).
+    pub async fn member(&self, email: &str) -> Result<Option<Member>, StoreError> {
         let out = self
             .db
             .get_item()
             .table_name(&self.crew)
-            .key("pk", s(format!("MEMBER#{email}")))
+            .key("pk", member_pk(email))
             .key("sk", s("META"))
             .consistent_read(true)
             .send()
             .await
             .map_err(other)?;
-        Ok(out.item().and_then(|i| get_s(i, "role")).and_then(|r| Role::parse(&r)))
+        Ok(out.item().and_then(parse_member))
     }
 
+    pub async fn member_role(&self, email: &str) -> Result<Option<Role>, StoreError> {
+        Ok(self.member(email).await?.and_then(|m| m.role))
+    }
+
+    /// Makes `email` a member with `role`. An update, not a put: the token
+    /// cut-off of a removed member survives their re-invitation.
     pub async fn put_member(&self, email: &str, role: Role, by: &str, now: i64) -> Result<(), StoreError> {
         self.db
-            .put_item()
+            .update_item()
             .table_name(&self.crew)
-            .item("pk", s(format!("MEMBER#{email}")))
-            .item("sk", s("META"))
-            .item("email", s(email))
-            .item("role", s(role.as_str()))
-            .item("invited_by", s(by))
-            .item("updated_at", n(now))
+            .key("pk", member_pk(email))
+            .key("sk", s("META"))
+            .update_expression("SET email = :e, #role = :r, invited_by = :by, updated_at = :now")
+            .expression_attribute_names("#role", "role")
+            .expression_attribute_values(":e", s(email))
+            .expression_attribute_values(":r", s(role.as_str()))
+            .expression_attribute_values(":by", s(by))
+            .expression_attribute_values(":now", n(now))
             .send()
             .await
             .map_err(other)?;
         Ok(())
+    }
+
+    /// Every member record, removed ones included (a scan: one business's members).
+    pub async fn members(&self) -> Result<Vec<Member>, StoreError> {
+        let items = self
+            .scan(
+                "sk = :meta AND begins_with(pk, :p)",
+                &[(":meta", "META"), (":p", "MEMBER#")],
+            )
+            .await?;
+        let mut members: Vec<Member> = items.iter().filter_map(parse_member).collect();
+        members.sort_by(|a, b| a.email.cmp(&b.email));
+        Ok(members)
+    }
+
+    /// Every slot holding on every event: (event id, slot, holder).
+    pub async fn holdings(&self) -> Result<Vec<(String, String, String)>, StoreError> {
+        let items = self.scan("begins_with(sk, :h)", &[(":h", "HOLDER#")]).await?;
+        Ok(items
+            .iter()
+            .filter_map(|i| {
+                let event = get_s(i, "pk")?.strip_prefix("EVENT#")?.to_string();
+                Some((event, get_s(i, "slot")?, get_s(i, "holder")?))
+            })
+            .collect())
+    }
+
+    async fn scan(&self, filter: &str, values: &[(&str, &str)]) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let mut req = self
+                .db
+                .scan()
+                .table_name(&self.crew)
+                .filter_expression(filter)
+                .consistent_read(true)
+                .set_exclusive_start_key(start);
+            for (k, v) in values {
+                req = req.expression_attribute_values(*k, s(*v));
+            }
+            let out = req.send().await.map_err(other)?;
+            items.extend(out.items().iter().cloned());
+            start = out.last_evaluated_key().cloned();
+            if start.is_none() {
+                break;
+            }
+        }
+        Ok(items)
+    }
+
+    /// Records a sign-in (the roster's "last sign-in").
+    pub async fn record_sign_in(&self, email: &str, now: i64) -> Result<(), StoreError> {
+        self.set_member_time(email, "last_sign_in", now).await
+    }
+
+    /// Refuses every session issued so far: `tokens_valid_after` moves past now.
+    pub async fn revoke_sessions(&self, email: &str, now: i64) -> Result<(), StoreError> {
+        self.set_member_time(email, "tokens_valid_after", now + 1).await
+    }
+
+    async fn set_member_time(&self, email: &str, attribute: &str, at: i64) -> Result<(), StoreError> {
+        self.db
+            .update_item()
+            .table_name(&self.crew)
+            .key("pk", member_pk(email))
+            .key("sk", s("META"))
+            .update_expression("SET #a = :at")
+            .expression_attribute_names("#a", attribute)
+            .expression_attribute_values(":at", n(at))
+            .send()
+            .await
+            .map_err(other)?;
+        Ok(())
+    }
+
+    /// Changes a member's role (`Some`) or removes them (`None`), and
+    /// releases `release` (event id, slot) — their slots that no longer fit —
+    /// in one transaction. It holds only if the member still exists and has
+    /// claimed nothing since `seen` (their `slot_version` when the slots
+    /// were read). A removal also ends every session.
+    /// `Cancelled([member changed or gone, slot…])`.
+    pub async fn change_member(
+        &self,
+        email: &str,
+        role: Option<Role>,
+        seen: i64,
+        release: &[(String, String)],
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let update = Update::builder()
+            .table_name(&self.crew)
+            .key("pk", member_pk(email))
+            .key("sk", s("META"))
+            .condition_expression("attribute_exists(#role) AND (slot_version = :seen OR (attribute_not_exists(slot_version) AND :seen = :zero))")
+            .expression_attribute_names("#role", "role")
+            .expression_attribute_values(":seen", n(seen))
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":now", n(now));
+        let update = match role {
+            Some(r) => update
+                .update_expression("SET #role = :r, updated_at = :now")
+                .expression_attribute_values(":r", s(r.as_str())),
+            None => update
+                .update_expression("REMOVE #role SET removed_at = :now, tokens_valid_after = :after")
+                .expression_attribute_values(":after", n(now + 1)),
+        };
+        let mut items = vec![TransactWriteItem::builder()
+            .update(update.build().expect("table, key, expression set"))
+            .build()];
+        for (event, slot) in release {
+            let del = |sk: String| {
+                Delete::builder()
+                    .table_name(&self.crew)
+                    .key("pk", event_pk(event))
+                    .key("sk", s(sk))
+                    .condition_expression("holder = :h")
+                    .expression_attribute_values(":h", s(email))
+                    .build()
+                    .expect("table, key set")
+            };
+            items.push(TransactWriteItem::builder().delete(del(format!("SLOT#{slot}"))).build());
+            items.push(
+                TransactWriteItem::builder()
+                    .delete(del(format!("HOLDER#{email}")))
+                    .build(),
+            );
+        }
+        if items.len() > 100 {
+            return Err(StoreError::Other(format!(
+                "{email} holds {} slots; a transaction releases at most 49",
+                release.len()
+            )));
+        }
+        self.transact(items).await
     }
 
     /// Stores a new invite code (by hash). Never overwrites one.
@@ -530,8 +707,17 @@ impl Store {
 
     /// Claims `slot` for `email`: the slot must be free, `email` must hold no
     /// other slot on the event and the event must be booked — all in one
-    /// transaction. `Cancelled([slot taken, already holding, not booked])`.
-    pub async fn claim_slot(&self, event: &str, slot: &str, email: &str, now: i64) -> Result<(), StoreError> {
+    /// transaction. With `roles` (members; not SCC_ADMINS addresses) the
+    /// member must still have one of them, and their `slot_version` is
+    /// bumped. `Cancelled([slot taken, already holding, not booked, role])`.
+    pub async fn claim_slot(
+        &self,
+        event: &str,
+        slot: &str,
+        email: &str,
+        roles: Option<&[Role]>,
+        now: i64,
+    ) -> Result<(), StoreError> {
         let put = |sk: String| {
             Put::builder()
                 .table_name(&self.crew)
@@ -544,14 +730,34 @@ impl Store {
                 .build()
                 .expect("table, item set")
         };
-        self.transact(vec![
+        let mut items = vec![
             TransactWriteItem::builder().put(put(format!("SLOT#{slot}"))).build(),
             TransactWriteItem::builder().put(put(format!("HOLDER#{email}"))).build(),
             TransactWriteItem::builder()
                 .condition_check(self.event_booked(event))
                 .build(),
-        ])
-        .await
+        ];
+        if let Some(roles) = roles {
+            let mut update = Update::builder()
+                .table_name(&self.crew)
+                .key("pk", member_pk(email))
+                .key("sk", s("META"))
+                .update_expression("ADD slot_version :one")
+                .expression_attribute_names("#role", "role")
+                .expression_attribute_values(":one", n(1));
+            let mut names = Vec::new();
+            for (i, r) in roles.iter().enumerate() {
+                names.push(format!(":r{i}"));
+                update = update.expression_attribute_values(format!(":r{i}"), s(r.as_str()));
+            }
+            update = update.condition_expression(format!("#role IN ({})", names.join(", ")));
+            items.push(
+                TransactWriteItem::builder()
+                    .update(update.build().expect("table, key, expression set"))
+                    .build(),
+            );
+        }
+        self.transact(items).await
     }
 
     /// Releases `slot` held by `holder` (the caller checked who may).
