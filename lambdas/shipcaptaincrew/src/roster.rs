@@ -116,8 +116,8 @@ pub async fn assign(
     if !slot_names(&all.event).contains(&slot) {
         return Err(ApiError::NotFound("slot"));
     }
-    let captain = all.slots.get("captain") == Some(&user.email);
-    if !user.is_admin() && !(captain && slot != "captain") {
+    let crew_slot_of_own_event = slot != "captain" && all.slots.get("captain") == Some(&user.email);
+    if !(user.is_admin() || crew_slot_of_own_event) {
         return Err(ApiError::Forbidden(
             "only an admin, or the event's captain for crew slots, can put someone into a slot",
         ));
