@@ -1737,3 +1737,55 @@ async fn signing_out_everywhere_ends_every_earlier_session() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+/// A request as a function URL hands it over: the client address only in
+/// Lambda's request context (no socket address).
+fn via_function_url(ip: &str, code: &str) -> Request<Body> {
+    use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
+    let mut ctx = ApiGatewayV2httpRequestContext::default();
+    ctx.http.source_ip = Some(ip.to_string());
+    let mut req = Request::post("/api/auth/exchange")
+        .header("content-type", "application/json")
+        .body(Body::from(json!({"code": code}).to_string()))
+        .unwrap();
+    req.extensions_mut()
+        .insert(lambda_http::request::RequestContext::ApiGatewayV2(ctx));
+    req
+}
+
+#[tokio::test]
+async fn behind_a_function_url_each_client_address_has_its_own_limit() {
+    let c = Crew::with_limits(Limits {
+        exchange_per_ip: 2,
+        ..Limits::default()
+    })
+    .await;
+    let guess = "AAAAAAAAAAAAAAAAAAAAAA";
+    for _ in 0..2 {
+        assert_eq!(
+            c.send(via_function_url("203.0.113.5", guess)).await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        c.send(via_function_url("203.0.113.5", guess)).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Another address still has its own bucket (not one global bucket) ...
+    assert_eq!(
+        c.send(via_function_url("203.0.113.6", guess)).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    // ... and IPv6 addresses share one per /64, as one host usually has a /64.
+    for host in ["2001:db8:1:2::1", "2001:db8:1:2::2"] {
+        assert_eq!(c.send(via_function_url(host, guess)).await.0, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(
+        c.send(via_function_url("2001:db8:1:2:ffff::3", guess)).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        c.send(via_function_url("2001:db8:1:3::1", guess)).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}

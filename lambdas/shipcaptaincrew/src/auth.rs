@@ -120,6 +120,31 @@ impl std::fmt::Debug for Keys {
     }
 }
 
+/// The JWS layer of the token check, before any claim is read: compact
+/// form (three parts), a header whose `alg` is HS256 and nothing else,
+/// strict base64url payload, and the HMAC over `header.payload`.
+/// Project Wycheproof's HS256 vectors run against this function
+/// (`tests/token_signatures.rs`).
+pub fn jws_valid(token: &str, key: &DecodingKey) -> bool {
+    use base64::Engine;
+    let parts: Vec<&str> = token.split('.').collect();
+    let [header, payload, signature] = parts.as_slice() else {
+        return false;
+    };
+    let Ok(decoded) = jsonwebtoken::decode_header(token) else {
+        return false;
+    };
+    if decoded.alg != Algorithm::HS256
+        || base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .is_err()
+    {
+        return false;
+    }
+    let message = format!("{header}.{payload}");
+    jsonwebtoken::crypto::verify(signature, message.as_bytes(), key, Algorithm::HS256).unwrap_or(false)
+}
+
 impl Keys {
     /// Keys for `secret`, refusing a weak one.
     pub fn new(secret: &[u8], issuer: &str, audience: &str) -> Result<Keys, WeakSecret> {
@@ -156,7 +181,12 @@ impl Keys {
 
     /// The claims of a valid token; None for anything else (bad signature,
     /// other algorithm, expired, wrong issuer or audience, missing claims).
+    /// The JWS layer is `jws_valid`; then jsonwebtoken checks the claims.
     pub fn verify(&self, token: &str) -> Option<Claims> {
+        if !jws_valid(token, &self.decoding) {
+            tracing::debug!("token refused: not a valid HS256 JWS");
+            return None;
+        }
         match decode::<Claims>(token, &self.decoding, &self.validation) {
             Ok(data) => Some(data.claims),
             Err(e) => {

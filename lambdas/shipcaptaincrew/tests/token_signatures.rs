@@ -3,35 +3,20 @@
 //! licence are recorded in `data/wycheproof_jws_hs256.json`.
 //!
 //! The vectors' payloads are not JWT claim sets ("foo", "Test", RFC 7520's
-//! text), so they exercise the JWS layer of the app's validator: compact
-//! form, strict base64url, the header with `alg` pinned to HS256 (so `none`
-//! and other algorithms fail), and the HMAC — all jsonwebtoken's, as the app
-//! uses it. The claims layer (exp/iss/aud) is covered by the app's own tests.
+//! text), so they run against the JWS layer of the app's validator,
+//! `auth::jws_valid` — the function `Keys::verify` calls before it reads any
+//! claim: compact form, strict base64url, the header with `alg` pinned to
+//! HS256 (so `none` and other algorithms fail), and the HMAC. The claims
+//! layer (exp/iss/aud) is covered by the app's own tests.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use jsonwebtoken::{crypto, decode_header, Algorithm, DecodingKey};
+use jsonwebtoken::DecodingKey;
 use serde_json::Value;
 
-/// The JWS layer of the validator: what `jsonwebtoken::decode` checks
-/// before it reads claims, with the app's algorithm pin.
+/// The app's own JWS check (what `Keys::verify` runs before reading claims).
 fn jws_accepts(token: &str, key: &[u8]) -> bool {
-    let parts: Vec<&str> = token.split('.').collect();
-    if parts.len() != 3 {
-        return false;
-    }
-    let Ok(header) = decode_header(token) else { return false };
-    if header.alg != Algorithm::HS256 || URL_SAFE_NO_PAD.decode(parts[1]).is_err() {
-        return false;
-    }
-    let message = format!("{}.{}", parts[0], parts[1]);
-    crypto::verify(
-        parts[2],
-        message.as_bytes(),
-        &DecodingKey::from_secret(key),
-        Algorithm::HS256,
-    )
-    .unwrap_or(false)
+    shipcaptaincrew::auth::jws_valid(token, &DecodingKey::from_secret(key))
 }
 
 /// Cases where the vector file contradicts itself, with the reason; the
