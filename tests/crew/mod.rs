@@ -1789,3 +1789,63 @@ async fn behind_a_function_url_each_client_address_has_its_own_limit() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn rate_limit_windows_slide_instead_of_resetting() {
+    let c = Crew::with_limits(Limits {
+        exchange_per_ip: 2,
+        ..Limits::default()
+    })
+    .await;
+    let window = Limits::default().window;
+    // Two seconds before a window ends: use the whole quota.
+    let now = c.app.clock.now();
+    c.app.clock.advance(window - 2 - now.rem_euclid(window));
+    let guess = "AAAAAAAAAAAAAAAAAAAAAA";
+    for _ in 0..2 {
+        assert_eq!(
+            c.send(via_function_url("198.51.100.20", guess)).await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // Just after the boundary a fixed window would start afresh; a sliding
+    // one still counts the last window's requests.
+    c.app.clock.advance(4);
+    let (s, _, headers) = c.send(via_function_url("198.51.100.20", guess)).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+    let wait: i64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=window).contains(&wait), "{wait}");
+    // Once enough of it has slid out, requests are allowed again.
+    c.app.clock.advance(wait);
+    assert_eq!(
+        c.send(via_function_url("198.51.100.20", guess)).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn an_ipv6_48_shares_a_wider_bucket() {
+    let c = Crew::with_limits(Limits {
+        exchange_per_ip: 1,
+        ..Limits::default()
+    })
+    .await;
+    let guess = "AAAAAAAAAAAAAAAAAAAAAA";
+    // Four /64s of one /48 get one request each; the fifth /64 is refused.
+    for net in 1..=4 {
+        let ip = format!("2001:db8:7:{net}::1");
+        assert_eq!(
+            c.send(via_function_url(&ip, guess)).await.0,
+            StatusCode::UNAUTHORIZED,
+            "{ip}"
+        );
+    }
+    assert_eq!(
+        c.send(via_function_url("2001:db8:7:5::1", guess)).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        c.send(via_function_url("2001:db8:8:1::1", guess)).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}

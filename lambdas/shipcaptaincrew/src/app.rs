@@ -151,6 +151,19 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 impl ClientIp {
     /// The key rate limits count by: the address, or for IPv6 its /64 (one
     /// subscriber usually holds a whole /64).
+    /// The wider network of an IPv6 address (its /48, what one site is
+    /// usually given), which gets a bucket of its own as well: rotating
+    /// through a /48's 65,536 /64s then buys nothing. None for IPv4.
+    pub fn network_key(&self) -> Option<String> {
+        match self.0.parse::<IpAddr>() {
+            Ok(IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+                let s = v6.segments();
+                Some(format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2]))
+            }
+            _ => None,
+        }
+    }
+
     pub fn limit_key(&self) -> String {
         match self.0.parse::<IpAddr>() {
             Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
@@ -208,5 +221,10 @@ mod tests {
         assert_ne!(key("2001:db8:1:3::1"), key("2001:db8:1:2::1"));
         assert_eq!(key("::ffff:198.51.100.4"), "198.51.100.4");
         assert_eq!(key("unknown"), "unknown");
+        let net = |ip: &str| ClientIp(ip.into()).network_key();
+        assert_eq!(net("2001:db8:1:2::1").as_deref(), Some("2001:db8:1::/48"));
+        assert_eq!(net("2001:db8:1:ffff::1"), net("2001:db8:1:2::1"));
+        assert_eq!(net("203.0.113.7"), None);
+        assert_eq!(net("::ffff:198.51.100.4"), None);
     }
 }

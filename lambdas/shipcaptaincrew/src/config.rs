@@ -211,7 +211,7 @@ impl Config {
             audience: optional("SCC_AUDIENCE", "shipcaptaincrew-api"),
             session_ttl: 12 * 3600,
             code_ttl: 15 * 60,
-            sign_in_floor: std::time::Duration::from_millis(1000),
+            sign_in_floor: std::time::Duration::from_millis(400),
             limits: Limits::default(),
         })
     }

@@ -93,6 +93,19 @@ struct EmailBody {
     email: String,
 }
 
+/// The per-address limits for `ip`: its own (IPv4, or IPv6 /64) and, for
+/// IPv6, its /48's, which allows `NETWORK_FACTOR` times as many.
+async fn limit_ip(app: &App, what: &str, ip: &ClientIp, per_ip: i64) -> Result<(), ApiError> {
+    limit(app, format!("{what}:{}", hash_key(&ip.limit_key())), per_ip).await?;
+    if let Some(net) = ip.network_key() {
+        limit(app, format!("{what}-net:{}", hash_key(&net)), per_ip * NETWORK_FACTOR).await?;
+    }
+    Ok(())
+}
+
+/// How many /64s' worth of requests a /48 may make together.
+const NETWORK_FACTOR: i64 = 4;
+
 async fn limit(app: &App, key: String, limit: i64) -> Result<(), ApiError> {
     let l = app.cfg.limits;
     match app
@@ -131,12 +144,7 @@ async fn auth_request(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let started = tokio::time::Instant::now();
     let email = address(&b.email)?;
-    limit(
-        &app,
-        format!("request-ip:{}", hash_key(&ip.limit_key())),
-        app.cfg.limits.per_ip,
-    )
-    .await?;
+    limit_ip(&app, "request-ip", &ip, app.cfg.limits.per_ip).await?;
     limit(
         &app,
         format!("address:{}", hash_key(&email)),
@@ -153,7 +161,11 @@ async fn auth_request(
             tracing::error!(%cause, "sign-in link not sent");
         }
     }
-    tokio::time::sleep_until(started + app.cfg.sign_in_floor).await;
+    // The answer takes at least the floor plus up to 200 ms of jitter, known
+    // address or not: its timing does not tell whether a link was sent.
+    // Short, since each request holds a Lambda instance while it waits
+    // (and the function's reserved concurrency caps how many at once).
+    tokio::time::sleep_until(started + app.cfg.sign_in_floor + crate::secret::jitter(200)).await;
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({"message": "If that address is registered, a sign-in link is on its way."})),
@@ -167,12 +179,7 @@ struct CodeBody {
 }
 
 async fn auth_exchange(State(app): State<App>, ip: ClientIp, Body(b): Body<CodeBody>) -> Result<Json<Value>, ApiError> {
-    limit(
-        &app,
-        format!("exchange-ip:{}", hash_key(&ip.limit_key())),
-        app.cfg.limits.exchange_per_ip,
-    )
-    .await?;
+    limit_ip(&app, "exchange-ip", &ip, app.cfg.limits.exchange_per_ip).await?;
     if b.code.trim().is_empty() || b.code.len() > 64 {
         return Err(ApiError::InvalidCode);
     }

@@ -14,6 +14,13 @@ pub fn random_code(len: usize) -> String {
 }
 
 /// A short random identifier for records (events, guests): 10 base32 characters.
+/// A random duration below `max_ms` milliseconds.
+pub fn jitter(max_ms: u64) -> std::time::Duration {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).expect("the operating system's random number generator failed");
+    std::time::Duration::from_millis(u64::from_le_bytes(bytes) % max_ms.max(1))
+}
+
 pub fn random_id() -> String {
     random_code(10).to_ascii_lowercase()
 }
