@@ -1849,3 +1849,104 @@ async fn an_ipv6_48_shares_a_wider_bucket() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn after_the_sail_nothing_changes_and_waiver_links_expire() {
+    let c = Crew::new().await;
+    let admin = c.admin();
+    let crew = c.member("hand@example.com", "crew").await;
+    let e = c.event(&next_year("06-21")).await;
+    let id = e["id"].as_str().unwrap().to_string();
+    let (s, b) = c
+        .call(
+            Method::POST,
+            &format!("/api/events/{id}/guests"),
+            Some(&admin),
+            Some(json!({"name": "Late Guest", "email": "late.guest@example.com"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let url = b["waiver_url"].as_str().unwrap().to_string();
+    let parts: Vec<String> = url
+        .rsplit('#')
+        .next()
+        .unwrap()
+        .trim_start_matches('/')
+        .split('/')
+        .map(String::from)
+        .collect();
+    let (gid, token) = (parts[1].clone(), parts[2].clone());
+    let (s, _) = c
+        .call(
+            Method::POST,
+            &format!("/api/events/{id}/slots/crew-1/claim"),
+            Some(&crew),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+
+    // Past the return time plus the grace period (the sail is next year).
+    c.app.clock.advance(400 * 24 * 3600);
+    let over = |s: StatusCode, b: &Value| {
+        assert_eq!(
+            (s, b["error"].clone()),
+            (StatusCode::CONFLICT, json!("event_over")),
+            "{b}"
+        );
+    };
+    let (s, b) = c
+        .call(
+            Method::POST,
+            &format!("/api/events/{id}/slots/crew-2/claim"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    over(s, &b);
+    let (s, b) = c
+        .call(
+            Method::POST,
+            &format!("/api/events/{id}/slots/captain/assign"),
+            Some(&admin),
+            Some(json!({"email": ADMIN})),
+        )
+        .await;
+    over(s, &b);
+    let (s, b) = c
+        .call(
+            Method::POST,
+            &format!("/api/events/{id}/checklist/01/check"),
+            Some(&crew),
+            Some(json!({"done": true})),
+        )
+        .await;
+    over(s, &b);
+    let (s, b) = c
+        .call(
+            Method::POST,
+            &format!("/api/events/{id}/guests"),
+            Some(&admin),
+            Some(json!({"name": "Too Late", "email": "too.late@example.com"})),
+        )
+        .await;
+    over(s, &b);
+    // The guest's link expired with the sail: reading or signing is "not found".
+    let waiver = format!("/api/events/{id}/guests/{gid}/waiver");
+    let (s, _, _) = guest_call_at(&c, &waiver, &token).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let sign = Request::post(&waiver)
+        .header("x-guest-token", token.as_str())
+        .header("content-type", "application/json")
+        .body(Body::from(
+            json!({"signed_name": "Late Guest", "accept": true}).to_string(),
+        ))
+        .unwrap();
+    assert_eq!(c.send(sign).await.0, StatusCode::NOT_FOUND);
+    // Reading the event still works (it is history now).
+    let (s, ev) = c
+        .call(Method::GET, &format!("/api/events/{id}"), Some(&admin), None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(slot_holder(&ev, "crew-1"), "hand@example.com");
+}

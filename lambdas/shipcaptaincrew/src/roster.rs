@@ -116,6 +116,7 @@ pub async fn assign(
     if !slot_names(&all.event).contains(&slot) {
         return Err(ApiError::NotFound("slot"));
     }
+    crate::routes::ensure_open(&app, &all.event)?;
     let crew_slot_of_own_event = slot != "captain" && all.slots.get("captain") == Some(&user.email);
     if !(user.is_admin() || crew_slot_of_own_event) {
         return Err(ApiError::Forbidden(

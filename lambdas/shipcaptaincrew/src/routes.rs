@@ -250,6 +250,27 @@ fn parse_date(raw: &str) -> Result<jiff::civil::Date, ApiError> {
         .ok_or_else(|| ApiError::BadRequest(format!("date {raw:?} is not a calendar date (YYYY-MM-DD)")))
 }
 
+/// How long after a sail's return its crew may still tick the checklist
+/// (lines coiled, boat rinsed) before the event closes.
+pub(crate) const CLOSE_AFTER_RETURN_SECS: i64 = 6 * 3600;
+
+/// Whether the sail is over: past its return time plus the grace period.
+/// Then claims, assignments, bookings, checklist changes and waiver
+/// signing end, and guests' waiver links expire.
+pub(crate) fn is_over(app: &App, e: &EventRecord) -> bool {
+    event_timing(app, e).is_some_and(|t| app.clock.now() > t.ret.timestamp().as_second() + CLOSE_AFTER_RETURN_SECS)
+}
+
+pub(crate) fn ensure_open(app: &App, e: &EventRecord) -> Result<(), ApiError> {
+    match is_over(app, e) {
+        false => Ok(()),
+        true => Err(ApiError::Conflict(
+            "event_over",
+            format!("the sail on {} is over; it can no longer be changed", e.date),
+        )),
+    }
+}
+
 fn event_timing(app: &App, e: &EventRecord) -> Option<Timing> {
     let date = e.date.parse::<jiff::civil::Date>().ok()?;
     let m = &app.cfg.marina;
@@ -572,6 +593,7 @@ async fn claim(
     if !slot_names(&all.event).contains(&slot) {
         return Err(ApiError::NotFound("slot"));
     }
+    ensure_open(&app, &all.event)?;
     if !slot_roles(&slot).contains(&user.role) {
         return Err(ApiError::Forbidden("only a captain can claim the captain slot"));
     }
@@ -677,6 +699,7 @@ async fn add_check(
         )));
     }
     let all = load(&app, &id).await?;
+    ensure_open(&app, &all.event)?;
     let next = all
         .checklist
         .iter()
@@ -721,6 +744,7 @@ async fn check(
     Body(b): Body<CheckBody>,
 ) -> Result<Json<Value>, ApiError> {
     let all = load(&app, &id).await?;
+    ensure_open(&app, &all.event)?;
     if item.is_empty() || item.len() > 4 || !item.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ApiError::NotFound("checklist item"));
     }
@@ -769,6 +793,7 @@ async fn add_guest(
     let name = text("name", &b.name, 100)?;
     let email = address(&b.email)?;
     let all = load(&app, &id).await?;
+    ensure_open(&app, &all.event)?;
     let token = random_code(GUEST_TOKEN_LEN);
     // One booking per address per event: the id comes from the address, so
     // a retried or repeated booking cannot take a second place.
@@ -906,6 +931,10 @@ async fn waiver(
         .filter(|g| g.token_hash == token_hash)
         .ok_or(ApiError::NotFound("guest"))?;
     let e = load(&app, &id).await?.event;
+    if is_over(&app, &e) {
+        // The link expires with the sail.
+        return Err(ApiError::NotFound("guest"));
+    }
     Ok(Json(json!({
         "event": {"date": e.date, "boat": e.boat, "kind": e.kind, "status": e.status, "timing": timing_json(&app, event_timing(&app, &e).as_ref())},
         "guest": guest_json(&g, false),
@@ -931,6 +960,9 @@ async fn sign_waiver(
         return Err(ApiError::BadRequest("accept must be true to sign the waiver".into()));
     }
     let name = text("signed_name", &b.signed_name, 100)?;
+    if is_guest(&id, &gid) && is_over(&app, &load(&app, &id).await?.event) {
+        return Err(ApiError::NotFound("guest"));
+    }
     let at = jiff::Timestamp::from_second(app.clock.now())
         .map(|t| t.to_string())
         .unwrap_or_default();
