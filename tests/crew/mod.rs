@@ -1950,3 +1950,93 @@ async fn after_the_sail_nothing_changes_and_waiver_links_expire() {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(slot_holder(&ev, "crew-1"), "hand@example.com");
 }
+
+#[tokio::test]
+async fn guest_ids_are_random_and_a_rebooking_keeps_the_signed_waiver() {
+    let c = Crew::new().await;
+    let admin = c.admin();
+    let one = c.event(&next_year("09-01")).await;
+    let two = c.event(&next_year("09-02")).await;
+    let book = |id: String| {
+        let c = &c;
+        let admin = admin.clone();
+        async move {
+            c.call(
+                Method::POST,
+                &format!("/api/events/{id}/guests"),
+                Some(&admin),
+                Some(json!({"name": "Robin Guest", "email": "robin@example.com"})),
+            )
+            .await
+        }
+    };
+    let (id1, id2) = (
+        one["id"].as_str().unwrap().to_string(),
+        two["id"].as_str().unwrap().to_string(),
+    );
+    let (s, first) = book(id1.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{first}");
+    let (_, other) = book(id2.clone()).await;
+    // Nothing about the address follows from the id: not its hash, not the
+    // same id on another sail.
+    let gid = first["guest"]["id"].as_str().unwrap().to_string();
+    assert_ne!(gid, shipcaptaincrew::secret::hash_key("robin@example.com")[..20]);
+    assert_ne!(gid, other["guest"]["id"].as_str().unwrap());
+    // Still one active booking per address per sail.
+    let (s, b) = book(id1.clone()).await;
+    assert_eq!((s, b["error"].clone()), (StatusCode::CONFLICT, json!("already_booked")));
+
+    // Sign, cancel, book again: a new booking; the signed waiver stays on record.
+    let url = first["waiver_url"].as_str().unwrap();
+    let token = url.rsplit('/').next().unwrap().to_string();
+    let sign = Request::post(format!("/api/events/{id1}/guests/{gid}/waiver"))
+        .header("x-guest-token", token.as_str())
+        .header("content-type", "application/json")
+        .body(Body::from(
+            json!({"signed_name": "Robin Guest", "accept": true}).to_string(),
+        ))
+        .unwrap();
+    assert_eq!(c.send(sign).await.0, StatusCode::OK);
+    let (s, _) = c
+        .call(
+            Method::POST,
+            &format!("/api/events/{id1}/guests/{gid}/cancel"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, again) = book(id1.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{again}");
+    assert_ne!(again["guest"]["id"], gid.as_str());
+    assert_eq!(again["guest"]["state"], "on_hold");
+    let (_, ev) = c
+        .call(Method::GET, &format!("/api/events/{id1}"), Some(&admin), None)
+        .await;
+    let states: Vec<(String, String)> = ev["guests_list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["id"].as_str().unwrap().to_string(),
+                g["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(states.contains(&(gid.clone(), "cancelled".into())), "{states:?}");
+    assert_eq!(ev["booked_guests"], 1, "{ev}");
+    let table = c.env["BOSUN_TABLE_CREW"].clone();
+    let old = dynamodb()
+        .await
+        .get_item()
+        .table_name(table)
+        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(format!("EVENT#{id1}")))
+        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S(format!("GUEST#{gid}")))
+        .send()
+        .await
+        .unwrap();
+    let item = old.item().expect("the first booking is kept");
+    assert_eq!(item["waiver_signed_name"].as_s().unwrap(), "Robin Guest");
+    assert!(item.contains_key("waiver_signed_at"));
+}

@@ -795,10 +795,11 @@ async fn add_guest(
     let all = load(&app, &id).await?;
     ensure_open(&app, &all.event)?;
     let token = random_code(GUEST_TOKEN_LEN);
-    // One booking per address per event: the id comes from the address, so
-    // a retried or repeated booking cannot take a second place.
+    // A random id (crew see ids, and cannot test guessed addresses against
+    // them); one active booking per address per event is the store's lookup.
     let guest = Guest {
-        id: hash_key(&email)[..GUEST_ID_LEN].to_string(),
+        id: crate::secret::random_hex(GUEST_ID_LEN),
+        addr: hash_key(&email),
         name,
         email,
         state: GuestState::OnHold,
@@ -810,7 +811,7 @@ async fn add_guest(
         .await
     {
         Ok(()) => {}
-        Err(StoreError::Cancelled(failed)) if failed.get(1) == Some(&true) => {
+        Err(StoreError::Cancelled(failed)) if failed.get(2) == Some(&true) => {
             return Err(ApiError::Conflict(
                 "already_booked",
                 format!("{} is already booked on this sail", guest.email),

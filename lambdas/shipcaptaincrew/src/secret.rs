@@ -13,7 +13,6 @@ pub fn random_code(len: usize) -> String {
     bytes.iter().map(|b| ALPHABET[usize::from(b & 31)] as char).collect()
 }
 
-/// A short random identifier for records (events, guests): 10 base32 characters.
 /// A random duration below `max_ms` milliseconds.
 pub fn jitter(max_ms: u64) -> std::time::Duration {
     let mut bytes = [0u8; 8];
@@ -21,6 +20,16 @@ pub fn jitter(max_ms: u64) -> std::time::Duration {
     std::time::Duration::from_millis(u64::from_le_bytes(bytes) % max_ms.max(1))
 }
 
+/// `len` random lowercase hex characters (guest ids: nothing about the
+/// guest can be guessed from them).
+pub fn random_hex(len: usize) -> String {
+    let mut bytes = vec![0u8; len.div_ceil(2)];
+    getrandom::fill(&mut bytes).expect("the operating system's random number generator failed");
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    hex[..len].to_string()
+}
+
+/// A short random identifier for records (events): 10 base32 characters.
 pub fn random_id() -> String {
     random_code(10).to_ascii_lowercase()
 }

@@ -128,7 +128,11 @@ pub struct CheckItem {
 
 #[derive(Debug, Clone)]
 pub struct Guest {
+    /// Random: crew see guest ids, and nothing about the guest follows from one.
     pub id: String,
+    /// Hash of the address: the key of the booking's duplicate check
+    /// (`GUESTADDR#{addr}` names the address's active booking).
+    pub addr: String,
     pub name: String,
     pub email: String,
     pub state: GuestState,
@@ -196,6 +200,7 @@ fn parse_event(item: &Item) -> Option<EventRecord> {
 fn parse_guest(item: &Item) -> Option<Guest> {
     Some(Guest {
         id: get_s(item, "id")?,
+        addr: get_s(item, "addr").unwrap_or_default(),
         name: get_s(item, "name").unwrap_or_default(),
         email: get_s(item, "email").unwrap_or_default(),
         state: GuestState::parse(&get_s(item, "state")?)?,
@@ -859,16 +864,29 @@ impl Store {
             .item("email", s(&g.email))
             .item("state", s(g.state.as_str()))
             .item("token_hash", s(&g.token_hash))
+            .item("addr", s(&g.addr))
             .item("created_at", n(now))
-            // One booking per address per event; a cancelled one may be booked again.
-            .condition_expression("attribute_not_exists(sk) OR #state = :cancelled")
-            .expression_attribute_names("#state", "state")
-            .expression_attribute_values(":cancelled", s(GuestState::Cancelled.as_str()))
+            // A new booking never overwrites another: a rebooking after a
+            // cancel is a new item, and the old one keeps its waiver.
+            .condition_expression("attribute_not_exists(sk)")
+            .build()
+            .expect("table, item set");
+        // One active booking per address per event: the address's lookup
+        // item names it, and may be taken again once that booking is cancelled.
+        let lookup = Put::builder()
+            .table_name(&self.crew)
+            .item("pk", event_pk(event))
+            .item("sk", s(format!("GUESTADDR#{}", g.addr)))
+            .item("guest", s(&g.id))
+            .item("active", AttributeValue::Bool(true))
+            .condition_expression("attribute_not_exists(sk) OR active = :no")
+            .expression_attribute_values(":no", AttributeValue::Bool(false))
             .build()
             .expect("table, item set");
         self.transact(vec![
             TransactWriteItem::builder().update(counter).build(),
             TransactWriteItem::builder().put(put).build(),
+            TransactWriteItem::builder().put(lookup).build(),
         ])
         .await
     }
@@ -940,6 +958,25 @@ impl Store {
             );
         }
         if to == GuestState::Cancelled {
+            // The address may be booked again: its lookup stops naming this booking.
+            if let Some(addr) = self
+                .guest(event, guest)
+                .await?
+                .map(|g| g.addr)
+                .filter(|a| !a.is_empty())
+            {
+                let release = Update::builder()
+                    .table_name(&self.crew)
+                    .key("pk", event_pk(event))
+                    .key("sk", s(format!("GUESTADDR#{addr}")))
+                    .update_expression("SET active = :no")
+                    .condition_expression("guest = :g")
+                    .expression_attribute_values(":no", AttributeValue::Bool(false))
+                    .expression_attribute_values(":g", s(guest))
+                    .build()
+                    .expect("table, key, expression set");
+                items.push(TransactWriteItem::builder().update(release).build());
+            }
             let counter = Update::builder()
                 .table_name(&self.crew)
                 .key("pk", event_pk(event))
