@@ -338,6 +338,18 @@ def run(args, state):
     state["profile"] = tempfile.mkdtemp(prefix="scc-e2e-chromium-")
     driver = state["driver"] = start_browser(args.chromium, args.chromedriver, state["profile"])
     driver.get(link)
+    # Opening the link signs nobody in: the page names the address and waits for a click.
+    from selenium.webdriver.common.by import By as _By
+
+    confirm = wait_until(driver, "the confirm-sign-in button",
+                         lambda d: d.find_element(_By.CSS_SELECTOR, "#confirm-sign-in-button"))
+    shown = text_of(driver, "#confirm-email")
+    if shown != CREW_EMAIL:
+        raise Failure(f"the confirm page names {shown!r}, not {CREW_EMAIL}")
+    if driver.execute_script("return sessionStorage.getItem('scc.token');"):
+        raise Failure("opening the link signed in before the click")
+    step(f"   the page asks first: sign in as {shown}?")
+    confirm.click()
     wait_until(driver, f"#whoami to show {CREW_EMAIL}",
                lambda d: CREW_EMAIL in (text_of(d, "#whoami") or ""))
     step(f"   signed in: #whoami = {text_of(driver, '#whoami')!r}")

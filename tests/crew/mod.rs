@@ -1387,7 +1387,7 @@ async fn browser_follows_a_magic_link_and_claims_crew() {
     server.wait().ok();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        out.status.success() && stdout.contains("e2e: ok"),
+        out.status.success() && stdout.contains("e2e: ok") && stdout.contains("the page asks first"),
         "browser test failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -2039,4 +2039,39 @@ async fn guest_ids_are_random_and_a_rebooking_keeps_the_signed_waiver() {
     let item = old.item().expect("the first booking is kept");
     assert_eq!(item["waiver_signed_name"].as_s().unwrap(), "Robin Guest");
     assert!(item.contains_key("waiver_signed_at"));
+}
+
+#[tokio::test]
+async fn a_link_says_who_it_is_for_without_being_used_up() {
+    let c = Crew::new().await;
+    c.call(
+        Method::POST,
+        "/api/invites",
+        Some(&c.admin()),
+        Some(json!({"email": "peek@example.com", "role": "captain"})),
+    )
+    .await;
+    let code = c.last_code("peek@example.com");
+    // Peeking (what the page does before asking) twice uses nothing up.
+    for _ in 0..2 {
+        let (s, b) = c
+            .call(Method::POST, "/api/auth/peek", None, Some(json!({"code": code})))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        assert_eq!(b, json!({"email": "peek@example.com", "role": "captain"}));
+    }
+    let (s, b) = c
+        .call(Method::POST, "/api/auth/exchange", None, Some(json!({"code": code})))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    // Used, guessed or expired codes: the same refusal as the exchange gives.
+    for guess in [code.as_str(), "AAAAAAAAAAAAAAAAAAAAAA"] {
+        let (s, b) = c
+            .call(Method::POST, "/api/auth/peek", None, Some(json!({"code": guess})))
+            .await;
+        assert_eq!(
+            (s, b["error"].clone()),
+            (StatusCode::UNAUTHORIZED, json!("invalid_code"))
+        );
+    }
 }

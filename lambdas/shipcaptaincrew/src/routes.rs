@@ -30,6 +30,7 @@ pub fn api(app: App) -> Router {
         .route("/api/config", get(config))
         .route("/api/auth/request", post(auth_request))
         .route("/api/auth/exchange", post(auth_exchange))
+        .route("/api/auth/peek", post(auth_peek))
         .route("/api/me", get(me))
         .route("/api/invites", post(invite))
         .route("/api/events", get(list_events).post(create_event))
@@ -176,6 +177,25 @@ async fn auth_request(
 #[serde(deny_unknown_fields)]
 struct CodeBody {
     code: String,
+}
+
+/// `POST /api/auth/peek` `{code}`: who a sign-in link is for, without
+/// using it. Opening a link signs nobody in: the page shows this and waits
+/// for a click (so a mail scanner that runs the page burns nothing, and a
+/// link planted by someone else cannot sign a visitor into their account
+/// unasked). Counted with the exchanges against the per-IP limit.
+async fn auth_peek(State(app): State<App>, ip: ClientIp, Body(b): Body<CodeBody>) -> Result<Json<Value>, ApiError> {
+    limit_ip(&app, "exchange-ip", &ip, app.cfg.limits.exchange_per_ip).await?;
+    if b.code.trim().is_empty() || b.code.len() > 64 {
+        return Err(ApiError::InvalidCode);
+    }
+    let (email, role) = app
+        .store
+        .peek_invite(&hash_code(&b.code), app.clock.now())
+        .await
+        .map_err(internal)?
+        .ok_or(ApiError::InvalidCode)?;
+    Ok(Json(json!({"email": email, "role": role})))
 }
 
 async fn auth_exchange(State(app): State<App>, ip: ClientIp, Body(b): Body<CodeBody>) -> Result<Json<Value>, ApiError> {

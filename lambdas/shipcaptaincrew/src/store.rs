@@ -517,6 +517,24 @@ impl Store {
     /// Consumes an invite code: one conditional write that succeeds only if
     /// the code exists, is unused and has not expired at `now`. Returns the
     /// address and role it was issued for.
+    /// Who an unused, unexpired code is for, without using it up (the
+    /// page asks before it signs in).
+    pub async fn peek_invite(&self, hash: &str, now: i64) -> Result<Option<(String, Role)>, StoreError> {
+        let out = self
+            .db
+            .get_item()
+            .table_name(&self.invites)
+            .key("code_hash", s(hash))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(other)?;
+        Ok(out
+            .item()
+            .filter(|i| !i.contains_key("used_at") && get_n(i, "expires_at").is_some_and(|e| e > now))
+            .and_then(|i| get_s(i, "email").zip(get_s(i, "role").and_then(|r| Role::parse(&r)))))
+    }
+
     pub async fn consume_invite(&self, hash: &str, now: i64) -> Result<Option<(String, Role)>, StoreError> {
         let r = self
             .db

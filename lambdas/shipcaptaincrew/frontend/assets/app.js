@@ -470,10 +470,44 @@
 
   // ---- sign-in ------------------------------------------------------------
 
+  // Opening a link signs nobody in: the page says who the link is for and
+  // waits for a click (mail scanners that run pages burn nothing; a link
+  // someone else planted cannot sign you into their account unasked).
   async function signInWithCode(code) {
-    clearSession();
-    // The code is single-use: take it out of the address bar straight away.
+    // Out of the address bar straight away; kept in this page only.
     history.replaceState(null, "", location.pathname + location.search + "#/");
+    renderLoading("Checking your sign-in link…");
+    let who;
+    try {
+      who = await api("POST", "/api/auth/peek", { code }, { auth: false });
+    } catch (err) {
+      getToken() ? route() : showLogin();
+      fail(err);
+      return;
+    }
+    let current = null;
+    if (getToken()) {
+      try {
+        current = me || (await api("GET", "/api/me"));
+      } catch (_) {
+        current = null;
+      }
+    }
+    setTitle("Sign in");
+    const replace = current && !sameEmail(current.email, who.email);
+    setView(el("section", { id: "confirm-sign-in", class: "card" },
+      el("h1", {}, "Sign in"),
+      el("p", {}, "This link signs in ", el("strong", { id: "confirm-email" }, who.email), " as " + who.role + "."),
+      replace ? el("p", { class: "warn", id: "confirm-replace" },
+        "You are signed in as " + current.email + " on this device. Signing in replaces that session.") : null,
+      el("div", { class: "actions" },
+        el("button", { type: "button", class: "primary", id: "confirm-sign-in-button",
+          onclick: () => exchangeCode(code) }, replace ? "Switch to " + who.email : "Sign in"),
+        el("button", { type: "button", onclick: () => (getToken() ? route() : showLogin()) }, "Cancel"))));
+  }
+
+  async function exchangeCode(code) {
+    clearSession();
     renderLoading("Signing you in…");
     try {
       const res = await api("POST", "/api/auth/exchange", { code });
