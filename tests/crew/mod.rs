@@ -2075,3 +2075,87 @@ async fn a_link_says_who_it_is_for_without_being_used_up() {
         );
     }
 }
+
+fn waivers_item(event: &Value) -> Value {
+    event["checklist"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["derived"] == "waivers")
+        .cloned()
+        .unwrap_or_else(|| panic!("no derived waivers item: {event}"))
+}
+
+#[tokio::test]
+async fn the_waivers_item_follows_the_guests_and_cannot_be_ticked() {
+    let c = Crew::new().await;
+    let admin = c.admin();
+    let e = c.event(&next_year("10-03")).await;
+    let id = e["id"].as_str().unwrap().to_string();
+    assert_eq!(waivers_item(&e)["label"], "All guest waivers signed");
+    let (_, b) = c
+        .call(
+            Method::POST,
+            &format!("/api/events/{id}/guests"),
+            Some(&admin),
+            Some(json!({"name": "Sam Guest", "email": "sam@example.com"})),
+        )
+        .await;
+    let url = b["waiver_url"].as_str().unwrap().to_string();
+    let (gid, token) = {
+        let mut parts = url.rsplit('/');
+        let token = parts.next().unwrap().to_string();
+        (parts.next().unwrap().to_string(), token)
+    };
+    let (_, ev) = c
+        .call(Method::GET, &format!("/api/events/{id}"), Some(&admin), None)
+        .await;
+    let item = waivers_item(&ev);
+    assert_eq!(
+        (item["done"].clone(), item["signed"].clone(), item["booked"].clone()),
+        (json!(false), json!(0), json!(1))
+    );
+    // Ticking it by hand is refused: it is the guests' to complete.
+    let (s, b) = c
+        .call(
+            Method::POST,
+            &format!("/api/events/{id}/checklist/{}/check", item["id"].as_str().unwrap()),
+            Some(&admin),
+            Some(json!({"done": true})),
+        )
+        .await;
+    assert_eq!(
+        (s, b["error"].clone()),
+        (StatusCode::CONFLICT, json!("derived_item")),
+        "{b}"
+    );
+    let sign = Request::post(format!("/api/events/{id}/guests/{gid}/waiver"))
+        .header("x-guest-token", token.as_str())
+        .header("content-type", "application/json")
+        .body(Body::from(
+            json!({"signed_name": "Sam Guest", "accept": true}).to_string(),
+        ))
+        .unwrap();
+    assert_eq!(c.send(sign).await.0, StatusCode::OK);
+    let (_, ev) = c
+        .call(Method::GET, &format!("/api/events/{id}"), Some(&admin), None)
+        .await;
+    assert_eq!(waivers_item(&ev)["done"], true);
+    // Per-event offsets from the create form are kept.
+    let (s, custom) = c
+        .call(
+            Method::POST,
+            "/api/events",
+            Some(&admin),
+            Some(
+                json!({"date": next_year("10-04"), "boat": "B", "kind": "k", "guests": 2,
+                        "depart_offset_min": -120, "return_offset_min": 15}),
+            ),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{custom}");
+    assert_eq!(
+        (custom["depart_offset_min"].clone(), custom["return_offset_min"].clone()),
+        (json!(-120), json!(15))
+    );
+}

@@ -358,11 +358,20 @@ pub(crate) fn event_json(app: &App, all: &EventAll, viewer: &User) -> Value {
                 .map(|t| if c.hook == "return" { &t.ret } else { &t.departure });
             let due = base.and_then(|b| b.checked_add(jiff::SignedDuration::from_mins(c.offset_min)).ok());
             let due = due.as_ref().map(moment);
-            json!({
+            let mut item = json!({
                 "id": c.id, "label": c.label, "hook": c.hook, "offset_min": c.offset_min,
                 "due": due.as_ref().map(|d| d.at.clone()), "due_local": due.map(|d| d.local),
-                "done_by": c.done_by, "done_at": c.done_at,
-            })
+                "done_by": c.done_by, "done_at": c.done_at, "done": c.done_by.is_some(),
+            });
+            if c.derived.as_deref() == Some(WAIVERS) {
+                let booked: Vec<&Guest> = all.guests.iter().filter(|g| g.state != GuestState::Cancelled).collect();
+                let signed = booked.iter().filter(|g| g.state == GuestState::Confirmed).count();
+                item["derived"] = json!(WAIVERS);
+                item["done"] = json!(signed == booked.len());
+                item["signed"] = json!(signed);
+                item["booked"] = json!(booked.len());
+            }
+            item
         })
         .collect();
     v["guests_list"] = all.guests.iter().map(|g| guest_json(g, viewer.is_admin())).collect();
@@ -452,14 +461,18 @@ fn in_range(field: &str, v: i64, lo: i64, hi: i64) -> Result<i64, ApiError> {
     }
 }
 
-/// The checklist every new event starts with: (hook, minutes, label).
-const DEFAULT_CHECKLIST: [(&str, i64, &str); 5] = [
-    ("departure", -60, "Check the weather and marine forecast"),
-    ("departure", -45, "Fuel, water and ice aboard"),
-    ("departure", -20, "Life jackets counted and safety briefing ready"),
-    ("departure", -10, "All guest waivers signed"),
-    ("return", 20, "Sails covered, lines coiled, boat rinsed"),
+/// The checklist every new event starts with: (hook, minutes, label,
+/// derived from). "All guest waivers signed" follows the guests' states.
+const DEFAULT_CHECKLIST: [(&str, i64, &str, Option<&str>); 5] = [
+    ("departure", -60, "Check the weather and marine forecast", None),
+    ("departure", -45, "Fuel, water and ice aboard", None),
+    ("departure", -20, "Life jackets counted and safety briefing ready", None),
+    ("departure", -10, "All guest waivers signed", Some(WAIVERS)),
+    ("return", 20, "Sails covered, lines coiled, boat rinsed", None),
 ];
+
+/// The derived item done when every booked guest has signed their waiver.
+const WAIVERS: &str = "waivers";
 
 /// An event id derived from the admin and their `Idempotency-Key`, so a
 /// retried create finds the event the first attempt made.
@@ -551,11 +564,12 @@ async fn create_event(
     let checklist: Vec<CheckItem> = DEFAULT_CHECKLIST
         .iter()
         .enumerate()
-        .map(|(i, (hook, offset, label))| CheckItem {
+        .map(|(i, (hook, offset, label, derived))| CheckItem {
             id: format!("{:02}", i + 1),
             label: label.to_string(),
             hook: hook.to_string(),
             offset_min: *offset,
+            derived: derived.map(str::to_string),
             done_by: None,
             done_at: None,
         })
@@ -732,6 +746,7 @@ async fn add_check(
         label: text("label", &b.label, 120)?,
         hook: b.hook,
         offset_min: in_range("offset_min", b.offset_min, -720, 720)?,
+        derived: None,
         done_by: None,
         done_at: None,
     };
@@ -771,6 +786,12 @@ async fn check(
     if !user.is_admin() && !all.slots.values().any(|h| *h == user.email) {
         return Err(ApiError::Forbidden(
             "only crew on this event (or an admin) can tick its checklist",
+        ));
+    }
+    if all.checklist.iter().any(|c| c.id == item && c.derived.is_some()) {
+        return Err(ApiError::Conflict(
+            "derived_item",
+            "this item follows the guests' waivers; it is done when every booked guest has signed".into(),
         ));
     }
     let at = jiff::Timestamp::from_second(app.clock.now())

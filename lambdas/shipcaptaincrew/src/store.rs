@@ -122,6 +122,9 @@ pub struct CheckItem {
     pub label: String,
     pub hook: String,
     pub offset_min: i64,
+    /// Set for an item that follows the data instead of a tick
+    /// (`waivers`: done when every booked guest has signed).
+    pub derived: Option<String>,
     pub done_by: Option<String>,
     pub done_at: Option<String>,
 }
@@ -604,15 +607,18 @@ impl Store {
     }
 
     fn check_put(&self, event: &str, c: &CheckItem) -> Put {
-        Put::builder()
+        let mut put = Put::builder()
             .table_name(&self.crew)
             .item("pk", event_pk(event))
             .item("sk", s(format!("CHECK#{}", c.id)))
             .item("id", s(&c.id))
             .item("label", s(&c.label))
             .item("hook", s(&c.hook))
-            .item("offset_min", n(c.offset_min))
-            .condition_expression("attribute_not_exists(sk)")
+            .item("offset_min", n(c.offset_min));
+        if let Some(d) = &c.derived {
+            put = put.item("derived", s(d));
+        }
+        put.condition_expression("attribute_not_exists(sk)")
             .build()
             .expect("table, item set")
     }
@@ -686,6 +692,7 @@ impl Store {
                     label: get_s(item, "label").unwrap_or_default(),
                     hook: get_s(item, "hook").unwrap_or_default(),
                     offset_min: get_n(item, "offset_min").unwrap_or(0),
+                    derived: get_s(item, "derived"),
                     done_by: get_s(item, "done_by"),
                     done_at: get_s(item, "done_at"),
                 });

@@ -637,13 +637,25 @@
           type: "number", name: "crew_slots", min: 0, max: 10, step: 1, inputmode: "numeric",
           placeholder: "default",
         }))),
-      el("p", { class: "field-hint" }, "Departure and return are set from sunset at the marina."),
+      el("div", { class: "row" },
+        field("Depart (min from sunset)", el("input", {
+          type: "number", name: "depart_offset_min", min: -720, max: 720, step: 5, inputmode: "numeric",
+          placeholder: "default",
+        })),
+        field("Return (min from sunset)", el("input", {
+          type: "number", name: "return_offset_min", min: -720, max: 720, step: 5, inputmode: "numeric",
+          placeholder: "default",
+        }))),
+      el("p", { class: "field-hint" },
+        "Departure and return are set from sunset at the marina; leave the offsets empty for the usual times."),
       el("button", { type: "submit", class: "primary" }, "Create sail"));
     // One key per form: a double tap or a retried request creates one sail.
     const idempotencyKey = "ev-" + randomKey();
     onSubmit(form, async (values) => {
       const body = { date: values.date, boat: values.boat, kind: values.kind, guests: Number(values.guests) };
       if (values.crew_slots !== "") body.crew_slots = Number(values.crew_slots);
+      if (values.depart_offset_min !== "") body.depart_offset_min = Number(values.depart_offset_min);
+      if (values.return_offset_min !== "") body.return_offset_min = Number(values.return_offset_min);
       const ev = await api("POST", "/api/events", body, { headers: { "Idempotency-Key": idempotencyKey } });
       showNotice("Sail created: " + (ev.kind || body.kind) + " on " + formatDate(ev.date || body.date) + ".");
       location.hash = "#/events/" + enc(ev.id);
@@ -851,14 +863,17 @@
   }
 
   function checkItem(ev, item) {
-    const done = Boolean(item.done_by || item.done_at);
+    const done = item.done !== undefined ? Boolean(item.done) : Boolean(item.done_by || item.done_at);
     const inputId = "check-" + String(item.id).replace(/\s+/g, "_");
     const tz = (ev.timing && ev.timing.timezone) || siteConfig.timezone;
+    // A derived item follows the data (the guests' waivers), never a tick.
     const input = el("input", {
-      type: "checkbox", id: inputId, checked: done, disabled: !canTick(ev),
+      type: "checkbox", id: inputId, checked: done, disabled: Boolean(item.derived) || !canTick(ev),
       onchange: (e) => toggleCheck(item, e.currentTarget),
     });
-    const doneText = done
+    const doneText = item.derived === "waivers"
+      ? "From the guests' waivers: " + item.signed + " of " + item.booked + " signed"
+      : done
       ? "Done" + (item.done_by ? " by " + item.done_by : "") +
         (item.done_at && formatTime(item.done_at, tz) ? " at " + formatTime(item.done_at, tz) : "")
       : describeOffset(item.offset_min, item.hook);
