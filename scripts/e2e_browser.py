@@ -408,6 +408,39 @@ def run(args, state):
     step("6. checking the layout at 390 px")
     check_no_sideways_scroll(driver, "event page")
 
+    # 6b. Crew management: the roster and an assignment, as an admin; then
+    # the member sees the slot they were put into.
+    step("6b. roster and assignment as an admin")
+    second = api(base, "POST", "/api/events", args.admin_token,
+                 {"date": f"{datetime.date.today().year + 1}-07-05", "boat": BOAT, "kind": KIND, "guests": GUESTS},
+                 expect=(201,))
+    second_id = str(second["id"])
+    crew_token = driver.execute_script("return sessionStorage.getItem('scc.token');")
+    driver.execute_script(
+        "sessionStorage.setItem('scc.token', arguments[0]); location.hash = '#/crew'; location.reload();",
+        args.admin_token)
+    member_css = f'.member[data-email="{CREW_EMAIL}"]'
+    wait_until(driver, f"{CREW_EMAIL} in the roster",
+               lambda d: d.find_elements(By.CSS_SELECTOR, member_css))
+    slots_text = text_of(driver, f"{member_css} .member-slots") or ""
+    if "Crew 1" not in slots_text and "crew-1" not in slots_text.lower():
+        raise Failure(f"the roster does not show {CREW_EMAIL}'s upcoming crew-1 slot: {slots_text!r}")
+    check_no_sideways_scroll(driver, "roster")
+    driver.execute_script("location.hash = arguments[0];", "#/events/" + urllib.parse.quote(second_id, safe=""))
+    assign_css = '.slot[data-slot="crew-1"] form.assign'
+    field_el = wait_until(driver, "the crew-1 assign form",
+                          lambda d: d.find_element(By.CSS_SELECTOR, f"{assign_css} input[name=email]"))
+    field_el.send_keys(CREW_EMAIL)
+    driver.find_element(By.CSS_SELECTOR, f"{assign_css} button[type=submit]").click()
+    wait_until(driver, f"crew-1 of the second sail to read {CREW_EMAIL}",
+               lambda d: text_of(d, '.slot[data-slot="crew-1"] .holder') == CREW_EMAIL)
+    step(f"   put {CREW_EMAIL} into crew-1 of {second_id} from the page")
+    driver.execute_script(
+        "sessionStorage.setItem('scc.token', arguments[0]); location.reload();", crew_token)
+    wait_until(driver, "the member to see crew-1 as theirs",
+               lambda d: d.find_elements(By.CSS_SELECTOR, '.slot[data-slot="crew-1"].is-mine'))
+    step("   the member sees the slot as theirs")
+
     # 7. Served with the deployed security headers, and nothing broke them.
     if args.csp:
         check_security_headers(base, args.csp, driver)

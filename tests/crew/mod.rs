@@ -1387,7 +1387,10 @@ async fn browser_follows_a_magic_link_and_claims_crew() {
     server.wait().ok();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        out.status.success() && stdout.contains("e2e: ok") && stdout.contains("the page asks first"),
+        out.status.success()
+            && stdout.contains("e2e: ok")
+            && stdout.contains("the page asks first")
+            && stdout.contains("the member sees the slot as theirs"),
         "browser test failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );

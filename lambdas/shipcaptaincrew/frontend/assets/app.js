@@ -432,6 +432,7 @@
       if (m) return { name: "auth", code: decodeURIComponent(m[1]) };
       m = /^\/events\/([^/]+)\/?$/.exec(h);
       if (m) return { name: "event", id: decodeURIComponent(m[1]) };
+      if (/^\/crew\/?$/.test(h)) return { name: "crew" };
     } catch (_) {
       /* a malformed %-escape: fall through to the list */
     }
@@ -458,6 +459,7 @@
     }
     window.scrollTo(0, 0);
     if (target.name === "event") return showEvent(target.id, seq);
+    if (target.name === "crew" && isAdmin()) return showRoster(seq);
     return showEvents(seq);
   }
 
@@ -561,6 +563,7 @@
     if (seq !== routeSeq) return;
     const events = (data && data.events) || [];
     setView(
+      isAdmin() ? el("p", { class: "nav" }, el("a", { id: "roster-link", href: "#/crew" }, "Crew roster ›")) : null,
       eventsSection(events),
       isAdmin() ? createEventForm(events) : null,
       isAdmin() ? inviteForm() : null);
@@ -610,6 +613,68 @@
             : null,
           Number.isFinite(booked) && capacity ? badge("guests " + booked + "/" + capacity, "info") : null,
           mine.map((s) => badge("you: " + slotName(s.slot), "mine")))));
+  }
+
+  // ---- crew roster (admins) --------------------------------------------------
+
+  async function showRoster(seq) {
+    setTitle("Crew");
+    renderLoading("Loading the crew…");
+    let data;
+    try {
+      data = await api("GET", "/api/members");
+    } catch (err) {
+      if (seq === routeSeq) loadFailed(err);
+      return;
+    }
+    if (seq !== routeSeq) return;
+    const members = (data && data.members) || [];
+    setView(
+      el("a", { class: "back", href: "#/" }, "‹ All sails"),
+      el("section", { class: "card", id: "roster", "aria-labelledby": "roster-title" },
+        el("h1", { id: "roster-title" }, "Crew"),
+        el("ul", { class: "members" }, members.map(memberItem))),
+      inviteForm());
+  }
+
+  function memberItem(m) {
+    const configured = Boolean(m.configured);
+    const role = el("select", { name: "role", disabled: configured, "aria-label": "Role of " + m.email },
+      ["crew", "captain", "admin"].map((r) => el("option", { value: r, selected: r === m.role }, capitalize(r))));
+    role.addEventListener("change", async (e) => {
+      const select = e.currentTarget;
+      try {
+        const res = await api("PATCH", "/api/members/" + enc(m.email), { role: select.value });
+        const freed = (res.released || []).length;
+        showNotice(m.email + " is now " + res.role + (freed ? "; " + freed + " slot(s) they no longer fit were released." : "."));
+        route();
+      } catch (err) {
+        select.value = m.role;
+        fail(err);
+      }
+    });
+    const upcoming = (m.upcoming || []).map((u) =>
+      el("li", {}, el("a", { href: "#/events/" + enc(u.event) }, formatDate(u.date) + " · " + (u.boat || "") + " · " + slotName(u.slot))));
+    return el("li", { class: "member", dataset: { email: m.email } },
+      el("div", { class: "member-head" },
+        el("span", { class: "member-email" }, m.email),
+        configured ? badge("admin by configuration", "info") : role),
+      el("p", { class: "muted member-meta" },
+        m.last_sign_in ? "Last signed in " + formatDate(String(m.last_sign_in).slice(0, 10)) : "Never signed in"),
+      upcoming.length ? el("ul", { class: "member-slots" }, upcoming) : el("p", { class: "muted" }, "No upcoming sails."),
+      configured ? null : el("div", { class: "actions" },
+        el("button", { type: "button", class: "signout-all", onclick: (e) => withBusy(e.currentTarget, async () => {
+          await api("POST", "/api/members/" + enc(m.email) + "/sign-out");
+          showNotice(m.email + " is signed out everywhere.");
+        }) }, "Sign out everywhere"),
+        el("button", { type: "button", class: "danger remove", onclick: (e) => {
+          if (!window.confirm("Remove " + m.email + "? Their upcoming slots are released.")) return;
+          withBusy(e.currentTarget, async () => {
+            await api("DELETE", "/api/members/" + enc(m.email));
+            showNotice(m.email + " was removed.");
+            route();
+          });
+        } }, "Remove")));
   }
 
   function createEventForm(events) {
@@ -813,6 +878,7 @@
     const mine = Boolean(me && sameEmail(s.holder, me.email));
     const open = !s.holder;
     let action = null;
+    const assign = open && active && canAssign(ev, s.slot) ? assignForm(s.slot) : null;
     if (open && canClaim(ev, s.slot)) {
       action = el("button", {
         type: "button", class: "claim primary",
@@ -837,7 +903,30 @@
       el("span", { class: "slot-who" },
         el("span", { class: "slot-name" }, slotName(s.slot)),
         el("span", { class: "holder" }, s.holder || "open")),
-      action);
+      action, assign);
+  }
+
+  // An admin puts a member into any open slot; the event's captain into an
+  // open crew slot. The API checks the same rules (and the member's role).
+  function canAssign(ev, slot) {
+    if (isAdmin()) return true;
+    const captain = (ev.slots || []).find((x) => x.slot === "captain");
+    return slot !== "captain" && Boolean(me && captain && sameEmail(captain.holder, me.email));
+  }
+
+  function assignForm(slot) {
+    const form = el("form", { class: "assign", dataset: { slot: slot } },
+      el("input", {
+        type: "email", name: "email", required: true, autocomplete: "off", inputmode: "email",
+        placeholder: "member@example.com", "aria-label": "Member to put into " + slotName(slot),
+      }),
+      el("button", { type: "submit" }, "Put in"));
+    onSubmit(form, async (values) => {
+      const ev = await api("POST", eventPath("/slots/" + enc(slot) + "/assign"), { email: values.email });
+      showNotice(values.email + " is on as " + slotName(slot) + (ev && ev.mailed === false ? " (the e-mail could not be sent)." : "; they were e-mailed."));
+      fillEvent(ev);
+    });
+    return form;
   }
 
   // ---- checklist ----
