@@ -2162,3 +2162,75 @@ async fn the_waivers_item_follows_the_guests_and_cannot_be_ticked() {
         (json!(-120), json!(15))
     );
 }
+
+async fn me_status(router: &axum::Router, token: &str) -> StatusCode {
+    let req = Request::get("/api/me")
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    router.clone().oneshot(req).await.unwrap().status()
+}
+
+#[tokio::test]
+async fn a_rotated_signing_secret_reaches_running_containers_with_a_bounded_overlap() {
+    use shipcaptaincrew::keyring::{OVERLAP_SECS, REFRESH_SECS};
+    let c = Crew::new().await;
+    let before = c.member("rotate@example.com", "crew").await;
+    let first = c.app.keys.current_version();
+    let header = jsonwebtoken::decode_header(&before).unwrap();
+    assert_eq!(
+        header.kid,
+        Some(first.to_string()),
+        "tokens name the version that signed them"
+    );
+
+    // Rotate: a new version of the parameter, as an operator would write it.
+    ssm()
+        .await
+        .put_parameter()
+        .name(&c.env["BOSUN_SECRET_JWT"])
+        .value("3b7e1f9a2c5d8e0b4a6f1c3e5d7b9a2f4e6c8b0d1a3f5e7c9b2d4f6a8c0e1b3d5f7a9c")
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .overwrite(true)
+        .send()
+        .await
+        .unwrap();
+
+    // The running container re-reads on its schedule: the old session
+    // still works (the overlap), new sessions are signed with the new version.
+    c.app.clock.advance(REFRESH_SECS + 1);
+    assert_eq!(me_status(&c.router, &before).await, StatusCode::OK);
+    assert_eq!(c.app.keys.current_version(), first + 1);
+    let after = c.token("rotate@example.com", shipcaptaincrew::auth::Role::Crew);
+    assert_eq!(me_status(&c.router, &after).await, StatusCode::OK);
+
+    // A container started after the rotation knows only the new version,
+    // and still accepts the previous one's sessions within the overlap.
+    let cold = App::start(&sdk_config().await, Config::from_map(&c.env).unwrap(), None)
+        .await
+        .unwrap();
+    let cold_router = shipcaptaincrew::router(cold.clone(), None);
+    assert_eq!(me_status(&cold_router, &before).await, StatusCode::OK);
+    assert_eq!(me_status(&cold_router, &after).await, StatusCode::OK);
+
+    // After the overlap, the old sessions are refused everywhere.
+    c.app.clock.advance(OVERLAP_SECS);
+    cold.clock.advance(OVERLAP_SECS + REFRESH_SECS);
+    assert_eq!(me_status(&c.router, &before).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(me_status(&cold_router, &before).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(me_status(&c.router, &after).await, StatusCode::OK);
+
+    // A token naming a version that does not exist is refused.
+    let forged = {
+        let keys = shipcaptaincrew::auth::Keys::new(SECRET.as_bytes(), "shipcaptaincrew", "shipcaptaincrew-api")
+            .unwrap()
+            .with_kid(&(first + 7).to_string());
+        keys.issue(
+            "rotate@example.com",
+            shipcaptaincrew::auth::Role::Admin,
+            c.app.clock.now(),
+            600,
+        )
+    };
+    assert_eq!(me_status(&c.router, &forged).await, StatusCode::UNAUTHORIZED);
+}

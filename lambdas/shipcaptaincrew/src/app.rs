@@ -3,7 +3,7 @@
 //! platform saw it, never a header the client chose) and a JSON body whose
 //! problems become 400s that say what is wrong.
 
-use crate::auth::{Keys, Role};
+use crate::auth::Role;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::mail::Mailer;
@@ -24,7 +24,7 @@ pub struct Inner {
     pub cfg: Config,
     pub store: Store,
     pub mailer: Mailer,
-    pub keys: Keys,
+    pub keys: crate::keyring::KeyRing,
     pub clock: Clock,
 }
 
@@ -102,7 +102,11 @@ impl FromRequestParts<App> for User {
             .ok()
             .and_then(|h| h.strip_prefix("Bearer "))
             .ok_or(ApiError::Unauthorized)?;
-        let claims = app.keys.verify(token.trim()).ok_or(ApiError::Unauthorized)?;
+        let claims = app
+            .keys
+            .verify(token.trim(), app.clock.now())
+            .await
+            .ok_or(ApiError::Unauthorized)?;
         // The role is the member's role now, not when the token was issued,
         // and the same read gives the member's session cut-off: a removed,
         // demoted or signed-out-everywhere member's next request sees it.

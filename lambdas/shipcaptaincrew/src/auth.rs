@@ -109,6 +109,9 @@ pub struct Keys {
     validation: Validation,
     pub issuer: String,
     pub audience: String,
+    /// The `kid` header of the tokens these keys issue: the secret's
+    /// parameter version (see `keyring.rs`).
+    pub kid: Option<String>,
 }
 
 impl std::fmt::Debug for Keys {
@@ -163,7 +166,14 @@ impl Keys {
             validation,
             issuer: issuer.to_string(),
             audience: audience.to_string(),
+            kid: None,
         })
+    }
+
+    /// The same keys, naming themselves `kid` in the tokens they issue.
+    pub fn with_kid(mut self, kid: &str) -> Keys {
+        self.kid = Some(kid.to_string());
+        self
     }
 
     /// A token for `email` with `role`, valid for `ttl` seconds from `now`.
@@ -176,7 +186,9 @@ impl Keys {
             iat: now,
             exp: now + ttl,
         };
-        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).expect("HS256 signing cannot fail")
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = self.kid.clone();
+        encode(&header, &claims, &self.encoding).expect("HS256 signing cannot fail")
     }
 
     /// The claims of a valid token; None for anything else (bad signature,

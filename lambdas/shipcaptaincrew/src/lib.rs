@@ -12,6 +12,7 @@ pub mod auth;
 pub mod config;
 pub mod email;
 pub mod error;
+pub mod keyring;
 pub mod mail;
 pub mod roster;
 pub mod routes;
@@ -46,11 +47,22 @@ impl App {
         outbox: Option<PathBuf>,
     ) -> Result<App, StartError> {
         let name = cfg.secret_parameter.clone();
-        let secret = read_secret(&aws_sdk_ssm::Client::new(sdk), &name).await?;
-        let keys =
-            auth::Keys::new(secret.as_bytes(), &cfg.issuer, &cfg.audience).map_err(|cause| StartError::WeakSecret {
-                name: name.clone(),
-                cause,
+        let source = keyring::Ssm {
+            client: aws_sdk_ssm::Client::new(sdk),
+            name: name.clone(),
+        };
+        let now = jiff::Timestamp::now().as_second();
+        let keys = keyring::KeyRing::start(source, &cfg.issuer, &cfg.audience, now)
+            .await
+            .map_err(|failure| match failure {
+                keyring::StartFailure::Read(cause) => StartError::Secret {
+                    name: name.clone(),
+                    cause,
+                },
+                keyring::StartFailure::Weak(cause) => StartError::WeakSecret {
+                    name: name.clone(),
+                    cause,
+                },
             })?;
         let mut mailer = mail::Mailer::new(aws_sdk_sesv2::Client::new(sdk), &cfg.sender);
         if let Some(dir) = outbox {
@@ -65,27 +77,6 @@ impl App {
             clock: Clock::default(),
         })))
     }
-}
-
-/// The secret's value from a SecureString (or String) parameter.
-pub async fn read_secret(ssm: &aws_sdk_ssm::Client, name: &str) -> Result<String, StartError> {
-    let out = ssm
-        .get_parameter()
-        .name(name)
-        .with_decryption(true)
-        .send()
-        .await
-        .map_err(|e| StartError::Secret {
-            name: name.to_string(),
-            cause: aws_sdk_ssm::error::DisplayErrorContext(&e).to_string(),
-        })?;
-    out.parameter()
-        .and_then(|p| p.value())
-        .map(str::to_string)
-        .ok_or_else(|| StartError::Secret {
-            name: name.to_string(),
-            cause: "the parameter has no value".into(),
-        })
 }
 
 /// The application: the API, and the frontend from `frontend` when given
