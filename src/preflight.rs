@@ -191,6 +191,9 @@ pub struct Start<'a> {
     pub env: &'a BTreeMap<String, String>,
     /// The event it must answer with success (`None`: it only has to start).
     pub smoke: Option<&'a serde_json::Value>,
+    /// AWS credentials, region and endpoint to run with (`bosun invoke
+    /// --local`); `None` (preflight): dummy credentials and a dead endpoint.
+    pub aws: Option<&'a BTreeMap<String, String>>,
 }
 
 pub async fn run(start: &Start<'_>, timeout: Duration) -> Result<Outcome, PreflightError> {
@@ -254,8 +257,8 @@ fn outcome(function: &str, event: Option<Event>, timeout: Duration, stderr: Stri
 /// Starts the binary as Lambda would: a clean environment, the runtime API
 /// at `api`, dummy credentials and a dead endpoint.
 fn spawn(start: &Start<'_>, api: &str) -> std::io::Result<tokio::process::Child> {
-    Command::new(start.binary)
-        .env_clear()
+    let mut cmd = Command::new(start.binary);
+    cmd.env_clear()
         .envs(start.env)
         .env("AWS_LAMBDA_RUNTIME_API", api)
         .env("AWS_LAMBDA_FUNCTION_NAME", start.function)
@@ -275,8 +278,16 @@ fn spawn(start: &Start<'_>, api: &str) -> std::io::Result<tokio::process::Child>
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
+        .kill_on_drop(true);
+    if let Some(aws) = start.aws {
+        // A local invocation reaches the AWS this command reaches: its
+        // credentials and region, and its endpoint override or none.
+        if !aws.contains_key("AWS_ENDPOINT_URL") {
+            cmd.env_remove("AWS_ENDPOINT_URL");
+        }
+        cmd.envs(aws);
+    }
+    cmd.spawn()
 }
 
 /// Drains the child's stderr while it runs (a full pipe would block it),

@@ -498,6 +498,82 @@ impl fmt::Display for ReleasesReport {
     }
 }
 
+/// `bosun invoke`'s result.
+#[derive(Debug, Serialize)]
+pub struct InvokeReport {
+    pub function: String,
+    pub name: String,
+    /// `alias` (on Lambda) or `local`.
+    pub ran: String,
+    pub version: Option<String>,
+    pub status: Option<i32>,
+    /// The function's answer: JSON when it is JSON, else the text.
+    pub payload: serde_json::Value,
+    pub error: Option<String>,
+    pub log_tail: Option<String>,
+}
+
+impl InvokeReport {
+    pub fn remote(f: &crate::model::FunctionSpec, i: crate::aws::lambda::Invocation) -> InvokeReport {
+        InvokeReport {
+            function: f.key.clone(),
+            name: f.name.clone(),
+            ran: format!("alias {}", f.alias),
+            version: i.version,
+            status: Some(i.status),
+            error: i.function_error.map(|kind| format!("{kind}: {}", i.payload)),
+            payload: parse_payload(&i.payload),
+            log_tail: i.log_tail,
+        }
+    }
+
+    pub fn local(
+        f: &crate::model::FunctionSpec,
+        outcome: Result<crate::preflight::Outcome, crate::preflight::PreflightError>,
+    ) -> InvokeReport {
+        let (payload, error) = match outcome {
+            Ok(crate::preflight::Outcome::Ready { smoke_response }) => {
+                (parse_payload(&smoke_response.unwrap_or_default()), None)
+            }
+            Err(e) => (serde_json::Value::Null, Some(e.to_string())),
+        };
+        InvokeReport {
+            function: f.key.clone(),
+            name: f.name.clone(),
+            ran: "local".into(),
+            version: None,
+            status: None,
+            payload,
+            error,
+            log_tail: None,
+        }
+    }
+}
+
+fn parse_payload(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|_| serde_json::Value::String(text.to_string()))
+}
+
+impl fmt::Display for InvokeReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let version = self
+            .version
+            .as_deref()
+            .map(|v| format!(", version {v}"))
+            .unwrap_or_default();
+        let status = self.status.map(|s| format!(": status {s}")).unwrap_or_default();
+        writeln!(f, "function/{} ({}{version}){status}", self.name, self.ran)?;
+        match &self.error {
+            Some(e) => writeln!(f, "error: {e}")?,
+            None => writeln!(f, "{}", serde_json::to_string_pretty(&self.payload).unwrap_or_default())?,
+        }
+        if let Some(log) = &self.log_tail {
+            writeln!(f, "--- log tail ---\n{}", log.trim_end())?;
+        }
+        Ok(())
+    }
+}
+
 /// `bosun env`'s result.
 #[derive(Debug, Serialize)]
 pub struct EnvReport {

@@ -190,6 +190,51 @@ pub async fn unreserved_concurrency(client: &Client) -> Result<(i32, i32), AwsEr
     ))
 }
 
+/// What a synchronous invocation returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invocation {
+    pub status: i32,
+    /// The version the alias ran.
+    pub version: Option<String>,
+    /// Lambda's `FunctionError` (`Unhandled`, `Handled`) when the function failed.
+    pub function_error: Option<String>,
+    pub payload: String,
+    /// The last 4 KB of the invocation's log (LogType Tail), decoded.
+    pub log_tail: Option<String>,
+}
+
+/// Invokes `name:qualifier` with `payload` and waits for the answer
+/// (RequestResponse), asking for the log tail. Not retried by bosun: an
+/// invocation may have effects (it sends mail), so a failure is reported,
+/// not repeated.
+pub async fn invoke(client: &Client, name: &str, qualifier: &str, payload: &[u8]) -> Result<Invocation, AwsError> {
+    use aws_sdk_lambda::types::{InvocationType, LogType};
+    let out = client
+        .invoke()
+        .function_name(name)
+        .qualifier(qualifier)
+        .invocation_type(InvocationType::RequestResponse)
+        .log_type(LogType::Tail)
+        .payload(aws_smithy_types::Blob::new(payload))
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("lambda:Invoke", name, e))?;
+    let log_tail = out
+        .log_result()
+        .and_then(|b64| aws_smithy_types::base64::decode(b64).ok())
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
+    Ok(Invocation {
+        status: out.status_code(),
+        version: out.executed_version().map(str::to_string),
+        function_error: out.function_error().map(str::to_string),
+        payload: out
+            .payload()
+            .map(|p| String::from_utf8_lossy(p.as_ref()).into_owned())
+            .unwrap_or_default(),
+        log_tail,
+    })
+}
+
 /// Published versions, oldest first (`$LATEST` left out).
 async fn versions(client: &Client, name: &str) -> Result<Vec<LiveVersion>, AwsError> {
     let mut versions = Vec::new();

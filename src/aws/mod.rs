@@ -121,6 +121,8 @@ pub struct Clients {
     /// The stack these clients deploy (names bosun-managed resources).
     pub stack: String,
     pub log: CallLog,
+    /// The loaded configuration (credentials provider, endpoint override).
+    pub config: aws_config::SdkConfig,
 }
 
 impl Clients {
@@ -236,7 +238,24 @@ impl Clients {
             region,
             stack: stack.to_string(),
             log,
+            config: conf.clone(),
         }
+    }
+
+    /// The endpoint override (`--endpoint-url` / AWS_ENDPOINT_URL), if any.
+    pub fn endpoint(&self) -> Option<String> {
+        self.config.endpoint_url().map(str::to_string)
+    }
+
+    /// The credentials these clients sign with, resolved now (profile, SSO,
+    /// web identity or environment alike).
+    pub async fn credentials(&self) -> Result<aws_sdk_sts::config::Credentials, String> {
+        use aws_sdk_sts::config::ProvideCredentials;
+        let provider = self
+            .config
+            .credentials_provider()
+            .ok_or("no AWS credentials are configured")?;
+        provider.provide_credentials().await.map_err(|e| e.to_string())
     }
 
     /// The account the credentials belong to, and its partition.

@@ -90,6 +90,20 @@ pub enum Command {
         /// The function's stack key.
         function: String,
     },
+    /// Run a deployed function now (the manual trigger): its alias on Lambda,
+    /// or with --local the locally built bootstrap on this machine with the
+    /// deployed environment. Prints the answer and the log tail.
+    Invoke {
+        /// The function's stack key.
+        function: String,
+        /// The event, as JSON (default `{}`).
+        #[arg(long)]
+        input: Option<String>,
+        /// Run the local build here (under bosun's Lambda Runtime API),
+        /// against the AWS this command reaches.
+        #[arg(long)]
+        local: bool,
+    },
     /// Remove a deploy lock left by a run that died (only the lock with this id).
     Unlock {
         /// The lock's id, as the locked error names it.

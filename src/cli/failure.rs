@@ -44,6 +44,9 @@ pub enum Failure {
     /// Reserved concurrency the account cannot give; nothing was changed.
     #[error("{0}")]
     Concurrency(String),
+    /// `bosun invoke`: the function ran and answered with an error.
+    #[error("{0}")]
+    Invoked(String),
     #[error("{0}\n      help: the binary was run locally as Lambda would (runtime API on 127.0.0.1) and refused before upload; nothing was changed")]
     Preflight(#[from] crate::preflight::PreflightError),
     #[error("{} credential-looking value(s) would be deployed; nothing was changed:\n{}\n      help: move secrets to SSM Parameter Store or Secrets Manager; if one is a false positive, add its id to [stack] allow_secrets", .0.len(), .0.iter().map(|f| format!("      - {f}  (id {})", f.id())).collect::<Vec<_>>().join("\n"))]
@@ -69,6 +72,7 @@ impl Failure {
             | Failure::Apply(_)
             | Failure::SesNotReady
             | Failure::SesGate { .. }
+            | Failure::Invoked(_)
             | Failure::Lock(_) => 1,
         }
     }

@@ -104,6 +104,10 @@ async fn run(args: Args, reporter: &mut Reporter) -> Result<(), Failure> {
         }
         Command::Releases => commands::releases::run(&settings, reporter).await,
         Command::Env { function } => commands::env::run(&settings, &function, reporter).await,
+        Command::Invoke { function, input, local } => {
+            let request = commands::invoke::InvokeRequest { function, input, local };
+            commands::invoke::run(&settings, &request, reporter).await
+        }
         Command::Unlock { id } => commands::unlock::run(&settings, &id, reporter).await,
         Command::Status { build } => commands::status::run(&settings, build, reporter).await,
         Command::Policy {

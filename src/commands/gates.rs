@@ -249,6 +249,7 @@ pub async fn preflight(
             binary: &p.binary,
             env: &env,
             smoke: f.smoke.as_ref(),
+            aws: None,
         };
         let outcome = crate::preflight::run(&binary, Duration::from_secs(10)).await?;
         let crate::preflight::Outcome::Ready { smoke_response } = outcome;

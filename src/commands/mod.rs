@@ -7,6 +7,7 @@
 pub mod deploy;
 pub mod env;
 pub mod gates;
+pub mod invoke;
 pub mod plan;
 pub mod policy;
 pub mod releases;
@@ -219,6 +220,52 @@ async fn run_job(
         json!({"functions": functions, "compiled": compiled}),
     );
     Ok(built)
+}
+
+/// The stack's function `key`, or a usage error naming the ones it has.
+pub(crate) fn function_spec<'d>(desired: &'d Desired, key: &str) -> Result<&'d FunctionSpec, Failure> {
+    desired.function(key).ok_or_else(|| {
+        Failure::Usage(format!(
+            "no function `{key}` in the stack; it declares: {}",
+            desired
+                .functions
+                .iter()
+                .map(|f| f.key.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })
+}
+
+/// A deployed function's environment as its alias runs it.
+pub(crate) async fn deployed_environment(
+    clients: &Clients,
+    f: &FunctionSpec,
+) -> Result<BTreeMap<String, String>, Failure> {
+    let live = crate::aws::lambda::get_function(&clients.lambda, &f.name, &f.alias)
+        .await?
+        .ok_or_else(|| Failure::Usage(format!("function {} is not deployed; run `bosun deploy all`", f.name)))?;
+    Ok(live
+        .alias
+        .as_deref()
+        .and_then(|v| live.version(v))
+        .map(|v| v.config.environment.clone())
+        .unwrap_or(live.latest.environment))
+}
+
+/// Builds (or takes the prebuilt) binary of one function, checked as a
+/// deploy checks it.
+pub(crate) async fn build_one(
+    desired: &Desired,
+    f: &FunctionSpec,
+    reporter: &mut Reporter,
+) -> Result<std::path::PathBuf, Failure> {
+    let sel = Selection::Functions([f.key.clone()].into_iter().collect());
+    let mut packages = build(desired, &sel, reporter).await?;
+    packages
+        .remove(&f.key)
+        .map(|p| p.binary)
+        .ok_or_else(|| Failure::Usage(format!("function `{}`: the build produced no binary", f.key)))
 }
 
 /// Scans every selected frontend's folder.

@@ -149,7 +149,10 @@ fn zig_builds_for_provided_al2_need_at_most_glibc_2_26_and_boot_in_preflight() {
     let preflight = events_named(&run, "preflight");
     assert_eq!(preflight.len(), 1, "{run:?}");
     let answer: serde_json::Value = serde_json::from_str(preflight[0]["smoke_response"].as_str().unwrap()).unwrap();
-    assert_eq!(answer, serde_json::json!({"echo": {"hello": "world"}}));
+    assert_eq!(
+        answer,
+        serde_json::json!({"echo": {"hello": "world"}, "greeting": null})
+    );
 
     // Nothing changed: cargo runs once, compiles nothing, nothing is written.
     let again = stack.bosun(&["deploy", "all"]);
@@ -261,4 +264,43 @@ fn the_pinned_zig_tools_are_the_same_everywhere() {
     assert_eq!(pins.join(" "), bosun::build::ZIG_TOOLS);
     let workflow = std::fs::read_to_string(root().join("docs/ci/bosun.yml")).unwrap();
     assert!(workflow.contains(&format!("ZIG_TOOLS: {}", bosun::build::ZIG_TOOLS)));
+}
+
+#[test]
+fn invoke_local_runs_the_build_with_the_deployed_environment() {
+    let krate = tiny_crate();
+    let stack = TestStack::new(
+        &unique("invoke"),
+        &format!(
+            "[functions.tiny]\ncrate = \"{}\"\nenvironment = {{ GREETING = \"ahoy\" }}\n",
+            krate.path().display()
+        ),
+    );
+    let deployed = stack.bosun(&["deploy", "all"]);
+    assert_eq!(deployed.code, 0, "{deployed:?}");
+    let run = stack.bosun(&["invoke", "tiny", "--local", "--input", r#"{"batch":"csuite"}"#]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let result = run.result();
+    assert_eq!(result["ran"], "local");
+    assert_eq!(
+        result["payload"],
+        serde_json::json!({"echo": {"batch": "csuite"}, "greeting": "ahoy"}),
+        "the deployed environment reached the local run: {result}"
+    );
+    // Bad input is refused before anything runs, and says what to pass.
+    let bad = stack.bosun(&["invoke", "tiny", "--input", "{batch"]);
+    assert_eq!(bad.code, 2, "{bad:?}");
+    assert!(
+        bad.result()["message"]
+            .as_str()
+            .unwrap()
+            .contains("--input is not JSON"),
+        "{bad:?}"
+    );
+    let unknown = stack.bosun(&["invoke", "nosuch"]);
+    assert_eq!(unknown.code, 2);
+    assert!(unknown.result()["message"]
+        .as_str()
+        .unwrap()
+        .contains("it declares: tiny"));
 }

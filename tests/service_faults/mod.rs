@@ -173,3 +173,58 @@ async fn a_bad_parameter_fails_fast_naming_operation_and_function() {
     assert!(text.contains("lambda:UpdateFunctionCode on my-fn failed"), "{text}");
     assert!(text.contains("bad zip"), "{text}");
 }
+
+/// `bosun invoke` on Lambda: the emulator cannot run functions, so the
+/// Invoke call is checked against mocked answers.
+#[tokio::test]
+async fn invoke_asks_the_alias_synchronously_and_returns_the_answer_and_log_tail() {
+    use aws_sdk_lambda::operation::invoke::InvokeOutput;
+    use aws_sdk_lambda::types::{InvocationType, LogType};
+    let ok = mock!(Client::invoke)
+        .match_requests(|r| {
+            r.function_name() == Some("stack-reports")
+                && r.qualifier() == Some("live")
+                && r.invocation_type() == Some(&InvocationType::RequestResponse)
+                && r.log_type() == Some(&LogType::Tail)
+                && r.payload().map(|p| p.as_ref()) == Some(br#"{"batch":"csuite"}"#.as_slice())
+        })
+        .then_output(|| {
+            InvokeOutput::builder()
+                .status_code(200)
+                .executed_version("3")
+                .payload(aws_smithy_types::Blob::new(r#"{"sent":2}"#))
+                .log_result(aws_smithy_types::base64::encode(
+                    "START RequestId: x\nsent 2 reports\nEND RequestId: x\n",
+                ))
+                .build()
+        });
+    let client = mock_client!(aws_sdk_lambda, &[&ok]);
+    let got = bosun::aws::lambda::invoke(&client, "stack-reports", "live", br#"{"batch":"csuite"}"#)
+        .await
+        .expect("invoked");
+    assert_eq!(ok.num_calls(), 1);
+    assert_eq!((got.status, got.version.as_deref()), (200, Some("3")));
+    assert_eq!(got.payload, r#"{"sent":2}"#);
+    assert!(got.log_tail.as_deref().unwrap().contains("sent 2 reports"), "{got:?}");
+    assert_eq!(got.function_error, None);
+}
+
+#[tokio::test]
+async fn a_function_error_comes_back_as_the_invocations_error() {
+    use aws_sdk_lambda::operation::invoke::InvokeOutput;
+    let failed = mock!(Client::invoke).then_output(|| {
+        InvokeOutput::builder()
+            .status_code(200)
+            .function_error("Unhandled")
+            .payload(aws_smithy_types::Blob::new(
+                r#"{"errorType":"Error","errorMessage":"no recipients for batch nosuch"}"#,
+            ))
+            .build()
+    });
+    let client = mock_client!(aws_sdk_lambda, &[&failed]);
+    let got = bosun::aws::lambda::invoke(&client, "stack-reports", "live", b"{}")
+        .await
+        .unwrap();
+    assert_eq!(got.function_error.as_deref(), Some("Unhandled"));
+    assert!(got.payload.contains("no recipients"), "{got:?}");
+}

@@ -183,8 +183,10 @@ pub struct Campaign {
     pub open_rate: [f64; 2],
     /// Low and high conversion of opens into deals, as fractions.
     pub conversion_rate: [f64; 2],
-    /// Low and high value of one deal.
-    pub deal_value: [f64; 2],
+    /// The value of one deal (one concert booking). The campaign's range
+    /// comes from how many deals the list yields, not from a range of
+    /// values multiplied by a range of deals (which squares the spread).
+    pub deal_value: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -360,8 +362,8 @@ fn check(p: &Portfolio) -> Vec<String> {
                 out.push(format!("campaign.{name} must be [low, high] fractions between 0 and 1"));
             }
         }
-        if c.deal_value[0] > c.deal_value[1] {
-            out.push("campaign.deal_value must be [low, high]".into());
+        if c.deal_value.is_nan() || c.deal_value <= 0.0 {
+            out.push("campaign.deal_value must be the value of one deal, above 0".into());
         }
     }
     if let Some(r) = &p.assets.rental {

@@ -401,12 +401,14 @@ fn cto_report(p: &Portfolio, facts: &Facts, period: &str) -> Report {
 
 // ---------------------------------------------------------------- CMO
 
-/// Expected deals and value of a campaign as a [low, high] range.
+/// Expected deals of a campaign as a [low, high] range, and its value:
+/// whole deals (a booking happens or not; at least one once half a deal
+/// is expected) times the value of one.
 pub fn campaign_range(c: &crate::data::Campaign) -> ([f64; 2], [f64; 2]) {
     let deals = |i: usize| c.list_size as f64 * c.open_rate[i] * c.conversion_rate[i];
-    let low = deals(0);
-    let high = deals(1);
-    ([low, high], [low * c.deal_value[0], high * c.deal_value[1]])
+    let (low, high) = (deals(0), deals(1));
+    let whole = |d: f64| d.round();
+    ([low, high], [whole(low) * c.deal_value, whole(high) * c.deal_value])
 }
 
 fn cmo_report(p: &Portfolio, period: &str) -> Report {
@@ -435,7 +437,7 @@ fn cmo_report(p: &Portfolio, period: &str) -> Report {
         let (deals, value) = campaign_range(c);
         campaign.push(format!("{}: {} contacts", c.name, c.list_size));
         campaign.push(format!(
-            "Opens {:.0}-{:.0}%, conversion {:.1}-{:.1}%: {:.1} to {:.1} deals",
+            "Opens {:.0}-{:.0}%, conversion {:.2}-{:.2}%: {:.1} to {:.1} deals",
             c.open_rate[0] * 100.0,
             c.open_rate[1] * 100.0,
             c.conversion_rate[0] * 100.0,
@@ -776,14 +778,28 @@ mod tests {
         assert_eq!(gaps[0].0, Severity::Critical);
     }
 
-    /// 3676 x 0.18 x 0.002 = 1.32 deals x $10k = $13,234; 3676 x 0.28 x 0.01 = 10.29 x $50k = $514,640.
+    /// The seed's figure: the 3,676-person list is a $10K–50K concert
+    /// booking opportunity. 3676 x 0.18 x 0.0015 = 0.99 -> 1 booking;
+    /// 3676 x 0.28 x 0.0049 = 5.04 -> 5 bookings; at $10K a booking.
     #[test]
     fn campaign_expected_value_range() {
         let (deals, value) = campaign_range(demo().campaign.as_ref().unwrap());
-        assert!((deals[0] - 1.32336).abs() < 1e-9);
-        assert!((deals[1] - 10.2928).abs() < 1e-9);
-        assert_eq!(money(value[0]), "$13,234");
-        assert_eq!(money(value[1]), "$514,640");
+        assert!((deals[0] - 0.992_52).abs() < 1e-6, "{deals:?}");
+        assert!((deals[1] - 5.043_472).abs() < 1e-6, "{deals:?}");
+        assert_eq!(money(value[0]), "$10,000");
+        assert_eq!(money(value[1]), "$50,000");
+    }
+
+    /// A range of deal values times a range of deals would square the
+    /// spread (the old model printed $13,234 to $514,640 for the same list).
+    #[test]
+    fn campaign_value_is_whole_deals_times_one_deal() {
+        let mut c = demo().campaign.clone().unwrap();
+        c.conversion_rate = [0.0, 0.0];
+        assert_eq!(campaign_range(&c).1, [0.0, 0.0]);
+        c.conversion_rate = [0.001, 0.001];
+        let (deals, value) = campaign_range(&c);
+        assert!(deals[0] < 1.0 && value[0] == 10_000.0, "{deals:?} {value:?}");
     }
 
     /// 3400 x 12 x 0.9 = 36,720; NOI 36,720 - 10,200 = 26,520; cap 4.14%; 2,210 - 1,900 = 310/mo.
