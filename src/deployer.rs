@@ -442,6 +442,7 @@ mod tests {
             "cloudfront:ListDistributions",
             "cloudfront:ListOriginAccessControls",
             "cloudfront:ListResponseHeadersPolicies",
+            "lambda:GetAccountSettings",
         ]
         .into();
         for st in p["Statement"].as_array().unwrap() {
