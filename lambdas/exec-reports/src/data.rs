@@ -26,8 +26,13 @@ pub struct Portfolio {
     pub aws_costs: Vec<AwsCost>,
     #[serde(default)]
     pub engineering_actions: Vec<String>,
+    /// The CFO's rules, each checked against the figures.
     #[serde(default)]
-    pub rules: Vec<String>,
+    pub rules: Vec<Rule>,
+    /// The KPIs a business of each kind should track, by kind
+    /// (`charter`, `static-site`, `services`, `creative`).
+    #[serde(default)]
+    pub expected_kpis: std::collections::BTreeMap<Kind, Vec<String>>,
     #[serde(default)]
     pub assets: PortfolioAssets,
 }
@@ -60,6 +65,26 @@ fn default_payback() -> f64 {
     6.0
 }
 
+/// A CFO rule: its wording and the check that decides whether it is met.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    pub text: String,
+    pub check: RuleCheck,
+}
+
+/// What a rule is checked against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleCheck {
+    /// Operations spending is within monthly revenue.
+    OperationsWithinRevenue,
+    /// Every entity with physical assets (charter) carries an insurance line.
+    InsurancePresent,
+    /// Cash on hand covers next month's payroll.
+    PayrollCovered,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
@@ -70,27 +95,6 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// The KPIs a business of this kind should track.
-    pub fn expected_kpis(self) -> &'static [&'static str] {
-        match self {
-            Kind::Charter => &[
-                "charters booked per month",
-                "revenue per charter",
-                "booking lead time",
-                "review score",
-                "repeat-guest rate",
-            ],
-            Kind::StaticSite => &["sessions", "conversion rate", "page load time"],
-            Kind::Services => &[
-                "qualified leads",
-                "close rate",
-                "revenue per job",
-                "customer acquisition cost",
-            ],
-            Kind::Creative => &["bookings", "average fee", "pipeline value"],
-        }
-    }
-
     /// The revenue account this kind books to.
     pub fn revenue_account(self) -> &'static str {
         match self {
@@ -305,7 +309,7 @@ pub fn parse(file: &str, text: &str) -> Result<Portfolio, DataError> {
     }
 }
 
-fn check(p: &Portfolio) -> Vec<String> {
+pub fn check(p: &Portfolio) -> Vec<String> {
     let mut out = Vec::new();
     let mut keys = BTreeSet::new();
     let f = &p.finance;
@@ -333,6 +337,18 @@ fn check(p: &Portfolio) -> Vec<String> {
             if !(1..=5).contains(&s.impact) || !(1..=5).contains(&s.urgency) {
                 out.push(format!("entities[{i}].shortfalls[{j}]: impact and urgency are 1-5"));
             }
+        }
+    }
+    for e in &p.entities {
+        if !p.expected_kpis.contains_key(&e.kind) {
+            let kind = serde_json::to_value(e.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            out.push(format!(
+                "expected_kpis has no list for kind `{kind}` (entity `{}`): add [expected_kpis] {kind} = [...]",
+                e.key
+            ));
         }
     }
     let known = |k: &str| keys.contains(k);

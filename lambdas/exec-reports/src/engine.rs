@@ -194,9 +194,71 @@ fn cfo_report(p: &Portfolio, facts: &Facts, period: &str) -> Report {
                     .collect(),
             ),
             section("Capital deployment", tiers),
-            section("Rules", p.rules.clone()),
+            section(
+                "Rules",
+                check_rules(p, &c)
+                    .into_iter()
+                    .map(|(text, met, why)| format!("{} {text}: {why}", if met { "MET" } else { "NOT MET" }))
+                    .collect(),
+            ),
         ],
     }
+}
+
+/// Each CFO rule with whether the figures meet it, and the figures that say so.
+pub fn check_rules(p: &Portfolio, c: &Cfo) -> Vec<(String, bool, String)> {
+    use crate::data::{Kind, RuleCheck};
+    let spend = |category: &str| -> f64 {
+        p.entities
+            .iter()
+            .flat_map(|e| &e.costs)
+            .filter(|k| k.category == category)
+            .map(|k| k.monthly)
+            .sum()
+    };
+    p.rules
+        .iter()
+        .map(|r| {
+            let (met, why) = match r.check {
+                RuleCheck::OperationsWithinRevenue => {
+                    let ops = spend("operations");
+                    (
+                        ops <= c.monthly_revenue,
+                        format!(
+                            "operations {} a month against revenue {}",
+                            money(ops),
+                            money(c.monthly_revenue)
+                        ),
+                    )
+                }
+                RuleCheck::InsurancePresent => {
+                    let uninsured: Vec<&str> = p
+                        .entities
+                        .iter()
+                        .filter(|e| e.kind == Kind::Charter && !e.costs.iter().any(|k| k.category == "insurance"))
+                        .map(|e| e.name.as_str())
+                        .collect();
+                    if uninsured.is_empty() {
+                        (true, "every charter business carries an insurance line".to_string())
+                    } else {
+                        (false, format!("no insurance line for {}", uninsured.join(", ")))
+                    }
+                }
+                RuleCheck::PayrollCovered => {
+                    let payroll = spend("payroll");
+                    (
+                        p.finance.cash_on_hand >= payroll,
+                        format!(
+                            "cash on hand {} against payroll {} a month",
+                            money(p.finance.cash_on_hand),
+                            money(payroll)
+                        ),
+                    )
+                }
+            };
+            (r.text.clone(), met, why)
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------- CEO
@@ -215,16 +277,19 @@ fn shortfalls_ranked(p: &Portfolio) -> Vec<(u8, String)> {
     all
 }
 
-/// KPIs each entity should track but does not, by entity name.
-pub fn missing_kpis(p: &Portfolio) -> Vec<(String, Vec<&'static str>)> {
+/// KPIs each entity should track but does not (the data file's
+/// `expected_kpis` for its kind), by entity name.
+pub fn missing_kpis(p: &Portfolio) -> Vec<(String, Vec<&str>)> {
     p.entities
         .iter()
         .map(|e| {
-            let missing: Vec<&'static str> = e
-                .kind
-                .expected_kpis()
+            let missing: Vec<&str> = p
+                .expected_kpis
+                .get(&e.kind)
+                .map(Vec::as_slice)
+                .unwrap_or_default()
                 .iter()
-                .copied()
+                .map(String::as_str)
                 .filter(|k| !e.kpis.iter().any(|t| t.eq_ignore_ascii_case(k)))
                 .collect();
             (e.name.clone(), missing)
@@ -742,6 +807,49 @@ mod tests {
         assert_eq!(c.charters_this_month, 7);
         // 8112 - 1200 - 7*1400 < 0: cash-flow positive.
         assert_eq!(c.runway_months, None);
+    }
+
+    #[test]
+    fn cfo_rules_are_checked_against_the_figures() {
+        let p = demo();
+        let c = cfo(&p, &Facts::default());
+        let rules = check_rules(&p, &c);
+        assert_eq!(rules.len(), 3);
+        assert!(rules.iter().all(|(_, met, _)| *met), "{rules:?}");
+        // Each one false: payroll above cash, no insurance line, operations above revenue.
+        let mut broke = demo();
+        broke.finance.cash_on_hand = 100.0;
+        for e in &mut broke.entities {
+            e.costs.retain(|k| k.category != "insurance");
+        }
+        broke.entities[0].costs.push(crate::data::Cost {
+            item: "Refit".into(),
+            monthly: 50_000.0,
+            category: "operations".into(),
+        });
+        let c = cfo(&broke, &Facts::default());
+        let rules = check_rules(&broke, &c);
+        assert!(rules.iter().all(|(_, met, _)| !*met), "{rules:?}");
+        assert!(
+            rules[1].2.contains("no insurance line for QueenofSanDiego"),
+            "{rules:?}"
+        );
+    }
+
+    #[test]
+    fn expected_kpis_come_from_the_data_file() {
+        let mut p = demo();
+        p.expected_kpis
+            .insert(crate::data::Kind::Charter, vec!["charters booked per month".into()]);
+        assert!(missing_kpis(&p).iter().all(|(name, _)| name != "QueenofSanDiego"));
+        p.expected_kpis.remove(&crate::data::Kind::Charter);
+        let problems = crate::data::check(&p);
+        assert!(
+            problems
+                .iter()
+                .any(|m| m.contains("expected_kpis has no list for kind `charter`")),
+            "{problems:?}"
+        );
     }
 
     #[test]
