@@ -172,6 +172,9 @@ pub enum Severity {
 #[serde(deny_unknown_fields)]
 pub struct Channel {
     pub name: String,
+    /// What kind of channel (`ota` counts toward the OTA-listings shortfall).
+    #[serde(default)]
+    pub kind: Option<String>,
     pub entity: String,
     pub reach: u64,
     pub monthly_cost: f64,

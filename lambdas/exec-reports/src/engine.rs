@@ -263,7 +263,52 @@ pub fn check_rules(p: &Portfolio, c: &Cfo) -> Vec<(String, bool, String)> {
 
 // ---------------------------------------------------------------- CEO
 
-fn shortfalls_ranked(p: &Portfolio) -> Vec<(u8, String)> {
+/// Shortfalls the figures show, so no report contradicts another: the
+/// booking pipeline from the charter count the CFO report reads (live from
+/// the crew table when it exists), OTA listings from the OTA channels'
+/// reach. (entity name, title, impact, urgency)
+pub fn computed_shortfalls(p: &Portfolio, facts: &Facts) -> Vec<(String, String, u8, u8)> {
+    let c = cfo(p, facts);
+    let mut out = Vec::new();
+    for e in &p.entities {
+        if e.kind == crate::data::Kind::Charter {
+            if c.charters_this_month == 0 {
+                out.push((
+                    e.name.clone(),
+                    "Empty booking pipeline: no charters booked this month".into(),
+                    5,
+                    5,
+                ));
+            } else if c.charters_this_month < c.break_even_charters {
+                out.push((
+                    e.name.clone(),
+                    format!(
+                        "Booking pipeline below break-even: {} of {} charters this month",
+                        c.charters_this_month, c.break_even_charters
+                    ),
+                    5,
+                    5,
+                ));
+            }
+        }
+        let ota: Vec<&crate::data::Channel> = p
+            .channels
+            .iter()
+            .filter(|ch| ch.entity == e.key && ch.kind.as_deref() == Some("ota"))
+            .collect();
+        if !ota.is_empty() && ota.iter().all(|ch| ch.reach == 0) {
+            out.push((
+                e.name.clone(),
+                "Zero OTA listings (no reach on any OTA channel)".into(),
+                4,
+                4,
+            ));
+        }
+    }
+    out
+}
+
+fn shortfalls_ranked(p: &Portfolio, facts: &Facts) -> Vec<(u8, String)> {
     let mut all: Vec<(u8, String)> = p
         .entities
         .iter()
@@ -272,6 +317,11 @@ fn shortfalls_ranked(p: &Portfolio) -> Vec<(u8, String)> {
                 .iter()
                 .map(move |s| (s.impact * s.urgency, format!("{}: {}", e.name, s.title)))
         })
+        .chain(
+            computed_shortfalls(p, facts)
+                .into_iter()
+                .map(|(name, title, impact, urgency)| (impact * urgency, format!("{name}: {title}"))),
+        )
         .collect();
     all.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     all
@@ -301,7 +351,7 @@ pub fn missing_kpis(p: &Portfolio) -> Vec<(String, Vec<&str>)> {
 /// The 30-day agenda: the worst shortfalls, the critical and high security
 /// gaps, and the zero-cost revenue initiatives, in that order.
 pub fn agenda(p: &Portfolio, facts: &Facts) -> Vec<String> {
-    let mut out: Vec<String> = shortfalls_ranked(p)
+    let mut out: Vec<String> = shortfalls_ranked(p, facts)
         .into_iter()
         .take(3)
         .map(|(_, t)| format!("Fix: {t}"))
@@ -328,7 +378,7 @@ fn ceo_report(p: &Portfolio, facts: &Facts, period: &str) -> Report {
         .iter()
         .map(|e| format!("{} ({} asset(s)): {}", e.name, e.assets.len(), e.assets.join(", ")))
         .collect();
-    let shortfalls = shortfalls_ranked(p)
+    let shortfalls = shortfalls_ranked(p, facts)
         .into_iter()
         .enumerate()
         .map(|(i, (score, t))| format!("{}. {t} (impact x urgency {score})", i + 1))
@@ -837,6 +887,36 @@ mod tests {
     }
 
     #[test]
+    fn shortfalls_the_figures_show_are_computed_not_typed() {
+        let p = demo();
+        let titles = |facts: &Facts, p: &Portfolio| -> Vec<String> {
+            computed_shortfalls(p, facts).into_iter().map(|s| s.1).collect()
+        };
+        let live = |n: u32| Facts {
+            charters_this_month: Some(n),
+            ..Facts::default()
+        };
+        assert!(titles(&live(0), &p)
+            .iter()
+            .any(|t| t.starts_with("Empty booking pipeline")));
+        assert!(titles(&live(3), &p)
+            .iter()
+            .any(|t| t == "Booking pipeline below break-even: 3 of 6 charters this month"));
+        assert!(
+            !titles(&live(6), &p).iter().any(|t| t.contains("pipeline")),
+            "at break-even no pipeline shortfall"
+        );
+        assert!(titles(&live(6), &p).iter().any(|t| t.starts_with("Zero OTA listings")));
+        let mut listed = demo();
+        for ch in &mut listed.channels {
+            if ch.kind.as_deref() == Some("ota") {
+                ch.reach = 40;
+            }
+        }
+        assert!(!titles(&live(6), &listed).iter().any(|t| t.starts_with("Zero OTA")));
+    }
+
+    #[test]
     fn expected_kpis_come_from_the_data_file() {
         let mut p = demo();
         p.expected_kpis
@@ -859,7 +939,10 @@ mod tests {
         assert_eq!(m[0].0, "QueenofSanDiego");
         assert_eq!(m[0].1.len(), 4, "tracks 1 of the 5 charter KPIs");
         let a = agenda(&p, &Facts::default());
-        assert_eq!(a[0], "Fix: QueenofSanDiego: Empty booking pipeline");
+        assert_eq!(
+            a[0],
+            "Fix: QueenofSanDiego: Booking pipeline below break-even: 2 of 6 charters this month"
+        );
         assert!(a.contains(&"Secure: QueenofSanDiego: Plaintext credentials file in git history".to_string()));
         assert_eq!(a.last().unwrap(), "Launch: Email the list about private charters");
     }
