@@ -55,6 +55,10 @@ pub struct Finance {
     /// Revenue-producing initiatives must pay back within this many months.
     #[serde(default = "default_payback")]
     pub max_payback_months: f64,
+    /// The accounting system the books are kept in; absent or "none": none
+    /// at all (the accounting report leads with that finding).
+    #[serde(default)]
+    pub accounting_system: Option<String>,
 }
 
 fn default_low_cost() -> f64 {

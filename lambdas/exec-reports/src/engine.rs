@@ -615,6 +615,16 @@ pub fn chart_of_accounts(p: &Portfolio) -> Vec<(u32, String)> {
     out
 }
 
+/// Whether the books are kept anywhere, from `finance.accounting_system`.
+pub fn accounting_system_finding(p: &Portfolio) -> String {
+    match p.finance.accounting_system.as_deref().map(str::trim) {
+        Some(s) if !s.is_empty() && !s.eq_ignore_ascii_case("none") => format!("Books are kept in {s}."),
+        _ => "No accounting system at all: no general ledger, no invoices, no monthly close. \
+              The roadmap below starts one."
+            .into(),
+    }
+}
+
 fn accounting_report(p: &Portfolio, period: &str) -> Report {
     let chart = chart_of_accounts(p)
         .into_iter()
@@ -654,6 +664,7 @@ fn accounting_report(p: &Portfolio, period: &str) -> Report {
         title: "Accounting report: chart of accounts and revenue recognition".into(),
         period: period.into(),
         sections: vec![
+            section("Accounting system", vec![accounting_system_finding(p)]),
             section("Chart of accounts", chart),
             section("Revenue-recognition gaps", gaps),
             section("Expenses by category", expenses),
@@ -914,6 +925,16 @@ mod tests {
             }
         }
         assert!(!titles(&live(6), &listed).iter().any(|t| t.starts_with("Zero OTA")));
+    }
+
+    #[test]
+    fn the_missing_accounting_system_is_a_finding_from_the_data() {
+        let mut p = demo();
+        assert!(accounting_system_finding(&p).starts_with("No accounting system at all"));
+        p.finance.accounting_system = Some("none".into());
+        assert!(accounting_system_finding(&p).starts_with("No accounting system at all"));
+        p.finance.accounting_system = Some("QuickBooks Online".into());
+        assert_eq!(accounting_system_finding(&p), "Books are kept in QuickBooks Online.");
     }
 
     #[test]
