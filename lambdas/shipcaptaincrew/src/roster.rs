@@ -20,7 +20,7 @@ use crate::app::{App, Body, Ids, User};
 use crate::auth::Role;
 use crate::error::ApiError;
 use crate::mail;
-use crate::routes::{address, event_json, internal, load, retry_conflict, slot_names, slot_roles, take_slot};
+use crate::routes::{address, event_json, internal, load, load_slot, retry_conflict, slot_roles, take_slot};
 use crate::store::{EventRecord, StoreError};
 
 /// Today's date at the marina.
@@ -112,10 +112,7 @@ pub async fn assign(
     Ids((id, slot)): Ids<(String, String)>,
     Body(b): Body<AssignBody>,
 ) -> Result<Json<Value>, ApiError> {
-    let all = load(&app, &id).await?;
-    if !slot_names(&all.event).contains(&slot) {
-        return Err(ApiError::NotFound("slot"));
-    }
+    let all = load_slot(&app, &id, &slot).await?;
     crate::routes::ensure_open(&app, &all.event)?;
     let crew_slot_of_own_event = slot != "captain" && all.slots.get("captain") == Some(&user.email);
     if !(user.is_admin() || crew_slot_of_own_event) {

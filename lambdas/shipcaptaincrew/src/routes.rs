@@ -389,6 +389,15 @@ fn is_guest(id: &str, gid: &str) -> bool {
     is_id(id, 10) && gid.len() == GUEST_ID_LEN && gid.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+/// The event, if `slot` is one of its slots (404 `slot` otherwise).
+pub(crate) async fn load_slot(app: &App, id: &str, slot: &str) -> Result<EventAll, ApiError> {
+    let all = load(app, id).await?;
+    if !slot_names(&all.event).iter().any(|s| s == slot) {
+        return Err(ApiError::NotFound("slot"));
+    }
+    Ok(all)
+}
+
 pub(crate) async fn load(app: &App, id: &str) -> Result<EventAll, ApiError> {
     if !is_id(id, 10) {
         return Err(ApiError::NotFound("event"));
@@ -623,10 +632,7 @@ async fn claim(
     user: User,
     Ids((id, slot)): Ids<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    let all = load(&app, &id).await?;
-    if !slot_names(&all.event).contains(&slot) {
-        return Err(ApiError::NotFound("slot"));
-    }
+    let all = load_slot(&app, &id, &slot).await?;
     ensure_open(&app, &all.event)?;
     if !slot_roles(&slot).contains(&user.role) {
         return Err(ApiError::Forbidden("only a captain can claim the captain slot"));
@@ -680,10 +686,7 @@ async fn release(
     user: User,
     Ids((id, slot)): Ids<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    let all = load(&app, &id).await?;
-    if !slot_names(&all.event).contains(&slot) {
-        return Err(ApiError::NotFound("slot"));
-    }
+    let all = load_slot(&app, &id, &slot).await?;
     let holder = all
         .slots
         .get(&slot)

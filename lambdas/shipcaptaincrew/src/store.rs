@@ -466,22 +466,7 @@ impl Store {
             .update(update.build().expect("table, key, expression set"))
             .build()];
         for (event, slot) in release {
-            let del = |sk: String| {
-                Delete::builder()
-                    .table_name(&self.crew)
-                    .key("pk", event_pk(event))
-                    .key("sk", s(sk))
-                    .condition_expression("holder = :h")
-                    .expression_attribute_values(":h", s(email))
-                    .build()
-                    .expect("table, key set")
-            };
-            items.push(TransactWriteItem::builder().delete(del(format!("SLOT#{slot}"))).build());
-            items.push(
-                TransactWriteItem::builder()
-                    .delete(del(format!("HOLDER#{email}")))
-                    .build(),
-            );
+            items.extend(self.release_items(event, slot, email));
         }
         if items.len() > 100 {
             return Err(StoreError::Other(format!(
@@ -705,26 +690,13 @@ impl Store {
 
     /// Every event's record (a scan: the table holds one business's events).
     pub async fn events(&self) -> Result<Vec<EventRecord>, StoreError> {
-        let mut events = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .db
-                .scan()
-                .table_name(&self.crew)
-                .filter_expression("sk = :meta AND begins_with(pk, :ev)")
-                .expression_attribute_values(":meta", s("META"))
-                .expression_attribute_values(":ev", s("EVENT#"))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(other)?;
-            events.extend(out.items().iter().filter_map(parse_event));
-            start = out.last_evaluated_key().cloned();
-            if start.is_none() {
-                break;
-            }
-        }
+        let items = self
+            .scan(
+                "sk = :meta AND begins_with(pk, :ev)",
+                &[(":meta", "META"), (":ev", "EVENT#")],
+            )
+            .await?;
+        let mut events: Vec<EventRecord> = items.iter().filter_map(parse_event).collect();
         events.sort_by(|a, b| (&a.date, &a.id).cmp(&(&b.date, &b.id)));
         Ok(events)
     }
@@ -815,23 +787,24 @@ impl Store {
 
     /// Releases `slot` held by `holder` (the caller checked who may).
     pub async fn release_slot(&self, event: &str, slot: &str, holder: &str) -> Result<(), StoreError> {
+        self.transact(self.release_items(event, slot, holder).into()).await
+    }
+
+    /// The two deletes that free `slot` of `event` from `holder` (the slot
+    /// and the one-slot-per-person marker), each only if `holder` still holds it.
+    fn release_items(&self, event: &str, slot: &str, holder: &str) -> [TransactWriteItem; 2] {
         let del = |sk: String| {
-            Delete::builder()
+            let delete = Delete::builder()
                 .table_name(&self.crew)
                 .key("pk", event_pk(event))
                 .key("sk", s(sk))
                 .condition_expression("holder = :h")
                 .expression_attribute_values(":h", s(holder))
                 .build()
-                .expect("table, key set")
+                .expect("table, key set");
+            TransactWriteItem::builder().delete(delete).build()
         };
-        self.transact(vec![
-            TransactWriteItem::builder().delete(del(format!("SLOT#{slot}"))).build(),
-            TransactWriteItem::builder()
-                .delete(del(format!("HOLDER#{holder}")))
-                .build(),
-        ])
-        .await
+        [del(format!("SLOT#{slot}")), del(format!("HOLDER#{holder}"))]
     }
 
     // ---- checklist -------------------------------------------------------
