@@ -93,7 +93,7 @@ archive = true
         let prefix = format!("archive/exec-reports/{period}/{batch}/");
         let mut out = Vec::new();
         for key in keys(&s3, &self.state_bucket()).await {
-            if key.starts_with(&prefix) {
+            if key.starts_with(&prefix) && key.ends_with(".json") {
                 let o = s3
                     .get_object()
                     .bucket(self.state_bucket())
@@ -158,6 +158,32 @@ async fn a_batch_is_mailed_once_with_to_and_bcc_and_archived() {
         "{cfo}"
     );
     assert!(r.runs().await.iter().all(|(_, s)| s == "sent"));
+
+    // The message as sent is archived next to the record: text, and HTML
+    // with the CFO's two charts inline (multipart/related, cid: references).
+    let s3 = s3().await;
+    let eml = s3
+        .get_object()
+        .bucket(r.state_bucket())
+        .key("archive/exec-reports/2026-W47/csuite/cfo.eml")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(eml.content_type(), Some("message/rfc822"));
+    let eml = String::from_utf8(eml.body.collect().await.unwrap().into_bytes().to_vec()).unwrap();
+    assert!(eml.contains(&format!("From: <{}>", r.sender)) || eml.contains(&format!("From: {}", r.sender)), "{}", &eml[..400]);
+    assert!(!eml.to_ascii_lowercase().contains("\nbcc:"), "the BCC stays out of the headers");
+    for part in [
+        "multipart/alternative",
+        "text/plain",
+        "multipart/related",
+        "text/html",
+        "image/png",
+        "Content-ID: <cfo-revenue-vs-target@exec-reports>",
+        "Content-ID: <cfo-burn@exec-reports>",
+    ] {
+        assert!(eml.contains(part), "{part} missing from the sent message");
+    }
 
     // A duplicate delivery (EventBridge retry) sends nothing new.
     let (code, out, err) = r.send("csuite", "2026-W47");

@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message as SesMessage};
+use aws_sdk_sesv2::primitives::Blob;
+use aws_sdk_sesv2::types::{Destination, EmailContent, RawMessage};
 
 use crate::deliver::{Archive, Claim, Claims, Mailer, Message};
 use crate::engine::{DeployedFunction, Facts};
@@ -27,18 +28,13 @@ pub struct Ses {
 }
 
 impl Mailer for Ses {
+    /// Sends the raw MIME message (the charts ride inline); the recipients,
+    /// BCC included, go in the envelope (Destination), not the headers.
     async fn send(&self, m: &Message) -> Result<String, String> {
-        let content = |s: &str| {
-            Content::builder()
-                .data(s)
-                .charset("UTF-8")
-                .build()
-                .map_err(|e| err("SendEmail", e))
-        };
-        let message = SesMessage::builder()
-            .subject(content(&m.subject)?)
-            .body(Body::builder().text(content(&m.text)?).html(content(&m.html)?).build())
-            .build();
+        let raw = RawMessage::builder()
+            .data(Blob::new(m.raw.clone()))
+            .build()
+            .map_err(|e| err("SendEmail", e))?;
         let out = self
             .client
             .send_email()
@@ -49,7 +45,7 @@ impl Mailer for Ses {
                     .set_bcc_addresses(m.bcc.clone().map(|b| vec![b]))
                     .build(),
             )
-            .content(EmailContent::builder().simple(message).build())
+            .content(EmailContent::builder().raw(raw).build())
             .set_configuration_set_name(self.configuration_set.clone())
             .send()
             .await
@@ -181,9 +177,11 @@ impl StateBucket {
         }
     }
 
-    /// The deployed functions as the stack's newest release records them.
-    pub async fn deployed_functions(&self) -> Result<Vec<DeployedFunction>, String> {
+    /// The deployed functions as the stack's newest release records them,
+    /// and how many releases the history holds.
+    pub async fn deployed_functions(&self) -> Result<(Vec<DeployedFunction>, usize), String> {
         let mut newest: Option<String> = None;
+        let mut releases = 0;
         let mut pages = self
             .client
             .list_objects_v2()
@@ -195,15 +193,16 @@ impl StateBucket {
             let page = page.map_err(|e| sdk_err("ListObjectsV2", e))?;
             for o in page.contents() {
                 if let Some(k) = o.key() {
+                    releases += 1;
                     if newest.as_deref().is_none_or(|n| k > n) {
                         newest = Some(k.to_string());
                     }
                 }
             }
         }
-        let Some(key) = newest else { return Ok(Vec::new()) };
+        let Some(key) = newest else { return Ok((Vec::new(), 0)) };
         let Some(bytes) = self.get(&key).await? else {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), releases));
         };
         let release: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| err(&key, e))?;
         let mut out = Vec::new();
@@ -219,7 +218,7 @@ impl StateBucket {
                 });
             }
         }
-        Ok(out)
+        Ok((out, releases))
     }
 }
 
@@ -229,7 +228,11 @@ impl Archive for StateBucket {
             .put_object()
             .bucket(&self.bucket)
             .key(key)
-            .content_type("application/json")
+            .content_type(if key.ends_with(".eml") {
+                "message/rfc822"
+            } else {
+                "application/json"
+            })
             .body(body.into())
             .send()
             .await
@@ -266,19 +269,25 @@ pub async fn charters_booked(client: &aws_sdk_dynamodb::Client, table: &str, mon
     }
 }
 
-/// Live facts: bookings from the crew table (when configured) and the deployed functions.
+/// Live facts: bookings per month in `months` from the crew table (when
+/// configured), the deployed functions and the release count.
 pub async fn facts(
     dynamodb: &aws_sdk_dynamodb::Client,
     crew_table: Option<&str>,
     state: &StateBucket,
-    month: &str,
+    months: &[String],
 ) -> Result<Facts, String> {
-    let charters_this_month = match crew_table {
-        Some(t) => Some(charters_booked(dynamodb, t, month).await?),
-        None => None,
-    };
+    let mut live_charters = std::collections::BTreeMap::new();
+    if let Some(t) = crew_table {
+        for m in months {
+            live_charters.insert(m.clone(), charters_booked(dynamodb, t, m).await?);
+        }
+    }
+    let (functions, releases) = state.deployed_functions().await?;
     Ok(Facts {
-        charters_this_month,
-        functions: state.deployed_functions().await?,
+        charters_this_month: None,
+        live_charters,
+        functions,
+        releases,
     })
 }

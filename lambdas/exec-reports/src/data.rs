@@ -24,8 +24,20 @@ pub struct Portfolio {
     pub milestones: Vec<Milestone>,
     #[serde(default)]
     pub aws_costs: Vec<AwsCost>,
+    /// Engineering actions, each with its impact and effort (1-5); the CTO
+    /// report ranks them by impact x (6 - effort), not file order.
     #[serde(default)]
-    pub engineering_actions: Vec<String>,
+    pub engineering_actions: Vec<EngineeringAction>,
+    /// Which parts of a development cycle are in place.
+    #[serde(default)]
+    pub dev_cycle: DevCycle,
+    /// The OTA platforms in listing order (the CMO report's sequence).
+    #[serde(default)]
+    pub ota_sequence: Vec<OtaStep>,
+    /// Figures per month (YYYY-MM): a report for period P uses P's and
+    /// compares them with P-1's.
+    #[serde(default)]
+    pub months: Vec<Month>,
     /// The CFO's rules, each checked against the figures.
     #[serde(default)]
     pub rules: Vec<Rule>,
@@ -59,6 +71,69 @@ pub struct Finance {
     /// at all (the accounting report leads with that finding).
     #[serde(default)]
     pub accounting_system: Option<String>,
+    /// The certificate of insurance the OTA marketplaces ask for is in place.
+    #[serde(default)]
+    pub coi_in_place: bool,
+}
+
+/// An engineering action and how it ranks.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EngineeringAction {
+    pub action: String,
+    /// 1 (minor) ... 5 (large).
+    pub impact: u8,
+    /// 1 (an afternoon) ... 5 (a quarter).
+    pub effort: u8,
+}
+
+impl EngineeringAction {
+    /// Higher first: big impact for little effort.
+    pub fn score(&self) -> u8 {
+        self.impact * (6 - self.effort)
+    }
+}
+
+/// The development cycle: what is in place. Automated rollback also counts
+/// as in place when bosun's release history can restore an earlier release.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DevCycle {
+    #[serde(default)]
+    pub ci_cd: bool,
+    #[serde(default)]
+    pub staging: bool,
+    #[serde(default)]
+    pub automated_rollback: bool,
+}
+
+/// One OTA platform in the listing sequence.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OtaStep {
+    pub platform: String,
+    #[serde(default)]
+    pub listed: bool,
+    /// Lists only once the certificate of insurance is in place.
+    #[serde(default)]
+    pub needs_coi: bool,
+}
+
+/// The figures of one month. Absent figures keep the file's standing values.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Month {
+    /// YYYY-MM.
+    pub month: String,
+    pub cash_on_hand: Option<f64>,
+    /// Charters booked (the crew table's count wins when it exists).
+    pub charters: Option<u32>,
+    pub other_revenue: Option<f64>,
+    /// Channel name -> reach this month.
+    #[serde(default)]
+    pub reach: std::collections::BTreeMap<String, u64>,
+    /// Days the rental stood empty this month.
+    pub rental_vacant_days: Option<u32>,
 }
 
 fn default_low_cost() -> f64 {
@@ -136,6 +211,15 @@ pub struct Entity {
     /// Its revenue is recorded in the books as earned.
     #[serde(default)]
     pub revenue_tracking: bool,
+    /// User-experience shortfalls of its sites (the CTO report).
+    #[serde(default)]
+    pub ux: Vec<String>,
+    /// It serves public web endpoints (a WAF belongs in front of them).
+    #[serde(default)]
+    pub public_endpoints: bool,
+    /// A WAF protects those endpoints.
+    #[serde(default)]
+    pub waf: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -246,6 +330,9 @@ pub struct AwsCost {
 #[serde(deny_unknown_fields)]
 pub struct PortfolioAssets {
     pub rental: Option<Rental>,
+    /// The delivery fleet.
+    #[serde(default)]
+    pub vessels: Vec<Vessel>,
     #[serde(default)]
     pub deliveries: Vec<Delivery>,
     #[serde(default)]
@@ -262,15 +349,55 @@ pub struct Rental {
     pub occupancy: f64,
     pub monthly_expenses: f64,
     pub monthly_mortgage: f64,
+    /// YYYY-MM-DD the current lease ends; absent: no lease on file.
+    pub lease_end: Option<String>,
+    pub property_tax_annual: Option<f64>,
+    /// YYYY-MM-DD the next property-tax instalment is due.
+    pub property_tax_due: Option<String>,
+    pub insurance_annual: Option<f64>,
+    /// YYYY-MM-DD the insurance policy renews.
+    pub insurance_renewal: Option<String>,
+    #[serde(default)]
+    pub repairs: Vec<Repair>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Repair {
+    pub item: String,
+    pub cost: f64,
+    /// YYYY-MM-DD reported.
+    pub reported: String,
+    #[serde(default)]
+    pub done: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Vessel {
+    pub name: String,
+    /// What one crew member costs per day at sea.
+    pub crew_day_rate: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Delivery {
     pub route: String,
+    /// YYYY-MM it sailed (absent: counted in every month).
+    pub month: Option<String>,
+    /// The fleet vessel that sailed it.
+    pub vessel: Option<String>,
     pub nautical_miles: f64,
     pub fee: f64,
+    /// Fuel, dockage, travel: everything but crew.
     pub cost: f64,
+    /// Days at sea.
+    #[serde(default)]
+    pub days: f64,
+    /// Crew aboard.
+    #[serde(default)]
+    pub crew: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -278,9 +405,75 @@ pub struct Delivery {
 pub struct Client {
     /// A role or account name, never a person's name.
     pub account: String,
+    /// The entity whose work it is (its billing gap is this audit's figure).
+    pub entity: Option<String>,
+    /// YYYY-MM of the work (absent: counted in every month).
+    pub month: Option<String>,
     pub hours: f64,
     pub rate: f64,
     pub billed: f64,
+}
+
+/// The first day of month `YYYY-MM`, if it is one.
+pub fn month_start(month: &str) -> Option<jiff::civil::Date> {
+    if month.len() != 7 {
+        return None;
+    }
+    jiff::civil::Date::strptime("%Y-%m-%d", format!("{month}-01")).ok()
+}
+
+/// The month before `YYYY-MM`.
+pub fn previous_month(month: &str) -> Option<String> {
+    let d = month_start(month)?.checked_sub(jiff::Span::new().months(1)).ok()?;
+    Some(format!("{:04}-{:02}", d.year(), d.month()))
+}
+
+fn is_date(s: &str) -> bool {
+    jiff::civil::Date::strptime("%Y-%m-%d", s).is_ok()
+}
+
+impl Portfolio {
+    /// The portfolio as it stood in `month`: that month's `[[months]]`
+    /// figures over the standing ones, and only the dated items (deliveries,
+    /// client work, repairs) of that month or earlier (repairs). The flag says
+    /// whether the file has figures for the month at all.
+    pub fn in_month(&self, month: &str) -> (Portfolio, bool) {
+        let mut p = self.clone();
+        let row = self.months.iter().find(|m| m.month == month);
+        if let Some(m) = row {
+            if let Some(c) = m.cash_on_hand {
+                p.finance.cash_on_hand = c;
+            }
+            if let Some(c) = m.charters {
+                p.finance.charters_this_month = c;
+            }
+            if let Some(r) = m.other_revenue {
+                p.finance.other_monthly_revenue = r;
+            }
+            for ch in &mut p.channels {
+                if let Some(r) = m.reach.get(&ch.name) {
+                    ch.reach = *r;
+                }
+            }
+            if let (Some(r), Some(days)) = (&mut p.assets.rental, m.rental_vacant_days) {
+                let in_month = month_start(month).map(|d| f64::from(d.days_in_month())).unwrap_or(30.0);
+                r.occupancy = (1.0 - f64::from(days) / in_month).clamp(0.0, 1.0);
+            }
+        }
+        let of_month = |m: &Option<String>| m.as_deref().is_none_or(|m| m == month);
+        p.assets.deliveries.retain(|d| of_month(&d.month));
+        p.assets.clients.retain(|c| of_month(&c.month));
+        if let Some(r) = &mut p.assets.rental {
+            // Repairs reported by the month's end: open ones stay on the list
+            // until done; done ones show in the month they were reported.
+            r.repairs.retain(|x| {
+                x.reported
+                    .get(..7)
+                    .is_some_and(|m| m <= month && (!x.done || m == month))
+            });
+        }
+        (p, row.is_some())
+    }
 }
 
 /// A data file that cannot be used, and where.
@@ -392,6 +585,81 @@ pub fn check(p: &Portfolio) -> Vec<String> {
     if let Some(r) = &p.assets.rental {
         if !(0.0..=1.0).contains(&r.occupancy) {
             out.push("assets.rental.occupancy is a fraction between 0 and 1".into());
+        }
+        for (key, v) in [
+            ("lease_end", &r.lease_end),
+            ("property_tax_due", &r.property_tax_due),
+            ("insurance_renewal", &r.insurance_renewal),
+        ] {
+            if let Some(v) = v.as_deref().filter(|v| !is_date(v)) {
+                out.push(format!("assets.rental.{key} `{v}` is not YYYY-MM-DD"));
+            }
+        }
+        for (i, x) in r.repairs.iter().enumerate() {
+            if !is_date(&x.reported) {
+                out.push(format!(
+                    "assets.rental.repairs[{i}].reported `{}` is not YYYY-MM-DD",
+                    x.reported
+                ));
+            }
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for (i, m) in p.months.iter().enumerate() {
+        if month_start(&m.month).is_none() {
+            out.push(format!("months[{i}].month `{}` is not YYYY-MM", m.month));
+        } else if !seen.insert(m.month.as_str()) {
+            out.push(format!("months[{i}].month `{}` appears twice", m.month));
+        }
+        for name in m.reach.keys() {
+            if !p.channels.iter().any(|c| &c.name == name) {
+                out.push(format!("months[{i}].reach names `{name}`, which is not a channel name"));
+            }
+        }
+        if let Some(d) = m.rental_vacant_days {
+            if p.assets.rental.is_none() {
+                out.push(format!(
+                    "months[{i}].rental_vacant_days is set but there is no [assets.rental]"
+                ));
+            } else if d > 31 {
+                out.push(format!(
+                    "months[{i}].rental_vacant_days ({d}) is more days than a month has"
+                ));
+            }
+        }
+    }
+    for (i, a) in p.engineering_actions.iter().enumerate() {
+        if !(1..=5).contains(&a.impact) || !(1..=5).contains(&a.effort) {
+            out.push(format!("engineering_actions[{i}]: impact and effort are 1-5"));
+        }
+    }
+    for (i, d) in p.assets.deliveries.iter().enumerate() {
+        if let Some(m) = d.month.as_deref().filter(|m| month_start(m).is_none()) {
+            out.push(format!("assets.deliveries[{i}].month `{m}` is not YYYY-MM"));
+        }
+        if let Some(v) = &d.vessel {
+            if !p.assets.vessels.iter().any(|x| &x.name == v) {
+                out.push(format!(
+                    "assets.deliveries[{i}].vessel `{v}` is not in [[assets.vessels]]"
+                ));
+            }
+        } else if d.crew > 0 {
+            out.push(format!(
+                "assets.deliveries[{i}] has crew but no vessel (its crew cost comes from the vessel's crew_day_rate)"
+            ));
+        }
+        if d.nautical_miles <= 0.0 || d.days < 0.0 {
+            out.push(format!(
+                "assets.deliveries[{i}]: nautical_miles must be above 0 and days not negative"
+            ));
+        }
+    }
+    for (i, c) in p.assets.clients.iter().enumerate() {
+        if let Some(e) = c.entity.as_deref().filter(|e| !known(e)) {
+            out.push(format!("assets.clients[{i}].entity `{e}` is not an entity key"));
+        }
+        if let Some(m) = c.month.as_deref().filter(|m| month_start(m).is_none()) {
+            out.push(format!("assets.clients[{i}].month `{m}` is not YYYY-MM"));
         }
     }
     out

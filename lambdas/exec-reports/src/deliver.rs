@@ -19,6 +19,37 @@ pub struct Message {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// The whole MIME message as sent (text, HTML, inline charts); the
+    /// archive keeps it byte for byte.
+    pub raw: Vec<u8>,
+}
+
+impl Message {
+    /// A report as a message from `from`. Charts that cannot be drawn are
+    /// left out (the text part is complete without them), never the report.
+    pub fn of(b: &Batch<'_>, r: &Report) -> Result<Message, String> {
+        let (r, images) = match render::images(r) {
+            Ok(images) => (r.clone(), images),
+            Err(e) => {
+                tracing::warn!(report = r.key, error = %e, "charts left out");
+                let mut plain = r.clone();
+                plain.charts.clear();
+                (plain, Vec::new())
+            }
+        };
+        let subject = render::subject(b.company, &r);
+        let text = render::text(b.company, &r);
+        let html = render::html(b.company, &r);
+        let raw = render::mime(b.from, b.to, &subject, &text, &html, &images)?;
+        Ok(Message {
+            to: b.to.to_vec(),
+            bcc: b.bcc.map(str::to_string),
+            subject,
+            text,
+            html,
+            raw,
+        })
+    }
 }
 
 pub trait Mailer {
@@ -76,6 +107,8 @@ pub struct Batch<'a> {
     pub batch: &'a str,
     pub period: &'a str,
     pub company: &'a str,
+    /// The sender (the From header).
+    pub from: &'a str,
     pub to: &'a [String],
     pub bcc: Option<&'a str>,
     /// Archive objects go under this prefix.
@@ -117,12 +150,13 @@ pub async fn deliver(
                 continue;
             }
         }
-        let message = Message {
-            to: b.to.to_vec(),
-            bcc: b.bcc.map(str::to_string),
-            subject: render::subject(b.company, r),
-            text: render::text(b.company, r),
-            html: render::html(b.company, r),
+        let message = match Message::of(b, r) {
+            Ok(m) => m,
+            Err(e) => {
+                let _ = claims.release(&id, b.token).await;
+                out.failed.push((r.key.to_string(), e));
+                continue;
+            }
         };
         let message_id = match mailer.send(&message).await {
             Ok(id) => id,
@@ -148,12 +182,18 @@ pub async fn deliver(
             "batch": b.batch, "report": r.key, "period": b.period, "message_id": message_id,
             "to": b.to, "bcc": b.bcc, "subject": message.subject, "text": message.text,
         });
-        let key = format!("{}{}/{}/{}.json", b.archive_prefix, b.period, b.batch, r.key);
-        if let Err(e) = archive.put(&key, record.to_string().into_bytes()).await {
-            out.failed.push((
-                r.key.to_string(),
-                format!("sent as {message_id}; archiving failed: {e}"),
-            ));
+        let key = format!("{}{}/{}/{}", b.archive_prefix, b.period, b.batch, r.key);
+        for (key, body) in [
+            (format!("{key}.json"), record.to_string().into_bytes()),
+            (format!("{key}.eml"), message.raw),
+        ] {
+            if let Err(e) = archive.put(&key, body).await {
+                out.failed.push((
+                    r.key.to_string(),
+                    format!("sent as {message_id}; archiving {key} failed: {e}"),
+                ));
+                break;
+            }
         }
         out.sent.push((r.key.to_string(), message_id));
     }
@@ -242,6 +282,7 @@ mod tests {
             batch: "csuite",
             period: "2026-W47",
             company: "Demo",
+            from: "reports@example.com",
             to,
             bcc: Some("audit@example.com"),
             archive_prefix: "archive/exec-reports/",
@@ -276,7 +317,11 @@ mod tests {
         assert_eq!(sent, ["cmo", "accounting"]);
         assert_eq!(second.skipped, ["ceo", "cfo", "cto"]);
         assert!(second.failed.is_empty());
-        assert_eq!(archive.0.lock().unwrap().len(), 5, "each sent report archived once");
+        assert_eq!(
+            archive.0.lock().unwrap().len(),
+            10,
+            "each sent report archived once (record and message)"
+        );
 
         // A duplicate delivery sends nothing at all.
         let third = deliver(&batch(&to, "t3", 1020), &rs, &ok, &claims, &archive).await;

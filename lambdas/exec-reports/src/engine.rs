@@ -10,10 +10,27 @@ use crate::data::{Kind, Portfolio, Severity};
 /// Facts read at run time from the deployed stack and its tables.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Facts {
-    /// Charters booked this month (from the ShipCaptainCrew table), when it exists.
+    /// Charters booked in the month reported on (from the ShipCaptainCrew
+    /// table), when it exists. [`reports`] fills it from `live_charters`.
     pub charters_this_month: Option<u32>,
+    /// Charters booked per month (YYYY-MM) from the crew table: the months
+    /// a report reads (its own and the one before).
+    pub live_charters: BTreeMap<String, u32>,
     /// The deployed functions (from the stack's last release).
     pub functions: Vec<DeployedFunction>,
+    /// Releases in bosun's release history (two or more: `bosun rollback`
+    /// can restore an earlier one).
+    pub releases: usize,
+}
+
+impl Facts {
+    /// These facts for one month: the crew table's count for that month.
+    pub fn for_month(&self, month: &str) -> Facts {
+        Facts {
+            charters_this_month: self.live_charters.get(month).copied(),
+            ..self.clone()
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -32,6 +49,46 @@ pub struct Report {
     pub title: String,
     pub period: String,
     pub sections: Vec<Section>,
+    /// Pictures of some of the figures (the HTML part shows them inline).
+    pub charts: Vec<Chart>,
+}
+
+/// A grouped bar chart: one bar per series in each category.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Chart {
+    /// Unique within a report; names the inline image (`cid:`).
+    pub id: String,
+    pub title: String,
+    pub unit: Unit,
+    pub categories: Vec<String>,
+    pub series: Vec<Series>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Series {
+    pub name: String,
+    pub values: Vec<f64>,
+}
+
+/// How a figure reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Unit {
+    Money,
+    Count,
+    Percent,
+    Months,
+}
+
+impl Unit {
+    pub fn show(self, x: f64) -> String {
+        match self {
+            Unit::Money => money(x),
+            Unit::Count if x.fract() == 0.0 => format!("{x:.0}"),
+            Unit::Count => format!("{x:.1}"),
+            Unit::Percent => format!("{:.0}%", x * 100.0),
+            Unit::Months => format!("{x:.1} months"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -49,8 +106,8 @@ fn section(heading: &str, lines: Vec<String>) -> Section {
 
 /// Dollars, whole, with thousands separators: `$8,112`.
 pub fn money(x: f64) -> String {
-    let neg = x < 0.0;
     let n = x.abs().round() as u64;
+    let neg = x < 0.0 && n > 0;
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -71,6 +128,8 @@ pub struct Cfo {
     pub break_even_charters: u32,
     pub charters_this_month: u32,
     pub monthly_revenue: f64,
+    /// Burn less what the month brings in (never below 0).
+    pub net_burn: f64,
     /// Months of cash left at the current net burn; `None` when cash-flow positive.
     pub runway_months: Option<f64>,
     pub targets: Vec<(String, u32, f64)>,
@@ -136,6 +195,7 @@ pub fn cfo(p: &Portfolio, facts: &Facts) -> Cfo {
         break_even_charters: break_even,
         charters_this_month: charters,
         monthly_revenue,
+        net_burn: net_burn.max(0.0),
         runway_months,
         targets,
         tiers,
@@ -202,6 +262,7 @@ fn cfo_report(p: &Portfolio, facts: &Facts, period: &str) -> Report {
                     .collect(),
             ),
         ],
+        charts: Vec::new(),
     }
 }
 
@@ -296,6 +357,24 @@ pub fn computed_shortfalls(p: &Portfolio, facts: &Facts) -> Vec<(String, String,
             .iter()
             .filter(|ch| ch.entity == e.key && ch.kind.as_deref() == Some("ota"))
             .collect();
+        let gaps: Vec<f64> = unbilled(p)
+            .into_iter()
+            .filter(|(c, _, _)| c.entity.as_deref() == Some(e.key.as_str()))
+            .map(|(_, _, gap)| gap)
+            .filter(|gap| *gap > 0.5)
+            .collect();
+        if !gaps.is_empty() {
+            out.push((
+                e.name.clone(),
+                format!(
+                    "Billing gap: {} of work unbilled on {} client account(s) (billing audit)",
+                    money(gaps.iter().sum()),
+                    gaps.len()
+                ),
+                4,
+                4,
+            ));
+        }
         if !ota.is_empty() && ota.iter().all(|ch| ch.reach == 0) {
             out.push((
                 e.name.clone(),
@@ -402,6 +481,7 @@ fn ceo_report(p: &Portfolio, facts: &Facts, period: &str) -> Report {
             section("KPIs to start tracking", kpis),
             section("30-day agenda", agenda),
         ],
+        charts: Vec::new(),
     }
 }
 
@@ -429,6 +509,15 @@ pub fn security_gaps(p: &Portfolio, facts: &Facts) -> Vec<(Severity, String)> {
                 .map(move |s| (s.severity, format!("{}: {}", e.name, s.title)))
         })
         .collect();
+    for e in p.entities.iter().filter(|e| e.public_endpoints && !e.waf) {
+        out.push((
+            Severity::High,
+            format!(
+                "{}: no WAF in front of its public endpoints (rate-based and managed rules)",
+                e.name
+            ),
+        ));
+    }
     for f in &facts.functions {
         for k in f.environment_keys.iter().filter(|k| secret_looking(k)) {
             out.push((
@@ -453,6 +542,78 @@ pub fn security_gaps(p: &Portfolio, facts: &Facts) -> Vec<(Severity, String)> {
     out
 }
 
+/// The development cycle's gaps, and what is in place. Automated rollback
+/// counts as in place when bosun's release history holds an earlier
+/// release to go back to, whatever the data file says.
+pub fn dev_cycle(p: &Portfolio, facts: &Facts) -> Vec<(bool, String)> {
+    let d = &p.dev_cycle;
+    let rollback = if facts.releases >= 2 {
+        (
+            true,
+            format!(
+                "Automated rollback: in place (bosun's release history holds {} releases; `bosun rollback` restores any of them)",
+                facts.releases
+            ),
+        )
+    } else if d.automated_rollback {
+        (true, "Automated rollback: in place".to_string())
+    } else {
+        (
+            false,
+            "Automated rollback: missing (no earlier release to go back to; deploy with bosun to keep a release history)"
+                .to_string(),
+        )
+    };
+    vec![
+        if d.ci_cd {
+            (true, "CI/CD: in place".to_string())
+        } else {
+            (
+                false,
+                "CI/CD: missing (deploys run by hand; run `bosun deploy all` from CI)".to_string(),
+            )
+        },
+        if d.staging {
+            (true, "Staging environment: in place".to_string())
+        } else {
+            (
+                false,
+                "Staging environment: missing (changes reach production untried)".to_string(),
+            )
+        },
+        rollback,
+    ]
+}
+
+/// The engineering actions, ranked by impact x (6 - effort): the most
+/// impact for the least effort first; ties keep file order. An automated-
+/// rollback action is marked done when the release history shows rollback.
+pub fn ranked_actions(p: &Portfolio, facts: &Facts) -> Vec<String> {
+    let mut actions: Vec<&crate::data::EngineeringAction> = p.engineering_actions.iter().collect();
+    actions.sort_by_key(|a| std::cmp::Reverse(a.score()));
+    let rollback_in_place = dev_cycle(p, facts)[2].0;
+    actions
+        .into_iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let done = rollback_in_place && a.action.to_ascii_lowercase().contains("rollback");
+            format!(
+                "{}. {} (impact {}, effort {}, score {}){}",
+                i + 1,
+                a.action,
+                a.impact,
+                a.effort,
+                a.score(),
+                if done {
+                    " - DONE: the release history shows rollback in place"
+                } else {
+                    ""
+                }
+            )
+        })
+        .collect()
+}
+
 fn cto_report(p: &Portfolio, facts: &Facts, period: &str) -> Report {
     let stacks = p
         .entities
@@ -469,6 +630,12 @@ fn cto_report(p: &Portfolio, facts: &Facts, period: &str) -> Report {
         .into_iter()
         .map(|(s, t)| format!("[{}] {t}", format!("{s:?}").to_ascii_uppercase()))
         .collect();
+    let ux = p
+        .entities
+        .iter()
+        .flat_map(|e| e.ux.iter().map(move |u| format!("{}: {u}", e.name)))
+        .collect();
+    let cycle = dev_cycle(p, facts).into_iter().map(|(_, t)| t).collect();
     let total: f64 = p.aws_costs.iter().map(|c| c.monthly).sum();
     let saving: f64 = p.aws_costs.iter().map(|c| c.saving).sum();
     let mut cost_lines: Vec<String> = p
@@ -501,16 +668,15 @@ fn cto_report(p: &Portfolio, facts: &Facts, period: &str) -> Report {
         sections: vec![
             section("Stacks", stacks),
             section("Security gaps", gaps),
+            section("UX shortfalls", ux),
+            section("Development cycle", cycle),
             section("AWS cost estimate", cost_lines),
             section(
-                "Engineering actions",
-                p.engineering_actions
-                    .iter()
-                    .enumerate()
-                    .map(|(i, a)| format!("{}. {a}", i + 1))
-                    .collect(),
+                "Engineering actions, ranked by impact and effort",
+                ranked_actions(p, facts),
             ),
         ],
+        charts: Vec::new(),
     }
 }
 
@@ -526,7 +692,30 @@ pub fn campaign_range(c: &crate::data::Campaign) -> ([f64; 2], [f64; 2]) {
     ([low, high], [whole(low) * c.deal_value, whole(high) * c.deal_value])
 }
 
-fn cmo_report(p: &Portfolio, period: &str) -> Report {
+/// The OTA listing sequence: each platform listed, next, or waiting for
+/// the certificate of insurance.
+pub fn ota_sequence(p: &Portfolio) -> Vec<String> {
+    let mut next_given = false;
+    p.ota_sequence
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let state = if s.listed {
+                "listed".to_string()
+            } else if s.needs_coi && !p.finance.coi_in_place {
+                "waits for the certificate of insurance (not in place yet)".to_string()
+            } else if !next_given {
+                next_given = true;
+                "NEXT: list now".to_string()
+            } else {
+                "after the step before".to_string()
+            };
+            format!("{}. {}: {state}", i + 1, s.platform)
+        })
+        .collect()
+}
+
+fn cmo_report(p: &Portfolio, prev: Option<(&str, &Portfolio)>, month: &str, period: &str) -> Report {
     let names: BTreeMap<&str, &str> = p.entities.iter().map(|e| (e.key.as_str(), e.name.as_str())).collect();
     let channels = p
         .channels
@@ -562,21 +751,53 @@ fn cmo_report(p: &Portfolio, period: &str) -> Report {
         ));
         campaign.push(format!("Expected value: {} to {}", money(value[0]), money(value[1])));
     }
-    let milestones = p
-        .milestones
-        .iter()
-        .filter(|m| m.track == "marketing")
-        .map(|m| format!("Day {}: {}", m.at, m.title))
-        .collect();
+    let track = |t: &str, label: &str| -> Vec<String> {
+        p.milestones
+            .iter()
+            .filter(|m| m.track == t)
+            .map(|m| format!("{label} {}: {}", m.at, m.title))
+            .collect()
+    };
+    let mut series = vec![Series {
+        name: month.into(),
+        values: p.channels.iter().map(|c| c.reach as f64).collect(),
+    }];
+    if let Some((prev_month, prev)) = prev {
+        series.insert(
+            0,
+            Series {
+                name: prev_month.into(),
+                values: p
+                    .channels
+                    .iter()
+                    .map(|c| {
+                        prev.channels
+                            .iter()
+                            .find(|x| x.name == c.name)
+                            .map_or(0.0, |x| x.reach as f64)
+                    })
+                    .collect(),
+            },
+        );
+    }
     Report {
         key: "cmo",
         title: "CMO report: channels, campaign value and milestones".into(),
         period: period.into(),
         sections: vec![
             section("Channel matrix", channels),
+            section("OTA sequence", ota_sequence(p)),
+            section("Local SEO roadmap", track("local-seo", "Step")),
             section("Email campaign", campaign),
-            section("30/60/90-day milestones", milestones),
+            section("30/60/90-day milestones", track("marketing", "Day")),
         ],
+        charts: vec![Chart {
+            id: "channel-reach".into(),
+            title: "Reach by channel".into(),
+            unit: Unit::Count,
+            categories: p.channels.iter().map(|c| c.name.clone()).collect(),
+            series,
+        }],
     }
 }
 
@@ -670,6 +891,7 @@ fn accounting_report(p: &Portfolio, period: &str) -> Report {
             section("Expenses by category", expenses),
             section("Roadmap", roadmap),
         ],
+        charts: Vec::new(),
     }
 }
 
@@ -694,65 +916,242 @@ pub fn rental(r: &crate::data::Rental) -> RentalFigures {
     }
 }
 
-fn rental_report(p: &Portfolio, period: &str) -> Option<Report> {
+/// How a dated obligation stands at the end of the month reported on:
+/// missing, past, due within 60 days, or later.
+fn obligation(what: &str, date: Option<&str>, amount: Option<f64>, month: &str, missing: &str) -> String {
+    let Some(date) = date else {
+        return format!("MISSING: {what}: {missing}");
+    };
+    let amount = amount.map(|a| format!(" ({}/yr)", money(a))).unwrap_or_default();
+    let (Some(start), Ok(d)) = (
+        crate::data::month_start(month),
+        jiff::civil::Date::strptime("%Y-%m-%d", date),
+    ) else {
+        return format!("{what}: {date}{amount}");
+    };
+    let days = (d - start.last_of_month()).get_days();
+    if d < start {
+        format!("PAST: {what}: {date}{amount}, before this month: confirm it was dealt with")
+    } else if days <= 60 {
+        format!("DUE: {what}: {date}{amount}, within 60 days of month end")
+    } else {
+        format!("{what}: {date}{amount}")
+    }
+}
+
+fn rental_report(p: &Portfolio, month: &str, period: &str) -> Option<Report> {
     let r = p.assets.rental.as_ref()?;
     let f = rental(r);
+    let days_in_month = crate::data::month_start(month).map_or(30.0, |d| f64::from(d.days_in_month()));
+    let vacant = ((1.0 - r.occupancy) * days_in_month).round();
+    let mut vacancy = vec![format!(
+        "Occupancy {:.0}% ({vacant:.0} vacant day(s) of {days_in_month:.0})",
+        r.occupancy * 100.0
+    )];
+    if r.occupancy < 0.9 {
+        vacancy.push(format!(
+            "FLAG: occupancy below 90% costs {} of rent this month; re-let faster",
+            money(r.monthly_rent * (1.0 - r.occupancy))
+        ));
+    }
+    let open: Vec<&crate::data::Repair> = r.repairs.iter().filter(|x| !x.done).collect();
+    let mut repairs: Vec<String> = r
+        .repairs
+        .iter()
+        .map(|x| {
+            format!(
+                "{}{}: {} (reported {})",
+                if x.done { "done: " } else { "OPEN: " },
+                x.item,
+                money(x.cost),
+                x.reported
+            )
+        })
+        .collect();
+    repairs.push(format!(
+        "Open repairs: {} costing {}; maintenance budget {}/mo",
+        open.len(),
+        money(open.iter().map(|x| x.cost).sum()),
+        money(r.monthly_expenses)
+    ));
+    let obligations = vec![
+        obligation(
+            "lease ends",
+            r.lease_end.as_deref(),
+            None,
+            month,
+            "no lease on file; put one in writing",
+        ),
+        obligation(
+            "property tax due",
+            r.property_tax_due.as_deref(),
+            r.property_tax_annual,
+            month,
+            "property tax not recorded; add its amount and due date",
+        ),
+        obligation(
+            "insurance renews",
+            r.insurance_renewal.as_deref(),
+            r.insurance_annual,
+            month,
+            "no landlord insurance recorded",
+        ),
+    ];
     Some(Report {
         key: "rental",
         title: format!("Rental property: {}", r.name),
         period: period.into(),
-        sections: vec![section(
-            "Income",
-            vec![
-                format!(
-                    "Rent {}/mo at {:.0}% occupancy: {}/yr",
-                    money(r.monthly_rent),
-                    r.occupancy * 100.0,
-                    money(f.annual_income)
-                ),
-                format!("Net operating income: {}/yr", money(f.net_operating_income)),
-                format!("Cap rate: {:.2}% on a value of {}", f.cap_rate * 100.0, money(r.value)),
-                format!("Cash flow after the mortgage: {}/mo", money(f.monthly_cash_flow)),
-            ],
-        )],
+        sections: vec![
+            section(
+                "Income",
+                vec![
+                    format!(
+                        "Rent {}/mo at {:.0}% occupancy: {}/yr",
+                        money(r.monthly_rent),
+                        r.occupancy * 100.0,
+                        money(f.annual_income)
+                    ),
+                    format!("Net operating income: {}/yr", money(f.net_operating_income)),
+                    format!("Cap rate: {:.2}% on a value of {}", f.cap_rate * 100.0, money(r.value)),
+                    format!("Cash flow after the mortgage: {}/mo", money(f.monthly_cash_flow)),
+                ],
+            ),
+            section("Vacancy", vacancy),
+            section("Maintenance and repairs", repairs),
+            section("Lease, tax and insurance", obligations),
+        ],
+        charts: Vec::new(),
     })
 }
 
-fn deliveries_report(p: &Portfolio, period: &str) -> Option<Report> {
+/// One delivery's figures: crew cost from its vessel's day rate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeliveryFigures {
+    pub route: String,
+    pub crew_cost: f64,
+    pub margin: f64,
+}
+
+pub fn delivery(p: &Portfolio, d: &crate::data::Delivery) -> DeliveryFigures {
+    let rate = d
+        .vessel
+        .as_ref()
+        .and_then(|v| p.assets.vessels.iter().find(|x| &x.name == v))
+        .map_or(0.0, |v| v.crew_day_rate);
+    let crew_cost = d.days * f64::from(d.crew) * rate;
+    DeliveryFigures {
+        route: d.route.clone(),
+        crew_cost,
+        margin: d.fee - d.cost - crew_cost,
+    }
+}
+
+/// Per vessel: deliveries, days at sea, utilisation of the month, crew cost.
+pub fn fleet(p: &Portfolio, month: &str) -> Vec<(String, usize, f64, f64, f64)> {
+    let days_in_month = crate::data::month_start(month).map_or(30.0, |d| f64::from(d.days_in_month()));
+    p.assets
+        .vessels
+        .iter()
+        .map(|v| {
+            let ds: Vec<&crate::data::Delivery> = p
+                .assets
+                .deliveries
+                .iter()
+                .filter(|d| d.vessel.as_deref() == Some(v.name.as_str()))
+                .collect();
+            let days: f64 = ds.iter().map(|d| d.days).sum();
+            let crew: f64 = ds.iter().map(|d| delivery(p, d).crew_cost).sum();
+            (v.name.clone(), ds.len(), days, days / days_in_month, crew)
+        })
+        .collect()
+}
+
+fn deliveries_report(p: &Portfolio, month: &str, period: &str) -> Option<Report> {
     let d = &p.assets.deliveries;
-    if d.is_empty() {
+    if d.is_empty() && p.assets.vessels.is_empty() {
         return None;
     }
+    let figures: Vec<DeliveryFigures> = d.iter().map(|x| delivery(p, x)).collect();
     let mut lines: Vec<String> = d
         .iter()
-        .map(|x| {
-            let margin = x.fee - x.cost;
-            let flag = if margin < 0.0 { "  LOSS: reprice" } else { "" };
+        .zip(&figures)
+        .map(|(x, f)| {
+            let flag = if f.margin < 0.0 { "  LOSS: reprice" } else { "" };
             format!(
-                "{}: {} nm, fee {}, cost {}, margin {} ({}/nm){flag}",
+                "{}: {} nm, fee {}, cost {} + crew {}, margin {} ({}/nm){flag}",
                 x.route,
                 x.nautical_miles,
                 money(x.fee),
                 money(x.cost),
-                money(margin),
-                money(margin / x.nautical_miles)
+                money(f.crew_cost),
+                money(f.margin),
+                money(f.margin / x.nautical_miles)
             )
         })
         .collect();
     let fees: f64 = d.iter().map(|x| x.fee).sum();
-    let margin: f64 = d.iter().map(|x| x.fee - x.cost).sum();
-    lines.push(format!(
-        "Total: fees {}, margin {} ({:.1}%)",
-        money(fees),
-        money(margin),
-        margin / fees * 100.0
-    ));
+    let margin: f64 = figures.iter().map(|f| f.margin).sum();
+    if d.is_empty() {
+        lines.push(format!("No deliveries in {month}"));
+    } else {
+        lines.push(format!(
+            "Total: fees {}, margin {} ({:.1}%)",
+            money(fees),
+            money(margin),
+            margin / fees * 100.0
+        ));
+    }
+    let fleet = fleet(p, month)
+        .into_iter()
+        .map(|(name, n, days, util, crew)| {
+            let flag = if util < 0.25 {
+                "  IDLE: under a quarter of the month at sea"
+            } else {
+                ""
+            };
+            format!(
+                "{name}: {n} deliver{}, {days:.0} day(s) at sea, utilisation {:.0}%, crew cost {}{flag}",
+                if n == 1 { "y" } else { "ies" },
+                util * 100.0,
+                money(crew)
+            )
+        })
+        .collect();
     Some(Report {
         key: "deliveries",
-        title: "Yacht delivery: margins per route".into(),
+        title: "Yacht delivery: fleet, utilisation and margins per route".into(),
         period: period.into(),
-        sections: vec![section("Deliveries", lines)],
+        sections: vec![
+            section("Fleet and utilisation", fleet),
+            section("Margins per route", lines),
+        ],
+        charts: if d.is_empty() {
+            Vec::new()
+        } else {
+            vec![Chart {
+                id: "route-margin".into(),
+                title: "Margin per route".into(),
+                unit: Unit::Money,
+                categories: d.iter().map(|x| x.route.clone()).collect(),
+                series: vec![Series {
+                    name: "margin".into(),
+                    values: figures.iter().map(|f| f.margin).collect(),
+                }],
+            }]
+        },
     })
+}
+
+/// Work done but not billed, per client account: (account, entity, due, unbilled).
+pub fn unbilled(p: &Portfolio) -> Vec<(&crate::data::Client, f64, f64)> {
+    p.assets
+        .clients
+        .iter()
+        .map(|c| {
+            let due = c.hours * c.rate;
+            (c, due, (due - c.billed).max(0.0))
+        })
+        .collect()
 }
 
 fn billing_report(p: &Portfolio, period: &str) -> Option<Report> {
@@ -762,12 +1161,10 @@ fn billing_report(p: &Portfolio, period: &str) -> Option<Report> {
     }
     let mut lines = Vec::new();
     let mut leak = 0.0;
-    for x in c {
-        let due = x.hours * x.rate;
-        let unbilled = due - x.billed;
-        leak += unbilled.max(0.0);
-        let status = if unbilled > 0.5 {
-            format!("UNBILLED {}", money(unbilled))
+    for (x, due, gap) in unbilled(p) {
+        leak += gap;
+        let status = if gap > 0.5 {
+            format!("UNBILLED {}", money(gap))
         } else {
             "fully billed".into()
         };
@@ -786,34 +1183,288 @@ fn billing_report(p: &Portfolio, period: &str) -> Option<Report> {
         title: "Client-portfolio billing audit".into(),
         period: period.into(),
         sections: vec![section("Clients", lines)],
+        charts: Vec::new(),
     })
+}
+
+/// The month (YYYY-MM) a period falls in: a month is itself; an ISO week
+/// (YYYY-Www) is the month of its Thursday (the day that decides its year).
+pub fn month_of(period: &str) -> Option<String> {
+    if crate::data::month_start(period).is_some() {
+        return Some(period.to_string());
+    }
+    let (y, w) = period.split_once("-W")?;
+    let d = jiff::civil::ISOWeekDate::new(y.parse().ok()?, w.parse().ok()?, jiff::civil::Weekday::Thursday)
+        .ok()?
+        .date();
+    Some(format!("{:04}-{:02}", d.year(), d.month()))
+}
+
+/// The figures a report compares month on month: (label, value, unit);
+/// `None` where the figure does not apply (runway while cash-flow positive).
+pub fn figures(key: &str, p: &Portfolio, facts: &Facts, month: &str) -> Vec<(String, Option<f64>, Unit)> {
+    let c = cfo(p, facts);
+    let f = |label: &str, v: f64, u: Unit| (label.to_string(), Some(v), u);
+    match key {
+        "ceo" => vec![
+            f("Charters booked", f64::from(c.charters_this_month), Unit::Count),
+            f("Monthly revenue", c.monthly_revenue, Unit::Money),
+            f("Cash on hand", p.finance.cash_on_hand, Unit::Money),
+            f("Open shortfalls", shortfalls_ranked(p, facts).len() as f64, Unit::Count),
+        ],
+        "cfo" => vec![
+            f("Charters booked", f64::from(c.charters_this_month), Unit::Count),
+            f("Monthly revenue", c.monthly_revenue, Unit::Money),
+            f("Monthly burn", c.monthly_burn, Unit::Money),
+            f("Cash on hand", p.finance.cash_on_hand, Unit::Money),
+            ("Runway".to_string(), c.runway_months, Unit::Months),
+        ],
+        "cto" => vec![
+            f("Security gaps", security_gaps(p, facts).len() as f64, Unit::Count),
+            f(
+                "AWS cost per month",
+                p.aws_costs.iter().map(|x| x.monthly).sum(),
+                Unit::Money,
+            ),
+        ],
+        "cmo" => {
+            let mut out = vec![f(
+                "Total reach",
+                p.channels.iter().map(|x| x.reach as f64).sum(),
+                Unit::Count,
+            )];
+            out.extend(
+                p.channels
+                    .iter()
+                    .map(|x| (format!("{} reach", x.name), Some(x.reach as f64), Unit::Count)),
+            );
+            out
+        }
+        "accounting" => vec![
+            f("Monthly revenue", c.monthly_revenue, Unit::Money),
+            f("Monthly expenses", c.monthly_burn, Unit::Money),
+        ],
+        "rental" => match &p.assets.rental {
+            Some(r) => vec![
+                f("Occupancy", r.occupancy, Unit::Percent),
+                f("Cash flow after the mortgage", rental(r).monthly_cash_flow, Unit::Money),
+                f(
+                    "Open repairs",
+                    r.repairs.iter().filter(|x| !x.done).count() as f64,
+                    Unit::Count,
+                ),
+            ],
+            None => Vec::new(),
+        },
+        "deliveries" => {
+            let d = &p.assets.deliveries;
+            vec![
+                f("Deliveries", d.len() as f64, Unit::Count),
+                f("Days at sea", d.iter().map(|x| x.days).sum(), Unit::Count),
+                f("Fees", d.iter().map(|x| x.fee).sum(), Unit::Money),
+                f("Margin", d.iter().map(|x| delivery(p, x).margin).sum(), Unit::Money),
+                f(
+                    "Fleet utilisation",
+                    {
+                        let fl = fleet(p, month);
+                        if fl.is_empty() {
+                            0.0
+                        } else {
+                            fl.iter().map(|v| v.3).sum::<f64>() / fl.len() as f64
+                        }
+                    },
+                    Unit::Percent,
+                ),
+            ]
+        }
+        "billing" => vec![
+            f(
+                "Hours worked",
+                p.assets.clients.iter().map(|x| x.hours).sum(),
+                Unit::Count,
+            ),
+            f("Billed", p.assets.clients.iter().map(|x| x.billed).sum(), Unit::Money),
+            f("Unbilled", unbilled(p).iter().map(|x| x.2).sum(), Unit::Money),
+        ],
+        _ => Vec::new(),
+    }
+}
+
+/// "Label: now, up X from before" for each figure.
+pub fn compare(
+    now: &[(String, Option<f64>, Unit)],
+    before: &[(String, Option<f64>, Unit)],
+    prev_month: &str,
+) -> Vec<String> {
+    now.iter()
+        .map(|(label, v, unit)| {
+            let show = |v: &Option<f64>| v.map_or_else(|| "n/a (cash-flow positive)".to_string(), |x| unit.show(x));
+            let was = before.iter().find(|b| &b.0 == label).map(|b| b.1);
+            let change = match (*v, was) {
+                (Some(a), Some(Some(b))) if (a - b).abs() < 1e-9 => format!("unchanged from {prev_month}"),
+                (Some(a), Some(Some(b))) => format!(
+                    "{} {} from {} in {prev_month}",
+                    if a > b { "up" } else { "down" },
+                    if *unit == Unit::Percent {
+                        format!("{:.0} points", (a - b).abs() * 100.0)
+                    } else {
+                        unit.show((a - b).abs())
+                    },
+                    unit.show(b)
+                ),
+                (_, Some(b)) => format!("was {} in {prev_month}", show(&b)),
+                (_, None) => format!("not tracked in {prev_month}"),
+            };
+            format!("{label}: {}, {change}", show(v))
+        })
+        .collect()
+}
+
+/// The months to chart up to `month`: the file's months (at most the last
+/// six) and `month` itself.
+fn chart_months(p: &Portfolio, month: &str) -> Vec<String> {
+    let mut ms: Vec<String> = p
+        .months
+        .iter()
+        .map(|m| m.month.clone())
+        .filter(|m| m.as_str() <= month)
+        .collect();
+    ms.push(month.to_string());
+    ms.sort();
+    ms.dedup();
+    let skip = ms.len().saturating_sub(6);
+    ms.split_off(skip)
+}
+
+/// The CFO's pictures: charter revenue against target and break-even, and
+/// burn by month.
+fn cfo_charts(p: &Portfolio, facts: &Facts, month: &str) -> Vec<Chart> {
+    let months = chart_months(p, month);
+    let per: Vec<Cfo> = months
+        .iter()
+        .map(|m| cfo(&p.in_month(m).0, &facts.for_month(m)))
+        .collect();
+    let price = p.finance.charter_price;
+    let target = |m: &str| {
+        p.targets
+            .iter()
+            .find(|t| t.month == m)
+            .map_or(0.0, |t| f64::from(t.charters) * price)
+    };
+    let now = per.last().expect("chart_months includes the month");
+    let runway = match now.runway_months {
+        Some(r) => format!("runway {r:.1} months in {month}"),
+        None => format!("cash-flow positive in {month}"),
+    };
+    vec![
+        Chart {
+            id: "revenue-vs-target".into(),
+            title: "Charter revenue vs target by month".into(),
+            unit: Unit::Money,
+            categories: months.clone(),
+            series: vec![
+                Series {
+                    name: "charter revenue".into(),
+                    values: per.iter().map(|c| f64::from(c.charters_this_month) * price).collect(),
+                },
+                Series {
+                    name: "target".into(),
+                    values: months.iter().map(|m| target(m)).collect(),
+                },
+                Series {
+                    name: "break-even".into(),
+                    values: per.iter().map(|c| f64::from(c.break_even_charters) * price).collect(),
+                },
+            ],
+        },
+        Chart {
+            id: "burn".into(),
+            title: format!("Burn by month ({runway})"),
+            unit: Unit::Money,
+            categories: months,
+            series: vec![
+                Series {
+                    name: "monthly burn".into(),
+                    values: per.iter().map(|c| c.monthly_burn).collect(),
+                },
+                Series {
+                    name: "net burn".into(),
+                    values: per.iter().map(|c| c.net_burn).collect(),
+                },
+            ],
+        },
+    ]
 }
 
 /// The report batches a schedule can ask for.
 pub const BATCHES: &[&str] = &["csuite", "portfolio"];
 
-/// Every report of a batch, in sending order.
+/// Every report of a batch for `period`, in sending order. Each uses the
+/// figures of the period's month, says so when the file has none for it,
+/// and ends with the change since the month before.
 pub fn reports(batch: &str, p: &Portfolio, facts: &Facts, period: &str) -> Option<Vec<Report>> {
-    match batch {
-        "csuite" => Some(vec![
-            ceo_report(p, facts, period),
-            cfo_report(p, facts, period),
-            cto_report(p, facts, period),
-            cmo_report(p, period),
-            accounting_report(p, period),
-        ]),
-        "portfolio" => Some(
-            [
-                rental_report(p, period),
-                deliveries_report(p, period),
-                billing_report(p, period),
-            ]
-            .into_iter()
-            .flatten()
-            .collect(),
-        ),
-        _ => None,
+    if !BATCHES.contains(&batch) {
+        return None;
     }
+    let month = month_of(period).unwrap_or_else(|| period.to_string());
+    let (now, has_now) = p.in_month(&month);
+    let facts_now = facts.for_month(&month);
+    let prev_month = crate::data::previous_month(&month);
+    let prev = prev_month
+        .as_deref()
+        .map(|m| (m, p.in_month(m), facts.for_month(m)))
+        .filter(|(_, (_, has), f)| *has || f.charters_this_month.is_some());
+    let mut out: Vec<Report> = match batch {
+        "csuite" => vec![
+            ceo_report(&now, &facts_now, period),
+            cfo_report(&now, &facts_now, period),
+            cto_report(&now, &facts_now, period),
+            cmo_report(&now, prev.as_ref().map(|(m, (pp, _), _)| (*m, pp)), &month, period),
+            accounting_report(&now, period),
+        ],
+        _ => [
+            rental_report(&now, &month, period),
+            deliveries_report(&now, &month, period),
+            billing_report(&now, period),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
+    };
+    for r in &mut out {
+        if r.key == "cfo" {
+            r.charts = cfo_charts(p, facts, &month);
+        }
+        if !has_now {
+            r.sections.insert(
+                0,
+                section(
+                    "Data note",
+                    vec![format!(
+                        "No figures for {month} in the data file yet (add [[months]] month = \"{month}\"): \
+                         this report shows the file's standing figures{}.",
+                        if facts_now.charters_this_month.is_some() {
+                            " and the crew table's live charter count"
+                        } else {
+                            ""
+                        }
+                    )],
+                ),
+            );
+        }
+        let now_figures = figures(r.key, &now, &facts_now, &month);
+        let lines = match (&prev, &prev_month) {
+            (Some((m, (pp, _), pf)), _) => compare(&now_figures, &figures(r.key, pp, pf, m), m),
+            (None, Some(m)) => vec![format!("No figures for {m} in the data file: nothing to compare with.")],
+            (None, None) => vec![format!("{period} is not a week (YYYY-Www) or a month (YYYY-MM).")],
+        };
+        let heading = match &prev_month {
+            Some(m) => format!("Change since {m}"),
+            None => "Change since the month before".to_string(),
+        };
+        r.sections.push(Section { heading, lines });
+    }
+    Some(out)
 }
 
 #[cfg(test)]
@@ -971,12 +1622,12 @@ mod tests {
     #[test]
     fn cto_derives_gaps_from_the_deployed_stack() {
         let facts = Facts {
-            charters_this_month: None,
             functions: vec![DeployedFunction {
                 name: "qsd-shipcaptaincrew".into(),
                 environment_keys: vec!["RUST_LOG".into(), "STRIPE_SECRET_KEY".into(), "BOSUN_TABLE_CREW".into()],
                 url_auth: Some("NONE".into()),
             }],
+            ..Facts::default()
         };
         let gaps = security_gaps(&demo(), &facts);
         let texts: Vec<&str> = gaps.iter().map(|g| g.1.as_str()).collect();
@@ -1049,5 +1700,211 @@ mod tests {
             .collect();
         assert_eq!(pf, ["rental", "deliveries", "billing"]);
         assert!(reports("nope", &p, &Facts::default(), "x").is_none());
+    }
+
+    /// A report for period P uses P's figures, compares with P-1, and says
+    /// so when P has none.
+    #[test]
+    fn dated_figures_and_the_change_since_the_month_before() {
+        let p = demo();
+        assert_eq!(month_of("2026-W49").as_deref(), Some("2026-12"));
+        assert_eq!(month_of("2026-W53").as_deref(), Some("2026-12"), "Thursday 2026-12-31");
+        assert_eq!(month_of("2027-W01").as_deref(), Some("2027-01"));
+        assert_eq!(month_of("2026-11").as_deref(), Some("2026-11"));
+        assert_eq!(month_of("soon"), None);
+
+        let cfo_of = |period: &str| reports("csuite", &p, &Facts::default(), period).unwrap().remove(1);
+        let lines = |r: &Report, heading: &str| {
+            r.sections
+                .iter()
+                .find(|s| s.heading.starts_with(heading))
+                .unwrap_or_else(|| panic!("no {heading} in {r:?}"))
+                .lines
+                .clone()
+        };
+        let nov = cfo_of("2026-11");
+        assert!(lines(&nov, "Burn and break-even")
+            .contains(&"Cash on hand: $38,500; runway: 9.4 months at the current net burn".to_string()));
+        assert_eq!(
+            lines(&nov, "Change since 2026-10")[0],
+            "Charters booked: 2, up 1 from 1 in 2026-10"
+        );
+        let dec = cfo_of("2026-W49");
+        assert_eq!(
+            lines(&dec, "Change since 2026-11")[3],
+            "Cash on hand: $36,200, down $2,300 from $38,500 in 2026-11"
+        );
+        assert!(!dec.sections.iter().any(|s| s.heading == "Data note"));
+        // Three consecutive months say three different things.
+        let oct = cfo_of("2026-10");
+        assert_ne!(lines(&oct, "Burn and break-even"), lines(&nov, "Burn and break-even"));
+        assert_ne!(lines(&nov, "Burn and break-even"), lines(&dec, "Burn and break-even"));
+
+        // A month the file has no figures for: a note, the standing figures,
+        // and the comparison with the month before it.
+        let jan = cfo_of("2027-01");
+        assert_eq!(jan.sections[0].heading, "Data note");
+        assert!(jan.sections[0].lines[0].starts_with("No figures for 2027-01 in the data file yet"));
+        assert!(lines(&jan, "Change since 2026-12")[0].starts_with("Charters booked: 2, down 2 from 4"));
+        let far = cfo_of("2030-05");
+        assert_eq!(
+            lines(&far, "Change since 2030-04"),
+            ["No figures for 2030-04 in the data file: nothing to compare with."]
+        );
+    }
+
+    #[test]
+    fn live_charters_count_per_month_and_win_over_the_file() {
+        let p = demo();
+        let mut facts = Facts::default();
+        facts.live_charters.insert("2026-12".into(), 7);
+        facts.live_charters.insert("2026-11".into(), 5);
+        let r = reports("csuite", &p, &facts, "2026-12").unwrap().remove(1);
+        let change = &r.sections.last().unwrap().lines;
+        assert_eq!(change[0], "Charters booked: 7, up 2 from 5 in 2026-11");
+        assert!(r.sections[0]
+            .lines
+            .iter()
+            .any(|l| l.contains("live from the crew table")));
+        // 5 x 1,400 covers 8,112 - 1,200: cash-flow positive in both months.
+        assert_eq!(
+            change[4],
+            "Runway: n/a (cash-flow positive), was n/a (cash-flow positive) in 2026-11"
+        );
+    }
+
+    #[test]
+    fn the_billing_gap_shortfall_is_the_billing_audits_figure() {
+        let p = demo();
+        let (nov, _) = p.in_month("2026-11");
+        let gap = computed_shortfalls(&nov, &Facts::default())
+            .into_iter()
+            .find(|s| s.1.starts_with("Billing gap"))
+            .unwrap();
+        // Client B 30 x 110 = 3,300 billed 2,200 (1,100); Client C 12.5 x 80 = 1,000 billed 0.
+        assert_eq!(gap.0, "DangerousCentaur");
+        assert_eq!(
+            gap.1,
+            "Billing gap: $2,100 of work unbilled on 2 client account(s) (billing audit)"
+        );
+        let audit = reports("portfolio", &p, &Facts::default(), "2026-11").unwrap();
+        let billing = audit.iter().find(|r| r.key == "billing").unwrap();
+        assert!(billing.sections[0]
+            .lines
+            .contains(&"Unbilled work in total: $2,100".to_string()));
+        // Everything billed: no shortfall.
+        let mut paid = nov.clone();
+        for c in &mut paid.assets.clients {
+            c.billed = c.hours * c.rate;
+        }
+        assert!(!computed_shortfalls(&paid, &Facts::default())
+            .iter()
+            .any(|s| s.1.starts_with("Billing gap")));
+    }
+
+    #[test]
+    fn cto_dev_cycle_waf_and_ranked_actions() {
+        let p = demo();
+        let actions = ranked_actions(&p, &Facts::default());
+        assert_eq!(actions.len(), 10);
+        assert!(
+            actions[0].starts_with("1. Move payment keys out of Lambda environment"),
+            "{actions:?}"
+        );
+        // Score ties keep file order: the calendar (5 x 2) before the tier copy (2 x 5).
+        assert!(actions[8].starts_with("9. Availability calendar"), "{actions:?}");
+        let cycle = dev_cycle(&p, &Facts::default());
+        assert!(cycle.iter().all(|(ok, _)| !ok));
+        // Two releases in bosun's history: rollback is in place, and the action says so.
+        let facts = Facts {
+            releases: 3,
+            ..Facts::default()
+        };
+        let cycle = dev_cycle(&p, &facts);
+        assert!(cycle[2].0 && cycle[2].1.contains("holds 3 releases"), "{cycle:?}");
+        assert!(ranked_actions(&p, &facts)
+            .iter()
+            .any(|a| a.contains("Automated rollback on failed deploys")
+                && a.ends_with("DONE: the release history shows rollback in place")));
+        let gaps = security_gaps(&p, &Facts::default());
+        assert!(gaps
+            .iter()
+            .any(|g| g.1 == "QueenofSanDiego: no WAF in front of its public endpoints (rate-based and managed rules)"));
+        let mut walled = demo();
+        for e in &mut walled.entities {
+            e.waf = true;
+        }
+        assert!(!security_gaps(&walled, &Facts::default())
+            .iter()
+            .any(|g| g.1.contains("WAF")));
+    }
+
+    #[test]
+    fn ota_sequence_waits_for_the_certificate_of_insurance() {
+        let mut p = demo();
+        assert_eq!(
+            ota_sequence(&p),
+            [
+                "1. Sailo: NEXT: list now",
+                "2. GetMyBoat: after the step before",
+                "3. Viator / GetYourGuide: waits for the certificate of insurance (not in place yet)"
+            ]
+        );
+        p.ota_sequence[0].listed = true;
+        p.ota_sequence[1].listed = true;
+        p.finance.coi_in_place = true;
+        assert_eq!(ota_sequence(&p)[2], "3. Viator / GetYourGuide: NEXT: list now");
+    }
+
+    #[test]
+    fn rental_audit_flags_due_and_missing() {
+        let p = demo();
+        let r = reports("portfolio", &p, &Facts::default(), "2026-12")
+            .unwrap()
+            .remove(0);
+        let all: Vec<&String> = r.sections.iter().flat_map(|s| &s.lines).collect();
+        let has = |t: &str| all.iter().any(|l| l.as_str() == t);
+        assert!(
+            has("DUE: lease ends: 2027-01-31, within 60 days of month end"),
+            "{all:?}"
+        );
+        assert!(
+            has("MISSING: insurance renews: no landlord insurance recorded"),
+            "{all:?}"
+        );
+        assert!(has("OPEN: Dishwasher leak: $240 (reported 2026-12-02)"), "{all:?}");
+        // The water heater was done in October: it shows then, not in December.
+        assert!(!all.iter().any(|l| l.contains("Water heater")));
+        let oct = reports("portfolio", &p, &Facts::default(), "2026-10")
+            .unwrap()
+            .remove(0);
+        let oct_lines: Vec<&String> = oct.sections.iter().flat_map(|s| &s.lines).collect();
+        assert!(oct_lines
+            .iter()
+            .any(|l| l.as_str() == "done: Water heater replacement: $1,450 (reported 2026-10-06)"));
+        assert!(
+            oct_lines
+                .iter()
+                .any(|l| l.as_str() == "Occupancy 61% (12 vacant day(s) of 31)"),
+            "{oct_lines:?}"
+        );
+        assert!(oct_lines.iter().any(|l| l.starts_with("FLAG: occupancy below 90%")));
+    }
+
+    /// Crew cost = days x crew x the vessel's day rate: Cabo in December is
+    /// 7 x 3 x 250 = 5,250, so 11,500 - 6,600 - 5,250 = -350, a loss.
+    #[test]
+    fn delivery_fleet_utilisation_and_crew_cost() {
+        let p = demo();
+        let (dec, _) = p.in_month("2026-12");
+        let cabo = dec.assets.deliveries.iter().find(|d| d.route.contains("Cabo")).unwrap();
+        let f = delivery(&dec, cabo);
+        assert_eq!(f.crew_cost, 5250.0);
+        assert_eq!(f.margin, -350.0);
+        let fl = fleet(&dec, "2026-12");
+        assert_eq!(fl[0].1, 2);
+        assert_eq!(fl[0].2, 8.0);
+        assert!((fl[0].3 - 8.0 / 31.0).abs() < 1e-9);
+        assert_eq!(fl[0].4, 500.0 + 5250.0);
     }
 }

@@ -5,7 +5,8 @@
 //!
 //! - [`data`]: the portfolio data file (validated).
 //! - [`engine`]: data + live facts → reports (pure, unit-tested).
-//! - [`render`]: subject, plain text and HTML.
+//! - [`render`]: subject, plain text, HTML and the MIME message.
+//! - [`charts`]: the HTML part's charts as PNG.
 //! - [`deliver`]: idempotent delivery (claim, send, record, archive).
 //! - [`aws`]: SES, DynamoDB and the state bucket.
 //!
@@ -15,6 +16,7 @@
 //! `BOSUN_SES_RECIPIENTS`, `BOSUN_SES_CONFIGURATION_SET`.
 
 pub mod aws;
+pub mod charts;
 pub mod data;
 pub mod deliver;
 pub mod engine;
@@ -167,6 +169,11 @@ pub async fn handle(
     let now = jiff::Timestamp::now();
     let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
     let period = period_in.unwrap_or_else(|| period(&batch, today));
+    if engine::month_of(&period).is_none() {
+        return Err(HandlerError::BadEvent(format!(
+            "period {period:?} is not an ISO week (YYYY-Www) or a month (YYYY-MM)"
+        )));
+    }
     let to = config
         .recipients
         .get(&batch)
@@ -194,8 +201,9 @@ pub async fn handle(
         })?;
     let text = String::from_utf8(bytes).map_err(|_| HandlerError::Data(format!("{} is not UTF-8", config.data_key)))?;
     let portfolio = data::parse(&config.data_key, &text).map_err(|e| HandlerError::Data(e.to_string()))?;
-    let month = format!("{:04}-{:02}", today.year(), today.month());
-    let facts = aws::facts(&clients.dynamodb, config.crew_table.as_deref(), &state, &month)
+    let month = engine::month_of(&period).expect("period checked above");
+    let months: Vec<String> = data::previous_month(&month).into_iter().chain([month]).collect();
+    let facts = aws::facts(&clients.dynamodb, config.crew_table.as_deref(), &state, &months)
         .await
         .map_err(HandlerError::Aws)?;
     let reports = engine::reports(&batch, &portfolio, &facts, &period).expect("batch checked above");
@@ -205,6 +213,7 @@ pub async fn handle(
         batch: &batch,
         period: &period,
         company: &portfolio.company,
+        from: &config.sender,
         to: &to,
         bcc: config.audit_bcc.as_deref(),
         archive_prefix: &config.archive_prefix,

@@ -1,12 +1,15 @@
 //! Preview the reports locally, or send them through AWS (or the emulator).
 //!
 //! ```text
-//! exec-reports-preview [DATA_FILE] [--batch csuite|portfolio] [--period P] [--html] [--check]
+//! exec-reports-preview [DATA_FILE] [--batch csuite|portfolio] [--period P] [--html] [--charts DIR] [--check]
 //! exec-reports-preview --send --batch csuite [--period P]   # the handler, with BOSUN_* from the environment
 //! ```
 //! Without `--send` nothing touches AWS: the data file (default
 //! stacks/data/portfolio.toml) is validated and every report of the batch
-//! is printed (text, or HTML with --html). `--check` only validates.
+//! is printed (text, or HTML with --html); `--charts DIR` also writes each
+//! chart as DIR/REPORT-CHART.png. `--check` only validates. The period is
+//! an ISO week (csuite) or a month (portfolio): the data file's figures for
+//! its month, compared with the month before.
 
 use std::process::ExitCode;
 
@@ -50,7 +53,9 @@ fn main() -> ExitCode {
     let file = args
         .iter()
         .enumerate()
-        .find(|(i, a)| !a.starts_with("--") && (*i == 0 || !matches!(args[i - 1].as_str(), "--batch" | "--period")))
+        .find(|(i, a)| {
+            !a.starts_with("--") && (*i == 0 || !matches!(args[i - 1].as_str(), "--batch" | "--period" | "--charts"))
+        })
         .map(|(_, a)| a.clone())
         .unwrap_or_else(|| "stacks/data/portfolio.toml".into());
     let text = match std::fs::read_to_string(&file) {
@@ -74,6 +79,10 @@ fn main() -> ExitCode {
     let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
     for b in batches {
         let p = value("--period").unwrap_or_else(|| period(&b, today));
+        if engine::month_of(&p).is_none() {
+            eprintln!("error: --period {p} is not an ISO week (YYYY-Www) or a month (YYYY-MM)");
+            return ExitCode::from(2);
+        }
         let Some(reports) = engine::reports(&b, &portfolio, &engine::Facts::default(), &p) else {
             eprintln!(
                 "error: unknown batch {b}: expected one of {}",
@@ -82,6 +91,17 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         };
         for r in reports {
+            if let Some(dir) = value("--charts") {
+                for c in &r.charts {
+                    let path = std::path::Path::new(&dir).join(format!("{}-{}.png", r.key, c.id));
+                    let written = exec_reports::charts::png(c)
+                        .and_then(|png| std::fs::write(&path, png).map_err(|e| e.to_string()));
+                    if let Err(e) = written {
+                        eprintln!("error: cannot write {}: {e}", path.display());
+                        return ExitCode::from(1);
+                    }
+                }
+            }
             println!("Subject: {}\n", render::subject(&portfolio.company, &r));
             if flag("--html") {
                 println!("{}\n", render::html(&portfolio.company, &r));
