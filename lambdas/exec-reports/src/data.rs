@@ -697,4 +697,50 @@ mod tests {
         assert!(text.contains("finance.charter_price (10) must exceed"), "{text}");
         assert!(text.contains("channels[0].entity `zz` is not an entity key"), "{text}");
     }
+
+    #[test]
+    fn dated_and_linked_values_are_checked() {
+        let mut p = parse("portfolio.toml", include_str!("../../../stacks/data/portfolio.toml")).unwrap();
+        p.months.push(p.months[0].clone());
+        p.months[1].month = "2026-13".into();
+        p.months[2].reach.insert("Billboards".into(), 10);
+        p.assets.deliveries[0].vessel = Some("Ghost ship".into());
+        p.assets.clients[0].entity = Some("nobody".into());
+        p.assets.rental.as_mut().unwrap().lease_end = Some("next spring".into());
+        p.engineering_actions[0].effort = 9;
+        let problems = check(&p);
+        for want in [
+            "months[4].month `2026-09` appears twice",
+            "months[1].month `2026-13` is not YYYY-MM",
+            "months[2].reach names `Billboards`, which is not a channel name",
+            "assets.deliveries[0].vessel `Ghost ship` is not in [[assets.vessels]]",
+            "assets.clients[0].entity `nobody` is not an entity key",
+            "assets.rental.lease_end `next spring` is not YYYY-MM-DD",
+            "engineering_actions[0]: impact and effort are 1-5",
+        ] {
+            assert!(problems.iter().any(|m| m == want), "{want} not in {problems:?}");
+        }
+    }
+
+    #[test]
+    fn a_month_overrides_the_standing_figures_and_filters_dated_items() {
+        let p = parse("portfolio.toml", include_str!("../../../stacks/data/portfolio.toml")).unwrap();
+        let (oct, has) = p.in_month("2026-10");
+        assert!(has);
+        assert_eq!(oct.finance.cash_on_hand, 41900.0);
+        assert_eq!(oct.finance.charters_this_month, 1);
+        assert_eq!(oct.channels[0].reach, 3550);
+        assert!((oct.assets.rental.as_ref().unwrap().occupancy - (1.0 - 12.0 / 31.0)).abs() < 1e-9);
+        assert!(oct
+            .assets
+            .deliveries
+            .iter()
+            .all(|d| d.month.as_deref() == Some("2026-10")));
+        assert_eq!(oct.assets.clients.len(), 2);
+        let (later, has) = p.in_month("2027-06");
+        assert!(!has);
+        assert_eq!(later.finance.cash_on_hand, p.finance.cash_on_hand);
+        assert!(later.assets.deliveries.is_empty());
+        assert_eq!(previous_month("2027-01").as_deref(), Some("2026-12"));
+    }
 }
