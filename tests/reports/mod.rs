@@ -171,8 +171,15 @@ async fn a_batch_is_mailed_once_with_to_and_bcc_and_archived() {
         .unwrap();
     assert_eq!(eml.content_type(), Some("message/rfc822"));
     let eml = String::from_utf8(eml.body.collect().await.unwrap().into_bytes().to_vec()).unwrap();
-    assert!(eml.contains(&format!("From: <{}>", r.sender)) || eml.contains(&format!("From: {}", r.sender)), "{}", &eml[..400]);
-    assert!(!eml.to_ascii_lowercase().contains("\nbcc:"), "the BCC stays out of the headers");
+    assert!(
+        eml.contains(&format!("From: <{}>", r.sender)) || eml.contains(&format!("From: {}", r.sender)),
+        "{}",
+        &eml[..400]
+    );
+    assert!(
+        !eml.to_ascii_lowercase().contains("\nbcc:"),
+        "the BCC stays out of the headers"
+    );
     for part in [
         "multipart/alternative",
         "text/plain",
@@ -268,9 +275,13 @@ async fn charters_booked_this_month_come_live_from_the_crew_table() {
         .to_zoned(jiff::tz::TimeZone::UTC)
         .date();
     let month = format!("{:04}-{:02}", today.year(), today.month());
+    let first = jiff::civil::date(today.year(), today.month(), 1);
+    let before = first.checked_sub(jiff::Span::new().months(1)).unwrap();
+    let prev = format!("{:04}-{:02}", before.year(), before.month());
     let ddb = dynamodb().await;
     let table = format!("{}-crew", r.stack.name);
-    // Three booked charters this month, one tentative, one last year, one checklist item.
+    // Three booked charters this month, one tentative, one last year, one
+    // checklist item; one booked the month before.
     for (pk, sk, date, status) in [
         ("EVENT#1", "META", format!("{month}-03"), "booked"),
         ("EVENT#2", "META", format!("{month}-10"), "booked"),
@@ -278,6 +289,7 @@ async fn charters_booked_this_month_come_live_from_the_crew_table() {
         ("EVENT#4", "META", format!("{month}-20"), "tentative"),
         ("EVENT#5", "META", "2020-01-05".to_string(), "booked"),
         ("EVENT#1", "CHECK#1", format!("{month}-03"), "booked"),
+        ("EVENT#6", "META", format!("{prev}-12"), "booked"),
     ] {
         ddb.put_item()
             .table_name(&table)
@@ -289,13 +301,43 @@ async fn charters_booked_this_month_come_live_from_the_crew_table() {
             .await
             .unwrap();
     }
-    let (code, out, err) = r.send("csuite", "2026-W49");
+    // The period is this month: the count is read for it and the month before.
+    let (code, out, err) = r.send("csuite", &month);
     assert_eq!(code, 0, "{out} {err}");
-    let archived = r.archive("csuite", "2026-W49").await;
+    let archived = r.archive("csuite", &month).await;
     let cfo = archived.iter().find(|a| a["report"] == "cfo").unwrap();
     let text = cfo["text"].as_str().unwrap();
     assert!(
         text.contains("3 of 6 break-even charters booked this month (live from the crew table)"),
         "{text}"
+    );
+    assert!(
+        text.contains(&format!("Charters booked: 3, up 2 from 1 in {prev}")),
+        "{text}"
+    );
+    // One release so far: no rollback to speak of.
+    let cto = archived.iter().find(|a| a["report"] == "cto").unwrap();
+    assert!(
+        cto["text"].as_str().unwrap().contains("Automated rollback: missing"),
+        "{cto}"
+    );
+
+    // A second release (the data file changed): bosun's history now shows
+    // rollback in place, whatever the data file says.
+    let path = r.stack.dir.path().join("portfolio.toml");
+    let data = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, data.replace("cash_on_hand = 38500.0", "cash_on_hand = 38400.0")).unwrap();
+    let run = r.stack.bosun(&["deploy", "all"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let (code, out, err) = r.send("csuite", &prev);
+    assert_eq!(code, 0, "{out} {err}");
+    let archived = r.archive("csuite", &prev).await;
+    let cto = archived.iter().find(|a| a["report"] == "cto").unwrap();
+    assert!(
+        cto["text"]
+            .as_str()
+            .unwrap()
+            .contains("Automated rollback: in place (bosun's release history holds 2 releases"),
+        "{cto}"
     );
 }

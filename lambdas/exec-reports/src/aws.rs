@@ -192,7 +192,7 @@ impl StateBucket {
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| sdk_err("ListObjectsV2", e))?;
             for o in page.contents() {
-                if let Some(k) = o.key() {
+                if let Some(k) = o.key().filter(|k| k.ends_with(".json")) {
                     releases += 1;
                     if newest.as_deref().is_none_or(|n| k > n) {
                         newest = Some(k.to_string());
