@@ -46,6 +46,13 @@ Rules:
   sesv2-identity-and-account   VerifiedForSendingStatus follows verification;
                                GetAccount (missing in moto) answers as a
                                production account in good standing.
+  sesv2-event-destinations     Configuration set event destinations (Create, Get,
+                               Update, Delete), which moto's SESv2 lacks: names
+                               unique in the set (AlreadyExistsException), at
+                               most 10 per set (LimitExceededException), exactly
+                               one destination and valid event types and
+                               CloudWatch dimensions (BadRequestException), a
+                               missing set or name is NotFoundException.
 
 Control (tests only), POST /moto-api/bosun-rules with a JSON body:
   {"ttl_window_over": "TABLE"}            the table's hour has passed
@@ -84,6 +91,7 @@ RULES = [
     "iam-resources",
     "s3-versioning-document",
     "sesv2-identity-and-account",
+    "sesv2-event-destinations",
 ]
 
 # Lambda quotas: 1,000 concurrent executions per Region by default, of which
@@ -118,6 +126,7 @@ def install() -> None:
     _dynamodb()
     _lambda()
     _sesv2()
+    _sesv2_event_destinations()
     _s3()
     _iam_resources()
     _control()
@@ -498,6 +507,141 @@ def _sesv2() -> None:
 
     SESV2Response.get_account = get_account
     urls.url_paths["{0}/v2/email/account$"] = SESV2Response.dispatch
+
+
+# SES quotas (SES developer guide, "Service quotas in Amazon SES",
+# configuration set quotas): 10 event destinations per configuration set,
+# 10 dimensions per CloudWatch event destination.
+SES_MAX_EVENT_DESTINATIONS = 10
+SES_MAX_DIMENSIONS = 10
+# SESv2 API reference: EventType, DimensionValueSource, and the destinations
+# an EventDestinationDefinition may name ("one, and only one").
+SES_EVENT_TYPES = {"SEND", "REJECT", "BOUNCE", "COMPLAINT", "DELIVERY", "OPEN", "CLICK",
+                   "RENDERING_FAILURE", "DELIVERY_DELAY", "SUBSCRIPTION"}
+SES_DIMENSION_SOURCES = {"MESSAGE_TAG", "EMAIL_HEADER", "LINK_TAG"}
+SES_DESTINATION_KINDS = ("CloudWatchDestination", "SnsDestination", "KinesisFirehoseDestination",
+                         "EventBridgeDestination", "PinpointDestination")
+# Event destination names (SES API reference, EventDestination.Name) and
+# CloudWatch dimension names: ASCII letters, digits, '_' and '-', at most 64
+# and 255 characters; default dimension values may also hold '@' and '.'.
+SES_EVENT_DESTINATION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+SES_DIMENSION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+SES_DIMENSION_DEFAULT = re.compile(r"^[A-Za-z0-9_@.-]{1,255}$")
+
+
+def _sesv2_event_destinations() -> None:
+    """Configuration set event destinations as the SESv2 API reference
+    describes them (CreateConfigurationSetEventDestination,
+    GetConfigurationSetEventDestinations, UpdateConfigurationSetEventDestination,
+    DeleteConfigurationSetEventDestination). moto's SESv2 has none of them
+    (its SES v1 version keeps one destination per set), so a request would
+    end in HTTP 500."""
+    from moto.core.exceptions import JsonRESTError
+    from moto.ses.exceptions import NotFoundException
+    from moto.sesv2 import urls
+    from moto.sesv2.responses import SESV2Response
+
+    def bad_request(message):
+        return JsonRESTError("BadRequestException", message)
+
+    def store(self):
+        backend = self.sesv2_backend
+        if not hasattr(backend, "_bosun_event_destinations"):
+            backend._bosun_event_destinations = {}
+        return backend._bosun_event_destinations
+
+    def destinations_of(self):
+        """The set's destinations (name -> EventDestination), in creation order."""
+        set_name = self._get_param("ConfigurationSetName")
+        if set_name not in self.sesv2_backend.core_backend.config_sets:
+            raise NotFoundException(f"Configuration set <{set_name}> does not exist.")
+        return store(self).setdefault(set_name, {})
+
+    def validated(name, definition):
+        if not isinstance(name, str) or not SES_EVENT_DESTINATION_NAME.match(name):
+            raise bad_request(f"Invalid event destination name <{name}>.")
+        if not isinstance(definition, dict):
+            raise bad_request("EventDestination is required.")
+        kinds = [k for k in SES_DESTINATION_KINDS if definition.get(k) is not None]
+        if len(kinds) != 1:
+            raise bad_request("You must provide one, and only one, destination.")
+        types = definition.get("MatchingEventTypes") or []
+        if not types:
+            raise bad_request("MatchingEventTypes must name at least one event type.")
+        for t in types:
+            if t not in SES_EVENT_TYPES:
+                raise bad_request(f"Invalid event type <{t}>.")
+        target = definition[kinds[0]]
+        if kinds[0] == "CloudWatchDestination":
+            dims = target.get("DimensionConfigurations")
+            if not dims:
+                raise bad_request("DimensionConfigurations is required.")
+            if len(dims) > SES_MAX_DIMENSIONS:
+                raise bad_request(f"A CloudWatch destination has at most {SES_MAX_DIMENSIONS} dimensions.")
+            for d in dims:
+                if not SES_DIMENSION_NAME.match(str(d.get("DimensionName", ""))):
+                    raise bad_request(f"Invalid dimension name <{d.get('DimensionName')}>.")
+                if d.get("DimensionValueSource") not in SES_DIMENSION_SOURCES:
+                    raise bad_request(f"Invalid dimension value source <{d.get('DimensionValueSource')}>.")
+                if not SES_DIMENSION_DEFAULT.match(str(d.get("DefaultDimensionValue", ""))):
+                    raise bad_request(f"Invalid default dimension value <{d.get('DefaultDimensionValue')}>.")
+        elif kinds[0] == "SnsDestination" and not target.get("TopicArn"):
+            raise bad_request("SnsDestination requires TopicArn.")
+        out = {"Name": name, "Enabled": bool(definition.get("Enabled", False)), "MatchingEventTypes": list(types)}
+        out[kinds[0]] = target
+        return out
+
+    def create(self):
+        dests = destinations_of(self)
+        name = self._get_param("EventDestinationName")
+        entry = validated(name, self._get_param("EventDestination"))
+        if name in dests:
+            raise JsonRESTError("AlreadyExistsException", f"Event destination <{name}> already exists.")
+        if len(dests) >= SES_MAX_EVENT_DESTINATIONS:
+            raise JsonRESTError(
+                "LimitExceededException",
+                f"A configuration set can have at most {SES_MAX_EVENT_DESTINATIONS} event destinations.",
+            )
+        dests[name] = entry
+        return "{}"
+
+    def get(self):
+        return json.dumps({"EventDestinations": list(destinations_of(self).values())})
+
+    def named(self, dests):
+        name = self._get_param("EventDestinationName")
+        if name not in dests:
+            raise NotFoundException(f"Event destination <{name}> does not exist.")
+        return name
+
+    def update(self):
+        dests = destinations_of(self)
+        name = named(self, dests)
+        dests[name] = validated(name, self._get_param("EventDestination"))
+        return "{}"
+
+    def delete(self):
+        dests = destinations_of(self)
+        del dests[named(self, dests)]
+        return "{}"
+
+    # A deleted set takes its destinations with it (a new set of the same
+    # name starts empty).
+    original_delete_set = SESV2Response.delete_configuration_set
+
+    def delete_configuration_set(self):
+        result = original_delete_set(self)
+        store(self).pop(self._get_param("ConfigurationSetName"), None)
+        return result
+
+    SESV2Response.create_configuration_set_event_destination = create
+    SESV2Response.get_configuration_set_event_destinations = get
+    SESV2Response.update_configuration_set_event_destination = update
+    SESV2Response.delete_configuration_set_event_destination = delete
+    SESV2Response.delete_configuration_set = delete_configuration_set
+    base = "{0}/v2/email/configuration-sets/(?P<ConfigurationSetName>[^/]+)/event-destinations"
+    urls.url_paths[base + "$"] = SESV2Response.dispatch
+    urls.url_paths[base + "/(?P<EventDestinationName>[^/]+)$"] = SESV2Response.dispatch
 
 
 def _s3() -> None:

@@ -263,7 +263,8 @@ fn frontend_statements(desired: &Desired, scope: &ArnScope<'_>) -> Vec<Value> {
 }
 
 /// verify-ses: the account-level reads, the identities (recipients' too,
-/// for the sandbox rules) and the configuration set.
+/// for the sandbox rules), the configuration set and bosun's event
+/// destination in it (SES authorizes those on the set's ARN).
 fn ses_statements(ses: &SesSpec, scope: &ArnScope<'_>) -> Vec<Value> {
     let mut statements = vec![json!({
         "Sid": "MailAccount",
@@ -294,6 +295,9 @@ fn ses_statements(ses: &SesSpec, scope: &ArnScope<'_>) -> Vec<Value> {
             "ses:CreateEmailIdentity",
             "ses:PutEmailIdentityMailFromAttributes",
             "ses:CreateConfigurationSet",
+            "ses:GetConfigurationSetEventDestinations",
+            "ses:CreateConfigurationSetEventDestination",
+            "ses:UpdateConfigurationSetEventDestination",
             // verify-ses --send-test, to SES's mailbox simulator.
             "ses:SendEmail",
         ],
@@ -482,5 +486,51 @@ mod tests {
             pass["Condition"]["StringEquals"]["iam:PassedToService"],
             "lambda.amazonaws.com"
         );
+    }
+
+    #[test]
+    fn verify_ses_may_write_the_event_destination_only_on_the_stacks_configuration_set() {
+        let text = "[stack]\nname = \"s\"\n[ses]\nsender = \"reports@example.com\"\nconfiguration_set = \"reports\"\n";
+        let d = crate::stack::parse(Path::new("/tmp/s.toml"), text).unwrap();
+        let scope = ArnScope {
+            partition: "aws",
+            region: "us-west-2",
+            account: "123456789012",
+        };
+        let mail = |p: &Value| {
+            p["Statement"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["Sid"] == "MailIdentities")
+                .cloned()
+                .unwrap_or_else(|| panic!("no MailIdentities statement: {p:#}"))
+        };
+        let p = deployer_policy(&d, &scope);
+        let st = mail(&p);
+        for a in [
+            "ses:GetConfigurationSetEventDestinations",
+            "ses:CreateConfigurationSetEventDestination",
+            "ses:UpdateConfigurationSetEventDestination",
+        ] {
+            assert!(st["Action"].as_array().unwrap().iter().any(|x| x == a), "{a}: {st}");
+        }
+        assert!(
+            st["Resource"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r == "arn:aws:ses:us-west-2:123456789012:configuration-set/reports"),
+            "{st}"
+        );
+        // --read-only (the deploy gate's needs) keeps the read, not the writes.
+        let ro: Vec<String> = mail(&read_only(&p))["Action"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap().to_string())
+            .filter(|a| a.contains("EventDestination"))
+            .collect();
+        assert_eq!(ro, ["ses:GetConfigurationSetEventDestinations"]);
     }
 }

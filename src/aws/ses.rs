@@ -1,16 +1,23 @@
 //! SESv2: identities (with DKIM and MAIL FROM state), the account's sending
-//! status, the suppression list, configuration sets and a test send.
+//! status, the suppression list, configuration sets (and their event
+//! destinations) and a test send.
 //!
 //! Reads return plain data (`Identity`, `Account`, …) so the readiness checks
 //! in `crate::ses` stay pure.
 
+use std::collections::BTreeSet;
+use std::fmt;
+
 use aws_sdk_sesv2::types::{
-    BehaviorOnMxFailure, Body, Content, Destination, DkimSigningAttributes, DkimSigningKeyLength, EmailContent, Message,
+    BehaviorOnMxFailure, Body, CloudWatchDestination, CloudWatchDimensionConfiguration, Content, Destination,
+    DimensionValueSource, DkimSigningAttributes, DkimSigningKeyLength, EmailContent, EventDestinationDefinition,
+    EventType, Message, SnsDestination,
 };
 use aws_sdk_sesv2::Client;
 use serde::Serialize;
 
 use super::AwsError;
+use crate::model::{EventTarget, SesEvents};
 
 /// An SES identity as SESv2 describes it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -204,6 +211,187 @@ pub async fn create_configuration_set(client: &Client, name: &str) -> Result<(),
         Ok(_) => Ok(()),
         Err(e) if e.as_service_error().is_some_and(|s| s.is_already_exists_exception()) => Ok(()),
         Err(e) => Err(AwsError::from_sdk("sesv2:CreateConfigurationSet", name, e)),
+    }
+}
+
+/// An event destination of a configuration set (GetConfigurationSetEventDestinations).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EventDestination {
+    pub name: String,
+    pub enabled: bool,
+    /// The event types it publishes: SEND, BOUNCE, COMPLAINT, DELIVERY, OPEN, …
+    pub types: BTreeSet<String>,
+    pub target: DestinationTarget,
+}
+
+/// Where an event destination publishes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DestinationTarget {
+    CloudWatch(Vec<CloudWatchDimension>),
+    /// The topic's ARN.
+    Sns(String),
+    /// Kinesis Data Firehose, EventBridge or Pinpoint, which bosun never writes.
+    Other(&'static str),
+}
+
+impl fmt::Display for DestinationTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DestinationTarget::CloudWatch(dims) => {
+                let names: Vec<&str> = dims.iter().map(|d| d.name.as_str()).collect();
+                write!(f, "CloudWatch (dimension {})", names.join(", "))
+            }
+            DestinationTarget::Sns(arn) => write!(f, "SNS topic {arn}"),
+            DestinationTarget::Other(kind) => f.write_str(kind),
+        }
+    }
+}
+
+/// One CloudWatch dimension of an event destination.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CloudWatchDimension {
+    pub name: String,
+    /// MESSAGE_TAG, EMAIL_HEADER or LINK_TAG.
+    pub source: String,
+    pub default_value: String,
+}
+
+impl CloudWatchDimension {
+    /// The dimension bosun writes for `[ses.events]` destination = "cloudwatch":
+    /// its value comes from the message tag of the same name.
+    pub fn from_message_tag(name: &str, default_value: &str) -> CloudWatchDimension {
+        CloudWatchDimension {
+            name: name.to_string(),
+            source: DimensionValueSource::MessageTag.as_str().to_string(),
+            default_value: default_value.to_string(),
+        }
+    }
+}
+
+/// The event destinations of configuration set `set`.
+pub async fn event_destinations(client: &Client, set: &str) -> Result<Vec<EventDestination>, AwsError> {
+    let out = client
+        .get_configuration_set_event_destinations()
+        .configuration_set_name(set)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("sesv2:GetConfigurationSetEventDestinations", set, e))?;
+    Ok(out
+        .event_destinations()
+        .iter()
+        .map(|d| EventDestination {
+            name: d.name().to_string(),
+            enabled: d.enabled(),
+            types: d
+                .matching_event_types()
+                .iter()
+                .map(|t| t.as_str().to_string())
+                .collect(),
+            target: if let Some(cw) = d.cloud_watch_destination() {
+                DestinationTarget::CloudWatch(
+                    cw.dimension_configurations()
+                        .iter()
+                        .map(|c| CloudWatchDimension {
+                            name: c.dimension_name().to_string(),
+                            source: c.dimension_value_source().as_str().to_string(),
+                            default_value: c.default_dimension_value().to_string(),
+                        })
+                        .collect(),
+                )
+            } else if let Some(sns) = d.sns_destination() {
+                DestinationTarget::Sns(sns.topic_arn().to_string())
+            } else if d.kinesis_firehose_destination().is_some() {
+                DestinationTarget::Other("Kinesis Data Firehose")
+            } else if d.event_bridge_destination().is_some() {
+                DestinationTarget::Other("EventBridge")
+            } else if d.pinpoint_destination().is_some() {
+                DestinationTarget::Other("Pinpoint")
+            } else {
+                DestinationTarget::Other("an unknown destination")
+            },
+        })
+        .collect())
+}
+
+/// Creates or updates (the whole definition) bosun's event destination.
+pub struct PutEventDestination<'a> {
+    pub set: &'a str,
+    pub events: &'a SesEvents,
+    /// The event types to publish (SES_EVENT_TYPES, plus any the live
+    /// destination has on top).
+    pub types: &'a BTreeSet<String>,
+    /// Update the destination of this name instead of creating it.
+    pub update: bool,
+}
+
+/// Writes bosun's event destination. `Ok(false)`: a create found one of that
+/// name already there (another run made it); the caller reads it back.
+pub async fn put_event_destination(client: &Client, put: &PutEventDestination<'_>) -> Result<bool, AwsError> {
+    let PutEventDestination {
+        set,
+        events,
+        types,
+        update,
+    } = *put;
+    let op = if update {
+        "sesv2:UpdateConfigurationSetEventDestination"
+    } else {
+        "sesv2:CreateConfigurationSetEventDestination"
+    };
+    let resource = format!("{set} (event destination {})", events.name);
+    let mut definition = EventDestinationDefinition::builder().enabled(true);
+    for t in types {
+        definition = definition.matching_event_types(EventType::from(t.as_str()));
+    }
+    let definition = match &events.target {
+        EventTarget::CloudWatch {
+            dimension,
+            default_value,
+        } => {
+            let dim = CloudWatchDimensionConfiguration::builder()
+                .dimension_name(dimension)
+                .dimension_value_source(DimensionValueSource::MessageTag)
+                .default_dimension_value(default_value)
+                .build()
+                .map_err(|e| AwsError::build(op, &resource, e))?;
+            let cw = CloudWatchDestination::builder()
+                .dimension_configurations(dim)
+                .build()
+                .map_err(|e| AwsError::build(op, &resource, e))?;
+            definition.cloud_watch_destination(cw)
+        }
+        EventTarget::Sns { topic_arn } => definition.sns_destination(
+            SnsDestination::builder()
+                .topic_arn(topic_arn)
+                .build()
+                .map_err(|e| AwsError::build(op, &resource, e))?,
+        ),
+    }
+    .build();
+    if update {
+        client
+            .update_configuration_set_event_destination()
+            .configuration_set_name(set)
+            .event_destination_name(&events.name)
+            .event_destination(definition)
+            .send()
+            .await
+            .map(|_| true)
+            .map_err(|e| AwsError::from_sdk(op, &resource, e))
+    } else {
+        match client
+            .create_configuration_set_event_destination()
+            .configuration_set_name(set)
+            .event_destination_name(&events.name)
+            .event_destination(definition)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_already_exists_exception()) => Ok(false),
+            Err(e) => Err(AwsError::from_sdk(op, &resource, e)),
+        }
     }
 }
 

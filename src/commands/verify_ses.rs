@@ -1,6 +1,7 @@
 //! `bosun verify-ses`: reads SES (creating what is missing with `--create`)
-//! and reports every check: identities, DKIM, MAIL FROM, account, quota,
-//! sandbox recipients, suppression list.
+//! and reports every check: identities, DKIM, MAIL FROM, configuration set
+//! and its event destination, account, quota, sandbox recipients,
+//! suppression list.
 
 use crate::aws::Clients;
 use crate::cli::{Failure, Settings};
@@ -11,7 +12,8 @@ use crate::ses;
 
 /// What the user asked `verify-ses` for.
 pub struct VerifySesRequest {
-    /// Create missing identities, the MAIL FROM setting and the configuration set.
+    /// Create missing identities, the MAIL FROM setting, the configuration set
+    /// and its event destination (updating bosun's destination if it differs).
     pub create: bool,
     /// Send one message to the SES mailbox simulator.
     pub send_test: bool,

@@ -124,6 +124,52 @@ pub struct SesSpec {
     pub mail_from_domain: Option<String>,
     /// Recipients per report batch (batch name → addresses).
     pub recipients: BTreeMap<String, Vec<String>>,
+    /// Where SES publishes the configuration set's events (`[ses.events]`);
+    /// `Some` exactly when `configuration_set` is (default: CloudWatch).
+    pub events: Option<SesEvents>,
+}
+
+/// The events bosun's event destination publishes: what a sender needs to
+/// see (accepted, bounced, complained about, delivered).
+pub const SES_EVENT_TYPES: [&str; 4] = ["SEND", "BOUNCE", "COMPLAINT", "DELIVERY"];
+
+/// `[ses.events]`: bosun's event destination in the configuration set. bosun
+/// owns only the destination of this name; others in the set are left alone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SesEvents {
+    /// The event destination's name in the configuration set (default "bosun").
+    pub name: String,
+    pub target: EventTarget,
+}
+
+/// Where the events go.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "destination", rename_all = "lowercase")]
+pub enum EventTarget {
+    /// CloudWatch metrics with one dimension, taken from a message tag and
+    /// `default_value` (the stack name) when a message lacks the tag.
+    CloudWatch { dimension: String, default_value: String },
+    /// A standard (not FIFO) SNS topic, whose policy must let SES publish.
+    Sns { topic_arn: String },
+}
+
+impl EventTarget {
+    /// The stack file's word for the kind: "cloudwatch" or "sns".
+    pub fn kind(&self) -> &'static str {
+        match self {
+            EventTarget::CloudWatch { .. } => "cloudwatch",
+            EventTarget::Sns { .. } => "sns",
+        }
+    }
+}
+
+impl fmt::Display for EventTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EventTarget::CloudWatch { dimension, .. } => write!(f, "CloudWatch (dimension {dimension})"),
+            EventTarget::Sns { topic_arn } => write!(f, "SNS topic {topic_arn}"),
+        }
+    }
 }
 
 impl SesSpec {
@@ -136,6 +182,7 @@ impl SesSpec {
             configuration_set: None,
             mail_from_domain: None,
             recipients: BTreeMap::new(),
+            events: None,
         }
     }
 

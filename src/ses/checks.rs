@@ -3,9 +3,9 @@
 //! `unknown`, never `pass`.
 
 use super::{dkim_records, domain_of, mail_from_records, Check, DnsRecord, LiveSes, Status, Volume, SANDBOX_NOTE};
-use crate::aws::ses::{Account, Identity};
+use crate::aws::ses::{Account, CloudWatchDimension, DestinationTarget, EventDestination, Identity};
 use crate::aws::AwsError;
-use crate::model::SesSpec;
+use crate::model::{EventTarget, SesEvents, SesSpec, SES_EVENT_TYPES};
 
 /// The domain identity a MAIL FROM domain belongs to.
 pub(super) fn mail_from_parent<'a>(spec: &'a SesSpec, mail_from: &str) -> Option<&'a str> {
@@ -45,10 +45,116 @@ pub fn assess(spec: &SesSpec, obs: &LiveSes, region: &str, volume: &Volume) -> V
             ),
             None => Check::new("configuration_set", set, Status::Unknown, "not read"),
         });
+        if let (Some(events), Some(Ok(true))) = (&spec.events, &obs.configuration_set) {
+            checks.push(event_destination_check(set, events, obs));
+        }
     }
     checks.extend(account_checks(spec, obs, volume));
     checks.push(suppression_check(obs));
     checks
+}
+
+/// How bosun's event destination `live` differs from `[ses.events]`, or
+/// `None` when it publishes at least SES_EVENT_TYPES where the stack says
+/// (event types on top are fine).
+pub(super) fn destination_difference(live: &EventDestination, want: &SesEvents) -> Option<String> {
+    let mut diffs = Vec::new();
+    if !live.enabled {
+        diffs.push("disabled".to_string());
+    }
+    let missing: Vec<&str> = SES_EVENT_TYPES
+        .iter()
+        .copied()
+        .filter(|t| !live.types.contains(*t))
+        .collect();
+    if !missing.is_empty() {
+        diffs.push(format!("does not publish {}", missing.join(", ")));
+    }
+    match (&live.target, &want.target) {
+        (
+            DestinationTarget::CloudWatch(dims),
+            EventTarget::CloudWatch {
+                dimension,
+                default_value,
+            },
+        ) => {
+            if *dims != [CloudWatchDimension::from_message_tag(dimension, default_value)] {
+                diffs.push(format!(
+                    "its CloudWatch dimensions are not just {dimension} (message tag, default {default_value})"
+                ));
+            }
+        }
+        (DestinationTarget::Sns(arn), EventTarget::Sns { topic_arn }) if arn == topic_arn => {}
+        (got, want) => diffs.push(format!("goes to {got}, not {want}")),
+    }
+    (!diffs.is_empty()).then(|| diffs.join("; "))
+}
+
+/// bosun's event destination in the configuration set (which exists).
+/// Missing or different is a warning: mail is still sent and delivered,
+/// only its bounces and complaints go unrecorded.
+fn event_destination_check(set: &str, events: &SesEvents, obs: &LiveSes) -> Check {
+    const CHECK: &str = "event_destination";
+    let name = &events.name;
+    let live = match &obs.event_destinations {
+        Some(Ok(live)) => live,
+        Some(Err(e)) => {
+            let fix = if e.code.as_deref() == Some("LimitExceededException") {
+                Some(format!(
+                    "the set has as many event destinations as SES allows; delete one it no longer needs, then run `bosun verify-ses --create` to add {name}"
+                ))
+            } else {
+                e.help.clone()
+            };
+            let c = Check::new(
+                CHECK,
+                set,
+                Status::Fail,
+                format!("{} failed: {}", e.operation, e.message),
+            );
+            return match fix {
+                Some(f) => c.fix(f),
+                None => c,
+            };
+        }
+        None => return Check::new(CHECK, set, Status::Unknown, "not read"),
+    };
+    let fix = "run `bosun verify-ses --create`";
+    let Some(d) = live.iter().find(|d| d.name == *name) else {
+        let others: Vec<&str> = live.iter().map(|d| d.name.as_str()).collect();
+        let others = if others.is_empty() {
+            String::new()
+        } else {
+            format!(" (it has {})", others.join(", "))
+        };
+        return Check::new(
+            CHECK,
+            set,
+            Status::Warn,
+            format!("has no event destination named {name}{others}: bounces and complaints go unrecorded"),
+        )
+        .fix(fix);
+    };
+    if let Some(diff) = destination_difference(d, events) {
+        return Check::new(
+            CHECK,
+            set,
+            Status::Warn,
+            format!("event destination {name} differs from [ses.events]: {diff}"),
+        )
+        .fix(fix);
+    }
+    // Display prints a fix even on a pass, so the SNS caveat is in the message.
+    let caveat = match events.target {
+        EventTarget::Sns { .. } => " (the topic's policy must allow ses.amazonaws.com sns:Publish)",
+        EventTarget::CloudWatch { .. } => "",
+    };
+    Check::new(
+        CHECK,
+        set,
+        Status::Pass,
+        format!("{name}: {} → {}{caveat}", SES_EVENT_TYPES.join(", "), events.target),
+    )
 }
 
 fn identity_checks(name: &str, obs: &LiveSes, region: &str) -> Vec<Check> {

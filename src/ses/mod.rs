@@ -17,7 +17,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::aws::ses::{Account, Identity};
+use crate::aws::ses::{Account, EventDestination, Identity};
 use crate::aws::AwsError;
 use crate::model::SesSpec;
 
@@ -67,8 +67,8 @@ impl fmt::Display for DnsRecord {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Check {
     /// What was checked: identity, dkim, mail_from, configuration_set,
-    /// account.sending, account.enforcement, account.production, quota, rate,
-    /// recipients, suppression, send_test.
+    /// event_destination, account.sending, account.enforcement,
+    /// account.production, quota, rate, recipients, suppression, send_test.
     pub check: &'static str,
     /// The identity, address or "account" the check is about.
     pub subject: String,
@@ -148,7 +148,11 @@ pub struct LiveSes {
     /// By destination address: the suppression reason, if suppressed.
     pub suppressed: BTreeMap<String, Result<Option<String>, AwsError>>,
     pub configuration_set: Option<Result<bool, AwsError>>,
-    /// Identities, MAIL FROM settings and configuration sets created by `--create`.
+    /// The configuration set's event destinations (read when the set exists),
+    /// or the error of reading or writing bosun's.
+    pub event_destinations: Option<Result<Vec<EventDestination>, AwsError>>,
+    /// Identities, MAIL FROM settings, configuration sets and event
+    /// destinations created (or updated) by `--create`.
     pub created: Vec<String>,
 }
 

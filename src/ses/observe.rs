@@ -1,17 +1,19 @@
 //! The shell side of verify-ses: reads SES at one request per second
 //! (creating what is missing with `--create`), and sends the test message.
 
+use std::collections::BTreeSet;
+
 use aws_sdk_sesv2::Client;
 
-use super::checks::mail_from_parent;
+use super::checks::{destination_difference, mail_from_parent};
 use super::{domain_of, Check, LiveSes, Status, SIMULATOR_SUCCESS};
 use crate::aws::ses;
 use crate::aws::Pacer;
-use crate::model::SesSpec;
+use crate::model::{SesEvents, SesSpec, SES_EVENT_TYPES};
 
 /// Reads what the checks need. With `create`, first creates missing sender
-/// identities, the MAIL FROM setting and the configuration set (each create
-/// is idempotent, so a retried run is safe).
+/// identities, the MAIL FROM setting, the configuration set and its event
+/// destination (each create is idempotent, so a retried run is safe).
 pub async fn observe(client: &Client, spec: &SesSpec, create: bool) -> LiveSes {
     let mut pace = Pacer::new(SES_API_INTERVAL);
     let mut obs = LiveSes::default();
@@ -49,12 +51,19 @@ pub async fn observe(client: &Client, spec: &SesSpec, create: bool) -> LiveSes {
         if obs.configuration_set.is_none() {
             obs.configuration_set = Some(ses::configuration_set_exists(client, set, &mut pace).await);
         }
+        // A set that is missing (or unreadable) has no destinations to read.
+        if spec.events.is_some() && matches!(obs.configuration_set, Some(Ok(true))) && obs.event_destinations.is_none()
+        {
+            pace.tick().await;
+            obs.event_destinations = Some(ses::event_destinations(client, set).await);
+        }
     }
     obs
 }
 
-/// `--create`: the sender identities, the MAIL FROM setting and the
-/// configuration set, where missing.
+/// `--create`: the sender identities, the MAIL FROM setting, the
+/// configuration set and bosun's event destination in it, where missing
+/// (the destination also where it differs from `[ses.events]`).
 async fn create_missing(client: &Client, spec: &SesSpec, pace: &mut Pacer, obs: &mut LiveSes) {
     for name in &spec.identities {
         let key = name.to_ascii_lowercase();
@@ -94,6 +103,70 @@ async fn create_missing(client: &Client, spec: &SesSpec, pace: &mut Pacer, obs: 
             }
             got => obs.configuration_set = Some(got),
         }
+        if let (Some(events), Some(Ok(true))) = (&spec.events, &obs.configuration_set) {
+            set_event_destination(client, pace, obs, (set, events)).await;
+        }
+    }
+}
+
+/// Creates bosun's event destination in `set`, or updates it when it differs
+/// from `[ses.events]`; nothing is written when it matches. Other
+/// destinations in the set are never touched. After a write, `observe` reads
+/// the destinations back.
+async fn set_event_destination(
+    client: &Client,
+    pace: &mut Pacer,
+    obs: &mut LiveSes,
+    (set, events): (&str, &SesEvents),
+) {
+    pace.tick().await;
+    let live = match ses::event_destinations(client, set).await {
+        Ok(live) => live,
+        Err(e) => {
+            obs.event_destinations = Some(Err(e));
+            return;
+        }
+    };
+    let mut types: BTreeSet<String> = SES_EVENT_TYPES.iter().map(|t| t.to_string()).collect();
+    let (update, note) = match live.iter().find(|d| d.name == events.name) {
+        None => (
+            false,
+            format!(
+                "event destination {} ({}) on configuration set {set}",
+                events.name,
+                events.target.kind()
+            ),
+        ),
+        Some(d) => match destination_difference(d, events) {
+            None => {
+                obs.event_destinations = Some(Ok(live));
+                return;
+            }
+            Some(diff) => {
+                // Event types someone added on top are kept.
+                types.extend(d.types.iter().cloned());
+                (
+                    true,
+                    format!(
+                        "updated event destination {} on configuration set {set}: {diff}",
+                        events.name
+                    ),
+                )
+            }
+        },
+    };
+    pace.tick().await;
+    let put = ses::PutEventDestination {
+        set,
+        events,
+        types: &types,
+        update,
+    };
+    match ses::put_event_destination(client, &put).await {
+        Ok(true) => obs.created.push(note),
+        // Created meanwhile by another run: read back below.
+        Ok(false) => {}
+        Err(e) => obs.event_destinations = Some(Err(e)),
     }
 }
 

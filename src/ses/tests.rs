@@ -259,3 +259,199 @@ fn suppressed_addresses_fail_unreadable_ones_are_unknown() {
     let c = find(&assess(&spec(), &o, "r", &Volume::default()), "suppression").clone();
     assert_eq!(c.status, Status::Unknown);
 }
+
+/// A spec with configuration set "reports" and the default `[ses.events]`.
+fn spec_with_set() -> SesSpec {
+    let mut s = spec();
+    s.configuration_set = Some("reports".into());
+    s.events = Some(crate::model::SesEvents {
+        name: "bosun".into(),
+        target: crate::model::EventTarget::CloudWatch {
+            dimension: "stack".into(),
+            default_value: "s".into(),
+        },
+    });
+    s
+}
+
+/// The destination bosun writes for `spec_with_set`.
+fn bosun_destination() -> crate::aws::ses::EventDestination {
+    crate::aws::ses::EventDestination {
+        name: "bosun".into(),
+        enabled: true,
+        types: crate::model::SES_EVENT_TYPES.iter().map(|t| t.to_string()).collect(),
+        target: crate::aws::ses::DestinationTarget::CloudWatch(vec![
+            crate::aws::ses::CloudWatchDimension::from_message_tag("stack", "s"),
+        ]),
+    }
+}
+
+fn with_destinations(live: Result<Vec<crate::aws::ses::EventDestination>, AwsError>) -> LiveSes {
+    let mut o = observed(verified_domain(), production());
+    o.configuration_set = Some(Ok(true));
+    o.event_destinations = Some(live);
+    o
+}
+
+#[test]
+fn bosuns_event_destination_passes_when_it_matches() {
+    let mut d = bosun_destination();
+    // Event types on top of the four are fine.
+    d.types.insert("OPEN".into());
+    let checks = assess(
+        &spec_with_set(),
+        &with_destinations(Ok(vec![d])),
+        "r",
+        &Volume::default(),
+    );
+    let c = find(&checks, "event_destination");
+    assert_eq!(c.status, Status::Pass, "{c:?}");
+    assert_eq!(c.subject, "reports");
+    assert_eq!(
+        c.message,
+        "bosun: SEND, BOUNCE, COMPLAINT, DELIVERY → CloudWatch (dimension stack)"
+    );
+    assert!(c.fix.is_none());
+}
+
+#[test]
+fn a_set_without_bosuns_destination_warns_naming_the_others() {
+    let mut other = bosun_destination();
+    other.name = "archive".into();
+    for live in [vec![], vec![other]] {
+        let checks = assess(
+            &spec_with_set(),
+            &with_destinations(Ok(live.clone())),
+            "r",
+            &Volume::default(),
+        );
+        let c = find(&checks, "event_destination");
+        assert_eq!(c.status, Status::Warn, "{live:?}");
+        assert!(c.message.contains("has no event destination named bosun"), "{c:?}");
+        assert_eq!(c.message.contains("(it has archive)"), !live.is_empty(), "{c:?}");
+        assert_eq!(c.fix.as_deref(), Some("run `bosun verify-ses --create`"));
+        let r = Report::new("s", "r", checks.clone(), vec![], false, 0.0);
+        assert!(r.ready, "a warning: mail is still delivered");
+        assert!(
+            !Report::new("s", "r", checks, vec![], true, 0.0).ready,
+            "--strict fails on it"
+        );
+    }
+}
+
+#[test]
+fn a_different_destination_warns_naming_the_difference() {
+    use crate::aws::ses::DestinationTarget;
+    type Change = fn(&mut crate::aws::ses::EventDestination);
+    let cases: [(Change, &str); 4] = [
+        (|d| d.enabled = false, "disabled"),
+        (
+            |d| {
+                d.types.remove("DELIVERY");
+            },
+            "does not publish DELIVERY",
+        ),
+        (
+            |d| d.target = DestinationTarget::Sns("arn:aws:sns:us-west-2:123456789012:t".into()),
+            "goes to SNS topic arn:aws:sns:us-west-2:123456789012:t, not CloudWatch (dimension stack)",
+        ),
+        (
+            |d| {
+                d.target = DestinationTarget::CloudWatch(vec![crate::aws::ses::CloudWatchDimension::from_message_tag(
+                    "stack", "other",
+                )])
+            },
+            "CloudWatch dimensions are not just stack (message tag, default s)",
+        ),
+    ];
+    for (change, want) in cases {
+        let mut d = bosun_destination();
+        change(&mut d);
+        let checks = assess(
+            &spec_with_set(),
+            &with_destinations(Ok(vec![d])),
+            "r",
+            &Volume::default(),
+        );
+        let c = find(&checks, "event_destination");
+        assert_eq!(c.status, Status::Warn, "{want}");
+        assert!(c.message.contains(want), "{want}: {c:?}");
+    }
+}
+
+#[test]
+fn an_sns_destination_states_the_topic_policy_it_needs() {
+    let topic = "arn:aws:sns:us-west-2:123456789012:ses-events";
+    let mut s = spec_with_set();
+    s.events.as_mut().unwrap().target = crate::model::EventTarget::Sns {
+        topic_arn: topic.into(),
+    };
+    let mut d = bosun_destination();
+    d.target = crate::aws::ses::DestinationTarget::Sns(topic.into());
+    let c = find(
+        &assess(&s, &with_destinations(Ok(vec![d])), "r", &Volume::default()),
+        "event_destination",
+    )
+    .clone();
+    assert_eq!(c.status, Status::Pass);
+    assert!(c.message.contains(&format!("SNS topic {topic}")), "{c:?}");
+    assert!(c.message.contains("sns:Publish"), "{c:?}");
+}
+
+#[test]
+fn an_unreadable_or_unwritable_destination_fails_never_passes() {
+    let err = |operation, code: Option<&str>| AwsError {
+        operation,
+        resource: "reports".into(),
+        message: format!("{}: no", code.unwrap_or("error")),
+        code: code.map(str::to_string),
+        help: None,
+    };
+    let c = find(
+        &assess(
+            &spec_with_set(),
+            &with_destinations(Err(err("sesv2:GetConfigurationSetEventDestinations", None))),
+            "r",
+            &Volume::default(),
+        ),
+        "event_destination",
+    )
+    .clone();
+    assert_eq!(c.status, Status::Fail);
+    assert!(
+        c.message
+            .starts_with("sesv2:GetConfigurationSetEventDestinations failed"),
+        "{c:?}"
+    );
+    let c = find(
+        &assess(
+            &spec_with_set(),
+            &with_destinations(Err(err(
+                "sesv2:CreateConfigurationSetEventDestination",
+                Some("LimitExceededException"),
+            ))),
+            "r",
+            &Volume::default(),
+        ),
+        "event_destination",
+    )
+    .clone();
+    assert_eq!(c.status, Status::Fail);
+    assert!(c.message.contains("LimitExceededException"), "{c:?}");
+    assert!(c.fix.as_deref().unwrap().contains("delete one"), "{c:?}");
+}
+
+#[test]
+fn no_destination_check_without_an_existing_set() {
+    for set in [Some(Ok(false)), None] {
+        let mut o = observed(verified_domain(), production());
+        o.configuration_set = set;
+        let checks = assess(&spec_with_set(), &o, "r", &Volume::default());
+        assert!(!checks.iter().any(|c| c.check == "event_destination"), "{checks:#?}");
+    }
+    // Read but not yet: unknown, never pass.
+    let mut o = observed(verified_domain(), production());
+    o.configuration_set = Some(Ok(true));
+    let checks = assess(&spec_with_set(), &o, "r", &Volume::default());
+    assert_eq!(find(&checks, "event_destination").status, Status::Unknown);
+}

@@ -319,10 +319,10 @@ impl Validator<'_> {
     fn document(&mut self, file: &Path, root: &toml_edit::Table) -> Option<Desired> {
         self.only_keys(root, "", TOP_KEYS);
         let stack = self.stack_section(root);
+        let stack_name = stack.as_ref().map(|s: &StackMeta| s.name.clone()).unwrap_or_default();
         let ses = self
             .opt_table(root, "", "ses")
-            .and_then(|t| self.ses(t, root.get("ses").and_then(Item::span)));
-        let stack_name = stack.as_ref().map(|s: &StackMeta| s.name.clone()).unwrap_or_default();
+            .and_then(|t| self.ses(t, root.get("ses").and_then(Item::span), &stack_name));
         let tables: Vec<TableSpec> = self
             .entries(root, "tables")
             .iter()

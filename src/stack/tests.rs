@@ -85,6 +85,103 @@ fn ses_problems_name_their_keys() {
 }
 
 #[test]
+fn a_configuration_set_gets_a_cloudwatch_event_destination_by_default() {
+    use crate::model::{EventTarget, SesEvents};
+    let base = "[stack]\nname = \"s\"\n[ses]\nsender = \"reports@example.com\"\n";
+    let d = parse_str(base).unwrap();
+    assert_eq!(d.ses.unwrap().events, None, "no set, no destination");
+    let d = parse_str(&format!("{base}configuration_set = \"reports\"\n")).unwrap();
+    assert_eq!(
+        d.ses.unwrap().events,
+        Some(SesEvents {
+            name: "bosun".into(),
+            target: EventTarget::CloudWatch {
+                dimension: "stack".into(),
+                default_value: "s".into()
+            }
+        })
+    );
+    let d = parse_str(&format!(
+        "{base}configuration_set = \"reports\"\n[ses.events]\ndestination = \"sns\"\n\
+         topic_arn = \"arn:aws:sns:us-west-2:123456789012:ses-events\"\nname = \"mail-events\"\n"
+    ))
+    .unwrap();
+    assert_eq!(
+        d.ses.unwrap().events,
+        Some(SesEvents {
+            name: "mail-events".into(),
+            target: EventTarget::Sns {
+                topic_arn: "arn:aws:sns:us-west-2:123456789012:ses-events".into()
+            }
+        })
+    );
+}
+
+#[test]
+fn ses_events_problems_name_their_keys() {
+    let base = "[stack]\nname = \"s\"\n[ses]\nsender = \"reports@example.com\"\nconfiguration_set = \"reports\"\n";
+    let problems = |events: &str| {
+        let err = parse_str(&format!("{base}[ses.events]\n{events}")).unwrap_err();
+        err.problems
+            .iter()
+            .map(|p| {
+                (
+                    p.line,
+                    p.key.clone(),
+                    p.message.clone(),
+                    p.help.clone().unwrap_or_default(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    // An unknown key, with the closest allowed one.
+    let got = problems("topic-arn = \"x\"\n");
+    assert_eq!((got[0].0, got[0].1.as_str()), (7, "ses.events.topic-arn"), "{got:?}");
+    assert!(got[0].3.contains("did you mean `topic_arn`?"), "{got:?}");
+    // SNS without a topic; a topic for CloudWatch; a bad destination; a bad name.
+    let got = problems("destination = \"sns\"\n");
+    assert_eq!(got[0].1, "ses.events.topic_arn", "{got:?}");
+    assert!(got[0].2.contains("missing required key"), "{got:?}");
+    let got = problems("topic_arn = \"arn:aws:sns:us-west-2:123456789012:t\"\n");
+    assert_eq!((got[0].0, got[0].1.as_str()), (7, "ses.events.topic_arn"), "{got:?}");
+    assert!(got[0].3.contains("destination = \"sns\""), "{got:?}");
+    let got = problems("destination = \"kinesis\"\nname = \"not ok\"\n");
+    let keys: Vec<(usize, &str)> = got.iter().map(|p| (p.0, p.1.as_str())).collect();
+    assert_eq!(keys, [(7, "ses.events.destination"), (8, "ses.events.name")], "{got:?}");
+    // Topics SES cannot publish to.
+    for (arn, why) in [
+        ("arn:aws:sns:us-west-2:123456789012:events.fifo", "FIFO topic"),
+        ("arn:aws:sqs:us-west-2:123456789012:q", "is not an SNS topic ARN"),
+        ("arn:aws:sns:us-west-2:1234:t", "is not an SNS topic ARN"),
+        ("arn:aws:sns:us-west-2:123456789012:a b", "is not an SNS topic name"),
+    ] {
+        let got = problems(&format!("destination = \"sns\"\ntopic_arn = \"{arn}\"\n"));
+        assert_eq!(
+            (got[0].0, got[0].1.as_str()),
+            (8, "ses.events.topic_arn"),
+            "{arn}: {got:?}"
+        );
+        assert!(got[0].2.contains(why), "{arn}: {got:?}");
+    }
+    // Events without a configuration set to publish through (the table's
+    // own problems are reported too).
+    let err = parse_str(
+        "[stack]\nname = \"s\"\n[ses]\nsender = \"reports@example.com\"\n[ses.events]\ndestination = \"cloudwatch\"\nnmae = \"x\"\n",
+    )
+    .unwrap_err();
+    let keys: Vec<(usize, &str)> = err.problems.iter().map(|p| (p.line, p.key.as_str())).collect();
+    assert_eq!(keys, [(5, "ses.events"), (7, "ses.events.nmae")], "{err}");
+    assert!(
+        err.problems[0]
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("add configuration_set"),
+        "{err}"
+    );
+}
+
+#[test]
 fn secrets_are_names_listed_once() {
     let ok =
         parse_str("[stack]\nname = \"s\"\n[functions.f]\nbinary = \"/bin/sh\"\nsecrets = [\"jwt\", \"api-key\"]\n")

@@ -131,6 +131,155 @@ fn a_missing_configuration_set_fails_and_create_creates_it() {
     assert_eq!(check(&run.result(), "configuration_set")["status"], "pass");
 }
 
+/// An SESv2 client on the emulator, to change what bosun finds.
+async fn sesv2() -> aws_sdk_sesv2::Client {
+    aws_sdk_sesv2::Client::new(&sdk_config().await)
+}
+
+fn created(run: &Run) -> Vec<String> {
+    serde_json::from_value(run.result()["created"].clone()).unwrap_or_else(|e| panic!("{e}: {run:?}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn create_gives_the_configuration_set_its_event_destination_and_updates_only_a_different_one() {
+    let ses = sesv2().await;
+    let sender = format!("{}@example.com", unique("reports"));
+    let set = unique("events-set");
+    let stack = ses_stack(&sender, &format!("configuration_set = \"{set}\""));
+
+    let first = stack.bosun(&["verify-ses", "--create"]);
+    assert_eq!(first.code, 0, "{first:?}");
+    assert_eq!(
+        created(&first),
+        [
+            format!("identity {sender}"),
+            format!("configuration set {set}"),
+            format!("event destination bosun (cloudwatch) on configuration set {set}"),
+        ]
+    );
+    let c = check(&first.result(), "event_destination").clone();
+    assert_eq!(
+        (c["status"].as_str(), c["subject"].as_str()),
+        (Some("pass"), Some(set.as_str())),
+        "{c}"
+    );
+    // What SES holds: the four event types, CloudWatch with the stack dimension.
+    let live = ses
+        .get_configuration_set_event_destinations()
+        .configuration_set_name(&set)
+        .send()
+        .await
+        .unwrap();
+    let d = &live.event_destinations()[0];
+    assert_eq!((d.name(), d.enabled()), ("bosun", true));
+    let mut types: Vec<&str> = d.matching_event_types().iter().map(|t| t.as_str()).collect();
+    types.sort_unstable();
+    assert_eq!(types, ["BOUNCE", "COMPLAINT", "DELIVERY", "SEND"]);
+    let dim = &d.cloud_watch_destination().unwrap().dimension_configurations()[0];
+    assert_eq!(
+        (
+            dim.dimension_name(),
+            dim.dimension_value_source().as_str(),
+            dim.default_dimension_value()
+        ),
+        ("stack", "MESSAGE_TAG", stack.name.as_str())
+    );
+
+    // Again: nothing to write.
+    let again = stack.bosun(&["verify-ses", "--create"]);
+    assert_eq!(again.code, 0, "{again:?}");
+    assert!(created(&again).is_empty(), "{again:?}");
+    assert_eq!(again.result()["calls"]["writes"], 0, "{:?}", again.write_calls());
+    assert_eq!(check(&again.result(), "event_destination")["status"], "pass");
+
+    // The stack now wants SNS: one update of bosun's destination.
+    let topic = "arn:aws:sns:us-west-2:123456789012:ses-events";
+    stack.write(&format!(
+        "[ses]\nsender = \"{sender}\"\nconfiguration_set = \"{set}\"\n[ses.events]\ndestination = \"sns\"\ntopic_arn = \"{topic}\"\n"
+    ));
+    let switched = stack.bosun(&["verify-ses", "--create"]);
+    assert_eq!(switched.code, 0, "{switched:?}");
+    assert_eq!(
+        created(&switched),
+        [format!(
+            "updated event destination bosun on configuration set {set}: goes to CloudWatch (dimension stack), not SNS topic {topic}"
+        )]
+    );
+    assert_eq!(switched.write_calls(), ["SESv2:UpdateConfigurationSetEventDestination"]);
+    let c = check(&switched.result(), "event_destination").clone();
+    assert!(
+        c["message"].as_str().unwrap().contains(&format!("SNS topic {topic}")),
+        "{c}"
+    );
+
+    // Deleted behind bosun's back: the plain check warns (ready, but not --strict).
+    ses.delete_configuration_set_event_destination()
+        .configuration_set_name(&set)
+        .event_destination_name("bosun")
+        .send()
+        .await
+        .unwrap();
+    let plain = stack.bosun(&["verify-ses"]);
+    assert_eq!(plain.code, 0, "{plain:?}");
+    let c = check(&plain.result(), "event_destination").clone();
+    assert_eq!(c["status"], "warn", "{c}");
+    assert!(
+        c["message"]
+            .as_str()
+            .unwrap()
+            .contains("has no event destination named bosun"),
+        "{c}"
+    );
+    assert_eq!(c["fix"], "run `bosun verify-ses --create`");
+    assert_eq!(plain.result()["calls"]["writes"], 0);
+    assert_eq!(stack.bosun(&["verify-ses", "--strict"]).code, 1);
+
+    assert_policy_covers(&stack.path_str(), &[&first, &again, &switched, &plain]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_set_with_the_most_destinations_ses_allows_fails_naming_the_limit() {
+    let ses = sesv2().await;
+    let sender = format!("{}@example.com", unique("reports"));
+    let set = unique("full-set");
+    ses.create_configuration_set()
+        .configuration_set_name(&set)
+        .send()
+        .await
+        .unwrap();
+    for i in 0..10 {
+        ses.create_configuration_set_event_destination()
+            .configuration_set_name(&set)
+            .event_destination_name(format!("other-{i}"))
+            .event_destination(
+                aws_sdk_sesv2::types::EventDestinationDefinition::builder()
+                    .enabled(true)
+                    .matching_event_types(aws_sdk_sesv2::types::EventType::Open)
+                    .sns_destination(
+                        aws_sdk_sesv2::types::SnsDestination::builder()
+                            .topic_arn("arn:aws:sns:us-west-2:123456789012:other")
+                            .build()
+                            .unwrap(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    let stack = ses_stack(&sender, &format!("configuration_set = \"{set}\""));
+    let run = stack.bosun(&["verify-ses", "--create"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let c = check(&run.result(), "event_destination").clone();
+    assert_eq!(c["status"], "fail", "{c}");
+    assert!(c["message"].as_str().unwrap().contains("LimitExceededException"), "{c}");
+    assert!(c["fix"].as_str().unwrap().contains("delete one"), "{c}");
+    assert!(
+        !created(&run).iter().any(|c| c.contains("event destination")),
+        "{run:?}"
+    );
+}
+
 #[test]
 fn text_output_is_one_line_per_check_with_a_summary() {
     let sender = format!("{}@example.com", unique("reports"));
@@ -173,18 +322,28 @@ fn a_stack_without_ses_is_bad_input() {
 /// The real SESv2 answers the emulator lacks, each mapped to its check and
 /// the command's exit code.
 mod mocked {
+    use aws_sdk_sesv2::operation::create_configuration_set_event_destination::{
+        CreateConfigurationSetEventDestinationError, CreateConfigurationSetEventDestinationOutput,
+    };
     use aws_sdk_sesv2::operation::get_account::GetAccountOutput;
+    use aws_sdk_sesv2::operation::get_configuration_set_event_destinations::GetConfigurationSetEventDestinationsOutput;
     use aws_sdk_sesv2::operation::get_email_identity::{GetEmailIdentityError, GetEmailIdentityOutput};
+    use aws_sdk_sesv2::operation::list_configuration_sets::ListConfigurationSetsOutput;
     use aws_sdk_sesv2::operation::list_suppressed_destinations::ListSuppressedDestinationsOutput;
-    use aws_sdk_sesv2::types::error::NotFoundException;
+    use aws_sdk_sesv2::operation::update_configuration_set_event_destination::UpdateConfigurationSetEventDestinationOutput;
+    use aws_sdk_sesv2::types::error::{LimitExceededException, NotFoundException};
     use aws_sdk_sesv2::types::{
-        DkimAttributes, DkimStatus, IdentityType, MailFromAttributes, MailFromDomainStatus, SendQuota,
-        SuppressedDestinationSummary, SuppressionListReason, VerificationStatus,
+        CloudWatchDestination, CloudWatchDimensionConfiguration, DimensionValueSource, DkimAttributes, DkimStatus,
+        EventDestination, EventDestinationDefinition, EventType, IdentityType, MailFromAttributes,
+        MailFromDomainStatus, SendQuota, SuppressedDestinationSummary, SuppressionListReason, VerificationStatus,
     };
     use aws_sdk_sesv2::Client;
-    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+    use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
+    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
     use bosun::cli::Failure;
-    use bosun::model::SesSpec;
+    use bosun::model::{EventTarget, SesEvents, SesSpec};
     use bosun::ses::{self, Check, Report, Status, Volume};
 
     fn spec() -> SesSpec {
@@ -244,6 +403,21 @@ mod mocked {
         acct: GetAccountOutput,
         suppressed: Option<&'static str>,
     ) -> Report {
+        let rules = ses_rules(dkim, mail_from, acct, suppressed);
+        let client = mock_client!(aws_sdk_sesv2, RuleMode::MatchAny, &rules);
+        let s = spec();
+        let observed = ses::observe(&client, &s, false).await;
+        let checks = ses::assess(&s, &observed, "us-west-2", &Volume::default());
+        Report::new("mocked", "us-west-2", checks, observed.created, false, 0.0)
+    }
+
+    /// The identity, account and suppression-list answers `verify` describes.
+    fn ses_rules(
+        dkim: DkimStatus,
+        mail_from: MailFromDomainStatus,
+        acct: GetAccountOutput,
+        suppressed: Option<&'static str>,
+    ) -> Vec<Rule> {
         let identity = mock!(Client::get_email_identity)
             .match_requests(|r| r.email_identity() == Some("example.com"))
             .then_output(move || domain(dkim.clone(), mail_from.clone()));
@@ -266,15 +440,7 @@ mod mocked {
             }
             out.build()
         });
-        let client = mock_client!(
-            aws_sdk_sesv2,
-            RuleMode::MatchAny,
-            &[&identity, &no_identity, &get_account, &list]
-        );
-        let s = spec();
-        let observed = ses::observe(&client, &s, false).await;
-        let checks = ses::assess(&s, &observed, "us-west-2", &Volume::default());
-        Report::new("mocked", "us-west-2", checks, observed.created, false, 0.0)
+        vec![identity, no_identity, get_account, list]
     }
 
     fn find<'a>(r: &'a Report, name: &str) -> &'a Check {
@@ -417,6 +583,227 @@ mod mocked {
         assert_eq!(c.status, Status::Fail);
         assert_eq!(c.subject, "ceo@example.com (BOUNCE)");
         assert!(c.message.contains("drops mail to them silently"));
+        assert_eq!(exit_code(&r), 1);
+    }
+
+    /// `spec()` with configuration set "reports" and the default `[ses.events]`.
+    fn events_spec() -> SesSpec {
+        let mut s = spec();
+        s.configuration_set = Some("reports".into());
+        s.events = Some(SesEvents {
+            name: "bosun".into(),
+            target: EventTarget::CloudWatch {
+                dimension: "stack".into(),
+                default_value: "mocked".into(),
+            },
+        });
+        s
+    }
+
+    const FOUR: [EventType; 4] = [
+        EventType::Send,
+        EventType::Bounce,
+        EventType::Complaint,
+        EventType::Delivery,
+    ];
+
+    /// bosun's destination as GetConfigurationSetEventDestinations describes it.
+    fn bosuns(enabled: bool, types: &[EventType]) -> EventDestination {
+        let dimension = CloudWatchDimensionConfiguration::builder()
+            .dimension_name("stack")
+            .dimension_value_source(DimensionValueSource::MessageTag)
+            .default_dimension_value("mocked")
+            .build()
+            .unwrap();
+        let mut d = EventDestination::builder()
+            .name("bosun")
+            .enabled(enabled)
+            .cloud_watch_destination(
+                CloudWatchDestination::builder()
+                    .dimension_configurations(dimension)
+                    .build()
+                    .unwrap(),
+            );
+        for t in types {
+            d = d.matching_event_types(t.clone());
+        }
+        d.build().unwrap()
+    }
+
+    fn listing(destinations: &[EventDestination]) -> GetConfigurationSetEventDestinationsOutput {
+        GetConfigurationSetEventDestinationsOutput::builder()
+            .set_event_destinations(Some(destinations.to_vec()))
+            .build()
+    }
+
+    /// GetConfigurationSetEventDestinations: `before` until bosun writes, then `after`.
+    fn reads(before: Vec<EventDestination>, after: Vec<EventDestination>) -> Rule {
+        mock!(Client::get_configuration_set_event_destinations)
+            .match_requests(|r| r.configuration_set_name() == Some("reports"))
+            .sequence()
+            .output(move || listing(&before))
+            .output(move || listing(&after))
+            .repeatedly()
+            .build()
+    }
+
+    /// The definition bosun writes for `events_spec()`: enabled, the four
+    /// event types, CloudWatch with the stack dimension, nothing else.
+    fn is_bosuns(d: Option<&EventDestinationDefinition>) -> bool {
+        let Some(d) = d else { return false };
+        let dims = d.cloud_watch_destination().map(|c| c.dimension_configurations());
+        let mut types: Vec<&str> = d.matching_event_types().iter().map(|t| t.as_str()).collect();
+        types.sort_unstable();
+        d.enabled()
+            && types == ["BOUNCE", "COMPLAINT", "DELIVERY", "SEND"]
+            && d.sns_destination().is_none()
+            && dims.is_some_and(|dims| {
+                dims.len() == 1
+                    && dims[0].dimension_name() == "stack"
+                    && dims[0].dimension_value_source() == &DimensionValueSource::MessageTag
+                    && dims[0].default_dimension_value() == "mocked"
+            })
+    }
+
+    fn any_create() -> Rule {
+        mock!(Client::create_configuration_set_event_destination)
+            .then_output(|| CreateConfigurationSetEventDestinationOutput::builder().build())
+    }
+
+    fn any_update() -> Rule {
+        mock!(Client::update_configuration_set_event_destination)
+            .then_output(|| UpdateConfigurationSetEventDestinationOutput::builder().build())
+    }
+
+    /// `verify-ses --create` against a production account whose configuration
+    /// set "reports" exists; `events` answers the destination reads, `writes`
+    /// the creates and updates.
+    async fn create_events(events: &Rule, writes: &[&Rule]) -> Report {
+        let base = ses_rules(
+            DkimStatus::Success,
+            MailFromDomainStatus::Success,
+            account(true, true, "HEALTHY"),
+            None,
+        );
+        let sets = mock!(Client::list_configuration_sets).then_output(|| {
+            ListConfigurationSetsOutput::builder()
+                .configuration_sets("reports")
+                .build()
+        });
+        let mut rules: Vec<&Rule> = base.iter().collect();
+        rules.push(&sets);
+        rules.push(events);
+        rules.extend_from_slice(writes);
+        let client = mock_client!(aws_sdk_sesv2, RuleMode::MatchAny, &rules);
+        let s = events_spec();
+        let observed = ses::observe(&client, &s, true).await;
+        let checks = ses::assess(&s, &observed, "us-west-2", &Volume::default());
+        Report::new("mocked", "us-west-2", checks, observed.created, false, 0.0)
+    }
+
+    #[tokio::test]
+    async fn create_adds_bosuns_destination_with_the_stacks_definition() {
+        let create = mock!(Client::create_configuration_set_event_destination)
+            .match_requests(|r| {
+                r.configuration_set_name() == Some("reports")
+                    && r.event_destination_name() == Some("bosun")
+                    && is_bosuns(r.event_destination())
+            })
+            .then_output(|| CreateConfigurationSetEventDestinationOutput::builder().build());
+        let update = any_update();
+        let events = reads(vec![], vec![bosuns(true, &FOUR)]);
+        let r = create_events(&events, &[&create, &update]).await;
+        assert_eq!((create.num_calls(), update.num_calls()), (1, 0));
+        assert_eq!(
+            r.created,
+            ["event destination bosun (cloudwatch) on configuration set reports"]
+        );
+        let c = find(&r, "event_destination");
+        assert_eq!(c.status, Status::Pass, "{c:?}");
+        assert_eq!(exit_code(&r), 0);
+    }
+
+    #[tokio::test]
+    async fn nothing_is_written_when_bosuns_destination_matches() {
+        let (create, update) = (any_create(), any_update());
+        let mut with_open = FOUR.to_vec();
+        with_open.push(EventType::Open);
+        let events = reads(vec![bosuns(true, &with_open)], vec![]);
+        let r = create_events(&events, &[&create, &update]).await;
+        assert_eq!((create.num_calls(), update.num_calls()), (0, 0));
+        assert_eq!(events.num_calls(), 1, "read once, not again");
+        assert!(r.created.is_empty(), "{r:#?}");
+        assert_eq!(find(&r, "event_destination").status, Status::Pass);
+    }
+
+    #[tokio::test]
+    async fn a_disabled_or_incomplete_destination_is_updated_in_place() {
+        let create = any_create();
+        let update = mock!(Client::update_configuration_set_event_destination)
+            .match_requests(|r| {
+                r.configuration_set_name() == Some("reports")
+                    && r.event_destination_name() == Some("bosun")
+                    && is_bosuns(r.event_destination())
+            })
+            .then_output(|| UpdateConfigurationSetEventDestinationOutput::builder().build());
+        let events = reads(vec![bosuns(false, &FOUR[..3])], vec![bosuns(true, &FOUR)]);
+        let r = create_events(&events, &[&create, &update]).await;
+        assert_eq!((create.num_calls(), update.num_calls()), (0, 1));
+        assert_eq!(
+            r.created,
+            ["updated event destination bosun on configuration set reports: disabled; does not publish DELIVERY"]
+        );
+        assert_eq!(find(&r, "event_destination").status, Status::Pass);
+    }
+
+    #[tokio::test]
+    async fn a_set_at_its_destination_limit_fails() {
+        let create = mock!(Client::create_configuration_set_event_destination).then_error(|| {
+            CreateConfigurationSetEventDestinationError::LimitExceededException(
+                LimitExceededException::builder()
+                    .message("Maximum number of event destinations exceeded.")
+                    .meta(
+                        aws_smithy_types::error::ErrorMetadata::builder()
+                            .code("LimitExceededException")
+                            .message("Maximum number of event destinations exceeded.")
+                            .build(),
+                    )
+                    .build(),
+            )
+        });
+        let update = any_update();
+        let events = reads(vec![], vec![]);
+        let r = create_events(&events, &[&create, &update]).await;
+        // The SDK retries LimitExceededException (it counts as throttling);
+        // every attempt fails the same way.
+        assert!(create.num_calls() >= 1);
+        assert_eq!(update.num_calls(), 0);
+        let c = find(&r, "event_destination");
+        assert_eq!(c.status, Status::Fail, "{c:?}");
+        assert!(c.message.contains("LimitExceededException"), "{c:?}");
+        assert!(c.fix.as_deref().unwrap().contains("delete one"), "{c:?}");
+        assert!(r.created.is_empty());
+        assert_eq!(exit_code(&r), 1);
+    }
+
+    #[tokio::test]
+    async fn an_unreadable_destination_list_fails_and_nothing_is_written() {
+        let (create, update) = (any_create(), any_update());
+        let events = mock!(Client::get_configuration_set_event_destinations).then_http_response(|| {
+            HttpResponse::new(
+                StatusCode::try_from(500).unwrap(),
+                SdkBody::from("<html>Internal Server Error</html>"),
+            )
+        });
+        let r = create_events(&events, &[&create, &update]).await;
+        assert_eq!((create.num_calls(), update.num_calls()), (0, 0));
+        let c = find(&r, "event_destination");
+        assert_eq!(c.status, Status::Fail, "{c:?}");
+        assert!(
+            c.message
+                .starts_with("sesv2:GetConfigurationSetEventDestinations failed"),
+            "{c:?}"
+        );
         assert_eq!(exit_code(&r), 1);
     }
 }
