@@ -3,6 +3,8 @@
 //! produce go through `aws-smithy-mocks`. One test binary; one module per
 //! capability.
 
+/// `scripts/bench.py` end to end on tiny sizes, so a broken benchmark fails CI.
+mod bench;
 /// The example CI workflow: GitHub's schema and zizmor, offline.
 mod ci_workflow;
 /// ShipCaptainCrew's HTTP API: every route and rejection, against the emulator.
