@@ -4,8 +4,10 @@
 //!    another run's, taking over a stale one), a Ctrl-C listener that stops
 //!    apply after the step in flight.
 //! 2. [`Session::apply_and_record`]: apply with the lock's journal as the
-//!    step hook; read everything back; record the release; with `--keep`,
-//!    delete the function versions no recent release needs.
+//!    step hook (noted in memory; the lock is rewritten only to renew its
+//!    lease); read everything back once (the release and the report both
+//!    use that read); fence (If-Match) and record the release; with
+//!    `--keep`, delete the function versions no recent release needs.
 //! 3. [`Session::end`]: releases the lock, on success, failure and
 //!    interrupt alike.
 //!
@@ -35,6 +37,9 @@ pub struct Recorded {
     pub changes: usize,
     pub release: Option<String>,
     pub pruned: Vec<String>,
+    /// The whole stack as read after apply (the release's capture): what
+    /// the report shows, without reading it again.
+    pub after: Option<Observed>,
 }
 
 /// What the release record says about the run that made it.
@@ -166,11 +171,9 @@ impl<'c> Session<'c> {
     ) -> Result<Recorded, Failure> {
         let everything = observe::observe(self.clients, self.desired, &Selection::All, &BTreeMap::new()).await?;
         let id = self.record_release(changes, &record, &everything, reporter).await?;
+        // The release's fence (a moment ago) also covers pruning.
         let pruned = match record.keep {
-            Some(n) => {
-                self.store.journal(&mut self.lock, |_| {}).await?;
-                self.prune(&everything, n, reporter).await?
-            }
+            Some(n) => self.prune(&everything, n, reporter).await?,
             None => Vec::new(),
         };
         Ok(Recorded {
@@ -178,6 +181,7 @@ impl<'c> Session<'c> {
             applied,
             release: Some(id),
             pruned,
+            after: Some(everything),
         })
     }
 
@@ -290,7 +294,8 @@ pub fn prunable(desired: &Desired, live: &Observed, recent: &[&Release]) -> Vec<
     out
 }
 
-/// The deploy lock's journal as apply's step hook (and the test-only fault
+/// The deploy lock's journal as apply's step hook: each step is noted,
+/// and the lock rewritten only to renew its lease (and the test-only fault
 /// hook `BOSUN_FAULT_EXIT_AFTER_STEPS=N`, which ends the process after N
 /// steps as a kill would: the lock stays behind).
 struct LockJournal<'s, 'c> {
@@ -315,7 +320,7 @@ impl apply::StepHook for LockJournal<'_, '_> {
                 _ => None,
             };
             self.store
-                .journal(self.lock, |j| {
+                .note(self.lock, |j| {
                     j.done.push(line);
                     if let Some((r, id)) = invalidation {
                         j.invalidations.insert(r, id);

@@ -280,18 +280,24 @@ impl<'c> StateStore<'c> {
         };
         let c = &self.clients.state_s3;
         let mut waited = false;
+        // Try the conditional create first; while another run's lock is
+        // live, poll it with reads only and try again once it is gone.
+        let mut try_create = true;
         loop {
-            record.expires = now().as_second() + ttl;
-            let body = Self::lock_body(&record)?;
-            if let Some(etag) = s3::put_json_if(c, &self.state_bucket, LOCK_KEY, body, &Condition::Absent).await? {
-                return Ok(Lock {
-                    record,
-                    etag,
-                    ttl,
-                    took_over: None,
-                });
+            if try_create {
+                record.expires = now().as_second() + ttl;
+                let body = Self::lock_body(&record)?;
+                if let Some(etag) = s3::put_json_if(c, &self.state_bucket, LOCK_KEY, body, &Condition::Absent).await? {
+                    return Ok(Lock {
+                        record,
+                        etag,
+                        ttl,
+                        took_over: None,
+                    });
+                }
             }
             let Some((bytes, etag)) = s3::get_bytes(c, &self.state_bucket, LOCK_KEY).await? else {
+                try_create = true;
                 continue; // released in between
             };
             let held: LockRecord = serde_json::from_slice(&bytes).map_err(|e| LockError::Unreadable {
@@ -320,11 +326,28 @@ impl<'c> StateStore<'c> {
                 on_wait(&held);
                 waited = true;
             }
+            try_create = false;
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
     }
 
-    /// Records progress in the lock (and extends it); fails when another run took it over.
+    /// Notes a step in the lock's journal. The lock is rewritten (and its
+    /// lease extended) only once a third of the lease has gone by since the
+    /// last write, not after every step: recovery never needs the list of
+    /// steps (every step is idempotent against a fresh read), so the write
+    /// only keeps a long run's lock alive and tells a run that takes over
+    /// what had been done by then. Fails when another run took the lock.
+    pub async fn note(&self, lock: &mut Lock, update: impl FnOnce(&mut Journal)) -> Result<(), LockError> {
+        update(&mut lock.record.journal);
+        let left = lock.record.expires - now().as_second();
+        if left > lock.ttl * 2 / 3 {
+            return Ok(());
+        }
+        self.journal(lock, |_| {}).await
+    }
+
+    /// Rewrites the lock with its journal and extends it (If-Match: the
+    /// fence before a release); fails when another run took it over.
     pub async fn journal(&self, lock: &mut Lock, update: impl FnOnce(&mut Journal)) -> Result<(), LockError> {
         update(&mut lock.record.journal);
         lock.record.expires = now().as_second() + lock.ttl;

@@ -5,7 +5,7 @@
 //! 3. Gates: preflight every new binary, check SES before wiring mail schedules.
 //! 4. Under the lock (`Session`): read and plan again (another run may have
 //!    deployed meanwhile), apply, record the release, prune.
-//! 5. Read back what is live and report it.
+//! 5. Report what is live, from the read the release was captured from.
 
 use super::{gates, prepare, selection, Prepared};
 use crate::apply::{Applied, ApplyContext};
@@ -38,6 +38,7 @@ pub async fn run(settings: &Settings, request: &DeployRequest, reporter: &mut Re
     let prepared = prepare(settings, &sel, options, reporter).await?;
     let mut outcome = Recorded::default();
     if !prepared.plan.is_empty() {
+        let t = std::time::Instant::now();
         gates::preflight(
             desired,
             &prepared.plan,
@@ -55,18 +56,20 @@ pub async fn run(settings: &Settings, request: &DeployRequest, reporter: &mut Re
             reporter,
         )
         .await?;
+        reporter.phase("gates", t.elapsed());
+        let t = std::time::Instant::now();
         let command = request.what.command_line();
         let mut session = Session::begin(&prepared.clients, desired, &request.lock, &command, reporter).await?;
+        reporter.phase("lock", t.elapsed());
         let result = under_lock(&mut session, &prepared, &sel, request, reporter).await;
+        let t = std::time::Instant::now();
         session.end(reporter).await;
+        reporter.phase("unlock", t.elapsed());
         outcome = result?;
     }
-    // Read back what is live now, so the report shows the truth, not the intent.
-    let after = if outcome.applied.done.is_empty() {
-        None
-    } else {
-        Some(observe::observe(&prepared.clients, desired, &sel, &prepared.local.frontends).await?)
-    };
+    // The report shows what is live, not the intent: the release's read
+    // after apply (the whole stack), or the first read when nothing changed.
+    let after = outcome.after.take();
     let after = after.as_ref().unwrap_or(&prepared.observed);
     let report = deploy_report(desired, &sel, &prepared, after, outcome);
     reporter.result("deploy", &report);
@@ -92,8 +95,10 @@ async fn under_lock(
     let mut applied = Applied::default();
     let mut changes = Vec::new();
     for _pass in 0..2 {
+        let t = std::time::Instant::now();
         let observed = observe::observe(clients, desired, sel, &prepared.local.frontends).await?;
         let plan = plan::plan(desired, &prepared.local, &observed, sel, options)?;
+        reporter.phase("re-read under the lock", t.elapsed());
         if plan.is_empty() {
             break;
         }
@@ -106,7 +111,9 @@ async fn under_lock(
             wait_cloudfront: request.wait,
             known_invalidations: session.known_invalidations(),
         };
+        let t = std::time::Instant::now();
         applied.extend(session.apply(&ctx, &plan, reporter).await?);
+        reporter.phase("apply", t.elapsed());
         changes.extend(plan.changes.iter().cloned());
         if !plan.pending() {
             break;
@@ -120,7 +127,10 @@ async fn under_lock(
         rollback_of: None,
         keep: request.keep,
     };
-    session.record(&changes, applied, record, reporter).await
+    let t = std::time::Instant::now();
+    let recorded = session.record(&changes, applied, record, reporter).await;
+    reporter.phase("record", t.elapsed());
+    recorded
 }
 
 /// What the deploy did, per function, frontend and schedule, read back from `after`.

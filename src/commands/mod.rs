@@ -54,17 +54,23 @@ pub(crate) async fn prepare(
     let desired = &settings.desired;
     let started = Instant::now();
     let packages = build(desired, sel, reporter).await?;
+    let t = Instant::now();
     let frontends = scan_frontends(desired, sel, reporter).await?;
     gates::secrets(desired, sel, &packages, &frontends, reporter)?;
+    reporter.phase("scan", t.elapsed());
+    let t = Instant::now();
     let clients = Clients::connect(&settings.aws, &desired.stack.name).await?;
     let observed = observe::observe(&clients, desired, sel, &frontends).await?;
+    reporter.phase("observe", t.elapsed());
     reporter.target(&observed.account, &observed.region);
+    let t = Instant::now();
     let local = Local {
         packages: shas(&packages),
         frontends,
         data: data_files(desired, sel)?,
     };
     let plan = crate::plan::plan(desired, &local, &observed, sel, options)?;
+    reporter.phase("plan", t.elapsed());
     for w in &plan.warnings {
         reporter.warn(w);
     }
@@ -127,11 +133,14 @@ async fn build(
     let all: Vec<&FunctionSpec> = desired.functions.iter().collect();
     let wanted: BTreeSet<&str> = selected.iter().map(|f| f.key.as_str()).collect();
     let mut binaries = BTreeMap::new();
+    let t = Instant::now();
     for job in build::jobs(&all, &host)? {
         if job.members.iter().any(|m| wanted.contains(m.function.as_str())) {
             binaries.extend(run_job(&job, &host, reporter).await?);
         }
     }
+    reporter.phase("build", t.elapsed());
+    let t = Instant::now();
     reporter.begin(selected.len(), "packaging");
     let mut packages = BTreeMap::new();
     for f in selected {
@@ -157,6 +166,7 @@ async fn build(
         packages.insert(f.key.clone(), pkg);
     }
     reporter.finish();
+    reporter.phase("package", t.elapsed());
     Ok(packages)
 }
 
