@@ -133,26 +133,125 @@ pub struct ElfFacts {
 /// Checks and zips one function's binary (built by `build`, or the
 /// stack's prebuilt `binary`).
 pub fn package(spec: &FunctionSpec, binary: PathBuf) -> Result<Package, PackageError> {
+    package_with(spec, binary, cache_dir().as_deref())
+}
+
+/// [`package`] with an explicit zip cache (`None`: no cache).
+///
+/// Deflating a release binary is most of a no-op deploy's local work, and
+/// the zip is a pure function of the binary's bytes: the zip's SHA-256 and
+/// size are cached under the binary's SHA-256 (only for binaries with no
+/// credential-looking strings, so a refusal is never cached away). On a
+/// hit nothing is zipped; the zip is built when it is uploaded
+/// ([`Package::zip_bytes`]) and checked against the cached digest then.
+pub fn package_with(spec: &FunctionSpec, binary: PathBuf, cache: Option<&Path>) -> Result<Package, PackageError> {
     let bytes = std::fs::read(&binary).map_err(|source| PackageError::Read {
         function: spec.key.clone(),
         path: binary.clone(),
         source,
     })?;
     let facts = check_binary(&spec.key, &binary, &bytes, spec.runtime, spec.arch)?;
+    let glibc = facts.max_glibc.map(|(a, b)| format!("GLIBC_{a}.{b}"));
+    let entry = cache.map(|dir| dir.join(format!("{}.json", hex(&Sha256::digest(&bytes)))));
+    if let Some(hit) = entry.as_deref().and_then(read_cached) {
+        check_size(&spec.key, hit.zip_size as u64, bytes.len() as u64)?;
+        return Ok(Package {
+            function: spec.key.clone(),
+            sha256: hit.zip_sha256,
+            size: hit.zip_size,
+            zip: Vec::new(),
+            binary,
+            glibc,
+            secrets: Vec::new(),
+        });
+    }
     let zip = zip_bootstrap(&bytes).map_err(|source| PackageError::Zip {
         function: spec.key.clone(),
         source,
     })?;
     check_size(&spec.key, zip.len() as u64, bytes.len() as u64)?;
+    let secrets = crate::secrets::scan_bytes(&format!("binary:{}", spec.key), &bytes);
+    let sha256 = sha256_base64(&zip);
+    if let (Some(entry), true) = (&entry, secrets.is_empty()) {
+        write_cached(
+            entry,
+            &Cached {
+                zip_sha256: sha256.clone(),
+                zip_size: zip.len(),
+            },
+        );
+    }
     Ok(Package {
         function: spec.key.clone(),
-        sha256: sha256_base64(&zip),
+        sha256,
         size: zip.len(),
         zip,
         binary,
-        glibc: facts.max_glibc.map(|(a, b)| format!("GLIBC_{a}.{b}")),
-        secrets: crate::secrets::scan_bytes(&format!("binary:{}", spec.key), &bytes),
+        glibc,
+        secrets,
     })
+}
+
+impl Package {
+    /// The zip to upload: the one built while packaging, or (after a cache
+    /// hit) built now from the binary and checked against the digest the
+    /// plan was made with.
+    pub fn zip_bytes(&self) -> Result<std::borrow::Cow<'_, [u8]>, String> {
+        if !self.zip.is_empty() {
+            return Ok(std::borrow::Cow::Borrowed(&self.zip));
+        }
+        let bytes = std::fs::read(&self.binary).map_err(|e| format!("cannot read {}: {e}", self.binary.display()))?;
+        let zip = zip_bootstrap(&bytes).map_err(|e| format!("could not zip {}: {e}", self.binary.display()))?;
+        if sha256_base64(&zip) != self.sha256 {
+            return Err(format!(
+                "{} changed since it was packaged (its zip no longer has SHA-256 {}); deploy again",
+                self.binary.display(),
+                self.sha256
+            ));
+        }
+        Ok(std::borrow::Cow::Owned(zip))
+    }
+}
+
+/// A cached packaging result.
+#[derive(Debug, PartialEq, Serialize, serde::Deserialize)]
+struct Cached {
+    zip_sha256: String,
+    zip_size: usize,
+}
+
+/// Where zips' digests are cached: `BOSUN_CACHE_DIR`, else
+/// `$XDG_CACHE_HOME/bosun/zips`, else `~/.cache/bosun/zips`.
+pub fn cache_dir() -> Option<PathBuf> {
+    let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    if let Some(dir) = var("BOSUN_CACHE_DIR") {
+        return Some(dir.join("zips"));
+    }
+    var("XDG_CACHE_HOME")
+        .or_else(|| var("HOME").map(|h| h.join(".cache")))
+        .map(|d| d.join("bosun").join("zips"))
+}
+
+fn read_cached(path: &Path) -> Option<Cached> {
+    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+}
+
+/// Best effort: a cache that cannot be written only costs time. Written to
+/// a temporary name and renamed, so a reader never sees half an entry.
+fn write_cached(path: &Path, entry: &Cached) {
+    let Some(dir) = path.parent() else { return };
+    if std::fs::create_dir_all(dir).is_err() {
+        return;
+    }
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let Ok(body) = serde_json::to_vec(entry) else { return };
+    if std::fs::write(&tmp, body).is_ok() && std::fs::rename(&tmp, path).is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Reads the ELF facts that decide whether a binary can start on Lambda.

@@ -18,21 +18,21 @@ pub(super) async fn apply(s: &mut Step<'_, '_>, change: &Change) -> Result<Value
             aws::ssm::create_secret(&c.ssm, parameter, &c.stack, function).await?
         }
         Change::CreateFunction { function, name, config } => {
-            let pkg = s.package(function)?;
+            let zip = s.package(function)?.zip_bytes().map_err(ApplyStepError::Package)?;
             let new_role = s.new_roles.contains(name.as_str());
-            let version = aws::lambda::create_function(&c.lambda, name, config, &pkg.zip, new_role).await?;
+            let version = aws::lambda::create_function(&c.lambda, name, config, &zip, new_role).await?;
             s.state.published.insert(function.clone(), version.clone());
             return Ok(json!({ "version": version }));
         }
         Change::UpdateCode { function, name, .. } => {
-            let pkg = s.package(function)?;
+            let zip = s.package(function)?.zip_bytes().map_err(ApplyStepError::Package)?;
             let arch = s
                 .ctx
                 .desired
                 .function(function)
                 .map(|f| f.arch.as_str())
                 .unwrap_or("x86_64");
-            aws::lambda::update_code(&c.lambda, name, &pkg.zip, arch).await?
+            aws::lambda::update_code(&c.lambda, name, &zip, arch).await?
         }
         Change::UpdateConfig { name, config, .. } => aws::lambda::update_config(&c.lambda, name, config).await?,
         Change::PublishVersion {

@@ -113,6 +113,9 @@ pub enum ApplyStepError {
     Aws(#[from] AwsError),
     #[error("internal: {0}")]
     Internal(String),
+    /// The code to upload could not be produced (the binary changed or vanished).
+    #[error("{0}")]
+    Package(String),
     #[error("{0}")]
     Journal(String),
     #[error("interrupted (Ctrl-C) before this step; the lock is released")]

@@ -142,7 +142,9 @@ async fn build(
     reporter.phase("build", t.elapsed());
     let t = Instant::now();
     reporter.begin(selected.len(), "packaging");
-    let mut packages = BTreeMap::new();
+    // Every function is checked and zipped at once (each on a blocking
+    // thread), then reported in stack order.
+    let mut tasks = Vec::new();
     for f in selected {
         let binary = match &f.code {
             CodeSource::Binary { path } => path.clone(),
@@ -151,9 +153,13 @@ async fn build(
                 .ok_or_else(|| Failure::Usage(format!("function `{}`: the build produced no binary", f.key)))?,
         };
         reporter.started(&format!("function/{}", f.name), "check and package");
-        let start = Instant::now();
         let spec = f.clone();
-        let pkg = tokio::task::spawn_blocking(move || package::package(&spec, binary))
+        tasks.push((f, tokio::task::spawn_blocking(move || package::package(&spec, binary))));
+    }
+    let mut packages = BTreeMap::new();
+    for (f, task) in tasks {
+        let start = Instant::now();
+        let pkg = task
             .await
             .map_err(|e| Failure::Usage(format!("packaging task failed: {e}")))??;
         reporter.done(

@@ -83,8 +83,8 @@ fn packaging_a_crate_twice_gives_identical_bytes() {
         reserved_concurrency: None,
     };
     // Two builds (the second finds nothing to do), two packages.
-    let one = bosun::package::package(&spec, lambda_binary("exec-reports")).expect("package");
-    let two = bosun::package::package(&spec, lambda_binary("exec-reports")).expect("package again");
+    let one = bosun::package::package_with(&spec, lambda_binary("exec-reports"), None).expect("package");
+    let two = bosun::package::package_with(&spec, lambda_binary("exec-reports"), None).expect("package again");
     assert_eq!(one.zip, two.zip);
     assert_eq!(one.sha256, two.sha256);
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(one.zip.clone())).unwrap();
@@ -92,6 +92,48 @@ fn packaging_a_crate_twice_gives_identical_bytes() {
     let entry = archive.by_index(0).unwrap();
     assert_eq!(entry.name().unwrap(), "bootstrap");
     assert_eq!(entry.unix_mode().unwrap() & 0o777, 0o755);
+}
+
+/// The zip cache: a second packaging of the same bytes zips nothing (the
+/// digest comes from the cache) and the upload's zip, built then, is the
+/// same bytes; a changed binary is a miss, and one that changes between
+/// packaging and upload is refused, not uploaded.
+#[test]
+fn the_zip_cache_skips_deflate_and_never_uploads_other_bytes() {
+    let spec = bosun::stack::parse(
+        std::path::Path::new("/tmp/t.toml"),
+        "[stack]\nname = \"t\"\n\n[functions.api]\nbinary = \"/bin/sh\"\n",
+    )
+    .unwrap()
+    .functions
+    .remove(0);
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let binary = dir.path().join("bootstrap");
+    std::fs::copy(lambda_binary("exec-reports"), &binary).unwrap();
+
+    let cold = bosun::package::package_with(&spec, binary.clone(), Some(&cache)).unwrap();
+    assert!(!cold.zip.is_empty());
+    assert_eq!(
+        std::fs::read_dir(&cache).unwrap().count(),
+        1,
+        "one entry, by the binary's digest"
+    );
+    let warm = bosun::package::package_with(&spec, binary.clone(), Some(&cache)).unwrap();
+    assert!(warm.zip.is_empty(), "a hit zips nothing");
+    assert_eq!((warm.sha256.as_str(), warm.size), (cold.sha256.as_str(), cold.size));
+    assert_eq!(warm.zip_bytes().unwrap().as_ref(), cold.zip.as_slice());
+
+    // The binary changes after packaging: the upload refuses it.
+    let mut bytes = std::fs::read(&binary).unwrap();
+    bytes.extend_from_slice(b"appended");
+    std::fs::write(&binary, &bytes).unwrap();
+    let err = warm.zip_bytes().unwrap_err();
+    assert!(err.contains("changed since it was packaged"), "{err}");
+    // Packaging again is a miss: new digest, new zip.
+    let changed = bosun::package::package_with(&spec, binary, Some(&cache)).unwrap();
+    assert!(!changed.zip.is_empty());
+    assert_ne!(changed.sha256, cold.sha256);
 }
 
 /// A copy of the dependency-free fixture crate in its own folder (its own
