@@ -186,7 +186,17 @@ def awscli_frontend(aws, site, bucket, distribution, env):
     return time.perf_counter() - start
 
 
-def frontend_bench(aws, bosun, env, files: int, big_files: int):
+def raw_put(raw, site, bucket, env):
+    """The physical limit: examples/raw_put does the same PUTs (Content-MD5,
+    streamed from disk) at bosun's default concurrency (16), nothing else."""
+    out = subprocess.run([str(raw), str(site), bucket, "www/", "16"], env=env, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"raw_put failed: {out.stderr[-2000:]}")
+    count, seconds = out.stdout.split()
+    return float(seconds), int(count)
+
+
+def frontend_bench(aws, bosun, env, files: int, big_files: int, raw=None):
     print(f"\n== frontend: generated site of {files} files")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -209,6 +219,14 @@ def frontend_bench(aws, bosun, env, files: int, big_files: int):
         dist = json.loads(out.stdout)["DistributionList"]["Items"][0]["Id"]
         cli_first = awscli_frontend(aws, site, "benchsite-awscli", dist, env)
         rows.append(("first sync", first, cli_first, files))
+        raw_first = None
+        if raw:
+            for cmd in (["create-bucket", "--bucket", "benchsite-raw", "--create-bucket-configuration",
+                         "LocationConstraint=us-west-2"],
+                        ["put-bucket-versioning", "--bucket", "benchsite-raw", "--versioning-configuration",
+                         "Status=Enabled"]):
+                subprocess.run([str(aws), "s3api"] + cmd, env=env, check=True, capture_output=True)
+            raw_first = raw_put(raw, site, "benchsite-raw", env)
         noop = bosun_frontend(bosun, stack, env)
         cli_noop = awscli_frontend(aws, site, "benchsite-awscli", dist, env)
         rows.append(("no-op re-sync", noop, cli_noop, 0))
@@ -222,6 +240,11 @@ def frontend_bench(aws, bosun, env, files: int, big_files: int):
         print(f"{'':16}{'bosun s':>9}{'uploads':>9}{'inv.paths':>10}{'rss MiB':>9}{'awscli s':>10}{'ratio':>8}")
         for label, (t, up, paths, rss), cli, _ in rows:
             print(f"{label:16}{t:9.2f}{up:9d}{paths:10d}{rss:9.1f}{cli:10.2f}{cli / t:7.2f}x")
+        if raw_first:
+            raw_s, raw_n = raw_first
+            print(f"first sync against the emulator's ceiling: raw client (examples/raw_put, the same {raw_n} PUTs "
+                  f"at concurrency 16, nothing else) {raw_s:.2f}s; bosun {first[0]:.2f}s = "
+                  f"{first[0] / raw_s:.2f}x the raw client's time (whole command: build, scan, plan, manifest, release)")
 
         # Peak RSS against site size: same generator, 10x the files.
         big = tmp / "big"
@@ -250,15 +273,20 @@ def main():
     aws = install_bench_tools()
     if args.bosun:
         bosun = args.bosun.resolve()
+        profile = []
     else:
         # What users run: the release build (first build takes several minutes).
         subprocess.run(["cargo", "build", "--release", "--locked", "--quiet", "--bin", "bosun"], cwd=ROOT, check=True)
         bosun = ROOT / "target" / "release" / "bosun"
+        profile = ["--release"]
+    # The raw client, built like bosun (release, or debug with --bosun).
+    subprocess.run(["cargo", "build", "--locked", "--quiet", "--example", "raw_put"] + profile, cwd=ROOT, check=True)
+    raw = ROOT / "target" / ("release" if profile else "debug") / "examples" / "raw_put"
     proc, endpoint = start_emulator()
     env = bench_env(endpoint)
     try:
         if args.which in ("frontend", "all"):
-            frontend_bench(aws, bosun, env, args.files, args.big_files)
+            frontend_bench(aws, bosun, env, args.files, args.big_files, raw)
         if args.which == "frontend":
             return
         print("\n== functions: no-op deploy of the demo stack")

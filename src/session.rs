@@ -157,19 +157,27 @@ impl<'c> Session<'c> {
         reporter: &mut Reporter,
     ) -> Result<Recorded, Failure> {
         let applied = self.apply(ctx, plan, reporter).await?;
-        self.record(&plan.changes, applied, record, reporter).await
+        self.record(&plan.changes, applied, record, None, reporter).await
     }
 
     /// Records the release of what `changes` (all of this run's passes)
-    /// did, reading everything back first; prunes with `--keep`.
+    /// did, capturing the whole stack as it is now; prunes with `--keep`.
+    /// `base` is the read this run planned its last pass from (and whether
+    /// it covered the schedules): what no change touched is taken from it,
+    /// and a site's files from the manifest apply wrote; only the rest is
+    /// read again.
     pub async fn record(
         &mut self,
         changes: &[Change],
         applied: apply::Applied,
         record: Record,
+        base: Option<(Observed, bool)>,
         reporter: &mut Reporter,
     ) -> Result<Recorded, Failure> {
-        let everything = observe::observe(self.clients, self.desired, &Selection::All, &BTreeMap::new()).await?;
+        let everything = match base {
+            Some((base, schedules_read)) => self.read_for_release(changes, &applied, base, schedules_read).await?,
+            None => observe::observe(self.clients, self.desired, &Selection::All, &BTreeMap::new()).await?,
+        };
         let id = self.record_release(changes, &record, &everything, reporter).await?;
         // The release's fence (a moment ago) also covers pruning.
         let pruned = match record.keep {
@@ -183,6 +191,69 @@ impl<'c> Session<'c> {
             pruned,
             after: Some(everything),
         })
+    }
+
+    /// The whole stack after apply, reading only what `base` cannot tell:
+    /// functions and schedules when a change touched them or `base` did not
+    /// cover them (one read of both), a site when no manifest of this run
+    /// and no entry of `base` describes it, or a distribution was created.
+    async fn read_for_release(
+        &self,
+        changes: &[Change],
+        applied: &apply::Applied,
+        mut base: Observed,
+        schedules_read: bool,
+    ) -> Result<Observed, Failure> {
+        let desired = self.desired;
+        let touched = |kind: &str| changes.iter().any(|c| c.resource().starts_with(kind));
+        let functions_known = desired.functions.iter().all(|f| base.functions.contains_key(&f.name));
+        let read_functions = touched("function/") || touched("schedule/") || !functions_known || !schedules_read;
+        let stale_sites: BTreeSet<&str> = desired
+            .frontends
+            .iter()
+            .map(|f| f.key.as_str())
+            .filter(|key| {
+                applied.distributions.contains_key(*key)
+                    || (!applied.manifests.contains_key(*key) && !base.frontends.contains_key(*key))
+            })
+            .collect();
+        let read_sites = !stale_sites.is_empty();
+        let (functions_and_rules, sites) = tokio::try_join!(
+            async {
+                if read_functions {
+                    observe::observe(self.clients, desired, &Selection::Schedules, &BTreeMap::new())
+                        .await
+                        .map(Some)
+                } else {
+                    Ok(None)
+                }
+            },
+            async {
+                if read_sites {
+                    observe::observe(self.clients, desired, &Selection::Frontends, &BTreeMap::new())
+                        .await
+                        .map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+        )?;
+        if let Some(fresh) = functions_and_rules {
+            base.functions = fresh.functions;
+            base.rules = fresh.rules;
+        }
+        for spec in &desired.frontends {
+            if let Some(fresh) = sites.as_ref().filter(|_| stale_sites.contains(spec.key.as_str())) {
+                if let Some(f) = fresh.frontends.get(&spec.key) {
+                    base.frontends.insert(spec.key.clone(), f.clone());
+                }
+            } else if let (Some(manifest), Some(live)) =
+                (applied.manifests.get(&spec.key), base.frontends.get_mut(&spec.key))
+            {
+                live.manifest = Some(manifest.clone());
+            }
+        }
+        Ok(base)
     }
 
     /// Captures what is live into a new release record; returns its id.

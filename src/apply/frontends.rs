@@ -384,7 +384,9 @@ async fn write_manifest(s: &mut Step<'_, '_>, change: &Change) -> Result<(), App
             },
         );
     }
-    put_manifest(s, bucket, key, &manifest).await
+    put_manifest(s, bucket, key, &manifest).await?;
+    s.applied.manifests.insert(site.clone(), manifest);
+    Ok(())
 }
 
 async fn put_manifest(

@@ -84,6 +84,10 @@ pub struct Applied {
     pub distributions: BTreeMap<String, String>,
     /// Frontend key → invalidation id.
     pub invalidations: BTreeMap<String, String>,
+    /// Frontend key → the manifest this run wrote (what the release records
+    /// for that site, without reading it back).
+    #[serde(skip)]
+    pub manifests: BTreeMap<String, crate::model::FrontendManifest>,
 }
 
 impl Applied {
@@ -94,6 +98,7 @@ impl Applied {
         self.urls.extend(later.urls);
         self.distributions.extend(later.distributions);
         self.invalidations.extend(later.invalidations);
+        self.manifests.extend(later.manifests);
     }
 }
 

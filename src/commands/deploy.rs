@@ -94,10 +94,11 @@ async fn under_lock(
     };
     let mut applied = Applied::default();
     let mut changes = Vec::new();
+    let mut last_read = None;
     for _pass in 0..2 {
         let t = std::time::Instant::now();
-        let observed = observe::observe(clients, desired, sel, &prepared.local.frontends).await?;
-        let plan = plan::plan(desired, &prepared.local, &observed, sel, options)?;
+        let observed = last_read.insert(observe::observe(clients, desired, sel, &prepared.local.frontends).await?);
+        let plan = plan::plan(desired, &prepared.local, observed, sel, options)?;
         reporter.phase("re-read under the lock", t.elapsed());
         if plan.is_empty() {
             break;
@@ -114,8 +115,9 @@ async fn under_lock(
         let t = std::time::Instant::now();
         applied.extend(session.apply(&ctx, &plan, reporter).await?);
         reporter.phase("apply", t.elapsed());
-        changes.extend(plan.changes.iter().cloned());
-        if !plan.pending() {
+        let pending = plan.pending();
+        changes.extend(plan.changes);
+        if !pending {
             break;
         }
     }
@@ -128,7 +130,8 @@ async fn under_lock(
         keep: request.keep,
     };
     let t = std::time::Instant::now();
-    let recorded = session.record(&changes, applied, record, reporter).await;
+    let base = last_read.map(|observed| (observed, sel.includes_schedules()));
+    let recorded = session.record(&changes, applied, record, base, reporter).await;
     reporter.phase("record", t.elapsed());
     recorded
 }
