@@ -100,6 +100,44 @@ pub fn summary(changes: &[Change]) -> Vec<String> {
 /// What is live now, as a release state. Frontend files come from each
 /// site's manifest (the record of its last completed sync).
 pub fn capture(desired: &Desired, observed: &Observed) -> ReleaseState {
+    capture_with(desired, observed, |live| {
+        live.manifest.as_ref().map(|m| m.files.clone())
+    })
+}
+
+/// [`capture`] that moves the sites' manifests out of `observed` instead of
+/// copying them (a release of a large site holds one copy, not two).
+pub fn capture_taking_manifests(desired: &Desired, observed: &mut Observed) -> ReleaseState {
+    let mut files: BTreeMap<String, BTreeMap<String, ManifestEntry>> = observed
+        .frontends
+        .iter_mut()
+        .filter_map(|(k, f)| Some((k.clone(), f.manifest.take()?.files)))
+        .collect();
+    let state = capture_with(desired, observed, |_| None);
+    let mut state = state;
+    for spec in &desired.frontends {
+        let Some(live) = observed.frontends.get(&spec.key) else {
+            continue;
+        };
+        let Some(files) = files.remove(&spec.key) else { continue };
+        state.frontends.insert(
+            spec.key.clone(),
+            FrontendRecord {
+                bucket: spec.bucket.clone(),
+                prefix: spec.prefix.clone(),
+                distribution: live.distribution.clone(),
+                files,
+            },
+        );
+    }
+    state
+}
+
+fn capture_with(
+    desired: &Desired,
+    observed: &Observed,
+    files_of: impl Fn(&crate::model::LiveFrontend) -> Option<BTreeMap<String, ManifestEntry>>,
+) -> ReleaseState {
     let mut state = ReleaseState::default();
     let scope = ArnScope {
         partition: &observed.partition,
@@ -132,14 +170,14 @@ pub fn capture(desired: &Desired, observed: &Observed) -> ReleaseState {
         let Some(live) = observed.frontends.get(&spec.key) else {
             continue;
         };
-        let Some(manifest) = &live.manifest else { continue };
+        let Some(files) = files_of(live) else { continue };
         state.frontends.insert(
             spec.key.clone(),
             FrontendRecord {
                 bucket: spec.bucket.clone(),
                 prefix: spec.prefix.clone(),
                 distribution: live.distribution.clone(),
-                files: manifest.files.clone(),
+                files,
             },
         );
     }

@@ -174,11 +174,15 @@ impl<'c> Session<'c> {
         base: Option<(Observed, bool)>,
         reporter: &mut Reporter,
     ) -> Result<Recorded, Failure> {
-        let everything = match base {
-            Some((base, schedules_read)) => self.read_for_release(changes, &applied, base, schedules_read).await?,
+        let mut applied = applied;
+        let mut everything = match base {
+            Some((base, schedules_read)) => {
+                self.read_for_release(changes, &mut applied, base, schedules_read)
+                    .await?
+            }
             None => observe::observe(self.clients, self.desired, &Selection::All, &BTreeMap::new()).await?,
         };
-        let id = self.record_release(changes, &record, &everything, reporter).await?;
+        let id = self.record_release(changes, &record, &mut everything, reporter).await?;
         // The release's fence (a moment ago) also covers pruning.
         let pruned = match record.keep {
             Some(n) => self.prune(&everything, n, reporter).await?,
@@ -200,7 +204,7 @@ impl<'c> Session<'c> {
     async fn read_for_release(
         &self,
         changes: &[Change],
-        applied: &apply::Applied,
+        applied: &mut apply::Applied,
         mut base: Observed,
         schedules_read: bool,
     ) -> Result<Observed, Failure> {
@@ -242,15 +246,16 @@ impl<'c> Session<'c> {
             base.functions = fresh.functions;
             base.rules = fresh.rules;
         }
+        let mut sites = sites;
         for spec in &desired.frontends {
-            if let Some(fresh) = sites.as_ref().filter(|_| stale_sites.contains(spec.key.as_str())) {
-                if let Some(f) = fresh.frontends.get(&spec.key) {
-                    base.frontends.insert(spec.key.clone(), f.clone());
+            if let Some(fresh) = sites.as_mut().filter(|_| stale_sites.contains(spec.key.as_str())) {
+                if let Some(f) = fresh.frontends.remove(&spec.key) {
+                    base.frontends.insert(spec.key.clone(), f);
                 }
             } else if let (Some(manifest), Some(live)) =
-                (applied.manifests.get(&spec.key), base.frontends.get_mut(&spec.key))
+                (applied.manifests.remove(&spec.key), base.frontends.get_mut(&spec.key))
             {
-                live.manifest = Some(manifest.clone());
+                live.manifest = Some(manifest);
             }
         }
         Ok(base)
@@ -261,10 +266,10 @@ impl<'c> Session<'c> {
         &mut self,
         changes: &[Change],
         record: &Record,
-        everything: &Observed,
+        everything: &mut Observed,
         reporter: &mut Reporter,
     ) -> Result<String, Failure> {
-        let mut state = release::capture(self.desired, everything);
+        let mut state = release::capture_taking_manifests(self.desired, everything);
         // Files recorded before version ids were kept in the manifest: ask S3.
         for rec in state.frontends.values_mut() {
             for (key, entry) in rec.files.iter_mut().filter(|(_, e)| e.version_id.is_none()) {

@@ -35,7 +35,7 @@ pub async fn run(settings: &Settings, request: &DeployRequest, reporter: &mut Re
     let options = plan::Options {
         force_deletes: request.force_deletes,
     };
-    let prepared = prepare(settings, &sel, options, reporter).await?;
+    let mut prepared = prepare(settings, &sel, options, reporter).await?;
     let mut outcome = Recorded::default();
     if !prepared.plan.is_empty() {
         let t = std::time::Instant::now();
@@ -57,6 +57,8 @@ pub async fn run(settings: &Settings, request: &DeployRequest, reporter: &mut Re
         )
         .await?;
         reporter.phase("gates", t.elapsed());
+        // The lock's run plans again from a fresh read: this plan's job is done.
+        drop(std::mem::take(&mut prepared.plan));
         let t = std::time::Instant::now();
         let command = request.what.command_line();
         let mut session = Session::begin(&prepared.clients, desired, &request.lock, &command, reporter).await?;

@@ -59,8 +59,9 @@ pub(super) fn plan(
     };
     for spec in selected {
         let files = local.get(&spec.key).map(Vec::as_slice).unwrap_or_default();
-        let live = observed.frontends.get(&spec.key).cloned().unwrap_or_default();
-        let changes = plan_frontend(spec, &ctx, files, &live)?;
+        let absent = LiveFrontend::default();
+        let live = observed.frontends.get(&spec.key).unwrap_or(&absent);
+        let changes = plan_frontend(spec, &ctx, files, live)?;
         if changes.is_empty() {
             notes.unchanged(
                 format!("frontend/{}", spec.key),
