@@ -273,7 +273,7 @@ def main():
     aws = install_bench_tools()
     if args.bosun:
         bosun = args.bosun.resolve()
-        profile = []
+        profile = ["--release"] if "release" in bosun.parts else []
     else:
         # What users run: the release build (first build takes several minutes).
         subprocess.run(["cargo", "build", "--release", "--locked", "--quiet", "--bin", "bosun"], cwd=ROOT, check=True)
@@ -306,7 +306,8 @@ def main():
     c = statistics.median(t for t, _ in cli_runs)
     print(f"\nno-op deploy of the demo stack (2 functions), median of {args.runs} runs")
     print(f"{'':34}{'wall s':>8}{'writes':>8}")
-    label = "bosun deploy all (release build)" if not args.bosun else f"bosun deploy all ({args.bosun.name})"
+    build = "release build" if "release" in bosun.parts else "debug build"
+    label = f"bosun deploy all ({build})"
     print(f"{label:34}{b:8.2f}{0:8d}")
     print(f"{'baseline: awscli-seed-workflow':34}{c:8.2f}{cli_runs[0][1]:8d}")
     print(f"ratio baseline/bosun wall time: {c / b:.2f}x; bosun writes 0 of the baseline's {cli_runs[0][1]}")

@@ -100,8 +100,8 @@ pub fn summary(changes: &[Change]) -> Vec<String> {
 /// What is live now, as a release state. Frontend files come from each
 /// site's manifest (the record of its last completed sync).
 pub fn capture(desired: &Desired, observed: &Observed) -> ReleaseState {
-    capture_with(desired, observed, |live| {
-        live.manifest.as_ref().map(|m| m.files.clone())
+    capture_with(desired, observed, |key| {
+        observed.frontends.get(key)?.manifest.as_ref().map(|m| m.files.clone())
     })
 }
 
@@ -113,30 +113,15 @@ pub fn capture_taking_manifests(desired: &Desired, observed: &mut Observed) -> R
         .iter_mut()
         .filter_map(|(k, f)| Some((k.clone(), f.manifest.take()?.files)))
         .collect();
-    let state = capture_with(desired, observed, |_| None);
-    let mut state = state;
-    for spec in &desired.frontends {
-        let Some(live) = observed.frontends.get(&spec.key) else {
-            continue;
-        };
-        let Some(files) = files.remove(&spec.key) else { continue };
-        state.frontends.insert(
-            spec.key.clone(),
-            FrontendRecord {
-                bucket: spec.bucket.clone(),
-                prefix: spec.prefix.clone(),
-                distribution: live.distribution.clone(),
-                files,
-            },
-        );
-    }
-    state
+    capture_with(desired, observed, |key| files.remove(key))
 }
 
+/// The release state of `observed`, with each site's files from `files_of`
+/// (by frontend key; `None`: the site has no manifest and is not recorded).
 fn capture_with(
     desired: &Desired,
     observed: &Observed,
-    files_of: impl Fn(&crate::model::LiveFrontend) -> Option<BTreeMap<String, ManifestEntry>>,
+    mut files_of: impl FnMut(&str) -> Option<BTreeMap<String, ManifestEntry>>,
 ) -> ReleaseState {
     let mut state = ReleaseState::default();
     let scope = ArnScope {
@@ -170,7 +155,7 @@ fn capture_with(
         let Some(live) = observed.frontends.get(&spec.key) else {
             continue;
         };
-        let Some(files) = files_of(live) else { continue };
+        let Some(files) = files_of(&spec.key) else { continue };
         state.frontends.insert(
             spec.key.clone(),
             FrontendRecord {

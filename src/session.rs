@@ -221,26 +221,19 @@ impl<'c> Session<'c> {
                     || (!applied.manifests.contains_key(*key) && !base.frontends.contains_key(*key))
             })
             .collect();
-        let read_sites = !stale_sites.is_empty();
-        let (functions_and_rules, sites) = tokio::try_join!(
-            async {
-                if read_functions {
-                    observe::observe(self.clients, desired, &Selection::Schedules, &BTreeMap::new())
-                        .await
-                        .map(Some)
-                } else {
-                    Ok(None)
-                }
-            },
-            async {
-                if read_sites {
-                    observe::observe(self.clients, desired, &Selection::Frontends, &BTreeMap::new())
-                        .await
-                        .map(Some)
-                } else {
-                    Ok(None)
-                }
+        let read = |selection: Selection, needed: bool| async move {
+            if needed {
+                observe::observe(self.clients, desired, &selection, &BTreeMap::new())
+                    .await
+                    .map(Some)
+            } else {
+                Ok(None)
             }
+        };
+        // Selection::Schedules reads every function and the rules; Frontends every site.
+        let (functions_and_rules, sites) = tokio::try_join!(
+            read(Selection::Schedules, read_functions),
+            read(Selection::Frontends, !stale_sites.is_empty())
         )?;
         if let Some(fresh) = functions_and_rules {
             base.functions = fresh.functions;
