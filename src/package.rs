@@ -120,6 +120,9 @@ pub struct Package {
     /// Credential-looking strings inside the binary (refused before upload).
     #[serde(skip)]
     pub secrets: Vec<crate::secrets::Finding>,
+    /// The zip cache entry this package came from (a hit), if any.
+    #[serde(skip)]
+    pub cache_entry: Option<PathBuf>,
 }
 
 /// What the ELF header and version needs say about a binary.
@@ -152,7 +155,7 @@ pub fn package_with(spec: &FunctionSpec, binary: PathBuf, cache: Option<&Path>) 
     })?;
     let facts = check_binary(&spec.key, &binary, &bytes, spec.runtime, spec.arch)?;
     let glibc = facts.max_glibc.map(|(a, b)| format!("GLIBC_{a}.{b}"));
-    let entry = cache.map(|dir| dir.join(format!("{}.json", hex(&Sha256::digest(&bytes)))));
+    let entry = cache.map(|dir| dir.join(cache_name(&bytes)));
     if let Some(hit) = entry.as_deref().and_then(read_cached) {
         check_size(&spec.key, hit.zip_size as u64, bytes.len() as u64)?;
         return Ok(Package {
@@ -163,6 +166,7 @@ pub fn package_with(spec: &FunctionSpec, binary: PathBuf, cache: Option<&Path>) 
             binary,
             glibc,
             secrets: Vec::new(),
+            cache_entry: entry,
         });
     }
     let zip = zip_bootstrap(&bytes).map_err(|source| PackageError::Zip {
@@ -189,8 +193,24 @@ pub fn package_with(spec: &FunctionSpec, binary: PathBuf, cache: Option<&Path>) 
         binary,
         glibc,
         secrets,
+        cache_entry: None,
     })
 }
+
+/// A cache entry's name: the binary's SHA-256, salted with this bosun's
+/// version and the zip format, so an upgrade (another zip or deflate
+/// version, another secrets scanner) never trusts an older entry.
+fn cache_name(binary: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(ZIP_FORMAT.as_bytes());
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    h.update([0]);
+    h.update(binary);
+    format!("{}.json", hex(&h.finalize()))
+}
+
+/// Names how [`zip_bootstrap`] lays out a zip; change it with that function.
+const ZIP_FORMAT: &str = "bootstrap-0755-dos-epoch-deflate-6";
 
 impl Package {
     /// The zip to upload: the one built while packaging, or (after a cache
@@ -203,6 +223,10 @@ impl Package {
         let bytes = std::fs::read(&self.binary).map_err(|e| format!("cannot read {}: {e}", self.binary.display()))?;
         let zip = zip_bootstrap(&bytes).map_err(|e| format!("could not zip {}: {e}", self.binary.display()))?;
         if sha256_base64(&zip) != self.sha256 {
+            // Whatever the cause, this entry no longer describes the binary.
+            if let Some(entry) = &self.cache_entry {
+                let _ = std::fs::remove_file(entry);
+            }
             return Err(format!(
                 "{} changed since it was packaged (its zip no longer has SHA-256 {}); deploy again",
                 self.binary.display(),
@@ -243,7 +267,9 @@ fn write_cached(path: &Path, entry: &Cached) {
     if std::fs::create_dir_all(dir).is_err() {
         return;
     }
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    static WRITES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = path.with_extension(format!("tmp{}-{n}", std::process::id()));
     let Ok(body) = serde_json::to_vec(entry) else { return };
     if std::fs::write(&tmp, body).is_ok() && std::fs::rename(&tmp, path).is_err() {
         let _ = std::fs::remove_file(&tmp);

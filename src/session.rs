@@ -217,8 +217,11 @@ impl<'c> Session<'c> {
             .iter()
             .map(|f| f.key.as_str())
             .filter(|key| {
+                // A site described only by its distribution (read because a
+                // function names it) has no manifest in `base`: read it too.
                 applied.distributions.contains_key(*key)
-                    || (!applied.manifests.contains_key(*key) && !base.frontends.contains_key(*key))
+                    || (!applied.manifests.contains_key(*key)
+                        && base.frontends.get(*key).is_none_or(|f| f.manifest.is_none()))
             })
             .collect();
         let read = |selection: Selection, needed: bool| async move {

@@ -306,6 +306,7 @@ impl<'c> StateStore<'c> {
             })?;
             let t = now().as_second();
             if held.expires <= t {
+                record.expires = t + ttl;
                 let body = Self::lock_body(&record)?;
                 if let Some(new) =
                     s3::put_json_if(c, &self.state_bucket, LOCK_KEY, body, &Condition::Unchanged(etag)).await?

@@ -142,34 +142,44 @@ async fn build(
     reporter.phase("build", t.elapsed());
     let t = Instant::now();
     reporter.begin(selected.len(), "packaging");
-    // Every function is checked and zipped at once (each on a blocking
-    // thread), then reported in stack order.
-    let mut tasks = Vec::new();
-    for f in selected {
-        let binary = match &f.code {
-            CodeSource::Binary { path } => path.clone(),
-            CodeSource::Crate { .. } => binaries
-                .remove(&f.key)
-                .ok_or_else(|| Failure::Usage(format!("function `{}`: the build produced no binary", f.key)))?,
-        };
-        reporter.started(&format!("function/{}", f.name), "check and package");
-        let spec = f.clone();
-        tasks.push((f, tokio::task::spawn_blocking(move || package::package(&spec, binary))));
-    }
+    // Functions are checked and zipped a few at a time (one blocking thread
+    // each, as many as there are cores: each holds a binary and its zip),
+    // then reported in stack order.
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
     let mut packages = BTreeMap::new();
-    for (f, task) in tasks {
-        let start = Instant::now();
-        let pkg = task
-            .await
-            .map_err(|e| Failure::Usage(format!("packaging task failed: {e}")))??;
-        reporter.done(
-            "packaged",
-            &format!("function/{}", f.name),
-            "check and package",
-            start.elapsed(),
-            json!({"code_sha256": pkg.sha256, "zip_bytes": pkg.size, "glibc": pkg.glibc}),
-        );
-        packages.insert(f.key.clone(), pkg);
+    for group in selected.chunks(cores) {
+        let mut tasks = Vec::new();
+        for f in group {
+            let binary = match &f.code {
+                CodeSource::Binary { path } => path.clone(),
+                CodeSource::Crate { .. } => binaries
+                    .remove(&f.key)
+                    .ok_or_else(|| Failure::Usage(format!("function `{}`: the build produced no binary", f.key)))?,
+            };
+            reporter.started(&format!("function/{}", f.name), "check and package");
+            let spec = (*f).clone();
+            tasks.push((
+                f,
+                tokio::task::spawn_blocking(move || {
+                    let start = Instant::now();
+                    (package::package(&spec, binary), start.elapsed())
+                }),
+            ));
+        }
+        for (f, task) in tasks {
+            let (pkg, took) = task
+                .await
+                .map_err(|e| Failure::Usage(format!("packaging task failed: {e}")))?;
+            let pkg = pkg?;
+            reporter.done(
+                "packaged",
+                &format!("function/{}", f.name),
+                "check and package",
+                took,
+                json!({"code_sha256": pkg.sha256, "zip_bytes": pkg.size, "glibc": pkg.glibc}),
+            );
+            packages.insert(f.key.clone(), pkg);
+        }
     }
     reporter.finish();
     reporter.phase("package", t.elapsed());

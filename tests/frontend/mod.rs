@@ -746,6 +746,29 @@ async fn a_custom_domain_is_set_on_the_distribution_and_named_by_references() {
         .unwrap()
         .items()
         .is_empty());
+
+    // A functions-only deploy reads the site only for its URL, yet its
+    // release still records the site's files (the whole stack).
+    site.stack
+        .write(&body("").replace("[functions.app]\n", "[functions.app]\nmemory = 256\n"));
+    let run = site.stack.bosun(&["deploy", "functions", "app"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let releases = site.stack.bosun(&["releases"]).result();
+    let newest = releases["releases"][0]["id"].as_str().unwrap().to_string();
+    let record = s3()
+        .await
+        .get_object()
+        .bucket(format!("bosun-123456789012-{}", site.stack.name))
+        .key(format!("releases/{newest}.json"))
+        .send()
+        .await
+        .unwrap();
+    let record: serde_json::Value = serde_json::from_slice(&record.body.collect().await.unwrap().into_bytes()).unwrap();
+    assert!(
+        record["state"]["frontends"]["web"]["files"]["app/index.html"].is_object(),
+        "{record}"
+    );
+    assert_eq!(record["state"]["functions"]["app"]["memory"], 256);
 }
 
 #[test]

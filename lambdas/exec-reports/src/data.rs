@@ -370,6 +370,9 @@ pub struct Repair {
     pub reported: String,
     #[serde(default)]
     pub done: bool,
+    /// YYYY-MM-DD it was done (a report for an earlier month still shows it
+    /// open); without it a done repair counts as done the month reported.
+    pub done_on: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -465,11 +468,27 @@ impl Portfolio {
         p.assets.clients.retain(|c| of_month(&c.month));
         if let Some(r) = &mut p.assets.rental {
             // Repairs reported by the month's end: open ones stay on the list
-            // until done; done ones show in the month they were reported.
-            r.repairs.retain(|x| {
-                x.reported
-                    .get(..7)
-                    .is_some_and(|m| m <= month && (!x.done || m == month))
+            // until the month they were done, which shows them done.
+            r.repairs.retain_mut(|x| {
+                let Some(reported) = x.reported.get(..7).filter(|m| *m <= month) else {
+                    return false;
+                };
+                let done_in = match (&x.done_on, x.done) {
+                    (Some(d), _) => d.get(..7).map(str::to_string),
+                    (None, true) => Some(reported.to_string()),
+                    (None, false) => None,
+                };
+                match done_in {
+                    None => true,
+                    Some(d) if d.as_str() > month => {
+                        x.done = false;
+                        true
+                    }
+                    Some(d) => {
+                        x.done = true;
+                        d == month
+                    }
+                }
             });
         }
         (p, row.is_some())
@@ -596,6 +615,15 @@ pub fn check(p: &Portfolio) -> Vec<String> {
             }
         }
         for (i, x) in r.repairs.iter().enumerate() {
+            if let Some(d) = x.done_on.as_deref() {
+                if !is_date(d) {
+                    out.push(format!("assets.rental.repairs[{i}].done_on `{d}` is not YYYY-MM-DD"));
+                } else if d < x.reported.as_str() {
+                    out.push(format!(
+                        "assets.rental.repairs[{i}].done_on `{d}` is before it was reported"
+                    ));
+                }
+            }
             if !is_date(&x.reported) {
                 out.push(format!(
                     "assets.rental.repairs[{i}].reported `{}` is not YYYY-MM-DD",

@@ -153,8 +153,11 @@ pub async fn deliver(
         let message = match Message::of(b, r) {
             Ok(m) => m,
             Err(e) => {
-                let _ = claims.release(&id, b.token).await;
-                out.failed.push((r.key.to_string(), e));
+                let why = match claims.release(&id, b.token).await {
+                    Ok(()) => e,
+                    Err(re) => format!("{e}; releasing the claim: {re}"),
+                };
+                out.failed.push((r.key.to_string(), why));
                 continue;
             }
         };

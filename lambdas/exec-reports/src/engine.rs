@@ -1413,7 +1413,7 @@ pub fn reports(batch: &str, p: &Portfolio, facts: &Facts, period: &str) -> Optio
     let prev = prev_month
         .as_deref()
         .map(|m| (m, p.in_month(m), facts.for_month(m)))
-        .filter(|(_, (_, has), f)| *has || f.charters_this_month.is_some());
+        .filter(|(_, (_, has), _)| *has);
     let mut out: Vec<Report> = match batch {
         "csuite" => vec![
             ceo_report(&now, &facts_now, period),
@@ -1889,6 +1889,38 @@ mod tests {
             "{oct_lines:?}"
         );
         assert!(oct_lines.iter().any(|l| l.starts_with("FLAG: occupancy below 90%")));
+    }
+
+    /// A repair done in a later month is open in the months before it.
+    #[test]
+    fn repairs_are_open_until_the_month_they_were_done() {
+        let p = demo();
+        let lines = |period: &str| -> Vec<String> {
+            reports("portfolio", &p, &Facts::default(), period).unwrap()[0]
+                .sections
+                .iter()
+                .flat_map(|s| s.lines.clone())
+                .collect()
+        };
+        assert!(lines("2026-11").contains(&"OPEN: Balcony railing repair: $620 (reported 2026-11-18)".to_string()));
+        assert!(lines("2026-12").contains(&"done: Balcony railing repair: $620 (reported 2026-11-18)".to_string()));
+        assert!(!lines("2027-01").iter().any(|l| l.contains("Balcony")));
+        assert!(!lines("2026-10").iter().any(|l| l.contains("Balcony")));
+    }
+
+    /// Live charters alone do not make a month comparable: every other
+    /// figure would be the file's standing one.
+    #[test]
+    fn a_month_without_figures_is_not_compared_even_with_live_charters() {
+        let p = demo();
+        let mut facts = Facts::default();
+        facts.live_charters.insert("2030-04".into(), 3);
+        facts.live_charters.insert("2030-05".into(), 4);
+        let r = reports("csuite", &p, &facts, "2030-05").unwrap().remove(1);
+        assert_eq!(
+            r.sections.last().unwrap().lines,
+            ["No figures for 2030-04 in the data file: nothing to compare with."]
+        );
     }
 
     /// Crew cost = days x crew x the vessel's day rate: Cabo in December is

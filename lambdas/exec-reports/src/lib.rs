@@ -1,6 +1,6 @@
 //! The executive-report Lambda: an EventBridge schedule invokes it with
 //! `{"batch": "csuite"}` or `{"batch": "portfolio"}` (optionally with a
-//! `"period"`), and it mails each report of the batch through SESv2 to the
+//! `"period"`; without one, the last complete week or month), and it mails each report of the batch through SESv2 to the
 //! batch's recipients, BCC the audit mailbox, exactly once per period.
 //!
 //! - [`data`]: the portfolio data file (validated).
@@ -125,13 +125,17 @@ impl Clients {
     }
 }
 
-/// The period a batch reports on at `now`: ISO week for the C-suite batch,
-/// month for the portfolio batch.
+/// The period a batch reports on when run at `now` without one: the last
+/// complete one (schedules fire at the start of a week or month, when the
+/// new one has no figures yet): the ISO week before `now`'s for the C-suite
+/// batch, the month before for the portfolio batch.
 pub fn period(batch: &str, now: jiff::civil::Date) -> String {
     if batch == "portfolio" {
-        format!("{:04}-{:02}", now.year(), now.month())
+        let d = now.first_of_month().yesterday().unwrap_or(now);
+        format!("{:04}-{:02}", d.year(), d.month())
     } else {
-        let w = now.iso_week_date();
+        let d = now.checked_sub(jiff::Span::new().days(7)).unwrap_or(now);
+        let w = d.iso_week_date();
         format!("{:04}-W{:02}", w.year(), w.week())
     }
 }
@@ -273,10 +277,13 @@ mod tests {
 
     #[test]
     fn periods() {
+        // Monday of week 48: the week before, and the month before.
         let d = jiff::civil::date(2026, 11, 23);
-        assert_eq!(period("csuite", d), "2026-W48");
-        assert_eq!(period("portfolio", d), "2026-11");
-        // ISO week-years: 2027-01-01 is in 2026's week 53.
-        assert_eq!(period("csuite", jiff::civil::date(2027, 1, 1)), "2026-W53");
+        assert_eq!(period("csuite", d), "2026-W47");
+        assert_eq!(period("portfolio", d), "2026-10");
+        // The 1st of a month reports the month just ended, across a year too.
+        assert_eq!(period("portfolio", jiff::civil::date(2027, 1, 1)), "2026-12");
+        // ISO week-years: 2027-01-04 (Monday) reports 2026's week 53.
+        assert_eq!(period("csuite", jiff::civil::date(2027, 1, 4)), "2026-W53");
     }
 }
