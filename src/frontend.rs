@@ -40,6 +40,10 @@ pub enum FrontendError {
     },
 }
 
+/// A scanned file as plans and changes hold it: shared, never copied (a
+/// site's files appear in the scan, the plan's uploads and what apply did).
+pub type SiteFile = std::sync::Arc<LocalFile>;
+
 /// One file of the local site.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LocalFile {

@@ -10,61 +10,75 @@ use futures_util::future::try_join_all;
 use futures_util::{StreamExt, TryStreamExt};
 
 use crate::aws::{self, AwsError, Clients};
-use crate::frontend::LocalFile;
+use crate::frontend::SiteFile;
 use crate::model::names;
 use crate::model::{
     Desired, DistributionSpec, FrontendManifest, FrontendSpec, ListedObject, LiveFrontend, Observed, Selection, Setup,
 };
 
-/// Reads a frontend's bucket, listing, manifest and distribution. Objects
-/// whose state the stored manifest cannot vouch for (no entry, or an ETag that
-/// moved) are HEADed for bosun's metadata, concurrently.
-pub async fn observe_frontend(
-    clients: &Clients,
-    spec: &FrontendSpec,
-    local: &[LocalFile],
-) -> Result<LiveFrontend, AwsError> {
+/// Reads a frontend's bucket, listing, manifest and distribution,
+/// concurrently where one read does not decide the next.
+async fn observe_frontend(clients: &Clients, spec: &FrontendSpec) -> Result<LiveFrontend, AwsError> {
     // Read even before the bucket exists: a managed distribution found by
     // its comment may serve another region's bucket (the planner refuses
     // it), and every distribution's origin paths decide its viewer paths.
-    let (distribution, setup) = read_distribution(clients, spec).await?;
-    let Some(region) = aws::s3::bucket_region(&clients.s3, &spec.bucket).await? else {
+    let distribution = read_distribution(clients, spec);
+    let bucket = async {
+        let Some(region) = aws::s3::bucket_region(&clients.s3, &spec.bucket).await? else {
+            return Ok(None);
+        };
+        if region != clients.region {
+            // A bucket elsewhere is refused by the planner; do not read further.
+            return Ok(Some((region, None)));
+        }
+        let listing = async {
+            let objects = aws::s3::list(&clients.s3, &spec.bucket, &spec.prefix).await?;
+            let manifest = if objects.contains_key(&names::manifest_key(spec)) {
+                aws::s3::get_manifest(&clients.s3, &spec.bucket, &names::manifest_key(spec)).await?
+            } else {
+                (None, None)
+            };
+            Ok::<_, AwsError>((objects, manifest))
+        };
+        // Read, not inferred: a bucket whose versioning was suspended stores new
+        // objects without versions, which breaks byte-exact rollback.
+        let versioning = aws::s3::versioning_enabled(&clients.s3, &spec.bucket);
+        // Only a managed distribution's bucket policy matters (the planner
+        // grants it read access); read alongside, used when it has one.
+        let policy = async {
+            if spec.is_managed() {
+                aws::s3::bucket_policy(&clients.s3, &spec.bucket).await
+            } else {
+                Ok(None)
+            }
+        };
+        let (listing, versioning, policy) = tokio::try_join!(listing, versioning, policy)?;
+        Ok::<_, AwsError>(Some((region, Some((listing, versioning, policy)))))
+    };
+    let ((distribution, setup), bucket) = tokio::try_join!(distribution, bucket)?;
+    let Some((region, here)) = bucket else {
         return Ok(LiveFrontend {
             distribution,
             setup,
             ..LiveFrontend::default()
         });
     };
-    if region != clients.region {
-        // A bucket elsewhere is refused by the planner; do not read further.
+    let Some(((objects, (manifest, manifest_version)), versioning, policy)) = here else {
         return Ok(LiveFrontend {
             bucket_region: Some(region),
             distribution,
             setup,
             ..LiveFrontend::default()
         });
-    }
-    let bucket_policy = match (&distribution, spec.is_managed()) {
-        (Some(_), true) => aws::s3::bucket_policy(&clients.s3, &spec.bucket).await?,
-        _ => None,
     };
-    let objects = aws::s3::list(&clients.s3, &spec.bucket, &spec.prefix).await?;
-    let (manifest, manifest_version) = if objects.contains_key(&names::manifest_key(spec)) {
-        aws::s3::get_manifest(&clients.s3, &spec.bucket, &names::manifest_key(spec)).await?
-    } else {
-        (None, None)
-    };
-    // Read, not inferred: a bucket whose versioning was suspended stores new
-    // objects without versions, which breaks byte-exact rollback.
-    let versioning = aws::s3::versioning_enabled(&clients.s3, &spec.bucket).await?;
-    let metas = read_metas(clients, spec, local, &objects, manifest.as_ref()).await?;
+    let bucket_policy = if distribution.is_some() { policy } else { None };
     Ok(LiveFrontend {
         bucket_region: Some(region),
         versioning,
         objects,
         manifest,
         manifest_version,
-        metas,
+        metas: BTreeMap::new(),
         distribution,
         bucket_policy,
         setup,
@@ -90,13 +104,50 @@ async fn read_distribution(clients: &Clients, spec: &FrontendSpec) -> Result<(Op
     }
 }
 
-/// Reads the live state of everything `selection` covers.
+/// Reads the live state of everything `selection` covers, with bosun's
+/// metadata of the listed objects the local files need and the stored
+/// manifest cannot vouch for.
 pub async fn observe(
     clients: &Clients,
     desired: &Desired,
     selection: &Selection,
-    frontends: &BTreeMap<String, Vec<LocalFile>>,
+    frontends: &BTreeMap<String, Vec<SiteFile>>,
 ) -> Result<Observed, AwsError> {
+    let mut observed = observe_stack(clients, desired, selection).await?;
+    read_local_metas(clients, desired, selection, frontends, &mut observed).await?;
+    Ok(observed)
+}
+
+/// The metadata half of `observe`: HEADs, concurrently, the listed objects
+/// of `frontends` (the local scan) that the stored manifest cannot vouch
+/// for. Split out so the stack can be read while the sites are still being
+/// scanned.
+pub async fn read_local_metas(
+    clients: &Clients,
+    desired: &Desired,
+    selection: &Selection,
+    frontends: &BTreeMap<String, Vec<SiteFile>>,
+    observed: &mut Observed,
+) -> Result<(), AwsError> {
+    let reads = selection.frontends(desired).into_iter().filter_map(|spec| {
+        let local = frontends.get(&spec.key)?;
+        let live = observed.frontends.get(&spec.key)?;
+        Some(async move {
+            let metas = read_metas(clients, spec, local, &live.objects, live.manifest.as_ref()).await?;
+            Ok::<_, AwsError>((spec.key.clone(), metas))
+        })
+    });
+    for (key, metas) in try_join_all(reads).await? {
+        if let Some(live) = observed.frontends.get_mut(&key) {
+            live.metas = metas;
+        }
+    }
+    Ok(())
+}
+
+/// Reads the live state of everything `selection` covers, without the
+/// per-object metadata that depends on local files (`read_local_metas`).
+pub async fn observe_stack(clients: &Clients, desired: &Desired, selection: &Selection) -> Result<Observed, AwsError> {
     let (account, partition) = clients.identity().await?;
     let functions_sel = selection.functions(desired);
     let observed_functions = selection.observed_functions(desired);
@@ -112,10 +163,12 @@ pub async fn observe(
         let live = aws::lambda::get_function(&clients.lambda, &f.name, &f.alias).await?;
         Ok::<_, AwsError>((f.name.clone(), live))
     }));
-    let frontend_reads = try_join_all(selection.frontends(desired).into_iter().map(|spec| async move {
-        let local = frontends.get(&spec.key).map(Vec::as_slice).unwrap_or_default();
-        Ok::<_, AwsError>((spec.key.clone(), observe_frontend(clients, spec, local).await?))
-    }));
+    let frontend_reads = try_join_all(
+        selection
+            .frontends(desired)
+            .into_iter()
+            .map(|spec| async move { Ok::<_, AwsError>((spec.key.clone(), observe_frontend(clients, spec).await?)) }),
+    );
     // Frontends a selected function's environment names: their distribution only.
     let referenced = read_referenced(clients, selection.referenced_frontends(desired));
     let rules = async {
@@ -233,7 +286,7 @@ async fn read_shared(
 async fn read_metas(
     clients: &Clients,
     spec: &FrontendSpec,
-    local: &[LocalFile],
+    local: &[SiteFile],
     objects: &BTreeMap<String, ListedObject>,
     manifest: Option<&FrontendManifest>,
 ) -> Result<BTreeMap<String, Option<(String, String)>>, AwsError> {

@@ -39,7 +39,15 @@ pub struct Reporter {
     /// When the last plain-text build progress line was printed.
     last_progress: Option<Instant>,
     /// Where the time went, phase by phase (`-v` reports it with the result).
-    phases: Vec<(&'static str, Duration)>,
+    phases: Vec<Phase>,
+    /// AWS time by operation (`-v`): `(operation, calls, summed time)`.
+    aws_busy: Vec<(String, usize, Duration)>,
+}
+
+struct Phase {
+    name: &'static str,
+    took: Duration,
+    detail: Option<String>,
 }
 
 /// How often a long build prints a progress line where there is no bar
@@ -55,6 +63,7 @@ impl Reporter {
             verbose: 0,
             last_progress: None,
             phases: Vec::new(),
+            aws_busy: Vec::new(),
         }
     }
 
@@ -244,19 +253,52 @@ impl Reporter {
     /// Notes how long a phase of the command took (`build`, `observe`,
     /// `apply`...); with `-v` the result carries the breakdown.
     pub fn phase(&mut self, name: &'static str, took: Duration) {
-        self.phases.push((name, took));
+        self.phases.push(Phase {
+            name,
+            took,
+            detail: None,
+        });
+    }
+
+    /// A phase with a note, e.g. work it overlapped with.
+    pub fn phase_detail(&mut self, name: &'static str, took: Duration, detail: String) {
+        self.phases.push(Phase {
+            name,
+            took,
+            detail: Some(detail),
+        });
+    }
+
+    /// Where the AWS time went, by operation (from the clients' call log):
+    /// `-v` prints the slowest with the result.
+    pub fn aws_busy(&mut self, busy: Vec<(String, usize, Duration)>) {
+        self.aws_busy = busy;
     }
 
     /// The phases as one line: `build 0.41s · observe 0.11s · total 0.52s`.
     fn timings_line(&self) -> String {
-        let total: Duration = self.phases.iter().map(|(_, d)| *d).sum();
+        let total: Duration = self.phases.iter().map(|p| p.took).sum();
         let mut parts: Vec<String> = self
             .phases
             .iter()
-            .map(|(n, d)| format!("{n} {:.2}s", d.as_secs_f64()))
+            .map(|p| match &p.detail {
+                Some(d) => format!("{} {:.2}s ({d})", p.name, p.took.as_secs_f64()),
+                None => format!("{} {:.2}s", p.name, p.took.as_secs_f64()),
+            })
             .collect();
         parts.push(format!("total {:.2}s", total.as_secs_f64()));
         parts.join(" · ")
+    }
+
+    /// The slowest AWS operations as one line: `S3:ListObjectsV2 ×2 0.23s · …`.
+    fn aws_line(&self) -> Option<String> {
+        let parts: Vec<String> = self
+            .aws_busy
+            .iter()
+            .take(6)
+            .map(|(op, n, d)| format!("{op} ×{n} {:.2}s", d.as_secs_f64()))
+            .collect();
+        (!parts.is_empty()).then(|| parts.join(" · "))
     }
 
     pub fn result<T: Serialize + Display>(&mut self, command: &str, result: &T) {
@@ -272,9 +314,15 @@ impl Reporter {
                         let phases: Vec<Value> = self
                             .phases
                             .iter()
-                            .map(|(n, d)| json!({"phase": n, "seconds": d.as_secs_f64()}))
+                            .map(|p| json!({"phase": p.name, "seconds": p.took.as_secs_f64(), "detail": p.detail}))
                             .collect();
                         map.insert("timings".into(), Value::Array(phases));
+                        let aws: Vec<Value> = self
+                            .aws_busy
+                            .iter()
+                            .map(|(op, n, d)| json!({"operation": op, "calls": n, "seconds": d.as_secs_f64()}))
+                            .collect();
+                        map.insert("aws_time".into(), Value::Array(aws));
                     }
                 }
                 stdout_line(&v.to_string());
@@ -284,6 +332,9 @@ impl Reporter {
                 stdout_line(text.trim_end());
                 if timings {
                     eprintln!("time: {}", self.timings_line());
+                    if let Some(aws) = self.aws_line() {
+                        eprintln!("aws time by operation (summed over concurrent calls): {aws}");
+                    }
                 }
             }
         }

@@ -18,6 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use futures_util::future::try_join_all;
 use serde_json::json;
 
 use crate::apply::{self, ApplyContext};
@@ -119,6 +120,13 @@ impl<'c> Session<'c> {
         })
     }
 
+    /// Whether no other run held the stack's lock since `mark` (taken
+    /// before the stack was read): then that read still describes the stack
+    /// and need not be repeated under the lock.
+    pub async fn quiet_since(&self, mark: &state::LockMark) -> bool {
+        self.store.quiet_since(mark, &self.lock).await
+    }
+
     /// The stack this session deploys.
     pub fn desired(&self) -> &'c Desired {
         self.desired
@@ -212,18 +220,27 @@ impl<'c> Session<'c> {
         let touched = |kind: &str| changes.iter().any(|c| c.resource().starts_with(kind));
         let functions_known = desired.functions.iter().all(|f| base.functions.contains_key(&f.name));
         let read_functions = touched("function/") || touched("schedule/") || !functions_known || !schedules_read;
+        // A site described only by its distribution (read because a
+        // function names it) has no manifest in `base`: read it whole.
         let stale_sites: BTreeSet<&str> = desired
             .frontends
             .iter()
             .map(|f| f.key.as_str())
             .filter(|key| {
-                // A site described only by its distribution (read because a
-                // function names it) has no manifest in `base`: read it too.
-                applied.distributions.contains_key(*key)
-                    || (!applied.manifests.contains_key(*key)
-                        && base.frontends.get(*key).is_none_or(|f| f.manifest.is_none()))
+                !applied.manifests.contains_key(*key) && base.frontends.get(*key).is_none_or(|f| f.manifest.is_none())
             })
             .collect();
+        // A distribution this run created: only its setup (domain) is new.
+        let new_distributions = try_join_all(
+            applied
+                .distributions
+                .iter()
+                .filter(|(key, _)| !stale_sites.contains(key.as_str()))
+                .map(|(key, id)| async move {
+                    let setup = aws::cloudfront::setup(&self.clients.cloudfront, id).await?;
+                    Ok::<_, aws::AwsError>((key.clone(), id.clone(), setup))
+                }),
+        );
         let read = |selection: Selection, needed: bool| async move {
             if needed {
                 observe::observe(self.clients, desired, &selection, &BTreeMap::new())
@@ -234,10 +251,16 @@ impl<'c> Session<'c> {
             }
         };
         // Selection::Schedules reads every function and the rules; Frontends every site.
-        let (functions_and_rules, sites) = tokio::try_join!(
+        let (functions_and_rules, sites, new_distributions) = tokio::try_join!(
             read(Selection::Schedules, read_functions),
-            read(Selection::Frontends, !stale_sites.is_empty())
+            read(Selection::Frontends, !stale_sites.is_empty()),
+            new_distributions
         )?;
+        for (key, id, setup) in new_distributions {
+            let live = base.frontends.entry(key).or_default();
+            live.distribution = Some(id);
+            live.setup = setup.unwrap_or_default();
+        }
         if let Some(fresh) = functions_and_rules {
             base.functions = fresh.functions;
             base.rules = fresh.rules;

@@ -68,6 +68,19 @@ pub struct Lock {
     pub took_over: Option<LockRecord>,
 }
 
+/// The newest entry of the lock's history (the state bucket is versioned)
+/// when a run read the stack: once it holds the lock, the run can tell
+/// whether any other run held it in between ([`StateStore::quiet_since`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LockMark {
+    /// No bucket, or a lock never taken.
+    Never,
+    /// The version id of the newest lock write or delete marker.
+    Newest(String),
+    /// Cannot tell (an unversioned bucket, a failed read): assume a run did.
+    Unknown,
+}
+
 impl Lock {
     /// Invalidations the run whose expired lock this one took over had
     /// already created (CallerReference → id): apply does not create them again.
@@ -139,6 +152,17 @@ pub fn commit(dir: &std::path::Path) -> Option<String> {
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
         .filter(|s| !s.is_empty())
+}
+
+/// The history check of [`StateStore::quiet_since`]: the newest entry is
+/// this run's lock (its ETag, a real version id) and the one before it is
+/// `before` (`None`: there is none).
+fn quiet(history: &[s3::HistoryEntry], our_etag: &str, before: Option<&str>) -> bool {
+    let Some(ours) = history.first() else {
+        return false;
+    };
+    let ours_ok = ours.is_latest && ours.version_id != "null" && ours.etag.as_deref() == Some(our_etag);
+    ours_ok && history.get(1).map(|e| e.version_id.as_str()) == before
 }
 
 fn random_id() -> String {
@@ -230,7 +254,9 @@ impl<'c> StateStore<'c> {
     /// Writes a release under its id; never overwrites one.
     pub async fn put_release(&self, release: &Release) -> Result<(), AwsError> {
         let key = format!("{RELEASES}{}.json", release.id);
-        let body = serde_json::to_vec_pretty(release).map_err(|e| AwsError::build("s3:PutObject", &key, e))?;
+        // Compact: a release holds every file of every site (pretty printing
+        // doubles its size, and the record is read by bosun, not people).
+        let body = serde_json::to_vec(release).map_err(|e| AwsError::build("s3:PutObject", &key, e))?;
         match s3::put_json_if(
             &self.clients.state_s3,
             &self.state_bucket,
@@ -332,6 +358,45 @@ impl<'c> StateStore<'c> {
         }
     }
 
+    /// Where the lock's history stands now (never fails: an unreadable
+    /// history is `Unknown`, which only costs a second read of the stack).
+    pub async fn lock_mark(&self) -> LockMark {
+        match s3::key_history(&self.clients.state_s3, &self.state_bucket, LOCK_KEY, 1).await {
+            Ok(None) => LockMark::Never,
+            Ok(Some(history)) => match history.first() {
+                None => LockMark::Never,
+                Some(e) if e.version_id == "null" => LockMark::Unknown,
+                Some(e) => LockMark::Newest(e.version_id.clone()),
+            },
+            Err(e) => {
+                tracing::debug!("lock history unreadable, the stack will be read again under the lock: {e}");
+                LockMark::Unknown
+            }
+        }
+    }
+
+    /// Whether no other run held the lock between `mark` and `lock`'s
+    /// acquisition: the lock's history holds, newest first, this run's write
+    /// and then exactly the entry `mark` saw. Every run that writes the
+    /// stack holds the lock while it does, so when this holds, the stack is
+    /// as the run read it at `mark` (or changed outside bosun, which no
+    /// read under the lock rules out either). A taken-over lock never
+    /// counts as quiet: its run may have written after the read.
+    pub async fn quiet_since(&self, mark: &LockMark, lock: &Lock) -> bool {
+        if lock.took_over.is_some() {
+            return false;
+        }
+        let before = match mark {
+            LockMark::Unknown => return false,
+            LockMark::Never => None,
+            LockMark::Newest(id) => Some(id.as_str()),
+        };
+        let Ok(Some(history)) = s3::key_history(&self.clients.state_s3, &self.state_bucket, LOCK_KEY, 2).await else {
+            return false;
+        };
+        quiet(&history, &lock.etag, before)
+    }
+
     /// Notes a step in the lock's journal. The lock is rewritten (and its
     /// lease extended) only once a third of the lease has gone by since the
     /// last write, not after every step: recovery never needs the list of
@@ -393,5 +458,46 @@ impl<'c> StateStore<'c> {
         }
         s3::delete_if(c, &self.state_bucket, LOCK_KEY, &etag).await?;
         Ok(Some(held))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(id: &str, etag: Option<&str>, latest: bool) -> s3::HistoryEntry {
+        s3::HistoryEntry {
+            version_id: id.into(),
+            etag: etag.map(str::to_string),
+            is_latest: latest,
+        }
+    }
+
+    #[test]
+    fn quiet_only_when_ours_follows_exactly_the_marked_entry() {
+        let ours = entry("v9", Some("e9"), true);
+        // The lock was released (a delete marker) when the stack was read, and
+        // nobody took it since.
+        assert!(quiet(&[ours.clone(), entry("d8", None, false)], "e9", Some("d8")));
+        // Never taken before, and still only ours.
+        assert!(quiet(std::slice::from_ref(&ours), "e9", None));
+        // Another run locked and unlocked in between.
+        assert!(!quiet(&[ours.clone(), entry("d7", None, false)], "e9", Some("d5")));
+        // The mark saw no lock, but one came and went.
+        assert!(!quiet(&[ours.clone(), entry("d1", None, false)], "e9", None));
+        // The newest entry is not this run's write.
+        assert!(!quiet(
+            &[entry("v9", Some("other"), true), entry("d8", None, false)],
+            "e9",
+            Some("d8")
+        ));
+        assert!(!quiet(
+            &[entry("v9", Some("e9"), false), entry("d8", None, false)],
+            "e9",
+            Some("d8")
+        ));
+        // An unversioned bucket cannot tell.
+        assert!(!quiet(&[entry("null", Some("e9"), true)], "e9", None));
+        assert!(!quiet(&[], "e9", None));
     }
 }

@@ -21,7 +21,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::aws::{AwsError, Clients};
-use crate::frontend::LocalFile;
+use crate::frontend::SiteFile;
 use crate::model::Desired;
 use crate::output::Reporter;
 use crate::package::Package;
@@ -33,7 +33,7 @@ pub struct ApplyContext<'a> {
     pub desired: &'a Desired,
     pub packages: &'a BTreeMap<String, Package>,
     /// Frontend key → its scanned files.
-    pub frontends: &'a BTreeMap<String, Vec<LocalFile>>,
+    pub frontends: &'a BTreeMap<String, Vec<SiteFile>>,
     /// The AWS partition (for ARNs in bucket policies).
     pub partition: &'a str,
     /// Wait for CloudFront: new or changed distributions deployed,

@@ -63,22 +63,53 @@ impl fmt::Display for Call {
 }
 
 /// Every operation started through the clients, in order (retries count once:
-/// the recorder runs before serialisation, which happens once per operation).
+/// the recorder runs before serialisation, which happens once per operation),
+/// with how long each took, retries included.
 #[derive(Debug, Clone, Default)]
-pub struct CallLog(Arc<Mutex<Vec<Call>>>);
+pub struct CallLog(Arc<Mutex<Calls>>);
+
+#[derive(Debug, Default)]
+struct Calls {
+    calls: Vec<Call>,
+    took: Vec<Option<Duration>>,
+}
 
 impl CallLog {
     pub fn calls(&self) -> Vec<Call> {
-        self.0.lock().expect("call log lock").clone()
+        self.0.lock().expect("call log lock").calls.clone()
     }
 
     pub fn writes(&self) -> Vec<Call> {
         self.calls().into_iter().filter(Call::is_write).collect()
     }
+
+    /// Time spent in each operation (summed over its calls, so concurrent
+    /// calls add up to more than the wall time), slowest first: `(operation,
+    /// calls, total)`.
+    pub fn busy(&self) -> Vec<(String, usize, Duration)> {
+        let log = self.0.lock().expect("call log lock");
+        let mut by_op: std::collections::BTreeMap<String, (usize, Duration)> = Default::default();
+        for (call, took) in log.calls.iter().zip(&log.took) {
+            let entry = by_op.entry(call.to_string()).or_default();
+            entry.0 += 1;
+            entry.1 += took.unwrap_or_default();
+        }
+        let mut out: Vec<_> = by_op.into_iter().map(|(op, (n, d))| (op, n, d)).collect();
+        out.sort_by_key(|b| std::cmp::Reverse(b.2));
+        out
+    }
 }
 
 #[derive(Debug)]
 struct CallRecorder(CallLog);
+
+/// Where a call sits in the log and when it started.
+#[derive(Debug, Clone)]
+struct CallStart(usize, std::time::Instant);
+
+impl aws_smithy_types::config_bag::Storable for CallStart {
+    type Storer = aws_smithy_types::config_bag::StoreReplace<Self>;
+}
 
 impl Intercept for CallRecorder {
     fn name(&self) -> &'static str {
@@ -92,10 +123,31 @@ impl Intercept for CallRecorder {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         if let Some(meta) = cfg.load::<Metadata>() {
-            self.0 .0.lock().expect("call log lock").push(Call {
+            let call = Call {
                 service: meta.service().to_string(),
                 operation: meta.name().to_string(),
-            });
+            };
+            let mut log = self.0 .0.lock().expect("call log lock");
+            log.calls.push(call);
+            log.took.push(None);
+            let index = log.calls.len() - 1;
+            drop(log);
+            cfg.interceptor_state()
+                .store_put(CallStart(index, std::time::Instant::now()));
+        }
+        Ok(())
+    }
+
+    fn read_after_execution(
+        &self,
+        _context: &aws_smithy_runtime_api::client::interceptors::context::FinalizerInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let Some(CallStart(index, start)) = cfg.load::<CallStart>().cloned() {
+            if let Some(slot) = self.0 .0.lock().expect("call log lock").took.get_mut(index) {
+                *slot = Some(start.elapsed());
+            }
         }
         Ok(())
     }
@@ -123,6 +175,8 @@ pub struct Clients {
     pub log: CallLog,
     /// The loaded configuration (credentials provider, endpoint override).
     pub config: aws_config::SdkConfig,
+    /// The credentials' account and partition, once read (`identity`).
+    identity: Arc<std::sync::OnceLock<(String, String)>>,
 }
 
 impl Clients {
@@ -239,6 +293,7 @@ impl Clients {
             stack: stack.to_string(),
             log,
             config: conf.clone(),
+            identity: Arc::default(),
         }
     }
 
@@ -258,8 +313,12 @@ impl Clients {
         provider.provide_credentials().await.map_err(|e| e.to_string())
     }
 
-    /// The account the credentials belong to, and its partition.
+    /// The account the credentials belong to, and its partition (asked of
+    /// STS once per run).
     pub async fn identity(&self) -> Result<(String, String), AwsError> {
+        if let Some(known) = self.identity.get() {
+            return Ok(known.clone());
+        }
         let out = self
             .sts
             .get_caller_identity()
@@ -275,7 +334,7 @@ impl Clients {
             .and_then(|arn| arn.split(':').nth(1))
             .unwrap_or("aws")
             .to_string();
-        Ok((account, partition))
+        Ok(self.identity.get_or_init(|| (account, partition)).clone())
     }
 }
 

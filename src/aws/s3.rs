@@ -293,6 +293,64 @@ pub async fn versions(
     }
 }
 
+/// One entry of a key's history: a version or a delete marker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryEntry {
+    pub version_id: String,
+    /// The version's ETag (a delete marker has none).
+    pub etag: Option<String>,
+    pub is_latest: bool,
+}
+
+/// The newest `max` entries of `key`'s history (versions and delete markers,
+/// newest first), `None` when the bucket does not exist. S3 lists a key's
+/// versions newest first; versions and delete markers come in two lists,
+/// so the one marked latest goes first and the rest by date.
+pub async fn key_history(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+    max: i32,
+) -> Result<Option<Vec<HistoryEntry>>, AwsError> {
+    let page = match client
+        .list_object_versions()
+        .bucket(bucket)
+        .prefix(key)
+        .max_keys(max)
+        .send()
+        .await
+    {
+        Ok(page) => page,
+        Err(e) if e.code() == Some("NoSuchBucket") => return Ok(None),
+        Err(e) => return Err(AwsError::from_sdk("s3:ListObjectVersions", bucket, e)),
+    };
+    let mut entries: Vec<(bool, Option<aws_sdk_s3::primitives::DateTime>, HistoryEntry)> = Vec::new();
+    for v in page.versions().iter().filter(|v| v.key() == Some(key)) {
+        entries.push((
+            v.is_latest() == Some(true),
+            v.last_modified().cloned(),
+            HistoryEntry {
+                version_id: v.version_id().unwrap_or("null").to_string(),
+                etag: v.e_tag().map(|e| e.trim_matches('"').to_string()),
+                is_latest: v.is_latest() == Some(true),
+            },
+        ));
+    }
+    for m in page.delete_markers().iter().filter(|m| m.key() == Some(key)) {
+        entries.push((
+            m.is_latest() == Some(true),
+            m.last_modified().cloned(),
+            HistoryEntry {
+                version_id: m.version_id().unwrap_or("null").to_string(),
+                etag: None,
+                is_latest: m.is_latest() == Some(true),
+            },
+        ));
+    }
+    entries.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| b.1.cmp(&a.1)));
+    Ok(Some(entries.into_iter().map(|(_, _, e)| e).collect()))
+}
+
 /// The current version id of an object (`None` when it does not exist or the
 /// bucket is unversioned).
 pub async fn current_version(client: &Client, bucket: &str, key: &str) -> Result<Option<String>, AwsError> {
@@ -341,12 +399,16 @@ pub async fn put_json_if(
     body: Vec<u8>,
     condition: &Condition,
 ) -> Result<Option<String>, AwsError> {
+    // One copy of the body, shared by every attempt (a release can be MBs).
+    let body = aws_smithy_types::body::SdkBody::from(body);
     let request = || {
         let req = client
             .put_object()
             .bucket(bucket)
             .key(key)
-            .body(ByteStream::from(body.clone()))
+            .body(ByteStream::new(
+                body.try_clone().expect("an in-memory body can be cloned"),
+            ))
             .content_type("application/json")
             .cache_control("no-store");
         match condition {

@@ -35,7 +35,7 @@ pub async fn run(settings: &Settings, request: &DeployRequest, reporter: &mut Re
     let options = plan::Options {
         force_deletes: request.force_deletes,
     };
-    let mut prepared = prepare(settings, &sel, options, reporter).await?;
+    let mut prepared = prepare(settings, &sel, options, true, reporter).await?;
     let mut outcome = Recorded::default();
     if !prepared.plan.is_empty() {
         let t = std::time::Instant::now();
@@ -57,13 +57,29 @@ pub async fn run(settings: &Settings, request: &DeployRequest, reporter: &mut Re
         )
         .await?;
         reporter.phase("gates", t.elapsed());
-        // The lock's run plans again from a fresh read: this plan's job is done.
-        drop(std::mem::take(&mut prepared.plan));
         let t = std::time::Instant::now();
         let command = request.what.command_line();
+        test_pause_before_lock();
         let mut session = Session::begin(&prepared.clients, desired, &request.lock, &command, reporter).await?;
+        // The first read still holds when no other run took the lock since
+        // it was made; otherwise the run reads and plans again.
+        let quiet = match &prepared.lock_mark {
+            Some(mark) => session.quiet_since(mark).await,
+            None => false,
+        };
         reporter.phase("lock", t.elapsed());
-        let result = under_lock(&mut session, &prepared, &sel, request, reporter).await;
+        let first = if quiet {
+            // Moved, not copied (a site's listing and manifest are large):
+            // the report then shows the release's capture, built from it.
+            Some((
+                std::mem::take(&mut prepared.observed),
+                std::mem::take(&mut prepared.plan),
+            ))
+        } else {
+            drop(std::mem::take(&mut prepared.plan));
+            None
+        };
+        let result = under_lock(&mut session, &prepared, first, &sel, request, reporter).await;
         let t = std::time::Instant::now();
         session.end(reporter).await;
         reporter.phase("unlock", t.elapsed());
@@ -74,17 +90,20 @@ pub async fn run(settings: &Settings, request: &DeployRequest, reporter: &mut Re
     let after = outcome.after.take();
     let after = after.as_ref().unwrap_or(&prepared.observed);
     let report = deploy_report(desired, &sel, &prepared, after, outcome);
+    super::aws_time(&prepared.clients, reporter);
     reporter.result("deploy", &report);
     Ok(())
 }
 
-/// Re-reads and re-plans under the lock (another run may have deployed
-/// meanwhile), applies, and records the release. A plan whose `${…}`
+/// Applies `first` (the first read and its plan, when no other run took the
+/// lock since) or re-reads and re-plans under the lock (another run may have
+/// deployed meanwhile), and records the release. A plan whose `${…}`
 /// references name something it creates gets a second pass, which sets
 /// the values now known; the release records both passes as one.
 async fn under_lock(
     session: &mut Session<'_>,
     prepared: &Prepared,
+    first: Option<(Observed, plan::Plan)>,
     sel: &Selection,
     request: &DeployRequest,
     reporter: &mut Reporter,
@@ -97,11 +116,19 @@ async fn under_lock(
     let mut applied = Applied::default();
     let mut changes = Vec::new();
     let mut last_read = None;
+    let mut first = first;
     for _pass in 0..2 {
-        let t = std::time::Instant::now();
-        let observed = last_read.insert(observe::observe(clients, desired, sel, &prepared.local.frontends).await?);
-        let plan = plan::plan(desired, &prepared.local, observed, sel, options)?;
-        reporter.phase("re-read under the lock", t.elapsed());
+        let (observed, plan) = match first.take() {
+            Some((observed, plan)) => (last_read.insert(observed), plan),
+            None => {
+                let t = std::time::Instant::now();
+                let observed =
+                    last_read.insert(observe::observe(clients, desired, sel, &prepared.local.frontends).await?);
+                let plan = plan::plan(desired, &prepared.local, observed, sel, options)?;
+                reporter.phase("re-read under the lock", t.elapsed());
+                (observed, plan)
+            }
+        };
         if plan.is_empty() {
             break;
         }
@@ -197,5 +224,21 @@ fn deploy_report(
         schedules: schedule_lines(desired, sel),
         calls: CallSummary::with_state(&clients.log.calls(), &clients.state_log.calls()),
         elapsed_ms: prepared.started.elapsed().as_millis() as u64,
+    }
+}
+
+/// Test hook: with `BOSUN_TEST_PAUSE_BEFORE_LOCK=DIR`, a deploy that has
+/// read and planned writes `DIR/paused` and waits (up to a minute) for
+/// `DIR/go` before taking the lock, so a test can run another deploy in
+/// between.
+fn test_pause_before_lock() {
+    let Some(dir) = std::env::var_os("BOSUN_TEST_PAUSE_BEFORE_LOCK") else {
+        return;
+    };
+    let dir = std::path::PathBuf::from(dir);
+    let _ = std::fs::write(dir.join("paused"), b"");
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !dir.join("go").exists() && std::time::Instant::now() < until {
+        std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }

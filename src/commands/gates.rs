@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::aws::Clients;
 use crate::cli::Failure;
-use crate::frontend::{FrontendError, LocalFile};
+use crate::frontend::{FrontendError, SiteFile};
 use crate::model::{Desired, Observed, Selection};
 use crate::output::Reporter;
 use crate::package::Package;
@@ -141,7 +141,7 @@ pub fn secrets(
     desired: &Desired,
     sel: &Selection,
     packages: &BTreeMap<String, Package>,
-    frontends: &BTreeMap<String, Vec<LocalFile>>,
+    frontends: &BTreeMap<String, Vec<SiteFile>>,
     reporter: &mut Reporter,
 ) -> Result<(), Failure> {
     let mut findings = Vec::new();

@@ -24,7 +24,7 @@ use serde_json::json;
 use crate::aws::Clients;
 use crate::build::{self, Host};
 use crate::cli::{DeployWhat, Failure, Settings};
-use crate::frontend::{self, FrontendError, LocalFile};
+use crate::frontend::{self, FrontendError, LocalFile, SiteFile};
 use crate::model::{CodeSource, Desired, FunctionSpec, Observed, Selection};
 use crate::observe;
 use crate::output::Reporter;
@@ -41,6 +41,9 @@ pub(crate) struct Prepared {
     pub clients: Clients,
     pub observed: Observed,
     pub plan: Plan,
+    /// The lock's history before the read (`deploy` only): whether another
+    /// run held the lock since decides whether the read is repeated.
+    pub lock_mark: Option<crate::state::LockMark>,
 }
 
 /// Builds and scans, refuses secrets, reads AWS and plans: everything
@@ -49,19 +52,57 @@ pub(crate) async fn prepare(
     settings: &Settings,
     sel: &Selection,
     options: Options,
+    mark_lock: bool,
     reporter: &mut Reporter,
 ) -> Result<Prepared, Failure> {
     let desired = &settings.desired;
     let started = Instant::now();
-    let packages = build(desired, sel, reporter).await?;
+    // The stack is read while the functions build and the sites are
+    // scanned: the read needs nothing local but the per-object metadata of
+    // the scanned files, read after. Local errors win: a broken build or a
+    // refused secret is reported even when AWS is unreachable too.
+    let remote = async {
+        let t = Instant::now();
+        let clients = Clients::connect(&settings.aws, &desired.stack.name).await?;
+        // Before the read: a lock taken after this mark shows in the history.
+        let lock_mark = match mark_lock {
+            true => Some(state_store(&clients, desired).await?.lock_mark().await),
+            false => None,
+        };
+        let observed = observe::observe_stack(&clients, desired, sel).await?;
+        Ok::<_, Failure>((clients, lock_mark, observed, t.elapsed()))
+    };
+    tokio::pin!(remote);
+    let mut read = None;
+    let built = {
+        let local = async {
+            let packages = build(desired, sel, reporter).await?;
+            let t = Instant::now();
+            let frontends = scan_frontends(desired, sel, reporter).await?;
+            gates::secrets(desired, sel, &packages, &frontends, reporter)?;
+            reporter.phase("scan", t.elapsed());
+            Ok::<_, Failure>((packages, frontends))
+        };
+        tokio::pin!(local);
+        loop {
+            tokio::select! {
+                built = &mut local => break built,
+                r = &mut remote, if read.is_none() => read = Some(r),
+            }
+        }
+    };
+    let (packages, frontends) = built?;
     let t = Instant::now();
-    let frontends = scan_frontends(desired, sel, reporter).await?;
-    gates::secrets(desired, sel, &packages, &frontends, reporter)?;
-    reporter.phase("scan", t.elapsed());
-    let t = Instant::now();
-    let clients = Clients::connect(&settings.aws, &desired.stack.name).await?;
-    let observed = observe::observe(&clients, desired, sel, &frontends).await?;
-    reporter.phase("observe", t.elapsed());
+    let (clients, lock_mark, mut observed, reading) = match read {
+        Some(r) => r?,
+        None => remote.await?,
+    };
+    observe::read_local_metas(&clients, desired, sel, &frontends, &mut observed).await?;
+    reporter.phase_detail(
+        "observe",
+        t.elapsed(),
+        format!("{:.2}s alongside the build and scan", reading.as_secs_f64()),
+    );
     reporter.target(&observed.account, &observed.region);
     let t = Instant::now();
     let local = Local {
@@ -81,7 +122,23 @@ pub(crate) async fn prepare(
         clients,
         observed,
         plan,
+        lock_mark,
     })
+}
+
+/// Hands the reporter where the AWS time went (`-v` prints it), the state
+/// bucket's calls apart.
+pub(crate) fn aws_time(clients: &Clients, reporter: &mut Reporter) {
+    let mut busy = clients.log.busy();
+    busy.extend(
+        clients
+            .state_log
+            .busy()
+            .into_iter()
+            .map(|(op, n, d)| (format!("state {op}"), n, d)),
+    );
+    busy.sort_by_key(|b| std::cmp::Reverse(b.2));
+    reporter.aws_busy(busy);
 }
 
 /// The stack's state bucket (releases, lock) in the credentials' account.
@@ -299,7 +356,7 @@ async fn scan_frontends(
     desired: &Desired,
     sel: &Selection,
     reporter: &mut Reporter,
-) -> Result<BTreeMap<String, Vec<LocalFile>>, Failure> {
+) -> Result<BTreeMap<String, Vec<SiteFile>>, Failure> {
     let mut frontends = BTreeMap::new();
     for spec in sel.frontends(desired) {
         let start = Instant::now();
@@ -315,7 +372,7 @@ async fn scan_frontends(
             start.elapsed(),
             json!({"files": files.len(), "bytes": bytes}),
         );
-        frontends.insert(spec.key.clone(), files);
+        frontends.insert(spec.key.clone(), files.into_iter().map(SiteFile::new).collect());
     }
     Ok(frontends)
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::frontend::LocalFile;
+use crate::frontend::{LocalFile, SiteFile};
 use crate::model::names::PublicStatement;
 use crate::model::{Billing, DomainSpec, FrontendManifest, FunctionConfig, Stored};
 
@@ -219,7 +219,7 @@ pub enum Change {
         site: String,
         bucket: String,
         phase: UploadPhase,
-        files: Vec<LocalFile>,
+        files: Vec<SiteFile>,
     },
     Invalidate {
         site: String,

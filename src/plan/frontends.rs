@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::display::list_some;
 use super::{Change, Inputs, Notes, Options, PlanError, PlannedApi, UploadPhase};
-use crate::frontend::{self, LocalFile};
+use crate::frontend::{self, LocalFile, SiteFile};
 use crate::model::names::{
     api_origin_id, cloudfront_sid, manifest_key, s3_origin_domain, serves_bucket, statement_action, url_host,
     PublicStatement, API_ORIGIN_PREFIX,
@@ -31,7 +31,7 @@ struct FrontendContext<'a> {
 
 pub(super) fn plan(
     input: &Inputs<'_>,
-    local: &BTreeMap<String, Vec<LocalFile>>,
+    local: &BTreeMap<String, Vec<SiteFile>>,
     options: Options,
     notes: &mut Notes,
 ) -> Result<Vec<Change>, PlanError> {
@@ -83,7 +83,7 @@ pub(super) fn plan(
 fn plan_frontend(
     spec: &FrontendSpec,
     ctx: &FrontendContext<'_>,
-    local: &[LocalFile],
+    local: &[SiteFile],
     live: &LiveFrontend,
 ) -> Result<Vec<Change>, PlanError> {
     let mut out = Vec::new();
@@ -448,12 +448,12 @@ fn allow_distribution(spec: &FrontendSpec, distribution_arn: Option<String>) -> 
 /// the last completed sync.
 struct Sync<'a> {
     spec: &'a FrontendSpec,
-    local: &'a [LocalFile],
+    local: &'a [SiteFile],
     live: &'a LiveFrontend,
     manifest_key: String,
     /// Files whose bytes or headers are not in the bucket: uploaded.
-    html: Vec<LocalFile>,
-    assets: Vec<LocalFile>,
+    html: Vec<SiteFile>,
+    assets: Vec<SiteFile>,
     /// Files that differ from what the last sync published.
     changed: Vec<&'a LocalFile>,
     /// Objects under the prefix with no local file.
@@ -466,7 +466,7 @@ struct Sync<'a> {
 impl<'a> Sync<'a> {
     fn compare(
         spec: &'a FrontendSpec,
-        local: &'a [LocalFile],
+        local: &'a [SiteFile],
         live: &'a LiveFrontend,
         options: Options,
     ) -> Result<Sync<'a>, PlanError> {
@@ -476,12 +476,12 @@ impl<'a> Sync<'a> {
                 .and_then(|m| m.files.get(&f.key))
                 .is_some_and(|e| e.sha256 == f.sha256 && e.headers == f.headers)
         };
-        let (html, assets): (Vec<LocalFile>, Vec<LocalFile>) = local
+        let (html, assets): (Vec<SiteFile>, Vec<SiteFile>) = local
             .iter()
             .filter(|f| !in_bucket(live, f))
             .cloned()
-            .partition(LocalFile::is_html);
-        let changed: Vec<&LocalFile> = local.iter().filter(|f| !in_manifest(f)).collect();
+            .partition(|f| f.is_html());
+        let changed: Vec<&LocalFile> = local.iter().map(|f| &**f).filter(|f| !in_manifest(f)).collect();
         let manifest_key = manifest_key(spec);
         let local_keys: BTreeSet<&str> = local.iter().map(|f| f.key.as_str()).collect();
         let deletes: Vec<String> = live
@@ -647,7 +647,7 @@ fn in_bucket(live: &LiveFrontend, f: &LocalFile) -> bool {
 /// without --force-deletes (a failed build step must not empty a site).
 fn check_deletes(
     spec: &FrontendSpec,
-    local: &[LocalFile],
+    local: &[SiteFile],
     deletes: &[String],
     options: Options,
 ) -> Result<(), PlanError> {

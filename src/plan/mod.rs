@@ -35,7 +35,7 @@ pub use change::{AliasTarget, Change, PlannedApi, Unchanged, UploadPhase};
 pub use functions::{config_diff, resolved_config, want_config};
 pub use rollback::plan_rollback;
 
-use crate::frontend::LocalFile;
+use crate::frontend::{LocalFile, SiteFile};
 use crate::model::{Desired, Observed, Selection};
 use crate::policy::ArnScope;
 
@@ -150,7 +150,7 @@ pub struct Local {
     /// Function key → base64 SHA-256 of its zip.
     pub packages: BTreeMap<String, String>,
     /// Frontend key → its scanned files.
-    pub frontends: BTreeMap<String, Vec<LocalFile>>,
+    pub frontends: BTreeMap<String, Vec<SiteFile>>,
     /// State-bucket key → a function's data file, hashed.
     pub data: BTreeMap<String, LocalFile>,
 }

@@ -586,7 +586,7 @@ fn an_existing_distribution_is_invalidated_at_its_viewer_paths() {
         headers: "h".into(),
     };
     let mut local = packages(SHA);
-    local.frontends.insert("web".into(), vec![file]);
+    local.frontends.insert("web".into(), vec![file.into()]);
     let mut o = converged(&d, SHA);
     let live = LiveFrontend {
         bucket_region: Some("us-west-2".into()),
