@@ -321,6 +321,92 @@ async fn two_concurrent_deploys_one_applies_the_other_waits_and_finds_nothing_to
     );
 }
 
+/// How many calls of `operation` (`Service:Operation`) a `-v` JSON result counted.
+fn calls_of(run: &Run, operation: &str) -> u64 {
+    run.result()["aws_time"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no aws_time (run with -v): {run:?}"))
+        .iter()
+        .filter(|o| o["operation"] == operation)
+        .map(|o| o["calls"].as_u64().unwrap())
+        .sum()
+}
+
+fn phases(run: &Run) -> Vec<String> {
+    run.result()["timings"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no timings (run with -v): {run:?}"))
+        .iter()
+        .map(|p| p["phase"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_between_the_read_and_the_lock_makes_the_deploy_read_again() {
+    let e = Estate::new("between");
+    assert_eq!(e.deploy(&[]).code, 0);
+    let site_text = |key: &'static str| {
+        let bucket = e.bucket.clone();
+        async move {
+            let o = s3().await.get_object().bucket(&bucket).key(key).send().await.unwrap();
+            String::from_utf8(o.body.collect().await.unwrap().into_bytes().to_vec()).unwrap()
+        }
+    };
+
+    // Nobody else ran: the deploy applies the plan of its one read (the
+    // site is listed once; the lock's history is checked instead).
+    e.files(&[("index.html", b"<h1>quiet</h1>")]);
+    let quiet = e.deploy(&["-v"]);
+    assert_eq!(quiet.code, 0, "{quiet:?}");
+    assert_eq!(calls_of(&quiet, "S3:ListObjectsV2"), 1, "{quiet:?}");
+    assert!(!phases(&quiet).iter().any(|p| p.contains("re-read")), "{quiet:?}");
+    assert_eq!(site_text("index.html").await, "<h1>quiet</h1>");
+
+    // A reads (a new index page) and stops before the lock; meanwhile B
+    // deploys a change A read as already live (the script), and the file
+    // goes back to what A scanned.
+    e.files(&[("index.html", b"<h1>A</h1>")]);
+    let pause = tempfile::tempdir().unwrap();
+    let path = e.stack.path_str();
+    let a = bosun_command(
+        &emulator().endpoint,
+        &["--stack", &path, "--output", "json", "-v", "deploy", "all"],
+    )
+    .env("BOSUN_TEST_PAUSE_BEFORE_LOCK", pause.path())
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
+    let paused = pause.path().join("paused");
+    for _ in 0..600 {
+        if paused.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(paused.exists(), "A never reached the lock");
+    e.files(&[("assets/app.js", b"console.log('B')")]);
+    let b = e.deploy(&[]);
+    assert_eq!(b.code, 0, "{b:?}");
+    assert_eq!(site_text("assets/app.js").await, "console.log('B')");
+    e.files(&[("assets/app.js", b"console.log('A')")]);
+    std::fs::write(pause.path().join("go"), b"").unwrap();
+    let out = a.wait_with_output().unwrap();
+    let a = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert_eq!(a.code, 0, "{a:?}");
+    // B took the lock after A's read: A read again under the lock, saw the
+    // script B left, and put back the one it scanned.
+    assert!(phases(&a).iter().any(|p| p.contains("re-read")), "{a:?}");
+    assert_eq!(site_text("assets/app.js").await, "console.log('A')");
+    assert_eq!(site_text("index.html").await, "<h1>A</h1>");
+    let status = e.stack.bosun(&["status"]);
+    assert_eq!(status.code, 0, "no drift: {status:?}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_deploy_killed_after_any_step_converges_on_rerun_without_duplicates() {
     let e = Estate::new("kill");
