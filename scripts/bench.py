@@ -5,7 +5,9 @@ in one run against one emulator instance. Prints figures and ratios.
 functions: a no-op `bosun deploy all` of the demo stack against the baseline
   "awscli-seed-workflow": per function, with the pinned awscli from PyPI, zip
   the binary, `aws lambda update-function-code`, `publish-version`,
-  `update-alias` (it cannot tell nothing changed, so it always writes).
+  `update-alias` (it cannot tell nothing changed, so it always writes); and a
+  one-function code change (a prebuilt binary) against that workflow for the
+  one function.
 frontend: a generated site (default 2,000 files, mixed sizes, nested) -- first
   sync, no-op re-sync, a 10-file change -- `bosun deploy frontend` against the
   baseline "awscli-s3-sync": `aws s3 sync --delete` + `aws cloudfront
@@ -109,6 +111,62 @@ def awscli_workflow(aws, env, workdir: Path):
                         "--function-version", version], env=env, check=True, capture_output=True)
         writes += 3
     return time.perf_counter() - start, writes
+
+
+def code_change_bench(aws, bosun, env, runs: int):
+    """A one-function code change: bosun deploy functions app (prebuilt
+    binary, changed) against the seed's workflow for one function (zip,
+    update-function-code, publish-version, update-alias). Medians of `runs`."""
+    binary = deployed_binary("exec-reports")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        app, cli = tmp / "app.bin", tmp / "cli.bin"
+        for b in (app, cli):
+            b.write_bytes(binary.read_bytes())
+            b.chmod(0o755)
+        stack = tmp / "fn.toml"
+        stack.write_text(f"""[stack]
+name = "benchfn"
+region = "us-west-2"
+
+[functions.app]
+binary = "{app}"
+
+[functions.cli]
+binary = "{cli}"
+""")
+        # Both functions exist first (bosun creates them, roles and aliases).
+        timed([str(bosun), "--stack", str(stack), "--output", "json", "deploy", "all"], env)
+        bosun_times, cli_times = [], []
+        for i in range(runs):
+            with app.open("ab") as f:
+                f.write(f"\0change {i}".encode())
+            t, out = timed([str(bosun), "--stack", str(stack), "--output", "json", "deploy", "functions", "app"], env)
+            result = json.loads(out.strip().splitlines()[-1])
+            assert result["calls"]["writes"] > 0, "the changed function was not deployed"
+            bosun_times.append(t)
+            with cli.open("ab") as f:
+                f.write(f"\0change {i}".encode())
+            start = time.perf_counter()
+            zpath = tmp / "cli.zip"
+            with zipfile.ZipFile(zpath, "w", zipfile.ZIP_DEFLATED) as z:
+                z.write(cli, "bootstrap")
+            name = "benchfn-cli"
+            subprocess.run([str(aws), "lambda", "update-function-code", "--function-name", name,
+                            "--zip-file", f"fileb://{zpath}"], env=env, check=True, capture_output=True)
+            out = subprocess.run([str(aws), "lambda", "publish-version", "--function-name", name],
+                                 env=env, check=True, capture_output=True, text=True)
+            version = json.loads(out.stdout)["Version"]
+            subprocess.run([str(aws), "lambda", "update-alias", "--function-name", name, "--name", "live",
+                            "--function-version", version], env=env, check=True, capture_output=True)
+            cli_times.append(time.perf_counter() - start)
+    b, c = statistics.median(bosun_times), statistics.median(cli_times)
+    print(f"\none-function code change (prebuilt binary, {binary.stat().st_size / 1e6:.1f} MB), median of {runs} runs")
+    print(f"{'':34}{'wall s':>8}")
+    print(f"{'bosun deploy functions app':34}{b:8.2f}")
+    print(f"{'baseline: awscli, one function':34}{c:8.2f}")
+    print(f"ratio baseline/bosun wall time: {c / b:.2f}x (bosun also preflights the new binary, "
+          f"checks its glibc and scans it for secrets, and records a release)")
 
 
 def bench_env(endpoint):
@@ -298,6 +356,7 @@ def main():
         assert all(w == 0 for _, w, _ in bosun_runs), "a no-op deploy must not write"
         with tempfile.TemporaryDirectory() as tmp:
             cli_runs = [awscli_workflow(aws, env, Path(tmp)) for _ in range(args.runs)]
+        code_change_bench(aws, bosun, env, args.runs)
     finally:
         proc.stdin.close()
         proc.wait(timeout=10)
