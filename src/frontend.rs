@@ -143,7 +143,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// Walks the site folder (sorted, recursive) and hashes every file.
-pub fn scan(spec: &FrontendSpec) -> Result<Vec<LocalFile>, FrontendError> {
+pub fn scan(spec: &FrontendSpec) -> Result<Vec<SiteFile>, FrontendError> {
     let rules = CacheRules::new(spec);
     let mut files = Vec::new();
     let mut stack = vec![spec.dir.clone()];
@@ -204,10 +204,11 @@ pub fn scan(spec: &FrontendSpec) -> Result<Vec<LocalFile>, FrontendError> {
             file.content_type = content_type(&file.rel, &spec.content_types);
             file.cache_control = rules.for_path(&file.rel, file.is_html());
             file.headers = headers_hash(&file.content_type, &file.cache_control);
-            files.push(file);
+            files.push(SiteFile::new(file));
         }
     }
     files.sort_by(|a, b| a.key.cmp(&b.key));
+    files.shrink_to_fit();
     Ok(files)
 }
 

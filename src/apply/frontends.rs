@@ -363,12 +363,13 @@ async fn write_manifest(s: &mut Step<'_, '_>, change: &Change) -> Result<(), App
         files: BTreeMap::new(),
     };
     for f in files {
+        // Moved out of the run's uploads as the manifest grows (one copy
+        // of each ETag and version at a time, not two).
         let stored: Stored = s
             .state
             .etags
-            .get(&f.key)
-            .or_else(|| known.get(&f.key))
-            .cloned()
+            .remove(&f.key)
+            .or_else(|| known.get(&f.key).cloned())
             .ok_or_else(|| ApplyStepError::Internal(format!("no ETag known for {}", f.key)))?;
         manifest.files.insert(
             f.key.clone(),
@@ -395,7 +396,8 @@ async fn put_manifest(
     key: &str,
     manifest: &FrontendManifest,
 ) -> Result<(), ApplyStepError> {
-    let body = serde_json::to_vec(manifest).map_err(|e| ApplyStepError::Internal(e.to_string()))?;
+    let body = crate::aws::s3::JsonFile::write(manifest)
+        .map_err(|e| ApplyStepError::Internal(format!("cannot write the manifest to a temporary file: {e}")))?;
     aws::s3::put_json(&s.ctx.clients.s3, bucket, key, body).await?;
     Ok(())
 }

@@ -381,6 +381,53 @@ pub async fn get_bytes(client: &Client, bucket: &str, key: &str) -> Result<Optio
     }
 }
 
+/// A JSON document to PUT, written to a temporary file and sent from it: a
+/// large site's manifest or release is MBs, and is never held whole in
+/// memory. The file is removed when this is dropped.
+pub struct JsonFile {
+    file: tempfile::NamedTempFile,
+}
+
+impl JsonFile {
+    /// Writes `value` as compact JSON.
+    pub fn write<T: serde::Serialize + ?Sized>(value: &T) -> std::io::Result<JsonFile> {
+        use std::io::Write;
+        let mut file = tempfile::Builder::new().prefix("bosun-").suffix(".json").tempfile()?;
+        let mut out = std::io::BufWriter::with_capacity(64 * 1024, file.as_file_mut());
+        serde_json::to_writer(&mut out, value)?;
+        out.flush()?;
+        drop(out);
+        Ok(JsonFile { file })
+    }
+
+    /// The document's bytes as a body (read from the file, again for each attempt).
+    async fn body(&self, operation: &'static str, resource: &str) -> Result<ByteStream, AwsError> {
+        ByteStream::read_from()
+            .path(self.file.path())
+            .build()
+            .await
+            .map_err(|e| AwsError::build(operation, resource, e))
+    }
+}
+
+/// A body for a JSON PUT: small ones in memory, large ones from a file.
+pub enum JsonBody {
+    Bytes(Vec<u8>),
+    File(JsonFile),
+}
+
+impl From<Vec<u8>> for JsonBody {
+    fn from(bytes: Vec<u8>) -> JsonBody {
+        JsonBody::Bytes(bytes)
+    }
+}
+
+impl From<JsonFile> for JsonBody {
+    fn from(file: JsonFile) -> JsonBody {
+        JsonBody::File(file)
+    }
+}
+
 /// When a conditional write may happen.
 #[derive(Debug, Clone)]
 pub enum Condition {
@@ -396,29 +443,35 @@ pub async fn put_json_if(
     client: &Client,
     bucket: &str,
     key: &str,
-    body: Vec<u8>,
+    body: impl Into<JsonBody>,
     condition: &Condition,
 ) -> Result<Option<String>, AwsError> {
-    // One copy of the body, shared by every attempt (a release can be MBs).
-    let body = aws_smithy_types::body::SdkBody::from(body);
-    let request = || {
+    let resource = format!("s3://{bucket}/{key}");
+    // One copy of an in-memory body, shared by every attempt.
+    let body = match body.into() {
+        JsonBody::Bytes(bytes) => Ok(aws_smithy_types::body::SdkBody::from(bytes)),
+        JsonBody::File(file) => Err(file),
+    };
+    let request = || async {
+        let stream = match &body {
+            Ok(bytes) => ByteStream::new(bytes.try_clone().expect("an in-memory body can be cloned")),
+            Err(file) => file.body("s3:PutObject", &resource).await?,
+        };
         let req = client
             .put_object()
             .bucket(bucket)
             .key(key)
-            .body(ByteStream::new(
-                body.try_clone().expect("an in-memory body can be cloned"),
-            ))
+            .body(stream)
             .content_type("application/json")
             .cache_control("no-store");
-        match condition {
+        Ok::<_, AwsError>(match condition {
             Condition::Absent => req.if_none_match("*"),
             Condition::Unchanged(etag) => req.if_match(format!("\"{etag}\"")),
-        }
+        })
     };
     let mut attempt = 1;
     loop {
-        match request().send().await {
+        match request().await?.send().await {
             Ok(out) => return Ok(Some(out.e_tag().unwrap_or_default().trim_matches('"').to_string())),
             Err(e) if is_conflict(&e) && attempt < CONFLICT_ATTEMPTS => {
                 conflict_pause(attempt).await;
@@ -481,12 +534,16 @@ fn is_precondition_failed<E: ProvideErrorMetadata>(
     e.code() == Some("PreconditionFailed") || e.raw_response().is_some_and(|r| r.status().as_u16() == 412)
 }
 
-pub async fn put_json(client: &Client, bucket: &str, key: &str, body: Vec<u8>) -> Result<(), AwsError> {
+pub async fn put_json(client: &Client, bucket: &str, key: &str, body: impl Into<JsonBody>) -> Result<(), AwsError> {
+    let stream = match body.into() {
+        JsonBody::Bytes(bytes) => ByteStream::from(bytes),
+        JsonBody::File(file) => file.body("s3:PutObject", &format!("s3://{bucket}/{key}")).await?,
+    };
     client
         .put_object()
         .bucket(bucket)
         .key(key)
-        .body(ByteStream::from(body))
+        .body(stream)
         .content_type("application/json")
         .cache_control("no-store")
         .send()

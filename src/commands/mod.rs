@@ -372,7 +372,7 @@ async fn scan_frontends(
             start.elapsed(),
             json!({"files": files.len(), "bytes": bytes}),
         );
-        frontends.insert(spec.key.clone(), files.into_iter().map(SiteFile::new).collect());
+        frontends.insert(spec.key.clone(), files);
     }
     Ok(frontends)
 }
