@@ -10,6 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use globset::{Glob, GlobMatcher};
 use md5::Md5;
@@ -42,7 +43,7 @@ pub enum FrontendError {
 
 /// A scanned file as plans and changes hold it: shared, never copied (a
 /// site's files appear in the scan, the plan's uploads and what apply did).
-pub type SiteFile = std::sync::Arc<LocalFile>;
+pub type SiteFile = Arc<LocalFile>;
 
 /// One file of the local site.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -58,17 +59,23 @@ pub struct LocalFile {
     pub sha256: String,
     /// Hex MD5 of the content (what S3 reports as the ETag of a single PUT).
     pub md5: String,
-    pub content_type: String,
-    pub cache_control: String,
+    /// Content type, cache control and their hash are shared by every file
+    /// with the same headers (a site has a handful of combinations).
+    pub content_type: Arc<str>,
+    pub cache_control: Arc<str>,
     /// Short hash of content type + cache control: a header-only change changes it.
-    pub headers: String,
+    pub headers: Arc<str>,
 }
 
 impl LocalFile {
     pub fn is_html(&self) -> bool {
-        let lower = self.rel.to_ascii_lowercase();
-        lower.ends_with(".html") || lower.ends_with(".htm")
+        is_html(&self.rel)
     }
+}
+
+fn is_html(rel: &str) -> bool {
+    let lower = rel.to_ascii_lowercase();
+    lower.ends_with(".html") || lower.ends_with(".htm")
 }
 
 /// Content type for a path: overrides first, then the extension, then a fallback;
@@ -142,10 +149,14 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A file's headers, shared: content type, cache control and their hash.
+type Style = (Arc<str>, Arc<str>, Arc<str>);
+
 /// Walks the site folder (sorted, recursive) and hashes every file.
 pub fn scan(spec: &FrontendSpec) -> Result<Vec<SiteFile>, FrontendError> {
     let rules = CacheRules::new(spec);
     let mut files = Vec::new();
+    let mut styles: BTreeMap<(String, String), Style> = BTreeMap::new();
     let mut stack = vec![spec.dir.clone()];
     let read_err = |path: &Path, source| FrontendError::Read {
         frontend: spec.key.clone(),
@@ -190,21 +201,29 @@ pub fn scan(spec: &FrontendSpec) -> Result<Vec<SiteFile>, FrontendError> {
                 });
             }
             let (size, sha256, md5) = hash_file(&path).map_err(|e| read_err(&path, e))?;
-            let mut file = LocalFile {
+            let kind = content_type(&rel, &spec.content_types);
+            let control = rules.for_path(&rel, is_html(&rel));
+            let (content_type, cache_control, headers) = styles
+                .entry((kind, control))
+                .or_insert_with_key(|(kind, control)| {
+                    (
+                        Arc::from(kind.as_str()),
+                        Arc::from(control.as_str()),
+                        Arc::from(headers_hash(kind, control)),
+                    )
+                })
+                .clone();
+            files.push(SiteFile::new(LocalFile {
                 key: format!("{}{rel}", spec.prefix),
                 rel,
                 path,
                 size,
                 sha256,
                 md5,
-                content_type: String::new(),
-                cache_control: String::new(),
-                headers: String::new(),
-            };
-            file.content_type = content_type(&file.rel, &spec.content_types);
-            file.cache_control = rules.for_path(&file.rel, file.is_html());
-            file.headers = headers_hash(&file.content_type, &file.cache_control);
-            files.push(SiteFile::new(file));
+                content_type,
+                cache_control,
+                headers,
+            }));
         }
     }
     files.sort_by(|a, b| a.key.cmp(&b.key));
@@ -223,14 +242,14 @@ pub fn single(path: &Path, key: &str) -> std::io::Result<LocalFile> {
     let cache_control = "no-store".to_string();
     Ok(LocalFile {
         key: key.to_string(),
-        headers: headers_hash(&content_type, &cache_control),
+        headers: headers_hash(&content_type, &cache_control).into(),
         rel,
         path: path.to_path_buf(),
         size,
         sha256,
         md5,
-        content_type,
-        cache_control,
+        content_type: content_type.into(),
+        cache_control: cache_control.into(),
     })
 }
 

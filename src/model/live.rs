@@ -3,6 +3,7 @@
 //! builds these from API responses.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -256,9 +257,9 @@ pub struct ManifestEntry {
     pub md5: String,
     pub etag: String,
     pub size: u64,
-    pub content_type: String,
-    pub cache_control: String,
-    pub headers: String,
+    pub content_type: Arc<str>,
+    pub cache_control: Arc<str>,
+    pub headers: Arc<str>,
     /// The S3 version id the content is stored under (versioned buckets).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_id: Option<String>,

@@ -547,7 +547,7 @@ impl<'a> Sync<'a> {
         let content: Vec<(&str, &str, &str)> = self
             .changed
             .iter()
-            .map(|f| (f.key.as_str(), f.sha256.as_str(), f.headers.as_str()))
+            .map(|f| (f.key.as_str(), f.sha256.as_str(), &*f.headers))
             .chain(self.deleted_served.iter().map(|k| (k.as_str(), "deleted", "")))
             .collect();
         Some(Change::Invalidate {
@@ -639,7 +639,7 @@ fn in_bucket(live: &LiveFrontend, f: &LocalFile) -> bool {
             .metas
             .get(&f.key)
             .and_then(Option::as_ref)
-            .is_some_and(|(sha, headers)| *sha == f.sha256 && *headers == f.headers),
+            .is_some_and(|(sha, headers)| *sha == f.sha256 && **headers == *f.headers),
     }
 }
 
