@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::model::FrontendSpec;
+use crate::secrets::Finding;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FrontendError {
@@ -146,23 +147,110 @@ fn headers_hash(content_type: &str, cache_control: &str) -> String {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    out
 }
 
 /// A file's headers, shared: content type, cache control and their hash.
 type Style = (Arc<str>, Arc<str>, Arc<str>);
 
-/// Walks the site folder (sorted, recursive) and hashes every file.
-pub fn scan(spec: &FrontendSpec) -> Result<Vec<SiteFile>, FrontendError> {
-    let rules = CacheRules::new(spec);
-    let mut files = Vec::new();
-    let mut styles: BTreeMap<(String, String), Style> = BTreeMap::new();
-    let mut stack = vec![spec.dir.clone()];
+/// A scanned site: its files, sorted by key, and the credential-looking
+/// strings found in them (read in the same pass as the hashes).
+pub struct Scan {
+    pub files: Vec<SiteFile>,
+    pub findings: Vec<Finding>,
+}
+
+/// Files up to this size are read whole, once, for the hashes and the
+/// secrets scan; larger ones are hashed as they stream and read again for
+/// the scan.
+const READ_WHOLE: u64 = 16 * 1024 * 1024;
+
+/// Walks the site folder (sorted, recursive), then hashes every file and
+/// scans it for secrets, on as many threads as there are cores.
+pub fn scan(spec: &FrontendSpec) -> Result<Scan, FrontendError> {
     let read_err = |path: &Path, source| FrontendError::Read {
         frontend: spec.key.clone(),
         path: path.to_path_buf(),
         source,
     };
+    let entries = walk(spec)?;
+    let threads = std::thread::available_parallelism()
+        .map_or(2, usize::from)
+        .clamp(1, entries.len().max(1));
+    let chunk = entries.len().div_ceil(threads).max(1);
+    let hashed: Vec<Result<Vec<HashedFile>, FrontendError>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = entries
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(path, rel)| {
+                            hash_and_scan(path, &format!("file:{}:{rel}", spec.key)).map_err(|e| read_err(path, e))
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("a scanning thread panicked"))
+            .collect()
+    });
+    let rules = CacheRules::new(spec);
+    let mut styles: BTreeMap<(String, String), Style> = BTreeMap::new();
+    let mut files = Vec::with_capacity(entries.len());
+    let mut findings = Vec::new();
+    let mut hashed_all = Vec::with_capacity(entries.len());
+    for part in hashed {
+        hashed_all.extend(part?);
+    }
+    for ((path, rel), (hashed, found)) in entries.into_iter().zip(hashed_all) {
+        findings.extend(found);
+        let kind = content_type(&rel, &spec.content_types);
+        let control = rules.for_path(&rel, is_html(&rel));
+        let (content_type, cache_control, headers) = styles
+            .entry((kind, control))
+            .or_insert_with_key(|(kind, control)| {
+                (
+                    Arc::from(kind.as_str()),
+                    Arc::from(control.as_str()),
+                    Arc::from(headers_hash(kind, control)),
+                )
+            })
+            .clone();
+        files.push(SiteFile::new(LocalFile {
+            key: format!("{}{rel}", spec.prefix),
+            rel,
+            path,
+            size: hashed.size,
+            sha256: hashed.sha256,
+            md5: hashed.md5,
+            content_type,
+            cache_control,
+            headers,
+        }));
+    }
+    files.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(Scan { files, findings })
+}
+
+/// Every file of the site folder: its path and its `/`-separated NFC path
+/// relative to the folder. Refuses links, names that are not UTF-8, and
+/// keys over S3's limit.
+fn walk(spec: &FrontendSpec) -> Result<Vec<(PathBuf, String)>, FrontendError> {
+    let read_err = |path: &Path, source| FrontendError::Read {
+        frontend: spec.key.clone(),
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut out = Vec::new();
+    let mut stack = vec![spec.dir.clone()];
     while let Some(dir) = stack.pop() {
         let mut entries: Vec<_> = std::fs::read_dir(&dir)
             .map_err(|e| read_err(&dir, e))?
@@ -200,35 +288,37 @@ pub fn scan(spec: &FrontendSpec) -> Result<Vec<SiteFile>, FrontendError> {
                     len: key_len,
                 });
             }
-            let (size, sha256, md5) = hash_file(&path).map_err(|e| read_err(&path, e))?;
-            let kind = content_type(&rel, &spec.content_types);
-            let control = rules.for_path(&rel, is_html(&rel));
-            let (content_type, cache_control, headers) = styles
-                .entry((kind, control))
-                .or_insert_with_key(|(kind, control)| {
-                    (
-                        Arc::from(kind.as_str()),
-                        Arc::from(control.as_str()),
-                        Arc::from(headers_hash(kind, control)),
-                    )
-                })
-                .clone();
-            files.push(SiteFile::new(LocalFile {
-                key: format!("{}{rel}", spec.prefix),
-                rel,
-                path,
-                size,
-                sha256,
-                md5,
-                content_type,
-                cache_control,
-                headers,
-            }));
+            out.push((path, rel));
         }
     }
-    files.sort_by(|a, b| a.key.cmp(&b.key));
-    files.shrink_to_fit();
-    Ok(files)
+    Ok(out)
+}
+
+/// A file's digests and the secrets found in it.
+type HashedFile = (Hashed, Vec<Finding>);
+
+/// A file's size and hex digests.
+struct Hashed {
+    size: u64,
+    sha256: String,
+    md5: String,
+}
+
+/// Hashes a file and scans it for secrets (as `place`), reading it once
+/// when it is not large.
+fn hash_and_scan(path: &Path, place: &str) -> std::io::Result<HashedFile> {
+    if std::fs::metadata(path)?.len() <= READ_WHOLE {
+        let bytes = std::fs::read(path)?;
+        let hashed = Hashed {
+            size: bytes.len() as u64,
+            sha256: hex(&Sha256::digest(&bytes)),
+            md5: hex(&Md5::digest(&bytes)),
+        };
+        return Ok((hashed, crate::secrets::scan_bytes(place, &bytes)));
+    }
+    let (size, sha256, md5) = hash_file(path)?;
+    let findings = crate::secrets::scan_bytes(place, &std::fs::read(path)?);
+    Ok((Hashed { size, sha256, md5 }, findings))
 }
 
 /// A single file to upload to `key` (a function's data file), hashed.

@@ -535,9 +535,13 @@ fn is_precondition_failed<E: ProvideErrorMetadata>(
 }
 
 pub async fn put_json(client: &Client, bucket: &str, key: &str, body: impl Into<JsonBody>) -> Result<(), AwsError> {
-    let stream = match body.into() {
-        JsonBody::Bytes(bytes) => ByteStream::from(bytes),
-        JsonBody::File(file) => file.body("s3:PutObject", &format!("s3://{bucket}/{key}")).await?,
+    // A file body is read while the request is sent: `_file` keeps it until then.
+    let (stream, _file) = match body.into() {
+        JsonBody::Bytes(bytes) => (ByteStream::from(bytes), None),
+        JsonBody::File(file) => (
+            file.body("s3:PutObject", &format!("s3://{bucket}/{key}")).await?,
+            Some(file),
+        ),
     };
     client
         .put_object()

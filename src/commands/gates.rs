@@ -10,7 +10,6 @@ use serde_json::json;
 
 use crate::aws::Clients;
 use crate::cli::Failure;
-use crate::frontend::{FrontendError, SiteFile};
 use crate::model::{Desired, Observed, Selection};
 use crate::output::Reporter;
 use crate::package::Package;
@@ -135,13 +134,13 @@ pub async fn ses(
 }
 
 /// Refuses credential-looking values in environment variables, frontend files
-/// and binaries before any AWS call; `[stack] allow_secrets` overrides one
-/// finding per entry.
+/// (`in_files`, found by the scan) and binaries before any AWS write;
+/// `[stack] allow_secrets` overrides one finding per entry.
 pub fn secrets(
     desired: &Desired,
     sel: &Selection,
     packages: &BTreeMap<String, Package>,
-    frontends: &BTreeMap<String, Vec<SiteFile>>,
+    in_files: Vec<crate::secrets::Finding>,
     reporter: &mut Reporter,
 ) -> Result<(), Failure> {
     let mut findings = Vec::new();
@@ -153,19 +152,7 @@ pub fn secrets(
             findings.extend(p.secrets.iter().cloned());
         }
     }
-    for (frontend, files) in frontends {
-        for file in files {
-            let bytes = std::fs::read(&file.path).map_err(|source| FrontendError::Read {
-                frontend: frontend.clone(),
-                path: file.path.clone(),
-                source,
-            })?;
-            findings.extend(crate::secrets::scan_bytes(
-                &format!("file:{frontend}:{}", file.rel),
-                &bytes,
-            ));
-        }
-    }
+    findings.extend(in_files);
     let allow = &desired.stack.allow_secrets;
     for a in allow.iter().filter(|_| *sel == Selection::All) {
         if !findings.iter().any(|f| &f.id() == a) {

@@ -78,8 +78,8 @@ pub(crate) async fn prepare(
         let local = async {
             let packages = build(desired, sel, reporter).await?;
             let t = Instant::now();
-            let frontends = scan_frontends(desired, sel, reporter).await?;
-            gates::secrets(desired, sel, &packages, &frontends, reporter)?;
+            let (frontends, in_files) = scan_frontends(desired, sel, reporter).await?;
+            gates::secrets(desired, sel, &packages, in_files, reporter)?;
             reporter.phase("scan", t.elapsed());
             Ok::<_, Failure>((packages, frontends))
         };
@@ -351,19 +351,22 @@ pub(crate) async fn build_one(
         .ok_or_else(|| Failure::Usage(format!("function `{}`: the build produced no binary", f.key)))
 }
 
-/// Scans every selected frontend's folder.
+/// Scans every selected frontend's folder: the files, and the secrets
+/// found in them (by the same read).
 async fn scan_frontends(
     desired: &Desired,
     sel: &Selection,
     reporter: &mut Reporter,
-) -> Result<BTreeMap<String, Vec<SiteFile>>, Failure> {
+) -> Result<(BTreeMap<String, Vec<SiteFile>>, Vec<crate::secrets::Finding>), Failure> {
     let mut frontends = BTreeMap::new();
+    let mut findings = Vec::new();
     for spec in sel.frontends(desired) {
         let start = Instant::now();
         let owned = spec.clone();
-        let files = tokio::task::spawn_blocking(move || frontend::scan(&owned))
+        let scan = tokio::task::spawn_blocking(move || frontend::scan(&owned))
             .await
             .map_err(|e| Failure::Usage(format!("scanning task failed: {e}")))??;
+        let files = scan.files;
         let bytes: u64 = files.iter().map(|f| f.size).sum();
         reporter.done(
             "scanned",
@@ -373,8 +376,9 @@ async fn scan_frontends(
             json!({"files": files.len(), "bytes": bytes}),
         );
         frontends.insert(spec.key.clone(), files);
+        findings.extend(scan.findings);
     }
-    Ok(frontends)
+    Ok((frontends, findings))
 }
 
 /// Every selected function's data files, hashed, by state-bucket key.
