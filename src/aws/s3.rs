@@ -302,10 +302,14 @@ pub struct HistoryEntry {
     pub is_latest: bool,
 }
 
-/// The newest `max` entries of `key`'s history (versions and delete markers,
-/// newest first), `None` when the bucket does not exist. S3 lists a key's
-/// versions newest first; versions and delete markers come in two lists,
-/// so the one marked latest goes first and the rest by date.
+/// The newest `max` entries of `key`'s history (versions and delete
+/// markers), `None` when the bucket does not exist. S3 lists a key's
+/// versions from the most recent to the least recent, delete markers
+/// included, and `max` bounds both together; but the response splits them
+/// into two lists whose LastModified has one-second resolution, so only the
+/// entry marked latest is surely first (the rest are sorted by date, ties
+/// unordered). [`crate::state::StateStore::quiet_since`] needs no more: the
+/// latest, then whichever single entry remains with `max` = 2.
 pub async fn key_history(
     client: &Client,
     bucket: &str,
