@@ -92,23 +92,27 @@ def deployed_binary(krate: str) -> Path:
     return max(found, key=lambda p: p.stat().st_mtime)
 
 
+def seed_deploy(aws, env, name: str, binary: Path, zpath: Path):
+    """The seed's deploy of one function: zip, update-function-code,
+    publish-version, update-alias (3 writes)."""
+    with zipfile.ZipFile(zpath, "w", zipfile.ZIP_DEFLATED) as z:  # the seed's `zip` step
+        z.write(binary, "bootstrap")
+    subprocess.run([str(aws), "lambda", "update-function-code", "--function-name", name,
+                    "--zip-file", f"fileb://{zpath}"], env=env, check=True, capture_output=True)
+    out = subprocess.run([str(aws), "lambda", "publish-version", "--function-name", name],
+                         env=env, check=True, capture_output=True, text=True)
+    version = json.loads(out.stdout)["Version"]
+    subprocess.run([str(aws), "lambda", "update-alias", "--function-name", name, "--name", "live",
+                    "--function-version", version], env=env, check=True, capture_output=True)
+
+
 def awscli_workflow(aws, env, workdir: Path):
     """The seed's workflow for every function; returns (seconds, write calls)."""
     writes = 0
     binaries = {krate: deployed_binary(krate) for krate in FUNCTIONS.values()}
     start = time.perf_counter()
     for name, krate in FUNCTIONS.items():
-        binary = binaries[krate]
-        zpath = workdir / f"{krate}.zip"
-        with zipfile.ZipFile(zpath, "w", zipfile.ZIP_DEFLATED) as z:  # the seed's `zip` step
-            z.write(binary, "bootstrap")
-        subprocess.run([str(aws), "lambda", "update-function-code", "--function-name", name,
-                        "--zip-file", f"fileb://{zpath}"], env=env, check=True, capture_output=True)
-        out = subprocess.run([str(aws), "lambda", "publish-version", "--function-name", name],
-                             env=env, check=True, capture_output=True, text=True)
-        version = json.loads(out.stdout)["Version"]
-        subprocess.run([str(aws), "lambda", "update-alias", "--function-name", name, "--name", "live",
-                        "--function-version", version], env=env, check=True, capture_output=True)
+        seed_deploy(aws, env, name, binaries[krate], workdir / f"{krate}.zip")
         writes += 3
     return time.perf_counter() - start, writes
 
@@ -148,17 +152,7 @@ binary = "{cli}"
             with cli.open("ab") as f:
                 f.write(f"\0change {i}".encode())
             start = time.perf_counter()
-            zpath = tmp / "cli.zip"
-            with zipfile.ZipFile(zpath, "w", zipfile.ZIP_DEFLATED) as z:
-                z.write(cli, "bootstrap")
-            name = "benchfn-cli"
-            subprocess.run([str(aws), "lambda", "update-function-code", "--function-name", name,
-                            "--zip-file", f"fileb://{zpath}"], env=env, check=True, capture_output=True)
-            out = subprocess.run([str(aws), "lambda", "publish-version", "--function-name", name],
-                                 env=env, check=True, capture_output=True, text=True)
-            version = json.loads(out.stdout)["Version"]
-            subprocess.run([str(aws), "lambda", "update-alias", "--function-name", name, "--name", "live",
-                            "--function-version", version], env=env, check=True, capture_output=True)
+            seed_deploy(aws, env, "benchfn-cli", cli, tmp / "cli.zip")
             cli_times.append(time.perf_counter() - start)
     b, c = statistics.median(bosun_times), statistics.median(cli_times)
     print(f"\none-function code change (prebuilt binary, {binary.stat().st_size / 1e6:.1f} MB), median of {runs} runs")
