@@ -1,6 +1,8 @@
 //! Faults the emulator cannot produce, through `aws-smithy-mocks`: a
 //! Lambda update in progress, an invalidation still in progress, an
-//! AddPermission conflict, PublishVersion's revision guard, a bad parameter.
+//! AddPermission conflict, PublishVersion's revision guard, a bad parameter;
+//! S3's split version listing (versions and delete markers apart, with
+//! one-second dates) and an unversioned state bucket's "null" versions.
 
 use aws_sdk_lambda::operation::get_function::GetFunctionOutput;
 use aws_sdk_lambda::operation::update_function_code::{UpdateFunctionCodeError, UpdateFunctionCodeOutput};
@@ -227,4 +229,68 @@ async fn a_function_error_comes_back_as_the_invocations_error() {
         .unwrap();
     assert_eq!(got.function_error.as_deref(), Some("Unhandled"));
     assert!(got.payload.contains("no recipients"), "{got:?}");
+}
+
+/// ListObjectVersions as S3 answers it: versions and delete markers in two
+/// lists, dates to the second. The entry marked latest comes first, then
+/// the other; keys that only share the prefix are not the lock's history.
+#[tokio::test]
+async fn the_lock_history_puts_the_latest_first_whatever_the_lists_and_dates() {
+    use aws_sdk_s3::operation::list_object_versions::{ListObjectVersionsError, ListObjectVersionsOutput};
+    use aws_sdk_s3::types::{DeleteMarkerEntry, ObjectVersion};
+    let same_second = aws_smithy_types::DateTime::from_secs(1_796_000_000);
+    let listing = mock!(aws_sdk_s3::Client::list_object_versions).then_output(move || {
+        ListObjectVersionsOutput::builder()
+            .versions(
+                ObjectVersion::builder()
+                    .key("lock.json")
+                    .version_id("v9")
+                    .e_tag("\"e9\"")
+                    .is_latest(true)
+                    .last_modified(same_second)
+                    .build(),
+            )
+            .versions(
+                ObjectVersion::builder()
+                    .key("lock.json.bak")
+                    .version_id("other")
+                    .is_latest(true)
+                    .last_modified(same_second)
+                    .build(),
+            )
+            .delete_markers(
+                DeleteMarkerEntry::builder()
+                    .key("lock.json")
+                    .version_id("d8")
+                    .is_latest(false)
+                    .last_modified(same_second)
+                    .build(),
+            )
+            .build()
+    });
+    let missing = mock!(aws_sdk_s3::Client::list_object_versions).then_error(|| {
+        // S3 models no errors for ListObjectVersions: a missing bucket is a generic NoSuchBucket.
+        ListObjectVersionsError::generic(
+            aws_smithy_types::error::ErrorMetadata::builder()
+                .code("NoSuchBucket")
+                .message("The specified bucket does not exist")
+                .build(),
+        )
+    });
+    let client = mock_client!(aws_sdk_s3, RuleMode::Sequential, &[&listing, &missing]);
+
+    let history = bosun::aws::s3::key_history(&client, "state", "lock.json", 2)
+        .await
+        .unwrap()
+        .expect("the bucket exists");
+    let ids: Vec<&str> = history.iter().map(|e| e.version_id.as_str()).collect();
+    assert_eq!(ids, ["v9", "d8"]);
+    assert_eq!(history[0].etag.as_deref(), Some("e9"));
+    assert!(history[0].is_latest);
+    assert_eq!(history[1].etag, None, "a delete marker has no ETag");
+
+    let none = bosun::aws::s3::key_history(&client, "state", "lock.json", 2)
+        .await
+        .unwrap();
+    assert!(none.is_none(), "no bucket: no history");
 }
