@@ -174,11 +174,7 @@ const READ_WHOLE: u64 = 16 * 1024 * 1024;
 /// Walks the site folder (sorted, recursive), then hashes every file and
 /// scans it for secrets, on as many threads as there are cores.
 pub fn scan(spec: &FrontendSpec) -> Result<Scan, FrontendError> {
-    let read_err = |path: &Path, source| FrontendError::Read {
-        frontend: spec.key.clone(),
-        path: path.to_path_buf(),
-        source,
-    };
+    let read_err = |path: &Path, source| read_error(spec, path, source);
     let entries = walk(spec)?;
     let threads = std::thread::available_parallelism()
         .map_or(2, usize::from)
@@ -244,11 +240,7 @@ pub fn scan(spec: &FrontendSpec) -> Result<Scan, FrontendError> {
 /// relative to the folder. Refuses links, names that are not UTF-8, and
 /// keys over S3's limit.
 fn walk(spec: &FrontendSpec) -> Result<Vec<(PathBuf, String)>, FrontendError> {
-    let read_err = |path: &Path, source| FrontendError::Read {
-        frontend: spec.key.clone(),
-        path: path.to_path_buf(),
-        source,
-    };
+    let read_err = |path: &Path, source| read_error(spec, path, source);
     let mut out = Vec::new();
     let mut stack = vec![spec.dir.clone()];
     while let Some(dir) = stack.pop() {
@@ -294,6 +286,14 @@ fn walk(spec: &FrontendSpec) -> Result<Vec<(PathBuf, String)>, FrontendError> {
     Ok(out)
 }
 
+fn read_error(spec: &FrontendSpec, path: &Path, source: std::io::Error) -> FrontendError {
+    FrontendError::Read {
+        frontend: spec.key.clone(),
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
 /// A file's digests and the secrets found in it.
 type HashedFile = (Hashed, Vec<Finding>);
 
@@ -316,14 +316,14 @@ fn hash_and_scan(path: &Path, place: &str) -> std::io::Result<HashedFile> {
         };
         return Ok((hashed, crate::secrets::scan_bytes(place, &bytes)));
     }
-    let (size, sha256, md5) = hash_file(path)?;
+    let hashed = hash_file(path)?;
     let findings = crate::secrets::scan_bytes(place, &std::fs::read(path)?);
-    Ok((Hashed { size, sha256, md5 }, findings))
+    Ok((hashed, findings))
 }
 
 /// A single file to upload to `key` (a function's data file), hashed.
 pub fn single(path: &Path, key: &str) -> std::io::Result<LocalFile> {
-    let (size, sha256, md5) = hash_file(path)?;
+    let Hashed { size, sha256, md5 } = hash_file(path)?;
     let rel = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -344,7 +344,7 @@ pub fn single(path: &Path, key: &str) -> std::io::Result<LocalFile> {
 }
 
 /// Size, hex SHA-256 and hex MD5 of a file, read in fixed-size chunks.
-fn hash_file(path: &Path) -> std::io::Result<(u64, String, String)> {
+fn hash_file(path: &Path) -> std::io::Result<Hashed> {
     let mut file = std::fs::File::open(path)?;
     let mut sha = Sha256::new();
     let mut md5 = Md5::new();
@@ -359,7 +359,11 @@ fn hash_file(path: &Path) -> std::io::Result<(u64, String, String)> {
         md5.update(&buf[..n]);
         size += n as u64;
     }
-    Ok((size, hex(&sha.finalize()), hex(&md5.finalize())))
+    Ok(Hashed {
+        size,
+        sha256: hex(&sha.finalize()),
+        md5: hex(&md5.finalize()),
+    })
 }
 
 /// Characters encoded in invalidation paths. CloudFront's rule ("What you

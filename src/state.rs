@@ -256,7 +256,7 @@ impl<'c> StateStore<'c> {
         let key = format!("{RELEASES}{}.json", release.id);
         // Compact: a release holds every file of every site (pretty printing
         // doubles its size, and the record is read by bosun, not people).
-        let body = s3::JsonFile::write(release).map_err(|e| AwsError::build("s3:PutObject", &key, e))?;
+        let body = s3::JsonFile::for_put(release, &format!("s3://{}/{key}", self.state_bucket))?;
         match s3::put_json_if(
             &self.clients.state_s3,
             &self.state_bucket,

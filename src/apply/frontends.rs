@@ -396,8 +396,7 @@ async fn put_manifest(
     key: &str,
     manifest: &FrontendManifest,
 ) -> Result<(), ApplyStepError> {
-    let body = crate::aws::s3::JsonFile::write(manifest)
-        .map_err(|e| ApplyStepError::Internal(format!("cannot write the manifest to a temporary file: {e}")))?;
+    let body = crate::aws::s3::JsonFile::for_put(manifest, &format!("s3://{bucket}/{key}"))?;
     aws::s3::put_json(&s.ctx.clients.s3, bucket, key, body).await?;
     Ok(())
 }

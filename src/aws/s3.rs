@@ -393,6 +393,21 @@ pub struct JsonFile {
 }
 
 impl JsonFile {
+    /// Writes `value` as compact JSON for the PUT of `resource`; an error
+    /// names the temporary folder and what to do.
+    pub fn for_put<T: serde::Serialize + ?Sized>(value: &T, resource: &str) -> Result<JsonFile, AwsError> {
+        JsonFile::write(value).map_err(|e| AwsError {
+            operation: "s3:PutObject",
+            resource: resource.to_string(),
+            message: format!(
+                "cannot write the document to a temporary file in {}: {e}",
+                std::env::temp_dir().display()
+            ),
+            code: None,
+            help: Some("free space there, or set TMPDIR to a writable folder, and run again".into()),
+        })
+    }
+
     /// Writes `value` as compact JSON.
     pub fn write<T: serde::Serialize + ?Sized>(value: &T) -> std::io::Result<JsonFile> {
         use std::io::Write;

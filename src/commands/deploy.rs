@@ -59,7 +59,7 @@ pub async fn run(settings: &Settings, request: &DeployRequest, reporter: &mut Re
         reporter.phase("gates", t.elapsed());
         let t = std::time::Instant::now();
         let command = request.what.command_line();
-        test_pause_before_lock();
+        test_pause_before_lock().await;
         let mut session = Session::begin(&prepared.clients, desired, &request.lock, &command, reporter).await?;
         // The first read still holds when no other run took the lock since
         // it was made; otherwise the run reads and plans again.
@@ -231,7 +231,7 @@ fn deploy_report(
 /// read and planned writes `DIR/paused` and waits (up to a minute) for
 /// `DIR/go` before taking the lock, so a test can run another deploy in
 /// between.
-fn test_pause_before_lock() {
+async fn test_pause_before_lock() {
     let Some(dir) = std::env::var_os("BOSUN_TEST_PAUSE_BEFORE_LOCK") else {
         return;
     };
@@ -239,6 +239,6 @@ fn test_pause_before_lock() {
     let _ = std::fs::write(dir.join("paused"), b"");
     let until = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while !dir.join("go").exists() && std::time::Instant::now() < until {
-        std::thread::sleep(std::time::Duration::from_millis(50));
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
