@@ -56,16 +56,108 @@ pub struct LocalFile {
     /// The S3 key: prefix + rel.
     pub key: String,
     pub size: u64,
-    /// Hex SHA-256 of the content.
-    pub sha256: String,
-    /// Hex MD5 of the content (what S3 reports as the ETag of a single PUT).
-    pub md5: String,
-    /// Content type, cache control and their hash are shared by every file
+    /// SHA-256 of the content (hex in JSON and text).
+    pub sha256: Hex<32>,
+    /// MD5 of the content (what S3 reports, in hex, as the ETag of a single PUT).
+    pub md5: Hex<16>,
+    /// Content type, cache control and their hash, shared by every file
     /// with the same headers (a site has a handful of combinations).
-    pub content_type: Arc<str>,
-    pub cache_control: Arc<str>,
+    #[serde(flatten)]
+    pub style: Arc<Style>,
+}
+
+/// The headers a file is served with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Style {
+    pub content_type: String,
+    pub cache_control: String,
     /// Short hash of content type + cache control: a header-only change changes it.
-    pub headers: Arc<str>,
+    pub headers: String,
+}
+
+impl Style {
+    pub fn new(content_type: String, cache_control: String) -> Style {
+        Style {
+            headers: headers_hash(&content_type, &cache_control),
+            content_type,
+            cache_control,
+        }
+    }
+}
+
+/// A digest, kept as its bytes (a 20,000-file site would otherwise hold
+/// 40,000 hex strings); written as lowercase hex in JSON and text, and
+/// compared with hex text as such.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Hex<const N: usize>(pub [u8; N]);
+
+impl<const N: usize> Hex<N> {
+    /// The digest in lowercase hex.
+    pub fn hex(&self) -> String {
+        hex(&self.0)
+    }
+
+    /// Whether `text` is this digest in hex (either case).
+    pub fn is(&self, text: &str) -> bool {
+        fn nibble(c: u8) -> Option<u8> {
+            (c as char).to_digit(16).map(|d| d as u8)
+        }
+        text.len() == 2 * N
+            && text
+                .as_bytes()
+                .chunks(2)
+                .zip(&self.0)
+                .all(|(pair, b)| matches!((nibble(pair[0]), nibble(pair[1])), (Some(h), Some(l)) if (h << 4 | l) == *b))
+    }
+}
+
+impl<const N: usize> std::fmt::Display for Hex<N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; 64];
+        for (i, b) in self.0.iter().take(32).enumerate() {
+            out[2 * i] = DIGITS[usize::from(b >> 4)];
+            out[2 * i + 1] = DIGITS[usize::from(b & 15)];
+        }
+        let len = 2 * N.min(32);
+        f.write_str(std::str::from_utf8(&out[..len]).map_err(|_| std::fmt::Error)?)
+    }
+}
+
+impl<const N: usize> std::fmt::Debug for Hex<N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "\"{self}\"")
+    }
+}
+
+impl<const N: usize> Serialize for Hex<N> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<const N: usize> PartialEq<str> for Hex<N> {
+    fn eq(&self, other: &str) -> bool {
+        self.is(other)
+    }
+}
+
+impl<const N: usize> PartialEq<String> for Hex<N> {
+    fn eq(&self, other: &String) -> bool {
+        self.is(other)
+    }
+}
+
+impl<const N: usize> PartialEq<Hex<N>> for String {
+    fn eq(&self, other: &Hex<N>) -> bool {
+        other.is(self)
+    }
+}
+
+impl<const N: usize> PartialEq<Hex<N>> for str {
+    fn eq(&self, other: &Hex<N>) -> bool {
+        other.is(self)
+    }
 }
 
 impl LocalFile {
@@ -156,9 +248,6 @@ fn hex(bytes: &[u8]) -> String {
     out
 }
 
-/// A file's headers, shared: content type, cache control and their hash.
-type Style = (Arc<str>, Arc<str>, Arc<str>);
-
 /// A scanned site: its files, sorted by key, and the credential-looking
 /// strings found in them (read in the same pass as the hashes).
 pub struct Scan {
@@ -199,7 +288,7 @@ pub fn scan(spec: &FrontendSpec) -> Result<Scan, FrontendError> {
             .collect()
     });
     let rules = CacheRules::new(spec);
-    let mut styles: BTreeMap<(String, String), Style> = BTreeMap::new();
+    let mut styles: BTreeMap<(String, String), Arc<Style>> = BTreeMap::new();
     let mut files = Vec::with_capacity(entries.len());
     let mut findings = Vec::new();
     let mut hashed_all = Vec::with_capacity(entries.len());
@@ -210,15 +299,9 @@ pub fn scan(spec: &FrontendSpec) -> Result<Scan, FrontendError> {
         findings.extend(found);
         let kind = content_type(&rel, &spec.content_types);
         let control = rules.for_path(&rel, is_html(&rel));
-        let (content_type, cache_control, headers) = styles
+        let style = styles
             .entry((kind, control))
-            .or_insert_with_key(|(kind, control)| {
-                (
-                    Arc::from(kind.as_str()),
-                    Arc::from(control.as_str()),
-                    Arc::from(headers_hash(kind, control)),
-                )
-            })
+            .or_insert_with_key(|(kind, control)| Arc::new(Style::new(kind.clone(), control.clone())))
             .clone();
         files.push(SiteFile::new(LocalFile {
             key: format!("{}{rel}", spec.prefix),
@@ -227,9 +310,7 @@ pub fn scan(spec: &FrontendSpec) -> Result<Scan, FrontendError> {
             size: hashed.size,
             sha256: hashed.sha256,
             md5: hashed.md5,
-            content_type,
-            cache_control,
-            headers,
+            style,
         }));
     }
     files.sort_by(|a, b| a.key.cmp(&b.key));
@@ -297,11 +378,11 @@ fn read_error(spec: &FrontendSpec, path: &Path, source: std::io::Error) -> Front
 /// A file's digests and the secrets found in it.
 type HashedFile = (Hashed, Vec<Finding>);
 
-/// A file's size and hex digests.
+/// A file's size and digests.
 struct Hashed {
     size: u64,
-    sha256: String,
-    md5: String,
+    sha256: Hex<32>,
+    md5: Hex<16>,
 }
 
 /// Hashes a file and scans it for secrets (as `place`), reading it once
@@ -311,8 +392,8 @@ fn hash_and_scan(path: &Path, place: &str) -> std::io::Result<HashedFile> {
         let bytes = std::fs::read(path)?;
         let hashed = Hashed {
             size: bytes.len() as u64,
-            sha256: hex(&Sha256::digest(&bytes)),
-            md5: hex(&Md5::digest(&bytes)),
+            sha256: Hex(Sha256::digest(&bytes).into()),
+            md5: Hex(Md5::digest(&bytes).into()),
         };
         return Ok((hashed, crate::secrets::scan_bytes(place, &bytes)));
     }
@@ -328,18 +409,15 @@ pub fn single(path: &Path, key: &str) -> std::io::Result<LocalFile> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let content_type = content_type(&rel, &BTreeMap::new());
-    let cache_control = "no-store".to_string();
+    let style = Style::new(content_type(&rel, &BTreeMap::new()), "no-store".to_string());
     Ok(LocalFile {
         key: key.to_string(),
-        headers: headers_hash(&content_type, &cache_control).into(),
         rel,
         path: path.to_path_buf(),
         size,
         sha256,
         md5,
-        content_type: content_type.into(),
-        cache_control: cache_control.into(),
+        style: Arc::new(style),
     })
 }
 
@@ -361,8 +439,8 @@ fn hash_file(path: &Path) -> std::io::Result<Hashed> {
     }
     Ok(Hashed {
         size,
-        sha256: hex(&sha.finalize()),
-        md5: hex(&md5.finalize()),
+        sha256: Hex(sha.finalize().into()),
+        md5: Hex(md5.finalize().into()),
     })
 }
 

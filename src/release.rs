@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::model::names::{self, TARGET_ID};
-use crate::model::{Desired, ManifestEntry, Observed};
+use crate::model::{Desired, ManifestEntry, Observed, WrittenFiles, WrittenManifest};
 use crate::plan::Change;
 use crate::policy::ArnScope;
 
@@ -62,13 +62,33 @@ pub struct FunctionRecord {
     pub url_auth: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct FrontendRecord {
     pub bucket: String,
     pub prefix: String,
     pub distribution: Option<String>,
     /// Every served key → content hash, ETag, S3 version id, headers.
     pub files: BTreeMap<String, ManifestEntry>,
+    /// A release captured right after this run wrote the site's manifest
+    /// holds the files as written (then `files` is empty): they go into the
+    /// record as `files` too, without a second copy of every entry.
+    #[serde(skip)]
+    pub written: Option<WrittenFiles>,
+}
+
+impl Serialize for FrontendRecord {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut record = serializer.serialize_struct("FrontendRecord", 4)?;
+        record.serialize_field("bucket", &self.bucket)?;
+        record.serialize_field("prefix", &self.prefix)?;
+        record.serialize_field("distribution", &self.distribution)?;
+        match &self.written {
+            Some(written) => record.serialize_field("files", written)?,
+            None => record.serialize_field("files", &self.files)?,
+        }
+        record.end()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -106,14 +126,28 @@ pub fn capture(desired: &Desired, observed: &Observed) -> ReleaseState {
 }
 
 /// [`capture`] that moves the sites' manifests out of `observed` instead of
-/// copying them (a release of a large site holds one copy, not two).
-pub fn capture_taking_manifests(desired: &Desired, observed: &mut Observed) -> ReleaseState {
+/// copying them (a release of a large site holds one copy, not two), and
+/// takes the files of the manifests this run wrote from `written`.
+pub fn capture_taking_manifests(
+    desired: &Desired,
+    observed: &mut Observed,
+    written: &mut BTreeMap<String, WrittenManifest>,
+) -> ReleaseState {
     let mut files: BTreeMap<String, BTreeMap<String, ManifestEntry>> = observed
         .frontends
         .iter_mut()
         .filter_map(|(k, f)| Some((k.clone(), f.manifest.take()?.files)))
         .collect();
-    capture_with(desired, observed, |key| files.remove(key))
+    let mut state = capture_with(desired, observed, |key| {
+        if written.contains_key(key) {
+            return Some(BTreeMap::new());
+        }
+        files.remove(key)
+    });
+    for (key, record) in state.frontends.iter_mut() {
+        record.written = written.remove(key).map(|m| m.files);
+    }
+    state
 }
 
 /// The release state of `observed`, with each site's files from `files_of`
@@ -163,6 +197,7 @@ fn capture_with(
                 prefix: spec.prefix.clone(),
                 distribution: live.distribution.clone(),
                 files,
+                written: None,
             },
         );
     }
@@ -338,6 +373,7 @@ mod tests {
                 prefix: "p/".into(),
                 distribution: None,
                 files: BTreeMap::from([("p/index.html".to_string(), entry)]),
+                written: None,
             },
         );
         let mut live = last.clone();
@@ -366,6 +402,98 @@ mod tests {
                 "frontend/site: p/index.html was changed outside bosun",
                 "frontend/site: p/x.js is not in the release",
             ]
+        );
+    }
+
+    /// The manifest and the release record written from the scan and the
+    /// upload results are the JSON the map form gives, byte for byte, and
+    /// read back as that map.
+    #[test]
+    fn files_as_written_serialize_as_the_manifest_map() {
+        use crate::frontend::LocalFile;
+        use crate::model::{FrontendManifest, Stored};
+        use std::sync::Arc;
+        let file = |rel: &str, sha: u8| {
+            Arc::new(LocalFile {
+                path: format!("/site/{rel}").into(),
+                rel: rel.into(),
+                key: format!("p/{rel}"),
+                size: 3,
+                sha256: crate::frontend::Hex([sha; 32]),
+                md5: crate::frontend::Hex([sha + 1; 16]),
+                style: Arc::new(crate::frontend::Style::new(
+                    "text/html; charset=utf-8".into(),
+                    "no-cache".into(),
+                )),
+            })
+        };
+        let files = vec![file("a.html", 0xaa), file("b/c.html", 0x0c)];
+        let stored = vec![
+            // A single-part PUT's ETag: the MD5, kept once.
+            Stored {
+                etag: files[0].md5.hex(),
+                version_id: Some("v1".into()),
+            },
+            Stored {
+                etag: "e2-2".into(),
+                version_id: None,
+            },
+        ];
+        let stored_before = stored.clone();
+        let map: BTreeMap<String, ManifestEntry> = files
+            .iter()
+            .zip(&stored_before)
+            .map(|(f, s)| {
+                (
+                    f.key.clone(),
+                    ManifestEntry {
+                        sha256: f.sha256.hex(),
+                        md5: f.md5.hex(),
+                        etag: s.etag.clone(),
+                        size: f.size,
+                        content_type: f.style.content_type.as_str().into(),
+                        cache_control: f.style.cache_control.as_str().into(),
+                        headers: f.style.headers.as_str().into(),
+                        version_id: s.version_id.clone(),
+                    },
+                )
+            })
+            .collect();
+        let compacted: Vec<Stored> = files
+            .iter()
+            .zip(stored)
+            .map(|(f, s)| WrittenFiles::compact(f, s))
+            .collect();
+        assert_eq!(compacted[0].etag, "", "an ETag that is the MD5 is not kept twice");
+        assert_eq!(compacted[1].etag, "e2-2");
+        let written = WrittenFiles {
+            files,
+            stored: compacted,
+        };
+        let as_map = FrontendManifest {
+            version: 1,
+            files: map.clone(),
+        };
+        let as_written = WrittenManifest {
+            version: 1,
+            files: written.clone(),
+        };
+        let text = serde_json::to_string(&as_written).unwrap();
+        assert_eq!(text, serde_json::to_string(&as_map).unwrap());
+        assert_eq!(serde_json::from_str::<FrontendManifest>(&text).unwrap(), as_map);
+
+        let record = |files, written| FrontendRecord {
+            bucket: "b".into(),
+            prefix: "p/".into(),
+            distribution: Some("E1".into()),
+            files,
+            written,
+        };
+        let text = serde_json::to_string_pretty(&record(BTreeMap::new(), Some(written))).unwrap();
+        assert_eq!(text, serde_json::to_string_pretty(&record(map.clone(), None)).unwrap());
+        assert_eq!(
+            serde_json::from_str::<FrontendRecord>(&text).unwrap(),
+            record(map, None)
         );
     }
 }

@@ -4,10 +4,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::aws::Call;
+use crate::aws::CallLog;
 use crate::model::{Desired, Observed, Selection};
 use crate::package::Package;
 use crate::plan::Plan;
@@ -190,7 +191,8 @@ pub struct CallSummary {
     pub total: usize,
     /// Writes to the stack's resources (the state bucket's are in `state_writes`).
     pub writes: usize,
-    pub write_calls: Vec<String>,
+    /// In call order; each distinct `Service:Operation` text is shared.
+    pub write_calls: Vec<Arc<str>>,
     /// Writes to the state bucket: lock, journal, release record.
     pub state_writes: usize,
     /// Every distinct operation called, state bucket included (`Service:Operation`).
@@ -199,25 +201,40 @@ pub struct CallSummary {
 
 impl CallSummary {
     /// Resource calls, plus the state bucket's writes (releases, lock) counted apart.
-    pub fn with_state(calls: &[Call], state: &[Call]) -> CallSummary {
+    pub fn with_state(calls: &CallLog, state: &CallLog) -> CallSummary {
         let mut s = CallSummary::of(calls);
-        s.state_writes = state.iter().filter(|c| c.is_write()).count();
-        s.total += state.len();
-        let all: BTreeSet<String> = calls.iter().chain(state).map(Call::to_string).collect();
+        let mut all: BTreeSet<String> = s.operations.drain(..).collect();
+        state.visit(|c| {
+            s.total += 1;
+            if c.is_write() {
+                s.state_writes += 1;
+            }
+            all.insert(c.to_string());
+        });
         s.operations = all.into_iter().collect();
         s
     }
 
-    pub fn of(calls: &[Call]) -> CallSummary {
-        let writes: Vec<String> = calls.iter().filter(|c| c.is_write()).map(Call::to_string).collect();
-        let all: BTreeSet<String> = calls.iter().map(Call::to_string).collect();
-        CallSummary {
-            total: calls.len(),
-            writes: writes.len(),
-            write_calls: writes,
+    pub fn of(calls: &CallLog) -> CallSummary {
+        let mut names: BTreeMap<String, Arc<str>> = BTreeMap::new();
+        let mut s = CallSummary {
+            total: 0,
+            writes: 0,
+            write_calls: Vec::new(),
             state_writes: 0,
-            operations: all.into_iter().collect(),
-        }
+            operations: Vec::new(),
+        };
+        calls.visit(|c| {
+            s.total += 1;
+            let name = c.to_string();
+            let shared = names.entry(name).or_insert_with_key(|n| Arc::from(n.as_str()));
+            if c.is_write() {
+                s.writes += 1;
+                s.write_calls.push(shared.clone());
+            }
+        });
+        s.operations = names.into_keys().collect();
+        s
     }
 }
 

@@ -190,7 +190,9 @@ impl<'c> Session<'c> {
             }
             None => observe::observe(self.clients, self.desired, &Selection::All, &BTreeMap::new()).await?,
         };
-        let id = self.record_release(changes, &record, &mut everything, reporter).await?;
+        let id = self
+            .record_release(changes, &record, &mut everything, &mut applied.manifests, reporter)
+            .await?;
         // The release's fence (a moment ago) also covers pruning.
         let pruned = match record.keep {
             Some(n) => self.prune(&everything, n, reporter).await?,
@@ -271,10 +273,6 @@ impl<'c> Session<'c> {
                 if let Some(f) = fresh.frontends.remove(&spec.key) {
                     base.frontends.insert(spec.key.clone(), f);
                 }
-            } else if let (Some(manifest), Some(live)) =
-                (applied.manifests.remove(&spec.key), base.frontends.get_mut(&spec.key))
-            {
-                live.manifest = Some(manifest);
             }
         }
         Ok(base)
@@ -286,13 +284,17 @@ impl<'c> Session<'c> {
         changes: &[Change],
         record: &Record,
         everything: &mut Observed,
+        written: &mut BTreeMap<String, crate::model::WrittenManifest>,
         reporter: &mut Reporter,
     ) -> Result<String, Failure> {
-        let mut state = release::capture_taking_manifests(self.desired, everything);
+        let mut state = release::capture_taking_manifests(self.desired, everything, written);
         // Files recorded before version ids were kept in the manifest: ask S3.
         for rec in state.frontends.values_mut() {
-            for (key, entry) in rec.files.iter_mut().filter(|(_, e)| e.version_id.is_none()) {
-                entry.version_id = aws::s3::current_version(&self.clients.s3, &rec.bucket, key).await?;
+            let bucket = &rec.bucket;
+            let recorded = rec.files.iter_mut().map(|(k, e)| (k.as_str(), &mut e.version_id));
+            let written = rec.written.iter_mut().flat_map(|w| w.versions_mut());
+            for (key, version_id) in recorded.chain(written).filter(|(_, v)| v.is_none()) {
+                *version_id = aws::s3::current_version(&self.clients.s3, bucket, key).await?;
             }
         }
         // Still ours? (A step that outlived the TTL may have lost the lock.)

@@ -3,8 +3,6 @@
 //! streamed from disk), invalidations, manifests, deletions, and a
 //! rollback's restored object versions.
 
-use std::collections::BTreeMap;
-
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 
@@ -13,7 +11,7 @@ use super::{misrouted, ApplyStepError, Step};
 use crate::aws;
 use crate::aws::cloudfront::{AccessControlFor, ApiOrigin};
 use crate::model::names::{api_origin_id, cloudfront_sid, url_host};
-use crate::model::{FrontendManifest, ManifestEntry, Stored};
+use crate::model::{Stored, WrittenFiles, WrittenManifest};
 use crate::plan::{Change, PlannedApi};
 
 pub(super) async fn apply(s: &mut Step<'_, '_>, change: &Change) -> Result<Value, ApplyStepError> {
@@ -62,7 +60,7 @@ pub(super) async fn apply(s: &mut Step<'_, '_>, change: &Change) -> Result<Value
                 .buffer_unordered(8);
             while let Some(result) = copies.next().await {
                 let (key, stored) = result?;
-                s.state.etags.insert(key.clone(), stored);
+                s.state.restored.insert(key.clone(), stored);
             }
             return Ok(json!({ "restored": objects.len() }));
         }
@@ -71,7 +69,7 @@ pub(super) async fn apply(s: &mut Step<'_, '_>, change: &Change) -> Result<Value
         } => {
             let mut manifest = manifest.clone();
             for (k, entry) in manifest.files.iter_mut() {
-                if let Some(stored) = s.state.etags.get(k) {
+                if let Some(stored) = s.state.restored.get(k) {
                     entry.etag = stored.etag.clone();
                     entry.version_id = stored.version_id.clone();
                 }
@@ -312,6 +310,11 @@ async fn upload(s: &mut Step<'_, '_>, change: &Change) -> Result<Value, ApplySte
         .iter()
         .find(|f| f.key == *site)
         .map_or(8, |f| f.concurrency);
+    let scanned = s
+        .ctx
+        .frontends
+        .get(site)
+        .ok_or_else(|| ApplyStepError::Internal(format!("frontend `{site}` was not scanned")))?;
     let total = files.len();
     let mut uploads = futures_util::stream::iter(files)
         .map(|f| async move {
@@ -332,17 +335,24 @@ async fn upload(s: &mut Step<'_, '_>, change: &Change) -> Result<Value, ApplySte
                 "event": "uploaded",
                 "key": f.key,
                 "bytes": f.size,
-                "content_type": f.content_type,
-                "cache_control": f.cache_control,
+                "content_type": f.style.content_type,
+                "cache_control": f.style.cache_control,
             }),
         );
-        s.state.etags.insert(f.key.clone(), etag);
+        // The scan is sorted by key.
+        let index = scanned
+            .binary_search_by(|g| g.key.cmp(&f.key))
+            .map_err(|_| ApplyStepError::Internal(format!("{} is not in the scan of `{site}`", f.key)))?;
+        let slots = s.state.uploaded.entry(site.clone()).or_default();
+        slots.resize(scanned.len(), None);
+        slots[index] = Some(WrittenFiles::compact(f, etag));
     }
     Ok(json!({ "files": total, "bytes": bytes }))
 }
 
 /// The manifest of this sync: every local file with the ETag and version
-/// it is stored under (uploaded now, or known from the listing).
+/// it is stored under (uploaded now, or known from the listing), written
+/// from the scan and those, never built as a map.
 async fn write_manifest(s: &mut Step<'_, '_>, change: &Change) -> Result<(), ApplyStepError> {
     let Change::WriteManifest {
         site,
@@ -358,33 +368,25 @@ async fn write_manifest(s: &mut Step<'_, '_>, change: &Change) -> Result<(), App
         .frontends
         .get(site)
         .ok_or_else(|| ApplyStepError::Internal(format!("frontend `{site}` was not scanned")))?;
-    let mut manifest = FrontendManifest {
+    // Moved out of the run's uploads (one copy of each ETag and version).
+    let mut uploaded = s.state.uploaded.remove(site).unwrap_or_default();
+    uploaded.resize(files.len(), None);
+    // Collected in place: the slots become the manifest's entries.
+    let stored = uploaded
+        .into_iter()
+        .zip(files)
+        .map(|(up, f)| {
+            up.or_else(|| known.get(&f.key).map(|k| WrittenFiles::compact(f, k.clone())))
+                .ok_or_else(|| ApplyStepError::Internal(format!("no ETag known for {}", f.key)))
+        })
+        .collect::<Result<Vec<Stored>, _>>()?;
+    let manifest = WrittenManifest {
         version: 1,
-        files: BTreeMap::new(),
+        files: WrittenFiles {
+            files: files.clone(),
+            stored,
+        },
     };
-    for f in files {
-        // Moved out of the run's uploads as the manifest grows (one copy
-        // of each ETag and version at a time, not two).
-        let stored: Stored = s
-            .state
-            .etags
-            .remove(&f.key)
-            .or_else(|| known.get(&f.key).cloned())
-            .ok_or_else(|| ApplyStepError::Internal(format!("no ETag known for {}", f.key)))?;
-        manifest.files.insert(
-            f.key.clone(),
-            ManifestEntry {
-                sha256: f.sha256.clone(),
-                md5: f.md5.clone(),
-                etag: stored.etag,
-                version_id: stored.version_id,
-                size: f.size,
-                content_type: f.content_type.clone(),
-                cache_control: f.cache_control.clone(),
-                headers: f.headers.clone(),
-            },
-        );
-    }
     put_manifest(s, bucket, key, &manifest).await?;
     s.applied.manifests.insert(site.clone(), manifest);
     Ok(())
@@ -394,7 +396,7 @@ async fn put_manifest(
     s: &Step<'_, '_>,
     bucket: &str,
     key: &str,
-    manifest: &FrontendManifest,
+    manifest: &impl serde::Serialize,
 ) -> Result<(), ApplyStepError> {
     let body = crate::aws::s3::JsonFile::for_put(manifest, &format!("s3://{bucket}/{key}"))?;
     aws::s3::put_json(&s.ctx.clients.s3, bucket, key, body).await?;

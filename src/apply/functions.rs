@@ -95,10 +95,10 @@ pub(super) fn put_file(f: &LocalFile) -> aws::s3::PutFile<'_> {
     aws::s3::PutFile {
         key: &f.key,
         path: &f.path,
-        content_type: &f.content_type,
-        cache_control: &f.cache_control,
+        content_type: &f.style.content_type,
+        cache_control: &f.style.cache_control,
         sha256: &f.sha256,
         md5: &f.md5,
-        headers: &f.headers,
+        headers: &f.style.headers,
     }
 }

@@ -63,8 +63,12 @@ impl StepHook for NoHook {
 struct State {
     /// Function key → version published or created in this run.
     published: BTreeMap<String, String>,
-    /// S3 key → ETag and version of objects uploaded or restored in this run.
-    etags: BTreeMap<String, crate::model::Stored>,
+    /// Frontend key → the ETag and version of each file this run uploaded,
+    /// at the file's index in the site's scan (most files of a first sync:
+    /// a slot each, not a map entry with its key copied).
+    uploaded: BTreeMap<String, Vec<Option<crate::model::Stored>>>,
+    /// S3 key → ETag and version of objects a rollback restored.
+    restored: BTreeMap<String, crate::model::Stored>,
     /// Frontend key → ARN of the distribution created in this run.
     distribution_arns: BTreeMap<String, String>,
     /// The response headers policy's id, once this run put it.
@@ -87,7 +91,7 @@ pub struct Applied {
     /// Frontend key → the manifest this run wrote (what the release records
     /// for that site, without reading it back).
     #[serde(skip)]
-    pub manifests: BTreeMap<String, crate::model::FrontendManifest>,
+    pub manifests: BTreeMap<String, crate::model::WrittenManifest>,
 }
 
 impl Applied {

@@ -64,23 +64,42 @@ impl fmt::Display for Call {
 
 /// Every operation started through the clients, in order (retries count once:
 /// the recorder runs before serialisation, which happens once per operation),
-/// with how long each took, retries included.
+/// with how long each took, retries included. Each call is a few bytes (an
+/// index into the distinct operations and a duration), so a 20,000-file
+/// sync's log stays small.
 #[derive(Debug, Clone, Default)]
 pub struct CallLog(Arc<Mutex<Calls>>);
 
 #[derive(Debug, Default)]
 struct Calls {
-    calls: Vec<Call>,
-    took: Vec<Option<Duration>>,
+    /// The distinct operations called, in the order first seen.
+    ops: Vec<Call>,
+    /// Each call: its operation (an index into `ops`) and how long it took
+    /// in microseconds (`u32::MAX`: not finished, or over an hour).
+    seq: Vec<(u16, u32)>,
 }
+
+const UNFINISHED: u32 = u32::MAX;
 
 impl CallLog {
     pub fn calls(&self) -> Vec<Call> {
-        self.0.lock().expect("call log lock").calls.clone()
+        let log = self.0.lock().expect("call log lock");
+        log.seq
+            .iter()
+            .map(|&(op, _)| log.ops[usize::from(op)].clone())
+            .collect()
     }
 
     pub fn writes(&self) -> Vec<Call> {
         self.calls().into_iter().filter(Call::is_write).collect()
+    }
+
+    /// Calls `f` with each call in order, without copying the log.
+    pub fn visit(&self, mut f: impl FnMut(&Call)) {
+        let log = self.0.lock().expect("call log lock");
+        for &(op, _) in &log.seq {
+            f(&log.ops[usize::from(op)]);
+        }
     }
 
     /// Time spent in each operation (summed over its calls, so concurrent
@@ -88,15 +107,52 @@ impl CallLog {
     /// calls, total)`.
     pub fn busy(&self) -> Vec<(String, usize, Duration)> {
         let log = self.0.lock().expect("call log lock");
-        let mut by_op: std::collections::BTreeMap<String, (usize, Duration)> = Default::default();
-        for (call, took) in log.calls.iter().zip(&log.took) {
-            let entry = by_op.entry(call.to_string()).or_default();
+        let mut by_op = vec![(0usize, Duration::ZERO); log.ops.len()];
+        for &(op, micros) in &log.seq {
+            let entry = &mut by_op[usize::from(op)];
             entry.0 += 1;
-            entry.1 += took.unwrap_or_default();
+            if micros != UNFINISHED {
+                entry.1 += Duration::from_micros(u64::from(micros));
+            }
         }
-        let mut out: Vec<_> = by_op.into_iter().map(|(op, (n, d))| (op, n, d)).collect();
-        out.sort_by_key(|b| std::cmp::Reverse(b.2));
+        let mut out: Vec<_> = log
+            .ops
+            .iter()
+            .zip(by_op)
+            .map(|(call, (n, d))| (call.to_string(), n, d))
+            .collect();
+        out.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
         out
+    }
+
+    /// Logs the start of a call; returns its place in the log.
+    fn start(&self, service: &str, operation: &str) -> usize {
+        let mut log = self.0.lock().expect("call log lock");
+        let op = match log
+            .ops
+            .iter()
+            .position(|c| c.service == service && c.operation == operation)
+        {
+            Some(i) => i,
+            None => {
+                log.ops.push(Call {
+                    service: service.to_string(),
+                    operation: operation.to_string(),
+                });
+                log.ops.len() - 1
+            }
+        };
+        // bosun calls a few dozen distinct operations, far under u16::MAX.
+        let op = u16::try_from(op).unwrap_or(u16::MAX);
+        log.seq.push((op, UNFINISHED));
+        log.seq.len() - 1
+    }
+
+    /// Logs how long the call at `index` took.
+    fn finish(&self, index: usize, took: Duration) {
+        if let Some(slot) = self.0.lock().expect("call log lock").seq.get_mut(index) {
+            slot.1 = u32::try_from(took.as_micros()).unwrap_or(UNFINISHED - 1);
+        }
     }
 }
 
@@ -123,15 +179,7 @@ impl Intercept for CallRecorder {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         if let Some(meta) = cfg.load::<Metadata>() {
-            let call = Call {
-                service: meta.service().to_string(),
-                operation: meta.name().to_string(),
-            };
-            let mut log = self.0 .0.lock().expect("call log lock");
-            log.calls.push(call);
-            log.took.push(None);
-            let index = log.calls.len() - 1;
-            drop(log);
+            let index = self.0.start(meta.service(), meta.name());
             cfg.interceptor_state()
                 .store_put(CallStart(index, std::time::Instant::now()));
         }
@@ -145,9 +193,7 @@ impl Intercept for CallRecorder {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         if let Some(CallStart(index, start)) = cfg.load::<CallStart>().cloned() {
-            if let Some(slot) = self.0 .0.lock().expect("call log lock").took.get_mut(index) {
-                *slot = Some(start.elapsed());
-            }
+            self.0.finish(index, start.elapsed());
         }
         Ok(())
     }

@@ -180,18 +180,10 @@ pub struct PutFile<'a> {
     pub path: &'a Path,
     pub content_type: &'a str,
     pub cache_control: &'a str,
-    pub sha256: &'a str,
-    /// Hex MD5 of the content; sent as Content-MD5 so S3 rejects a corrupted upload.
-    pub md5: &'a str,
+    pub sha256: &'a crate::frontend::Hex<32>,
+    /// MD5 of the content; sent as Content-MD5 so S3 rejects a corrupted upload.
+    pub md5: &'a crate::frontend::Hex<16>,
     pub headers: &'a str,
-}
-
-fn md5_base64(hex: &str) -> Option<String> {
-    let bytes: Option<Vec<u8>> = (0..hex.len())
-        .step_by(2)
-        .map(|i| hex.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
-        .collect();
-    bytes.filter(|b| b.len() == 16).map(aws_smithy_types::base64::encode)
 }
 
 fn stored(etag: Option<&str>, version: Option<&str>) -> Stored {
@@ -218,9 +210,9 @@ pub async fn put_file(client: &Client, bucket: &str, f: &PutFile<'_>) -> Result<
         .body(body)
         .content_type(f.content_type)
         .cache_control(f.cache_control)
-        .metadata(META_SHA256, f.sha256)
+        .metadata(META_SHA256, f.sha256.hex())
         .metadata(META_HEADERS, f.headers)
-        .set_content_md5(md5_base64(f.md5))
+        .content_md5(aws_smithy_types::base64::encode(f.md5.0))
         .send()
         .await
         .map_err(|e| AwsError::from_sdk("s3:PutObject", &resource, e))?;
@@ -645,12 +637,17 @@ pub async fn put_policy_statement(client: &Client, bucket: &str, statement: serd
 #[cfg(test)]
 mod tests {
     #[test]
-    fn content_md5_is_base64_of_the_digest() {
-        // md5("") = d41d8cd98f00b204e9800998ecf8427e
+    fn content_md5_is_base64_of_the_digest_and_metadata_its_hex() {
+        use md5::Digest;
+        let md5 = crate::frontend::Hex::<16>(md5::Md5::digest(b"").into());
+        assert_eq!(aws_smithy_types::base64::encode(md5.0), "1B2M2Y8AsgTpgAmY7PhCfg==");
+        assert_eq!(md5.hex(), "d41d8cd98f00b204e9800998ecf8427e");
+        assert!(md5 == *"D41D8CD98F00B204E9800998ECF8427E");
+        assert!(md5 != *"d41d8cd98f00b204e9800998ecf8427");
+        assert!(md5 != *"d41d8cd98f00b204e9800998ecf8427g");
         assert_eq!(
-            super::md5_base64("d41d8cd98f00b204e9800998ecf8427e").as_deref(),
-            Some("1B2M2Y8AsgTpgAmY7PhCfg==")
+            serde_json::to_string(&md5).unwrap(),
+            "\"d41d8cd98f00b204e9800998ecf8427e\""
         );
-        assert_eq!(super::md5_base64("zz"), None);
     }
 }

@@ -222,7 +222,7 @@ fn deploy_report(
         functions: function_lines(desired, sel, &prepared.packages, after),
         frontends,
         schedules: schedule_lines(desired, sel),
-        calls: CallSummary::with_state(&clients.log.calls(), &clients.state_log.calls()),
+        calls: CallSummary::with_state(&clients.log, &clients.state_log),
         elapsed_ms: prepared.started.elapsed().as_millis() as u64,
     }
 }

@@ -17,7 +17,7 @@ pub async fn run(settings: &Settings, force_deletes: bool, reporter: &mut Report
         region: prepared.observed.region.clone(),
         plan: prepared.plan,
         schedules: schedule_lines(desired, &sel),
-        calls: CallSummary::of(&prepared.clients.log.calls()),
+        calls: CallSummary::of(&prepared.clients.log),
     };
     if reporter.mode() == OutputMode::Markdown {
         reporter.finish();

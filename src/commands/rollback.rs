@@ -62,7 +62,7 @@ pub async fn plan(settings: &Settings, to: Option<&str>, reporter: &mut Reporter
             changes: plan.changes.len(),
             release: None,
             plan,
-            calls: CallSummary::of(&clients.log.calls()),
+            calls: CallSummary::of(&clients.log),
         },
     );
     Ok(())
@@ -92,7 +92,7 @@ pub async fn run(settings: &Settings, request: &RollbackRequest, reporter: &mut 
             changes: outcome.changes,
             release: outcome.release,
             plan,
-            calls: CallSummary::with_state(&clients.log.calls(), &clients.state_log.calls()),
+            calls: CallSummary::with_state(&clients.log, &clients.state_log),
         },
     );
     Ok(())

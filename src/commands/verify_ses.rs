@@ -68,7 +68,7 @@ pub async fn run(settings: &Settings, request: &VerifySesRequest, reporter: &mut
         "verify-ses",
         &VerifySesReport {
             report,
-            calls: CallSummary::of(&clients.log.calls()),
+            calls: CallSummary::of(&clients.log),
         },
     );
     if ready {

@@ -265,6 +265,96 @@ pub struct ManifestEntry {
     pub version_id: Option<String>,
 }
 
+/// A site's files as this run wrote its manifest: the scanned files (sorted
+/// by key) and, at the same index, what S3 stores each as. It serializes
+/// exactly as [`FrontendManifest::files`] does, without building that map
+/// (at 20,000 files the map would hold a second copy of every hash and key).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct WrittenFiles {
+    pub files: Vec<crate::frontend::SiteFile>,
+    /// An empty ETag stands for the file's MD5 in hex, the ETag S3 gives a
+    /// single-part PUT (see [`WrittenFiles::compact`]).
+    pub stored: Vec<Stored>,
+}
+
+impl WrittenFiles {
+    /// `stored` as this type keeps it for `file`: an ETag that is the
+    /// file's MD5 is not kept twice.
+    pub fn compact(file: &crate::frontend::LocalFile, stored: Stored) -> Stored {
+        if file.md5 == stored.etag {
+            Stored {
+                etag: String::new(),
+                ..stored
+            }
+        } else {
+            stored
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// Each file's key and stored version id, the id open to filling in.
+    pub fn versions_mut(&mut self) -> impl Iterator<Item = (&str, &mut Option<String>)> {
+        self.files
+            .iter()
+            .zip(self.stored.iter_mut())
+            .map(|(f, s)| (f.key.as_str(), &mut s.version_id))
+    }
+}
+
+impl Serialize for WrittenFiles {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        /// One [`ManifestEntry`], borrowed: the same fields in the same order.
+        #[derive(Serialize)]
+        struct Entry<'a> {
+            sha256: &'a crate::frontend::Hex<32>,
+            md5: &'a crate::frontend::Hex<16>,
+            #[serde(serialize_with = "as_text")]
+            etag: &'a dyn std::fmt::Display,
+            size: u64,
+            content_type: &'a str,
+            cache_control: &'a str,
+            headers: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            version_id: Option<&'a str>,
+        }
+        fn as_text<S: serde::Serializer>(value: &&dyn std::fmt::Display, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_str(value)
+        }
+        let mut map = serializer.serialize_map(Some(self.files.len()))?;
+        for (f, s) in self.files.iter().zip(&self.stored) {
+            map.serialize_entry(
+                &f.key,
+                &Entry {
+                    sha256: &f.sha256,
+                    md5: &f.md5,
+                    etag: if s.etag.is_empty() { &f.md5 } else { &s.etag },
+                    size: f.size,
+                    content_type: &f.style.content_type,
+                    cache_control: &f.style.cache_control,
+                    headers: &f.style.headers,
+                    version_id: s.version_id.as_deref(),
+                },
+            )?;
+        }
+        map.end()
+    }
+}
+
+/// A manifest as this run writes it: the JSON of a [`FrontendManifest`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WrittenManifest {
+    pub version: u32,
+    pub files: WrittenFiles,
+}
+
 /// The record of the last completed sync, stored in the bucket beside the site.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct FrontendManifest {

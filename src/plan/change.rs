@@ -231,9 +231,10 @@ pub enum Change {
         site: String,
         bucket: String,
         key: String,
-        /// ETags and versions of objects this sync does not upload (uploaded ones come from apply).
+        /// ETags and versions of objects this sync does not upload (uploaded
+        /// ones come from apply). Shared: what apply did holds the change too.
         #[serde(skip)]
-        known: BTreeMap<String, Stored>,
+        known: std::sync::Arc<BTreeMap<String, Stored>>,
     },
     DeleteObjects {
         site: String,

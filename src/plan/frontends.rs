@@ -474,7 +474,7 @@ impl<'a> Sync<'a> {
         let in_manifest = |f: &LocalFile| {
             manifest
                 .and_then(|m| m.files.get(&f.key))
-                .is_some_and(|e| e.sha256 == f.sha256 && e.headers == f.headers)
+                .is_some_and(|e| e.sha256 == f.sha256 && *e.headers == *f.style.headers)
         };
         let (html, assets): (Vec<SiteFile>, Vec<SiteFile>) = local
             .iter()
@@ -544,10 +544,12 @@ impl<'a> Sync<'a> {
             )
             .collect();
         let paths = frontend::invalidation_paths(rels.iter().map(String::as_str), self.spec.invalidation_max_paths);
+        let shas: Vec<String> = self.changed.iter().map(|f| f.sha256.hex()).collect();
         let content: Vec<(&str, &str, &str)> = self
             .changed
             .iter()
-            .map(|f| (f.key.as_str(), f.sha256.as_str(), &*f.headers))
+            .zip(&shas)
+            .map(|(f, sha)| (f.key.as_str(), sha.as_str(), f.style.headers.as_str()))
             .chain(self.deleted_served.iter().map(|k| (k.as_str(), "deleted", "")))
             .collect();
         Some(Change::Invalidate {
@@ -586,7 +588,7 @@ impl<'a> Sync<'a> {
             return None;
         }
         let manifest = self.recorded();
-        let known = self
+        let known: BTreeMap<String, Stored> = self
             .local
             .iter()
             .filter_map(|f| {
@@ -609,7 +611,7 @@ impl<'a> Sync<'a> {
             site: self.spec.key.clone(),
             bucket: self.spec.bucket.clone(),
             key: self.manifest_key.clone(),
-            known,
+            known: std::sync::Arc::new(known),
         })
     }
 
@@ -634,12 +636,12 @@ fn in_bucket(live: &LiveFrontend, f: &LocalFile) -> bool {
         .and_then(|m| m.files.get(&f.key))
         .filter(|e| e.etag == listed.etag)
     {
-        Some(entry) => entry.sha256 == f.sha256 && entry.headers == f.headers,
+        Some(entry) => entry.sha256 == f.sha256 && *entry.headers == *f.style.headers,
         None => live
             .metas
             .get(&f.key)
             .and_then(Option::as_ref)
-            .is_some_and(|(sha, headers)| *sha == f.sha256 && **headers == *f.headers),
+            .is_some_and(|(sha, headers)| *sha == f.sha256 && *headers == f.style.headers),
     }
 }
 

@@ -23,7 +23,13 @@ pub(super) fn plan_data(input: &Inputs<'_>, local: &BTreeMap<String, LocalFile>)
                     function: format!("{} (data file {name})", f.key),
                 });
             };
-            if input.observed.data.get(&key).and_then(Option::as_deref) != Some(file.sha256.as_str()) {
+            if !input
+                .observed
+                .data
+                .get(&key)
+                .and_then(Option::as_deref)
+                .is_some_and(|sha| file.sha256 == *sha)
+            {
                 out.push(Change::UploadData {
                     function: f.key.clone(),
                     bucket: state_bucket.clone(),

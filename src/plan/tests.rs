@@ -579,11 +579,9 @@ fn an_existing_distribution_is_invalidated_at_its_viewer_paths() {
         rel: "index.html".into(),
         key: "crew/index.html".into(),
         size: 1,
-        sha256: "s".into(),
-        md5: "m".into(),
-        content_type: "text/html".into(),
-        cache_control: "no-cache".into(),
-        headers: "h".into(),
+        sha256: crate::frontend::Hex([1; 32]),
+        md5: crate::frontend::Hex([2; 16]),
+        style: std::sync::Arc::new(crate::frontend::Style::new("text/html".into(), "no-cache".into())),
     };
     let mut local = packages(SHA);
     local.frontends.insert("web".into(), vec![file.into()]);
