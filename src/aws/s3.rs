@@ -180,9 +180,9 @@ pub struct PutFile<'a> {
     pub path: &'a Path,
     pub content_type: &'a str,
     pub cache_control: &'a str,
-    pub sha256: &'a crate::frontend::Hex<32>,
+    pub sha256: &'a crate::model::Hex<32>,
     /// MD5 of the content; sent as Content-MD5 so S3 rejects a corrupted upload.
-    pub md5: &'a crate::frontend::Hex<16>,
+    pub md5: &'a crate::model::Hex<16>,
     pub headers: &'a str,
 }
 
@@ -639,7 +639,7 @@ mod tests {
     #[test]
     fn content_md5_is_base64_of_the_digest_and_metadata_its_hex() {
         use md5::Digest;
-        let md5 = crate::frontend::Hex::<16>(md5::Md5::digest(b"").into());
+        let md5 = crate::model::Hex::<16>(md5::Md5::digest(b"").into());
         assert_eq!(aws_smithy_types::base64::encode(md5.0), "1B2M2Y8AsgTpgAmY7PhCfg==");
         assert_eq!(md5.hex(), "d41d8cd98f00b204e9800998ecf8427e");
         assert!(md5 == *"D41D8CD98F00B204E9800998ECF8427E");

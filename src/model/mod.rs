@@ -3,11 +3,13 @@
 //! Built only by `stack` (which validates everything first), read by the
 //! packager, the planner and apply. Plain data: no I/O, no AWS types.
 
+pub mod digest;
 pub mod live;
 pub mod names;
 pub mod references;
 pub mod selection;
 
+pub use digest::{hex, Hex};
 pub use live::*;
 pub use selection::Selection;
 

@@ -1,0 +1,89 @@
+//! Digests as bytes: SHA-256 and MD5 of every site file are kept as arrays
+//! (a 20,000-file site would otherwise hold 40,000 hex strings), written as
+//! lowercase hex in JSON and text.
+
+use serde::Serialize;
+
+/// A digest of `N` bytes, compared with hex text as that text.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Hex<const N: usize>(pub [u8; N]);
+
+impl<const N: usize> Hex<N> {
+    /// The digest in lowercase hex.
+    pub fn hex(&self) -> String {
+        hex(&self.0)
+    }
+
+    /// Whether `text` is this digest in hex (either case).
+    pub fn is(&self, text: &str) -> bool {
+        fn nibble(c: u8) -> Option<u8> {
+            (c as char).to_digit(16).map(|d| d as u8)
+        }
+        text.len() == 2 * N
+            && text
+                .as_bytes()
+                .chunks(2)
+                .zip(&self.0)
+                .all(|(pair, b)| matches!((nibble(pair[0]), nibble(pair[1])), (Some(h), Some(l)) if (h << 4 | l) == *b))
+    }
+}
+
+impl<const N: usize> std::fmt::Display for Hex<N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; 64];
+        for (i, b) in self.0.iter().take(32).enumerate() {
+            out[2 * i] = DIGITS[usize::from(b >> 4)];
+            out[2 * i + 1] = DIGITS[usize::from(b & 15)];
+        }
+        let len = 2 * N.min(32);
+        f.write_str(std::str::from_utf8(&out[..len]).map_err(|_| std::fmt::Error)?)
+    }
+}
+
+impl<const N: usize> std::fmt::Debug for Hex<N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "\"{self}\"")
+    }
+}
+
+impl<const N: usize> Serialize for Hex<N> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<const N: usize> PartialEq<str> for Hex<N> {
+    fn eq(&self, other: &str) -> bool {
+        self.is(other)
+    }
+}
+
+impl<const N: usize> PartialEq<String> for Hex<N> {
+    fn eq(&self, other: &String) -> bool {
+        self.is(other)
+    }
+}
+
+impl<const N: usize> PartialEq<Hex<N>> for String {
+    fn eq(&self, other: &Hex<N>) -> bool {
+        other.is(self)
+    }
+}
+
+impl<const N: usize> PartialEq<Hex<N>> for str {
+    fn eq(&self, other: &Hex<N>) -> bool {
+        other.is(self)
+    }
+}
+
+/// Lowercase hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    out
+}
