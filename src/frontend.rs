@@ -48,14 +48,13 @@ pub enum FrontendError {
 pub type SiteFile = Arc<LocalFile>;
 
 /// One file of the local site.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocalFile {
-    #[serde(skip)]
     pub path: PathBuf,
-    /// Path relative to the site folder, `/`-separated, Unicode NFC.
-    pub rel: String,
-    /// The S3 key: prefix + rel.
+    /// The S3 key: prefix + rel (see [`LocalFile::rel`]).
     pub key: String,
+    /// Where rel starts in `key`: the prefix's length.
+    pub rel_at: usize,
     pub size: u64,
     /// SHA-256 of the content (hex in JSON and text).
     pub sha256: Hex<32>,
@@ -63,8 +62,23 @@ pub struct LocalFile {
     pub md5: Hex<16>,
     /// Content type, cache control and their hash, shared by every file
     /// with the same headers (a site has a handful of combinations).
-    #[serde(flatten)]
     pub style: Arc<Style>,
+}
+
+impl Serialize for LocalFile {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(8))?;
+        map.serialize_entry("rel", self.rel())?;
+        map.serialize_entry("key", &self.key)?;
+        map.serialize_entry("size", &self.size)?;
+        map.serialize_entry("sha256", &self.sha256)?;
+        map.serialize_entry("md5", &self.md5)?;
+        map.serialize_entry("content_type", &self.style.content_type)?;
+        map.serialize_entry("cache_control", &self.style.cache_control)?;
+        map.serialize_entry("headers", &self.style.headers)?;
+        map.end()
+    }
 }
 
 /// The headers a file is served with.
@@ -87,8 +101,14 @@ impl Style {
 }
 
 impl LocalFile {
+    /// The path relative to the site folder, `/`-separated, Unicode NFC
+    /// (kept once, as the end of the key).
+    pub fn rel(&self) -> &str {
+        self.key.get(self.rel_at..).unwrap_or_default()
+    }
+
     pub fn is_html(&self) -> bool {
-        is_html(&self.rel)
+        is_html(self.rel())
     }
 }
 
@@ -221,7 +241,7 @@ pub fn scan(spec: &FrontendSpec) -> Result<Scan, FrontendError> {
             .clone();
         files.push(SiteFile::new(LocalFile {
             key: format!("{}{rel}", spec.prefix),
-            rel,
+            rel_at: spec.prefix.len(),
             path,
             size: hashed.size,
             sha256: hashed.sha256,
@@ -328,7 +348,8 @@ pub fn single(path: &Path, key: &str) -> std::io::Result<LocalFile> {
     let style = Style::new(content_type(&rel, &BTreeMap::new()), "no-store".to_string());
     Ok(LocalFile {
         key: key.to_string(),
-        rel,
+        // A data file's key ends with its name in the state bucket.
+        rel_at: key.rfind('/').map_or(0, |i| i + 1),
         path: path.to_path_buf(),
         size,
         sha256,
@@ -463,6 +484,36 @@ pub fn caller_reference(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A scanned file keeps its relative path once, as the end of its key,
+    /// and its digests as bytes; JSON shows them as before (plan output).
+    #[test]
+    fn a_file_serializes_rel_key_and_hex_digests() {
+        use md5::Md5;
+        let f = LocalFile {
+            path: "/site/a/b.html".into(),
+            key: "www/a/b.html".into(),
+            rel_at: "www/".len(),
+            size: 0,
+            sha256: Hex(Sha256::digest(b"").into()),
+            md5: Hex(Md5::digest(b"").into()),
+            style: Arc::new(Style::new("text/html".into(), "no-cache".into())),
+        };
+        assert_eq!(f.rel(), "a/b.html");
+        assert!(f.is_html());
+        let json = serde_json::to_value(&f).unwrap();
+        assert_eq!(json["rel"], "a/b.html");
+        assert_eq!(json["key"], "www/a/b.html");
+        assert_eq!(
+            json["sha256"],
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        assert_eq!(json["md5"], "d41d8cd98f00b204e9800998ecf8427e");
+        assert_eq!(json["content_type"], "text/html");
+        assert_eq!(json["cache_control"], "no-cache");
+        assert_eq!(json["headers"], f.style.headers.as_str());
+        assert!(json.get("path").is_none());
+    }
 
     #[test]
     fn content_types_have_charset_on_text() {

@@ -416,8 +416,8 @@ mod tests {
         let file = |rel: &str, sha: u8| {
             Arc::new(LocalFile {
                 path: format!("/site/{rel}").into(),
-                rel: rel.into(),
                 key: format!("p/{rel}"),
+                rel_at: 2,
                 size: 3,
                 sha256: crate::frontend::Hex([sha; 32]),
                 md5: crate::frontend::Hex([sha + 1; 16]),

@@ -7,10 +7,18 @@ use std::fmt;
 use super::{AliasTarget, Change, Plan, UploadPhase};
 use crate::model::names::PublicStatement;
 
-pub(super) fn list_some(items: &[String], max: usize) -> String {
-    let mut s = items.iter().take(max).cloned().collect::<Vec<_>>().join(", ");
-    if items.len() > max {
-        s.push_str(&format!(", … ({} more)", items.len() - max));
+/// The first `max` items, then how many more (nothing copied past those).
+pub(super) fn list_some<S: AsRef<str>>(items: impl ExactSizeIterator<Item = S>, max: usize) -> String {
+    let total = items.len();
+    let mut s = String::new();
+    for (i, item) in items.take(max).enumerate() {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        s.push_str(item.as_ref());
+    }
+    if total > max {
+        s.push_str(&format!(", … ({} more)", total - max));
     }
     s
 }
@@ -94,7 +102,8 @@ impl Change {
                 ..
             } => format!("disable TTL on `{attribute}`"),
             Change::UploadData { bucket, file, .. } => {
-                format!("upload {} to s3://{bucket}/{}", file.rel, file.key)
+                let name = file.path.file_name().unwrap_or_default().to_string_lossy();
+                format!("upload {name} to s3://{bucket}/{}", file.key)
             }
             Change::CreateSecret { .. } => {
                 "create SecureString parameter with a random value (never shown; kept on later deploys)".to_string()
@@ -206,12 +215,15 @@ impl Change {
                 format!("bucket policy: let the distribution read s3://{bucket}/{prefix}* (origin access control)")
             }
             Change::Upload { phase, files, .. } => {
-                let keys: Vec<String> = files.iter().map(|f| f.key.clone()).collect();
                 let what = match phase {
                     UploadPhase::Assets => "asset",
                     UploadPhase::Html => "HTML page",
                 };
-                format!("upload {} {what}(s): {}", files.len(), list_some(&keys, 10))
+                format!(
+                    "upload {} {what}(s): {}",
+                    files.len(),
+                    list_some(files.iter().map(|f| f.key.as_str()), 10)
+                )
             }
             Change::Invalidate {
                 distribution, paths, ..
@@ -219,17 +231,16 @@ impl Change {
                 format!(
                     "invalidate {} path(s) on {distribution}: {}",
                     paths.len(),
-                    list_some(paths, 10)
+                    list_some(paths.iter(), 10)
                 )
             }
             Change::WriteManifest { key, .. } => format!("record the synced state in {key}"),
-            Change::DeleteObjects { keys, .. } => format!("delete {} object(s): {}", keys.len(), list_some(keys, 10)),
+            Change::DeleteObjects { keys, .. } => format!("delete {} object(s): {}", keys.len(), list_some(keys.iter(), 10)),
             Change::RestoreObjects { objects, .. } => {
-                let keys: Vec<String> = objects.iter().map(|(k, _)| k.clone()).collect();
                 format!(
                     "restore {} object(s) from their recorded versions: {}",
-                    keys.len(),
-                    list_some(&keys, 10)
+                    objects.len(),
+                    list_some(objects.iter().map(|(k, _)| k), 10)
                 )
             }
             Change::WriteRecordedManifest { key, manifest, .. } => {

@@ -536,7 +536,7 @@ impl<'a> Sync<'a> {
         let rels: Vec<String> = self
             .changed
             .iter()
-            .map(|f| format!("{viewer}{}", f.rel))
+            .map(|f| format!("{viewer}{}", f.rel()))
             .chain(
                 self.deleted_served
                     .iter()
@@ -667,7 +667,7 @@ fn check_deletes(
             frontend: spec.key.clone(),
             count: deletes.len(),
             max: spec.max_deletes,
-            sample: list_some(deletes, 3),
+            sample: list_some(deletes.iter(), 3),
         });
     }
     Ok(())

@@ -576,8 +576,8 @@ fn an_existing_distribution_is_invalidated_at_its_viewer_paths() {
         desired("[frontends.web]\ndir = \"/tmp\"\nbucket = \"shared\"\nprefix = \"crew/\"\ndistribution = \"E1\"\n");
     let file = crate::frontend::LocalFile {
         path: "/tmp/index.html".into(),
-        rel: "index.html".into(),
         key: "crew/index.html".into(),
+        rel_at: "crew/".len(),
         size: 1,
         sha256: crate::frontend::Hex([1; 32]),
         md5: crate::frontend::Hex([2; 16]),
