@@ -305,9 +305,16 @@ def frontend_bench(aws, bosun, env, files: int, big_files: int, raw=None):
         big_stack = tmp / "big.toml"
         frontend_stack(big_stack, "benchbig", big)
         t, up, _, rss_big = bosun_frontend(bosun, big_stack, env)
+        per_file = lambda small, big: (big - small) * 1024 * 1024 / max(big_files - files, 1)
         print(f"peak RSS, first sync: {files} files ({total / 1e6:.0f} MB) {first[3]:.1f} MiB; "
               f"{big_files} files ({big_total / 1e6:.0f} MB) {rss_big:.1f} MiB "
-              f"({rss_big / first[3]:.2f}x memory for {big_total / total:.1f}x bytes; {t:.1f}s, {up} uploads)")
+              f"({rss_big / first[3]:.2f}x memory for {big_total / total:.1f}x bytes, "
+              f"{per_file(first[3], rss_big):.0f} B a file; {t:.1f}s, {up} uploads)")
+        # A re-sync reads the stored manifest and the listing of every file.
+        t, up, _, rss_big_noop = bosun_frontend(bosun, big_stack, env)
+        print(f"peak RSS, no-op re-sync: {files} files {noop[3]:.1f} MiB; {big_files} files "
+              f"{rss_big_noop:.1f} MiB ({rss_big_noop / noop[3]:.2f}x, "
+              f"{per_file(noop[3], rss_big_noop):.0f} B a file; {t:.1f}s, {up} uploads)")
 
 
 def main():

@@ -82,7 +82,7 @@ impl Serialize for LocalFile {
 }
 
 /// The headers a file is served with.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Style {
     pub content_type: String,
     pub cache_control: String,

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::model::names::{self, TARGET_ID};
-use crate::model::{Desired, ManifestEntry, Observed, WrittenFiles, WrittenManifest};
+use crate::model::{Desired, ManifestFiles, Observed, WrittenFiles, WrittenManifest};
 use crate::plan::Change;
 use crate::policy::ArnScope;
 
@@ -68,7 +68,7 @@ pub struct FrontendRecord {
     pub prefix: String,
     pub distribution: Option<String>,
     /// Every served key → content hash, ETag, S3 version id, headers.
-    pub files: BTreeMap<String, ManifestEntry>,
+    pub files: ManifestFiles,
     /// A release captured right after this run wrote the site's manifest
     /// holds the files as written (then `files` is empty): they go into the
     /// record as `files` too, without a second copy of every entry.
@@ -133,14 +133,14 @@ pub fn capture_taking_manifests(
     observed: &mut Observed,
     written: &mut BTreeMap<String, WrittenManifest>,
 ) -> ReleaseState {
-    let mut files: BTreeMap<String, BTreeMap<String, ManifestEntry>> = observed
+    let mut files: BTreeMap<String, ManifestFiles> = observed
         .frontends
         .iter_mut()
         .filter_map(|(k, f)| Some((k.clone(), f.manifest.take()?.files)))
         .collect();
     let mut state = capture_with(desired, observed, |key| {
         if written.contains_key(key) {
-            return Some(BTreeMap::new());
+            return Some(ManifestFiles::default());
         }
         files.remove(key)
     });
@@ -155,7 +155,7 @@ pub fn capture_taking_manifests(
 fn capture_with(
     desired: &Desired,
     observed: &Observed,
-    mut files_of: impl FnMut(&str) -> Option<BTreeMap<String, ManifestEntry>>,
+    mut files_of: impl FnMut(&str) -> Option<ManifestFiles>,
 ) -> ReleaseState {
     let mut state = ReleaseState::default();
     let scope = ArnScope {
@@ -354,14 +354,12 @@ mod tests {
             environment_keys: vec![],
             url_auth: None,
         };
-        let entry = ManifestEntry {
-            sha256: "s".into(),
-            md5: "m".into(),
+        let entry = crate::model::ManifestEntry {
+            sha256: crate::model::Hex([1; 32]),
+            md5: crate::model::Hex([2; 16]),
             etag: "e1".into(),
             size: 1,
-            content_type: "text/html".into(),
-            cache_control: "no-cache".into(),
-            headers: "h".into(),
+            style: std::sync::Arc::new(crate::frontend::Style::new("text/html".into(), "no-cache".into())),
             version_id: Some("v1".into()),
         };
         let mut last = ReleaseState::default();
@@ -372,7 +370,7 @@ mod tests {
                 bucket: "b".into(),
                 prefix: "p/".into(),
                 distribution: None,
-                files: BTreeMap::from([("p/index.html".to_string(), entry)]),
+                files: [("p/index.html".to_string(), entry)].into_iter().collect(),
                 written: None,
             },
         );
@@ -403,6 +401,14 @@ mod tests {
                 "frontend/site: p/x.js is not in the release",
             ]
         );
+    }
+
+    fn files_style_headers(m: &crate::model::FrontendManifest) -> String {
+        m.files
+            .iter()
+            .next()
+            .map(|(_, e)| e.style.headers.clone())
+            .unwrap_or_default()
     }
 
     /// The manifest and the release record written from the scan and the
@@ -440,20 +446,18 @@ mod tests {
             },
         ];
         let stored_before = stored.clone();
-        let map: BTreeMap<String, ManifestEntry> = files
+        let map: ManifestFiles = files
             .iter()
             .zip(&stored_before)
             .map(|(f, s)| {
                 (
                     f.key.clone(),
-                    ManifestEntry {
-                        sha256: f.sha256.hex(),
-                        md5: f.md5.hex(),
+                    crate::model::ManifestEntry {
+                        sha256: f.sha256,
+                        md5: f.md5,
                         etag: s.etag.clone(),
                         size: f.size,
-                        content_type: f.style.content_type.as_str().into(),
-                        cache_control: f.style.cache_control.as_str().into(),
-                        headers: f.style.headers.as_str().into(),
+                        style: f.style.clone(),
                         version_id: s.version_id.clone(),
                     },
                 )
@@ -480,6 +484,25 @@ mod tests {
         };
         let text = serde_json::to_string(&as_written).unwrap();
         assert_eq!(text, serde_json::to_string(&as_map).unwrap());
+        // The stored format, field for field (manifests written by earlier
+        // versions read back, and theirs read ours).
+        let headers = files_style_headers(&as_map);
+        let expected = serde_json::json!({"version": 1, "files": {
+            "p/a.html": {"sha256": "aa".repeat(32), "md5": "ab".repeat(16), "etag": "ab".repeat(16), "size": 3,
+                "content_type": "text/html; charset=utf-8", "cache_control": "no-cache", "headers": headers,
+                "version_id": "v1"},
+            "p/b/c.html": {"sha256": "0c".repeat(32), "md5": "0d".repeat(16), "etag": "e2-2", "size": 3,
+                "content_type": "text/html; charset=utf-8", "cache_control": "no-cache", "headers": headers},
+        }});
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap(), expected);
+        let parsed = serde_json::from_str::<FrontendManifest>(&expected.to_string()).unwrap();
+        assert_eq!(parsed, as_map);
+        let (a, b) = (
+            parsed.files.get("p/a.html").unwrap(),
+            parsed.files.get("p/b/c.html").unwrap(),
+        );
+        assert!(Arc::ptr_eq(&a.style, &b.style), "equal styles are shared when read");
+        assert!(serde_json::from_str::<FrontendManifest>(&expected.to_string().replace("0c0c", "0z0c")).is_err());
         assert_eq!(serde_json::from_str::<FrontendManifest>(&text).unwrap(), as_map);
 
         let record = |files, written| FrontendRecord {
@@ -489,7 +512,7 @@ mod tests {
             files,
             written,
         };
-        let text = serde_json::to_string_pretty(&record(BTreeMap::new(), Some(written))).unwrap();
+        let text = serde_json::to_string_pretty(&record(ManifestFiles::default(), Some(written))).unwrap();
         assert_eq!(text, serde_json::to_string_pretty(&record(map.clone(), None)).unwrap());
         assert_eq!(
             serde_json::from_str::<FrontendRecord>(&text).unwrap(),

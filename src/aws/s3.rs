@@ -1,6 +1,7 @@
 //! S3: site buckets, listings, uploads streamed from disk, deletions.
 
 use std::collections::BTreeMap;
+use std::io::{Seek, Write};
 use std::path::Path;
 
 use aws_sdk_s3::primitives::ByteStream;
@@ -154,20 +155,36 @@ pub async fn get_manifest(
     match client.get_object().bucket(bucket).key(key).send().await {
         Ok(out) => {
             let version = out.version_id().map(str::to_string);
-            let bytes = out
-                .body
-                .collect()
-                .await
-                .map_err(|e| AwsError {
-                    operation: "s3:GetObject",
-                    resource: format!("s3://{bucket}/{key}"),
-                    message: e.to_string(),
-                    code: None,
-                    help: None,
-                })?
-                .into_bytes();
+            let failed = |message: String, help: Option<String>| AwsError {
+                operation: "s3:GetObject",
+                resource: format!("s3://{bucket}/{key}"),
+                message,
+                code: None,
+                help,
+            };
+            // Spooled to a temporary file and parsed from there: a large
+            // site's manifest is never held whole beside what it parses into.
+            let mut spool = tempfile::tempfile().map_err(|e| {
+                failed(
+                    format!(
+                        "cannot create a temporary file in {}: {e}",
+                        std::env::temp_dir().display()
+                    ),
+                    Some("free space there, or set TMPDIR to a writable folder".into()),
+                )
+            })?;
+            let mut body = out.body;
+            while let Some(chunk) = body.try_next().await.map_err(|e| failed(e.to_string(), None))? {
+                spool
+                    .write_all(&chunk)
+                    .map_err(|e| failed(format!("cannot spool the manifest to a temporary file: {e}"), None))?;
+            }
+            spool
+                .rewind()
+                .map_err(|e| failed(format!("cannot read the spooled manifest back: {e}"), None))?;
             // An unreadable manifest only costs extra HEADs; it is rewritten after the sync.
-            Ok((serde_json::from_slice(&bytes).ok(), version))
+            let parsed = serde_json::from_reader(std::io::BufReader::new(spool)).ok();
+            Ok((parsed, version))
         }
         Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => Ok((None, None)),
         Err(e) => Err(AwsError::from_sdk("s3:GetObject", &format!("s3://{bucket}/{key}"), e)),

@@ -2,7 +2,7 @@
 //! (a 20,000-file site would otherwise hold 40,000 hex strings), written as
 //! lowercase hex in JSON and text.
 
-use serde::Serialize;
+use serde::{de, Deserialize, Deserializer, Serialize};
 
 /// A digest of `N` bytes, compared with hex text as that text.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -12,6 +12,21 @@ impl<const N: usize> Hex<N> {
     /// The digest in lowercase hex.
     pub fn hex(&self) -> String {
         hex(&self.0)
+    }
+
+    /// The digest `text` spells in hex (either case); `None` when it is not
+    /// `2 × N` hex digits.
+    pub fn parse(text: &str) -> Option<Hex<N>> {
+        if text.len() != 2 * N {
+            return None;
+        }
+        let mut out = [0u8; N];
+        for (byte, pair) in out.iter_mut().zip(text.as_bytes().chunks(2)) {
+            let high = (pair[0] as char).to_digit(16)?;
+            let low = (pair[1] as char).to_digit(16)?;
+            *byte = u8::try_from(high << 4 | low).ok()?;
+        }
+        Some(Hex(out))
     }
 
     /// Whether `text` is this digest in hex (either case).
@@ -50,6 +65,22 @@ impl<const N: usize> std::fmt::Debug for Hex<N> {
 impl<const N: usize> Serialize for Hex<N> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)
+    }
+}
+
+impl<'de, const N: usize> Deserialize<'de> for Hex<N> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct HexText<const N: usize>;
+        impl<const N: usize> de::Visitor<'_> for HexText<N> {
+            type Value = Hex<N>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{} hex digits", 2 * N)
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Hex<N>, E> {
+                Hex::parse(text).ok_or_else(|| E::invalid_value(de::Unexpected::Str(text), &self))
+            }
+        }
+        deserializer.deserialize_str(HexText::<N>)
     }
 }
 

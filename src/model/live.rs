@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Billing, FunctionConfig, KeyAttr};
+use super::{Billing, FunctionConfig, Hex, KeyAttr};
+use crate::frontend::Style;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LiveRole {
@@ -251,18 +252,150 @@ pub struct LiveOrigin {
 }
 
 /// One entry of the stored manifest.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ManifestEntry {
-    pub sha256: String,
-    pub md5: String,
+    pub sha256: Hex<32>,
+    pub md5: Hex<16>,
     pub etag: String,
     pub size: u64,
-    pub content_type: Arc<str>,
-    pub cache_control: Arc<str>,
-    pub headers: Arc<str>,
+    /// Content type, cache control and their hash (`headers`), shared by
+    /// every entry with the same ones; in JSON, three fields of the entry.
+    #[serde(flatten)]
+    pub style: Arc<Style>,
     /// The S3 version id the content is stored under (versioned buckets).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_id: Option<String>,
+}
+
+/// A manifest's (or a release record's) files: entries sorted by key and
+/// found by binary search. A vector of exactly its length instead of a
+/// map: 20,000 entries parsed in order would leave the map's nodes half
+/// empty. Reads and writes the JSON of a key → entry map.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ManifestFiles(Vec<(String, ManifestEntry)>);
+
+impl ManifestFiles {
+    pub fn get(&self, key: &str) -> Option<&ManifestEntry> {
+        self.find(key).ok().map(|i| &self.0[i].1)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.find(key).is_ok()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &ManifestEntry)> {
+        self.0.iter().map(|(k, e)| (k, e))
+    }
+
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&String, &mut ManifestEntry)> {
+        self.0.iter_mut().map(|(k, e)| (&*k, e))
+    }
+
+    fn find(&self, key: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.as_str().cmp(key))
+    }
+}
+
+impl FromIterator<(String, ManifestEntry)> for ManifestFiles {
+    /// Sorted by key; of entries with the same key, the last wins (as a map's insert).
+    fn from_iter<I: IntoIterator<Item = (String, ManifestEntry)>>(iter: I) -> Self {
+        let mut entries: Vec<_> = iter.into_iter().collect();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        entries.dedup_by(|later, kept| {
+            if later.0 == kept.0 {
+                std::mem::swap(later, kept);
+                true
+            } else {
+                false
+            }
+        });
+        entries.shrink_to_fit();
+        ManifestFiles(entries)
+    }
+}
+
+impl<'a> IntoIterator for &'a ManifestFiles {
+    type Item = (&'a String, &'a ManifestEntry);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (String, ManifestEntry)>,
+        fn(&'a (String, ManifestEntry)) -> (&'a String, &'a ManifestEntry),
+    >;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, e)| (k, e))
+    }
+}
+
+impl Serialize for ManifestFiles {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for ManifestFiles {
+    /// Entries as a map's JSON gives them; equal styles are shared.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        /// An entry as written: the style's three fields inline.
+        #[derive(Deserialize)]
+        struct Written {
+            sha256: Hex<32>,
+            md5: Hex<16>,
+            etag: String,
+            size: u64,
+            content_type: String,
+            cache_control: String,
+            headers: String,
+            #[serde(default)]
+            version_id: Option<String>,
+        }
+        struct Entries;
+        impl<'de> serde::de::Visitor<'de> for Entries {
+            type Value = ManifestFiles;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a map of S3 keys to manifest entries")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<ManifestFiles, A::Error> {
+                let mut styles: std::collections::HashSet<Arc<Style>> = Default::default();
+                let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0).min(1 << 16));
+                while let Some((key, w)) = map.next_entry::<String, Written>()? {
+                    let style = Style {
+                        content_type: w.content_type,
+                        cache_control: w.cache_control,
+                        headers: w.headers,
+                    };
+                    let style = match styles.get(&style) {
+                        Some(shared) => shared.clone(),
+                        None => {
+                            let shared = Arc::new(style);
+                            styles.insert(shared.clone());
+                            shared
+                        }
+                    };
+                    entries.push((
+                        key,
+                        ManifestEntry {
+                            sha256: w.sha256,
+                            md5: w.md5,
+                            etag: w.etag,
+                            size: w.size,
+                            style,
+                            version_id: w.version_id,
+                        },
+                    ));
+                }
+                Ok(entries.into_iter().collect())
+            }
+        }
+        deserializer.deserialize_map(Entries)
+    }
 }
 
 /// A site's files as this run wrote its manifest: the scanned files (sorted
@@ -359,5 +492,5 @@ pub struct WrittenManifest {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct FrontendManifest {
     pub version: u32,
-    pub files: BTreeMap<String, ManifestEntry>,
+    pub files: ManifestFiles,
 }

@@ -474,7 +474,7 @@ impl<'a> Sync<'a> {
         let in_manifest = |f: &LocalFile| {
             manifest
                 .and_then(|m| m.files.get(&f.key))
-                .is_some_and(|e| e.sha256 == f.sha256 && *e.headers == *f.style.headers)
+                .is_some_and(|e| e.sha256 == f.sha256 && e.style.headers == f.style.headers)
         };
         let (html, assets): (Vec<SiteFile>, Vec<SiteFile>) = local
             .iter()
@@ -493,7 +493,7 @@ impl<'a> Sync<'a> {
         check_deletes(spec, local, &deletes, options)?;
         let deleted_served = deletes
             .iter()
-            .filter(|k| manifest.is_none_or(|m| m.files.contains_key(*k)))
+            .filter(|k| manifest.is_none_or(|m| m.files.contains_key(k)))
             .cloned()
             .collect();
         Ok(Sync {
@@ -636,7 +636,7 @@ fn in_bucket(live: &LiveFrontend, f: &LocalFile) -> bool {
         .and_then(|m| m.files.get(&f.key))
         .filter(|e| e.etag == listed.etag)
     {
-        Some(entry) => entry.sha256 == f.sha256 && *entry.headers == *f.style.headers,
+        Some(entry) => entry.sha256 == f.sha256 && entry.style.headers == f.style.headers,
         None => live
             .metas
             .get(&f.key)

@@ -127,7 +127,7 @@ fn frontend(input: &RollbackInputs<'_>, key: &str, rec: &FrontendRecord, back: &
     let restore = restorable(rec, listing, input.stored_versions.get(key), &mut back.missing);
     let deletes: Vec<String> = listing
         .keys()
-        .filter(|k| !rec.files.contains_key(*k) && **k != manifest_key)
+        .filter(|k| !rec.files.contains_key(k) && **k != manifest_key)
         .cloned()
         .collect();
     if restore.is_empty() && deletes.is_empty() {
