@@ -345,7 +345,7 @@ async fn upload(s: &mut Step<'_, '_>, change: &Change) -> Result<Value, ApplySte
             .map_err(|_| ApplyStepError::Internal(format!("{} is not in the scan of `{site}`", f.key)))?;
         let slots = s.state.uploaded.entry(site.clone()).or_default();
         slots.resize(scanned.len(), None);
-        slots[index] = Some(WrittenFiles::compact(f, etag));
+        slots[index] = Some(etag);
     }
     Ok(json!({ "files": total, "bytes": bytes }))
 }
@@ -376,7 +376,7 @@ async fn write_manifest(s: &mut Step<'_, '_>, change: &Change) -> Result<(), App
         .into_iter()
         .zip(files)
         .map(|(up, f)| {
-            up.or_else(|| known.get(&f.key).map(|k| WrittenFiles::compact(f, k.clone())))
+            up.or_else(|| known.get(&f.key).cloned())
                 .ok_or_else(|| ApplyStepError::Internal(format!("no ETag known for {}", f.key)))
         })
         .collect::<Result<Vec<Stored>, _>>()?;

@@ -14,7 +14,7 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use super::AwsError;
 use crate::model::names::{META_HEADERS, META_SHA256};
-use crate::model::{FrontendManifest, ListedObject, Stored};
+use crate::model::{Etag, FrontendManifest, ListedObject, Stored};
 
 /// The bucket's region, or `None` when it does not exist.
 pub async fn bucket_region(client: &Client, bucket: &str) -> Result<Option<String>, AwsError> {
@@ -122,7 +122,7 @@ pub async fn list(client: &Client, bucket: &str, prefix: &str) -> Result<BTreeMa
                 out.insert(
                     key.to_string(),
                     ListedObject {
-                        etag: o.e_tag().unwrap_or_default().trim_matches('"').to_string(),
+                        etag: Etag::new(o.e_tag().unwrap_or_default().trim_matches('"')),
                         size: o.size().unwrap_or(0),
                     },
                 );
@@ -205,7 +205,7 @@ pub struct PutFile<'a> {
 
 fn stored(etag: Option<&str>, version: Option<&str>) -> Stored {
     Stored {
-        etag: etag.unwrap_or_default().trim_matches('"').to_string(),
+        etag: Etag::new(etag.unwrap_or_default().trim_matches('"')),
         version_id: version.filter(|v| *v != "null").map(str::to_string),
     }
 }

@@ -118,3 +118,125 @@ pub fn hex(bytes: &[u8]) -> String {
     }
     out
 }
+
+/// An S3 ETag, without quotes. A single-part upload's is its content's MD5
+/// in lowercase hex: that one is kept as 16 bytes (a listing and a manifest
+/// of 20,000 objects would otherwise hold 40,000 such strings); any other
+/// (multipart `…-N`, or from a store that does it differently) as text.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub enum Etag {
+    Md5(Hex<16>),
+    Other(Box<str>),
+}
+
+impl Etag {
+    pub fn new(text: &str) -> Etag {
+        let lower_hex = text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        match Hex::parse(text).filter(|_| lower_hex) {
+            Some(md5) => Etag::Md5(md5),
+            None => Etag::Other(text.into()),
+        }
+    }
+}
+
+impl Default for Etag {
+    fn default() -> Etag {
+        Etag::Other("".into())
+    }
+}
+
+impl From<&str> for Etag {
+    fn from(text: &str) -> Etag {
+        Etag::new(text)
+    }
+}
+
+impl std::fmt::Display for Etag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Etag::Md5(md5) => md5.fmt(f),
+            Etag::Other(text) => f.write_str(text),
+        }
+    }
+}
+
+impl std::fmt::Debug for Etag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "\"{self}\"")
+    }
+}
+
+impl Serialize for Etag {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Etag {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EtagText;
+        impl de::Visitor<'_> for EtagText {
+            type Value = Etag;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an ETag")
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Etag, E> {
+                Ok(Etag::new(text))
+            }
+        }
+        deserializer.deserialize_str(EtagText)
+    }
+}
+
+impl PartialEq<str> for Etag {
+    fn eq(&self, other: &str) -> bool {
+        match self {
+            Etag::Md5(md5) => Etag::new(other) == Etag::Md5(*md5),
+            Etag::Other(text) => **text == *other,
+        }
+    }
+}
+
+impl PartialEq<String> for Etag {
+    fn eq(&self, other: &String) -> bool {
+        *self == **other
+    }
+}
+
+impl PartialEq<Etag> for String {
+    fn eq(&self, other: &Etag) -> bool {
+        *other == **self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_etag_reads_and_writes_as_its_exact_text() {
+        let md5 = "d41d8cd98f00b204e9800998ecf8427e";
+        for text in [
+            md5,
+            "D41D8CD98F00B204E9800998ECF8427E",
+            "9b2cf535f27731c974343645a3985328-2",
+            "",
+        ] {
+            let etag = Etag::new(text);
+            assert_eq!(etag.to_string(), text);
+            assert!(etag == *text);
+            assert_eq!(serde_json::to_string(&etag).unwrap(), format!("\"{text}\""));
+            assert_eq!(serde_json::from_str::<Etag>(&format!("\"{text}\"")).unwrap(), etag);
+        }
+        assert!(
+            matches!(Etag::new(md5), Etag::Md5(_)),
+            "a single-part ETag is kept as bytes"
+        );
+        assert!(matches!(Etag::new(&md5.to_uppercase()), Etag::Other(_)));
+        assert!(Etag::new(md5) != *"d41d8cd98f00b204e9800998ecf8427f");
+        assert!(Etag::new("abc") != *md5);
+        assert_eq!(Hex::<2>::parse("0aFf"), Some(Hex([0x0a, 0xff])));
+        assert_eq!(Hex::<2>::parse("0aF"), None);
+        assert_eq!(Hex::<2>::parse("0aFg"), None);
+    }
+}

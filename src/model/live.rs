@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Billing, FunctionConfig, Hex, KeyAttr};
+use super::{Billing, Etag, FunctionConfig, Hex, KeyAttr};
 use crate::frontend::Style;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -211,14 +211,14 @@ pub struct LiveRule {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ListedObject {
     /// The ETag without quotes.
-    pub etag: String,
+    pub etag: Etag,
     pub size: i64,
 }
 
 /// An object as stored: its ETag (without quotes) and S3 version id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stored {
-    pub etag: String,
+    pub etag: Etag,
     pub version_id: Option<String>,
 }
 
@@ -256,7 +256,7 @@ pub struct LiveOrigin {
 pub struct ManifestEntry {
     pub sha256: Hex<32>,
     pub md5: Hex<16>,
-    pub etag: String,
+    pub etag: Etag,
     pub size: u64,
     /// Content type, cache control and their hash (`headers`), shared by
     /// every entry with the same ones; in JSON, three fields of the entry.
@@ -348,7 +348,7 @@ impl<'de> Deserialize<'de> for ManifestFiles {
         struct Written {
             sha256: Hex<32>,
             md5: Hex<16>,
-            etag: String,
+            etag: Etag,
             size: u64,
             content_type: String,
             cache_control: String,
@@ -405,25 +405,10 @@ impl<'de> Deserialize<'de> for ManifestFiles {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct WrittenFiles {
     pub files: Vec<crate::frontend::SiteFile>,
-    /// An empty ETag stands for the file's MD5 in hex, the ETag S3 gives a
-    /// single-part PUT (see [`WrittenFiles::compact`]).
     pub stored: Vec<Stored>,
 }
 
 impl WrittenFiles {
-    /// `stored` as this type keeps it for `file`: an ETag that is the
-    /// file's MD5 is not kept twice.
-    pub fn compact(file: &crate::frontend::LocalFile, stored: Stored) -> Stored {
-        if file.md5 == stored.etag {
-            Stored {
-                etag: String::new(),
-                ..stored
-            }
-        } else {
-            stored
-        }
-    }
-
     pub fn len(&self) -> usize {
         self.files.len()
     }
@@ -449,17 +434,13 @@ impl Serialize for WrittenFiles {
         struct Entry<'a> {
             sha256: &'a crate::frontend::Hex<32>,
             md5: &'a crate::frontend::Hex<16>,
-            #[serde(serialize_with = "as_text")]
-            etag: &'a dyn std::fmt::Display,
+            etag: &'a Etag,
             size: u64,
             content_type: &'a str,
             cache_control: &'a str,
             headers: &'a str,
             #[serde(skip_serializing_if = "Option::is_none")]
             version_id: Option<&'a str>,
-        }
-        fn as_text<S: serde::Serializer>(value: &&dyn std::fmt::Display, s: S) -> Result<S::Ok, S::Error> {
-            s.collect_str(value)
         }
         let mut map = serializer.serialize_map(Some(self.files.len()))?;
         for (f, s) in self.files.iter().zip(&self.stored) {
@@ -468,7 +449,7 @@ impl Serialize for WrittenFiles {
                 &Entry {
                     sha256: &f.sha256,
                     md5: &f.md5,
-                    etag: if s.etag.is_empty() { &f.md5 } else { &s.etag },
+                    etag: &s.etag,
                     size: f.size,
                     content_type: &f.style.content_type,
                     cache_control: &f.style.cache_control,

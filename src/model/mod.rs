@@ -9,7 +9,7 @@ pub mod names;
 pub mod references;
 pub mod selection;
 
-pub use digest::{hex, Hex};
+pub use digest::{hex, Etag, Hex};
 pub use live::*;
 pub use selection::Selection;
 

@@ -178,7 +178,7 @@ fn restorable(
 ) -> Vec<(String, String)> {
     let mut restore = Vec::new();
     for (k, e) in &rec.files {
-        if listing.get(k) == Some(&e.etag) {
+        if listing.get(k).is_some_and(|live| e.etag == *live) {
             continue;
         }
         match &e.version_id {
