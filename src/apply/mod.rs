@@ -32,7 +32,7 @@ pub struct ApplyContext<'a> {
     pub clients: &'a Clients,
     pub desired: &'a Desired,
     pub packages: &'a BTreeMap<String, Package>,
-    /// Frontend key → its scanned files.
+    /// Frontend key → its scanned files, sorted by key.
     pub frontends: &'a BTreeMap<String, Vec<SiteFile>>,
     /// The AWS partition (for ARNs in bucket policies).
     pub partition: &'a str,

@@ -3,7 +3,7 @@
 //! the bucket-policy statement letting it read), then the sync: uploads
 //! (assets, then HTML), the invalidation, the manifest, then deletions.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use super::display::list_some;
 use super::{Change, Inputs, Notes, Options, PlanError, PlannedApi, UploadPhase};
@@ -483,11 +483,12 @@ impl<'a> Sync<'a> {
             .partition(|f| f.is_html());
         let changed: Vec<&LocalFile> = local.iter().map(|f| &**f).filter(|f| !in_manifest(f)).collect();
         let manifest_key = manifest_key(spec);
-        let local_keys: BTreeSet<&str> = local.iter().map(|f| f.key.as_str()).collect();
+        // The scan is sorted by key.
+        let is_local = |k: &str| local.binary_search_by(|f| f.key.as_str().cmp(k)).is_ok();
         let deletes: Vec<String> = live
             .objects
             .keys()
-            .filter(|k| !local_keys.contains(k.as_str()) && **k != manifest_key)
+            .filter(|k| !is_local(k) && **k != manifest_key)
             .cloned()
             .collect();
         check_deletes(spec, local, &deletes, options)?;

@@ -149,7 +149,8 @@ pub enum PlanError {
 pub struct Local {
     /// Function key → base64 SHA-256 of its zip.
     pub packages: BTreeMap<String, String>,
-    /// Frontend key → its scanned files.
+    /// Frontend key → its scanned files, sorted by key (plan and apply find
+    /// files by binary search).
     pub frontends: BTreeMap<String, Vec<SiteFile>>,
     /// State-bucket key → a function's data file, hashed.
     pub data: BTreeMap<String, LocalFile>,
