@@ -290,12 +290,9 @@ impl<'c> Session<'c> {
         let mut state = release::capture_taking_manifests(self.desired, everything, written);
         // Files recorded before version ids were kept in the manifest: ask S3.
         for rec in state.frontends.values_mut() {
-            let bucket = &rec.bucket;
             let recorded = rec.files.iter_mut().map(|(k, e)| (k.as_str(), &mut e.version_id));
             let written = rec.written.iter_mut().flat_map(|w| w.versions_mut());
-            for (key, version_id) in recorded.chain(written).filter(|(_, v)| v.is_none()) {
-                *version_id = aws::s3::current_version(&self.clients.s3, bucket, key).await?;
-            }
+            aws::s3::fill_versions(&self.clients.s3, &rec.bucket, recorded.chain(written)).await?;
         }
         // Still ours? (A step that outlived the TTL may have lost the lock.)
         self.store.journal(&mut self.lock, |_| {}).await?;

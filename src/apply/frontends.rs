@@ -380,13 +380,16 @@ async fn write_manifest(s: &mut Step<'_, '_>, change: &Change) -> Result<(), App
                 .ok_or_else(|| ApplyStepError::Internal(format!("no ETag known for {}", f.key)))
         })
         .collect::<Result<Vec<Stored>, _>>()?;
-    let manifest = WrittenManifest {
+    let mut manifest = WrittenManifest {
         version: 1,
         files: WrittenFiles {
             files: files.clone(),
             stored,
         },
     };
+    // Files the last manifest listed without a version id (written before
+    // bosun kept them): this manifest, and the release, carry them again.
+    aws::s3::fill_versions(&s.ctx.clients.s3, bucket, manifest.files.versions_mut()).await?;
     put_manifest(s, bucket, key, &manifest).await?;
     s.applied.manifests.insert(site.clone(), manifest);
     Ok(())

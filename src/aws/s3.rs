@@ -11,6 +11,7 @@ use aws_sdk_s3::types::{
 };
 use aws_sdk_s3::Client;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use futures_util::StreamExt;
 
 use super::AwsError;
 use crate::model::names::{META_HEADERS, META_SHA256};
@@ -372,6 +373,24 @@ pub async fn current_version(client: &Client, bucket: &str, key: &str) -> Result
         Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(None),
         Err(e) => Err(AwsError::from_sdk("s3:HeadObject", &format!("s3://{bucket}/{key}"), e)),
     }
+}
+
+/// Fills each empty version id of `slots` (key, version id) with the
+/// object's current version, a few HEADs at a time (a manifest written
+/// before version ids were kept may name thousands).
+pub async fn fill_versions<'a>(
+    client: &Client,
+    bucket: &str,
+    slots: impl Iterator<Item = (&'a str, &'a mut Option<String>)>,
+) -> Result<(), AwsError> {
+    const HEADS: usize = 16;
+    let mut heads = futures_util::stream::iter(slots.filter(|(_, v)| v.is_none()))
+        .map(|(key, slot)| async move { current_version(client, bucket, key).await.map(|v| *slot = v) })
+        .buffer_unordered(HEADS);
+    while let Some(done) = heads.next().await {
+        done?;
+    }
+    Ok(())
 }
 
 /// An object's bytes and ETag, or `None` when it does not exist.

@@ -182,6 +182,73 @@ async fn a_one_file_edit_uploads_one_object_and_invalidates_exactly_its_paths() 
     assert_eq!(&body[..], b"<html>docs v2</html>");
 }
 
+/// A manifest written before version ids were kept (no `version_id`): the
+/// next release asks S3 for each file's version (concurrent HEADs), so the
+/// record can still restore every file byte-exactly, and the manifest this
+/// sync writes carries them again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_manifest_without_version_ids_is_completed_from_s3_in_the_release() {
+    let site = Site::new("fe-legacy", RULES);
+    standard_files(&site);
+    assert_eq!(site.deploy(&[]).code, 0);
+    let s3 = s3().await;
+    let get_json = |bucket: String, key: String| {
+        let s3 = s3.clone();
+        async move {
+            let out = s3.get_object().bucket(bucket).key(&key).send().await.expect(&key);
+            let bytes = out.body.collect().await.unwrap().into_bytes();
+            serde_json::from_slice::<serde_json::Value>(&bytes).unwrap()
+        }
+    };
+    let manifest_key = "app/.bosun/manifest.json".to_string();
+    let mut manifest = get_json(site.bucket.clone(), manifest_key.clone()).await;
+    for entry in manifest["files"].as_object_mut().unwrap().values_mut() {
+        assert!(entry["version_id"].is_string(), "{entry}");
+        entry.as_object_mut().unwrap().remove("version_id");
+    }
+    s3.put_object()
+        .bucket(&site.bucket)
+        .key(&manifest_key)
+        .body(manifest.to_string().into_bytes().into())
+        .send()
+        .await
+        .unwrap();
+
+    site.write(&[("robots.txt", b"User-agent: * v2")]);
+    let run = site.deploy(&[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(Site::uploaded_keys(&run), ["app/robots.txt"]);
+
+    let releases = site.stack.bosun(&["releases"]).result();
+    let newest = releases["releases"][0]["id"].as_str().unwrap().to_string();
+    let record = get_json(
+        format!("bosun-123456789012-{}", site.stack.name),
+        format!("releases/{newest}.json"),
+    )
+    .await;
+    let files = record["state"]["frontends"]["web"]["files"]
+        .as_object()
+        .unwrap()
+        .clone();
+    assert_eq!(files.len(), 5, "{record}");
+    for (key, entry) in &files {
+        let head = s3.head_object().bucket(&site.bucket).key(key).send().await.unwrap();
+        assert_eq!(entry["version_id"].as_str(), head.version_id(), "{key}: {entry}");
+    }
+    let rewritten = get_json(site.bucket.clone(), manifest_key).await;
+    let rewritten = rewritten["files"].as_object().unwrap();
+    assert_eq!(rewritten.len(), 5);
+    for (key, entry) in rewritten {
+        assert_eq!(entry["version_id"], files[key]["version_id"], "{key}");
+    }
+    assert_eq!(
+        run.count_writes("PutObject"),
+        2,
+        "the file and the manifest: {:?}",
+        run.write_calls()
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_header_rule_change_reuploads_only_the_affected_objects() {
     let site = Site::new("fe-hdr", RULES);
