@@ -14,6 +14,7 @@ use crate::frontend::SiteFile;
 use crate::model::names;
 use crate::model::{
     Desired, DistributionSpec, FrontendManifest, FrontendSpec, ListedObject, LiveFrontend, Observed, Selection, Setup,
+    SortedMap,
 };
 
 /// Reads a frontend's bucket, listing, manifest and distribution,
@@ -287,7 +288,7 @@ async fn read_metas(
     clients: &Clients,
     spec: &FrontendSpec,
     local: &[SiteFile],
-    objects: &BTreeMap<String, ListedObject>,
+    objects: &SortedMap<ListedObject>,
     manifest: Option<&FrontendManifest>,
 ) -> Result<BTreeMap<String, Option<(String, String)>>, AwsError> {
     let unvouched: Vec<&str> = local

@@ -1,6 +1,5 @@
 //! S3: site buckets, listings, uploads streamed from disk, deletions.
 
-use std::collections::BTreeMap;
 use std::io::{Seek, Write};
 use std::path::Path;
 
@@ -15,7 +14,7 @@ use futures_util::StreamExt;
 
 use super::AwsError;
 use crate::model::names::{META_HEADERS, META_SHA256};
-use crate::model::{Etag, FrontendManifest, ListedObject, Stored};
+use crate::model::{Etag, FrontendManifest, ListedObject, SortedMap, Stored};
 
 /// The bucket's region, or `None` when it does not exist.
 pub async fn bucket_region(client: &Client, bucket: &str) -> Result<Option<String>, AwsError> {
@@ -108,8 +107,8 @@ pub async fn versioning_enabled(client: &Client, bucket: &str) -> Result<bool, A
 }
 
 /// Every object under `prefix` (all pages).
-pub async fn list(client: &Client, bucket: &str, prefix: &str) -> Result<BTreeMap<String, ListedObject>, AwsError> {
-    let mut out = BTreeMap::new();
+pub async fn list(client: &Client, bucket: &str, prefix: &str) -> Result<SortedMap<ListedObject>, AwsError> {
+    let mut out = Vec::new();
     let mut pages = client
         .list_objects_v2()
         .bucket(bucket)
@@ -120,17 +119,18 @@ pub async fn list(client: &Client, bucket: &str, prefix: &str) -> Result<BTreeMa
         let page = page.map_err(|e| AwsError::from_sdk("s3:ListObjectsV2", bucket, e))?;
         for o in page.contents() {
             if let Some(key) = o.key() {
-                out.insert(
+                out.push((
                     key.to_string(),
                     ListedObject {
                         etag: Etag::new(o.e_tag().unwrap_or_default().trim_matches('"')),
                         size: o.size().unwrap_or(0),
                     },
-                );
+                ));
             }
         }
     }
-    Ok(out)
+    // S3 lists in key order; sorting again costs nothing then.
+    Ok(out.into_iter().collect())
 }
 
 /// bosun's metadata on an object: (content SHA-256, headers hash), if it has them.

@@ -171,7 +171,7 @@ pub struct LiveFrontend {
     /// The bucket's region; `None` when the bucket does not exist.
     pub bucket_region: Option<String>,
     pub versioning: bool,
-    pub objects: BTreeMap<String, ListedObject>,
+    pub objects: SortedMap<ListedObject>,
     pub manifest: Option<FrontendManifest>,
     /// The S3 version id of that manifest: it changes with every sync, so
     /// it names the state an invalidation moves the site away from.
@@ -267,15 +267,22 @@ pub struct ManifestEntry {
     pub version_id: Option<String>,
 }
 
-/// A manifest's (or a release record's) files: entries sorted by key and
-/// found by binary search. A vector of exactly its length instead of a
-/// map: 20,000 entries parsed in order would leave the map's nodes half
-/// empty. Reads and writes the JSON of a key → entry map.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ManifestFiles(Vec<(String, ManifestEntry)>);
+/// String keys → values, sorted by key and found by binary search: a
+/// vector of exactly its length instead of a map (20,000 entries inserted
+/// in order leave a map's nodes half empty). Listings and manifests, which
+/// S3 and bosun give in key order, are held this way. Writes the JSON of a
+/// map.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SortedMap<V>(Vec<(String, V)>);
 
-impl ManifestFiles {
-    pub fn get(&self, key: &str) -> Option<&ManifestEntry> {
+impl<V> Default for SortedMap<V> {
+    fn default() -> Self {
+        SortedMap(Vec::new())
+    }
+}
+
+impl<V> SortedMap<V> {
+    pub fn get(&self, key: &str) -> Option<&V> {
         self.find(key).ok().map(|i| &self.0[i].1)
     }
 
@@ -291,12 +298,16 @@ impl ManifestFiles {
         self.0.is_empty()
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &ManifestEntry)> {
-        self.0.iter().map(|(k, e)| (k, e))
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &V)> {
+        self.0.iter().map(|(k, v)| (k, v))
     }
 
-    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&String, &mut ManifestEntry)> {
-        self.0.iter_mut().map(|(k, e)| (&*k, e))
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&String, &mut V)> {
+        self.0.iter_mut().map(|(k, v)| (&*k, v))
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(k, _)| k)
     }
 
     fn find(&self, key: &str) -> Result<usize, usize> {
@@ -304,9 +315,9 @@ impl ManifestFiles {
     }
 }
 
-impl FromIterator<(String, ManifestEntry)> for ManifestFiles {
+impl<V> FromIterator<(String, V)> for SortedMap<V> {
     /// Sorted by key; of entries with the same key, the last wins (as a map's insert).
-    fn from_iter<I: IntoIterator<Item = (String, ManifestEntry)>>(iter: I) -> Self {
+    fn from_iter<I: IntoIterator<Item = (String, V)>>(iter: I) -> Self {
         let mut entries: Vec<_> = iter.into_iter().collect();
         entries.sort_by(|a, b| a.0.cmp(&b.0));
         entries.dedup_by(|later, kept| {
@@ -318,29 +329,30 @@ impl FromIterator<(String, ManifestEntry)> for ManifestFiles {
             }
         });
         entries.shrink_to_fit();
-        ManifestFiles(entries)
+        SortedMap(entries)
     }
 }
 
-impl<'a> IntoIterator for &'a ManifestFiles {
-    type Item = (&'a String, &'a ManifestEntry);
-    type IntoIter = std::iter::Map<
-        std::slice::Iter<'a, (String, ManifestEntry)>,
-        fn(&'a (String, ManifestEntry)) -> (&'a String, &'a ManifestEntry),
-    >;
+impl<'a, V> IntoIterator for &'a SortedMap<V> {
+    type Item = (&'a String, &'a V);
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, (String, V)>, fn(&'a (String, V)) -> (&'a String, &'a V)>;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter().map(|(k, e)| (k, e))
+        self.0.iter().map(|(k, v)| (k, v))
     }
 }
 
-impl Serialize for ManifestFiles {
+impl<V: Serialize> Serialize for SortedMap<V> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_map(self.iter())
     }
 }
 
-impl<'de> Deserialize<'de> for ManifestFiles {
+/// A manifest's (or a release record's) files, by S3 key. Reads and
+/// writes the JSON of a key → entry map.
+pub type ManifestFiles = SortedMap<ManifestEntry>;
+
+impl<'de> Deserialize<'de> for SortedMap<ManifestEntry> {
     /// Entries as a map's JSON gives them; equal styles are shared.
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         /// An entry as written: the style's three fields inline.
@@ -358,11 +370,11 @@ impl<'de> Deserialize<'de> for ManifestFiles {
         }
         struct Entries;
         impl<'de> serde::de::Visitor<'de> for Entries {
-            type Value = ManifestFiles;
+            type Value = SortedMap<ManifestEntry>;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a map of S3 keys to manifest entries")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<ManifestFiles, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut styles: std::collections::HashSet<Arc<Style>> = Default::default();
                 let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0).min(1 << 16));
                 while let Some((key, w)) = map.next_entry::<String, Written>()? {
