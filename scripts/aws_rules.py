@@ -24,6 +24,13 @@ Rules:
   cloudfront-origin-access     An origin's OriginAccessControlId is kept (moto
                                drops it), so a distribution reads back which
                                origin access control signs for each origin.
+  dynamodb-atomic              Each DynamoDB request is applied whole before the
+                               next one reads or writes (conditional writes are
+                               atomic, TransactWriteItems all-or-nothing and
+                               serializable with other writes and reads): moto's
+                               threaded server interleaves them, so two
+                               concurrent conditional claims of one item could
+                               both succeed.
   dynamodb-ttl-hourly          One UpdateTimeToLive per table per hour
                                (ValidationException), with ENABLING/DISABLING
                                while a change is processing.
@@ -84,6 +91,7 @@ RULES = [
     "cloudfront-functions",
     "cloudfront-origin-access",
     "cloudfront-headers-policies",
+    "dynamodb-atomic",
     "dynamodb-ttl-hourly",
     "lambda-environment",
     "lambda-concurrency",
@@ -123,6 +131,7 @@ def install() -> None:
     _cloudfront()
     _cloudfront_functions()
     _cloudfront_headers_policies()
+    _dynamodb_atomic()
     _dynamodb()
     _lambda()
     _sesv2()
@@ -343,6 +352,27 @@ def _cloudfront_headers_policies() -> None:
     CloudFrontResponse.list_response_headers_policies = listing
     urls.url_paths["{0}/2020-05-31/response-headers-policy$"] = CloudFrontResponse.dispatch
     urls.url_paths["{0}/2020-05-31/response-headers-policy/(?P<policy_id>[^/]+)$"] = CloudFrontResponse.dispatch
+
+
+def _dynamodb_atomic() -> None:
+    from moto.dynamodb.responses import DynamoHandler
+
+    # DynamoDB developer guide, "Amazon DynamoDB Transactions: How it works":
+    # the actions of TransactWriteItems "are completed atomically", and
+    # transactions are serializable with PutItem, UpdateItem, DeleteItem and
+    # GetItem; a single conditional write is atomic (Condition expressions).
+    # moto checks a condition and writes in separate Python steps, and its
+    # threaded server runs requests on threads that can switch in between,
+    # so one request at a time. moto's DynamoDB answers from memory, so the
+    # lock is held for microseconds, never across a wait.
+    one_at_a_time = threading.RLock()
+    original = DynamoHandler.call_action
+
+    def call_action(self):
+        with one_at_a_time:
+            return original(self)
+
+    DynamoHandler.call_action = call_action
 
 
 def _dynamodb() -> None:

@@ -135,52 +135,85 @@ enum Event {
 }
 
 /// Serves the runtime API until the function is ready (or fails).
+///
+/// Every connection is served on its own: a runtime client may open a second
+/// connection while the first is still open (an HTTP pool that has not yet
+/// taken the first one back), and posts its answer there.
 async fn serve(listener: TcpListener, smoke: Option<String>, deadline: Duration) -> Option<Event> {
-    let work = async move {
-        let mut handed_over = false;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Event>(4);
+    let handed_over = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let smoke = std::sync::Arc::new(smoke);
+    let mut connections = tokio::task::JoinSet::new();
+    let work = async {
         loop {
-            let (stream, _) = listener.accept().await.ok()?;
-            let mut conn = BufReader::new(stream);
-            while let Ok(Some(req)) = read_request(&mut conn).await {
-                let p = req.path.as_str();
-                if req.method == "GET" && p.ends_with("/runtime/invocation/next") {
-                    match (&smoke, handed_over) {
-                        (Some(event), false) => {
-                            handed_over = true;
-                            let deadline_ms = (jiff::Timestamp::now().as_millisecond() + 30_000).to_string();
-                            let headers = [
-                                ("lambda-runtime-aws-request-id", "bosun-preflight".to_string()),
-                                ("lambda-runtime-deadline-ms", deadline_ms),
-                                (
-                                    "lambda-runtime-invoked-function-arn",
-                                    "arn:aws:lambda:us-east-1:000000000000:function:preflight".to_string(),
-                                ),
-                                (
-                                    "lambda-runtime-trace-id",
-                                    "Root=1-00000000-000000000000000000000000".to_string(),
-                                ),
-                            ];
-                            let _ = respond(&mut conn, "200 OK", &headers, event).await;
+            tokio::select! {
+                ev = rx.recv() => return ev,
+                accepted = listener.accept() => {
+                    let (stream, _) = accepted.ok()?;
+                    let (tx, handed_over, smoke) = (tx.clone(), handed_over.clone(), smoke.clone());
+                    connections.spawn(async move {
+                        let mut conn = BufReader::new(stream);
+                        while let Ok(Some(req)) = read_request(&mut conn).await {
+                            let Some(ev) = answer(&mut conn, &req, smoke.as_deref(), &handed_over).await else {
+                                continue;
+                            };
+                            let _ = tx.send(ev).await;
+                            return;
                         }
-                        // Ready: no smoke event, or the smoke event was answered.
-                        _ => return Some(Event::Ready(None)),
-                    }
-                } else if req.method == "POST" && p.ends_with("/init/error") {
-                    let _ = respond(&mut conn, "202 Accepted", &[], "{}").await;
-                    return Some(Event::InitError(req.body));
-                } else if req.method == "POST" && p.ends_with("/response") {
-                    let _ = respond(&mut conn, "202 Accepted", &[], "{}").await;
-                    return Some(Event::Ready(Some(req.body)));
-                } else if req.method == "POST" && p.ends_with("/error") {
-                    let _ = respond(&mut conn, "202 Accepted", &[], "{}").await;
-                    return Some(Event::SmokeError(req.body));
-                } else {
-                    let _ = respond(&mut conn, "404 Not Found", &[], "{}").await;
+                    });
                 }
             }
         }
     };
-    tokio::time::timeout(deadline, work).await.ok().flatten()
+    let event = tokio::time::timeout(deadline, work).await.ok().flatten();
+    connections.abort_all();
+    event
+}
+
+/// Answers one request of the runtime API; `Some` when it settles the run.
+async fn answer(
+    conn: &mut BufReader<TcpStream>,
+    req: &Request,
+    smoke: Option<&str>,
+    handed_over: &std::sync::atomic::AtomicBool,
+) -> Option<Event> {
+    use std::sync::atomic::Ordering;
+    let p = req.path.as_str();
+    if req.method == "GET" && p.ends_with("/runtime/invocation/next") {
+        match smoke {
+            Some(event) if !handed_over.swap(true, Ordering::SeqCst) => {
+                let deadline_ms = (jiff::Timestamp::now().as_millisecond() + 30_000).to_string();
+                let headers = [
+                    ("lambda-runtime-aws-request-id", "bosun-preflight".to_string()),
+                    ("lambda-runtime-deadline-ms", deadline_ms),
+                    (
+                        "lambda-runtime-invoked-function-arn",
+                        "arn:aws:lambda:us-east-1:000000000000:function:preflight".to_string(),
+                    ),
+                    (
+                        "lambda-runtime-trace-id",
+                        "Root=1-00000000-000000000000000000000000".to_string(),
+                    ),
+                ];
+                let _ = respond(conn, "200 OK", &headers, event).await;
+                None
+            }
+            // Ready: no smoke event, or the smoke event was answered.
+            _ => Some(Event::Ready(None)),
+        }
+    } else if req.method == "POST" && p.ends_with("/init/error") {
+        let _ = respond(conn, "202 Accepted", &[], "{}").await;
+        Some(Event::InitError(req.body.clone()))
+    } else if req.method == "POST" && p.ends_with("/response") {
+        let _ = respond(conn, "202 Accepted", &[], "{}").await;
+        Some(Event::Ready(Some(req.body.clone())))
+    } else if req.method == "POST" && p.ends_with("/error") {
+        let _ = respond(conn, "202 Accepted", &[], "{}").await;
+        Some(Event::SmokeError(req.body.clone()))
+    } else {
+        let _ = respond(conn, "404 Not Found", &[], "{}").await;
+        None
+    }
 }
 
 /// Runs `binary` as Lambda would, with `env`, until it is ready for events.
@@ -318,5 +351,112 @@ async fn collect_stderr(task: Option<tokio::task::JoinHandle<String>>) -> String
             .and_then(Result::ok)
             .unwrap_or_default(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn send(stream: &mut TcpStream, method: &str, path: &str, body: &str) -> String {
+        let req = format!(
+            "{method} {path} HTTP/1.1\r\nhost: x\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(req.as_bytes()).await.unwrap();
+        let mut reader = BufReader::new(stream);
+        let mut head = String::new();
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).await.unwrap();
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = v.trim().parse().unwrap();
+            }
+            if line == "\r\n" {
+                break;
+            }
+            head.push_str(&line);
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).await.unwrap();
+        head + &String::from_utf8(body).unwrap()
+    }
+
+    /// The smoke answer may come on a second connection while the first
+    /// stays open (an HTTP pool that has not taken the first one back yet).
+    #[tokio::test]
+    async fn a_smoke_answer_on_a_second_connection_is_heard() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(serve(listener, Some("{\"ping\":true}".into()), Duration::from_secs(10)));
+        let next = "/2018-06-01/runtime/invocation/next";
+        let mut first = TcpStream::connect(addr).await.unwrap();
+        let event = send(&mut first, "GET", next, "").await;
+        assert!(event.starts_with("HTTP/1.1 200 OK"), "{event}");
+        assert!(event.ends_with("{\"ping\":true}"), "{event}");
+        let mut second = TcpStream::connect(addr).await.unwrap();
+        let ack = send(
+            &mut second,
+            "POST",
+            "/2018-06-01/runtime/invocation/bosun-preflight/response",
+            "{\"ok\":true}",
+        )
+        .await;
+        assert!(ack.starts_with("HTTP/1.1 202"), "{ack}");
+        match server.await.unwrap() {
+            Some(Event::Ready(Some(body))) => assert_eq!(body, "{\"ok\":true}"),
+            _ => panic!("the answer on the second connection was not heard"),
+        }
+        drop(first);
+    }
+
+    /// Without a smoke event, the first ask for an event is readiness; an
+    /// init error and a failed smoke event settle the run as failures.
+    #[tokio::test]
+    async fn readiness_and_failures_settle_the_run() {
+        let next = "/2018-06-01/runtime/invocation/next";
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(serve(listener, None, Duration::from_secs(10)));
+        let mut c = TcpStream::connect(addr).await.unwrap();
+        c.write_all(format!("GET {next} HTTP/1.1\r\nhost: x\r\n\r\n").as_bytes())
+            .await
+            .unwrap();
+        assert!(matches!(server.await.unwrap(), Some(Event::Ready(None))));
+
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(serve(listener, None, Duration::from_secs(10)));
+        let mut c = TcpStream::connect(addr).await.unwrap();
+        send(
+            &mut c,
+            "POST",
+            "/2018-06-01/runtime/init/error",
+            "{\"errorType\":\"boom\"}",
+        )
+        .await;
+        assert!(matches!(server.await.unwrap(), Some(Event::InitError(b)) if b.contains("boom")));
+
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(serve(listener, Some("{}".into()), Duration::from_secs(10)));
+        let mut c = TcpStream::connect(addr).await.unwrap();
+        send(&mut c, "GET", next, "").await;
+        send(
+            &mut c,
+            "POST",
+            "/2018-06-01/runtime/invocation/bosun-preflight/error",
+            "{\"errorType\":\"no\"}",
+        )
+        .await;
+        assert!(matches!(server.await.unwrap(), Some(Event::SmokeError(b)) if b.contains("no")));
+    }
+
+    /// Nothing asked within the deadline: no event.
+    #[tokio::test]
+    async fn silence_until_the_deadline_is_no_event() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        assert!(serve(listener, None, Duration::from_millis(50)).await.is_none());
     }
 }

@@ -289,10 +289,10 @@ impl<'c> Session<'c> {
     ) -> Result<String, Failure> {
         let mut state = release::capture_taking_manifests(self.desired, everything, written);
         // Files recorded before version ids were kept in the manifest: ask S3.
+        // (A manifest this run wrote had them filled before it was written.)
         for rec in state.frontends.values_mut() {
             let recorded = rec.files.iter_mut().map(|(k, e)| (k.as_str(), &mut e.version_id));
-            let written = rec.written.iter_mut().flat_map(|w| w.versions_mut());
-            aws::s3::fill_versions(&self.clients.s3, &rec.bucket, recorded.chain(written)).await?;
+            aws::s3::fill_versions(&self.clients.s3, &rec.bucket, recorded).await?;
         }
         // Still ours? (A step that outlived the TTL may have lost the lock.)
         self.store.journal(&mut self.lock, |_| {}).await?;

@@ -82,18 +82,6 @@ struct Calls {
 const UNFINISHED: u32 = u32::MAX;
 
 impl CallLog {
-    pub fn calls(&self) -> Vec<Call> {
-        let log = self.0.lock().expect("call log lock");
-        log.seq
-            .iter()
-            .map(|&(op, _)| log.ops[usize::from(op)].clone())
-            .collect()
-    }
-
-    pub fn writes(&self) -> Vec<Call> {
-        self.calls().into_iter().filter(Call::is_write).collect()
-    }
-
     /// Calls `f` with each call in order, without copying the log.
     pub fn visit(&self, mut f: impl FnMut(&Call)) {
         let log = self.0.lock().expect("call log lock");

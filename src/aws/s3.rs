@@ -156,35 +156,31 @@ pub async fn get_manifest(
     match client.get_object().bucket(bucket).key(key).send().await {
         Ok(out) => {
             let version = out.version_id().map(str::to_string);
-            let failed = |message: String, help: Option<String>| AwsError {
-                operation: "s3:GetObject",
-                resource: format!("s3://{bucket}/{key}"),
-                message,
-                code: None,
-                help,
-            };
+            let resource = format!("s3://{bucket}/{key}");
+            let spool_error = |what: &str, e: std::io::Error| temp_file_error("s3:GetObject", &resource, what, e);
             // Spooled to a temporary file and parsed from there: a large
             // site's manifest is never held whole beside what it parses into.
-            let mut spool = tempfile::tempfile().map_err(|e| {
-                failed(
-                    format!(
-                        "cannot create a temporary file in {}: {e}",
-                        std::env::temp_dir().display()
-                    ),
-                    Some("free space there, or set TMPDIR to a writable folder".into()),
-                )
-            })?;
+            let mut spool = tempfile::tempfile().map_err(|e| spool_error("create", e))?;
             let mut body = out.body;
-            while let Some(chunk) = body.try_next().await.map_err(|e| failed(e.to_string(), None))? {
-                spool
-                    .write_all(&chunk)
-                    .map_err(|e| failed(format!("cannot spool the manifest to a temporary file: {e}"), None))?;
+            while let Some(chunk) = body.try_next().await.map_err(|e| AwsError {
+                operation: "s3:GetObject",
+                resource: resource.clone(),
+                message: e.to_string(),
+                code: None,
+                help: None,
+            })? {
+                spool.write_all(&chunk).map_err(|e| spool_error("write to", e))?;
             }
-            spool
-                .rewind()
-                .map_err(|e| failed(format!("cannot read the spooled manifest back: {e}"), None))?;
-            // An unreadable manifest only costs extra HEADs; it is rewritten after the sync.
-            let parsed = serde_json::from_reader(std::io::BufReader::new(spool)).ok();
+            spool.rewind().map_err(|e| spool_error("read back", e))?;
+            // An unreadable manifest only costs extra HEADs; it is rewritten
+            // after the sync. Parsed on a blocking thread, not one of the
+            // runtime's (the read goes on alongside the build and the scan).
+            let parsed = tokio::task::spawn_blocking(move || {
+                serde_json::from_reader::<_, FrontendManifest>(std::io::BufReader::new(spool)).ok()
+            })
+            .await
+            .ok()
+            .flatten();
             Ok((parsed, version))
         }
         Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => Ok((None, None)),
@@ -413,6 +409,21 @@ pub async fn get_bytes(client: &Client, bucket: &str, key: &str) -> Result<Optio
     }
 }
 
+/// bosun could not use a temporary file for `operation` on `resource`: the
+/// error names the folder and what to do.
+fn temp_file_error(operation: &'static str, resource: &str, what: &str, e: std::io::Error) -> AwsError {
+    AwsError {
+        operation,
+        resource: resource.to_string(),
+        message: format!(
+            "cannot {what} a temporary file in {}: {e}",
+            std::env::temp_dir().display()
+        ),
+        code: None,
+        help: Some("free space there, or set TMPDIR to a writable folder, and run again".into()),
+    }
+}
+
 /// A JSON document to PUT, written to a temporary file and sent from it: a
 /// large site's manifest or release is MBs, and is never held whole in
 /// memory. The file is removed when this is dropped.
@@ -424,16 +435,7 @@ impl JsonFile {
     /// Writes `value` as compact JSON for the PUT of `resource`; an error
     /// names the temporary folder and what to do.
     pub fn for_put<T: serde::Serialize + ?Sized>(value: &T, resource: &str) -> Result<JsonFile, AwsError> {
-        JsonFile::write(value).map_err(|e| AwsError {
-            operation: "s3:PutObject",
-            resource: resource.to_string(),
-            message: format!(
-                "cannot write the document to a temporary file in {}: {e}",
-                std::env::temp_dir().display()
-            ),
-            code: None,
-            help: Some("free space there, or set TMPDIR to a writable folder, and run again".into()),
-        })
+        JsonFile::write(value).map_err(|e| temp_file_error("s3:PutObject", resource, "write the document to", e))
     }
 
     /// Writes `value` as compact JSON.

@@ -421,14 +421,6 @@ pub struct WrittenFiles {
 }
 
 impl WrittenFiles {
-    pub fn len(&self) -> usize {
-        self.files.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
-    }
-
     /// Each file's key and stored version id, the id open to filling in.
     pub fn versions_mut(&mut self) -> impl Iterator<Item = (&str, &mut Option<String>)> {
         self.files

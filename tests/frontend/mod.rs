@@ -182,6 +182,55 @@ async fn a_one_file_edit_uploads_one_object_and_invalidates_exactly_its_paths() 
     assert_eq!(&body[..], b"<html>docs v2</html>");
 }
 
+/// The stored manifest is read through a temporary file: when none can be
+/// made, the deploy stops before any write and says where and what to do.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_manifest_that_cannot_be_spooled_stops_the_deploy_before_any_write() {
+    let site = Site::new("fe-tmpdir", RULES);
+    standard_files(&site);
+    assert_eq!(site.deploy(&[]).code, 0);
+    site.write(&[("robots.txt", b"User-agent: * v2")]);
+    let path = site.stack.path_str();
+    let missing = site.stack.dir.path().join("no-such-folder");
+    let out = bosun_command(
+        &emulator().endpoint,
+        &["--stack", &path, "--output", "json", "deploy", "frontend"],
+    )
+    .env("TMPDIR", &missing)
+    .output()
+    .unwrap();
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert_ne!(run.code, 0, "{run:?}");
+    let text = run.result().to_string();
+    assert!(text.contains("s3:GetObject"), "{text}");
+    assert!(text.contains("app/.bosun/manifest.json"), "{text}");
+    assert!(
+        text.contains(&format!("temporary file in {}", missing.display())),
+        "{text}"
+    );
+    assert!(text.contains("set TMPDIR to a writable folder"), "{text}");
+    // Nothing was written: the live file is the old one (and no lock
+    // was left to refuse the next deploy).
+    let s3 = s3().await;
+    let live = s3
+        .get_object()
+        .bucket(&site.bucket)
+        .key("app/robots.txt")
+        .send()
+        .await
+        .unwrap();
+    let body = live.body.collect().await.unwrap().into_bytes();
+    assert_ne!(&body[..], b"User-agent: * v2");
+    // With a temporary folder again, the change goes out.
+    let run = site.deploy(&[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(Site::uploaded_keys(&run), ["app/robots.txt"]);
+}
+
 /// A manifest written before version ids were kept (no `version_id`): the
 /// next release asks S3 for each file's version (concurrent HEADs), so the
 /// record can still restore every file byte-exactly, and the manifest this
