@@ -50,7 +50,12 @@ pub type SiteFile = Arc<LocalFile>;
 /// One file of the local site.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocalFile {
-    pub path: PathBuf,
+    /// The folder the file is read from, shared by every file of a site.
+    pub dir: Arc<PathBuf>,
+    /// The file's path under `dir` when it is not [`LocalFile::rel`] (a
+    /// name that is not in NFC; a data file); `None` for almost every file,
+    /// so a site's 20,000 paths are not held beside their keys.
+    pub own: Option<Box<Path>>,
     /// The S3 key: prefix + rel (see [`LocalFile::rel`]).
     pub key: String,
     /// Where rel starts in `key`: the prefix's length.
@@ -109,6 +114,12 @@ impl LocalFile {
 
     pub fn is_html(&self) -> bool {
         is_html(self.rel())
+    }
+
+    /// Where the file is read from.
+    pub fn path(&self) -> PathBuf {
+        self.dir
+            .join(self.own.as_deref().unwrap_or_else(|| Path::new(self.rel())))
     }
 }
 
@@ -201,6 +212,7 @@ const READ_WHOLE: u64 = 16 * 1024 * 1024;
 pub fn scan(spec: &FrontendSpec) -> Result<Scan, FrontendError> {
     let read_err = |path: &Path, source| read_error(spec, path, source);
     let entries = walk(spec)?;
+    let dir = Arc::new(spec.dir.clone());
     let threads = std::thread::available_parallelism()
         .map_or(2, usize::from)
         .clamp(1, entries.len().max(1));
@@ -211,8 +223,9 @@ pub fn scan(spec: &FrontendSpec) -> Result<Scan, FrontendError> {
             .map(|part| {
                 scope.spawn(move || {
                     part.iter()
-                        .map(|(path, rel)| {
-                            hash_and_scan(path, &format!("file:{}:{rel}", spec.key)).map_err(|e| read_err(path, e))
+                        .map(|(rel, own)| {
+                            let path = spec.dir.join(own.as_deref().unwrap_or_else(|| Path::new(rel)));
+                            hash_and_scan(&path, &format!("file:{}:{rel}", spec.key)).map_err(|e| read_err(&path, e))
                         })
                         .collect()
                 })
@@ -231,7 +244,7 @@ pub fn scan(spec: &FrontendSpec) -> Result<Scan, FrontendError> {
     for part in hashed {
         hashed_all.extend(part?);
     }
-    for ((path, rel), (hashed, found)) in entries.into_iter().zip(hashed_all) {
+    for ((rel, own), (hashed, found)) in entries.into_iter().zip(hashed_all) {
         findings.extend(found);
         let kind = content_type(&rel, &spec.content_types);
         let control = rules.for_path(&rel, is_html(&rel));
@@ -242,7 +255,8 @@ pub fn scan(spec: &FrontendSpec) -> Result<Scan, FrontendError> {
         files.push(SiteFile::new(LocalFile {
             key: format!("{}{rel}", spec.prefix),
             rel_at: spec.prefix.len(),
-            path,
+            dir: dir.clone(),
+            own,
             size: hashed.size,
             sha256: hashed.sha256,
             md5: hashed.md5,
@@ -253,10 +267,14 @@ pub fn scan(spec: &FrontendSpec) -> Result<Scan, FrontendError> {
     Ok(Scan { files, findings })
 }
 
-/// Every file of the site folder: its path and its `/`-separated NFC path
-/// relative to the folder. Refuses links, names that are not UTF-8, and
-/// keys over S3's limit.
-fn walk(spec: &FrontendSpec) -> Result<Vec<(PathBuf, String)>, FrontendError> {
+/// A file found in the site folder: its `/`-separated NFC path relative to
+/// the folder and, when that is not its path there (a name not in NFC), the
+/// path it has.
+type Found = (String, Option<Box<Path>>);
+
+/// Every file of the site folder. Refuses links, names that are not UTF-8,
+/// and keys over S3's limit.
+fn walk(spec: &FrontendSpec) -> Result<Vec<Found>, FrontendError> {
     let read_err = |path: &Path, source| read_error(spec, path, source);
     let mut out = Vec::new();
     let mut stack = vec![spec.dir.clone()];
@@ -297,7 +315,8 @@ fn walk(spec: &FrontendSpec) -> Result<Vec<(PathBuf, String)>, FrontendError> {
                     len: key_len,
                 });
             }
-            out.push((path, rel));
+            let own = (rel_path.to_str() != Some(rel.as_str())).then(|| rel_path.into());
+            out.push((rel, own));
         }
     }
     Ok(out)
@@ -350,7 +369,8 @@ pub fn single(path: &Path, key: &str) -> std::io::Result<LocalFile> {
         key: key.to_string(),
         // A data file's key ends with its name in the state bucket.
         rel_at: key.rfind('/').map_or(0, |i| i + 1),
-        path: path.to_path_buf(),
+        dir: Arc::default(),
+        own: Some(path.into()),
         size,
         sha256,
         md5,
@@ -491,7 +511,8 @@ mod tests {
     fn a_file_serializes_rel_key_and_hex_digests() {
         use md5::Md5;
         let f = LocalFile {
-            path: "/site/a/b.html".into(),
+            dir: Arc::new("/site".into()),
+            own: None,
             key: "www/a/b.html".into(),
             rel_at: "www/".len(),
             size: 0,
@@ -513,6 +534,13 @@ mod tests {
         assert_eq!(json["cache_control"], "no-cache");
         assert_eq!(json["headers"], f.style.headers.as_str());
         assert!(json.get("path").is_none());
+        assert_eq!(f.path(), Path::new("/site/a/b.html"));
+        // A name that is not NFC keeps the path it has.
+        let odd = LocalFile {
+            own: Some(Path::new("a/b\u{301}.html").into()),
+            ..f
+        };
+        assert_eq!(odd.path(), Path::new("/site/a/b\u{301}.html"));
     }
 
     #[test]

@@ -322,7 +322,7 @@ pub fn listings(desired: &Desired, observed: &Observed) -> BTreeMap<String, BTre
                 live.objects
                     .iter()
                     .filter(|(k, _)| **k != manifest)
-                    .map(|(k, o)| (k.clone(), o.etag.to_string()))
+                    .map(|(k, o)| (k.to_string(), o.etag.to_string()))
                     .collect(),
             ))
         })
@@ -421,7 +421,8 @@ mod tests {
         use std::sync::Arc;
         let file = |rel: &str, sha: u8| {
             Arc::new(LocalFile {
-                path: format!("/site/{rel}").into(),
+                dir: Arc::new("/site".into()),
+                own: None,
                 key: format!("p/{rel}"),
                 rel_at: 2,
                 size: 3,

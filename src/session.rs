@@ -291,7 +291,7 @@ impl<'c> Session<'c> {
         // Files recorded before version ids were kept in the manifest: ask S3.
         // (A manifest this run wrote had them filled before it was written.)
         for rec in state.frontends.values_mut() {
-            let recorded = rec.files.iter_mut().map(|(k, e)| (k.as_str(), &mut e.version_id));
+            let recorded = rec.files.iter_mut().map(|(k, e)| (k, &mut e.version_id));
             aws::s3::fill_versions(&self.clients.s3, &rec.bucket, recorded).await?;
         }
         // Still ours? (A step that outlived the TTL may have lost the lock.)

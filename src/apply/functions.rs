@@ -94,7 +94,7 @@ async fn point_alias(s: &mut Step<'_, '_>, change: &Change) -> Result<Value, App
 pub(super) fn put_file(f: &LocalFile) -> aws::s3::PutFile<'_> {
     aws::s3::PutFile {
         key: &f.key,
-        path: &f.path,
+        path: f.path(),
         content_type: &f.style.content_type,
         cache_control: &f.style.cache_control,
         sha256: &f.sha256,

@@ -1,7 +1,7 @@
 //! S3: site buckets, listings, uploads streamed from disk, deletions.
 
 use std::io::{Seek, Write};
-use std::path::Path;
+use std::path::PathBuf;
 
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
@@ -108,7 +108,7 @@ pub async fn versioning_enabled(client: &Client, bucket: &str) -> Result<bool, A
 
 /// Every object under `prefix` (all pages).
 pub async fn list(client: &Client, bucket: &str, prefix: &str) -> Result<SortedMap<ListedObject>, AwsError> {
-    let mut out = Vec::new();
+    let mut out = SortedMap::default();
     let mut pages = client
         .list_objects_v2()
         .bucket(bucket)
@@ -119,18 +119,18 @@ pub async fn list(client: &Client, bucket: &str, prefix: &str) -> Result<SortedM
         let page = page.map_err(|e| AwsError::from_sdk("s3:ListObjectsV2", bucket, e))?;
         for o in page.contents() {
             if let Some(key) = o.key() {
-                out.push((
-                    key.to_string(),
+                out.push(
+                    key,
                     ListedObject {
                         etag: Etag::new(o.e_tag().unwrap_or_default().trim_matches('"')),
                         size: o.size().unwrap_or(0),
                     },
-                ));
+                );
             }
         }
     }
-    // S3 lists in key order; sorting again costs nothing then.
-    Ok(out.into_iter().collect())
+    // S3 lists in key order; sorting then only checks the order.
+    Ok(out.sorted())
 }
 
 /// bosun's metadata on an object: (content SHA-256, headers hash), if it has them.
@@ -191,7 +191,7 @@ pub async fn get_manifest(
 /// What to upload for one object.
 pub struct PutFile<'a> {
     pub key: &'a str,
-    pub path: &'a Path,
+    pub path: PathBuf,
     pub content_type: &'a str,
     pub cache_control: &'a str,
     pub sha256: &'a crate::model::Hex<32>,
@@ -210,7 +210,7 @@ fn stored(etag: Option<&str>, version: Option<&str>) -> Stored {
 /// Uploads a file, streamed from disk.
 pub async fn put_file(client: &Client, bucket: &str, f: &PutFile<'_>) -> Result<Stored, AwsError> {
     let resource = format!("s3://{bucket}/{}", f.key);
-    let body = ByteStream::from_path(f.path).await.map_err(|e| AwsError {
+    let body = ByteStream::from_path(&f.path).await.map_err(|e| AwsError {
         operation: "s3:PutObject",
         resource: resource.clone(),
         message: format!("cannot read {}: {e}", f.path.display()),

@@ -267,23 +267,86 @@ pub struct ManifestEntry {
     pub version_id: Option<String>,
 }
 
-/// String keys → values, sorted by key and found by binary search: a
-/// vector of exactly its length instead of a map (20,000 entries inserted
-/// in order leave a map's nodes half empty). Listings and manifests, which
-/// S3 and bosun give in key order, are held this way. Writes the JSON of a
-/// map.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SortedMap<V>(Vec<(String, V)>);
+/// String keys → values, sorted by key and found by binary search: every
+/// key in one string, and a vector of exactly its length holding where each
+/// key is and its value (not a map: 20,000 entries inserted in order leave
+/// a map's nodes half empty, and 20,000 keys each in its own allocation cost
+/// a third more than their bytes). Listings and manifests, which S3 and
+/// bosun give in key order, are held this way. Writes the JSON of a map.
+#[derive(Clone)]
+pub struct SortedMap<V> {
+    /// The keys, one after another (a key dropped as a duplicate leaves its
+    /// bytes behind).
+    keys: String,
+    /// Where each key is in `keys` (start, length) and its value, by key.
+    entries: Vec<(u32, u32, V)>,
+}
 
 impl<V> Default for SortedMap<V> {
     fn default() -> Self {
-        SortedMap(Vec::new())
+        SortedMap {
+            keys: String::new(),
+            entries: Vec::new(),
+        }
+    }
+}
+
+impl<V: PartialEq> PartialEq for SortedMap<V> {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl<V: Eq> Eq for SortedMap<V> {}
+
+impl<V: std::fmt::Debug> std::fmt::Debug for SortedMap<V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
     }
 }
 
 impl<V> SortedMap<V> {
+    /// An empty map with room for `entries` entries and `bytes` of keys.
+    pub fn with_capacity(entries: usize, bytes: usize) -> Self {
+        SortedMap {
+            keys: String::with_capacity(bytes),
+            entries: Vec::with_capacity(entries),
+        }
+    }
+
+    /// Adds an entry in any order; call [`SortedMap::sorted`] when done.
+    pub fn push(&mut self, key: &str, value: V) {
+        let start = u32::try_from(self.keys.len()).expect("keys under 4 GiB");
+        let len = u32::try_from(key.len()).expect("a key under 4 GiB");
+        self.keys.push_str(key);
+        self.entries.push((start, len, value));
+    }
+
+    /// Sorted by key; of entries with the same key, the last pushed wins (as
+    /// a map's insert). Sorting what S3 and bosun give, already in key order,
+    /// only checks the order.
+    pub fn sorted(mut self) -> Self {
+        let keys = &self.keys;
+        let key = |&(start, len, _): &(u32, u32, V)| &keys[start as usize..(start + len) as usize];
+        // Stable: equal keys keep the order they were pushed in.
+        if !self.entries.is_sorted_by(|a, b| key(a) <= key(b)) {
+            self.entries.sort_by(|a, b| key(a).cmp(key(b)));
+        }
+        self.entries.dedup_by(|later, kept| {
+            if key(later) == key(kept) {
+                std::mem::swap(later, kept);
+                true
+            } else {
+                false
+            }
+        });
+        self.entries.shrink_to_fit();
+        self.keys.shrink_to_fit();
+        self
+    }
+
     pub fn get(&self, key: &str) -> Option<&V> {
-        self.find(key).ok().map(|i| &self.0[i].1)
+        self.find(key).ok().map(|i| &self.entries[i].2)
     }
 
     pub fn contains_key(&self, key: &str) -> bool {
@@ -291,54 +354,55 @@ impl<V> SortedMap<V> {
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.entries.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.entries.is_empty()
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &V)> {
-        self.0.iter().map(|(k, v)| (k, v))
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &V)> {
+        self.entries.iter().map(|(start, len, v)| (self.key(*start, *len), v))
     }
 
-    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&String, &mut V)> {
-        self.0.iter_mut().map(|(k, v)| (&*k, v))
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&str, &mut V)> {
+        let keys = self.keys.as_str();
+        self.entries
+            .iter_mut()
+            .map(move |(start, len, v)| (&keys[*start as usize..(*start + *len) as usize], v))
     }
 
-    pub fn keys(&self) -> impl Iterator<Item = &String> {
-        self.0.iter().map(|(k, _)| k)
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.iter().map(|(k, _)| k)
+    }
+
+    fn key(&self, start: u32, len: u32) -> &str {
+        &self.keys[start as usize..(start + len) as usize]
     }
 
     fn find(&self, key: &str) -> Result<usize, usize> {
-        self.0.binary_search_by(|(k, _)| k.as_str().cmp(key))
+        self.entries
+            .binary_search_by(|(start, len, _)| self.key(*start, *len).cmp(key))
     }
 }
 
-impl<V> FromIterator<(String, V)> for SortedMap<V> {
+impl<K: AsRef<str>, V> FromIterator<(K, V)> for SortedMap<V> {
     /// Sorted by key; of entries with the same key, the last wins (as a map's insert).
-    fn from_iter<I: IntoIterator<Item = (String, V)>>(iter: I) -> Self {
-        let mut entries: Vec<_> = iter.into_iter().collect();
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
-        entries.dedup_by(|later, kept| {
-            if later.0 == kept.0 {
-                std::mem::swap(later, kept);
-                true
-            } else {
-                false
-            }
-        });
-        entries.shrink_to_fit();
-        SortedMap(entries)
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        let mut map = SortedMap::default();
+        for (k, v) in iter {
+            map.push(k.as_ref(), v);
+        }
+        map.sorted()
     }
 }
 
 impl<'a, V> IntoIterator for &'a SortedMap<V> {
-    type Item = (&'a String, &'a V);
-    type IntoIter = std::iter::Map<std::slice::Iter<'a, (String, V)>, fn(&'a (String, V)) -> (&'a String, &'a V)>;
+    type Item = (&'a str, &'a V);
+    type IntoIter = Box<dyn Iterator<Item = (&'a str, &'a V)> + 'a>;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter().map(|(k, v)| (k, v))
+        Box::new(self.iter())
     }
 }
 
@@ -351,6 +415,28 @@ impl<V: Serialize> Serialize for SortedMap<V> {
 /// A manifest's (or a release record's) files, by S3 key. Reads and
 /// writes the JSON of a key → entry map.
 pub type ManifestFiles = SortedMap<ManifestEntry>;
+
+/// Reads a map key straight into a [`SortedMap`]'s key string, with no
+/// allocation of its own.
+struct KeyInto<'k>(&'k mut String);
+
+impl<'de> serde::de::DeserializeSeed<'de> for KeyInto<'_> {
+    type Value = usize;
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl serde::de::Visitor<'_> for KeyInto<'_> {
+    type Value = usize;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an S3 key")
+    }
+    fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<usize, E> {
+        self.0.push_str(key);
+        Ok(key.len())
+    }
+}
 
 impl<'de> Deserialize<'de> for SortedMap<ManifestEntry> {
     /// Entries as a map's JSON gives them; equal styles are shared.
@@ -376,8 +462,14 @@ impl<'de> Deserialize<'de> for SortedMap<ManifestEntry> {
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut styles: std::collections::HashSet<Arc<Style>> = Default::default();
-                let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0).min(1 << 16));
-                while let Some((key, w)) = map.next_entry::<String, Written>()? {
+                let hint = map.size_hint().unwrap_or(0).min(1 << 16);
+                let mut entries = SortedMap::with_capacity(hint, hint * 48);
+                loop {
+                    let start = entries.keys.len();
+                    let Some(len) = map.next_key_seed(KeyInto(&mut entries.keys))? else {
+                        break;
+                    };
+                    let w: Written = map.next_value()?;
                     let style = Style {
                         content_type: w.content_type,
                         cache_control: w.cache_control,
@@ -391,8 +483,12 @@ impl<'de> Deserialize<'de> for SortedMap<ManifestEntry> {
                             shared
                         }
                     };
-                    entries.push((
-                        key,
+                    let at = |n: usize| {
+                        u32::try_from(n).map_err(|_| serde::de::Error::custom("a manifest over 4 GiB of keys"))
+                    };
+                    entries.entries.push((
+                        at(start)?,
+                        at(len)?,
                         ManifestEntry {
                             sha256: w.sha256,
                             md5: w.md5,
@@ -403,7 +499,7 @@ impl<'de> Deserialize<'de> for SortedMap<ManifestEntry> {
                         },
                     ));
                 }
-                Ok(entries.into_iter().collect())
+                Ok(entries.sorted())
             }
         }
         deserializer.deserialize_map(Entries)
@@ -478,4 +574,74 @@ pub struct WrittenManifest {
 pub struct FrontendManifest {
     pub version: u32,
     pub files: ManifestFiles,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Entries pushed out of order come back sorted; of equal keys the last
+    /// pushed wins; two maps with the same entries are equal however their
+    /// keys were laid out.
+    #[test]
+    fn a_sorted_map_sorts_keeps_the_last_of_equal_keys_and_finds_by_key() {
+        let mut m = SortedMap::default();
+        for (k, v) in [("b/c", 1), ("a", 2), ("é", 3), ("b/c", 4), ("b", 5)] {
+            m.push(k, v);
+        }
+        let m = m.sorted();
+        assert_eq!(
+            m.iter().collect::<Vec<_>>(),
+            [("a", &2), ("b", &5), ("b/c", &4), ("é", &3)]
+        );
+        assert_eq!((m.get("b/c"), m.get("b/"), m.len()), (Some(&4), None, 4));
+        assert!(m.contains_key("é") && !m.contains_key(""));
+        let same: SortedMap<i32> = [("é", 3), ("b/c", 4), ("b", 5), ("a", 2)].into_iter().collect();
+        assert_eq!(m, same);
+        assert_eq!(serde_json::to_string(&m).unwrap(), r#"{"a":2,"b":5,"b/c":4,"é":3}"#);
+        let mut m = m;
+        for (_, v) in m.iter_mut() {
+            *v *= 10;
+        }
+        assert_eq!(m.keys().collect::<Vec<_>>(), ["a", "b", "b/c", "é"]);
+        assert_eq!(m.get("a"), Some(&20));
+    }
+
+    /// A manifest's files read into one key string, in key order whatever
+    /// order the JSON had, the last of a repeated key winning (as a map's
+    /// JSON reads), escaped keys unescaped.
+    #[test]
+    fn manifest_files_read_in_key_order_from_any_order() {
+        let entry = |sha: &str, v: Option<&str>| {
+            let mut e = serde_json::json!({
+                "sha256": sha.repeat(64), "md5": "0".repeat(32), "etag": "0".repeat(32), "size": 1,
+                "content_type": "text/html", "cache_control": "no-cache", "headers": "h",
+            });
+            if let Some(v) = v {
+                e["version_id"] = v.into();
+            }
+            e.to_string()
+        };
+        let text = format!(
+            r#"{{"z\/q.html":{},"a\u00e9.html":{},"z/q.html":{},"m.css":{}}}"#,
+            entry("a", None),
+            entry("b", Some("v1")),
+            entry("c", Some("v2")),
+            entry("d", None)
+        );
+        let files: ManifestFiles = serde_json::from_str(&text).unwrap();
+        assert_eq!(files.keys().collect::<Vec<_>>(), ["aé.html", "m.css", "z/q.html"]);
+        let last = files.get("z/q.html").unwrap();
+        assert_eq!(
+            (last.sha256.hex(), last.version_id.as_deref()),
+            ("c".repeat(64), Some("v2"))
+        );
+        // The styles are shared, not one per entry.
+        let (a, m) = (files.get("aé.html").unwrap(), files.get("m.css").unwrap());
+        assert!(Arc::ptr_eq(&a.style, &m.style));
+        // And it writes back as the same map.
+        let back: serde_json::Value = serde_json::to_value(&files).unwrap();
+        assert_eq!(back.as_object().unwrap().len(), 3);
+        assert_eq!(back["z/q.html"]["version_id"], "v2");
+    }
 }

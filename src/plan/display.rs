@@ -102,7 +102,8 @@ impl Change {
                 ..
             } => format!("disable TTL on `{attribute}`"),
             Change::UploadData { bucket, file, .. } => {
-                let name = file.path.file_name().unwrap_or_default().to_string_lossy();
+                let path = file.path();
+                let name = path.file_name().unwrap_or_default().to_string_lossy();
                 format!("upload {name} to s3://{bucket}/{}", file.key)
             }
             Change::CreateSecret { .. } => {

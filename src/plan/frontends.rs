@@ -488,8 +488,8 @@ impl<'a> Sync<'a> {
         let deletes: Vec<String> = live
             .objects
             .keys()
-            .filter(|k| !is_local(k) && **k != manifest_key)
-            .cloned()
+            .filter(|k| !is_local(k) && *k != manifest_key)
+            .map(str::to_string)
             .collect();
         check_deletes(spec, local, &deletes, options)?;
         let deleted_served = deletes

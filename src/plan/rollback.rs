@@ -182,8 +182,8 @@ fn restorable(
             continue;
         }
         match &e.version_id {
-            Some(v) if versions.is_some_and(|set| set.contains(&(k.clone(), v.clone()))) => {
-                restore.push((k.clone(), v.clone()));
+            Some(v) if versions.is_some_and(|set| set.contains(&(k.to_string(), v.clone()))) => {
+                restore.push((k.to_string(), v.clone()));
             }
             Some(v) => missing.push(format!("s3://{}/{k} version {v}", rec.bucket)),
             None => missing.push(format!("s3://{}/{k} (the release has no version id)", rec.bucket)),

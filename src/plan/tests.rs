@@ -575,7 +575,8 @@ fn an_existing_distribution_is_invalidated_at_its_viewer_paths() {
     let d =
         desired("[frontends.web]\ndir = \"/tmp\"\nbucket = \"shared\"\nprefix = \"crew/\"\ndistribution = \"E1\"\n");
     let file = crate::frontend::LocalFile {
-        path: "/tmp/index.html".into(),
+        dir: std::sync::Arc::new("/tmp".into()),
+        own: None,
         key: "crew/index.html".into(),
         rel_at: "crew/".len(),
         size: 1,
