@@ -138,7 +138,10 @@ enum Event {
 ///
 /// Every connection is served on its own: a runtime client may open a second
 /// connection while the first is still open (an HTTP pool that has not yet
-/// taken the first one back), and posts its answer there.
+/// taken the first one back), and post its answer there. What settles the
+/// run is reported before the function hears back, and the connection it
+/// came on stays open until the run is over: the function's next step (ask
+/// again, exit) can neither overtake the verdict nor pass for a crash.
 async fn serve(listener: TcpListener, smoke: Option<String>, deadline: Duration) -> Option<Event> {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Event>(4);
     let handed_over = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -147,6 +150,7 @@ async fn serve(listener: TcpListener, smoke: Option<String>, deadline: Duration)
     let work = async {
         loop {
             tokio::select! {
+                biased;
                 ev = rx.recv() => return ev,
                 accepted = listener.accept() => {
                     let (stream, _) = accepted.ok()?;
@@ -154,11 +158,17 @@ async fn serve(listener: TcpListener, smoke: Option<String>, deadline: Duration)
                     connections.spawn(async move {
                         let mut conn = BufReader::new(stream);
                         while let Ok(Some(req)) = read_request(&mut conn).await {
-                            let Some(ev) = answer(&mut conn, &req, smoke.as_deref(), &handed_over).await else {
-                                continue;
-                            };
-                            let _ = tx.send(ev).await;
-                            return;
+                            let (event, reply) = answer(&req, smoke.as_deref(), &handed_over);
+                            let settled = event.is_some();
+                            if let Some(ev) = event {
+                                let _ = tx.send(ev).await;
+                            }
+                            if let Some(Reply { status, headers, body }) = reply {
+                                let _ = respond(&mut conn, status, &headers, &body).await;
+                            }
+                            if settled {
+                                std::future::pending::<()>().await;
+                            }
                         }
                     });
                 }
@@ -170,20 +180,39 @@ async fn serve(listener: TcpListener, smoke: Option<String>, deadline: Duration)
     event
 }
 
-/// Answers one request of the runtime API; `Some` when it settles the run.
-async fn answer(
-    conn: &mut BufReader<TcpStream>,
+/// An HTTP answer to the function.
+struct Reply {
+    status: &'static str,
+    headers: Vec<(&'static str, String)>,
+    body: String,
+}
+
+impl Reply {
+    fn new(status: &'static str, body: &str) -> Reply {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: body.to_string(),
+        }
+    }
+}
+
+/// What one request of the runtime API settles (if anything) and the
+/// answer it gets (none for the ask that shows the function ready: it is
+/// held until the run is over).
+fn answer(
     req: &Request,
     smoke: Option<&str>,
     handed_over: &std::sync::atomic::AtomicBool,
-) -> Option<Event> {
+) -> (Option<Event>, Option<Reply>) {
     use std::sync::atomic::Ordering;
     let p = req.path.as_str();
+    let accepted = || Some(Reply::new("202 Accepted", "{}"));
     if req.method == "GET" && p.ends_with("/runtime/invocation/next") {
         match smoke {
             Some(event) if !handed_over.swap(true, Ordering::SeqCst) => {
                 let deadline_ms = (jiff::Timestamp::now().as_millisecond() + 30_000).to_string();
-                let headers = [
+                let headers = vec![
                     ("lambda-runtime-aws-request-id", "bosun-preflight".to_string()),
                     ("lambda-runtime-deadline-ms", deadline_ms),
                     (
@@ -195,24 +224,23 @@ async fn answer(
                         "Root=1-00000000-000000000000000000000000".to_string(),
                     ),
                 ];
-                let _ = respond(conn, "200 OK", &headers, event).await;
-                None
+                let reply = Reply {
+                    headers,
+                    ..Reply::new("200 OK", event)
+                };
+                (None, Some(reply))
             }
             // Ready: no smoke event, or the smoke event was answered.
-            _ => Some(Event::Ready(None)),
+            _ => (Some(Event::Ready(None)), None),
         }
     } else if req.method == "POST" && p.ends_with("/init/error") {
-        let _ = respond(conn, "202 Accepted", &[], "{}").await;
-        Some(Event::InitError(req.body.clone()))
+        (Some(Event::InitError(req.body.clone())), accepted())
     } else if req.method == "POST" && p.ends_with("/response") {
-        let _ = respond(conn, "202 Accepted", &[], "{}").await;
-        Some(Event::Ready(Some(req.body.clone())))
+        (Some(Event::Ready(Some(req.body.clone()))), accepted())
     } else if req.method == "POST" && p.ends_with("/error") {
-        let _ = respond(conn, "202 Accepted", &[], "{}").await;
-        Some(Event::SmokeError(req.body.clone()))
+        (Some(Event::SmokeError(req.body.clone())), accepted())
     } else {
-        let _ = respond(conn, "404 Not Found", &[], "{}").await;
-        None
+        (None, Some(Reply::new("404 Not Found", "{}")))
     }
 }
 
@@ -242,7 +270,10 @@ pub async fn run(start: &Start<'_>, timeout: Duration) -> Result<Outcome, Prefli
     let smoke_text = start.smoke.map(|v| v.to_string());
     let server = serve(listener, smoke_text, timeout);
     tokio::pin!(server);
+    // The server first: a function that exits right after its verdict
+    // (an init error) is judged by the verdict.
     let exited = tokio::select! {
+        biased;
         ev = &mut server => Err(ev),
         status = child.wait() => Ok(status),
     };
@@ -451,6 +482,35 @@ mod tests {
         )
         .await;
         assert!(matches!(server.await.unwrap(), Some(Event::SmokeError(b)) if b.contains("no")));
+    }
+
+    /// The verdict is in before the function hears back: a failed smoke
+    /// event followed at once by an ask for the next event (the runtime's
+    /// loop, here on a fresh connection) is still the failure.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_verdict_is_not_overtaken_by_the_next_ask() {
+        let next = "/2018-06-01/runtime/invocation/next";
+        for _ in 0..50 {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let server = tokio::spawn(serve(listener, Some("{}".into()), Duration::from_secs(10)));
+            let mut first = TcpStream::connect(addr).await.unwrap();
+            send(&mut first, "GET", next, "").await;
+            send(
+                &mut first,
+                "POST",
+                "/2018-06-01/runtime/invocation/bosun-preflight/error",
+                "{\"errorType\":\"no\"}",
+            )
+            .await;
+            // (Refused when the server has its verdict and is gone already.)
+            if let Ok(mut again) = TcpStream::connect(addr).await {
+                let _ = again
+                    .write_all(format!("GET {next} HTTP/1.1\r\nhost: x\r\n\r\n").as_bytes())
+                    .await;
+            }
+            assert!(matches!(server.await.unwrap(), Some(Event::SmokeError(_))));
+        }
     }
 
     /// Nothing asked within the deadline: no event.
