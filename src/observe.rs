@@ -12,10 +12,7 @@ use futures_util::{StreamExt, TryStreamExt};
 use crate::aws::{self, AwsError, Clients};
 use crate::frontend::SiteFile;
 use crate::model::names;
-use crate::model::{
-    Desired, DistributionSpec, FrontendManifest, FrontendSpec, ListedObject, LiveFrontend, Observed, Selection, Setup,
-    SortedMap,
-};
+use crate::model::{Desired, DistributionSpec, FrontendSpec, LiveFrontend, Observed, Selection, Setup};
 
 /// Reads a frontend's bucket, listing, manifest and distribution,
 /// concurrently where one read does not decide the next.
@@ -32,13 +29,12 @@ async fn observe_frontend(clients: &Clients, spec: &FrontendSpec) -> Result<Live
             // A bucket elsewhere is refused by the planner; do not read further.
             return Ok(Some((region, None)));
         }
+        // The manifest first, so the listing is held against it: what the
+        // manifest records as it is listed costs a flag, not a copy.
         let listing = async {
-            let objects = aws::s3::list(&clients.s3, &spec.bucket, &spec.prefix).await?;
-            let manifest = if objects.contains_key(&names::manifest_key(spec)) {
-                aws::s3::get_manifest(&clients.s3, &spec.bucket, &names::manifest_key(spec)).await?
-            } else {
-                (None, None)
-            };
+            let manifest = aws::s3::get_manifest(&clients.s3, &spec.bucket, &names::manifest_key(spec)).await?;
+            let files = manifest.0.as_ref().map(|m| &m.files);
+            let objects = aws::s3::list(&clients.s3, &spec.bucket, &spec.prefix, files).await?;
             Ok::<_, AwsError>((objects, manifest))
         };
         // Read, not inferred: a bucket whose versioning was suspended stores new
@@ -134,7 +130,7 @@ pub async fn read_local_metas(
         let local = frontends.get(&spec.key)?;
         let live = observed.frontends.get(&spec.key)?;
         Some(async move {
-            let metas = read_metas(clients, spec, local, &live.objects, live.manifest.as_ref()).await?;
+            let metas = read_metas(clients, spec, local, live).await?;
             Ok::<_, AwsError>((spec.key.clone(), metas))
         })
     });
@@ -288,16 +284,17 @@ async fn read_metas(
     clients: &Clients,
     spec: &FrontendSpec,
     local: &[SiteFile],
-    objects: &SortedMap<ListedObject>,
-    manifest: Option<&FrontendManifest>,
+    live: &LiveFrontend,
 ) -> Result<BTreeMap<String, Option<(String, String)>>, AwsError> {
     let unvouched: Vec<&str> = local
         .iter()
         .filter_map(|f| {
-            let listed = objects.get(&f.key)?;
-            let vouched = manifest
+            let listed = live.listed(&f.key)?;
+            let vouched = live
+                .manifest
+                .as_ref()
                 .and_then(|m| m.files.get(&f.key))
-                .is_some_and(|e| e.etag == listed.etag);
+                .is_some_and(|e| e.etag == *listed);
             (!vouched).then_some(f.key.as_str())
         })
         .collect();

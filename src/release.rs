@@ -319,10 +319,9 @@ pub fn listings(desired: &Desired, observed: &Observed) -> BTreeMap<String, BTre
             let manifest = names::manifest_key(spec);
             Some((
                 spec.key.clone(),
-                live.objects
-                    .iter()
-                    .filter(|(k, _)| **k != manifest)
-                    .map(|(k, o)| (k.to_string(), o.etag.to_string()))
+                live.listing()
+                    .filter(|(k, _)| *k != manifest)
+                    .map(|(k, etag)| (k.to_string(), etag.to_string()))
                     .collect(),
             ))
         })

@@ -202,8 +202,9 @@ impl<'c> StateStore<'c> {
         {
             return Ok(Vec::new());
         }
-        let listed = s3::list(&self.clients.state_s3, &self.state_bucket, RELEASES).await?;
+        let listed = s3::list(&self.clients.state_s3, &self.state_bucket, RELEASES, None).await?;
         Ok(listed
+            .others()
             .keys()
             .filter_map(|k| k.strip_prefix(RELEASES)?.strip_suffix(".json").map(str::to_string))
             .collect())

@@ -14,7 +14,7 @@ use futures_util::StreamExt;
 
 use super::AwsError;
 use crate::model::names::{META_HEADERS, META_SHA256};
-use crate::model::{Etag, FrontendManifest, ListedObject, SortedMap, Stored};
+use crate::model::{Etag, FrontendManifest, Listing, ManifestFiles, Stored};
 
 /// The bucket's region, or `None` when it does not exist.
 pub async fn bucket_region(client: &Client, bucket: &str) -> Result<Option<String>, AwsError> {
@@ -106,9 +106,16 @@ pub async fn versioning_enabled(client: &Client, bucket: &str) -> Result<bool, A
     Ok(out.status() == Some(&BucketVersioningStatus::Enabled))
 }
 
-/// Every object under `prefix` (all pages).
-pub async fn list(client: &Client, bucket: &str, prefix: &str) -> Result<SortedMap<ListedObject>, AwsError> {
-    let mut out = SortedMap::default();
+/// Every object under `prefix` (all pages), held against `manifest` (see
+/// [`Listing`]): what it records as listed is a flag, each page's objects
+/// are folded in as the page arrives.
+pub async fn list(
+    client: &Client,
+    bucket: &str,
+    prefix: &str,
+    manifest: Option<&ManifestFiles>,
+) -> Result<Listing, AwsError> {
+    let mut out = Listing::against(manifest);
     let mut pages = client
         .list_objects_v2()
         .bucket(bucket)
@@ -119,18 +126,16 @@ pub async fn list(client: &Client, bucket: &str, prefix: &str) -> Result<SortedM
         let page = page.map_err(|e| AwsError::from_sdk("s3:ListObjectsV2", bucket, e))?;
         for o in page.contents() {
             if let Some(key) = o.key() {
-                out.push(
+                out.add(
+                    manifest,
                     key,
-                    ListedObject {
-                        etag: Etag::new(o.e_tag().unwrap_or_default().trim_matches('"')),
-                        size: o.size().unwrap_or(0),
-                    },
+                    Etag::new(o.e_tag().unwrap_or_default().trim_matches('"')),
                 );
             }
         }
     }
     // S3 lists in key order; sorting then only checks the order.
-    Ok(out.sorted())
+    Ok(out.done())
 }
 
 /// bosun's metadata on an object: (content SHA-256, headers hash), if it has them.

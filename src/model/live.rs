@@ -171,7 +171,9 @@ pub struct LiveFrontend {
     /// The bucket's region; `None` when the bucket does not exist.
     pub bucket_region: Option<String>,
     pub versioning: bool,
-    pub objects: SortedMap<ListedObject>,
+    /// The objects under the prefix, held against `manifest` (read first):
+    /// ask [`LiveFrontend::listed`] and [`LiveFrontend::listing`].
+    pub objects: Listing,
     pub manifest: Option<FrontendManifest>,
     /// The S3 version id of that manifest: it changes with every sync, so
     /// it names the state an invalidation moves the site away from.
@@ -207,12 +209,86 @@ pub struct LiveRule {
     pub targets: Vec<LiveTarget>,
 }
 
-/// An object as a listing shows it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct ListedObject {
-    /// The ETag without quotes.
-    pub etag: Etag,
-    pub size: i64,
+impl LiveFrontend {
+    /// The ETag (without quotes) the listing found `key` with; `None` when
+    /// it was not listed.
+    pub fn listed(&self, key: &str) -> Option<&Etag> {
+        if let Some(files) = self.manifest.as_ref().map(|m| &m.files) {
+            if let Some(i) = files.position(key) {
+                if self.objects.as_recorded.get(i) == Some(&true) {
+                    return Some(&files.value_at(i).etag);
+                }
+            }
+        }
+        self.objects.others.get(key)
+    }
+
+    /// Every listed key with its ETag, in key order.
+    pub fn listing(&self) -> impl Iterator<Item = (&str, &Etag)> {
+        let recorded = self.manifest.iter().flat_map(|m| {
+            m.files
+                .iter()
+                .zip(&self.objects.as_recorded)
+                .filter(|(_, listed)| **listed)
+                .map(|((k, e), _)| (k, &e.etag))
+        });
+        let mut recorded = recorded.peekable();
+        let mut others = self.objects.others.iter().peekable();
+        std::iter::from_fn(move || match (recorded.peek(), others.peek()) {
+            (Some(a), Some(b)) if b.0 < a.0 => others.next(),
+            (Some(_), _) => recorded.next(),
+            (None, _) => others.next(),
+        })
+    }
+}
+
+/// What a listing of a site's prefix found, held against the stored
+/// manifest read before it: an object listed with the ETag the manifest
+/// records for it is one flag; only the others (not in the manifest, or
+/// changed since it was written) keep their key and ETag. A re-sync of
+/// 20,000 files holds 20,000 flags, not a second copy of every key.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Listing {
+    /// A flag per entry of the manifest it was taken against, in its order.
+    as_recorded: Vec<bool>,
+    /// Listed objects the manifest does not describe as they are: ETags by key.
+    others: SortedMap<Etag>,
+}
+
+impl Listing {
+    /// An empty listing, to be taken against `manifest` (the one the
+    /// [`LiveFrontend`] will hold).
+    pub fn against(manifest: Option<&ManifestFiles>) -> Listing {
+        Listing {
+            as_recorded: vec![false; manifest.map_or(0, SortedMap::len)],
+            others: SortedMap::default(),
+        }
+    }
+
+    /// One listed object, in any order; call [`Listing::done`] at the end.
+    pub fn add(&mut self, manifest: Option<&ManifestFiles>, key: &str, etag: Etag) {
+        if let Some(files) = manifest {
+            if let Some(i) = files.position(key) {
+                if files.value_at(i).etag == etag {
+                    self.as_recorded[i] = true;
+                    return;
+                }
+            }
+        }
+        self.others.push(key, etag);
+    }
+
+    /// The listing, its other objects sorted by key.
+    pub fn done(mut self) -> Listing {
+        self.others = self.others.sorted();
+        self
+    }
+
+    /// Objects the manifest does not describe as they are (not in it, or
+    /// stored with another ETag).
+    pub fn others(&self) -> &SortedMap<Etag> {
+        &self.others
+    }
 }
 
 /// An object as stored: its ETag (without quotes) and S3 version id.
@@ -378,6 +454,16 @@ impl<V> SortedMap<V> {
 
     fn key(&self, start: u32, len: u32) -> &str {
         &self.keys[start as usize..(start + len) as usize]
+    }
+
+    /// Where `key` is, for [`SortedMap::value_at`].
+    pub fn position(&self, key: &str) -> Option<usize> {
+        self.find(key).ok()
+    }
+
+    /// The value at `index`, a position this map gave.
+    pub fn value_at(&self, index: usize) -> &V {
+        &self.entries[index].2
     }
 
     fn find(&self, key: &str) -> Result<usize, usize> {
@@ -643,5 +729,79 @@ mod tests {
         let back: serde_json::Value = serde_json::to_value(&files).unwrap();
         assert_eq!(back.as_object().unwrap().len(), 3);
         assert_eq!(back["z/q.html"]["version_id"], "v2");
+    }
+
+    /// A listing held against the manifest answers as the whole listing
+    /// would: a recorded object as it was listed, a changed one with its
+    /// new ETag, a recorded one not listed as absent, others as listed; and
+    /// lists every key in order.
+    #[test]
+    fn a_listing_held_against_the_manifest_answers_as_the_whole_listing() {
+        let etag = |c: char| Etag::new(&c.to_string().repeat(32));
+        let entry = |c: char| ManifestEntry {
+            sha256: Hex([0; 32]),
+            md5: Hex([0; 16]),
+            etag: etag(c),
+            size: 1,
+            style: Arc::new(Style::new("text/css".into(), "max-age=60".into())),
+            version_id: None,
+        };
+        let files: ManifestFiles = [
+            ("p/a", entry('a')),
+            ("p/b", entry('b')),
+            ("p/c", entry('c')),
+            ("p/e", entry('e')),
+        ]
+        .into_iter()
+        .collect();
+        let mut listing = Listing::against(Some(&files));
+        // Out of order on purpose; p/b changed outside bosun, p/c is gone,
+        // p/d and the manifest itself are not in it.
+        for (k, c) in [
+            ("p/e", 'e'),
+            ("p/d", 'd'),
+            ("p/a", 'a'),
+            ("p/b", 'f'),
+            ("p/.bosun/manifest.json", '0'),
+        ] {
+            listing.add(Some(&files), k, etag(c));
+        }
+        let live = LiveFrontend {
+            objects: listing.done(),
+            manifest: Some(FrontendManifest { version: 1, files }),
+            ..LiveFrontend::default()
+        };
+        assert_eq!(live.listed("p/a"), Some(&etag('a')));
+        assert_eq!(live.listed("p/b"), Some(&etag('f')));
+        assert_eq!(live.listed("p/c"), None);
+        assert_eq!(live.listed("p/d"), Some(&etag('d')));
+        assert_eq!(live.listed("p/z"), None);
+        let all: Vec<(&str, String)> = live.listing().map(|(k, e)| (k, e.to_string())).collect();
+        let want: Vec<(&str, String)> = [
+            ("p/.bosun/manifest.json", '0'),
+            ("p/a", 'a'),
+            ("p/b", 'f'),
+            ("p/d", 'd'),
+            ("p/e", 'e'),
+        ]
+        .into_iter()
+        .map(|(k, c)| (k, c.to_string().repeat(32)))
+        .collect();
+        assert_eq!(all, want);
+        // Only what the manifest does not describe as it is keeps its key.
+        assert_eq!(
+            live.objects.others().keys().collect::<Vec<_>>(),
+            ["p/.bosun/manifest.json", "p/b", "p/d"]
+        );
+        // Without a manifest, everything listed is kept.
+        let mut bare = Listing::against(None);
+        bare.add(None, "p/b", etag('b'));
+        bare.add(None, "p/a", etag('a'));
+        let live = LiveFrontend {
+            objects: bare.done(),
+            ..LiveFrontend::default()
+        };
+        assert_eq!(live.listing().map(|(k, _)| k).collect::<Vec<_>>(), ["p/a", "p/b"]);
+        assert_eq!(live.listed("p/b"), Some(&etag('b')));
     }
 }

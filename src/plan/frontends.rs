@@ -486,8 +486,8 @@ impl<'a> Sync<'a> {
         // The scan is sorted by key.
         let is_local = |k: &str| local.binary_search_by(|f| f.key.as_str().cmp(k)).is_ok();
         let deletes: Vec<String> = live
-            .objects
-            .keys()
+            .listing()
+            .map(|(k, _)| k)
             .filter(|k| !is_local(k) && *k != manifest_key)
             .map(str::to_string)
             .collect();
@@ -572,8 +572,8 @@ impl<'a> Sync<'a> {
         let (manifest, live) = (self.recorded(), self.live);
         let etags_moved =
             self.local.iter().any(
-                |f| match (manifest.and_then(|m| m.files.get(&f.key)), live.objects.get(&f.key)) {
-                    (Some(e), Some(l)) => e.etag != l.etag,
+                |f| match (manifest.and_then(|m| m.files.get(&f.key)), live.listed(&f.key)) {
+                    (Some(e), Some(l)) => e.etag != *l,
                     _ => false,
                 },
             );
@@ -593,16 +593,16 @@ impl<'a> Sync<'a> {
             .local
             .iter()
             .filter_map(|f| {
-                let l = self.live.objects.get(&f.key)?;
+                let l = self.live.listed(&f.key)?;
                 // The version id is known from the last manifest when its ETag still matches.
                 let version_id = manifest
                     .and_then(|m| m.files.get(&f.key))
-                    .filter(|e| e.etag == l.etag)
+                    .filter(|e| e.etag == *l)
                     .and_then(|e| e.version_id.clone());
                 Some((
                     f.key.clone(),
                     Stored {
-                        etag: l.etag.clone(),
+                        etag: l.clone(),
                         version_id,
                     },
                 ))
@@ -628,14 +628,14 @@ impl<'a> Sync<'a> {
 /// Whether the bucket holds `f`'s bytes and headers: by the manifest while
 /// the object's ETag is the one it recorded, else by bosun's metadata.
 fn in_bucket(live: &LiveFrontend, f: &LocalFile) -> bool {
-    let Some(listed) = live.objects.get(&f.key) else {
+    let Some(listed) = live.listed(&f.key) else {
         return false;
     };
     match live
         .manifest
         .as_ref()
         .and_then(|m| m.files.get(&f.key))
-        .filter(|e| e.etag == listed.etag)
+        .filter(|e| e.etag == *listed)
     {
         Some(entry) => entry.sha256 == f.sha256 && entry.style.headers == f.style.headers,
         None => live
