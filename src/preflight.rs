@@ -389,6 +389,13 @@ async fn collect_stderr(task: Option<tokio::task::JoinHandle<String>>) -> String
 mod tests {
     use super::*;
 
+    /// A runtime API server on a free port, serving `smoke` (10 s deadline).
+    async fn start(smoke: Option<String>) -> (tokio::task::JoinHandle<Option<Event>>, std::net::SocketAddr) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        (tokio::spawn(serve(listener, smoke, Duration::from_secs(10))), addr)
+    }
+
     async fn send(stream: &mut TcpStream, method: &str, path: &str, body: &str) -> String {
         let req = format!(
             "{method} {path} HTTP/1.1\r\nhost: x\r\ncontent-length: {}\r\n\r\n{body}",
@@ -418,9 +425,7 @@ mod tests {
     /// stays open (an HTTP pool that has not taken the first one back yet).
     #[tokio::test]
     async fn a_smoke_answer_on_a_second_connection_is_heard() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let server = tokio::spawn(serve(listener, Some("{\"ping\":true}".into()), Duration::from_secs(10)));
+        let (server, addr) = start(Some("{\"ping\":true}".into())).await;
         let next = "/2018-06-01/runtime/invocation/next";
         let mut first = TcpStream::connect(addr).await.unwrap();
         let event = send(&mut first, "GET", next, "").await;
@@ -447,18 +452,14 @@ mod tests {
     #[tokio::test]
     async fn readiness_and_failures_settle_the_run() {
         let next = "/2018-06-01/runtime/invocation/next";
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let server = tokio::spawn(serve(listener, None, Duration::from_secs(10)));
+        let (server, addr) = start(None).await;
         let mut c = TcpStream::connect(addr).await.unwrap();
         c.write_all(format!("GET {next} HTTP/1.1\r\nhost: x\r\n\r\n").as_bytes())
             .await
             .unwrap();
         assert!(matches!(server.await.unwrap(), Some(Event::Ready(None))));
 
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let server = tokio::spawn(serve(listener, None, Duration::from_secs(10)));
+        let (server, addr) = start(None).await;
         let mut c = TcpStream::connect(addr).await.unwrap();
         send(
             &mut c,
@@ -469,9 +470,7 @@ mod tests {
         .await;
         assert!(matches!(server.await.unwrap(), Some(Event::InitError(b)) if b.contains("boom")));
 
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let server = tokio::spawn(serve(listener, Some("{}".into()), Duration::from_secs(10)));
+        let (server, addr) = start(Some("{}".into())).await;
         let mut c = TcpStream::connect(addr).await.unwrap();
         send(&mut c, "GET", next, "").await;
         send(
@@ -491,9 +490,7 @@ mod tests {
     async fn a_verdict_is_not_overtaken_by_the_next_ask() {
         let next = "/2018-06-01/runtime/invocation/next";
         for _ in 0..50 {
-            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let addr = listener.local_addr().unwrap();
-            let server = tokio::spawn(serve(listener, Some("{}".into()), Duration::from_secs(10)));
+            let (server, addr) = start(Some("{}".into())).await;
             let mut first = TcpStream::connect(addr).await.unwrap();
             send(&mut first, "GET", next, "").await;
             send(
