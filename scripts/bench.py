@@ -15,9 +15,11 @@ frontend: a generated site (default 2,000 files, mixed sizes, nested) -- first
   files.
 
 Usage: python3 scripts/bench.py [functions|frontend|all] [--runs N] [--files N] [--big-files N]
-                                [--bosun PATH] [--smoke]
+                                [--bosun PATH] [--cargo-profile NAME] [--smoke]
 
 --bosun PATH uses that bosun binary instead of building the release one.
+--cargo-profile NAME deploys a copy of the demo stack whose crates build with
+  that cargo profile (the test suite's, so the crates it built are reused).
 --smoke runs everything once on a handful of files (the test suite does, with
   the debug build, so a broken benchmark fails CI); its timings mean nothing.
 """
@@ -101,19 +103,38 @@ def timed(cmd, env):
     return elapsed, out.stdout
 
 
-def bosun_deploy(bosun, env):
-    elapsed, stdout = timed([str(bosun), "--stack", str(STACK), "--output", "json", "deploy", "all"], env)
+def demo_stack(profile, tmp: Path) -> Path:
+    """The demo stack, or a copy of it in `tmp` whose crates build with cargo
+    profile `profile` (its relative paths made absolute)."""
+    if profile is None:
+        return STACK
+    text = STACK.read_text()
+    text = text.replace('"../lambdas/', f'"{ROOT / "lambdas"}/').replace('"data/', f'"{STACK.parent / "data"}/')
+    text = text.replace("[stack]\n", f'[stack]\ncargo_profile = "{profile}"\n', 1)
+    copy = tmp / STACK.name
+    copy.write_text(text)
+    return copy
+
+
+def profile_dir(profile) -> str:
+    """The folder under target/TRIPLE/ cargo puts a profile's output in."""
+    return {None: "release", "release": "release", "dev": "debug"}.get(profile, profile)
+
+
+def bosun_deploy(bosun, stack, env):
+    elapsed, stdout = timed([str(bosun), "--stack", str(stack), "--output", "json", "deploy", "all"], env)
     result = json.loads(stdout.strip().splitlines()[-1])
     return elapsed, result["calls"]["writes"], result["changes"]
 
 
-def deployed_binary(krate: str) -> Path:
-    """The binary bosun built and deployed for a crate (the newest release
-    build under target/, e.g. target/x86_64-unknown-linux-gnu/release/)."""
-    found = [p for p in (ROOT / "target").glob(f"*/release/{krate}") if p.is_file()]
-    found += [p for p in [ROOT / "target" / "release" / krate] if p.is_file()]
+def deployed_binary(krate: str, profile=None) -> Path:
+    """The binary bosun built and deployed for a crate (the newest build of
+    the profile under target/, e.g. target/x86_64-unknown-linux-gnu/release/)."""
+    folder = profile_dir(profile)
+    found = [p for p in (ROOT / "target").glob(f"*/{folder}/{krate}") if p.is_file()]
+    found += [p for p in [ROOT / "target" / folder / krate] if p.is_file()]
     if not found:
-        raise SystemExit(f"no release build of {krate} under target/: run bosun deploy all first")
+        raise SystemExit(f"no {folder} build of {krate} under target/: run bosun deploy all first")
     return max(found, key=lambda p: p.stat().st_mtime)
 
 
@@ -131,10 +152,10 @@ def seed_deploy(aws, env, name: str, binary: Path, zpath: Path):
                     "--function-version", version], env=env, check=True, capture_output=True)
 
 
-def awscli_workflow(aws, env, workdir: Path):
+def awscli_workflow(aws, env, workdir: Path, profile=None):
     """The seed's workflow for every function; returns (seconds, write calls)."""
     writes = 0
-    binaries = {krate: deployed_binary(krate) for krate in FUNCTIONS.values()}
+    binaries = {krate: deployed_binary(krate, profile) for krate in FUNCTIONS.values()}
     start = time.perf_counter()
     for name, krate in FUNCTIONS.items():
         seed_deploy(aws, env, name, binaries[krate], workdir / f"{krate}.zip")
@@ -142,11 +163,11 @@ def awscli_workflow(aws, env, workdir: Path):
     return time.perf_counter() - start, writes
 
 
-def code_change_bench(aws, bosun, env, runs: int):
+def code_change_bench(aws, bosun, env, runs: int, profile=None):
     """A one-function code change: bosun deploy functions app (prebuilt
     binary, changed) against the seed's workflow for one function (zip,
     update-function-code, publish-version, update-alias). Medians of `runs`."""
-    binary = deployed_binary("exec-reports")
+    binary = deployed_binary("exec-reports", profile)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         app, cli = tmp / "app.bin", tmp / "cli.bin"
@@ -349,6 +370,7 @@ def main():
     parser.add_argument("--files", type=int, default=2000)
     parser.add_argument("--big-files", type=int, default=20000)
     parser.add_argument("--bosun", type=Path, help="the bosun binary to measure (default: build the release one)")
+    parser.add_argument("--cargo-profile", help="build the demo's crates with this cargo profile (default: release)")
     parser.add_argument("--smoke", action="store_true", help="one run on a handful of files: checks the benchmark works")
     args = parser.parse_args()
     if args.smoke:
@@ -363,8 +385,13 @@ def main():
         subprocess.run(["cargo", "build", "--release", "--locked", "--quiet", "--bin", "bosun"], cwd=ROOT, check=True)
         bosun = ROOT / "target" / "release" / "bosun"
         profile = ["--release"]
-    # The raw client, built like bosun (release, or debug with --bosun).
-    subprocess.run(["cargo", "build", "--locked", "--quiet", "--example", "raw_put"] + profile, cwd=ROOT, check=True)
+    # The raw client, built like bosun: release, or debug with --bosun. A
+    # debug bosun is the test suite's (`cargo test --workspace`): --workspace
+    # resolves the same features, so its dependencies are reused as built,
+    # where a build of bosun's alone would compile the SDK again.
+    scope = [] if profile else ["--workspace"]
+    subprocess.run(["cargo", "build", "--locked", "--quiet", "--example", "raw_put"] + profile + scope,
+                   cwd=ROOT, check=True)
     raw = ROOT / "target" / ("release" if profile else "debug") / "examples" / "raw_put"
     proc, endpoint = start_emulator()
     warm_up(endpoint)
@@ -375,22 +402,25 @@ def main():
         if args.which == "frontend":
             return
         print("\n== functions: no-op deploy of the demo stack")
-        # The demo's mail schedules need its SES identities (deploy's SES gate).
-        timed([str(bosun), "--stack", str(STACK), "--output", "json", "verify-ses", "--create"], env)
-        first, first_writes, changes = bosun_deploy(bosun, env)
-        print(f"emulator {endpoint}; first bosun deploy all: {first:.2f}s, {changes} changes, {first_writes} writes")
-        bosun_runs = [bosun_deploy(bosun, env) for _ in range(args.runs)]
-        assert all(w == 0 for _, w, _ in bosun_runs), "a no-op deploy must not write"
+        profile = args.cargo_profile
         with tempfile.TemporaryDirectory() as tmp:
-            cli_runs = [awscli_workflow(aws, env, Path(tmp)) for _ in range(args.runs)]
-        code_change_bench(aws, bosun, env, args.runs)
+            stack = demo_stack(profile, Path(tmp))
+            # The demo's mail schedules need its SES identities (deploy's SES gate).
+            timed([str(bosun), "--stack", str(stack), "--output", "json", "verify-ses", "--create"], env)
+            first, first_writes, changes = bosun_deploy(bosun, stack, env)
+            print(f"emulator {endpoint}; first bosun deploy all: {first:.2f}s, {changes} changes, {first_writes} writes")
+            bosun_runs = [bosun_deploy(bosun, stack, env) for _ in range(args.runs)]
+            assert all(w == 0 for _, w, _ in bosun_runs), "a no-op deploy must not write"
+            cli_runs = [awscli_workflow(aws, env, Path(tmp), profile) for _ in range(args.runs)]
+        code_change_bench(aws, bosun, env, args.runs, profile)
     finally:
         proc.stdin.close()
         proc.wait(timeout=10)
 
     b = statistics.median(t for t, _, _ in bosun_runs)
     c = statistics.median(t for t, _ in cli_runs)
-    print(f"\nno-op deploy of the demo stack (2 functions), median of {args.runs} runs")
+    crates = f", crates in cargo profile {args.cargo_profile}" if args.cargo_profile else ""
+    print(f"\nno-op deploy of the demo stack (2 functions{crates}), median of {args.runs} runs")
     print(f"{'':34}{'wall s':>8}{'writes':>8}")
     build = "release build" if "release" in bosun.parts else "debug build"
     label = f"bosun deploy all ({build})"

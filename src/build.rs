@@ -127,6 +127,8 @@ pub struct Job {
     /// The glibc zig links against (zig only).
     #[serde(skip)]
     pub glibc: Option<(u32, u32)>,
+    /// The cargo profile (`release` unless the stack names another).
+    pub profile: String,
     /// Why this tool (the `build` key, or what `auto` saw).
     pub why: String,
     /// The workspace's root manifest (the crate's own outside a workspace).
@@ -138,16 +140,24 @@ pub struct Job {
 }
 
 /// Groups the stack's crate functions into cargo invocations: one per
-/// workspace, tool, architecture and (for zig) glibc, in stack order.
+/// workspace, tool, architecture, (for zig) glibc and profile, in stack order.
 pub fn jobs(functions: &[&FunctionSpec], host: &Host) -> Result<Vec<Job>, PackageError> {
     let mut jobs: Vec<Job> = Vec::new();
     for f in functions {
-        let CodeSource::Crate { dir, bin, build } = &f.code else {
+        let CodeSource::Crate {
+            dir,
+            bin,
+            build,
+            profile,
+        } = &f.code
+        else {
             continue;
         };
-        let one = job(&f.key, dir, bin.as_deref(), (*build, f.runtime, f.arch), host)?;
-        let same =
-            |j: &&mut Job| (&j.workspace, j.tool, j.arch, j.glibc) == (&one.workspace, one.tool, one.arch, one.glibc);
+        let one = job(&f.key, dir, bin.as_deref(), (*build, f.runtime, f.arch, profile), host)?;
+        let same = |j: &&mut Job| {
+            (&j.workspace, j.tool, j.arch, j.glibc, &j.profile)
+                == (&one.workspace, one.tool, one.arch, one.glibc, &one.profile)
+        };
         match jobs.iter_mut().find(same) {
             Some(j) => j.members.extend(one.members),
             None => jobs.push(one),
@@ -161,7 +171,7 @@ pub fn job(
     function: &str,
     dir: &Path,
     bin: Option<&str>,
-    (choice, runtime, arch): (BuildChoice, Runtime, Arch),
+    (choice, runtime, arch, profile): (BuildChoice, Runtime, Arch, &str),
     host: &Host,
 ) -> Result<Job, PackageError> {
     let (tool, why) = resolve(choice, runtime, arch, host);
@@ -172,6 +182,7 @@ pub fn job(
         tool,
         arch,
         glibc: (tool == Tool::Zig).then(|| runtime.max_glibc()),
+        profile: profile.to_string(),
         why,
         workspace,
         path: None,
@@ -263,12 +274,17 @@ impl Job {
         }
     }
 
-    /// How people read the job: "cargo zigbuild for x86_64, glibc 2.26".
+    /// How people read the job: "cargo zigbuild for x86_64, glibc 2.26"
+    /// (and ", profile NAME" when it is not `release`).
     pub fn describe(&self) -> String {
-        match (self.tool, self.glibc) {
+        let tool = match (self.tool, self.glibc) {
             (Tool::Zig, Some((a, b))) => format!("cargo zigbuild for {}, glibc {a}.{b}", self.arch.as_str()),
             (Tool::Zig, None) => format!("cargo zigbuild for {}", self.arch.as_str()),
             (Tool::Cargo, _) => format!("cargo build for {}", self.arch.as_str()),
+        };
+        match self.profile.as_str() {
+            "release" => tool,
+            other => format!("{tool}, profile {other}"),
         }
     }
 
@@ -283,7 +299,8 @@ impl Job {
                 Tool::Cargo => "build".into(),
                 Tool::Zig => "zigbuild".into(),
             },
-            "--release".into(),
+            "--profile".into(),
+            self.profile.clone(),
             "--manifest-path".into(),
             self.workspace.display().to_string(),
         ];
@@ -632,7 +649,10 @@ mod tests {
         let (program, args) = job.command_line(&LINUX_236);
         assert_eq!(program, "cargo-zigbuild");
         let line = args.join(" ");
-        assert!(line.starts_with("zigbuild --release --manifest-path "), "{line}");
+        assert!(
+            line.starts_with("zigbuild --profile release --manifest-path "),
+            "{line}"
+        );
         assert!(
             line.contains(
                 "--package exec-reports --package shipcaptaincrew --bins --target x86_64-unknown-linux-gnu.2.34"
@@ -667,6 +687,54 @@ mod tests {
         assert!(args
             .windows(2)
             .any(|w| w == ["--bins", "--message-format=json-render-diagnostics"]));
+    }
+
+    #[test]
+    fn a_cargo_profile_is_the_stacks_unless_the_function_names_its_own() {
+        let text = "[functions.a]\ncrate = \"../lambdas/exec-reports\"\nbin = \"exec-reports\"\n\
+                    [functions.b]\ncrate = \"../lambdas/shipcaptaincrew\"\ncargo_profile = \"release\"\n\
+                    [functions.c]\ncrate = \"../lambdas/shipcaptaincrew\"\n";
+        // No stack key: every crate in release, one invocation.
+        let release = jobs_of(text, &LINUX_236);
+        assert_eq!(release.len(), 1, "{release:?}");
+        assert_eq!(release[0].describe(), "cargo zigbuild for x86_64, glibc 2.34");
+        // The stack's profile for a and c; b keeps the release it names:
+        // two invocations, since one cargo run builds with one profile.
+        let desired = crate::stack::parse(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/t.toml"),
+            &format!("[stack]\nname = \"t\"\nregion = \"us-west-2\"\ncargo_profile = \"dev\"\n{text}"),
+        )
+        .expect("valid stack");
+        let all: Vec<&FunctionSpec> = desired.functions.iter().collect();
+        let jobs = jobs(&all, &LINUX_236).expect("jobs");
+        let got: Vec<(Vec<&str>, &str)> = jobs.iter().map(|j| (j.functions(), j.profile.as_str())).collect();
+        assert_eq!(got, [(vec!["a", "c"], "dev"), (vec!["b"], "release")]);
+        assert_eq!(jobs[0].describe(), "cargo zigbuild for x86_64, glibc 2.34, profile dev");
+        let (_, args) = jobs[0].command_line(&LINUX_236);
+        assert!(args.windows(2).any(|w| w == ["--profile", "dev"]), "{args:?}");
+        assert!(!args.iter().any(|a| a == "--release"), "{args:?}");
+    }
+
+    #[test]
+    fn a_cargo_profile_is_checked_where_it_is_written() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let parse = |text: &str| {
+            crate::stack::parse(
+                &root.join("stacks/t.toml"),
+                &format!("[stack]\nname = \"t\"\nregion = \"us-west-2\"\n{text}"),
+            )
+            .unwrap_err()
+            .to_string()
+        };
+        let err = parse("cargo_profile = \"debug\"\n");
+        assert!(err.contains("stack.cargo_profile"), "{err}");
+        assert!(err.contains("use cargo_profile = \"dev\""), "{err}");
+        let err = parse("[functions.a]\ncrate = \"../lambdas/exec-reports\"\ncargo_profile = \"fast build\"\n");
+        assert!(err.contains("functions.a.cargo_profile"), "{err}");
+        assert!(err.contains("`fast build` is not a cargo profile name"), "{err}");
+        let err = parse("[functions.a]\nbinary = \"../Cargo.toml\"\ncargo_profile = \"dev\"\n");
+        assert!(err.contains("functions.a.cargo_profile"), "{err}");
+        assert!(err.contains("only applies with `crate`"), "{err}");
     }
 
     #[test]

@@ -60,6 +60,8 @@ pub struct StackMeta {
     pub allow_secrets: Vec<String>,
     /// The only AWS account this stack may be deployed to (12 digits).
     pub account: Option<String>,
+    /// The cargo profile crates are built with unless a function names its own.
+    pub cargo_profile: Option<String>,
 }
 
 impl StackMeta {
@@ -337,11 +339,13 @@ impl Arch {
 /// Where a function's code comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum CodeSource {
-    /// A cargo crate directory, built in release by `build`.
+    /// A cargo crate directory, built by `build` with cargo profile `profile`.
     Crate {
         dir: PathBuf,
         bin: Option<String>,
         build: BuildChoice,
+        /// `release` unless the stack's or the function's `cargo_profile` names another.
+        profile: String,
     },
     /// A binary built elsewhere (e.g. by an earlier CI step), packaged as is.
     Binary { path: PathBuf },

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use toml_edit::TableLike;
 
-use super::rules::{valid_alias, valid_batch, valid_env_key, valid_function_name};
+use super::rules::{cargo_profile_problem, valid_alias, valid_batch, valid_env_key, valid_function_name};
 use super::schedules::table_json;
 use super::{join, type_name, Entry, Validator};
 use toml_edit::Item;
@@ -23,6 +23,8 @@ pub(super) struct FunctionContext<'a> {
     pub stack: &'a str,
     pub tables: &'a [TableSpec],
     pub ses: Option<&'a SesSpec>,
+    /// `[stack] cargo_profile`: the profile of crates that do not name their own.
+    pub cargo_profile: Option<&'a str>,
 }
 
 const FUNCTION_KEYS: &[&str] = &[
@@ -30,6 +32,7 @@ const FUNCTION_KEYS: &[&str] = &[
     "crate",
     "bin",
     "build",
+    "cargo_profile",
     "binary",
     "runtime",
     "architecture",
@@ -77,7 +80,7 @@ impl Validator<'_> {
         let (t, path) = (e.t, e.path.as_str());
         self.only_keys(t, path, FUNCTION_KEYS);
         let name = self.function_name(e, ctx.stack);
-        let code = self.code_source(e);
+        let code = self.code_source(e, ctx.cargo_profile);
         let runtime = match self.choice(t, path, "runtime", &["provided.al2023", "provided.al2"]) {
             Some("provided.al2") => Some(Runtime::ProvidedAl2),
             Some(_) => Some(Runtime::ProvidedAl2023),
@@ -169,8 +172,19 @@ impl Validator<'_> {
         None
     }
 
+    /// A `cargo_profile` key of `t` (the stack's or a function's), checked.
+    pub(super) fn cargo_profile(&mut self, t: &dyn TableLike, path: &str) -> Option<String> {
+        let profile = self.opt_str(t, path, "cargo_profile")?;
+        let Some((message, hint)) = cargo_profile_problem(&profile) else {
+            return Some(profile);
+        };
+        let at = Self::span_of(t, "cargo_profile");
+        self.problem(at, &join(path, "cargo_profile"), message, Some(hint));
+        None
+    }
+
     /// `crate` (bosun builds it) or `binary` (prebuilt), exactly one, and it must exist.
-    fn code_source(&mut self, e: &Entry<'_>) -> Option<CodeSource> {
+    fn code_source(&mut self, e: &Entry<'_>, stack_profile: Option<&str>) -> Option<CodeSource> {
         let (t, path) = (e.t, e.path.as_str());
         match (t.get("crate"), t.get("binary")) {
             (Some(_), Some(_)) => {
@@ -202,10 +216,20 @@ impl Validator<'_> {
                     None if t.get("build").is_none() => BuildChoice::Auto,
                     None => return None,
                 };
+                let profile = match (t.get("cargo_profile"), self.cargo_profile(t, path)) {
+                    (_, Some(own)) => own,
+                    (Some(_), None) => return None,
+                    (None, None) => stack_profile.unwrap_or("release").to_string(),
+                };
                 let rel = self.opt_str(t, path, "crate")?;
                 let dir = self.base.join(rel);
                 if dir.join("Cargo.toml").is_file() {
-                    return Some(CodeSource::Crate { dir, bin, build });
+                    return Some(CodeSource::Crate {
+                        dir,
+                        bin,
+                        build,
+                        profile,
+                    });
                 }
                 let at = Self::span_of(t, "crate");
                 self.problem(
@@ -217,7 +241,7 @@ impl Validator<'_> {
                 None
             }
             (None, Some(_)) => {
-                for key in ["bin", "build"] {
+                for key in ["bin", "build", "cargo_profile"] {
                     if t.get(key).is_some() {
                         let at = t.key(key).and_then(|k| k.span());
                         self.problem(

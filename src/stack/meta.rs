@@ -1,5 +1,6 @@
 //! `[stack]`: the name that prefixes every resource, region, time zone,
-//! state bucket, the account it may deploy to, accepted secret findings.
+//! state bucket, the account it may deploy to, accepted secret findings,
+//! the cargo profile crates are built with.
 
 use std::ops::Range;
 
@@ -9,7 +10,15 @@ use super::rules::{valid_bucket_name, valid_region, valid_stack_name};
 use super::Validator;
 use crate::model::StackMeta;
 
-const STACK_KEYS: &[&str] = &["name", "region", "timezone", "state_bucket", "allow_secrets", "account"];
+const STACK_KEYS: &[&str] = &[
+    "name",
+    "region",
+    "timezone",
+    "state_bucket",
+    "allow_secrets",
+    "account",
+    "cargo_profile",
+];
 
 impl Validator<'_> {
     /// The `[stack]` table, which every file must have.
@@ -83,6 +92,7 @@ impl Validator<'_> {
                 Some("use the 12-digit id (quoted, leading zeros kept), e.g. account = \"123456789012\"".into()),
             );
         }
+        let cargo_profile = self.cargo_profile(t, "stack");
         Some(StackMeta {
             name: name?,
             region,
@@ -90,6 +100,7 @@ impl Validator<'_> {
             state_bucket,
             allow_secrets,
             account,
+            cargo_profile,
         })
     }
 

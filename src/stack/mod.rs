@@ -334,6 +334,7 @@ impl Validator<'_> {
             stack: &stack_name,
             tables: &tables,
             ses: ses.as_ref(),
+            cargo_profile: stack.as_ref().and_then(|s| s.cargo_profile.as_deref()),
         };
         let functions: Vec<FunctionSpec> = self
             .entries(root, "functions")

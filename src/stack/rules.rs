@@ -77,3 +77,23 @@ pub(super) fn valid_env_key(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() >= 2 && b[0].is_ascii_alphabetic() && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
 }
+
+/// What is wrong with a cargo profile name (cargo's own rule: letters,
+/// digits, '-' and '_'; `debug` is the dev profile's folder, not a profile),
+/// with what to do instead. Whether the workspace defines the profile is
+/// cargo's to say when it builds.
+pub(super) fn cargo_profile_problem(s: &str) -> Option<(String, String)> {
+    if s == "debug" {
+        return Some((
+            "`debug` is not a cargo profile (it is the folder of the `dev` profile)".into(),
+            "use cargo_profile = \"dev\"".into(),
+        ));
+    }
+    let ok = !s.is_empty() && s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_');
+    (!ok).then(|| {
+        (
+            format!("`{s}` is not a cargo profile name"),
+            "name a profile of the crate's workspace: release, dev, or one of its [profile.NAME] tables (letters, digits, '-' and '_')".into(),
+        )
+    })
+}

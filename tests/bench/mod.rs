@@ -6,13 +6,14 @@
 
 use std::process::Command;
 
-use crate::util::root;
+use crate::util::{root, TEST_PROFILE};
 
 #[test]
 fn the_benchmark_runs_every_part_and_prints_every_figure() {
     let out = Command::new("python3")
         .arg(root().join("scripts/bench.py"))
         .args(["all", "--smoke", "--bosun", env!("CARGO_BIN_EXE_bosun")])
+        .args(["--cargo-profile", TEST_PROFILE])
         .env_remove("AWS_PROFILE")
         .output()
         .expect("run scripts/bench.py");

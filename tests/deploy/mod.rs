@@ -33,7 +33,10 @@ async fn demo_stack_first_deploy_creates_everything_and_second_is_a_noop() {
     let demo = std::fs::read_to_string(root().join("stacks/queenofsandiego.toml")).unwrap();
     let lambdas = root().join("lambdas");
     let text = demo
-        .replace("name = \"queenofsandiego\"", &format!("name = \"{name}\""))
+        .replace(
+            "name = \"queenofsandiego\"",
+            &format!("name = \"{name}\"\ncargo_profile = \"{TEST_PROFILE}\""),
+        )
         .replace("\"../lambdas/", &format!("\"{}/", lambdas.display()))
         .replace("\"data/", &format!("\"{}/", root().join("stacks/data").display()));
     let dir = tempfile::tempdir().unwrap();

@@ -65,6 +65,7 @@ fn packaging_a_crate_twice_gives_identical_bytes() {
             dir: root().join("lambdas/exec-reports"),
             bin: Some("exec-reports".into()),
             build: bosun::model::BuildChoice::Auto,
+            profile: TEST_PROFILE.into(),
         },
         runtime: Runtime::ProvidedAl2023,
         arch: Arch::X86_64,
@@ -247,7 +248,7 @@ fn arm64_builds_with_zig_or_names_the_missing_rust_target() {
     assert_eq!(started[0]["tool"], "zig", "no system cross linker needed: {run:?}");
     let command = started[0]["command"].as_str().unwrap();
     assert!(
-        command.starts_with("cargo-zigbuild zigbuild --release --manifest-path "),
+        command.starts_with("cargo-zigbuild zigbuild --profile release --manifest-path "),
         "{command}"
     );
     assert!(command.contains("--target aarch64-unknown-linux-gnu.2.34"), "{command}");

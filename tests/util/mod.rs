@@ -232,8 +232,14 @@ pub fn unique(prefix: &str) -> String {
     )
 }
 
-/// The release `bootstrap` of a lambda crate for provided.al2023 on x86_64,
-/// built the way `bosun deploy` builds it (so the two share one build).
+/// The cargo profile the tests build the Lambda crates with (the workspace's
+/// `[profile.quick]`, a stack's `cargo_profile`): every test that builds
+/// them, through bosun or `lambda_binary`, shares that one build.
+pub const TEST_PROFILE: &str = "quick";
+
+/// The `bootstrap` of a lambda crate for provided.al2023 on x86_64, built
+/// the way `bosun deploy` builds it with `cargo_profile = TEST_PROFILE` (so
+/// the two share one build).
 pub fn lambda_binary(krate: &str) -> PathBuf {
     lambda_bin(krate, krate)
 }
@@ -247,7 +253,7 @@ pub fn lambda_bin(krate: &str, bin: &str) -> PathBuf {
     let _guard = BUILD.lock().unwrap();
     let host = Host::detect();
     let dir = root().join("lambdas").join(krate);
-    let choice = (BuildChoice::Auto, Runtime::ProvidedAl2023, Arch::X86_64);
+    let choice = (BuildChoice::Auto, Runtime::ProvidedAl2023, Arch::X86_64, TEST_PROFILE);
     let mut job = build::job(krate, &dir, Some(bin), choice, &host).expect("a build job");
     job.path = Some(build_tools_path());
     // Its own thread: callers may already be inside a tokio runtime.
