@@ -209,6 +209,27 @@ binary = "{cli}"
           f"checks its glibc and scans it for secrets, and records a release)")
 
 
+def raw_client(release: bool) -> Path:
+    """The raw client (examples/raw_put), built like the bosun measured. In
+    release: `cargo build --release --example raw_put`. In debug, bosun is the
+    test suite's: its `cargo test --workspace` already built the example, and
+    asking that same command (--no-run) names it without compiling anything;
+    any other build of the example resolves other features for the SDK's
+    dependencies and compiles them again (minutes)."""
+    if release:
+        subprocess.run(["cargo", "build", "--release", "--locked", "--quiet", "--example", "raw_put"],
+                       cwd=ROOT, check=True)
+        return ROOT / "target" / "release" / "examples" / "raw_put"
+    out = subprocess.run(["cargo", "test", "--workspace", "--locked", "--no-run", "--message-format=json"],
+                         cwd=ROOT, check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    for line in out.stdout.splitlines():
+        msg = json.loads(line)
+        if msg.get("reason") == "compiler-artifact" and msg["target"]["name"] == "raw_put" \
+                and "example" in msg["target"]["kind"] and msg.get("executable"):
+            return Path(msg["executable"])
+    raise SystemExit("cargo test --workspace --no-run built no raw_put example")
+
+
 def bench_env(endpoint):
     # The pinned build tools (cargo-zigbuild, zig) first on PATH, as scripts/demo does.
     subprocess.run([sys.executable, str(ROOT / "scripts" / "tools.py"), "install", "build"], check=True)
@@ -379,20 +400,13 @@ def main():
     aws = install_bench_tools()
     if args.bosun:
         bosun = args.bosun.resolve()
-        profile = ["--release"] if "release" in bosun.parts else []
+        release = "release" in bosun.parts
     else:
         # What users run: the release build (first build takes several minutes).
         subprocess.run(["cargo", "build", "--release", "--locked", "--quiet", "--bin", "bosun"], cwd=ROOT, check=True)
         bosun = ROOT / "target" / "release" / "bosun"
-        profile = ["--release"]
-    # The raw client, built like bosun: release, or debug with --bosun. A
-    # debug bosun is the test suite's (`cargo test --workspace`): --workspace
-    # resolves the same features, so its dependencies are reused as built,
-    # where a build of bosun's alone would compile the SDK again.
-    scope = [] if profile else ["--workspace"]
-    subprocess.run(["cargo", "build", "--locked", "--quiet", "--example", "raw_put"] + profile + scope,
-                   cwd=ROOT, check=True)
-    raw = ROOT / "target" / ("release" if profile else "debug") / "examples" / "raw_put"
+        release = True
+    raw = raw_client(release)
     proc, endpoint = start_emulator()
     warm_up(endpoint)
     env = bench_env(endpoint)
