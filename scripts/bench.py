@@ -15,9 +15,10 @@ frontend: a generated site (default 2,000 files, mixed sizes, nested) -- first
   files.
 
 Usage: python3 scripts/bench.py [functions|frontend|all] [--runs N] [--files N] [--big-files N]
-                                [--bosun PATH] [--cargo-profile NAME] [--smoke]
+                                [--bosun PATH] [--raw PATH] [--cargo-profile NAME] [--smoke]
 
---bosun PATH uses that bosun binary instead of building the release one.
+--bosun PATH uses that bosun binary instead of building the release one;
+  --raw PATH that raw client (the test suite passes the one it built).
 --cargo-profile NAME deploys a copy of the demo stack whose crates build with
   that cargo profile (the test suite's, so the crates it built are reused).
 --smoke runs everything once on a handful of files (the test suite does, with
@@ -211,11 +212,13 @@ binary = "{cli}"
 
 def raw_client(release: bool) -> Path:
     """The raw client (examples/raw_put), built like the bosun measured. In
-    release: `cargo build --release --example raw_put`. In debug, bosun is the
-    test suite's: its `cargo test --workspace` already built the example, and
-    asking that same command (--no-run) names it without compiling anything;
-    any other build of the example resolves other features for the SDK's
-    dependencies and compiles them again (minutes)."""
+    release: `cargo build --release --example raw_put`. In debug, bosun is a
+    `cargo test --workspace` build: the example that command built (asked
+    again with --no-run, nothing to compile from the same shell), since a
+    build of the example alone resolves other features for the SDK's
+    dependencies and compiles them again. The test suite passes --raw with
+    the one beside its own binary instead: under the test harness cargo's
+    environment differs and the --no-run would recompile too."""
     if release:
         subprocess.run(["cargo", "build", "--release", "--locked", "--quiet", "--example", "raw_put"],
                        cwd=ROOT, check=True)
@@ -391,6 +394,7 @@ def main():
     parser.add_argument("--files", type=int, default=2000)
     parser.add_argument("--big-files", type=int, default=20000)
     parser.add_argument("--bosun", type=Path, help="the bosun binary to measure (default: build the release one)")
+    parser.add_argument("--raw", type=Path, help="the raw client to measure (default: build examples/raw_put)")
     parser.add_argument("--cargo-profile", help="build the demo's crates with this cargo profile (default: release)")
     parser.add_argument("--smoke", action="store_true", help="one run on a handful of files: checks the benchmark works")
     args = parser.parse_args()
@@ -406,7 +410,7 @@ def main():
         subprocess.run(["cargo", "build", "--release", "--locked", "--quiet", "--bin", "bosun"], cwd=ROOT, check=True)
         bosun = ROOT / "target" / "release" / "bosun"
         release = True
-    raw = raw_client(release)
+    raw = args.raw.resolve() if args.raw else raw_client(release)
     proc, endpoint = start_emulator()
     warm_up(endpoint)
     env = bench_env(endpoint)
