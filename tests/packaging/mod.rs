@@ -347,3 +347,29 @@ fn invoke_local_runs_the_build_with_the_deployed_environment() {
         .unwrap()
         .contains("it declares: tiny"));
 }
+
+#[test]
+fn a_cargo_profile_the_workspace_lacks_stops_the_deploy_before_any_aws_call() {
+    let krate = tiny_crate();
+    let stack = TestStack::new(
+        &unique("profile"),
+        &format!(
+            "[functions.tiny]\ncrate = \"{}\"\ncargo_profile = \"nosuch\"\n",
+            krate.path().display()
+        ),
+    );
+    let path = stack.path_str();
+    // An unreachable endpoint: a deploy that got past the build would fail
+    // on its first AWS call instead, with another message.
+    let run = bosun_at(
+        "http://127.0.0.1:9",
+        &["--stack", &path, "--output", "json", "deploy", "all"],
+    );
+    assert_ne!(run.code, 0, "{run:?}");
+    let started = events_named(&run, "build_started");
+    let command = started[0]["command"].as_str().unwrap();
+    assert!(command.contains("--profile nosuch"), "{command}");
+    let result = run.result().to_string();
+    assert!(result.contains("profile `nosuch` is not defined"), "{result}");
+    assert!(!result.contains("127.0.0.1:9"), "no AWS call was made: {result}");
+}
