@@ -21,6 +21,9 @@ Rules:
   cloudfront-headers-policies  Response headers policies (Create, Get, List,
                                Update with If-Match), which moto lacks; a cache
                                behaviour's ResponseHeadersPolicyId is kept.
+  cloudfront-origin-request-policies
+                               Origin request policies (Create, Get, List,
+                               Update with If-Match), which moto lacks.
   cloudfront-origin-access     An origin's OriginAccessControlId is kept (moto
                                drops it), so a distribution reads back which
                                origin access control signs for each origin.
@@ -50,6 +53,9 @@ Rules:
                                need the IAM action AWS names (HeadBucket is
                                s3:ListBucket).
   s3-versioning-document       GetBucketVersioning answers AWS's <VersioningConfiguration>.
+  s3-policy-principals         A bucket policy statement applies only to the principals
+                               it names: one for a service (CloudFront) does not
+                               refuse the account's own users.
   sesv2-identity-and-account   VerifiedForSendingStatus follows verification;
                                GetAccount (missing in moto) answers as a
                                production account in good standing.
@@ -67,6 +73,9 @@ Control (tests only), POST /moto-api/bosun-rules with a JSON body:
   {"invalidation_seconds": N, "distribution": ID}
                                           invalidations on ID stay InProgress N s
 GET /moto-api/bosun-rules lists the rules in force.
+GET /moto-api/bosun-rules/code?region=R&function=F&qualifier=Q
+                                          the zip that version or alias runs
+GET /moto-api/bosun-rules/mail?region=R   the messages SES accepted (JSON)
 """
 
 import json
@@ -91,6 +100,7 @@ RULES = [
     "cloudfront-functions",
     "cloudfront-origin-access",
     "cloudfront-headers-policies",
+    "cloudfront-origin-request-policies",
     "dynamodb-atomic",
     "dynamodb-ttl-hourly",
     "lambda-environment",
@@ -98,6 +108,7 @@ RULES = [
     "lambda-policy-conditions",
     "iam-resources",
     "s3-versioning-document",
+    "s3-policy-principals",
     "sesv2-identity-and-account",
     "sesv2-event-destinations",
 ]
@@ -131,6 +142,7 @@ def install() -> None:
     _cloudfront()
     _cloudfront_functions()
     _cloudfront_headers_policies()
+    _cloudfront_origin_request_policies()
     _dynamodb_atomic()
     _dynamodb()
     _lambda()
@@ -290,6 +302,23 @@ def _cloudfront_headers_policies() -> None:
     ListResponseHeadersPolicies, UpdateResponseHeadersPolicy): an id, an
     ETag that changes with every update and must be sent as If-Match, and a
     name unique in the account (ResponseHeadersPolicyAlreadyExists)."""
+    _cloudfront_policies("ResponseHeadersPolicy", "response_headers_policy", "response-headers-policy",
+                         "response headers policy")
+
+
+def _cloudfront_origin_request_policies() -> None:
+    """Origin request policies as the CloudFront API reference describes them
+    (CreateOriginRequestPolicy, GetOriginRequestPolicy,
+    ListOriginRequestPolicies, UpdateOriginRequestPolicy), which moto lacks:
+    the same id, ETag and unique-name rules as response headers policies. A
+    cache behaviour's OriginRequestPolicyId is kept by moto already."""
+    _cloudfront_policies("OriginRequestPolicy", "origin_request_policy", "origin-request-policy",
+                         "origin request policy")
+
+
+def _cloudfront_policies(shape: str, snake: str, path: str, what: str) -> None:
+    """One kind of CloudFront policy (`shape` is its API name, e.g.
+    ResponseHeadersPolicy): Create, Get, List and Update with If-Match."""
     from moto.cloudfront import urls
     from moto.cloudfront.exceptions import CloudFrontException
     from moto.cloudfront.responses import CloudFrontResponse
@@ -297,61 +326,60 @@ def _cloudfront_headers_policies() -> None:
     from moto.moto_api._internal import mock_random
     from moto.core.utils import utcnow
 
+    config_key = f"{shape}Config"
+
     def store(self):
-        if not hasattr(self.backend, "_bosun_headers"):
-            self.backend._bosun_headers = {}
-        return self.backend._bosun_headers
+        attr = f"_bosun_{snake}"
+        if not hasattr(self.backend, attr):
+            setattr(self.backend, attr, {})
+        return getattr(self.backend, attr)
 
     def policy_result(policy):
-        return {
-            "Id": policy["id"],
-            "LastModifiedTime": policy["modified"],
-            "ResponseHeadersPolicyConfig": policy["config"],
-        }
+        return {"Id": policy["id"], "LastModifiedTime": policy["modified"], config_key: policy["config"]}
 
     def create(self):
-        config = self._get_param("ResponseHeadersPolicyConfig", {})
+        config = self._get_param(config_key, {})
         policies = store(self)
         if any(p["config"].get("Name") == config.get("Name") for p in policies.values()):
-            raise CloudFrontException("ResponseHeadersPolicyAlreadyExists", "A response headers policy with this name already exists.")
+            raise CloudFrontException(f"{shape}AlreadyExists", f"A {what} with this name already exists.")
         policy = {"id": mock_random.get_random_hex(8) + "-0000-4000-8000-" + mock_random.get_random_hex(12),
                   "etag": mock_random.get_random_hex(14).upper(), "config": config, "modified": utcnow()}
         policies[policy["id"]] = policy
-        return ActionResult({"ResponseHeadersPolicy": policy_result(policy), "ETag": policy["etag"],
-                             "Location": f"https://cloudfront.amazonaws.com/2020-05-31/response-headers-policy/{policy['id']}"})
+        return ActionResult({shape: policy_result(policy), "ETag": policy["etag"],
+                             "Location": f"https://cloudfront.amazonaws.com/2020-05-31/{path}/{policy['id']}"})
 
     def find(self):
         policy = store(self).get(self._get_param("Id"))
         if policy is None:
-            raise CloudFrontException("NoSuchResponseHeadersPolicy", "The response headers policy does not exist.")
+            raise CloudFrontException(f"NoSuch{shape}", f"The {what} does not exist.")
         return policy
 
     def get(self):
         policy = find(self)
-        return ActionResult({"ResponseHeadersPolicy": policy_result(policy), "ETag": policy["etag"]})
+        return ActionResult({shape: policy_result(policy), "ETag": policy["etag"]})
 
     def update(self):
         policy = find(self)
         if self._get_param("IfMatch") != policy["etag"]:
             raise CloudFrontException("PreconditionFailed", "The If-Match version is missing or not valid.")
-        policy["config"] = self._get_param("ResponseHeadersPolicyConfig", {})
+        policy["config"] = self._get_param(config_key, {})
         policy["etag"] = mock_random.get_random_hex(14).upper()
         policy["modified"] = utcnow()
-        return ActionResult({"ResponseHeadersPolicy": policy_result(policy), "ETag": policy["etag"]})
+        return ActionResult({shape: policy_result(policy), "ETag": policy["etag"]})
 
     def listing(self):
         kind = self._get_param("Type")
         items = [] if kind == "managed" else [
-            {"Type": "custom", "ResponseHeadersPolicy": policy_result(p)} for p in store(self).values()
+            {"Type": "custom", shape: policy_result(p)} for p in store(self).values()
         ]
-        return ActionResult({"ResponseHeadersPolicyList": {"MaxItems": 100, "Quantity": len(items), "Items": items}})
+        return ActionResult({f"{shape}List": {"MaxItems": 100, "Quantity": len(items), "Items": items}})
 
-    CloudFrontResponse.create_response_headers_policy = create
-    CloudFrontResponse.get_response_headers_policy = get
-    CloudFrontResponse.update_response_headers_policy = update
-    CloudFrontResponse.list_response_headers_policies = listing
-    urls.url_paths["{0}/2020-05-31/response-headers-policy$"] = CloudFrontResponse.dispatch
-    urls.url_paths["{0}/2020-05-31/response-headers-policy/(?P<policy_id>[^/]+)$"] = CloudFrontResponse.dispatch
+    setattr(CloudFrontResponse, f"create_{snake}", create)
+    setattr(CloudFrontResponse, f"get_{snake}", get)
+    setattr(CloudFrontResponse, f"update_{snake}", update)
+    setattr(CloudFrontResponse, f"list_{snake.replace('policy', 'policies')}", listing)
+    urls.url_paths["{0}/2020-05-31/" + path + "$"] = CloudFrontResponse.dispatch
+    urls.url_paths["{0}/2020-05-31/" + path + "/(?P<policy_id>[^/]+)$"] = CloudFrontResponse.dispatch
 
 
 def _dynamodb_atomic() -> None:
@@ -697,6 +725,34 @@ def _s3() -> None:
     from moto.s3 import responses
 
     responses.ACTION_MAP["BUCKET"]["HEAD"]["DEFAULT"] = "ListBucket"
+
+    # A bucket policy's statement applies only to the principals it names
+    # (IAM user guide, "AWS JSON policy elements: Principal"); moto applies
+    # every statement to every caller, so a Deny meant for CloudFront (the
+    # service principal cloudfront.amazonaws.com) would refuse the account's
+    # own users. Callers of the emulator are the account's users and roles,
+    # never a service: statements naming only services are left out.
+    from moto.s3 import models as s3_models
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+
+    def applies_to_users(statement) -> bool:
+        principal = statement.get("Principal", "*")
+        if principal == "*" or "NotPrincipal" in statement:
+            return True
+        return isinstance(principal, dict) and "AWS" in principal
+
+    def get_permission(self, action, resource):
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        policy = json.loads(self.policy.decode())
+        listed = policy.get("Statement")
+        listed = listed if isinstance(listed, list) else [listed]
+        policy["Statement"] = [st for st in listed if isinstance(st, dict) and applies_to_users(st)]
+        if not policy["Statement"]:
+            return PermissionResult.NEUTRAL
+        return IAMPolicy(json.dumps(policy)).is_action_permitted(action, resource)
+
+    s3_models.FakeBucket.get_permission = get_permission
     responses.ACTION_MAP["BUCKET"]["PUT"]["public_access_block"] = "PutBucketPublicAccessBlock"
 
 
@@ -753,5 +809,37 @@ def _control() -> None:
                 INVALIDATION_SECONDS[body["distribution"]] = float(body["invalidation_seconds"])
         return 200, {"Content-Type": "application/json"}, json.dumps({"ok": True})
 
+    # Read-only views for the local edge (scripts/edge.py) and the demo:
+    # what a function version runs (the zip Lambda stores), and the mail SES
+    # accepted (SES itself keeps no mailbox; the emulator stands in for the
+    # recipients' inboxes).
+    def bosun_code(self, request, full_url, headers):
+        from moto.awslambda.models import lambda_backends
+        from moto.core import DEFAULT_ACCOUNT_ID
+
+        args = request.args
+        backend = lambda_backends[args.get("account", DEFAULT_ACCOUNT_ID)][args["region"]]
+        function = backend.get_function(args["function"], args.get("qualifier"))
+        return 200, {"Content-Type": "application/zip", "x-bosun-version": str(function.version)}, function.code_bytes
+
+    def bosun_mail(self, request, full_url, headers):
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.ses.models import ses_backends
+
+        args = request.args
+        backend = ses_backends[args.get("account", DEFAULT_ACCOUNT_ID)][args["region"]]
+        out = []
+        for m in backend.sent_messages:
+            if hasattr(m, "raw_data"):
+                out.append({"id": m.id, "source": m.source, "to": list(m.destinations), "raw": m.raw_data})
+            else:
+                to = [a for addrs in (m.destinations or {}).values() for a in addrs]
+                out.append({"id": m.id, "source": m.source, "to": to, "subject": m.subject, "body": m.body})
+        return 200, {"Content-Type": "application/json"}, json.dumps(out)
+
     MotoAPIResponse.bosun_rules = bosun_rules
+    MotoAPIResponse.bosun_code = bosun_code
+    MotoAPIResponse.bosun_mail = bosun_mail
     urls.url_paths["{0}/moto-api/bosun-rules$"] = urls.response_instance.bosun_rules
+    urls.url_paths["{0}/moto-api/bosun-rules/code$"] = urls.response_instance.bosun_code
+    urls.url_paths["{0}/moto-api/bosun-rules/mail$"] = urls.response_instance.bosun_mail

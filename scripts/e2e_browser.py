@@ -87,7 +87,7 @@ def api(base_url, method, path, token=None, body=None, expect=(200,)):
         # The API behind CloudFront (and `serve --signed-origin`) needs the body's hash.
         req.add_header("x-amz-content-sha256", hashlib.sha256(data or b"").hexdigest())
     if token:
-        req.add_header("Authorization", f"Bearer {token}")
+        req.add_header("X-Session-Token", token)
     try:
         with _OPENER.open(req, timeout=15) as res:
             status, raw = res.status, res.read()
@@ -116,8 +116,22 @@ def slot_holder(event, slot):
 # --------------------------------------------------------------------------
 
 
+class EmulatorMail:
+    """The mail SES accepted, read from the emulator (the deployed app sends
+    through SES only): the same interface as an outbox folder."""
+
+    def __init__(self, endpoint, region):
+        self.url = f"{endpoint.rstrip('/')}/moto-api/bosun-rules/mail?region={region}"
+
+    def messages(self):
+        with _OPENER.open(self.url, timeout=15) as res:
+            return json.loads(res.read())
+
+
 def outbox_snapshot(outbox):
     """{file name: (mtime_ns, size)} of the JSON files in the outbox."""
+    if isinstance(outbox, EmulatorMail):
+        return {m["id"]: 1 for m in outbox.messages()}
     snap = {}
     if os.path.isdir(outbox):
         for name in os.listdir(outbox):
@@ -142,6 +156,14 @@ def _addressed_to(mail, email):
 def wait_for_mail(outbox, email, before, timeout=WAIT_S):
     """Newest outbox mail to `email` that was not there (or changed) since `before`."""
     deadline = time.monotonic() + timeout
+    while isinstance(outbox, EmulatorMail):
+        for m in reversed(outbox.messages()):
+            if m["id"] not in before and _addressed_to(m, email):
+                return f"SES message {m['id']}", {"to": m["to"], "subject": m.get("subject"),
+                                                  "text": m.get("body") or m.get("raw")}
+        if time.monotonic() >= deadline:
+            raise Failure(f"no new e-mail to {email} accepted by SES after {timeout} s")
+        time.sleep(0.2)
     while True:
         now = outbox_snapshot(outbox)
         fresh = [n for n, sig in now.items() if before.get(n) != sig]
@@ -264,6 +286,12 @@ def check_security_headers(base_url, csp, driver):
     for name in ("strict-transport-security", "x-content-type-options", "x-frame-options", "referrer-policy"):
         if name not in headers:
             raise Failure(f"the page was served without {name}")
+    with _OPENER.open(urllib.request.Request(base_url + "/api/config", method="GET"), timeout=15) as res:
+        api_headers = {k.lower(): v for k, v in res.headers.items()}
+    for name in ("content-security-policy", "strict-transport-security", "x-content-type-options",
+                 "x-frame-options", "referrer-policy"):
+        if api_headers.get(name) != headers.get(name):
+            raise Failure(f"the API answered with {name} = {api_headers.get(name)!r}, the page with {headers.get(name)!r}")
     try:
         logs = driver.get_log("browser")
     except Exception:  # noqa: BLE001 - a driver without logs cannot show violations
@@ -271,7 +299,7 @@ def check_security_headers(base_url, csp, driver):
     violations = [e.get("message", "") for e in logs if "Content Security Policy" in e.get("message", "")]
     if violations:
         raise Failure("the page broke its Content-Security-Policy: " + "; ".join(violations[:3]))
-    step("7. served with the security headers; no Content-Security-Policy violation")
+    step("7. page and API served with the security headers; no Content-Security-Policy violation")
 
 
 def check_no_sideways_scroll(driver, where):
@@ -300,8 +328,42 @@ def check_no_sideways_scroll(driver, where):
 # --------------------------------------------------------------------------
 
 
+def sign_in_by_mail(base, outbox, email):
+    """A session token for `email` the way a member gets one: ask for a
+    link, read it from the mail, exchange its code."""
+    before = outbox_snapshot(outbox)
+    api(base, "POST", "/api/auth/request", None, {"email": email}, expect=(200, 202))
+    _, mail = wait_for_mail(outbox, email, before)
+    code = magic_link(mail).split("#/auth/", 1)[1]
+    answer = api(base, "POST", "/api/auth/exchange", None, {"code": code})
+    if not isinstance(answer, dict) or not answer.get("token"):
+        raise Failure(f"POST /api/auth/exchange answered without a token: {answer}")
+    return answer["token"]
+
+
+def check_api_refuses_bearer(base, token):
+    """A session sent as `Authorization: Bearer` is not one: behind
+    CloudFront that header is the origin access control's signature."""
+    req = urllib.request.Request(base + "/api/me", method="GET")
+    req.add_header("Authorization", f"Bearer {token}")
+    try:
+        with _OPENER.open(req, timeout=15) as res:
+            status = res.status
+    except urllib.error.HTTPError as err:
+        status = err.code
+    if status != 401:
+        raise Failure(f"GET /api/me with the session only in Authorization answered {status}, not 401")
+
+
 def run(args, state):
     base = args.base_url.rstrip("/")
+    if args.mail_endpoint:
+        args.outbox = EmulatorMail(args.mail_endpoint, args.region)
+    if not args.admin_token:
+        step(f"0. signing in as {args.admin_email} from the mailed link (API)")
+        args.admin_token = sign_in_by_mail(base, args.outbox, args.admin_email)
+        check_api_refuses_bearer(base, args.admin_token)
+        step("   signed in; the same session sent as Authorization: Bearer is refused (401)")
 
     # 1. Event and invitation through the API.
     date = f"{datetime.date.today().year + 1}-07-04"
@@ -449,13 +511,19 @@ def run(args, state):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base-url", required=True, help="e.g. http://127.0.0.1:8080")
-    parser.add_argument("--admin-token", required=True, help="a bearer token with the admin role")
-    parser.add_argument("--outbox", required=True, help="folder the local server writes e-mails to")
+    parser.add_argument("--admin-token", help="a session token with the admin role")
+    parser.add_argument("--admin-email", help="without --admin-token: sign in as this admin from the mailed link")
+    mail = parser.add_mutually_exclusive_group(required=True)
+    mail.add_argument("--outbox", help="folder the local server writes e-mails to")
+    mail.add_argument("--mail-endpoint", help="the emulator: read the mail SES accepted there")
+    parser.add_argument("--region", default="us-west-2", help="with --mail-endpoint: SES's region")
     parser.add_argument("--screenshot", help="save a PNG of the page here at the end")
     parser.add_argument("--csp", help="the Content-Security-Policy the page must be served with and work under")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.add_argument("--chromedriver", default="/usr/bin/chromedriver")
     args = parser.parse_args()
+    if not args.admin_token and not args.admin_email:
+        parser.error("give --admin-token or --admin-email")
 
     state = {"driver": None, "profile": None}
     ok = False

@@ -10,6 +10,14 @@ installed.
     scripts/emulator.py endpoint        print the endpoint of the running background instance
     scripts/emulator.py stop            stop the background instance
     scripts/emulator.py version         print the moto version the emulator runs
+    scripts/emulator.py edge DISTRIBUTION_ID [--port N]
+                                        start a local CloudFront edge for a distribution deployed to
+                                        the running emulator (scripts/edge.py); prints its URL.
+                                        `stop` stops it with the emulator. With --foreground
+                                        [--lifeline] [--endpoint URL] it runs in the foreground and
+                                        prints "ready <url>" (the tests).
+    scripts/emulator.py mail [--to ADDRESS]
+                                        the messages SES accepted, newest last (the demo's inbox)
     scripts/emulator.py serve [--port N] [--lifeline]
                                         run in the foreground; prints "ready <endpoint>" once it answers.
                                         With --lifeline it exits when its standard input closes, so a
@@ -34,6 +42,7 @@ STATE_DIR = Path(os.environ.get("BOSUN_EMULATOR_DIR", ROOT / ".emulator"))
 VENV = STATE_DIR / "venv"
 REQUIREMENTS = ROOT / "scripts" / "requirements-emulator.txt"
 STATE_FILE = STATE_DIR / "background.json"
+EDGES_FILE = STATE_DIR / "edges.json"
 HOST = "127.0.0.1"
 
 
@@ -146,11 +155,7 @@ def start(port: int) -> None:
     print(endpoint)
 
 
-def stop_background() -> None:
-    state = read_state()
-    if not state:
-        return
-    pid = state["pid"]
+def terminate(pid: int) -> None:
     if alive(pid):
         os.kill(pid, signal.SIGTERM)
         for _ in range(50):
@@ -159,7 +164,67 @@ def stop_background() -> None:
             time.sleep(0.1)
         else:
             os.kill(pid, signal.SIGKILL)
+
+
+def read_edges() -> list:
+    try:
+        return json.loads(EDGES_FILE.read_text())
+    except (FileNotFoundError, ValueError):
+        return []
+
+
+def stop_background() -> None:
+    for edge in read_edges():
+        terminate(edge["pid"])
+    EDGES_FILE.unlink(missing_ok=True)
+    state = read_state()
+    if not state:
+        return
+    terminate(state["pid"])
     STATE_FILE.unlink(missing_ok=True)
+
+
+def running_endpoint() -> str:
+    state = read_state()
+    if not state or not alive(state["pid"]):
+        raise SystemExit("emulator: not running (scripts/emulator.py start)")
+    return state["endpoint"]
+
+
+def start_edge(distribution: str, port: int) -> None:
+    """A local CloudFront edge for `distribution`, in the background."""
+    endpoint = running_endpoint()
+    for edge in read_edges():
+        if edge["distribution"] == distribution and alive(edge["pid"]):
+            print(edge["url"])
+            return
+    log = open(STATE_DIR / f"edge-{distribution}.log", "ab")
+    proc = subprocess.Popen(
+        [str(venv_python()), str(ROOT / "scripts" / "edge.py"), "serve", distribution,
+         "--endpoint", endpoint, "--port", str(port), "--log-dir", str(STATE_DIR)],
+        stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True,
+    )
+    line = proc.stdout.readline().decode().strip()
+    if not line.startswith("ready "):
+        proc.kill()
+        raise SystemExit(f"edge: failed to start for {distribution} (see {STATE_DIR / f'edge-{distribution}.log'})")
+    url = line.split(" ", 1)[1]
+    edges = [e for e in read_edges() if alive(e["pid"])]
+    edges.append({"pid": proc.pid, "distribution": distribution, "url": url})
+    EDGES_FILE.write_text(json.dumps(edges))
+    print(url)
+
+
+def mail(to: str, region: str) -> None:
+    """Prints the messages SES accepted (the emulator keeps them)."""
+    url = f"{running_endpoint()}/moto-api/bosun-rules/mail?region={region}"
+    with urllib.request.urlopen(url, timeout=10) as resp:
+        messages = json.loads(resp.read())
+    for m in messages:
+        if to and to.lower() not in [a.lower() for a in m["to"]]:
+            continue
+        print(f"--- {m['id']}: from {m['source']} to {', '.join(m['to'])}")
+        print(m.get("raw") or f"Subject: {m.get('subject')}\n\n{m.get('body')}")
 
 
 def main() -> None:
@@ -171,6 +236,15 @@ def main() -> None:
     sub.add_parser("stop")
     sub.add_parser("endpoint")
     sub.add_parser("version", help="print the pinned moto version the emulator runs")
+    p_edge = sub.add_parser("edge")
+    p_edge.add_argument("distribution", help="a distribution id, or `all`: one edge per bosun-managed distribution")
+    p_edge.add_argument("--port", type=int, default=0)
+    p_edge.add_argument("--foreground", action="store_true")
+    p_edge.add_argument("--lifeline", action="store_true")
+    p_edge.add_argument("--endpoint")
+    p_mail = sub.add_parser("mail")
+    p_mail.add_argument("--to", default="")
+    p_mail.add_argument("--region", default=os.environ.get("AWS_REGION", "us-west-2"))
     p_serve = sub.add_parser("serve")
     p_serve.add_argument("--port", type=int, default=0)
     p_serve.add_argument("--lifeline", action="store_true")
@@ -183,10 +257,41 @@ def main() -> None:
     elif args.cmd == "stop":
         stop_background()
     elif args.cmd == "endpoint":
-        state = read_state()
-        if not state or not alive(state["pid"]):
-            raise SystemExit("emulator: not running (scripts/emulator.py start)")
-        print(state["endpoint"])
+        print(running_endpoint())
+    elif args.cmd == "edge" and args.foreground:
+        endpoint = args.endpoint or running_endpoint()
+        ensure_venv_and_reexec(sys.argv[1:])
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import edge
+
+        STATE_DIR.mkdir(parents=True, exist_ok=True)
+        edge.serve(endpoint, args.distribution, args.port, args.lifeline, str(STATE_DIR))
+    elif args.cmd == "edge" and args.distribution == "all":
+        endpoint = running_endpoint()
+        ensure_venv_and_reexec(sys.argv[1:])
+        STATE_DIR.mkdir(parents=True, exist_ok=True)
+        import contextlib
+        import io
+
+        import boto3
+
+        cf = boto3.client("cloudfront", endpoint_url=endpoint, region_name="us-east-1",
+                          aws_access_key_id="edge", aws_secret_access_key="edge")
+        listing = cf.list_distributions()["DistributionList"].get("Items") or []
+        for d in listing:
+            # bosun's comment names the stack and frontend: "bosun STACK/KEY".
+            if not d.get("Comment", "").startswith("bosun "):
+                continue
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                start_edge(d["Id"], 0)
+            print(f"site {d['Comment'][len('bosun '):]}: {out.getvalue().strip()}/")
+    elif args.cmd == "edge":
+        install()
+        STATE_DIR.mkdir(parents=True, exist_ok=True)
+        start_edge(args.distribution, args.port)
+    elif args.cmd == "mail":
+        mail(args.to, args.region)
     elif args.cmd == "version":
         ensure_venv_and_reexec(sys.argv[1:])
         import moto

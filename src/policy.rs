@@ -267,16 +267,51 @@ pub fn distribution_sid(frontend: &str) -> String {
 }
 
 /// The bucket-policy statement that lets the distribution `distribution_arn`
-/// (through its origin access control) read the files under `prefix`.
+/// (through its origin access control) read the files under `prefix`, and
+/// list the bucket: for a missing key S3 answers 404 NoSuchKey only to a
+/// caller with s3:ListBucket, 403 AccessDenied to any other (S3 API
+/// reference, GetObject, Permissions), so without it a missing page is a
+/// 403 with S3's XML. A configured error page would turn every 403 into a
+/// 404 instead, a real refusal included, and needs a page in every site.
+/// CloudFront never lists: every origin request names a key under the
+/// origin path, and the default behaviour forwards no query string.
 pub fn distribution_statement(sid: &str, bucket: &str, prefix: &str, distribution_arn: &str, partition: &str) -> Value {
     json!({
         "Sid": sid,
         "Effect": "Allow",
         "Principal": {"Service": "cloudfront.amazonaws.com"},
-        "Action": "s3:GetObject",
-        "Resource": format!("arn:{partition}:s3:::{bucket}/{prefix}*"),
+        "Action": ["s3:GetObject", "s3:ListBucket"],
+        "Resource": [format!("arn:{partition}:s3:::{bucket}/{prefix}*"), format!("arn:{partition}:s3:::{bucket}")],
         "Condition": {"StringEquals": {"AWS:SourceArn": distribution_arn}}
     })
+}
+
+/// The statement that keeps every distribution from serving bosun's own
+/// files under the site's prefix (the sync manifest, `.bosun/`): an explicit
+/// Deny wins over the Allow above (IAM, "Policy evaluation logic").
+pub fn bosun_files_statement(sid: &str, bucket: &str, prefix: &str, partition: &str) -> Value {
+    json!({
+        "Sid": format!("{sid}Internal"),
+        "Effect": "Deny",
+        "Principal": {"Service": "cloudfront.amazonaws.com"},
+        "Action": "s3:GetObject",
+        "Resource": format!("arn:{partition}:s3:::{bucket}/{prefix}{}*", crate::model::names::BOSUN_DIR),
+    })
+}
+
+/// Both statements a managed distribution's bucket policy carries for a site.
+pub fn distribution_statements(
+    frontend: &str,
+    bucket: &str,
+    prefix: &str,
+    distribution_arn: &str,
+    partition: &str,
+) -> Vec<Value> {
+    let sid = distribution_sid(frontend);
+    vec![
+        distribution_statement(&sid, bucket, prefix, distribution_arn, partition),
+        bosun_files_statement(&sid, bucket, prefix, partition),
+    ]
 }
 
 /// A policy's statements: IAM accepts `Statement` as a list or as one object.
@@ -396,7 +431,7 @@ mod bucket_policy_tests {
         // Same meaning in another layout (list-valued Action, reordered keys) counts.
         let relaid = json!({"Statement": [{
             "Condition": {"StringEquals": {"AWS:SourceArn": ARN}},
-            "Resource": ["arn:aws:s3:::b/site/*"], "Action": ["s3:GetObject"],
+            "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/site/*"], "Action": ["s3:ListBucket", "s3:GetObject"],
             "Principal": {"Service": "cloudfront.amazonaws.com"}, "Effect": "Allow", "Sid": "BosunCloudFrontweb"
         }]});
         assert!(has_statement(&relaid, &stmt));
@@ -412,5 +447,23 @@ mod bucket_policy_tests {
         assert!(!has_statement(&replaced, &stmt) && has_statement(&replaced, &other));
         assert_eq!(statements(&replaced).len(), 2);
         assert_eq!(with_statement(None, stmt.clone())["Statement"], json!([stmt]));
+    }
+
+    #[test]
+    fn a_site_lets_its_distribution_read_and_list_but_never_serve_bosuns_files() {
+        let [allow, deny] = distribution_statements("web", "b", "site/", ARN, "aws")
+            .try_into()
+            .unwrap();
+        assert_eq!(allow["Action"], json!(["s3:GetObject", "s3:ListBucket"]));
+        assert_eq!(allow["Resource"], json!(["arn:aws:s3:::b/site/*", "arn:aws:s3:::b"]));
+        assert_eq!(deny["Effect"], "Deny");
+        assert_eq!(deny["Resource"], "arn:aws:s3:::b/site/.bosun/*");
+        assert_eq!(deny["Principal"], json!({"Service": "cloudfront.amazonaws.com"}));
+        assert_ne!(allow["Sid"], deny["Sid"], "both live in the bucket policy side by side");
+        let both = [allow, deny]
+            .into_iter()
+            .fold(None, |p: Option<Value>, s| Some(with_statement(p.as_ref(), s)))
+            .unwrap();
+        assert_eq!(statements(&both).len(), 2);
     }
 }

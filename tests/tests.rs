@@ -11,6 +11,9 @@ mod ci_workflow;
 mod crew;
 /// `bosun deploy` end to end: first deploy, no-op, partial deploys, JSON output.
 mod deploy;
+/// The request path as AWS runs it: deployed stacks reached through the
+/// local edge (scripts/edge.py), the crew app in a browser included.
+mod edge;
 /// Frontend sync: uploads, headers, invalidations, deletions and their guards.
 mod frontend;
 /// Refusals before any write (secrets, preflight) and interrupts.

@@ -255,11 +255,18 @@ async fn api_origin(s: &Step<'_, '_>, site: &str, api: &PlannedApi) -> Result<Ap
     let stack = &s.ctx.desired.stack.name;
     let name: String = format!("bosun-{stack}-{site}-api").chars().take(64).collect();
     let access_control = aws::cloudfront::origin_access_control(&c.cloudfront, &name, AccessControlFor::Lambda).await?;
+    let headers_policy = match &s.state.headers_policy {
+        Some(id) => Some(id.clone()),
+        None => aws::cloudfront::find_headers_policy(&c.cloudfront, &s.ctx.desired.stack.headers_policy())
+            .await?
+            .map(|(id, _)| id),
+    };
     Ok(ApiOrigin {
         id: api_origin_id(&api.name),
         domain: url_host(&url.url).to_string(),
         access_control,
         path: api.path.clone(),
+        headers_policy,
     })
 }
 
@@ -283,14 +290,8 @@ async fn allow_distribution(s: &mut Step<'_, '_>, change: &Change) -> Result<(),
                 "no distribution was created for `{site}` before its bucket policy"
             ))
         })?;
-    let statement = crate::policy::distribution_statement(
-        &crate::policy::distribution_sid(site),
-        bucket,
-        prefix,
-        &arn,
-        s.ctx.partition,
-    );
-    aws::s3::put_policy_statement(&s.ctx.clients.s3, bucket, statement).await?;
+    let statements = crate::policy::distribution_statements(site, bucket, prefix, &arn, s.ctx.partition);
+    aws::s3::put_policy_statements(&s.ctx.clients.s3, bucket, statements).await?;
     Ok(())
 }
 

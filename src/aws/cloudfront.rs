@@ -173,11 +173,18 @@ pub async fn put_headers_policy(client: &Client, name: &str) -> Result<String, A
     Ok(id)
 }
 
-/// Puts the response headers policy on the distribution's default behaviour.
+/// Puts the response headers policy on every behaviour of the distribution
+/// (a policy applies only to the behaviours it is attached to: without it
+/// on the API's, its answers would carry no security headers).
 pub async fn attach_headers_policy(client: &Client, id: &str, policy_id: &str) -> Result<(), AwsError> {
     update_config(client, id, |mut config| {
         if let Some(behaviour) = config.default_cache_behavior.as_mut() {
             behaviour.response_headers_policy_id = Some(policy_id.to_string());
+        }
+        if let Some(behaviours) = config.cache_behaviors.as_mut() {
+            for b in behaviours.items.iter_mut().flatten() {
+                b.response_headers_policy_id = Some(policy_id.to_string());
+            }
         }
         Ok(config)
     })
@@ -338,11 +345,26 @@ pub async fn setup(client: &Client, id: &str) -> Result<Option<Setup>, AwsError>
         .and_then(|v| v.acm_certificate_arn())
         .filter(|arn| !arn.is_empty())
         .map(str::to_string);
-    let headers_policy = config
+    // The policy every behaviour has (the API's included); none when any
+    // behaviour lacks it or has another.
+    let mut policies = config
         .default_cache_behavior()
-        .and_then(|b| b.response_headers_policy_id())
-        .filter(|id| !id.is_empty())
-        .map(str::to_string);
+        .map(|b| b.response_headers_policy_id())
+        .into_iter()
+        .chain(
+            config
+                .cache_behaviors()
+                .map(|b| b.items())
+                .unwrap_or_default()
+                .iter()
+                .map(|b| b.response_headers_policy_id()),
+        )
+        .map(|id| id.filter(|id| !id.is_empty()));
+    let first = policies.next().flatten();
+    let headers_policy = match policies.all(|p| p == first) {
+        true => first.map(str::to_string),
+        false => None,
+    };
     Ok(Some(Setup {
         headers_policy,
         domain: distribution.domain_name().to_string(),
@@ -589,6 +611,8 @@ pub struct ApiOrigin {
     /// The `lambda` origin access control signing CloudFront's requests.
     pub access_control: String,
     pub path: String,
+    /// The response headers policy, as on every other behaviour.
+    pub headers_policy: Option<String>,
 }
 
 impl ApiOrigin {
@@ -646,6 +670,7 @@ impl ApiOrigin {
             .allowed_methods(allowed)
             .cache_policy_id(CACHING_DISABLED)
             .origin_request_policy_id(ALL_VIEWER_EXCEPT_HOST)
+            .set_response_headers_policy_id(self.headers_policy.clone())
             .compress(true)
             .build()
             .map_err(|e| AwsError::build(op, &self.path, e))

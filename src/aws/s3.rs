@@ -664,9 +664,18 @@ pub async fn bucket_policy(client: &Client, bucket: &str) -> Result<Option<serde
 /// Puts `statement` into the bucket's policy (replacing a statement with
 /// its Sid, keeping every other one). The policy is read right before the
 /// put, so statements others added meanwhile are kept.
-pub async fn put_policy_statement(client: &Client, bucket: &str, statement: serde_json::Value) -> Result<(), AwsError> {
+pub async fn put_policy_statements(
+    client: &Client,
+    bucket: &str,
+    statements: Vec<serde_json::Value>,
+) -> Result<(), AwsError> {
     let existing = bucket_policy(client, bucket).await?;
-    let policy = crate::policy::with_statement(existing.as_ref(), statement);
+    let policy = statements
+        .into_iter()
+        .fold(existing, |policy, s| {
+            Some(crate::policy::with_statement(policy.as_ref(), s))
+        })
+        .unwrap_or_default();
     client
         .put_bucket_policy()
         .bucket(bucket)

@@ -115,6 +115,8 @@ pub const META_HEADERS: &str = "bosun-headers";
 
 /// Where the manifest of the last completed sync lives, relative to the prefix.
 pub const MANIFEST_NAME: &str = ".bosun/manifest.json";
+/// The folder under a site's prefix that holds bosun's own files, never served.
+pub const BOSUN_DIR: &str = ".bosun/";
 
 pub fn manifest_key(spec: &FrontendSpec) -> String {
     format!("{}{MANIFEST_NAME}", spec.prefix)

@@ -252,17 +252,11 @@ fn existing_managed(
         });
     }
     let arn = scope.distribution(id);
-    let statement = policy::distribution_statement(
-        &policy::distribution_sid(&spec.key),
-        &spec.bucket,
-        &spec.prefix,
-        &arn,
-        scope.partition,
-    );
+    let statements = policy::distribution_statements(&spec.key, &spec.bucket, &spec.prefix, &arn, scope.partition);
     if !live
         .bucket_policy
         .as_ref()
-        .is_some_and(|p| policy::has_statement(p, &statement))
+        .is_some_and(|p| statements.iter().all(|s| policy::has_statement(p, s)))
     {
         out.push(allow_distribution(spec, Some(arn.clone())));
     }

@@ -130,7 +130,7 @@ impl Crew {
             .uri(path)
             .header("host", "evil.example.net");
         if let Some(t) = token {
-            req = req.header("authorization", format!("Bearer {t}"));
+            req = req.header("x-session-token", t);
         }
         let mut req = match body {
             Some(b) => req
@@ -293,7 +293,7 @@ async fn cors_allows_exactly_the_frontend_origin() {
             .header("access-control-request-method", "POST")
             .header(
                 "access-control-request-headers",
-                "authorization, content-type, idempotency-key",
+                "x-session-token, content-type, idempotency-key",
             )
             .body(Body::empty())
             .unwrap()
@@ -302,7 +302,7 @@ async fn cors_allows_exactly_the_frontend_origin() {
     assert_eq!(h["access-control-allow-origin"], "https://crew.example.com");
     let allowed = h["access-control-allow-headers"].to_str().unwrap().to_ascii_lowercase();
     assert!(
-        allowed.contains("idempotency-key") && allowed.contains("authorization"),
+        allowed.contains("idempotency-key") && allowed.contains("x-session-token"),
         "{allowed}"
     );
     let (_, _, h) = c.send(preflight("https://evil.example.net")).await;
@@ -814,7 +814,7 @@ async fn events_carry_their_timing_and_the_shape_reports_read() {
     let body = json!({"date": next_year("09-09"), "boat": "B", "kind": "k", "guests": 1}).to_string();
     let post = || {
         Request::post("/api/events")
-            .header("authorization", format!("Bearer {admin}"))
+            .header("x-session-token", &admin)
             .header("idempotency-key", "form-7f3a9c21")
             .header("content-type", "application/json")
             .body(Body::from(body.clone()))
@@ -828,7 +828,7 @@ async fn events_carry_their_timing_and_the_shape_reports_read() {
     // the first event.
     let other = json!({"date": next_year("09-10"), "boat": "B", "kind": "k", "guests": 1}).to_string();
     let reused = Request::post("/api/events")
-        .header("authorization", format!("Bearer {admin}"))
+        .header("x-session-token", &admin)
         .header("idempotency-key", "form-7f3a9c21")
         .header("content-type", "application/json")
         .body(Body::from(other))
@@ -1404,7 +1404,7 @@ async fn browser_follows_a_magic_link_and_claims_crew() {
 async fn behind_the_distribution_a_body_must_carry_its_sha256() {
     use sha2::{Digest, Sha256};
     let crew = Crew::new().await;
-    let signed = shipcaptaincrew::require_body_hash(shipcaptaincrew::router(crew.app.clone(), None));
+    let signed = shipcaptaincrew::signed_origin(shipcaptaincrew::router(crew.app.clone(), None));
     let body = json!({"email": "someone@example.com"}).to_string();
     let hash: String = Sha256::digest(body.as_bytes())
         .iter()
@@ -1427,9 +1427,9 @@ async fn behind_the_distribution_a_body_must_carry_its_sha256() {
         let signed = signed.clone();
         async move { signed.oneshot(req).await.unwrap().status() }
     };
-    assert_eq!(status(request(None)).await, StatusCode::BAD_REQUEST);
+    assert_eq!(status(request(None)).await, StatusCode::FORBIDDEN);
     let other: String = Sha256::digest(b"{}").iter().map(|b| format!("{b:02x}")).collect();
-    assert_eq!(status(request(Some(&other))).await, StatusCode::BAD_REQUEST);
+    assert_eq!(status(request(Some(&other))).await, StatusCode::FORBIDDEN);
     assert_eq!(status(request(Some(&hash))).await, StatusCode::ACCEPTED);
     // Reads need no hash.
     let get = Request::builder().uri("/api/config").body(Body::empty()).unwrap();
@@ -2165,7 +2165,7 @@ async fn the_waivers_item_follows_the_guests_and_cannot_be_ticked() {
 
 async fn me_status(router: &axum::Router, token: &str) -> StatusCode {
     let req = Request::get("/api/me")
-        .header("authorization", format!("Bearer {token}"))
+        .header("x-session-token", token)
         .body(Body::empty())
         .unwrap();
     router.clone().oneshot(req).await.unwrap().status()

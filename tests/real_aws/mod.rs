@@ -316,7 +316,14 @@ async fn the_distributions_bucket_policy_is_restored_and_a_single_statement_poli
         .iter()
         .map(|s| s["Sid"].clone())
         .collect();
-    assert_eq!(sids, [json!("Foreign"), json!("BosunCloudFrontweb")]);
+    assert_eq!(
+        sids,
+        [
+            json!("Foreign"),
+            json!("BosunCloudFrontweb"),
+            json!("BosunCloudFrontwebInternal")
+        ]
+    );
     assert_eq!(stack.bosun(&["deploy", "frontend"]).write_calls(), Vec::<String>::new());
 
     // Versioning is read, not inferred: a suspended bucket is re-enabled.

@@ -70,7 +70,14 @@ impl Clock {
     }
 }
 
-/// A signed-in member, from a valid bearer token.
+/// The request header a member's session token travels in. A header of its
+/// own, not a cookie: a cross-site form cannot send it and a cross-origin
+/// script must pass a CORS preflight the API refuses, so it needs no CSRF
+/// token; and CloudFront leaves it alone, where it overwrites
+/// `Authorization`.
+pub const SESSION_HEADER: &str = "x-session-token";
+
+/// A signed-in member, from a valid session token.
 #[derive(Debug, Clone)]
 pub struct User {
     pub email: String,
@@ -93,14 +100,13 @@ impl FromRequestParts<App> for User {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<User, ApiError> {
-        let header = parts
+        // Not `Authorization`: behind CloudFront the origin access control
+        // signs every request to the function URL and overwrites it
+        // (CloudFront API reference, OriginAccessControlConfig, `always`).
+        let token = parts
             .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .ok_or(ApiError::Unauthorized)?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|h| h.strip_prefix("Bearer "))
+            .get(SESSION_HEADER)
+            .and_then(|h| h.to_str().ok())
             .ok_or(ApiError::Unauthorized)?;
         let claims = app
             .keys
@@ -129,8 +135,14 @@ impl FromRequestParts<App> for User {
     }
 }
 
-/// The caller's IP: the function URL's request context on Lambda, the TCP
-/// peer when served locally. Forwarding headers are ignored: clients set them.
+/// The caller's IP. On Lambda behind the distribution, the viewer's
+/// address from `CloudFront-Viewer-Address` ("IP:port"), which CloudFront
+/// sets itself when the origin request policy names it; it is trusted only
+/// when the function URL's auth is AWS_IAM (the request context carries
+/// `authorizer.iam`), since then only a caller the resource policy allows
+/// (the distribution) reaches the function. Otherwise the request context's
+/// `sourceIp` (behind CloudFront: the edge's address), or the TCP peer when
+/// served locally. X-Forwarded-For is ignored: viewers set it.
 #[derive(Debug, Clone)]
 pub struct ClientIp(pub String);
 
@@ -141,6 +153,17 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
         if let Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) =
             parts.extensions.get::<lambda_http::request::RequestContext>()
         {
+            let signed = ctx.authorizer.as_ref().is_some_and(|a| a.iam.is_some());
+            if signed {
+                if let Some(ip) = parts
+                    .headers
+                    .get(VIEWER_ADDRESS)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(viewer_ip)
+                {
+                    return Ok(ClientIp(ip));
+                }
+            }
             if let Some(ip) = &ctx.http.source_ip {
                 return Ok(ClientIp(ip.clone()));
             }
@@ -150,6 +173,18 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
         }
         Ok(ClientIp("unknown".into()))
     }
+}
+
+/// The header CloudFront puts the viewer's address and port in.
+pub const VIEWER_ADDRESS: &str = "cloudfront-viewer-address";
+
+/// The IP of a `CloudFront-Viewer-Address` value: `198.51.100.10:46532`, or
+/// for IPv6 the address followed by `:port` (brackets tolerated).
+pub fn viewer_ip(value: &str) -> Option<String> {
+    let (ip, port) = value.trim().rsplit_once(':')?;
+    port.parse::<u16>().ok()?;
+    let ip = ip.trim_start_matches('[').trim_end_matches(']');
+    ip.parse::<IpAddr>().ok().map(|ip| ip.to_string())
 }
 
 impl ClientIp {

@@ -91,7 +91,7 @@ pub fn router(app: App, frontend: Option<PathBuf>) -> Router {
                 .allow_origin(origin)
                 .allow_methods([Method::GET, Method::POST])
                 .allow_headers([
-                    header::AUTHORIZATION,
+                    header::HeaderName::from_static(app::SESSION_HEADER),
                     header::CONTENT_TYPE,
                     header::HeaderName::from_static("x-guest-token"),
                     header::HeaderName::from_static("idempotency-key"),
@@ -109,21 +109,32 @@ pub fn router(app: App, frontend: Option<PathBuf>) -> Router {
     }
 }
 
-/// The API as it is reached behind CloudFront's origin access control: a
-/// request with a body (any method but GET, HEAD, OPTIONS) must carry
-/// `x-amz-content-sha256` with the hex SHA-256 of its body, or it is
-/// refused (Lambda accepts no unsigned payload; CloudFront developer guide,
-/// "Restrict access to an AWS Lambda function URL origin"). `serve
-/// --signed-origin` runs the local server this way, so the frontend is
-/// tested as deployed.
-pub fn require_body_hash(router: Router) -> Router {
-    router.layer(axum::middleware::from_fn(check_body_hash))
+/// The API as it is reached behind CloudFront's origin access control,
+/// where it matters to a client: CloudFront signs every request and so
+/// overwrites the viewer's `Authorization` (CloudFront API reference,
+/// OriginAccessControlConfig, signing `always`), and a request with a body
+/// (any method but GET, HEAD, OPTIONS) must carry `x-amz-content-sha256`
+/// with the hex SHA-256 of its body, or Lambda refuses it with 403 (it
+/// accepts no unsigned payload; CloudFront developer guide, "Restrict
+/// access to an AWS Lambda function URL origin"). `serve --signed-origin`
+/// runs the local server this way, so the frontend is tested as deployed.
+pub fn signed_origin(router: Router) -> Router {
+    router.layer(axum::middleware::from_fn(sign_like_cloudfront))
 }
 
-async fn check_body_hash(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
-    use axum::http::{Method, StatusCode};
+/// What the origin access control's signature puts in `Authorization`.
+pub const ORIGIN_SIGNATURE: &str =
+    "AWS4-HMAC-SHA256 Credential=LOCAL/cloudfront/lambda/aws4_request, SignedHeaders=host;x-amz-date, Signature=local";
+
+async fn sign_like_cloudfront(
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::{header, HeaderValue, Method, StatusCode};
     use axum::response::IntoResponse;
     use sha2::{Digest, Sha256};
+    req.headers_mut()
+        .insert(header::AUTHORIZATION, HeaderValue::from_static(ORIGIN_SIGNATURE));
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }
@@ -138,7 +149,7 @@ async fn check_body_hash(req: axum::extract::Request, next: axum::middleware::Ne
             "error": "unsigned_payload",
             "message": "x-amz-content-sha256 must be the SHA-256 of the request body",
         });
-        return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
+        return (StatusCode::FORBIDDEN, axum::Json(body)).into_response();
     }
     next.run(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes)))
         .await

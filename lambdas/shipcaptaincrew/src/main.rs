@@ -105,7 +105,7 @@ async fn run() -> Result<(), String> {
             println!("listening on http://{bound}");
             let mut routes = router(app, flag("--frontend").map(PathBuf::from));
             if args.iter().any(|a| a == "--signed-origin") {
-                routes = shipcaptaincrew::require_body_hash(routes);
+                routes = shipcaptaincrew::signed_origin(routes);
             }
             let headers: Vec<String> = args
                 .windows(2)

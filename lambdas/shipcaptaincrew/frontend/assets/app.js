@@ -122,12 +122,14 @@
   let onUnauthorized = null;
 
   // api("POST", "/api/events", { … }) → parsed JSON body, or throws ApiError.
-  // options.auth = false leaves out the bearer token; options.headers adds headers.
+  // options.auth = false leaves out the session token; options.headers adds headers.
   async function api(method, path, body, options) {
     const opts = options || {};
     const headers = { Accept: "application/json" };
     const token = opts.auth === false ? null : getToken();
-    if (token) headers.Authorization = "Bearer " + token;
+    // Not Authorization: CloudFront's origin access control overwrites it
+    // with its own signature on the way to the function URL.
+    if (token) headers["X-Session-Token"] = token;
     if (body !== undefined) headers["Content-Type"] = "application/json";
     Object.assign(headers, opts.headers || {});
     const text = body === undefined ? undefined : JSON.stringify(body);

@@ -1,0 +1,395 @@
+//! The request path as AWS runs it: stacks deployed to the emulator and
+//! reached only through the local edge (`scripts/edge.py`), which serves a
+//! distribution as CloudFront's documentation says (behaviours, the
+//! viewer-request function, origin access control, bucket and function
+//! resource policies, the function-URL event, response headers policies)
+//! and answers API requests with the zip the alias points at, as deployed.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use tokio::sync::OnceCell;
+
+use crate::util::*;
+
+/// A local edge for one distribution, stopped when dropped.
+pub struct Edge {
+    pub url: String,
+    child: Child,
+}
+
+impl Edge {
+    pub fn start(distribution: &str) -> Edge {
+        let mut child = Command::new("python3")
+            .arg(root().join("scripts/emulator.py"))
+            .args(["edge", distribution, "--foreground", "--lifeline", "--endpoint"])
+            .arg(&emulator().endpoint)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start scripts/emulator.py edge");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("ready ")
+            .unwrap_or_else(|| panic!("the edge did not start: {line:?}"))
+            .to_string();
+        Edge { url, child }
+    }
+
+    /// One request (HTTP/1.1, `Connection: close`): status, headers (names
+    /// lower-cased), body.
+    pub fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Answer {
+        let addr = self.url.trim_start_matches("http://");
+        let mut conn = std::net::TcpStream::connect(addr).expect("connect to the edge");
+        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: d111111abcdef8.cloudfront.net\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+        for (k, v) in headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        head.push_str("\r\n");
+        conn.write_all(head.as_bytes()).unwrap();
+        conn.write_all(body).unwrap();
+        let mut raw = Vec::new();
+        conn.read_to_end(&mut raw).unwrap();
+        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("an HTTP answer");
+        let head = String::from_utf8_lossy(&raw[..split]).to_string();
+        let mut lines = head.lines();
+        let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+        let headers = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+            .collect();
+        Answer {
+            status,
+            headers,
+            body: raw[split + 4..].to_vec(),
+        }
+    }
+
+    pub fn get(&self, path: &str, headers: &[(&str, &str)]) -> Answer {
+        self.send("GET", path, headers, b"")
+    }
+
+    /// A JSON POST with the body's SHA-256, as the frontend sends it.
+    pub fn post_json(&self, path: &str, body: &Value, headers: &[(&str, &str)]) -> Answer {
+        let body = body.to_string();
+        let hash = sha256_hex(body.as_bytes());
+        let mut all = vec![
+            ("content-type", "application/json"),
+            ("x-amz-content-sha256", hash.as_str()),
+        ];
+        all.extend_from_slice(headers);
+        self.send("POST", path, &all, body.as_bytes())
+    }
+}
+
+impl Drop for Edge {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).to_string()
+    }
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.text()))
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The demo stack as `scripts/demo` deploys it, under its own name and
+/// bucket, built with the test profile: deployed once for this module.
+pub struct Demo {
+    pub distribution: String,
+    _dir: tempfile::TempDir,
+}
+
+pub async fn demo() -> &'static Demo {
+    static DEMO: OnceCell<Demo> = OnceCell::const_new();
+    DEMO.get_or_init(|| async {
+        let name = unique("edge");
+        let bucket = format!("{name}-site");
+        let lambdas = root().join("lambdas");
+        let text = std::fs::read_to_string(root().join("stacks/queenofsandiego.toml"))
+            .unwrap()
+            .replace(
+                "name = \"queenofsandiego\"",
+                &format!("name = \"{name}\"\ncargo_profile = \"{TEST_PROFILE}\""),
+            )
+            .replace(
+                "bucket = \"queenofsandiego-tools-example\"",
+                &format!("bucket = \"{bucket}\""),
+            )
+            .replace("\"../lambdas/", &format!("\"{}/", lambdas.display()))
+            .replace("\"data/", &format!("\"{}/", root().join("stacks/data").display()));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("demo.toml");
+        std::fs::write(&path, text).unwrap();
+        let path = path.to_string_lossy().into_owned();
+        let ses = bosun(&["--stack", &path, "--output", "json", "verify-ses", "--create"]);
+        assert_eq!(ses.code, 0, "{ses:?}");
+        let deploy = bosun(&["--stack", &path, "--output", "json", "deploy", "all"]);
+        assert_eq!(deploy.code, 0, "{deploy:?}");
+        let distribution = distribution_of(&name, "shipcaptaincrew").await;
+        Demo {
+            distribution,
+            _dir: dir,
+        }
+    })
+    .await
+}
+
+/// The id of the distribution bosun manages for `stack`'s frontend `site`.
+pub async fn distribution_of(stack: &str, site: &str) -> String {
+    let comment = format!("bosun {stack}/{site}");
+    let list = cloudfront().await.list_distributions().send().await.unwrap();
+    list.distribution_list()
+        .unwrap()
+        .items()
+        .iter()
+        .find(|d| d.comment() == comment)
+        .map(|d| d.id().to_string())
+        .unwrap_or_else(|| panic!("no distribution with comment {comment}"))
+}
+
+/// Mail SES accepted for `to` (the emulator keeps it), newest last.
+pub fn mail_to(to: &str) -> Vec<Value> {
+    let addr = emulator().endpoint.trim_start_matches("http://").to_string();
+    let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        conn,
+        "GET /moto-api/bosun-rules/mail?region={REGION} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = String::new();
+    conn.read_to_string(&mut raw).unwrap();
+    let body = &raw[raw.find("\r\n\r\n").unwrap() + 4..];
+    let all: Vec<Value> = serde_json::from_str(body).unwrap();
+    all.into_iter()
+        .filter(|m| m["to"].as_array().unwrap().iter().any(|a| a == to))
+        .collect()
+}
+
+/// A session for `email` through the edge, the way a member gets one: a
+/// link asked for, read from the mail, its code exchanged.
+fn sign_in(edge: &Edge, email: &str) -> String {
+    let before = mail_to(email).len();
+    let asked = edge.post_json("/api/auth/request", &json!({ "email": email }), &[]);
+    assert!(asked.status == 200 || asked.status == 202, "{asked:?}");
+    let mails = mail_to(email);
+    assert_eq!(mails.len(), before + 1, "one new mail to {email}");
+    let body = mails.last().unwrap()["body"].as_str().unwrap().to_string();
+    let code: String = body
+        .split("#/auth/")
+        .nth(1)
+        .expect("a sign-in link")
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect();
+    let exchanged = edge.post_json("/api/auth/exchange", &json!({ "code": code }), &[]);
+    assert_eq!(exchanged.status, 200, "{}", exchanged.text());
+    exchanged.json()["token"].as_str().unwrap().to_string()
+}
+
+/// The demo's tests sign in as its one admin, whose mail they read: one at a time.
+static ADMIN_MAIL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Every rule on the deployed demo's path, as a viewer meets it.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_deployed_demo_answers_through_the_edge_as_on_aws() {
+    let demo = demo().await;
+    let _admin = ADMIN_MAIL.lock().await;
+    let edge = Edge::start(&demo.distribution);
+
+    // The site: the default root object, through the origin access control,
+    // with the security headers.
+    let page = edge.get("/", &[]);
+    assert_eq!(page.status, 200, "{}", page.text());
+    assert!(page.text().contains("<html"), "{}", page.text());
+    let csp = bosun::aws::cloudfront::CONTENT_SECURITY_POLICY;
+    assert_eq!(page.header("content-security-policy"), Some(csp));
+    // A folder URL serves its index.html (the viewer-request function, run).
+    assert_eq!(edge.get("/guest.html", &[]).status, 200);
+    // A missing page is a 404 (the distribution may list the bucket), not
+    // S3's 403.
+    let missing = edge.get("/no-such-page.html", &[]);
+    assert_eq!(missing.status, 404, "{}", missing.text());
+    assert!(missing.text().contains("NoSuchKey"), "{}", missing.text());
+    // bosun's own files are never served.
+    let manifest = edge.get("/.bosun/manifest.json", &[]);
+    assert_eq!(manifest.status, 403, "{}", manifest.text());
+
+    // The API: security headers there too; the session only in its own
+    // header (the origin access control overwrites Authorization).
+    let config = edge.get("/api/config", &[]);
+    assert_eq!(config.status, 200, "{}", config.text());
+    for (name, value) in bosun::aws::cloudfront::security_headers() {
+        assert_eq!(
+            config.header(&name.to_ascii_lowercase()),
+            Some(value.as_str()),
+            "{name} on /api/config"
+        );
+    }
+    let token = sign_in(&edge, shipcaptaincrew_admin());
+    let me = edge.get("/api/me", &[("x-session-token", &token)]);
+    assert_eq!(me.status, 200, "{}", me.text());
+    assert_eq!(me.json()["email"], shipcaptaincrew_admin());
+    let bearer = format!("Bearer {token}");
+    let as_bearer = edge.get("/api/me", &[("authorization", &bearer)]);
+    assert_eq!(as_bearer.status, 401, "{}", as_bearer.text());
+
+    // A POST without its body's SHA-256 is refused before the function runs.
+    let body = json!({"email": "nobody@example.com"}).to_string();
+    let unsigned = edge.send(
+        "POST",
+        "/api/auth/request",
+        &[("content-type", "application/json")],
+        body.as_bytes(),
+    );
+    assert_eq!(unsigned.status, 403, "{}", unsigned.text());
+    let wrong = edge.send(
+        "POST",
+        "/api/auth/request",
+        &[
+            ("content-type", "application/json"),
+            ("x-amz-content-sha256", &sha256_hex(b"{}")),
+        ],
+        body.as_bytes(),
+    );
+    assert_eq!(wrong.status, 403, "{}", wrong.text());
+}
+
+fn shipcaptaincrew_admin() -> &'static str {
+    "admin@example.com"
+}
+
+/// The ShipCaptainCrew browser test, through the edge against the deployed
+/// demo: the admin and the crew member sign in from mailed links, an event
+/// is created, the member confirms, sees it and claims a slot, and page and
+/// API answers carry the security headers.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_browser_uses_the_deployed_crew_app_through_the_edge() {
+    let demo = demo().await;
+    let _admin = ADMIN_MAIL.lock().await;
+    let edge = Edge::start(&demo.distribution);
+    let python = String::from_utf8(
+        Command::new("python3")
+            .arg(root().join("scripts/browser.py"))
+            .arg("python")
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let shot = root().join("target/shipcaptaincrew-edge.png");
+    let out = tokio::process::Command::new(python.trim())
+        .arg(root().join("scripts/e2e_browser.py"))
+        .args(["--base-url", &edge.url, "--admin-email", shipcaptaincrew_admin()])
+        .args(["--mail-endpoint", &emulator().endpoint, "--region", REGION])
+        .args(["--csp", bosun::aws::cloudfront::CONTENT_SECURITY_POLICY])
+        .arg("--screenshot")
+        .arg(&shot)
+        .output()
+        .await
+        .expect("run scripts/e2e_browser.py");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success()
+            && stdout.contains("e2e: ok")
+            && stdout.contains("the same session sent as Authorization: Bearer is refused")
+            && stdout.contains("the member sees the slot as theirs")
+            && stdout.contains("page and API served with the security headers"),
+        "browser test through the edge failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A site stack of its own (no functions), for rules that change what is
+/// deployed.
+async fn site_stack() -> (TestStack, String, String) {
+    let name = unique("edgesite");
+    let bucket = format!("{name}-b");
+    let stack = TestStack::new(
+        &name,
+        &format!(
+            "[frontends.web]\ndir = \"site\"\nbucket = \"{bucket}\"\nprefix = \"web/\"\ndistribution = \"managed\"\n"
+        ),
+    );
+    write_files(
+        &stack.dir.path().join("site"),
+        &[
+            ("index.html", b"<html>home</html>"),
+            ("docs/index.html", b"<html>docs</html>"),
+        ],
+    );
+    let deploy = stack.bosun(&["deploy", "frontend"]);
+    assert_eq!(deploy.code, 0, "{deploy:?}");
+    let distribution = distribution_of(&name, "web").await;
+    (stack, bucket, distribution)
+}
+
+/// The bucket policy is evaluated as S3 does: a grant for another
+/// distribution lets this one read nothing (403), and folder URLs are
+/// served by the function bosun attached.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_bucket_policy_decides_what_the_distribution_may_read() {
+    let (_stack, bucket, distribution) = site_stack().await;
+    let edge = Edge::start(&distribution);
+    assert_eq!(edge.get("/", &[]).text(), "<html>home</html>");
+    assert_eq!(
+        edge.get("/docs/", &[]).text(),
+        "<html>docs</html>",
+        "the viewer-request function ran"
+    );
+
+    let s3 = s3().await;
+    let policy = s3.get_bucket_policy().bucket(&bucket).send().await.unwrap();
+    let original = policy.policy().unwrap().to_string();
+    let other = original.replace(&distribution, "EOTHERDISTRIBUTION");
+    assert_ne!(other, original);
+    s3.put_bucket_policy()
+        .bucket(&bucket)
+        .policy(&other)
+        .send()
+        .await
+        .unwrap();
+    let denied = edge.get("/", &[]);
+    assert_eq!(denied.status, 403, "{}", denied.text());
+    assert!(denied.text().contains("AccessDenied"));
+    // Without s3:ListBucket a missing key is a 403 too, never a 404.
+    let get_only = json!({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "cloudfront.amazonaws.com"},
+        "Action": "s3:GetObject", "Resource": format!("arn:aws:s3:::{bucket}/web/*"),
+        "Condition": {"StringEquals": {"AWS:SourceArn": format!("arn:aws:cloudfront::123456789012:distribution/{distribution}")}}
+    }]});
+    s3.put_bucket_policy()
+        .bucket(&bucket)
+        .policy(get_only.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(edge.get("/", &[]).status, 200);
+    assert_eq!(edge.get("/missing.html", &[]).status, 403);
+}
