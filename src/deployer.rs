@@ -365,6 +365,31 @@ fn cloudfront_statements(desired: &Desired, scope: &ArnScope<'_>) -> Vec<Value> 
                 scope.partition, scope.account
             )],
         ));
+        if desired
+            .frontends
+            .iter()
+            .any(|f| f.api.as_ref().is_some_and(|a| a.headers.is_some()))
+        {
+            out.push(json!({
+                "Sid": "FindRequestPolicies",
+                "Effect": "Allow",
+                "Action": ["cloudfront:ListOriginRequestPolicies"],
+                // Not resource-scoped; bosun finds its policies by name.
+                "Resource": "*"
+            }));
+            out.push(statement(
+                "RequestPolicies",
+                &[
+                    "cloudfront:CreateOriginRequestPolicy",
+                    "cloudfront:GetOriginRequestPolicy",
+                    "cloudfront:UpdateOriginRequestPolicy",
+                ],
+                vec![format!(
+                    "arn:{}:cloudfront::{}:origin-request-policy/*",
+                    scope.partition, scope.account
+                )],
+            ));
+        }
         out.push(statement(
             "IndexFunction",
             &[
@@ -446,6 +471,7 @@ mod tests {
             "cloudfront:ListDistributions",
             "cloudfront:ListOriginAccessControls",
             "cloudfront:ListResponseHeadersPolicies",
+            "cloudfront:ListOriginRequestPolicies",
             "lambda:GetAccountSettings",
         ]
         .into();

@@ -188,8 +188,22 @@ pub async fn observe_stack(clients: &Clients, desired: &Desired, selection: &Sel
         .collect();
     let secrets = read_secrets(clients, &secret_names);
     let managed = selection.frontends(desired).iter().any(|f| f.is_managed());
-    let shared = read_shared(clients, desired, managed);
-    let (roles, tables, functions, frontends, referenced, rules, data, secrets, (index_function, headers_policy)) = tokio::try_join!(
+    let forwards = selection
+        .frontends(desired)
+        .iter()
+        .any(|f| f.api.as_ref().is_some_and(|a| a.headers.is_some()));
+    let shared = read_shared(clients, desired, managed, forwards);
+    let (
+        roles,
+        tables,
+        functions,
+        frontends,
+        referenced,
+        rules,
+        data,
+        secrets,
+        (index_function, headers_policy, request_policies),
+    ) = tokio::try_join!(
         roles,
         tables,
         functions,
@@ -213,6 +227,7 @@ pub async fn observe_stack(clients: &Clients, desired: &Desired, selection: &Sel
         secrets,
         index_function,
         headers_policy,
+        request_policies,
     })
 }
 
@@ -259,22 +274,33 @@ async fn read_referenced(
     .await
 }
 
+/// What the stack's managed frontends read from CloudFront's account-wide lists.
+type Shared = (
+    Option<bool>,
+    Option<(String, bool)>,
+    BTreeMap<String, (String, Vec<String>)>,
+);
+
 /// What the stack's managed frontends share, read when one is selected:
-/// whether the index-page function is LIVE with bosun's code, and the
-/// response headers policy (its id, and whether it sets bosun's headers).
-async fn read_shared(
-    clients: &Clients,
-    desired: &Desired,
-    managed: bool,
-) -> Result<(Option<bool>, Option<(String, bool)>), AwsError> {
+/// whether the index-page function is LIVE with bosun's code, the response
+/// headers policy (its id, and whether it sets bosun's headers), and when
+/// an API names its headers, the stack's origin request policies.
+async fn read_shared(clients: &Clients, desired: &Desired, managed: bool, forwards: bool) -> Result<Shared, AwsError> {
     if !managed {
-        return Ok((None, None));
+        return Ok((None, None, BTreeMap::new()));
     }
     let cf = &clients.cloudfront;
     let (index_name, policy_name) = (desired.stack.index_function(), desired.stack.headers_policy());
     let index = aws::cloudfront::live_function_matches(cf, &index_name, aws::cloudfront::INDEX_FUNCTION_CODE);
     let headers = aws::cloudfront::find_headers_policy(cf, &policy_name);
-    tokio::try_join!(index, headers)
+    let prefix = desired.stack.request_policy_prefix();
+    let requests = async {
+        match forwards {
+            true => aws::cloudfront::request_policies(cf, &prefix).await,
+            false => Ok(BTreeMap::new()),
+        }
+    };
+    tokio::try_join!(index, headers, requests)
 }
 
 /// bosun's metadata (content SHA-256, headers hash), HEADed concurrently,

@@ -23,6 +23,7 @@ pub(super) async fn apply(s: &mut Step<'_, '_>, change: &Change) -> Result<Value
         | Change::AttachIndexFunction { .. }
         | Change::CreateDistribution { .. }
         | Change::PutHeadersPolicy { .. }
+        | Change::PutRequestPolicy { .. }
         | Change::AttachHeadersPolicy { .. }
         | Change::DetachApi { .. }
         | Change::SetDomain { .. }
@@ -108,6 +109,11 @@ async fn distribution_step(s: &mut Step<'_, '_>, change: &Change) -> Result<Valu
         Change::PutHeadersPolicy { name } => {
             let id = aws::cloudfront::put_headers_policy(&c.cloudfront, name).await?;
             s.state.headers_policy = Some(id.clone());
+            return Ok(json!({ "policy": id }));
+        }
+        Change::PutRequestPolicy { name, headers, .. } => {
+            let id = aws::cloudfront::put_request_policy(&c.cloudfront, name, headers).await?;
+            s.state.request_policies.insert(name.clone(), id.clone());
             return Ok(json!({ "policy": id }));
         }
         Change::AttachHeadersPolicy { distribution, name, .. } => {
@@ -261,12 +267,26 @@ async fn api_origin(s: &Step<'_, '_>, site: &str, api: &PlannedApi) -> Result<Ap
             .await?
             .map(|(id, _)| id),
     };
+    let request_policy = match &api.request_policy {
+        None => aws::cloudfront::ALL_VIEWER_EXCEPT_HOST_POLICY.to_string(),
+        Some(name) => match s.state.request_policies.get(name) {
+            Some(id) => id.clone(),
+            None => aws::cloudfront::request_policies(&c.cloudfront, name)
+                .await?
+                .remove(name)
+                .map(|(id, _)| id)
+                .ok_or_else(|| {
+                    ApplyStepError::Internal(format!("no origin request policy {name} before the API's behaviour"))
+                })?,
+        },
+    };
     Ok(ApiOrigin {
         id: api_origin_id(&api.name),
         domain: url_host(&url.url).to_string(),
         access_control,
         path: api.path.clone(),
         headers_policy,
+        request_policy,
     })
 }
 

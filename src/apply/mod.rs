@@ -73,6 +73,8 @@ struct State {
     distribution_arns: BTreeMap<String, String>,
     /// The response headers policy's id, once this run put it.
     headers_policy: Option<String>,
+    /// Origin request policy name → id, once this run put it.
+    request_policies: BTreeMap<String, String>,
 }
 
 /// What apply did.
@@ -281,6 +283,7 @@ async fn step(s: &mut Step<'_, '_>, change: &Change) -> Result<serde_json::Value
         | Change::DetachApi { .. }
         | Change::SetDomain { .. }
         | Change::PutHeadersPolicy { .. }
+        | Change::PutRequestPolicy { .. }
         | Change::AttachHeadersPolicy { .. }
         | Change::AllowCloudFront { .. }
         | Change::RemoveCloudFrontPermission { .. }

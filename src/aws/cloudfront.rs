@@ -1,5 +1,6 @@
 //! CloudFront: find or create a site's distribution, invalidate paths.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use aws_sdk_cloudfront::client::Waiters;
@@ -7,10 +8,13 @@ use aws_sdk_cloudfront::primitives::Blob;
 use aws_sdk_cloudfront::types::{
     Aliases, AllowedMethods, CacheBehavior, CacheBehaviors, CachedMethods, CustomOriginConfig, DefaultCacheBehavior,
     DistributionConfig, EventType, FrameOptionsList, FunctionAssociation, FunctionAssociations, FunctionConfig,
-    FunctionRuntime, FunctionStage, InvalidationBatch, Method, MinimumProtocolVersion, Origin,
+    FunctionRuntime, FunctionStage, Headers, InvalidationBatch, Method, MinimumProtocolVersion, Origin,
     OriginAccessControlConfig, OriginAccessControlOriginTypes, OriginAccessControlSigningBehaviors,
-    OriginAccessControlSigningProtocols, OriginProtocolPolicy, OriginSslProtocols, Origins, Paths, ReferrerPolicyList,
-    ResponseHeadersPolicyConfig, ResponseHeadersPolicyContentSecurityPolicy, ResponseHeadersPolicyContentTypeOptions,
+    OriginAccessControlSigningProtocols, OriginProtocolPolicy, OriginRequestPolicyConfig,
+    OriginRequestPolicyCookieBehavior, OriginRequestPolicyCookiesConfig, OriginRequestPolicyHeaderBehavior,
+    OriginRequestPolicyHeadersConfig, OriginRequestPolicyQueryStringBehavior, OriginRequestPolicyQueryStringsConfig,
+    OriginRequestPolicyType, OriginSslProtocols, Origins, Paths, ReferrerPolicyList, ResponseHeadersPolicyConfig,
+    ResponseHeadersPolicyContentSecurityPolicy, ResponseHeadersPolicyContentTypeOptions,
     ResponseHeadersPolicyFrameOptions, ResponseHeadersPolicyReferrerPolicy, ResponseHeadersPolicySecurityHeadersConfig,
     ResponseHeadersPolicyStrictTransportSecurity, ResponseHeadersPolicyType, S3OriginConfig, SslProtocol,
     SslSupportMethod, ViewerCertificate, ViewerProtocolPolicy,
@@ -191,6 +195,150 @@ pub async fn attach_headers_policy(client: &Client, id: &str, policy_id: &str) -
     .await
 }
 
+/// Every header bosun's origin request policy for an API forwards: the
+/// ones it always does, the API's own, and the viewer's address.
+pub fn request_policy_headers(api_headers: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = crate::model::API_BASE_HEADERS.iter().map(|h| h.to_string()).collect();
+    out.extend(api_headers.iter().cloned());
+    out.push(crate::model::VIEWER_ADDRESS_HEADER.to_string());
+    out
+}
+
+/// The headers a policy forwards, compared case-insensitively.
+fn header_set(headers: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = headers.iter().map(|h| h.to_ascii_lowercase()).collect();
+    out.sort();
+    out
+}
+
+fn request_policy_config(name: &str, headers: &[String]) -> Result<OriginRequestPolicyConfig, AwsError> {
+    let op = "cloudfront:CreateOriginRequestPolicy";
+    let e = |e| AwsError::build(op, name, e);
+    // Named headers only, with CloudFront's viewer address (the managed
+    // AllViewerExceptHostHeader cannot add it, and a policy that forwards
+    // every viewer header and a CloudFront one forwards Host too, which a
+    // function URL refuses); every query string; no cookies.
+    OriginRequestPolicyConfig::builder()
+        .name(name)
+        .comment("bosun: the API's headers and the viewer's address")
+        .headers_config(
+            OriginRequestPolicyHeadersConfig::builder()
+                .header_behavior(OriginRequestPolicyHeaderBehavior::Whitelist)
+                .headers(
+                    Headers::builder()
+                        .quantity(headers.len() as i32)
+                        .set_items(Some(headers.to_vec()))
+                        .build()
+                        .map_err(e)?,
+                )
+                .build()
+                .map_err(e)?,
+        )
+        .cookies_config(
+            OriginRequestPolicyCookiesConfig::builder()
+                .cookie_behavior(OriginRequestPolicyCookieBehavior::None)
+                .build()
+                .map_err(e)?,
+        )
+        .query_strings_config(
+            OriginRequestPolicyQueryStringsConfig::builder()
+                .query_string_behavior(OriginRequestPolicyQueryStringBehavior::All)
+                .build()
+                .map_err(e)?,
+        )
+        .build()
+        .map_err(e)
+}
+
+/// The account's custom origin request policies whose names start with
+/// `prefix`: name → (id, the headers it forwards, lower-cased and sorted).
+pub async fn request_policies(
+    client: &Client,
+    prefix: &str,
+) -> Result<BTreeMap<String, (String, Vec<String>)>, AwsError> {
+    let op = "cloudfront:ListOriginRequestPolicies";
+    let mut out = BTreeMap::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let page = client
+            .list_origin_request_policies()
+            .r#type(OriginRequestPolicyType::Custom)
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(op, prefix, e))?;
+        let Some(list) = page.origin_request_policy_list() else {
+            break;
+        };
+        for item in list.items() {
+            let Some(policy) = item.origin_request_policy() else {
+                continue;
+            };
+            let Some(config) = policy.origin_request_policy_config() else {
+                continue;
+            };
+            if !config.name().starts_with(prefix) {
+                continue;
+            }
+            let headers = config
+                .headers_config()
+                .filter(|h| *h.header_behavior() == OriginRequestPolicyHeaderBehavior::Whitelist)
+                .and_then(|h| h.headers())
+                .map(|h| header_set(h.items()))
+                .unwrap_or_default();
+            out.insert(config.name().to_string(), (policy.id().to_string(), headers));
+        }
+        marker = list.next_marker().filter(|m| !m.is_empty()).map(str::to_string);
+        if marker.is_none() {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// Whether a policy read back forwards exactly `headers`.
+pub fn request_policy_current(live: &[String], headers: &[String]) -> bool {
+    live == header_set(headers).as_slice()
+}
+
+/// Creates the origin request policy `name` forwarding `headers`, or
+/// updates it (its id stays); returns its id.
+pub async fn put_request_policy(client: &Client, name: &str, headers: &[String]) -> Result<String, AwsError> {
+    let config = request_policy_config(name, headers)?;
+    let found = request_policies(client, name).await?.remove(name);
+    let Some((id, live)) = found else {
+        let op = "cloudfront:CreateOriginRequestPolicy";
+        let out = client
+            .create_origin_request_policy()
+            .origin_request_policy_config(config)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(op, name, e))?;
+        return out
+            .origin_request_policy()
+            .map(|p| p.id().to_string())
+            .ok_or_else(|| AwsError::missing(op, name, "OriginRequestPolicy"));
+    };
+    if request_policy_current(&live, headers) {
+        return Ok(id);
+    }
+    let current = client
+        .get_origin_request_policy()
+        .id(&id)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("cloudfront:GetOriginRequestPolicy", name, e))?;
+    client
+        .update_origin_request_policy()
+        .id(&id)
+        .set_if_match(current.e_tag().map(str::to_string))
+        .origin_request_policy_config(config)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("cloudfront:UpdateOriginRequestPolicy", name, e))?;
+    Ok(id)
+}
+
 /// What an origin access control signs for: the frontend's bucket, or an
 /// API function's URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -339,6 +487,18 @@ pub async fn setup(client: &Client, id: &str) -> Result<Option<Setup>, AwsError>
                 .collect()
         })
         .unwrap_or_default();
+    let request_policies = config
+        .cache_behaviors()
+        .map(|b| {
+            b.items()
+                .iter()
+                .filter_map(|b| {
+                    let id = b.origin_request_policy_id().filter(|id| !id.is_empty())?;
+                    Some((b.path_pattern().to_string(), id.to_string()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let aliases = config.aliases().map(|a| a.items().to_vec()).unwrap_or_default();
     let certificate = config
         .viewer_certificate()
@@ -367,6 +527,7 @@ pub async fn setup(client: &Client, id: &str) -> Result<Option<Setup>, AwsError>
     };
     Ok(Some(Setup {
         headers_policy,
+        request_policies,
         domain: distribution.domain_name().to_string(),
         viewer_request_function,
         origins,
@@ -613,7 +774,12 @@ pub struct ApiOrigin {
     pub path: String,
     /// The response headers policy, as on every other behaviour.
     pub headers_policy: Option<String>,
+    /// The origin request policy (bosun's, or AWS's AllViewerExceptHostHeader).
+    pub request_policy: String,
 }
+
+/// AWS's managed AllViewerExceptHostHeader, for an API that names no headers.
+pub const ALL_VIEWER_EXCEPT_HOST_POLICY: &str = ALL_VIEWER_EXCEPT_HOST;
 
 impl ApiOrigin {
     fn origin(&self, op: &'static str) -> Result<Origin, AwsError> {
@@ -669,7 +835,7 @@ impl ApiOrigin {
             .viewer_protocol_policy(ViewerProtocolPolicy::HttpsOnly)
             .allowed_methods(allowed)
             .cache_policy_id(CACHING_DISABLED)
-            .origin_request_policy_id(ALL_VIEWER_EXCEPT_HOST)
+            .origin_request_policy_id(&self.request_policy)
             .set_response_headers_policy_id(self.headers_policy.clone())
             .compress(true)
             .build()

@@ -162,6 +162,9 @@ pub struct Observed {
     /// The stack's response headers policy, read when a managed frontend is
     /// selected: its id, and whether it sets bosun's security headers.
     pub headers_policy: Option<(String, bool)>,
+    /// bosun's origin request policies for the stack's APIs (read only when
+    /// a frontend's API names headers): name → (id, headers forwarded).
+    pub request_policies: BTreeMap<String, (String, Vec<String>)>,
 }
 
 /// A frontend's live side: its bucket, the objects under its prefix, the
@@ -312,8 +315,10 @@ pub struct Setup {
     pub aliases: Vec<String>,
     /// The ACM certificate viewers are served with, when not CloudFront's own.
     pub certificate: Option<String>,
-    /// The response headers policy on the default behaviour.
+    /// The response headers policy every behaviour has (none when any lacks it).
     pub headers_policy: Option<String>,
+    /// Cache behaviours' origin request policies: path pattern → policy id.
+    pub request_policies: BTreeMap<String, String>,
 }
 
 /// One origin of a distribution: its domain and its OriginPath (`""` or

@@ -72,6 +72,16 @@ impl StackMeta {
         format!("bosun-{}-security-headers", self.name)
     }
 
+    /// The prefix of the stack's origin request policies (one per API).
+    pub fn request_policy_prefix(&self) -> String {
+        format!("bosun-{}-", self.name)
+    }
+
+    /// The origin request policy of frontend `site`'s API.
+    pub fn request_policy(&self, site: &str) -> String {
+        format!("{}{site}-api", self.request_policy_prefix())
+    }
+
     pub fn index_function(&self) -> String {
         format!("bosun-{}-index", self.name)
     }
@@ -559,7 +569,22 @@ pub struct ApiSpec {
     pub function: String,
     /// The cache behaviour's path pattern, e.g. `/api/*`.
     pub path: String,
+    /// The viewer headers the API reads, forwarded by an origin request
+    /// policy bosun owns together with the viewer's address
+    /// (`CloudFront-Viewer-Address`); `None`: AWS's managed
+    /// AllViewerExceptHostHeader (every viewer header, not the address).
+    pub headers: Option<Vec<String>>,
 }
+
+/// The headers bosun's origin request policy always forwards to an API: a
+/// body's type and its SHA-256 (which the origin access control signs with).
+pub const API_BASE_HEADERS: [&str; 2] = ["content-type", "x-amz-content-sha256"];
+/// The CloudFront header with the viewer's IP and port ("Add CloudFront
+/// request headers"), forwarded by bosun's origin request policy.
+pub const VIEWER_ADDRESS_HEADER: &str = "CloudFront-Viewer-Address";
+/// Headers an origin request policy may name (CloudFront quotas, "Origin
+/// request policies": 10).
+pub const ORIGIN_REQUEST_POLICY_MAX_HEADERS: usize = 10;
 
 /// A static site folder synced to S3 behind CloudFront.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

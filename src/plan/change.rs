@@ -158,6 +158,14 @@ pub enum Change {
     PutHeadersPolicy {
         name: String,
     },
+    /// The origin request policy of a frontend's API (its headers and the
+    /// viewer's address), created or updated before the API's behaviour uses it.
+    PutRequestPolicy {
+        site: String,
+        name: String,
+        /// Every header it forwards.
+        headers: Vec<String>,
+    },
     /// A managed distribution made before bosun set security headers.
     AttachHeadersPolicy {
         site: String,
@@ -305,6 +313,8 @@ pub struct PlannedApi {
     pub alias: String,
     /// The cache behaviour's path pattern.
     pub path: String,
+    /// bosun's origin request policy for it, when the API names its headers.
+    pub request_policy: Option<String>,
 }
 
 /// Uploads go in two phases so a page never references an asset not yet there.

@@ -44,6 +44,7 @@ impl Change {
             Change::UploadData { function, .. } => format!("data/{function}"),
             Change::PutIndexFunction { name } => format!("cloudfront-function/{name}"),
             Change::PutHeadersPolicy { name } => format!("response-headers-policy/{name}"),
+            Change::PutRequestPolicy { name, .. } => format!("origin-request-policy/{name}"),
             Change::CreateSecret { parameter, .. } => format!("parameter{parameter}"),
             Change::CreateFunction { name, .. }
             | Change::UpdateCode { name, .. }
@@ -177,6 +178,9 @@ impl Change {
             },
             Change::PutHeadersPolicy { .. } => {
                 "create/update the response headers policy: HSTS, nosniff, DENY framing, no-referrer, Content-Security-Policy".into()
+            }
+            Change::PutRequestPolicy { headers, .. } => {
+                format!("create/update the API's origin request policy: forward {}", headers.join(", "))
             }
             Change::AttachHeadersPolicy { distribution, .. } => {
                 format!("send the security headers on every response of distribution {distribution}")

@@ -58,6 +58,9 @@ pub(super) fn plan(
         options,
     };
     for spec in selected {
+        if let Some(change) = request_policy(spec, &ctx) {
+            out.push(change);
+        }
         let files = local.get(&spec.key).map(Vec::as_slice).unwrap_or_default();
         let absent = LiveFrontend::default();
         let live = observed.frontends.get(&spec.key).unwrap_or(&absent);
@@ -76,6 +79,24 @@ pub(super) fn plan(
         out.extend(changes);
     }
     Ok(out)
+}
+
+/// A managed frontend's API that names its headers: its origin request
+/// policy, when missing or forwarding other headers.
+fn request_policy(spec: &FrontendSpec, ctx: &FrontendContext<'_>) -> Option<Change> {
+    let headers = spec.api.as_ref()?.headers.as_ref()?;
+    let headers = crate::aws::cloudfront::request_policy_headers(headers);
+    let name = ctx.desired.stack.request_policy(&spec.key);
+    let current = ctx
+        .observed
+        .request_policies
+        .get(&name)
+        .is_some_and(|(_, live)| crate::aws::cloudfront::request_policy_current(live, &headers));
+    (!current).then(|| Change::PutRequestPolicy {
+        site: spec.key.clone(),
+        name,
+        headers,
+    })
 }
 
 /// One frontend: bucket, distribution, uploads (assets, then HTML), the
@@ -329,6 +350,10 @@ fn planned_api(spec: &FrontendSpec, ctx: &FrontendContext<'_>) -> Option<Planned
         name: f.name.clone(),
         alias: f.alias.clone(),
         path: api.path.clone(),
+        request_policy: api
+            .headers
+            .as_ref()
+            .map(|_| ctx.desired.stack.request_policy(&spec.key)),
     })
 }
 
@@ -363,7 +388,15 @@ fn api_changes(
     let origin_ok = live.setup.origins.iter().any(|o| {
         o.id == origin_id && Some(o.domain.as_str()) == host && o.path.is_empty() && o.access_control.is_some()
     });
-    if !origin_ok || live.setup.behaviors.get(&api.path) != Some(&origin_id) {
+    // The behaviour's origin request policy: AWS's managed one, or bosun's
+    // (not yet created: the behaviour must be pointed at it once it is).
+    let want_policy = match &api.request_policy {
+        None => Some(crate::aws::cloudfront::ALL_VIEWER_EXCEPT_HOST_POLICY),
+        Some(name) => ctx.observed.request_policies.get(name).map(|(id, _)| id.as_str()),
+    };
+    let policy_ok =
+        want_policy.is_some() && live.setup.request_policies.get(&api.path).map(String::as_str) == want_policy;
+    if !origin_ok || !policy_ok || live.setup.behaviors.get(&api.path) != Some(&origin_id) {
         out.push(Change::AttachApi {
             site: spec.key.clone(),
             distribution: id.to_string(),

@@ -22,7 +22,7 @@ const FRONTEND_KEYS: &[&str] = &[
     "domain",
     "certificate",
 ];
-const API_KEYS: &[&str] = &["function", "path"];
+const API_KEYS: &[&str] = &["function", "path", "headers"];
 const CACHE_RULE_KEYS: &[&str] = &["glob", "control"];
 
 impl Validator<'_> {
@@ -321,7 +321,65 @@ impl Validator<'_> {
             self.problem(at, &join(&ap, "function"), message, None);
             return None;
         }
-        path_ok.then_some(Some(ApiSpec { function: key, path }))
+        let headers = self.api_headers(a, &ap);
+        (path_ok && headers.is_some()).then_some(Some(ApiSpec {
+            function: key,
+            path,
+            headers: headers.flatten(),
+        }))
+    }
+
+    /// `headers = ["x-session-token", …]`: the viewer headers the API reads.
+    /// Lower-cased; not Host (a function URL answers to its own), not
+    /// Authorization (the origin access control overwrites it), no
+    /// `CloudFront-*` (CloudFront's own), and with the ones bosun always
+    /// forwards within CloudFront's 10 per policy. `Some(None)`: absent.
+    fn api_headers(&mut self, a: &dyn toml_edit::TableLike, ap: &str) -> Option<Option<Vec<String>>> {
+        use crate::model::{API_BASE_HEADERS, ORIGIN_REQUEST_POLICY_MAX_HEADERS};
+        let token = |h: &str| {
+            !h.is_empty()
+                && h.len() <= 128
+                && h.bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c))
+        };
+        let Some(list) = self.str_list(a, ap, "headers", token, "an HTTP header name") else {
+            return a.get("headers").is_none().then_some(None);
+        };
+        let at = Self::span_of(a, "headers");
+        let key = join(ap, "headers");
+        let mut out: Vec<String> = Vec::new();
+        let mut ok = true;
+        for h in list.iter().map(|h| h.to_ascii_lowercase()) {
+            let refused = match h.as_str() {
+                "host" => Some("a function URL answers only to its own host name; CloudFront sends it"),
+                "authorization" => Some("CloudFront's origin access control overwrites Authorization with its signature; carry credentials in a header of their own"),
+                h if h.starts_with("cloudfront-") => Some("CloudFront's own headers are not the viewer's; bosun forwards CloudFront-Viewer-Address itself"),
+                _ => None,
+            };
+            if let Some(help) = refused {
+                ok = false;
+                self.problem(
+                    at.clone(),
+                    &key,
+                    format!("`{h}` cannot be forwarded to the API"),
+                    Some(help.into()),
+                );
+            } else if !API_BASE_HEADERS.contains(&h.as_str()) && !out.contains(&h) {
+                out.push(h);
+            }
+        }
+        let total = out.len() + API_BASE_HEADERS.len() + 1;
+        if total > ORIGIN_REQUEST_POLICY_MAX_HEADERS {
+            ok = false;
+            self.problem(
+                at,
+                &key,
+                format!("{total} headers with the {} bosun forwards (content-type, x-amz-content-sha256, CloudFront-Viewer-Address); an origin request policy takes {ORIGIN_REQUEST_POLICY_MAX_HEADERS}", API_BASE_HEADERS.len() + 1),
+                Some("forward only the headers the API reads".into()),
+            );
+        }
+        out.sort();
+        ok.then_some(Some(out))
     }
 
     /// `domain = "crew.example.com"` with `certificate = "arn:aws:acm:us-east-1:…"`:

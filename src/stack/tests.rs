@@ -251,3 +251,42 @@ fn names_follow_aws_rules() {
     assert!(valid_region("us-west-2"));
     assert!(!valid_region("uswest2"));
 }
+
+#[test]
+fn an_apis_headers_are_checked_where_they_are_written() {
+    let stack = |headers: &str| {
+        format!(
+            "[stack]\nname = \"s\"\n[functions.api]\nbinary = \"/bin/sh\"\nurl = {{ auth = \"aws-iam\" }}\n\
+             [frontends.web]\ndir = \"/tmp\"\nbucket = \"b-site\"\ndistribution = \"managed\"\n\
+             api = {{ function = \"api\", headers = {headers} }}\n"
+        )
+    };
+    // Lower-cased, sorted, the ones bosun always forwards left out.
+    let d = parse_str(&stack("[\"X-Session-Token\", \"content-type\", \"Idempotency-Key\"]")).unwrap();
+    let api = d.frontends[0].api.as_ref().unwrap();
+    assert_eq!(
+        api.headers.as_deref(),
+        Some(&["idempotency-key".to_string(), "x-session-token".to_string()][..])
+    );
+    // Authorization is overwritten by the origin access control; Host and
+    // CloudFront's own are not the viewer's to send.
+    for refused in ["Authorization", "host", "CloudFront-Viewer-Address"] {
+        let err = parse_str(&stack(&format!("[\"{refused}\"]"))).unwrap_err();
+        assert_eq!(err.problems[0].key, "frontends.web.api.headers", "{refused}");
+        assert_eq!(err.problems[0].line, 10);
+        assert!(
+            err.problems[0].message.contains(&refused.to_ascii_lowercase()),
+            "{:?}",
+            err.problems
+        );
+    }
+    // Eight of the API's own and the three bosun adds: over CloudFront's 10.
+    let many: Vec<String> = (0..8).map(|i| format!("\"x-h{i}\"")).collect();
+    let err = parse_str(&stack(&format!("[{}]", many.join(", ")))).unwrap_err();
+    assert!(err.problems[0].message.contains("11 headers"), "{:?}", err.problems);
+    let err = parse_str(&stack("[\"bad header\"]")).unwrap_err();
+    assert_eq!(err.problems[0].key, "frontends.web.api.headers[0]");
+    // Without `headers`: AWS's managed policy, as before.
+    let d = parse_str(&stack("[]").replace(", headers = []", "")).unwrap();
+    assert_eq!(d.frontends[0].api.as_ref().unwrap().headers, None);
+}

@@ -72,6 +72,28 @@ impl Edge {
         }
     }
 
+    /// A JSON POST (with its SHA-256) from the viewer address `ip` (any
+    /// of 127.0.0.0/8: a connection bound there before it connects).
+    pub async fn post_json_from(&self, ip: &str, path: &str, body: &Value) -> u16 {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let body = body.to_string();
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind(format!("{ip}:0").parse().unwrap()).unwrap();
+        let mut conn = socket
+            .connect(self.url.trim_start_matches("http://").parse().unwrap())
+            .await
+            .unwrap();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: d111111abcdef8.cloudfront.net\r\nConnection: close\r\ncontent-type: application/json\r\nx-amz-content-sha256: {}\r\nContent-Length: {}\r\n\r\n{body}",
+            sha256_hex(body.as_bytes()),
+            body.len()
+        );
+        conn.write_all(head.as_bytes()).await.unwrap();
+        let mut raw = String::new();
+        conn.read_to_string(&mut raw).await.unwrap();
+        raw.split(' ').nth(1).unwrap().parse().unwrap()
+    }
+
     pub fn get(&self, path: &str, headers: &[(&str, &str)]) -> Answer {
         self.send("GET", path, headers, b"")
     }
@@ -279,6 +301,34 @@ async fn the_deployed_demo_answers_through_the_edge_as_on_aws() {
         body.as_bytes(),
     );
     assert_eq!(wrong.status, 403, "{}", wrong.text());
+}
+
+/// Behind the distribution the function sees every request come from the
+/// edge (`sourceIp`); the sign-in limits count the viewer's address, which
+/// bosun's origin request policy forwards (CloudFront-Viewer-Address): one
+/// viewer using up its link requests leaves another's untouched.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sign_in_limits_count_each_viewer_not_the_edge() {
+    let demo = demo().await;
+    let edge = Edge::start(&demo.distribution);
+    let limit = shipcaptaincrew::config::Limits::default().per_ip;
+    let ask = |ip: &'static str, i: i64| {
+        let edge = &edge;
+        async move {
+            let email = format!("viewer{i}-{}@example.com", ip.replace('.', "-"));
+            edge.post_json_from(ip, "/api/auth/request", &json!({ "email": email }))
+                .await
+        }
+    };
+    for i in 0..limit {
+        assert_eq!(ask("127.0.0.2", i).await, 202, "request {i} of the first viewer");
+    }
+    assert_eq!(ask("127.0.0.2", limit).await, 429, "the first viewer is over its limit");
+    assert_eq!(
+        ask("127.0.0.3", 0).await,
+        202,
+        "another viewer behind the same edge is not"
+    );
 }
 
 fn shipcaptaincrew_admin() -> &'static str {
