@@ -12,6 +12,10 @@ Rules:
                                used on the distribution returns the earlier
                                invalidation (same paths) or fails with
                                InvalidationBatchAlreadyExists (other paths).
+  cloudfront-deployment        UpdateDistribution answers a new ETag; the
+                               distribution stays InProgress for a while (set per
+                               distribution, default 0 s), its previous
+                               configuration still served meanwhile.
   cloudfront-in-progress       Invalidations stay InProgress for a while (set per
                                distribution, default 0 s); at most 15 wildcard
                                paths and 3,000 file paths in progress per
@@ -70,14 +74,24 @@ Rules:
 Control (tests only), POST /moto-api/bosun-rules with a JSON body:
   {"ttl_window_over": "TABLE"}            the table's hour has passed
   {"ttl_settle_seconds": N, "table": T}   ENABLING/DISABLING lasts N s on T (default 0)
+  {"deploy_seconds": N, "distribution": ID}
+                                          updates of ID stay InProgress N s
+  {"update_latency_seconds": N, "distribution": ID}
+                                          UpdateDistribution on ID answers N s after
+                                          applying the change
   {"invalidation_seconds": N, "distribution": ID}
                                           invalidations on ID stay InProgress N s
 GET /moto-api/bosun-rules lists the rules in force.
 GET /moto-api/bosun-rules/code?region=R&function=F&qualifier=Q
                                           the zip that version or alias runs
 GET /moto-api/bosun-rules/mail?region=R   the messages SES accepted (JSON)
+GET /moto-api/bosun-rules/serving?distribution=ID
+                                          the distribution's ETag, and the earlier
+                                          configurations edges still serve while an
+                                          update is InProgress (else [])
 """
 
+import copy
 import json
 import re
 import warnings
@@ -91,11 +105,16 @@ TTL_SETTLE = {}
 TTL_WINDOW_SECONDS = 3600.0
 # distribution id -> seconds an invalidation stays InProgress
 INVALIDATION_SECONDS = {}
+# distribution id -> seconds an update stays InProgress (old config still served)
+DEPLOY_SECONDS = {}
+# distribution id -> seconds UpdateDistribution takes to answer (applied at once)
+UPDATE_LATENCY = {}
 # (distribution id, caller reference) -> invalidation
 CALLER_REFERENCES = {}
 
 RULES = [
     "cloudfront-caller-reference",
+    "cloudfront-deployment",
     "cloudfront-in-progress",
     "cloudfront-functions",
     "cloudfront-origin-access",
@@ -140,6 +159,7 @@ def install() -> None:
     # in CloudFront's (CreateInvalidation API reference, Errors).
     warnings.filterwarnings("ignore", message=".*does not match an error shape.*")
     _cloudfront()
+    _cloudfront_deployment()
     _cloudfront_functions()
     _cloudfront_headers_policies()
     _cloudfront_origin_request_policies()
@@ -223,6 +243,66 @@ def _cloudfront() -> None:
     models.CloudFrontBackend.create_invalidation = create_invalidation
     # Real CloudFront reports InProgress, then Completed (GetInvalidation API reference).
     models.Invalidation.status = property(status, set_status)
+
+
+def _cloudfront_deployment() -> None:
+    """UpdateDistribution as CloudFront runs it: the answer's ETag is a new
+    version (every update has one; moto keeps the first), and the change
+    takes a while to reach every edge location: the distribution is
+    InProgress meanwhile (set per distribution, default 0 s) and edge
+    locations that have not yet got it serve the previous configuration
+    ("Update a distribution": "Until your configuration is updated in an
+    edge location, CloudFront continues to serve your content from that
+    location based on the previous configuration"). The local edge asks
+    GET /moto-api/bosun-rules/serving for both."""
+    from moto.cloudfront import models
+    from moto.moto_api._internal import mock_random
+
+    original_init = models.Distribution.__init__
+
+    # moto's models replace parts of the request's config with objects: the
+    # configuration as sent is copied first.
+    def init(self, account_id, region_name, config):
+        raw = copy.deepcopy(config)
+        original_init(self, account_id, region_name, config)
+        self._bosun_raw = raw
+
+    models.Distribution.__init__ = init
+    original_update = models.CloudFrontBackend.update_distribution
+
+    def update_distribution(self, dist_config, _id, if_match):
+        dist = self.distributions.get(_id)
+        previous = getattr(dist, "_bosun_raw", None)
+        raw = copy.deepcopy(dist_config)
+        dist, location, _ = original_update(self, dist_config, _id, if_match)
+        dist.etag = mock_random.get_random_hex(14).upper()
+        dist._bosun_raw = raw
+        seconds = DEPLOY_SECONDS.get(_id, 0)
+        if seconds > 0 and previous is not None:
+            # Every configuration since the distribution was last Deployed
+            # may still be live somewhere until this one has reached every
+            # edge location.
+            now = time.monotonic()
+            pending = getattr(dist, "_bosun_previous", []) if now < getattr(dist, "_bosun_deployed_at", 0) else []
+            dist._bosun_previous = pending + [previous]
+            dist._bosun_deployed_at = now + seconds
+        # The answer comes once the change is accepted; edge locations may
+        # already serve it meanwhile (a test knob: seconds per distribution).
+        time.sleep(UPDATE_LATENCY.get(_id, 0))
+        return dist, location, dist.etag
+
+    models.CloudFrontBackend.update_distribution = update_distribution
+    managed_status = models.Distribution.status
+
+    def status(self):
+        if time.monotonic() < getattr(self, "_bosun_deployed_at", 0):
+            return "InProgress"
+        return managed_status.fget(self)
+
+    def set_status(self, value):
+        managed_status.fset(self, value)
+
+    models.Distribution.status = property(status, set_status)
 
 
 def _cloudfront_functions() -> None:
@@ -805,6 +885,10 @@ def _control() -> None:
                 TTL_UPDATES.pop(body["ttl_window_over"], None)
             if "ttl_settle_seconds" in body:
                 TTL_SETTLE[body["table"]] = float(body["ttl_settle_seconds"])
+            if "deploy_seconds" in body:
+                DEPLOY_SECONDS[body["distribution"]] = float(body["deploy_seconds"])
+            if "update_latency_seconds" in body:
+                UPDATE_LATENCY[body["distribution"]] = float(body["update_latency_seconds"])
             if "invalidation_seconds" in body:
                 INVALIDATION_SECONDS[body["distribution"]] = float(body["invalidation_seconds"])
         return 200, {"Content-Type": "application/json"}, json.dumps({"ok": True})
@@ -837,7 +921,24 @@ def _control() -> None:
                 out.append({"id": m.id, "source": m.source, "to": to, "subject": m.subject, "body": m.body})
         return 200, {"Content-Type": "application/json"}, json.dumps(out)
 
+    def bosun_serving(self, request, full_url, headers):
+        from moto.cloudfront.models import cloudfront_backends
+        from moto.core import DEFAULT_ACCOUNT_ID
+
+        args = request.args
+        backend = cloudfront_backends[args.get("account", DEFAULT_ACCOUNT_ID)]["aws"]
+        dist = backend.distributions.get(args["distribution"])
+        if dist is None:
+            return 404, {"Content-Type": "application/json"}, json.dumps({"error": "NoSuchDistribution"})
+        previous = []
+        if time.monotonic() < getattr(dist, "_bosun_deployed_at", 0):
+            previous = dist._bosun_previous
+        return 200, {"Content-Type": "application/json"}, json.dumps(
+            {"etag": dist.etag, "previous": previous}, default=str)
+
     MotoAPIResponse.bosun_rules = bosun_rules
+    MotoAPIResponse.bosun_serving = bosun_serving
+    urls.url_paths["{0}/moto-api/bosun-rules/serving$"] = urls.response_instance.bosun_serving
     MotoAPIResponse.bosun_code = bosun_code
     MotoAPIResponse.bosun_mail = bosun_mail
     urls.url_paths["{0}/moto-api/bosun-rules$"] = urls.response_instance.bosun_rules

@@ -490,6 +490,8 @@ class Edge:
         self._clients = {}
         self._lock = threading.Lock()
         self._deployed = None
+        self._previous = {}
+        self._turn = 0
         self._runtimes = {}
         self.cf = self.client("cloudfront", "us-east-1")
         self.current()  # refuse to start on what cannot be served
@@ -508,11 +510,33 @@ class Edge:
     # -- reading what is deployed ------------------------------------------
 
     def current(self) -> Deployed:
+        """The configuration this request meets: while an update is still
+        InProgress, edge locations serve the new one or the previous one,
+        so requests take turns between them."""
         out = self.cf.get_distribution(Id=self.distribution_id)
+        earlier = self._serving().get("previous") or []
         with self._lock:
             if self._deployed is None or self._deployed.etag != out["ETag"]:
                 self._deployed = Deployed(self, out["ETag"], out["Distribution"])
-            return self._deployed
+            if not earlier:
+                return self._deployed
+            serving = [self._deployed]
+            for config in earlier:
+                key = json.dumps(config, sort_keys=True, default=str)
+                if key not in self._previous:
+                    self._previous[key] = Deployed(self, key, dict(out["Distribution"], DistributionConfig=config))
+                serving.append(self._previous[key])
+            self._turn += 1
+            return serving[self._turn % len(serving)]
+
+    def _serving(self) -> dict:
+        url = f"{self.endpoint}/moto-api/bosun-rules/serving?" + urllib.parse.urlencode(
+            {"distribution": self.distribution_id})
+        try:
+            with urllib.request.urlopen(url, timeout=10) as resp:
+                return json.loads(resp.read())
+        except OSError:
+            return {}  # an emulator without the rules layer: one configuration
 
     def function(self, arn: str) -> CloudFrontFunction:
         name = arn.rsplit("/", 1)[-1]

@@ -268,7 +268,7 @@ async fn api_origin(s: &Step<'_, '_>, site: &str, api: &PlannedApi) -> Result<Ap
             .map(|(id, _)| id),
     };
     let request_policy = match &api.request_policy {
-        None => aws::cloudfront::ALL_VIEWER_EXCEPT_HOST_POLICY.to_string(),
+        None => crate::model::ALL_VIEWER_EXCEPT_HOST_POLICY.to_string(),
         Some(name) => match s.state.request_policies.get(name) {
             Some(id) => id.clone(),
             None => aws::cloudfront::request_policies(&c.cloudfront, name)

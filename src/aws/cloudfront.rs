@@ -29,10 +29,6 @@ use crate::model::{LiveOrigin, Setup};
 const CACHING_OPTIMIZED: &str = "658327ea-f89d-4fab-a63d-7e88639e58f6";
 /// AWS's managed "CachingDisabled" cache policy (an API's answers are not cached).
 const CACHING_DISABLED: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
-/// AWS's managed "AllViewerExceptHostHeader" origin request policy: every
-/// viewer header, cookie and query string, but the Host is the origin's
-/// (a function URL answers only to its own host name).
-const ALL_VIEWER_EXCEPT_HOST: &str = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
 
 /// The Content-Security-Policy of bosun's frontends: everything from the
 /// site's own origin (the API included, behind the same distribution),
@@ -195,22 +191,6 @@ pub async fn attach_headers_policy(client: &Client, id: &str, policy_id: &str) -
     .await
 }
 
-/// Every header bosun's origin request policy for an API forwards: the
-/// ones it always does, the API's own, and the viewer's address.
-pub fn request_policy_headers(api_headers: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = crate::model::API_BASE_HEADERS.iter().map(|h| h.to_string()).collect();
-    out.extend(api_headers.iter().cloned());
-    out.push(crate::model::VIEWER_ADDRESS_HEADER.to_string());
-    out
-}
-
-/// The headers a policy forwards, compared case-insensitively.
-fn header_set(headers: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = headers.iter().map(|h| h.to_ascii_lowercase()).collect();
-    out.sort();
-    out
-}
-
 fn request_policy_config(name: &str, headers: &[String]) -> Result<OriginRequestPolicyConfig, AwsError> {
     let op = "cloudfront:CreateOriginRequestPolicy";
     let e = |e| AwsError::build(op, name, e);
@@ -284,7 +264,7 @@ pub async fn request_policies(
                 .headers_config()
                 .filter(|h| *h.header_behavior() == OriginRequestPolicyHeaderBehavior::Whitelist)
                 .and_then(|h| h.headers())
-                .map(|h| header_set(h.items()))
+                .map(|h| crate::model::header_set(h.items()))
                 .unwrap_or_default();
             out.insert(config.name().to_string(), (policy.id().to_string(), headers));
         }
@@ -294,11 +274,6 @@ pub async fn request_policies(
         }
     }
     Ok(out)
-}
-
-/// Whether a policy read back forwards exactly `headers`.
-pub fn request_policy_current(live: &[String], headers: &[String]) -> bool {
-    live == header_set(headers).as_slice()
 }
 
 /// Creates the origin request policy `name` forwarding `headers`, or
@@ -319,7 +294,7 @@ pub async fn put_request_policy(client: &Client, name: &str, headers: &[String])
             .map(|p| p.id().to_string())
             .ok_or_else(|| AwsError::missing(op, name, "OriginRequestPolicy"));
     };
-    if request_policy_current(&live, headers) {
+    if crate::model::request_policy_current(&live, headers) {
         return Ok(id);
     }
     let current = client
@@ -528,6 +503,7 @@ pub async fn setup(client: &Client, id: &str) -> Result<Option<Setup>, AwsError>
     Ok(Some(Setup {
         headers_policy,
         request_policies,
+        deployed: distribution.status() == "Deployed",
         domain: distribution.domain_name().to_string(),
         viewer_request_function,
         origins,
@@ -777,9 +753,6 @@ pub struct ApiOrigin {
     /// The origin request policy (bosun's, or AWS's AllViewerExceptHostHeader).
     pub request_policy: String,
 }
-
-/// AWS's managed AllViewerExceptHostHeader, for an API that names no headers.
-pub const ALL_VIEWER_EXCEPT_HOST_POLICY: &str = ALL_VIEWER_EXCEPT_HOST;
 
 impl ApiOrigin {
     fn origin(&self, op: &'static str) -> Result<Origin, AwsError> {

@@ -319,6 +319,9 @@ pub struct Setup {
     pub headers_policy: Option<String>,
     /// Cache behaviours' origin request policies: path pattern → policy id.
     pub request_policies: BTreeMap<String, String>,
+    /// Whether the last change has reached every edge location (status
+    /// `Deployed`, not `InProgress`).
+    pub deployed: bool,
 }
 
 /// One origin of a distribution: its domain and its OriginPath (`""` or

@@ -582,6 +582,33 @@ pub const API_BASE_HEADERS: [&str; 2] = ["content-type", "x-amz-content-sha256"]
 /// The CloudFront header with the viewer's IP and port ("Add CloudFront
 /// request headers"), forwarded by bosun's origin request policy.
 pub const VIEWER_ADDRESS_HEADER: &str = "CloudFront-Viewer-Address";
+/// AWS's managed "AllViewerExceptHostHeader" origin request policy: every
+/// viewer header, cookie and query string, but the Host is the origin's
+/// (a function URL answers only to its own host name); for an API that
+/// names no headers.
+pub const ALL_VIEWER_EXCEPT_HOST_POLICY: &str = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
+
+/// Every header bosun's origin request policy for an API forwards: the
+/// ones it always does, the API's own, and the viewer's address.
+pub fn request_policy_headers(api_headers: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = API_BASE_HEADERS.iter().map(|h| h.to_string()).collect();
+    out.extend(api_headers.iter().cloned());
+    out.push(VIEWER_ADDRESS_HEADER.to_string());
+    out
+}
+
+/// The headers a policy forwards, compared case-insensitively.
+pub fn header_set(headers: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = headers.iter().map(|h| h.to_ascii_lowercase()).collect();
+    out.sort();
+    out
+}
+
+/// Whether a policy read back forwards exactly `headers`.
+pub fn request_policy_current(live: &[String], headers: &[String]) -> bool {
+    live == header_set(headers).as_slice()
+}
+
 /// Headers an origin request policy may name (CloudFront quotas, "Origin
 /// request policies": 10).
 pub const ORIGIN_REQUEST_POLICY_MAX_HEADERS: usize = 10;

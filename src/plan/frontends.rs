@@ -27,6 +27,8 @@ struct FrontendContext<'a> {
     /// ARN of the stack's index-page function.
     index_function: String,
     options: Options,
+    /// Warnings for the plan: changes left for a later deploy.
+    deferred: std::cell::RefCell<Vec<String>>,
 }
 
 pub(super) fn plan(
@@ -56,6 +58,7 @@ pub(super) fn plan(
         scope: &input.scope,
         index_function: input.scope.cloudfront_function(&index_function),
         options,
+        deferred: Default::default(),
     };
     for spec in selected {
         if let Some(change) = request_policy(spec, &ctx) {
@@ -78,6 +81,7 @@ pub(super) fn plan(
         }
         out.extend(changes);
     }
+    notes.warnings.extend(ctx.deferred.take());
     Ok(out)
 }
 
@@ -85,13 +89,13 @@ pub(super) fn plan(
 /// policy, when missing or forwarding other headers.
 fn request_policy(spec: &FrontendSpec, ctx: &FrontendContext<'_>) -> Option<Change> {
     let headers = spec.api.as_ref()?.headers.as_ref()?;
-    let headers = crate::aws::cloudfront::request_policy_headers(headers);
+    let headers = crate::model::request_policy_headers(headers);
     let name = ctx.desired.stack.request_policy(&spec.key);
     let current = ctx
         .observed
         .request_policies
         .get(&name)
-        .is_some_and(|(_, live)| crate::aws::cloudfront::request_policy_current(live, &headers));
+        .is_some_and(|(_, live)| crate::model::request_policy_current(live, &headers));
     (!current).then(|| Change::PutRequestPolicy {
         site: spec.key.clone(),
         name,
@@ -313,7 +317,7 @@ fn api_repairs(
             });
         }
     }
-    out.extend(stale_api_permissions(spec, ctx, api.as_ref()));
+    out.extend(stale_api_permissions(spec, ctx, live, api.as_ref()));
     out
 }
 
@@ -391,18 +395,11 @@ fn api_changes(
     // The behaviour's origin request policy: AWS's managed one, or bosun's
     // (not yet created: the behaviour must be pointed at it once it is).
     let want_policy = match &api.request_policy {
-        None => Some(crate::aws::cloudfront::ALL_VIEWER_EXCEPT_HOST_POLICY),
+        None => Some(crate::model::ALL_VIEWER_EXCEPT_HOST_POLICY),
         Some(name) => ctx.observed.request_policies.get(name).map(|(id, _)| id.as_str()),
     };
     let policy_ok =
         want_policy.is_some() && live.setup.request_policies.get(&api.path).map(String::as_str) == want_policy;
-    if !origin_ok || !policy_ok || live.setup.behaviors.get(&api.path) != Some(&origin_id) {
-        out.push(Change::AttachApi {
-            site: spec.key.clone(),
-            distribution: id.to_string(),
-            api: api.clone(),
-        });
-    }
     for statement in [PublicStatement::InvokeFunctionUrl, PublicStatement::InvokeFunction] {
         let sid = cloudfront_sid(&spec.key, statement);
         let want = ServicePermission {
@@ -431,13 +428,32 @@ fn api_changes(
             distribution_arn: Some(arn.to_string()),
         });
     }
+    // Granted first, routed after ("Restrict access to an AWS Lambda function
+    // URL origin": the permission before the origin access control's
+    // origin), so no request reaches a function that would refuse it.
+    if !origin_ok || !policy_ok || live.setup.behaviors.get(&api.path) != Some(&origin_id) {
+        out.push(Change::AttachApi {
+            site: spec.key.clone(),
+            distribution: id.to_string(),
+            api: api.clone(),
+        });
+    }
     out
 }
 
 /// The frontend's CloudFront statements on functions that are no longer
 /// its API (the `api` was removed or names another function): the
-/// distribution must not keep calling them.
-fn stale_api_permissions(spec: &FrontendSpec, ctx: &FrontendContext<'_>, api: Option<&PlannedApi>) -> Vec<Change> {
+/// distribution must not keep calling them. Removed only once nothing
+/// routes to the function: its origin is gone from the distribution and the
+/// distribution is Deployed (until then some edge locations still send
+/// requests there: "Update a distribution"); before that they wait for a
+/// later deploy.
+fn stale_api_permissions(
+    spec: &FrontendSpec,
+    ctx: &FrontendContext<'_>,
+    live_site: &LiveFrontend,
+    api: Option<&PlannedApi>,
+) -> Vec<Change> {
     let sids =
         [PublicStatement::InvokeFunctionUrl, PublicStatement::InvokeFunction].map(|s| cloudfront_sid(&spec.key, s));
     let mut out = Vec::new();
@@ -450,7 +466,15 @@ fn stale_api_permissions(spec: &FrontendSpec, ctx: &FrontendContext<'_>, api: Op
         let Some(live) = ctx.observed.functions.get(&f.name).and_then(Option::as_ref) else {
             continue;
         };
+        let routed = live_site.setup.origins.iter().any(|o| o.id == api_origin_id(&f.name));
         for sid in sids.iter().filter(|sid| live.cloudfront_permissions.contains_key(*sid)) {
+            if routed || !live_site.setup.deployed {
+                ctx.deferred.borrow_mut().push(format!(
+                    "frontend/{}: {}'s permission {sid} for the distribution stays until the distribution no longer routes to it and is Deployed; a later deploy removes it",
+                    spec.key, f.name
+                ));
+                continue;
+            }
             out.push(Change::RemoveCloudFrontPermission {
                 site: spec.key.clone(),
                 name: f.name.clone(),

@@ -280,6 +280,25 @@ impl Validator<'_> {
             );
             return None;
         }
+        // The frontend's key names the API's Lambda permissions
+        // (bosun-cloudfront-KEY-invoke): AddPermission's StatementId takes
+        // letters, digits, '-' and '_', at most 100 characters (Lambda API
+        // reference, AddPermission).
+        let longest = crate::model::names::cloudfront_sid(e.key, crate::model::names::PublicStatement::InvokeFunction);
+        if longest.len() > 100
+            || !e
+                .key
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+        {
+            self.problem(
+                e.span.clone(),
+                &e.path,
+                format!("the frontend key `{}` cannot name the API's Lambda permission `{longest}`: a statement id takes letters, digits, '-' and '_', at most 100 characters", e.key),
+                Some("rename the frontend (its [frontends.KEY] table) with only those characters".into()),
+            );
+            return None;
+        }
         let path = self.opt_str(a, &ap, "path").unwrap_or_else(|| "/api/*".into());
         let path_ok = path.starts_with('/')
             && path.len() <= 255

@@ -290,3 +290,20 @@ fn an_apis_headers_are_checked_where_they_are_written() {
     let d = parse_str(&stack("[]").replace(", headers = []", "")).unwrap();
     assert_eq!(d.frontends[0].api.as_ref().unwrap().headers, None);
 }
+
+#[test]
+fn a_frontend_with_an_api_has_a_key_lambda_takes_in_a_statement_id() {
+    let stack = |key: &str| {
+        format!(
+            "[stack]\nname = \"s\"\n[functions.api]\nbinary = \"/bin/sh\"\nurl = {{ auth = \"aws-iam\" }}\n\
+             [frontends.\"{key}\"]\ndir = \"/tmp\"\nbucket = \"b-site\"\ndistribution = \"managed\"\n\
+             api = {{ function = \"api\" }}\n"
+        )
+    };
+    assert!(parse_str(&stack("crew_app-2")).is_ok());
+    for bad in ["crew.app", "crew app", &"a".repeat(77)] {
+        let err = parse_str(&stack(bad)).unwrap_err();
+        assert_eq!(err.problems[0].key, format!("frontends.{bad}"), "{bad}");
+        assert!(err.problems[0].message.contains("statement id"), "{:?}", err.problems);
+    }
+}

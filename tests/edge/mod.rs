@@ -141,6 +141,23 @@ fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The demo stack's text as a test's own: its name, the test build profile,
+/// its own bucket (`NAME-site`) and SES configuration set (verify-ses
+/// --create of two stacks at once would race for one), absolute paths.
+fn as_test_stack(demo: &str, name: &str) -> String {
+    demo.replace(
+        "name = \"queenofsandiego\"",
+        &format!("name = \"{name}\"\ncargo_profile = \"{TEST_PROFILE}\""),
+    )
+    .replace(
+        "bucket = \"queenofsandiego-tools-example\"",
+        &format!("bucket = \"{name}-site\""),
+    )
+    .replace("\"queenofsandiego-reports\"", &format!("\"{name}-reports\""))
+    .replace("\"../lambdas/", &format!("\"{}/", root().join("lambdas").display()))
+    .replace("\"data/", &format!("\"{}/", root().join("stacks/data").display()))
+}
+
 /// The demo stack as `scripts/demo` deploys it, under its own name and
 /// bucket, built with the test profile: deployed once for this module.
 pub struct Demo {
@@ -152,20 +169,10 @@ pub async fn demo() -> &'static Demo {
     static DEMO: OnceCell<Demo> = OnceCell::const_new();
     DEMO.get_or_init(|| async {
         let name = unique("edge");
-        let bucket = format!("{name}-site");
-        let lambdas = root().join("lambdas");
-        let text = std::fs::read_to_string(root().join("stacks/queenofsandiego.toml"))
-            .unwrap()
-            .replace(
-                "name = \"queenofsandiego\"",
-                &format!("name = \"{name}\"\ncargo_profile = \"{TEST_PROFILE}\""),
-            )
-            .replace(
-                "bucket = \"queenofsandiego-tools-example\"",
-                &format!("bucket = \"{bucket}\""),
-            )
-            .replace("\"../lambdas/", &format!("\"{}/", lambdas.display()))
-            .replace("\"data/", &format!("\"{}/", root().join("stacks/data").display()));
+        let text = as_test_stack(
+            &std::fs::read_to_string(root().join("stacks/queenofsandiego.toml")).unwrap(),
+            &name,
+        );
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("demo.toml");
         std::fs::write(&path, text).unwrap();
@@ -442,4 +449,123 @@ async fn the_bucket_policy_decides_what_the_distribution_may_read() {
         .unwrap();
     assert_eq!(edge.get("/", &[]).status, 200);
     assert_eq!(edge.get("/missing.html", &[]).status, 403);
+}
+
+/// The demo stack with a second copy of the crew function (`crew2`), under
+/// its own name and bucket; `api` names the function behind `/api/*`.
+fn two_api_stack(name: &str, api: &str) -> String {
+    let demo = std::fs::read_to_string(root().join("stacks/queenofsandiego.toml")).unwrap();
+    let start = demo.find("[functions.shipcaptaincrew]").unwrap();
+    let end = demo.find("\n[frontends.shipcaptaincrew]").unwrap() + 1;
+    let copy = demo[start..end].replace("functions.shipcaptaincrew", "functions.crew2");
+    let text = as_test_stack(&format!("{}{copy}{}", &demo[..end], &demo[end..]), name).replace(
+        "api = { function = \"shipcaptaincrew\"",
+        &format!("api = {{ function = \"{api}\""),
+    );
+    assert!(text.contains(&format!("api = {{ function = \"{api}\"")));
+    text
+}
+
+/// An API moved to another function on a live distribution: while the
+/// change spreads to the edge locations some serve the new configuration
+/// and some the old, and not one request through the edge fails, because
+/// bosun grants before it routes and revokes only once nothing routes to
+/// the old function and the distribution is Deployed (a later deploy).
+#[tokio::test(flavor = "multi_thread")]
+async fn an_api_change_on_a_live_distribution_fails_no_request() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let name = unique("edgeapi");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stack.toml");
+    let stack = path.to_string_lossy().into_owned();
+    std::fs::write(&path, two_api_stack(&name, "shipcaptaincrew")).unwrap();
+    let ses = bosun(&["--stack", &stack, "verify-ses", "--create"]);
+    assert_eq!(ses.code, 0, "{ses:?}");
+    let first = bosun(&["--stack", &stack, "deploy", "all"]);
+    assert_eq!(first.code, 0, "{first:?}");
+    let distribution = distribution_of(&name, "shipcaptaincrew").await;
+    // Each update takes 3 s to reach every edge location, and its answer
+    // comes half a second after edge locations may start serving it.
+    rules(json!({"deploy_seconds": 3, "distribution": distribution}));
+    rules(json!({"update_latency_seconds": 0.5, "distribution": distribution}));
+    let edge = Arc::new(Edge::start(&distribution));
+    assert_eq!(edge.get("/api/config", &[]).status, 200);
+
+    // Viewers keep asking while the API moves to crew2 (until `_stopped`
+    // is dropped, also when an assertion fails first).
+    struct StopOnDrop(Arc<AtomicBool>);
+    impl Drop for StopOnDrop {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::Relaxed);
+        }
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let _stopped = StopOnDrop(stop.clone());
+    let viewers = {
+        let (edge, stop) = (edge.clone(), stop.clone());
+        tokio::task::spawn_blocking(move || {
+            let (mut asked, mut failed) = (0, Vec::new());
+            while !stop.load(Ordering::Relaxed) {
+                let answer = edge.get("/api/config", &[]);
+                asked += 1;
+                if answer.status != 200 {
+                    failed.push(format!("{} {}", answer.status, answer.text()));
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            (asked, failed)
+        })
+    };
+    std::fs::write(&path, two_api_stack(&name, "crew2")).unwrap();
+    let moved = {
+        let stack = stack.clone();
+        tokio::task::spawn_blocking(move || bosun(&["--stack", &stack, "--output", "json", "deploy", "all"]))
+            .await
+            .unwrap()
+    };
+    assert_eq!(moved.code, 0, "{moved:?}");
+    // Until the change has reached every edge location, and a little after.
+    tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
+    stop.store(true, Ordering::Relaxed);
+    let (asked, failed) = viewers.await.unwrap();
+    assert!(asked >= 20, "the viewers asked {asked} times");
+    assert!(
+        failed.is_empty(),
+        "{} of {asked} requests failed during the change, the first: {:?}",
+        failed.len(),
+        &failed[..failed.len().min(3)]
+    );
+
+    let writes = moved.write_calls();
+    assert!(
+        !writes.iter().any(|w| w == "Lambda:RemovePermission"),
+        "nothing revoked while routed: {writes:?}"
+    );
+    let deferred = moved
+        .events()
+        .into_iter()
+        .filter(|e| e["event"] == "warning")
+        .any(|e| e.to_string().contains("a later deploy removes it"));
+    assert!(
+        deferred,
+        "the deploy says the old permissions wait: {:?}",
+        moved.events()
+    );
+
+    // Deployed and no longer routed: the next deploy revokes the old grant,
+    // and the one after writes nothing.
+    let revoke = bosun(&["--stack", &stack, "--output", "json", "deploy", "all"]);
+    assert_eq!(revoke.code, 0, "{revoke:?}");
+    assert_eq!(revoke.count_writes("RemovePermission"), 2, "{:?}", revoke.write_calls());
+    assert_eq!(edge.get("/api/config", &[]).status, 200);
+    let statements = policy_statements(&format!("{name}-shipcaptaincrew"), "live").await;
+    assert!(
+        !statements
+            .iter()
+            .any(|s| s.to_string().contains("cloudfront.amazonaws.com")),
+        "{statements:?}"
+    );
+    let again = bosun(&["--stack", &stack, "--output", "json", "deploy", "all"]);
+    assert_eq!(again.write_calls(), Vec::<String>::new());
 }
