@@ -1700,6 +1700,17 @@ async fn signing_out_everywhere_ends_every_earlier_session() {
     let admin = c.admin();
     let phone = c.member("mate@example.com", "crew").await;
     let laptop = c.token("mate@example.com", shipcaptaincrew::auth::Role::Crew);
+    // A link asked for and not yet used.
+    let (s, _) = c
+        .call(
+            Method::POST,
+            "/api/auth/request",
+            None,
+            Some(json!({"email": "mate@example.com"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    let unused = c.last_code("mate@example.com");
     // Only the member or an admin may.
     let other = c.member("other@example.com", "crew").await;
     let path = "/api/members/mate@example.com/sign-out";
@@ -1715,6 +1726,15 @@ async fn signing_out_everywhere_ends_every_earlier_session() {
             StatusCode::UNAUTHORIZED
         );
     }
+    // The unused link went with them.
+    let (s, b) = c
+        .call(Method::POST, "/api/auth/exchange", None, Some(json!({"code": unused})))
+        .await;
+    assert_eq!(
+        (s, b["error"].clone()),
+        (StatusCode::UNAUTHORIZED, json!("invalid_code")),
+        "{b}"
+    );
     assert_eq!(
         c.call(Method::GET, "/api/me", Some(&other), None).await.0,
         StatusCode::OK
@@ -1934,6 +1954,16 @@ async fn after_the_sail_nothing_changes_and_waiver_links_expire() {
         )
         .await;
     over(s, &b);
+    // What sailed stays on record: no slot released, no guest or sail cancelled.
+    for (path, who) in [
+        (format!("/api/events/{id}/slots/crew-1/release"), &crew),
+        (format!("/api/events/{id}/slots/crew-1/release"), &admin),
+        (format!("/api/events/{id}/guests/{gid}/cancel"), &admin),
+        (format!("/api/events/{id}/cancel"), &admin),
+    ] {
+        let (s, b) = c.call(Method::POST, &path, Some(who), None).await;
+        over(s, &b);
+    }
     // The guest's link expired with the sail: reading or signing is "not found".
     let waiver = format!("/api/events/{id}/guests/{gid}/waiver");
     let (s, _, _) = guest_call_at(&c, &waiver, &token).await;

@@ -30,10 +30,43 @@ struct Outbox {
     next: AtomicU64,
 }
 
-/// A send that did not happen. The cause is logged, never shown to users.
+/// A send that did not happen. The cause is logged, never shown to users,
+/// and carries no address: SES names the recipients in some errors ("the
+/// following identities failed the check: …"), and logs are no place for
+/// who the members are.
 #[derive(Debug, thiserror::Error)]
 #[error("sending mail failed: {0}")]
 pub struct MailError(String);
+
+impl MailError {
+    fn new(cause: &str) -> MailError {
+        MailError(redact_addresses(cause))
+    }
+}
+
+/// `text` with every e-mail address in it replaced by `<address>`.
+pub fn redact_addresses(text: &str) -> String {
+    let part = |c: char| c.is_alphanumeric() || "._%+-@'".contains(c);
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        let address = word
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.'));
+        out.push_str(if address { "<address>" } else { word.as_str() });
+        word.clear();
+    };
+    for c in text.chars() {
+        if part(c) {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
 
 impl Mailer {
     pub fn new(ses: aws_sdk_sesv2::Client, sender: &str) -> Mailer {
@@ -79,14 +112,14 @@ impl Mailer {
             )
             .send()
             .await
-            .map_err(|e| MailError(aws_sdk_sesv2::error::DisplayErrorContext(&e).to_string()))?;
+            .map_err(|e| MailError::new(&aws_sdk_sesv2::error::DisplayErrorContext(&e).to_string()))?;
         if let Some(outbox) = &self.outbox {
             let n = outbox.next.fetch_add(1, Ordering::SeqCst);
             let path = outbox.dir.join(format!("{n:06}.json"));
             let body = serde_json::to_vec_pretty(msg).expect("a message serialises");
             tokio::fs::write(&path, body)
                 .await
-                .map_err(|e| MailError(format!("outbox {}: {e}", path.display())))?;
+                .map_err(|e| MailError::new(&format!("outbox {}: {e}", path.display())))?;
         }
         Ok(out.message_id().unwrap_or_default().to_string())
     }
@@ -166,6 +199,19 @@ pub fn waiver_message(to: &str, name: &str, link: &str, when: &str, boat: &str) 
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ses_errors_are_logged_without_the_recipients() {
+        let ses = "MessageRejected: Email address is not verified. The following identities failed the check in region US-WEST-2: crew.member@example.com, O'Brien+sail@mail.example.org";
+        let logged = super::MailError::new(ses).to_string();
+        assert!(!logged.contains('@'), "{logged}");
+        assert!(
+            logged.contains("failed the check in region US-WEST-2: <address>, <address>"),
+            "{logged}"
+        );
+        // Not an address: kept.
+        assert_eq!(super::redact_addresses("user@ host a@b"), "user@ host a@b");
+    }
+
     use super::*;
 
     #[test]

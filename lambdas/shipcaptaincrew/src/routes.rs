@@ -204,12 +204,18 @@ async fn auth_exchange(State(app): State<App>, ip: ClientIp, Body(b): Body<CodeB
         return Err(ApiError::InvalidCode);
     }
     let now = app.clock.now();
-    let (email, _) = app
+    let (email, _, sent) = app
         .store
         .consume_invite(&hash_code(&b.code), now)
         .await
         .map_err(internal)?
         .ok_or(ApiError::InvalidCode)?;
+    // "Sign out everywhere" voids the links sent before it too: an unused
+    // link is a session not yet started.
+    let member = app.store.member(&email).await.map_err(internal)?;
+    if member.is_some_and(|m| sent < m.tokens_valid_after) {
+        return Err(ApiError::InvalidCode);
+    }
     // The role is the member's role now, not when the link was sent.
     let role = app.role_of(&email).await?.ok_or(ApiError::InvalidCode)?;
     let token = app.keys.issue(&email, role, now, app.cfg.session_ttl);
@@ -275,8 +281,9 @@ fn parse_date(raw: &str) -> Result<jiff::civil::Date, ApiError> {
 pub(crate) const CLOSE_AFTER_RETURN_SECS: i64 = 6 * 3600;
 
 /// Whether the sail is over: past its return time plus the grace period.
-/// Then claims, assignments, bookings, checklist changes and waiver
-/// signing end, and guests' waiver links expire.
+/// Then claims, releases, assignments, bookings, guest and sail
+/// cancellations, checklist changes and waiver signing end (the record of
+/// who sailed stays as it was), and guests' waiver links expire.
 pub(crate) fn is_over(app: &App, e: &EventRecord) -> bool {
     event_timing(app, e).is_some_and(|t| app.clock.now() > t.ret.timestamp().as_second() + CLOSE_AFTER_RETURN_SECS)
 }
@@ -611,7 +618,7 @@ async fn create_event(
 
 async fn cancel_event(State(app): State<App>, user: User, Ids(id): Ids<String>) -> Result<Json<Value>, ApiError> {
     user.require_admin()?;
-    load(&app, &id).await?;
+    ensure_open(&app, &load(&app, &id).await?.event)?;
     match app.store.cancel_event(&id, &user.email, app.clock.now()).await {
         Ok(()) => {}
         Err(StoreError::Condition) => {
@@ -687,6 +694,7 @@ async fn release(
     Ids((id, slot)): Ids<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
     let all = load_slot(&app, &id, &slot).await?;
+    ensure_open(&app, &all.event)?;
     let holder = all
         .slots
         .get(&slot)
@@ -894,6 +902,9 @@ async fn cancel_guest(
     Ids((id, gid)): Ids<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
     user.require_admin()?;
+    if is_guest(&id, &gid) {
+        ensure_open(&app, &load(&app, &id).await?.event)?;
+    }
     transition(&app, &id, &gid, GuestAction::Cancel, None, &[])
         .await
         .map(|g| Json(json!({"guest": guest_json(&g, true)})))

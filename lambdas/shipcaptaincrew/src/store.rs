@@ -523,7 +523,8 @@ impl Store {
             .and_then(|i| get_s(i, "email").zip(get_s(i, "role").and_then(|r| Role::parse(&r)))))
     }
 
-    pub async fn consume_invite(&self, hash: &str, now: i64) -> Result<Option<(String, Role)>, StoreError> {
+    /// Uses a sign-in code once: its address, its role and when it was sent.
+    pub async fn consume_invite(&self, hash: &str, now: i64) -> Result<Option<(String, Role, i64)>, StoreError> {
         let r = self
             .db
             .update_item()
@@ -540,7 +541,10 @@ impl Store {
         match r {
             Ok(out) => {
                 let item = out.attributes().cloned().unwrap_or_default();
-                Ok(get_s(&item, "email").zip(get_s(&item, "role").and_then(|r| Role::parse(&r))))
+                let sent = get_n(&item, "created_at").unwrap_or(0);
+                Ok(get_s(&item, "email")
+                    .zip(get_s(&item, "role").and_then(|r| Role::parse(&r)))
+                    .map(|(email, role)| (email, role, sent)))
             }
             Err(e)
                 if e.as_service_error()
