@@ -12,7 +12,8 @@ Rules:
                                used on the distribution returns the earlier
                                invalidation (same paths) or fails with
                                InvalidationBatchAlreadyExists (other paths).
-  cloudfront-deployment        UpdateDistribution answers a new ETag; the
+  cloudfront-deployment        UpdateDistribution needs the current ETag as
+                               If-Match (PreconditionFailed) and answers a new one; the
                                distribution stays InProgress for a while (set per
                                distribution, default 0 s), its previous
                                configuration still served meanwhile.
@@ -272,6 +273,13 @@ def _cloudfront_deployment() -> None:
 
     def update_distribution(self, dist_config, _id, if_match):
         dist = self.distributions.get(_id)
+        # UpdateDistribution API reference, IfMatch: "The value of the ETag
+        # header that you received when retrieving the distribution's
+        # configuration"; another is PreconditionFailed (moto ignores it).
+        if dist is not None and if_match and if_match != dist.etag:
+            from moto.cloudfront.exceptions import CloudFrontException
+
+            raise CloudFrontException("PreconditionFailed", "The If-Match version is missing or not valid for the resource.")
         previous = getattr(dist, "_bosun_raw", None)
         raw = copy.deepcopy(dist_config)
         dist, location, _ = original_update(self, dist_config, _id, if_match)

@@ -618,8 +618,12 @@ class Edge:
                 return self._finish(d, behaviour, request_id,
                                     (int(result["statusCode"]), out_headers, (result.get("body") or "").encode()))
             uri = result.get("uri", uri)
-            query = "&".join(f"{k}={v['value']}" for k, v in (result.get("querystring") or {}).items())
+            query = urllib.parse.urlencode(
+                [(k, v["value"]) for k, v in (result.get("querystring") or {}).items()])
             headers = [(k, v["value"]) for k, v in (result.get("headers") or {}).items()]
+            cookies = "; ".join(f"{k}={v['value']}" for k, v in (result.get("cookies") or {}).items())
+            if cookies:
+                headers.append(("Cookie", cookies))
         if uri == "/" and d.root_object:
             uri = "/" + d.root_object
         response = self._origin(d, behaviour, method, uri, query, headers, body, viewer, request_id)
@@ -718,7 +722,9 @@ class Edge:
                 return forbidden  # unsigned, or signed by the viewer: not a caller Lambda knows
             digest = hashlib.sha256(body).hexdigest()
             sent = next((v for k, v in headers if k.lower() == "x-amz-content-sha256"), None)
-            if method in ("POST", "PUT") and sent != digest:
+            # "Lambda doesn't support unsigned payloads": any body (PUT and
+            # POST by the guide's words; PATCH and DELETE bodies alike).
+            if (method in ("POST", "PUT") or body) and sent != digest:
                 return 403, [("Content-Type", "application/json")], json.dumps({
                     "message": "The request signature we calculated does not match the signature you provided. "
                                "Check your AWS Secret Access Key and signing method. Consult the service "

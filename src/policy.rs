@@ -291,7 +291,7 @@ pub fn distribution_statement(sid: &str, bucket: &str, prefix: &str, distributio
 /// Deny wins over the Allow above (IAM, "Policy evaluation logic").
 pub fn bosun_files_statement(sid: &str, bucket: &str, prefix: &str, partition: &str) -> Value {
     json!({
-        "Sid": format!("{sid}Internal"),
+        "Sid": sid.replacen("BosunCloudFront", "BosunInternal", 1),
         "Effect": "Deny",
         "Principal": {"Service": "cloudfront.amazonaws.com"},
         "Action": "s3:GetObject",
@@ -459,7 +459,15 @@ mod bucket_policy_tests {
         assert_eq!(deny["Effect"], "Deny");
         assert_eq!(deny["Resource"], "arn:aws:s3:::b/site/.bosun/*");
         assert_eq!(deny["Principal"], json!({"Service": "cloudfront.amazonaws.com"}));
-        assert_ne!(allow["Sid"], deny["Sid"], "both live in the bucket policy side by side");
+        assert_eq!(
+            (allow["Sid"].as_str(), deny["Sid"].as_str()),
+            (Some("BosunCloudFrontweb"), Some("BosunInternalweb"))
+        );
+        // Another frontend's statements never share a Sid with these.
+        let [other, _] = distribution_statements("webInternal", "b", "x/", ARN, "aws")
+            .try_into()
+            .unwrap();
+        assert_ne!(other["Sid"], deny["Sid"]);
         let both = [allow, deny]
             .into_iter()
             .fold(None, |p: Option<Value>, s| Some(with_statement(p.as_ref(), s)))

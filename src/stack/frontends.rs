@@ -372,6 +372,7 @@ impl Validator<'_> {
             let refused = match h.as_str() {
                 "host" => Some("a function URL answers only to its own host name; CloudFront sends it"),
                 "authorization" => Some("CloudFront's origin access control overwrites Authorization with its signature; carry credentials in a header of their own"),
+                "accept-encoding" => Some("CloudFront handles Accept-Encoding itself (compression); an origin request policy may not name it"),
                 h if h.starts_with("cloudfront-") => Some("CloudFront's own headers are not the viewer's; bosun forwards CloudFront-Viewer-Address itself"),
                 _ => None,
             };

@@ -270,7 +270,7 @@ fn an_apis_headers_are_checked_where_they_are_written() {
     );
     // Authorization is overwritten by the origin access control; Host and
     // CloudFront's own are not the viewer's to send.
-    for refused in ["Authorization", "host", "CloudFront-Viewer-Address"] {
+    for refused in ["Authorization", "host", "CloudFront-Viewer-Address", "Accept-Encoding"] {
         let err = parse_str(&stack(&format!("[\"{refused}\"]"))).unwrap_err();
         assert_eq!(err.problems[0].key, "frontends.web.api.headers", "{refused}");
         assert_eq!(err.problems[0].line, 10);

@@ -100,9 +100,14 @@ impl Crew {
     }
 
     pub async fn with_limits(limits: Limits) -> Crew {
+        Crew::with_config(|cfg| cfg.limits = limits).await
+    }
+
+    /// A fresh app whose configuration `change` adjusts.
+    pub async fn with_config(change: impl FnOnce(&mut Config)) -> Crew {
         let env = provision(SECRET).await;
         let mut cfg = Config::from_map(&env).expect("config");
-        cfg.limits = limits;
+        change(&mut cfg);
         let outbox = tempfile::tempdir().unwrap();
         let app = App::start(&sdk_config().await, cfg, Some(outbox.path().to_path_buf()))
             .await
@@ -1776,6 +1781,90 @@ fn via_function_url(ip: &str, code: &str) -> Request<Body> {
     req
 }
 
+/// The same, signed by CloudFront's origin access control (the request
+/// context names the IAM caller) with the viewer's address in
+/// `CloudFront-Viewer-Address`.
+fn via_distribution(edge: &str, viewer: &str, code: &str) -> Request<Body> {
+    let mut req = via_function_url(edge, code);
+    req.headers_mut()
+        .insert("cloudfront-viewer-address", viewer.parse().unwrap());
+    if let Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) =
+        req.extensions_mut().get_mut::<lambda_http::request::RequestContext>()
+    {
+        ctx.authorizer = Some(
+            serde_json::from_value(json!({"iam": {"accessKey": "ASIAEDGE", "accountId": "123456789012"}})).unwrap(),
+        );
+    }
+    req
+}
+
+/// Behind the distribution every request comes from an edge's address; the
+/// limits count the viewer's, from CloudFront-Viewer-Address, but only where
+/// the stack says CloudFront sets it (SCC_TRUST_VIEWER_ADDRESS) and on a
+/// signed request: a viewer's own copy of the header counts for nothing.
+#[tokio::test]
+async fn behind_the_distribution_the_limits_count_the_viewers_address() {
+    let limits = Limits {
+        exchange_per_ip: 2,
+        ..Limits::default()
+    };
+    let guess = "AAAAAAAAAAAAAAAAAAAAAA";
+    let c = Crew::with_config(|cfg| {
+        cfg.limits = limits.clone();
+        cfg.trust_viewer_address = true;
+    })
+    .await;
+    for _ in 0..2 {
+        let s = c
+            .send(via_distribution("130.176.0.1", "198.51.100.10:46532", guess))
+            .await
+            .0;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+    let s = c
+        .send(via_distribution("130.176.0.1", "198.51.100.10:40000", guess))
+        .await
+        .0;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "the same viewer, another port");
+    let s = c
+        .send(via_distribution("130.176.0.1", "[2001:db8::7]:443", guess))
+        .await
+        .0;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "another viewer behind the same edge");
+    // Unsigned (a public URL), the header is the caller's word: the edge's
+    // address counts.
+    let c = Crew::with_config(|cfg| {
+        cfg.limits = limits.clone();
+        cfg.trust_viewer_address = true;
+    })
+    .await;
+    for viewer in ["198.51.100.1:1", "198.51.100.2:1"] {
+        let mut req = via_function_url("130.176.0.9", guess);
+        req.headers_mut()
+            .insert("cloudfront-viewer-address", viewer.parse().unwrap());
+        assert_eq!(c.send(req).await.0, StatusCode::UNAUTHORIZED);
+    }
+    let mut req = via_function_url("130.176.0.9", guess);
+    req.headers_mut()
+        .insert("cloudfront-viewer-address", "198.51.100.3:1".parse().unwrap());
+    assert_eq!(c.send(req).await.0, StatusCode::TOO_MANY_REQUESTS);
+    // Without SCC_TRUST_VIEWER_ADDRESS even a signed request's header is not read.
+    let c = Crew::with_limits(limits).await;
+    for _ in 0..2 {
+        c.send(via_distribution("130.176.0.1", "198.51.100.20:1", guess)).await;
+    }
+    let s = c
+        .send(via_distribution("130.176.0.1", "198.51.100.21:1", guess))
+        .await
+        .0;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "the edge's address counts");
+    assert_eq!(
+        shipcaptaincrew::app::viewer_ip("2001:db8::7:443").as_deref(),
+        Some("2001:db8::7")
+    );
+    assert_eq!(shipcaptaincrew::app::viewer_ip("not an address:1"), None);
+}
+
 #[tokio::test]
 async fn behind_a_function_url_each_client_address_has_its_own_limit() {
     let c = Crew::with_limits(Limits {
@@ -2263,4 +2352,64 @@ async fn a_rotated_signing_secret_reaches_running_containers_with_a_bounded_over
         )
     };
     assert_eq!(me_status(&c.router, &forged).await, StatusCode::UNAUTHORIZED);
+}
+
+/// A token naming the previous signing-secret version, when that version
+/// cannot be read (SSM refuses, or it is gone): the read is not made again
+/// for every such token, only once the retry window has passed (mocked:
+/// the emulator cannot refuse one version of a parameter).
+#[tokio::test]
+async fn an_unreadable_previous_secret_is_asked_for_once_per_retry_window() {
+    use aws_sdk_ssm::operation::get_parameter::{GetParameterError, GetParameterOutput};
+    use aws_sdk_ssm::types::Parameter;
+    use aws_sdk_ssm::Client;
+    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+    use shipcaptaincrew::keyring::{KeyRing, Ssm, MISS_RETRY_SECS};
+    let now = jiff::Timestamp::now().as_second();
+    let current = mock!(Client::get_parameter)
+        .match_requests(|r| r.name() == Some("/s/shipcaptaincrew/jwt"))
+        .then_output(move || {
+            GetParameterOutput::builder()
+                .parameter(
+                    Parameter::builder()
+                        .name("/s/shipcaptaincrew/jwt")
+                        .value(SECRET)
+                        .version(3)
+                        .last_modified_date(aws_sdk_ssm::primitives::DateTime::from_secs(now - 60))
+                        .build(),
+                )
+                .build()
+        });
+    let previous = mock!(Client::get_parameter)
+        .match_requests(|r| r.name() == Some("/s/shipcaptaincrew/jwt:2"))
+        .then_error(|| {
+            GetParameterError::ParameterVersionNotFound(
+                aws_sdk_ssm::types::error::ParameterVersionNotFound::builder()
+                    .message("version 2 is gone")
+                    .build(),
+            )
+        });
+    let client = mock_client!(aws_sdk_ssm, RuleMode::MatchAny, [&current, &previous]);
+    let ssm = Ssm {
+        client,
+        name: "/s/shipcaptaincrew/jwt".into(),
+    };
+    let ring = KeyRing::start(ssm, "shipcaptaincrew", "shipcaptaincrew-api", now)
+        .await
+        .unwrap();
+    // A session signed by version 2, within the hour's overlap.
+    let old = shipcaptaincrew::auth::Keys::new(
+        b"0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b",
+        "shipcaptaincrew",
+        "shipcaptaincrew-api",
+    )
+    .unwrap()
+    .with_kid("2")
+    .issue(ADMIN, shipcaptaincrew::auth::Role::Admin, now, 600);
+    for _ in 0..5 {
+        assert!(ring.verify(&old, now).await.is_none());
+    }
+    assert_eq!(previous.num_calls(), 1, "asked once, not once per token");
+    assert!(ring.verify(&old, now + MISS_RETRY_SECS).await.is_none());
+    assert_eq!(previous.num_calls(), 2, "asked again once the window has passed");
 }

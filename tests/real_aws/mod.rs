@@ -318,11 +318,7 @@ async fn the_distributions_bucket_policy_is_restored_and_a_single_statement_poli
         .collect();
     assert_eq!(
         sids,
-        [
-            json!("Foreign"),
-            json!("BosunCloudFrontweb"),
-            json!("BosunCloudFrontwebInternal")
-        ]
+        [json!("Foreign"), json!("BosunCloudFrontweb"), json!("BosunInternalweb")]
     );
     assert_eq!(stack.bosun(&["deploy", "frontend"]).write_calls(), Vec::<String>::new());
 

@@ -135,26 +135,28 @@ impl FromRequestParts<App> for User {
     }
 }
 
-/// The caller's IP. On Lambda behind the distribution, the viewer's
-/// address from `CloudFront-Viewer-Address` ("IP:port"), which CloudFront
-/// sets itself when the origin request policy names it; it is trusted only
-/// when the function URL's auth is AWS_IAM (the request context carries
-/// `authorizer.iam`), since then only a caller the resource policy allows
-/// (the distribution) reaches the function. Otherwise the request context's
-/// `sourceIp` (behind CloudFront: the edge's address), or the TCP peer when
-/// served locally. X-Forwarded-For is ignored: viewers set it.
+/// The caller's IP. On Lambda behind the distribution, with
+/// `SCC_TRUST_VIEWER_ADDRESS=true`, the viewer's address from
+/// `CloudFront-Viewer-Address` ("IP:port"), which CloudFront sets when the
+/// origin request policy names it (bosun's does, with `api.headers`); it is
+/// believed only on a signed request (the request context carries
+/// `authorizer.iam`: the URL is AWS_IAM, so only principals the resource
+/// policy or the account's own IAM policies allow reach it, not a viewer).
+/// Otherwise the request context's `sourceIp` (behind CloudFront: the
+/// edge's address), or the TCP peer when served locally. X-Forwarded-For is
+/// ignored: viewers set it.
 #[derive(Debug, Clone)]
 pub struct ClientIp(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<App> for ClientIp {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<ClientIp, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<ClientIp, ApiError> {
         if let Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) =
             parts.extensions.get::<lambda_http::request::RequestContext>()
         {
             let signed = ctx.authorizer.as_ref().is_some_and(|a| a.iam.is_some());
-            if signed {
+            if signed && app.cfg.trust_viewer_address {
                 if let Some(ip) = parts
                     .headers
                     .get(VIEWER_ADDRESS)

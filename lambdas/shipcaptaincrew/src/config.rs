@@ -42,6 +42,11 @@ pub struct Config {
     /// API (CloudFront in front of S3, the API on a function URL): CORS
     /// allows exactly this origin. None: same origin only.
     pub allowed_origin: Option<String>,
+    /// Whether the client's address comes from `CloudFront-Viewer-Address`
+    /// (`SCC_TRUST_VIEWER_ADDRESS=true`): only where the distribution's
+    /// origin request policy sets that header (bosun's, with `api.headers`);
+    /// elsewhere a viewer could send it.
+    pub trust_viewer_address: bool,
     pub limits: Limits,
 }
 
@@ -178,8 +183,19 @@ impl Config {
                 })
             }
         };
+        let trust_viewer_address = match env.get("SCC_TRUST_VIEWER_ADDRESS").map(|v| v.trim()) {
+            None | Some("") | Some("false") => false,
+            Some("true") => true,
+            Some(v) => {
+                return Err(ConfigError {
+                    var: "SCC_TRUST_VIEWER_ADDRESS".into(),
+                    problem: format!("{v:?} must be true or false"),
+                })
+            }
+        };
         Ok(Config {
             allowed_origin,
+            trust_viewer_address,
             crew_table: required(
                 "BOSUN_TABLE_CREW",
                 "give the function the crew table (tables = { crew = … })",

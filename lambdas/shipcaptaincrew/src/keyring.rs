@@ -41,6 +41,10 @@ struct State {
     previous: Option<Arc<Version>>,
     checked_at: i64,
     missed_at: i64,
+    /// The previous version that could not be read, and when: not asked
+    /// again for MISS_RETRY_SECS (every token naming it would otherwise be
+    /// one more SSM call).
+    previous_missed: Option<(i64, i64)>,
 }
 
 #[derive(Debug)]
@@ -70,6 +74,7 @@ impl KeyRing {
                 previous: None,
                 checked_at: now,
                 missed_at: i64::MIN / 2,
+                previous_missed: None,
             }),
         })
     }
@@ -128,20 +133,33 @@ impl KeyRing {
         }
         let previous = match previous.filter(|p| p.version == wanted) {
             Some(p) => p,
-            None => self.load_previous(wanted, &current).await?,
+            None => {
+                let missed = self.state().previous_missed;
+                if missed.is_some_and(|(v, at)| v == wanted && now - at < MISS_RETRY_SECS) {
+                    return None;
+                }
+                self.load_previous(wanted, &current, now).await?
+            }
         };
         previous.keys.verify(token)
     }
 
-    async fn load_previous(&self, wanted: i64, current: &Arc<Version>) -> Option<Arc<Version>> {
+    async fn load_previous(&self, wanted: i64, current: &Arc<Version>, now: i64) -> Option<Arc<Version>> {
+        let missed = || {
+            self.state.write().unwrap_or_else(|e| e.into_inner()).previous_missed = Some((wanted, now));
+        };
         let value = match self.source.version(wanted).await {
             Ok(v) => v,
             Err(cause) => {
                 tracing::warn!(%cause, version = wanted, "previous signing secret not readable");
+                missed();
                 return None;
             }
         };
-        let keys = Keys::new(value.as_bytes(), &self.issuer, &self.audience).ok()?;
+        let Ok(keys) = Keys::new(value.as_bytes(), &self.issuer, &self.audience) else {
+            missed();
+            return None;
+        };
         let previous = Arc::new(Version {
             version: wanted,
             since: 0,
