@@ -1810,7 +1810,7 @@ async fn behind_the_distribution_the_limits_count_the_viewers_address() {
     };
     let guess = "AAAAAAAAAAAAAAAAAAAAAA";
     let c = Crew::with_config(|cfg| {
-        cfg.limits = limits.clone();
+        cfg.limits = limits;
         cfg.trust_viewer_address = true;
     })
     .await;
@@ -1834,7 +1834,7 @@ async fn behind_the_distribution_the_limits_count_the_viewers_address() {
     // Unsigned (a public URL), the header is the caller's word: the edge's
     // address counts.
     let c = Crew::with_config(|cfg| {
-        cfg.limits = limits.clone();
+        cfg.limits = limits;
         cfg.trust_viewer_address = true;
     })
     .await;
