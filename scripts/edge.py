@@ -103,7 +103,6 @@ import queue
 import re
 import secrets
 import shutil
-import signal
 import socketserver
 import subprocess
 import sys
@@ -1008,17 +1007,10 @@ def serve(endpoint: str, distribution_id: str, port: int, lifeline: bool, log_di
     server = _EdgeServer(edge, port)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print(f"ready http://{HOST}:{server.server_address[1]}", flush=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    if lifeline:
-        def watch_stdin() -> None:
-            while sys.stdin.buffer.read(4096):
-                pass
-            stop.set()
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from tools import wait_for_stop
 
-        threading.Thread(target=watch_stdin, daemon=True).start()
-    stop.wait()
+    wait_for_stop(lifeline)
     server.shutdown()
     edge.stop()
     # V8's threads can keep the interpreter from exiting; everything is stopped.

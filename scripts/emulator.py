@@ -30,12 +30,11 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from pathlib import Path
 
-from tools import ensure_venv
+from tools import ensure_venv, wait_for_stop
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE_DIR = Path(os.environ.get("BOSUN_EMULATOR_DIR", ROOT / ".emulator"))
@@ -93,18 +92,7 @@ def serve(port: int, lifeline: bool) -> None:
     endpoint = f"http://{host}:{real_port}"
     wait_until_answers(endpoint)
     print(f"ready {endpoint}", flush=True)
-
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    if lifeline:
-        def watch_stdin() -> None:
-            while sys.stdin.buffer.read(4096):
-                pass
-            stop.set()
-
-        threading.Thread(target=watch_stdin, daemon=True).start()
-    stop.wait()
+    wait_for_stop(lifeline)
     server.stop()
 
 

@@ -54,6 +54,25 @@ def ensure_venv(venv: Path, requirements: Path, what: str) -> None:
         stamp.write_text(wanted)
 
 
+def wait_for_stop(lifeline: bool) -> None:
+    """Blocks until SIGTERM or SIGINT, or with `lifeline` until standard input
+    closes (a test process that dies never leaves a server behind)."""
+    import signal
+    import threading
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    if lifeline:
+        def watch_stdin() -> None:
+            while sys.stdin.buffer.read(4096):
+                pass
+            stop.set()
+
+        threading.Thread(target=watch_stdin, daemon=True).start()
+    stop.wait()
+
+
 def venv_of(name: str) -> Path:
     return ROOT / ".tools" / name / "venv"
 

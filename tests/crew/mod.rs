@@ -2413,3 +2413,49 @@ async fn an_unreadable_previous_secret_is_asked_for_once_per_retry_window() {
     assert!(ring.verify(&old, now + MISS_RETRY_SECS).await.is_none());
     assert_eq!(previous.num_calls(), 2, "asked again once the window has passed");
 }
+
+/// Inviting a member again under another role is a role change: a
+/// captain invited as crew leaves the captain slot in the same write.
+#[tokio::test]
+async fn an_invite_that_changes_a_role_releases_the_slots_it_no_longer_fits() {
+    let c = Crew::new().await;
+    let admin = c.admin();
+    let cap = c.member("skipper@example.com", "captain").await;
+    let e = c.event(&next_year("08-08")).await;
+    let id = e["id"].as_str().unwrap().to_string();
+    let (s, b) = c
+        .call(
+            Method::POST,
+            &format!("/api/events/{id}/slots/captain/claim"),
+            Some(&cap),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, b) = c
+        .call(
+            Method::POST,
+            "/api/invites",
+            Some(&admin),
+            Some(json!({"email": "skipper@example.com", "role": "crew"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{b}");
+    assert_eq!(b["released"][0]["slot"], "captain", "{b}");
+    let (_, ev) = c
+        .call(Method::GET, &format!("/api/events/{id}"), Some(&admin), None)
+        .await;
+    assert_eq!(slot_holder(&ev, "captain"), Value::Null);
+    let (_, me) = c.call(Method::GET, "/api/me", Some(&cap), None).await;
+    assert_eq!(me["role"], "crew");
+    // The same role again changes nothing and releases nothing.
+    let (s, b) = c
+        .call(
+            Method::POST,
+            "/api/invites",
+            Some(&admin),
+            Some(json!({"email": "skipper@example.com", "role": "crew"})),
+        )
+        .await;
+    assert_eq!((s, b["released"].clone()), (StatusCode::ACCEPTED, json!([])));
+}

@@ -42,16 +42,7 @@ impl Site {
     }
 
     async fn distribution(&self) -> String {
-        let comment = format!("bosun {}/web", self.stack.name);
-        let cf = cloudfront().await;
-        let list = cf.list_distributions().send().await.unwrap();
-        list.distribution_list()
-            .unwrap()
-            .items()
-            .iter()
-            .find(|d| d.comment() == comment)
-            .map(|d| d.id().to_string())
-            .expect("managed distribution exists")
+        distribution_of(&self.stack.name, "web").await
     }
 
     fn uploaded_keys(run: &Run) -> Vec<String> {
@@ -726,7 +717,8 @@ async fn an_api_function_sits_behind_the_sites_distribution_and_only_it_may_call
         frontend_only.write_calls()
     );
 
-    // The API taken out of the frontend: no route to it, no permission left.
+    // The API taken out of the frontend: no route to it, then (once nothing
+    // routes there, a later deploy) no permission left.
     site.stack.write(&body("aws-iam", ""));
     let fourth = site.stack.bosun(&["deploy", "all"]);
     assert_eq!(fourth.code, 0, "{fourth:?}");
@@ -734,6 +726,9 @@ async fn an_api_function_sits_behind_the_sites_distribution_and_only_it_may_call
     let config = config.distribution_config().unwrap();
     assert_eq!(config.origins().unwrap().items().len(), 1);
     assert!(config.cache_behaviors().is_none_or(|b| b.items().is_empty()));
+    assert_eq!(fourth.count_writes("RemovePermission"), 0, "{:?}", fourth.write_calls());
+    let fifth = site.stack.bosun(&["deploy", "all"]);
+    assert_eq!(fifth.count_writes("RemovePermission"), 2, "{:?}", fifth.write_calls());
     let statements = policy_statements(&fn_name, "live").await;
     assert!(
         !statements

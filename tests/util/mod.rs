@@ -359,6 +359,19 @@ pub async fn s3() -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&conf).force_path_style(true).build())
 }
 
+/// The id of the distribution bosun manages for `stack`'s frontend `site`.
+pub async fn distribution_of(stack: &str, site: &str) -> String {
+    let comment = format!("bosun {stack}/{site}");
+    let list = cloudfront().await.list_distributions().send().await.unwrap();
+    list.distribution_list()
+        .unwrap()
+        .items()
+        .iter()
+        .find(|d| d.comment() == comment)
+        .map(|d| d.id().to_string())
+        .unwrap_or_else(|| panic!("no distribution with comment {comment}"))
+}
+
 pub async fn cloudfront() -> aws_sdk_cloudfront::Client {
     aws_sdk_cloudfront::Client::new(&sdk_config().await)
 }

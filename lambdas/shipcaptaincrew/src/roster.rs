@@ -168,7 +168,7 @@ fn changeable(app: &App, user: &User, raw: &str) -> Result<String, ApiError> {
 /// Sets `email`'s role (`None`: removes them) and releases the upcoming
 /// slots the new role does not fit, in one transaction; retried when the
 /// member claimed a slot meanwhile. Returns what was released.
-async fn change(app: &App, email: &str, role: Option<Role>) -> Result<Vec<Value>, ApiError> {
+pub(crate) async fn change(app: &App, email: &str, role: Option<Role>) -> Result<Vec<Value>, ApiError> {
     for _ in 0..3 {
         let member = app
             .store

@@ -253,17 +253,29 @@ async fn invite(
     // Invites count apart from sign-in requests, so strangers asking for
     // links to an address cannot block an admin's invite to it.
     limit(&app, format!("invite:{}", hash_key(&email)), app.cfg.limits.per_address).await?;
-    app.store
-        .put_member(&email, role, &user.email, app.clock.now())
-        .await
-        .map_err(internal)?;
+    // Inviting a member under another role is a role change: it goes
+    // through the same transaction, which releases the upcoming slots the
+    // new role does not fit.
+    let existing = app.store.member(&email).await.map_err(internal)?.and_then(|m| m.role);
+    let released = match existing {
+        Some(r) if r != role && !app.is_configured_admin(&email) => {
+            crate::roster::change(&app, &email, Some(role)).await?
+        }
+        _ => {
+            app.store
+                .put_member(&email, role, &user.email, app.clock.now())
+                .await
+                .map_err(internal)?;
+            Vec::new()
+        }
+    };
     let expires = send_link(&app, &email, role).await?;
     let expires = jiff::Timestamp::from_second(expires)
         .map(|t| t.to_string())
         .unwrap_or_default();
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({"email": email, "role": role, "expires_at": expires})),
+        Json(json!({"email": email, "role": role, "expires_at": expires, "released": released})),
     ))
 }
 
