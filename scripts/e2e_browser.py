@@ -12,7 +12,9 @@ writes every e-mail it would send as DIR/<n>.json ({"to", "subject", "text",
   4. opens the event page and compares the departure/sunset/return times on
      the page with the API's timing.local;
   5. claims the crew-1 slot in the page and checks it through the API;
-  6. checks the page does not scroll sideways at 390 px;
+  6. checks the page does not scroll sideways at 390 px; as an admin puts the
+     member into a slot of a second sail; books a guest and signs the waiver
+     from the guest's link;
   7. saves a screenshot if asked, and prints "e2e: ok".
 
 Usage:
@@ -502,6 +504,30 @@ def run(args, state):
     wait_until(driver, "the member to see crew-1 as theirs",
                lambda d: d.find_elements(By.CSS_SELECTOR, '.slot[data-slot="crew-1"].is-mine'))
     step("   the member sees the slot as theirs")
+
+    # 6c. A guest: booked by the admin, the waiver signed from the guest's
+    # link in the page (the guest's own token, in X-Guest-Token).
+    step("6c. booking a guest and signing the waiver from the guest link")
+    booked = api(base, "POST", event_path + "/guests", args.admin_token,
+                 {"name": "Pat Guest", "email": "pat.guest@example.com"}, expect=(201,))
+    link = str(booked.get("waiver_url") or "")
+    if "#" not in link:
+        raise Failure(f"the booking answered without a waiver link: {booked}")
+    page, fragment = link.split("#", 1)
+    link = f"{base}/{page.rsplit('/', 1)[-1]}#{fragment}"
+    driver.get(link)
+    name_el = wait_until(driver, "the waiver form (#signed-name)",
+                         lambda d: d.find_element(By.CSS_SELECTOR, "#signed-name"))
+    name_el.send_keys("Pat Guest")
+    driver.find_element(By.CSS_SELECTOR, "#accept").click()
+    driver.find_element(By.CSS_SELECTOR, "#sign").click()
+    wait_until(driver, "the booking to read confirmed",
+               lambda d: (text_of(d, "#guest-state") or "").lower() == "confirmed")
+    guests = api(base, "GET", event_path, args.admin_token).get("guests_list") or []
+    states = {g.get("name"): g.get("state") for g in guests}
+    if states.get("Pat Guest") != "confirmed":
+        raise Failure(f"the page says the waiver is signed; the API's guests say {states}")
+    step("   the guest signed the waiver; the booking is confirmed (page and API agree)")
 
     # 7. Served with the deployed security headers, and nothing broke them.
     if args.csp:

@@ -364,6 +364,7 @@ async fn a_browser_uses_the_deployed_crew_app_through_the_edge() {
             && stdout.contains("e2e: ok")
             && stdout.contains("the same session sent as Authorization: Bearer is refused")
             && stdout.contains("the member sees the slot as theirs")
+            && stdout.contains("the guest signed the waiver")
             && stdout.contains("page and API served with the security headers"),
         "browser test through the edge failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
