@@ -491,6 +491,7 @@ class Edge:
         self._deployed = None
         self._previous = {}
         self._turn = 0
+        self._urls = {}
         self._runtimes = {}
         self.cf = self.client("cloudfront", "us-east-1")
         self.current()  # refuse to start on what cannot be served
@@ -691,7 +692,26 @@ class Edge:
     # -- a Lambda function URL through an origin access control -------------
 
     def _url_function(self, domain: str):
-        """(function name, qualifier, auth type) of the URL whose host is `domain`."""
+        """(function name, qualifier, auth type, region) of the URL whose host
+        is `domain`: found once by listing (a URL's host never changes), and
+        its auth type read again on every request (it can)."""
+        found = self._urls.get(domain)
+        if found is not None:
+            name, qualifier, region = found
+            lam = self.client("lambda", region)
+            try:
+                cfg = lam.get_function_url_config(FunctionName=name, Qualifier=qualifier)
+            except lam.exceptions.ResourceNotFoundException:
+                cfg = None
+            if cfg and urllib.parse.urlsplit(cfg["FunctionUrl"]).hostname == domain:
+                return name, qualifier, cfg["AuthType"], region
+            self._urls.pop(domain, None)
+        found = self._find_url_function(domain)
+        if found is not None:
+            self._urls[domain] = (found[0], found[1], found[3])
+        return found
+
+    def _find_url_function(self, domain: str):
         region = lambda_url_region(domain)
         lam = self.client("lambda", region)
         for page in lam.get_paginator("list_functions").paginate():

@@ -1366,18 +1366,9 @@ async fn browser_follows_a_magic_link_and_claims_crew() {
         jiff::Timestamp::now().as_second(),
         600,
     );
-    let python = String::from_utf8(
-        std::process::Command::new("python3")
-            .arg(root().join("scripts/browser.py"))
-            .arg("python")
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
     // Kept for a look after the run: what the event page looks like at phone width.
     let shot = root().join("target/shipcaptaincrew-e2e.png");
-    let out = tokio::process::Command::new(python.trim())
+    let out = tokio::process::Command::new(browser_python())
         .arg(root().join("scripts/e2e_browser.py"))
         .args(["--base-url", &base, "--admin-token", &admin, "--csp"])
         .arg(bosun::aws::cloudfront::CONTENT_SECURITY_POLICY)

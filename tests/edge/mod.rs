@@ -338,17 +338,8 @@ async fn a_browser_uses_the_deployed_crew_app_through_the_edge() {
     let demo = demo().await;
     let _admin = ADMIN_MAIL.lock().await;
     let edge = Edge::start(&demo.distribution);
-    let python = String::from_utf8(
-        Command::new("python3")
-            .arg(root().join("scripts/browser.py"))
-            .arg("python")
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
     let shot = root().join("target/shipcaptaincrew-edge.png");
-    let out = tokio::process::Command::new(python.trim())
+    let out = tokio::process::Command::new(browser_python())
         .arg(root().join("scripts/e2e_browser.py"))
         .args(["--base-url", &edge.url, "--admin-email", shipcaptaincrew_admin()])
         .args(["--mail-endpoint", &emulator().endpoint, "--region", REGION])

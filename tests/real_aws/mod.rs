@@ -69,18 +69,6 @@ fn site(stack: &TestStack, bucket: &str, text: &str) {
     ));
 }
 
-async fn distribution_of(stack: &TestStack) -> String {
-    let comment = format!("bosun {}/web", stack.name);
-    let list = cloudfront().await.list_distributions().send().await.unwrap();
-    list.distribution_list()
-        .unwrap()
-        .items()
-        .iter()
-        .find(|d| d.comment() == comment)
-        .map(|d| d.id().to_string())
-        .expect("managed distribution")
-}
-
 /// The invalidation id a run created (from its `applied` event).
 fn invalidation_id(run: &Run) -> String {
     run.events()
@@ -97,7 +85,7 @@ async fn every_transition_invalidates_even_back_and_forth_and_repeated_rollbacks
     let first = stack.bosun(&["deploy", "frontend"]);
     assert_eq!(first.code, 0, "{first:?}");
     let release_a = first.result()["release"].as_str().unwrap().to_string();
-    let dist = distribution_of(&stack).await;
+    let dist = distribution_of(&stack.name, "web").await;
 
     // A→B→A→B: CloudFront answers a repeated CallerReference with the
     // earlier invalidation, so each transition needs its own reference.
@@ -374,7 +362,7 @@ async fn managed_distributions_serve_folder_index_pages_through_bosuns_function(
     site(&stack, &bucket, "A");
     let first = stack.bosun(&["deploy", "frontend"]);
     assert_eq!(first.code, 0, "{first:?}");
-    let dist = distribution_of(&stack).await;
+    let dist = distribution_of(&stack.name, "web").await;
     let cf = cloudfront().await;
     let function = format!("bosun-{}-index", stack.name);
     // Published (LIVE) with bosun's code…
@@ -444,7 +432,7 @@ async fn a_busy_distribution_is_waited_for_then_invalidated() {
     let bucket = format!("{}-site", stack.name);
     site(&stack, &bucket, "A");
     assert_eq!(stack.bosun(&["deploy", "frontend"]).code, 0);
-    let dist = distribution_of(&stack).await;
+    let dist = distribution_of(&stack.name, "web").await;
     // Invalidations on this distribution stay in progress for 2 s, and 15
     // wildcard paths are already in progress: CloudFront's maximum.
     rules(json!({"distribution": dist, "invalidation_seconds": 2}));

@@ -359,6 +359,16 @@ pub async fn s3() -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&conf).force_path_style(true).build())
 }
 
+/// The Python of the browser test's venv (Selenium; `scripts/browser.py install`).
+pub fn browser_python() -> String {
+    let out = Command::new("python3")
+        .arg(root().join("scripts/browser.py"))
+        .arg("python")
+        .output()
+        .expect("run scripts/browser.py python");
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
 /// The id of the distribution bosun manages for `stack`'s frontend `site`.
 pub async fn distribution_of(stack: &str, site: &str) -> String {
     let comment = format!("bosun {stack}/{site}");
