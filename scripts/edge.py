@@ -75,6 +75,11 @@ Rules (each cites the page it follows):
                       Lambda runtime API with the version's environment (plus
                       the emulator's endpoint and dummy credentials), one
                       event at a time, within the function's timeout.
+                      Internal extensions register during init and get an
+                      INVOKE per event; the caller has the answer once the
+                      runtime posts it, and the next event waits until every
+                      extension has asked for its next ("Using the Lambda
+                      Extensions API", Invoke phase).
   edge-error-pages    Custom error responses replace an origin's 4xx/5xx
                       with ResponsePagePath and ResponseCode ("Generating
                       custom error responses").
@@ -120,6 +125,8 @@ HOST = "127.0.0.1"
 # CloudFront's published ranges.
 EDGE_IP = "130.176.0.1"
 ACCOUNT = "123456789012"
+# Lambda's init phase limit (10 s; "Lambda execution environment", Init phase).
+INIT_SECONDS = 10
 # AWS's managed origin request policies the edge knows ("Use managed origin
 # request policies"): id -> the configuration the page documents.
 MANAGED_ORIGIN_REQUEST_POLICIES = {
@@ -329,7 +336,15 @@ class CloudFrontFunction:
 
 class Runtime:
     """One execution environment of a function version: its `bootstrap`
-    from the deployed zip, talking to a runtime API served here."""
+    from the deployed zip, talking to a runtime API (and the Extensions API,
+    for internal extensions) served here.
+
+    An invocation, as the Lambda developer guide's "Using the Lambda
+    Extensions API" (execution environment lifecycle, Invoke phase) has it:
+    the event goes to the runtime and an INVOKE event to every registered
+    extension; the caller gets the response as soon as the runtime posts it;
+    the invocation ends when the runtime and every extension have asked for
+    their next event again, and only then can the next one start."""
 
     def __init__(self, edge: "Edge", name: str, version: str, region: str):
         self.name, self.version, self.region = name, version, region
@@ -337,6 +352,12 @@ class Runtime:
         self.events = queue.Queue()
         self.results = {}
         self.done = threading.Condition()
+        # Extensions API: id -> queue of events; ids still in the invocation.
+        self.extensions = {}
+        self.extensions_busy = set()
+        # Set when the runtime first asks for an event: init is over (every
+        # internal extension registers before that), and invocations begin.
+        self.initialized = threading.Event()
         lam = edge.client("lambda", region)
         config = lam.get_function_configuration(FunctionName=name, Qualifier=version)
         self.timeout = float(config.get("Timeout") or 3)
@@ -387,6 +408,18 @@ class Runtime:
                 return "error", f"the runtime exited ({self.proc.returncode}); see edge-{self.name}.log"
             request_id = str(uuid.uuid4())
             deadline = time.time() + self.timeout
+            while not self.initialized.wait(0.5):
+                if self.proc.poll() is not None or time.time() > deadline + INIT_SECONDS:
+                    return "error", f"the runtime did not finish its init; see edge-{self.name}.log"
+            # The previous invocation ends when its extensions are done.
+            with self.done:
+                while self.extensions_busy and self.proc.poll() is None:
+                    self.done.wait(0.5)
+                self.extensions_busy = set(self.extensions)
+            for pending in self.extensions.values():
+                pending.put({"eventType": "INVOKE", "deadlineMs": int(deadline * 1000),
+                             "requestId": request_id, "invokedFunctionArn": self.arn,
+                             "tracing": {"type": "X-Amzn-Trace-Id", "value": "Root=1-0-0;Sampled=0"}})
             self.events.put((request_id, event, int(deadline * 1000)))
             with self.done:
                 while request_id not in self.results:
@@ -395,6 +428,20 @@ class Runtime:
                         return "error", "Task timed out" if left <= 0 else "the runtime exited"
                     self.done.wait(min(left, 0.5))
                 return self.results.pop(request_id)
+
+    def register_extension(self) -> str:
+        extension_id = str(uuid.uuid4())
+        with self.done:
+            self.extensions[extension_id] = queue.Queue()
+        return extension_id
+
+    def next_for_extension(self, extension_id: str) -> dict:
+        """Blocks until the extension's next event; asking again is how an
+        extension says it is done with the invocation."""
+        with self.done:
+            self.extensions_busy.discard(extension_id)
+            self.done.notify_all()
+        return self.extensions[extension_id].get()
 
     def settle(self, request_id: str, outcome) -> None:
         with self.done:
@@ -447,7 +494,15 @@ class _RuntimeHandler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):
         rt = self.server.runtime
-        if self.path.endswith("/runtime/invocation/next"):
+        if self.path.endswith("/extension/event/next"):
+            extension_id = self.headers.get("Lambda-Extension-Identifier", "")
+            if extension_id not in rt.extensions:
+                self._answer(403, b'{"errorType":"Extension.Unknown"}')
+                return
+            event = rt.next_for_extension(extension_id)
+            self._answer(200, json.dumps(event).encode(), {"Content-Type": "application/json"})
+        elif self.path.endswith("/runtime/invocation/next"):
+            rt.initialized.set()
             request_id, event, deadline = rt.events.get()
             self._answer(200, json.dumps(event).encode(), {
                 "Content-Type": "application/json",
@@ -463,7 +518,21 @@ class _RuntimeHandler(http.server.BaseHTTPRequestHandler):
         rt = self.server.runtime
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         m = re.search(r"/runtime/invocation/([^/]+)/(response|error)$", self.path)
-        if m:
+        if self.path.endswith("/extension/register"):
+            # Internal extensions register during init, for INVOKE only
+            # (SHUTDOWN is for external extensions).
+            wanted = json.loads(body or b"{}").get("events") or []
+            if rt.initialized.is_set():
+                self._answer(403, b'{"errorType":"Extension.InitPhaseOver"}')
+                return
+            if "SHUTDOWN" in wanted:
+                self._answer(400, b'{"errorType":"ShutdownEventNotSupportedForInternalExtension"}')
+                return
+            self._answer(200, json.dumps({
+                "functionName": rt.name, "functionVersion": rt.version, "handler": "bootstrap",
+            }).encode(), {"Content-Type": "application/json",
+                          "Lambda-Extension-Identifier": rt.register_extension()})
+        elif m:
             rt.settle(m.group(1), ("ok" if m.group(2) == "response" else "error", body))
             self._answer(202)
         elif self.path.endswith("/runtime/init/error"):

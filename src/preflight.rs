@@ -8,6 +8,14 @@
 //! The runtime protocol: the function GETs `/2018-06-01/runtime/invocation/next`
 //! and POSTs `/…/invocation/{id}/response` or `/…/invocation/{id}/error`
 //! (or `/…/runtime/init/error` when its init fails).
+//!
+//! Internal extensions (a thread of the function's own process that works
+//! after a response, as ShipCaptainCrew's mailer does) use the Extensions
+//! API: `POST /2020-01-01/extension/register`, then `GET
+//! /2020-01-01/extension/event/next`. They get the smoke event's INVOKE, and
+//! the smoke run ends when the runtime has answered and every extension
+//! has asked for its next event again, as a Lambda invocation does (Lambda
+//! developer guide, "Using the Lambda Extensions API", Invoke phase).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -74,6 +82,8 @@ struct Request {
     method: String,
     path: String,
     body: String,
+    /// `Lambda-Extension-Identifier` (Extensions API calls).
+    extension: Option<String>,
 }
 
 async fn read_request(reader: &mut BufReader<TcpStream>) -> std::io::Result<Option<Request>> {
@@ -85,6 +95,7 @@ async fn read_request(reader: &mut BufReader<TcpStream>) -> std::io::Result<Opti
     let method = parts.next().unwrap_or_default().to_string();
     let path = parts.next().unwrap_or_default().to_string();
     let mut length = 0usize;
+    let mut extension = None;
     loop {
         let mut h = String::new();
         if reader.read_line(&mut h).await? == 0 {
@@ -97,6 +108,8 @@ async fn read_request(reader: &mut BufReader<TcpStream>) -> std::io::Result<Opti
         if let Some((k, v)) = h.split_once(':') {
             if k.eq_ignore_ascii_case("content-length") {
                 length = v.trim().parse().unwrap_or(0);
+            } else if k.eq_ignore_ascii_case("lambda-extension-identifier") {
+                extension = Some(v.trim().to_string());
             }
         }
     }
@@ -106,6 +119,7 @@ async fn read_request(reader: &mut BufReader<TcpStream>) -> std::io::Result<Opti
         method,
         path,
         body: String::from_utf8_lossy(&body).into_owned(),
+        extension,
     }))
 }
 
@@ -146,6 +160,9 @@ async fn serve(listener: TcpListener, smoke: Option<String>, deadline: Duration)
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Event>(4);
     let handed_over = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let smoke = std::sync::Arc::new(smoke);
+    let extensions = std::sync::Arc::new(Extensions::default());
+    let (invoked_tx, invoked_rx) = tokio::sync::watch::channel(false);
+    let invoked_tx = std::sync::Arc::new(invoked_tx);
     let mut connections = tokio::task::JoinSet::new();
     let work = async {
         loop {
@@ -155,10 +172,42 @@ async fn serve(listener: TcpListener, smoke: Option<String>, deadline: Duration)
                 accepted = listener.accept() => {
                     let (stream, _) = accepted.ok()?;
                     let (tx, handed_over, smoke) = (tx.clone(), handed_over.clone(), smoke.clone());
+                    let (extensions, invoked_tx, mut invoked_rx) = (extensions.clone(), invoked_tx.clone(), invoked_rx.clone());
                     connections.spawn(async move {
                         let mut conn = BufReader::new(stream);
                         while let Ok(Some(req)) = read_request(&mut conn).await {
+                            if let Some(step) = extensions.step(&req, &handed_over) {
+                                match step {
+                                    ExtensionStep::Reply(Reply { status, headers, body }) => {
+                                        let _ = respond(&mut conn, status, &headers, &body).await;
+                                        continue;
+                                    }
+                                    ExtensionStep::AwaitInvoke => {
+                                        // Held until the smoke event is handed over (forever without one).
+                                        if invoked_rx.wait_for(|given| *given).await.is_err() {
+                                            return;
+                                        }
+                                        let _ = respond(&mut conn, "200 OK", &[], &invoke_event()).await;
+                                        continue;
+                                    }
+                                    ExtensionStep::Done(answered) => {
+                                        if let Some(body) = answered {
+                                            let _ = tx.send(Event::Ready(Some(body))).await;
+                                        }
+                                        std::future::pending::<()>().await;
+                                    }
+                                }
+                            }
                             let (event, reply) = answer(&req, smoke.as_deref(), &handed_over);
+                            if handed_over.load(std::sync::atomic::Ordering::SeqCst) {
+                                invoked_tx.send_replace(true);
+                            }
+                            // The smoke answer settles the run once every
+                            // extension is done with the invocation too.
+                            let event = match event {
+                                Some(Event::Ready(Some(body))) => extensions.answered(body).map(|b| Event::Ready(Some(b))),
+                                other => other,
+                            };
                             let settled = event.is_some();
                             if let Some(ev) = event {
                                 let _ = tx.send(ev).await;
@@ -178,6 +227,94 @@ async fn serve(listener: TcpListener, smoke: Option<String>, deadline: Duration)
     let event = tokio::time::timeout(deadline, work).await.ok().flatten();
     connections.abort_all();
     event
+}
+
+/// The internal extensions registered with the Extensions API, and how far
+/// each is through the (one) smoke invocation.
+#[derive(Default)]
+struct Extensions(std::sync::Mutex<ExtensionState>);
+
+#[derive(Default)]
+struct ExtensionState {
+    /// Extension id -> how many times it has asked for an event.
+    asked: BTreeMap<String, u32>,
+    /// The smoke answer, held until every extension is done.
+    answer: Option<String>,
+}
+
+enum ExtensionStep {
+    Reply(Reply),
+    /// Its first ask (the end of its init): answered with the INVOKE.
+    AwaitInvoke,
+    /// Its second ask: done with the invocation; the smoke answer, when
+    /// it was the last to finish.
+    Done(Option<String>),
+}
+
+impl ExtensionState {
+    fn all_done(&self) -> bool {
+        self.asked.values().all(|n| *n >= 2)
+    }
+}
+
+impl Extensions {
+    /// What an Extensions API call gets; `None` for the runtime API's calls.
+    fn step(&self, req: &Request, handed_over: &std::sync::atomic::AtomicBool) -> Option<ExtensionStep> {
+        let mut state = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if req.method == "POST" && req.path.ends_with("/extension/register") {
+            if handed_over.load(std::sync::atomic::Ordering::SeqCst) {
+                return Some(ExtensionStep::Reply(Reply::new(
+                    "403 Forbidden",
+                    r#"{"errorType":"Extension.InitPhaseOver"}"#,
+                )));
+            }
+            let id = format!("bosun-preflight-extension-{}", state.asked.len() + 1);
+            state.asked.insert(id.clone(), 0);
+            let body = r#"{"functionName":"preflight","functionVersion":"$LATEST","handler":"bootstrap"}"#;
+            return Some(ExtensionStep::Reply(Reply {
+                headers: vec![("lambda-extension-identifier", id)],
+                ..Reply::new("200 OK", body)
+            }));
+        }
+        if req.method != "GET" || !req.path.ends_with("/extension/event/next") {
+            return None;
+        }
+        let Some(asked) = req.extension.as_ref().and_then(|id| state.asked.get_mut(id)) else {
+            return Some(ExtensionStep::Reply(Reply::new(
+                "403 Forbidden",
+                r#"{"errorType":"Extension.UnknownExtensionIdentifier"}"#,
+            )));
+        };
+        *asked += 1;
+        if *asked == 1 {
+            return Some(ExtensionStep::AwaitInvoke);
+        }
+        let last = state.all_done();
+        Some(ExtensionStep::Done(if last { state.answer.take() } else { None }))
+    }
+
+    /// The runtime's smoke answer: given back when no extension is still
+    /// busy with the invocation, else held for the last one to finish.
+    fn answered(&self, body: String) -> Option<String> {
+        let mut state = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if state.all_done() {
+            return Some(body);
+        }
+        state.answer = Some(body);
+        None
+    }
+}
+
+/// The smoke invocation as an extension's INVOKE event.
+fn invoke_event() -> String {
+    serde_json::json!({
+        "eventType": "INVOKE",
+        "deadlineMs": jiff::Timestamp::now().as_millisecond() + 30_000,
+        "requestId": "bosun-preflight",
+        "invokedFunctionArn": "arn:aws:lambda:us-east-1:000000000000:function:preflight",
+        "tracing": {"type": "X-Amzn-Trace-Id", "value": "Root=1-00000000-000000000000000000000000"},
+    })
+    .to_string()
 }
 
 /// An HTTP answer to the function.
@@ -402,12 +539,17 @@ mod tests {
             body.len()
         );
         stream.write_all(req.as_bytes()).await.unwrap();
+        read_reply(stream).await
+    }
+
+    /// One HTTP answer from the server: its head and body.
+    async fn read_reply(stream: &mut TcpStream) -> String {
         let mut reader = BufReader::new(stream);
         let mut head = String::new();
         let mut length = 0;
         loop {
             let mut line = String::new();
-            reader.read_line(&mut line).await.unwrap();
+            assert!(reader.read_line(&mut line).await.unwrap() > 0, "the server hung up");
             if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
                 length = v.trim().parse().unwrap();
             }
@@ -507,6 +649,54 @@ mod tests {
                     .await;
             }
             assert!(matches!(server.await.unwrap(), Some(Event::SmokeError(_))));
+        }
+    }
+
+    /// An internal extension gets the smoke event's INVOKE, and the run is
+    /// settled only when it asks for its next event again: its work after
+    /// the response is part of the invocation, as on Lambda.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_smoke_run_waits_for_its_extension() {
+        let (server, addr) = start(Some("{\"ping\":true}".into())).await;
+        let mut ext = TcpStream::connect(addr).await.unwrap();
+        let registered = send(
+            &mut ext,
+            "POST",
+            "/2020-01-01/extension/register",
+            r#"{"events":["INVOKE"]}"#,
+        )
+        .await;
+        assert!(registered.starts_with("HTTP/1.1 200"), "{registered}");
+        let id = registered
+            .lines()
+            .find_map(|l| l.strip_prefix("lambda-extension-identifier: "))
+            .unwrap()
+            .trim()
+            .to_string();
+        let ask = format!(
+            "GET /2020-01-01/extension/event/next HTTP/1.1\r\nhost: x\r\nlambda-extension-identifier: {id}\r\n\r\n"
+        );
+        ext.write_all(ask.as_bytes()).await.unwrap();
+        let mut rt = TcpStream::connect(addr).await.unwrap();
+        let event = send(&mut rt, "GET", "/2018-06-01/runtime/invocation/next", "").await;
+        assert!(event.ends_with("{\"ping\":true}"), "{event}");
+        // The extension hears of the invocation.
+        let invoke = read_reply(&mut ext).await;
+        assert!(invoke.contains("\"eventType\":\"INVOKE\""), "{invoke}");
+        assert!(invoke.contains("\"requestId\":\"bosun-preflight\""), "{invoke}");
+        send(
+            &mut rt,
+            "POST",
+            "/2018-06-01/runtime/invocation/bosun-preflight/response",
+            "{\"ok\":1}",
+        )
+        .await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(!server.is_finished(), "settled before the extension was done");
+        ext.write_all(ask.as_bytes()).await.unwrap();
+        match server.await.unwrap() {
+            Some(Event::Ready(Some(body))) => assert_eq!(body, "{\"ok\":1}"),
+            _ => panic!("the smoke answer was lost"),
         }
     }
 

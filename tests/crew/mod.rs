@@ -149,7 +149,16 @@ impl Crew {
         self.send(req).await
     }
 
+    /// One request, then the work it queued for after its answer (as the
+    /// Lambda extension runs it).
     pub async fn send(&self, req: Request<Body>) -> (StatusCode, Value, HeaderMap) {
+        let answer = self.answer_only(req).await;
+        self.app.after_response().await;
+        answer
+    }
+
+    /// One request's answer, leaving its queued work queued.
+    pub async fn answer_only(&self, req: Request<Body>) -> (StatusCode, Value, HeaderMap) {
         let resp = self.router.clone().oneshot(req).await.unwrap();
         let (status, headers) = (resp.status(), resp.headers().clone());
         let bytes = resp.into_body().collect().await.unwrap().to_bytes();
@@ -437,6 +446,70 @@ impl Pair for (StatusCode, Value, HeaderMap) {
     fn into_pair(self) -> (StatusCode, Value) {
         (self.0, self.1)
     }
+}
+
+/// `POST /api/auth/request` from 203.0.113.1 for `email`.
+fn link_request(email: &str) -> Request<Body> {
+    let mut req = Request::builder()
+        .method(Method::POST)
+        .uri("/api/auth/request")
+        .header("content-type", "application/json")
+        .body(Body::from(json!({ "email": email }).to_string()))
+        .unwrap();
+    req.extensions_mut()
+        .insert(ConnectInfo("203.0.113.1:40000".parse::<SocketAddr>().unwrap()));
+    req
+}
+
+/// The sign-in answer does not wait on whether the address is a member, nor
+/// on the invite's write or the SES send: all of that runs after it (on
+/// Lambda, in the invocation's extension phase), so its timing says nothing
+/// about membership and a slow SES cannot show through.
+#[tokio::test]
+async fn the_sign_in_answer_comes_before_the_link_is_written_or_mailed() {
+    let c = Crew::new().await;
+    c.call(
+        Method::POST,
+        "/api/invites",
+        Some(&c.admin()),
+        Some(json!({"email": "member@example.com", "role": "crew"})),
+    )
+    .await;
+    let before = c.mail().len();
+    let invites_before = invite_count(&c).await;
+    let (s, _, _) = c.answer_only(link_request("member@example.com")).await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    assert_eq!(c.mail().len(), before, "answered before any mail was sent");
+    assert_eq!(
+        invite_count(&c).await,
+        invites_before,
+        "answered before the link was stored"
+    );
+    c.app.after_response().await;
+    assert_eq!(
+        c.mail_to("member@example.com").len(),
+        2,
+        "the queued link went out after the answer"
+    );
+    assert_eq!(invite_count(&c).await, invites_before + 1);
+    // A stranger's request queues the same work, which sends nothing.
+    let (s, _, _) = c.answer_only(link_request("stranger@example.com")).await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    c.app.after_response().await;
+    assert!(c.mail_to("stranger@example.com").is_empty());
+    assert_eq!(invite_count(&c).await, invites_before + 1);
+}
+
+/// Sign-in codes stored (the table also holds the rate limits' counters).
+async fn invite_count(c: &Crew) -> usize {
+    aws_sdk_dynamodb::Client::new(&sdk_config().await)
+        .scan()
+        .table_name(&c.env["BOSUN_TABLE_INVITES"])
+        .filter_expression("attribute_exists(email)")
+        .send()
+        .await
+        .expect("scan invites")
+        .count() as usize
 }
 
 #[tokio::test]

@@ -208,14 +208,27 @@ pub fn mail_to(to: &str) -> Vec<Value> {
         .collect()
 }
 
+/// The mail to `to` once there are `count` messages (at most 20 s).
+fn wait_for_mail(to: &str, count: usize) -> Vec<Value> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let mails = mail_to(to);
+        if mails.len() >= count || std::time::Instant::now() > deadline {
+            assert_eq!(mails.len(), count, "{count} messages to {to}");
+            return mails;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
 /// A session for `email` through the edge, the way a member gets one: a
 /// link asked for, read from the mail, its code exchanged.
 fn sign_in(edge: &Edge, email: &str) -> String {
     let before = mail_to(email).len();
     let asked = edge.post_json("/api/auth/request", &json!({ "email": email }), &[]);
     assert!(asked.status == 200 || asked.status == 202, "{asked:?}");
-    let mails = mail_to(email);
-    assert_eq!(mails.len(), before + 1, "one new mail to {email}");
+    // The link is mailed after the answer (the function's extension phase).
+    let mails = wait_for_mail(email, before + 1);
     let body = mails.last().unwrap()["body"].as_str().unwrap().to_string();
     let code: String = body
         .split("#/auth/")

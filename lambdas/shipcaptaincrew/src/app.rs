@@ -26,6 +26,8 @@ pub struct Inner {
     pub mailer: Mailer,
     pub keys: crate::keyring::KeyRing,
     pub clock: Clock,
+    /// Work queued by requests, run after their answers (`after.rs`).
+    pub after: crate::after::Queue,
 }
 
 impl std::ops::Deref for App {

@@ -35,9 +35,6 @@ pub struct Config {
     pub session_ttl: i64,
     /// Invite code lifetime, seconds.
     pub code_ttl: i64,
-    /// The least time a sign-in request takes, known address or not, so
-    /// response times do not tell which addresses are members.
-    pub sign_in_floor: std::time::Duration,
     /// The frontend's origin when it is served from another host than the
     /// API (CloudFront in front of S3, the API on a function URL): CORS
     /// allows exactly this origin. None: same origin only.
@@ -227,7 +224,6 @@ impl Config {
             audience: optional("SCC_AUDIENCE", "shipcaptaincrew-api"),
             session_ttl: 12 * 3600,
             code_ttl: 15 * 60,
-            sign_in_floor: std::time::Duration::from_millis(400),
             limits: Limits::default(),
         })
     }

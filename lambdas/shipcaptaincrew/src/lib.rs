@@ -7,6 +7,7 @@
 //! the token-signing secret from SSM Parameter Store, and refuses to start on
 //! a missing, short or weak secret.
 
+pub mod after;
 pub mod app;
 pub mod auth;
 pub mod config;
@@ -75,6 +76,7 @@ impl App {
             mailer,
             keys,
             clock: Clock::default(),
+            after: after::Queue::default(),
         })))
     }
 }

@@ -44,28 +44,112 @@ async fn main() -> ExitCode {
 /// it asks for an event. A secret that cannot be read, or is weak, ends the
 /// process with the reason (Lambda reports the failed init); no request is
 /// ever served without a good secret.
+///
+/// Work a request queues for after its answer (`after.rs`) is handed, with
+/// the request's id, to an internal extension registered for INVOKE events:
+/// Lambda returns the response once the runtime posts it, and the
+/// invocation ends when the extension asks for its next event, which it
+/// does once that request's jobs are done.
 async fn serve_lambda(sdk: aws_config::SdkConfig, cfg: Config) -> Result<(), String> {
-    let cell: Arc<OnceCell<axum::Router>> = Arc::new(OnceCell::new());
+    let (done_tx, done_rx) = tokio::sync::mpsc::unbounded_channel::<Finished>();
+    let extension = lambda_extension::Extension::new()
+        .with_extension_name("shipcaptaincrew-after")
+        .with_events(&["INVOKE"])
+        .with_events_processor(AfterInvoke(Arc::new(tokio::sync::Mutex::new(done_rx))))
+        .register()
+        .await
+        .map_err(|e| format!("registering the after-response extension: {e}"))?;
+    tokio::spawn(async move {
+        if let Err(e) = extension.run().await {
+            eprintln!("shipcaptaincrew: the after-response extension stopped: {e}");
+            std::process::exit(2);
+        }
+    });
+    let cell: Arc<OnceCell<(App, axum::Router)>> = Arc::new(OnceCell::new());
     let handler = tower::service_fn(move |req: lambda_http::Request| {
-        let (cell, sdk, cfg) = (cell.clone(), sdk.clone(), cfg.clone());
+        let (cell, sdk, cfg, done_tx) = (cell.clone(), sdk.clone(), cfg.clone(), done_tx.clone());
         async move {
-            let router = cell
-                .get_or_try_init(|| async { App::start(&sdk, cfg, None).await.map(|app| router(app, None)) })
+            use lambda_http::RequestExt;
+            let started = cell
+                .get_or_try_init(|| async {
+                    App::start(&sdk, cfg, None)
+                        .await
+                        .map(|app| (app.clone(), router(app, None)))
+                })
                 .await;
-            let router = match router {
-                Ok(r) => r.clone(),
+            let (app, router) = match started {
+                Ok((app, router)) => (app.clone(), router.clone()),
                 Err(e) => {
                     eprintln!("shipcaptaincrew: {e}");
                     std::process::exit(2);
                 }
             };
-            router
-                .oneshot(req)
-                .await
-                .map_err(|e| -> lambda_http::Error { e.into() })
+            let request_id = req
+                .lambda_context_ref()
+                .map(|c| c.request_id.clone())
+                .unwrap_or_default();
+            let answer = router.oneshot(req).await;
+            let _ = done_tx.send(Finished {
+                request_id,
+                jobs: app.after.take(),
+                app,
+            });
+            answer.map_err(|e| -> lambda_http::Error { e.into() })
         }
     });
     lambda_http::run(handler).await.map_err(|e| e.to_string())
+}
+
+/// A request the runtime has answered, and the work it queued.
+struct Finished {
+    request_id: String,
+    app: App,
+    jobs: Vec<shipcaptaincrew::after::Job>,
+}
+
+/// The extension's INVOKE handler: waits (until the invocation's deadline)
+/// for the request with the event's id to be answered, then runs the work
+/// it queued. Work of a request whose INVOKE this extension never saw runs
+/// too, when it turns up.
+#[derive(Clone)]
+struct AfterInvoke(Arc<tokio::sync::Mutex<tokio::sync::mpsc::UnboundedReceiver<Finished>>>);
+
+impl tower::Service<lambda_extension::LambdaEvent> for AfterInvoke {
+    type Response = ();
+    type Error = lambda_extension::Error;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, event: lambda_extension::LambdaEvent) -> Self::Future {
+        let rx = self.0.clone();
+        Box::pin(async move {
+            let lambda_extension::NextEvent::Invoke(invoke) = event.next else {
+                return Ok(());
+            };
+            let now_ms = u64::try_from(jiff::Timestamp::now().as_millisecond()).unwrap_or(0);
+            let left = std::time::Duration::from_millis(invoke.deadline_ms.saturating_sub(now_ms));
+            let work = async {
+                let mut rx = rx.lock().await;
+                while let Some(done) = rx.recv().await {
+                    let this = done.request_id == invoke.request_id;
+                    done.app.run_jobs(done.jobs).await;
+                    if this {
+                        break;
+                    }
+                }
+            };
+            if tokio::time::timeout(left, work).await.is_err() {
+                eprintln!(
+                    "shipcaptaincrew: work after request {} ran out of time",
+                    invoke.request_id
+                );
+            }
+            Ok(())
+        })
+    }
 }
 
 async fn run() -> Result<(), String> {
@@ -103,7 +187,8 @@ async fn run() -> Result<(), String> {
             let bound = listener.local_addr().map_err(|e| e.to_string())?;
             // The ready line scripts wait for.
             println!("listening on http://{bound}");
-            let mut routes = router(app, flag("--frontend").map(PathBuf::from));
+            let mut routes = router(app.clone(), flag("--frontend").map(PathBuf::from));
+            routes = shipcaptaincrew::after::after_each_response(routes, app);
             if args.iter().any(|a| a == "--signed-origin") {
                 routes = shipcaptaincrew::signed_origin(routes);
             }

@@ -143,7 +143,6 @@ async fn auth_request(
     ip: ClientIp,
     Body(b): Body<EmailBody>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let started = tokio::time::Instant::now();
     let email = address(&b.email)?;
     limit_ip(&app, "request-ip", &ip, app.cfg.limits.per_ip).await?;
     limit(
@@ -152,25 +151,28 @@ async fn auth_request(
         app.cfg.limits.per_address,
     )
     .await?;
-    if let Some(role) = app.role_of(&email).await? {
-        // A failure is logged, not shown: the answer must not depend on membership.
-        if let Err(e) = send_link(&app, &email, role).await {
-            let cause = match e {
-                ApiError::Internal(cause) => cause,
-                other => other.to_string(),
-            };
-            tracing::error!(%cause, "sign-in link not sent");
-        }
-    }
-    // The answer takes at least the floor plus up to 200 ms of jitter, known
-    // address or not: its timing does not tell whether a link was sent.
-    // Short, since each request holds a Lambda instance while it waits
-    // (and the function's reserved concurrency caps how many at once).
-    tokio::time::sleep_until(started + app.cfg.sign_in_floor + crate::secret::jitter(200)).await;
+    // Whether the address is a member, and the link's write and mail, are
+    // worked out after the answer has gone (`after.rs`): the answer is the
+    // same, and does the same work, for every address.
+    app.after.push(crate::after::Job::SignInLink { email });
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({"message": "If that address is registered, a sign-in link is on its way."})),
     ))
+}
+
+/// The queued half of `POST /api/auth/request`: mails a link to `email`
+/// if it has a role, and nothing otherwise. The error says what failed,
+/// never the address.
+pub(crate) async fn mail_sign_in_link(app: &App, email: &str) -> Result<(), String> {
+    let cause = |e: ApiError| match e {
+        ApiError::Internal(cause) => cause,
+        other => other.to_string(),
+    };
+    if let Some(role) = app.role_of(email).await.map_err(cause)? {
+        send_link(app, email, role).await.map_err(cause)?;
+    }
+    Ok(())
 }
 
 #[derive(Deserialize)]

@@ -13,13 +13,6 @@ pub fn random_code(len: usize) -> String {
     bytes.iter().map(|b| ALPHABET[usize::from(b & 31)] as char).collect()
 }
 
-/// A random duration below `max_ms` milliseconds.
-pub fn jitter(max_ms: u64) -> std::time::Duration {
-    let mut bytes = [0u8; 8];
-    getrandom::fill(&mut bytes).expect("the operating system's random number generator failed");
-    std::time::Duration::from_millis(u64::from_le_bytes(bytes) % max_ms.max(1))
-}
-
 /// `len` random lowercase hex characters (guest ids: nothing about the
 /// guest can be guessed from them).
 pub fn random_hex(len: usize) -> String {
