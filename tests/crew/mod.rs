@@ -258,6 +258,99 @@ pub fn next_year(md: &str) -> String {
     format!("{}-{md}", jiff::Zoned::now().year() + 1)
 }
 
+/// The sail list is read a page at a time from the calendar partition, not
+/// by scanning the table: 25 upcoming sails a page, soonest first, with a
+/// cursor to the next; past sails apart, newest first. Events written
+/// before the calendar existed (an older version of the app) are added to
+/// it the first time the list is read.
+#[tokio::test]
+async fn the_sail_list_comes_a_bounded_page_at_a_time() {
+    let c = Crew::new().await;
+    // An event as the version before the calendar wrote it: META only.
+    dynamodb()
+        .await
+        .put_item()
+        .table_name(&c.env["BOSUN_TABLE_CREW"])
+        .item(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S("EVENT#older0event".into()),
+        )
+        .item("sk", aws_sdk_dynamodb::types::AttributeValue::S("META".into()))
+        .item("id", aws_sdk_dynamodb::types::AttributeValue::S("older0event".into()))
+        .item("date", aws_sdk_dynamodb::types::AttributeValue::S(next_year("01-01")))
+        .item("boat", aws_sdk_dynamodb::types::AttributeValue::S("B".into()))
+        .item("kind", aws_sdk_dynamodb::types::AttributeValue::S("sunset sail".into()))
+        .item("guests", aws_sdk_dynamodb::types::AttributeValue::N("2".into()))
+        .item("crew_slots", aws_sdk_dynamodb::types::AttributeValue::N("1".into()))
+        .item("status", aws_sdk_dynamodb::types::AttributeValue::S("booked".into()))
+        .item("booked_guests", aws_sdk_dynamodb::types::AttributeValue::N("0".into()))
+        .send()
+        .await
+        .unwrap();
+    let mut dates = vec![next_year("01-01")];
+    for day in 1..=29 {
+        let date = format!("{}-03-{day:02}", jiff::Zoned::now().year() + 1);
+        c.event(&date).await;
+        dates.push(date);
+    }
+    c.call(
+        Method::POST,
+        "/api/invites",
+        Some(&c.admin()),
+        Some(json!({"email": "deck@example.com", "role": "crew"})),
+    )
+    .await;
+    let crew = c.token("deck@example.com", shipcaptaincrew::auth::Role::Crew);
+    let listed = |v: &Value| -> Vec<String> {
+        v["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["date"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (s, first) = c.call(Method::GET, "/api/events", Some(&crew), None).await;
+    assert_eq!(s, StatusCode::OK, "{first}");
+    assert_eq!(
+        listed(&first),
+        dates[..25].to_vec(),
+        "the first 25, soonest first (the older event included)"
+    );
+    assert_eq!(
+        first["events"][1]["slots"].as_array().unwrap().len(),
+        3,
+        "with their slots (captain, 2 crew)"
+    );
+    let next = first["next"].as_str().expect("a cursor to the next page").to_string();
+    let (s, second) = c
+        .call(
+            Method::GET,
+            &format!("/api/events?when=upcoming&after={next}"),
+            Some(&crew),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{second}");
+    assert_eq!(listed(&second), dates[25..].to_vec());
+    assert!(second["next"].is_null(), "the last page: {second}");
+    // Nothing is past yet; two years on, everything is, newest first.
+    let (_, past) = c.call(Method::GET, "/api/events?when=past", Some(&crew), None).await;
+    assert!(listed(&past).is_empty(), "{past}");
+    c.app.clock.advance(2 * 366 * 86_400);
+    let later = c.token("deck@example.com", shipcaptaincrew::auth::Role::Crew);
+    let (_, past) = c.call(Method::GET, "/api/events?when=past", Some(&later), None).await;
+    let mut newest_first = dates.clone();
+    newest_first.reverse();
+    assert_eq!(listed(&past), newest_first[..25].to_vec());
+    // Bad queries are 400s that say what is wrong.
+    for q in ["when=soon", "after=../../x", "after=2027-01-01_UPPER", "limit=1000"] {
+        let (s, b) = c
+            .call(Method::GET, &format!("/api/events?{q}"), Some(&later), None)
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{q}: {b}");
+    }
+}
+
 #[tokio::test]
 async fn open_routes_and_json_errors() {
     let c = Crew::new().await;

@@ -430,29 +430,78 @@ pub(crate) async fn load(app: &App, id: &str) -> Result<EventAll, ApiError> {
         .ok_or(ApiError::NotFound("event"))
 }
 
-/// Every event with its staffing (each slot and its holder), so the list
-/// can show which sails still need a captain or crew.
-async fn list_events(State(app): State<App>, _user: User) -> Result<Json<Value>, ApiError> {
-    let events = app.store.events().await.map_err(internal)?;
-    let mut holders: std::collections::HashMap<(String, String), String> = std::collections::HashMap::new();
-    for (event, slot, holder) in app.store.holdings().await.map_err(internal)? {
-        holders.insert((event, slot), holder);
-    }
+/// How many sails one page of the list holds.
+const PAGE: i32 = 25;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    /// `upcoming` (today at the marina and later, soonest first; the
+    /// default) or `past` (newest first).
+    when: Option<String>,
+    /// The `next` of the page before.
+    after: Option<String>,
+}
+
+/// `GET /api/events[?when=upcoming|past][&after=CURSOR]`: one page of sails
+/// with their staffing (each slot and its holder), so the list can show
+/// which still need a captain or crew, and `next`, the cursor of the page
+/// after (null on the last). A page costs one Query of the calendar and
+/// one per listed event, whatever the table holds.
+async fn list_events(
+    State(app): State<App>,
+    _user: User,
+    query: Result<axum::extract::Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let axum::extract::Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let upcoming = match q.when.as_deref() {
+        None | Some("upcoming") => true,
+        Some("past") => false,
+        Some(other) => {
+            return Err(ApiError::BadRequest(format!(
+                "when={other:?}: expected upcoming or past"
+            )))
+        }
+    };
+    let after = q.after.as_deref().map(cursor_key).transpose()?;
+    let today = marina_today(&app)?.to_string();
+    let (events, next) = app
+        .store
+        .calendar_page(upcoming, &today, after.as_deref(), PAGE)
+        .await
+        .map_err(internal)?;
     let list: Vec<Value> = events
         .iter()
-        .map(|e| {
-            let mut v = summary_json(&app, e);
-            v["slots"] = slot_names(e)
+        .map(|all| {
+            let mut v = summary_json(&app, &all.event);
+            v["slots"] = slot_names(&all.event)
                 .into_iter()
-                .map(|s| {
-                    let holder = holders.get(&(e.id.clone(), s.clone()));
-                    json!({"slot": s, "holder": holder})
-                })
+                .map(|s| json!({"slot": s, "holder": all.slots.get(&s)}))
                 .collect();
             v
         })
         .collect();
-    Ok(Json(json!({ "events": list })))
+    let next = next.map(|k| k.replacen('#', "_", 1));
+    Ok(Json(json!({ "events": list, "next": next })))
+}
+
+/// The calendar key a cursor (`{date}_{id}`, as `next` gives it) stands for.
+fn cursor_key(cursor: &str) -> Result<String, ApiError> {
+    let bad = || ApiError::BadRequest(format!("after={cursor:?}: not a cursor this API gave"));
+    let (date, id) = cursor.split_once('_').ok_or_else(bad)?;
+    parse_date(date).map_err(|_| bad())?;
+    if id.is_empty() || id.len() > 40 || !id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    Ok(format!("{date}#{id}"))
+}
+
+/// Today's date at the marina.
+fn marina_today(app: &App) -> Result<jiff::civil::Date, ApiError> {
+    Ok(jiff::Timestamp::from_second(app.clock.now())
+        .map_err(|e| ApiError::internal("clock", e))?
+        .to_zoned(app.cfg.timezone.clone())
+        .date())
 }
 
 async fn get_event(State(app): State<App>, user: User, Ids(id): Ids<String>) -> Result<Json<Value>, ApiError> {
@@ -549,10 +598,7 @@ async fn create_event(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     user.require_admin()?;
     let date = parse_date(&b.date)?;
-    let today = jiff::Timestamp::from_second(app.clock.now())
-        .map_err(|e| ApiError::internal("clock", e))?
-        .to_zoned(app.cfg.timezone.clone())
-        .date();
+    let today = marina_today(&app)?;
     if date < today {
         return Err(ApiError::BadRequest(format!(
             "date {date} is in the past (today is {today} at the marina)"

@@ -9,6 +9,10 @@
 //! - `EVENT#{id}` / `HOLDER#{email}`: one slot per person per event;
 //! - `EVENT#{id}` / `CHECK#{nn}`: a checklist item;
 //! - `EVENT#{id}` / `GUEST#{id}`: a guest, their state and waiver token hash;
+//! - `EVENTS` / `{date}#{id}`: the calendar, one item per event, written
+//!   with it: listing a page of sails is one bounded Query of this
+//!   partition (then one Query per listed event), never a scan of the table;
+//!   `EVENTS` / `#INDEXED` marks a table whose older events have been added;
 //! - `MEMBER#{email}` / `META`: a member: `role` (absent once removed),
 //!   `tokens_valid_after` (sessions issued before it are refused),
 //!   `last_sign_in`, and `slot_version`, which every claim of a slot by the
@@ -217,7 +221,13 @@ pub struct Store {
     db: Client,
     crew: String,
     invites: String,
+    /// Whether this table's calendar is known complete (`index_calendar`).
+    indexed: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
+
+/// The calendar's partition, and its marker item (`index_calendar`).
+const CALENDAR: &str = "EVENTS";
+const INDEXED: &str = "#INDEXED";
 
 fn cancelled_reasons<R>(
     e: &SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError, R>,
@@ -242,6 +252,7 @@ impl Store {
             db,
             crew: crew.to_string(),
             invites: invites.to_string(),
+            indexed: Default::default(),
         }
     }
 
@@ -589,6 +600,11 @@ impl Store {
                     .expect("table, item set"),
             )
             .build()];
+        items.push(
+            TransactWriteItem::builder()
+                .put(self.calendar_put(&e.date, &e.id))
+                .build(),
+        );
         for c in checklist {
             items.push(TransactWriteItem::builder().put(self.check_put(&e.id, c)).build());
         }
@@ -690,6 +706,109 @@ impl Store {
             }
         }
         Ok(Some(all))
+    }
+
+    fn calendar_put(&self, date: &str, id: &str) -> Put {
+        Put::builder()
+            .table_name(&self.crew)
+            .item("pk", s(CALENDAR))
+            .item("sk", s(format!("{date}#{id}")))
+            .item("event", s(id))
+            .build()
+            .expect("table, item set")
+    }
+
+    /// One page of the calendar: events on or after `today` in date order
+    /// (`upcoming`), or before it, newest first; at most `limit`, after the
+    /// key `after` (`{date}#{id}`) when given. Returns the events (each with
+    /// everything under it) and the key to continue after, if more may follow.
+    pub async fn calendar_page(
+        &self,
+        upcoming: bool,
+        today: &str,
+        after: Option<&str>,
+        limit: i32,
+    ) -> Result<(Vec<EventAll>, Option<String>), StoreError> {
+        self.index_calendar().await?;
+        let condition = if upcoming {
+            "pk = :p AND sk >= :today"
+        } else {
+            "pk = :p AND sk < :today"
+        };
+        let out = self
+            .db
+            .query()
+            .table_name(&self.crew)
+            .key_condition_expression(condition)
+            .expression_attribute_values(":p", s(CALENDAR))
+            .expression_attribute_values(":today", s(today))
+            .scan_index_forward(upcoming)
+            .limit(limit)
+            .consistent_read(true)
+            .set_exclusive_start_key(
+                after.map(|a| HashMap::from([("pk".to_string(), s(CALENDAR)), ("sk".to_string(), s(a))])),
+            )
+            .send()
+            .await
+            .map_err(other)?;
+        let ids: Vec<String> = out.items().iter().filter_map(|i| get_s(i, "event")).collect();
+        let next = out.last_evaluated_key().and_then(|k| get_s(k, "sk"));
+        let mut loads = tokio::task::JoinSet::new();
+        for (i, id) in ids.into_iter().enumerate() {
+            let store = self.clone();
+            loads.spawn(async move { (i, store.event(&id).await) });
+        }
+        let mut events = Vec::new();
+        while let Some(done) = loads.join_next().await {
+            let (i, loaded) = done.map_err(|e| StoreError::Other(e.to_string()))?;
+            if let Some(all) = loaded? {
+                events.push((i, all));
+            }
+        }
+        events.sort_by_key(|(i, _)| *i);
+        Ok((events.into_iter().map(|(_, e)| e).collect(), next))
+    }
+
+    /// Adds the calendar items of events written before the calendar
+    /// existed, once per table: one scan the first time a table is listed
+    /// (then a marker item, and a flag in this process, so no request
+    /// scans again). Safe to run twice at once: each write is idempotent.
+    async fn index_calendar(&self) -> Result<(), StoreError> {
+        use std::sync::atomic::Ordering;
+        if self.indexed.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let marker = self
+            .db
+            .get_item()
+            .table_name(&self.crew)
+            .key("pk", s(CALENDAR))
+            .key("sk", s(INDEXED))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(other)?;
+        if marker.item().is_none() {
+            for e in self.events().await? {
+                self.db
+                    .put_item()
+                    .set_item(Some(self.calendar_put(&e.date, &e.id).item().clone()))
+                    .table_name(&self.crew)
+                    .send()
+                    .await
+                    .map_err(other)?;
+            }
+            self.db
+                .put_item()
+                .table_name(&self.crew)
+                .item("pk", s(CALENDAR))
+                .item("sk", s(INDEXED))
+                .send()
+                .await
+                .map_err(other)?;
+        }
+        self.indexed.store(true, Ordering::Relaxed);
+        Ok(())
     }
 
     /// Every event's record (a scan: the table holds one business's events).

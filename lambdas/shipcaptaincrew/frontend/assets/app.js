@@ -566,25 +566,57 @@
     const events = (data && data.events) || [];
     setView(
       isAdmin() ? el("p", { class: "nav" }, el("a", { id: "roster-link", href: "#/crew" }, "Crew roster ›")) : null,
-      eventsSection(events),
+      eventsSection(events, data && data.next, seq),
       isAdmin() ? createEventForm(events) : null,
       isAdmin() ? inviteForm() : null);
   }
 
-  function eventsSection(events) {
-    const today = todayAtMarina();
-    const upcoming = events.filter((e) => String(e.date) >= today);
-    const past = events.filter((e) => String(e.date) < today).reverse();
+  // The API lists sails a page at a time: upcoming (soonest first) or past
+  // (newest first), each page with the cursor of the next.
+  function eventsSection(upcoming, next, seq) {
+    const list = el("ul", { id: "event-list", class: "event-list" }, upcoming.map(eventItem));
+    const pastList = el("ul", { id: "past-list", class: "event-list" });
+    const past = el("details", { class: "past", id: "past-sails" },
+      el("summary", {}, "Past sails"), pastList);
+    let pastAsked = false;
+    past.addEventListener("toggle", () => {
+      if (!past.open || pastAsked) return;
+      pastAsked = true;
+      loadPage(pastList, "past", null, seq);
+    });
     return el("section", { id: "events", class: "events" },
       el("h1", {}, "Upcoming sails"),
-      upcoming.length
-        ? el("ul", { id: "event-list", class: "event-list" }, upcoming.map(eventItem))
-        : el("p", { class: "card empty" }, "No sails on the calendar yet."),
-      past.length
-        ? el("details", { class: "past" },
-          el("summary", {}, "Past sails (" + past.length + ")"),
-          el("ul", { class: "event-list" }, past.map(eventItem)))
-        : null);
+      upcoming.length ? list : el("p", { class: "card empty" }, "No sails on the calendar yet."),
+      moreButton(list, "upcoming", next, seq),
+      past);
+  }
+
+  // A "More sails" button that appends the page after `next` to `list`
+  // (none when there is no next page).
+  function moreButton(list, when, next, seq) {
+    if (!next) return null;
+    const button = el("button", { type: "button", class: "more", dataset: { when },
+      onclick: (e) => withBusy(e.currentTarget, async () => {
+        if (await loadPage(list, when, next, seq)) button.remove();
+      }) }, "More sails");
+    return button;
+  }
+
+  async function loadPage(list, when, after, seq) {
+    let data;
+    try {
+      data = await api("GET", "/api/events?when=" + when + (after ? "&after=" + enc(after) : ""));
+    } catch (err) {
+      if (seq === routeSeq) fail(err);
+      return false;
+    }
+    if (seq !== routeSeq) return false;
+    const events = (data && data.events) || [];
+    list.append(...events.map(eventItem));
+    if (!list.children.length) list.replaceWith(el("p", { class: "card empty" }, "No past sails."));
+    const more = moreButton(list, when, data && data.next, seq);
+    if (more) list.after(more);
+    return true;
   }
 
   function eventItem(ev) {
