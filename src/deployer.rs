@@ -211,12 +211,12 @@ pub fn deployer_policy(desired: &Desired, scope: &ArnScope<'_>) -> Value {
         statements.extend(ses_statements(ses, scope));
     }
 
-    statements.extend(secrets_statement(desired, scope));
+    statements.extend(secrets_statements(desired, scope));
     json!({"Version": "2012-10-17", "Statement": statements})
 }
 
 /// The stack's secret parameters: created once, their type read (never the value).
-fn secrets_statement(desired: &Desired, scope: &ArnScope<'_>) -> Option<Value> {
+fn secrets_statements(desired: &Desired, scope: &ArnScope<'_>) -> Vec<Value> {
     let parameters: Vec<String> = desired
         .functions
         .iter()
@@ -226,15 +226,24 @@ fn secrets_statement(desired: &Desired, scope: &ArnScope<'_>) -> Option<Value> {
                 .map(|n| scope.parameter(&f.secret_parameter(&desired.stack.name, n)))
         })
         .collect();
-    (!parameters.is_empty()).then(|| {
-        statement(
-            "Secrets",
-            // GetParameter without decryption (the type only); PutParameter
-            // with tags needs AddTagsToResource.
-            &["ssm:GetParameter", "ssm:PutParameter", "ssm:AddTagsToResource"],
-            parameters,
-        )
-    })
+    if parameters.is_empty() {
+        return Vec::new();
+    }
+    vec![
+        // Whether a parameter exists, and its type, come from its metadata:
+        // DescribeParameters lists no resource types (the Service
+        // Authorization Reference), so it is allowed on "*" only. Never
+        // GetParameter: with the default aws/ssm key, whoever may get a
+        // SecureString may decrypt it.
+        json!({
+            "Sid": "FindSecrets",
+            "Effect": "Allow",
+            "Action": ["ssm:DescribeParameters"],
+            "Resource": "*"
+        }),
+        // PutParameter with tags needs AddTagsToResource.
+        statement("Secrets", &["ssm:PutParameter", "ssm:AddTagsToResource"], parameters),
+    ]
 }
 
 /// The frontends' buckets and objects, and CloudFront.
@@ -325,17 +334,29 @@ fn cloudfront_statements(desired: &Desired, scope: &ArnScope<'_>) -> Vec<Value> 
             // Listings are not resource-scoped; bosun finds its distributions by comment.
             "Resource": "*"
         }));
-        out.push(statement(
-            "CreateManagedDistributions",
-            &["cloudfront:CreateDistribution", "cloudfront:CreateOriginAccessControl"],
-            vec![
-                format!("arn:{}:cloudfront::{}:distribution/*", scope.partition, scope.account),
-                format!(
-                    "arn:{}:cloudfront::{}:origin-access-control/*",
-                    scope.partition, scope.account
-                ),
-            ],
-        ));
+        // CloudFront's create actions list no resource types in the Service
+        // Authorization Reference: IAM allows them only on "*" (granted on
+        // an ARN they are refused). A statement of their own, so nothing
+        // that can be scoped rides along on the wildcard.
+        let mut create = vec![
+            "cloudfront:CreateDistribution",
+            "cloudfront:CreateOriginAccessControl",
+            "cloudfront:CreateResponseHeadersPolicy",
+            "cloudfront:CreateFunction",
+        ];
+        if desired
+            .frontends
+            .iter()
+            .any(|f| f.api.as_ref().is_some_and(|a| a.headers.is_some()))
+        {
+            create.push("cloudfront:CreateOriginRequestPolicy");
+        }
+        out.push(json!({
+            "Sid": "CreateFrontendResources",
+            "Effect": "Allow",
+            "Action": create,
+            "Resource": "*"
+        }));
         // A managed distribution's id is not known before it exists: the
         // account's distributions, narrowed by nothing better CloudFront offers.
         out.push(statement(
@@ -356,7 +377,6 @@ fn cloudfront_statements(desired: &Desired, scope: &ArnScope<'_>) -> Vec<Value> 
         out.push(statement(
             "HeadersPolicy",
             &[
-                "cloudfront:CreateResponseHeadersPolicy",
                 "cloudfront:GetResponseHeadersPolicy",
                 "cloudfront:UpdateResponseHeadersPolicy",
             ],
@@ -380,7 +400,6 @@ fn cloudfront_statements(desired: &Desired, scope: &ArnScope<'_>) -> Vec<Value> 
             out.push(statement(
                 "RequestPolicies",
                 &[
-                    "cloudfront:CreateOriginRequestPolicy",
                     "cloudfront:GetOriginRequestPolicy",
                     "cloudfront:UpdateOriginRequestPolicy",
                 ],
@@ -395,7 +414,6 @@ fn cloudfront_statements(desired: &Desired, scope: &ArnScope<'_>) -> Vec<Value> 
             &[
                 "cloudfront:DescribeFunction",
                 "cloudfront:GetFunction",
-                "cloudfront:CreateFunction",
                 "cloudfront:UpdateFunction",
                 "cloudfront:PublishFunction",
             ],
@@ -473,6 +491,12 @@ mod tests {
             "cloudfront:ListResponseHeadersPolicies",
             "cloudfront:ListOriginRequestPolicies",
             "lambda:GetAccountSettings",
+            "ssm:DescribeParameters",
+            "cloudfront:CreateDistribution",
+            "cloudfront:CreateOriginAccessControl",
+            "cloudfront:CreateResponseHeadersPolicy",
+            "cloudfront:CreateOriginRequestPolicy",
+            "cloudfront:CreateFunction",
         ]
         .into();
         for st in p["Statement"].as_array().unwrap() {

@@ -127,12 +127,23 @@ const WRITE_ACTIONS: &[&str] = &[
 /// bosun's inline policy for one function's role.
 pub fn execution_policy(desired: &Desired, f: &FunctionSpec, scope: &ArnScope<'_>) -> Value {
     let log_group = scope.log_group(&f.log_group());
-    let mut statements = vec![json!({
-        "Sid": "Logs",
-        "Effect": "Allow",
-        "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-        "Resource": [log_group.clone(), format!("{log_group}:*")]
-    })];
+    // Each action on its resource type in the Service Authorization
+    // Reference: the group is created on the log-group ARN, streams and
+    // events go to its log streams.
+    let mut statements = vec![
+        json!({
+            "Sid": "LogGroup",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogGroup"],
+            "Resource": [log_group.clone()]
+        }),
+        json!({
+            "Sid": "LogStreams",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [format!("{log_group}:log-stream:*")]
+        }),
+    ];
     statements.extend(table_statements(desired, f, scope));
     if f.uses_state() {
         statements.extend(state_statements(desired, f, scope));

@@ -18,6 +18,8 @@ mod edge;
 mod frontend;
 /// Refusals before any write (secrets, preflight) and interrupts.
 mod hardening;
+/// The printed and written IAM policies against AWS's authorization reference.
+mod iam;
 /// The layering rule: the pure core never calls AWS.
 mod layout;
 /// Packaging real binaries: runtime and architecture checks, reproducible zips.

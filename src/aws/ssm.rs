@@ -3,7 +3,7 @@
 //! records, and never overwrites it: rotating a secret is `aws ssm
 //! put-parameter --overwrite`, which bosun leaves alone.
 
-use aws_sdk_ssm::types::{ParameterType, Tag};
+use aws_sdk_ssm::types::{ParameterStringFilter, ParameterType, Tag};
 use aws_sdk_ssm::Client;
 
 use super::AwsError;
@@ -12,18 +12,28 @@ use super::AwsError;
 pub const SECRET_BYTES: usize = 48;
 
 /// The type of parameter `name` (`SecureString`, `String`, …), or None when
-/// it does not exist. Decryption is not requested: the value is never used.
+/// it does not exist. Read with DescribeParameters (the parameter's
+/// metadata), never GetParameter: whoever may GetParameter a SecureString
+/// under the default `aws/ssm` key may also decrypt it, so the plan role,
+/// which runs a pull request's code, is never given it.
 pub async fn parameter_type(client: &Client, name: &str) -> Result<Option<String>, AwsError> {
-    match client.get_parameter().name(name).with_decryption(false).send().await {
-        Ok(out) => Ok(Some(
-            out.parameter()
-                .and_then(|p| p.r#type())
-                .map(|t| t.as_str().to_string())
-                .unwrap_or_default(),
-        )),
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_parameter_not_found()) => Ok(None),
-        Err(e) => Err(AwsError::from_sdk("ssm:GetParameter", name, e)),
-    }
+    let filter = ParameterStringFilter::builder()
+        .key("Name")
+        .option("Equals")
+        .values(name)
+        .build()
+        .map_err(|e| AwsError::build("ssm:DescribeParameters", name, e))?;
+    let out = client
+        .describe_parameters()
+        .parameter_filters(filter)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("ssm:DescribeParameters", name, e))?;
+    Ok(out
+        .parameters()
+        .iter()
+        .find(|p| p.name() == Some(name))
+        .map(|p| p.r#type().map(|t| t.as_str().to_string()).unwrap_or_default()))
 }
 
 /// A random secret from the operating system's CSPRNG, hex-encoded.
