@@ -413,6 +413,36 @@ async fn target_installed(triple: &str) -> bool {
         .is_dir()
 }
 
+/// The variables of `names` that carry AWS credentials or the means to get
+/// them (a profile, a web-identity token, a container credentials endpoint,
+/// GitHub's OIDC token request): a build runs every dependency's build
+/// script and proc macros, which must not be able to act as the deployer.
+/// (A credentials file on disk, or an instance role, is out of reach of
+/// this: build in a job that has none, see docs/ci.md.)
+pub fn credential_variables(names: impl Iterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    const EXACT: &[&str] = &[
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_ROLE_ARN",
+        "AWS_ROLE_SESSION_NAME",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_SHARED_CREDENTIALS_FILE",
+        "AWS_CONFIG_FILE",
+        "AWS_CREDENTIAL_EXPIRATION",
+    ];
+    const PREFIXES: &[&str] = &["AWS_CONTAINER_", "ACTIONS_ID_TOKEN_REQUEST_"];
+    names
+        .filter(|n| {
+            n.to_str()
+                .is_some_and(|n| EXACT.contains(&n) || PREFIXES.iter().any(|p| n.starts_with(p)))
+        })
+        .collect()
+}
+
 /// Runs one job and returns each function's built executable.
 pub async fn run(
     job: &Job,
@@ -428,6 +458,9 @@ pub async fn run(
     let mut cmd = Command::new(&program);
     if let Some(path) = &job.path {
         cmd.env("PATH", path);
+    }
+    for name in credential_variables(std::env::vars_os().map(|(k, _)| k)) {
+        cmd.env_remove(name);
     }
     cmd.args(&args)
         // Cargo's progress bar, also when stderr is a pipe: the events.
@@ -588,6 +621,42 @@ impl<R: AsyncRead + Unpin> Splitter<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_are_kept_from_builds_and_build_settings_are_not() {
+        let names = [
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_PROFILE",
+            "AWS_WEB_IDENTITY_TOKEN_FILE",
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+            "ACTIONS_ID_TOKEN_REQUEST_URL",
+            "AWS_LC_SYS_PREBUILT_NASM",
+            "AWS_REGION",
+            "CARGO_HOME",
+            "PATH",
+        ]
+        .map(std::ffi::OsString::from);
+        let removed: Vec<String> = credential_variables(names.into_iter())
+            .into_iter()
+            .map(|n| n.into_string().unwrap())
+            .collect();
+        assert_eq!(
+            removed,
+            [
+                "AWS_ACCESS_KEY_ID",
+                "AWS_SECRET_ACCESS_KEY",
+                "AWS_SESSION_TOKEN",
+                "AWS_PROFILE",
+                "AWS_WEB_IDENTITY_TOKEN_FILE",
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+                "ACTIONS_ID_TOKEN_REQUEST_URL",
+            ]
+        );
+    }
 
     const LINUX_236: Host = Host {
         arch: Some(Arch::X86_64),

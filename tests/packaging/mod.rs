@@ -143,7 +143,7 @@ fn tiny_crate() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let fixture = root().join("tests/fixtures/tiny-lambda");
     std::fs::create_dir_all(dir.path().join("src")).unwrap();
-    for file in ["Cargo.toml", "Cargo.lock", "src/main.rs"] {
+    for file in ["Cargo.toml", "Cargo.lock", "build.rs", "src/main.rs"] {
         std::fs::copy(fixture.join(file), dir.path().join(file)).unwrap();
     }
     dir
