@@ -112,9 +112,11 @@ const RULE_ACTIONS: &[&str] = &[
 
 /// Whether an IAM action only reads: its name starts with Get, List,
 /// Describe or Head (`s3:GetObject`, `lambda:ListVersionsByFunction`).
+/// Except s3:GetObjectVersion, which only a rollback's copy needs: a plan
+/// reads no object's old versions (the data files' among them).
 pub fn is_read_action(action: &str) -> bool {
     let verb = action.split_once(':').map_or(action, |(_, v)| v);
-    ["Get", "List", "Describe", "Head"].iter().any(|p| verb.starts_with(p))
+    action != "s3:GetObjectVersion" && ["Get", "List", "Describe", "Head"].iter().any(|p| verb.starts_with(p))
 }
 
 /// The read half of a policy: each statement keeps only its read actions
@@ -184,9 +186,29 @@ pub fn deployer_policy(desired: &Desired, scope: &ArnScope<'_>) -> Value {
 
     // The state bucket: releases, the lock, data files.
     let state_bucket = desired.stack.state_bucket(scope.account);
-    let (bucket, objects) = bucket_arns(scope, &state_bucket, "");
-    statements.push(statement("StateBucket", BUCKET_ACTIONS, vec![bucket]));
-    statements.push(statement("StateObjects", OBJECT_ACTIONS, vec![objects]));
+    let (bucket, _) = bucket_arns(scope, &state_bucket, "");
+    let object = |key: &str| format!("{bucket}/{key}");
+    statements.push(statement("StateBucket", BUCKET_ACTIONS, vec![bucket.clone()]));
+    // Reads of the release records and the lock only: the functions' data
+    // files are compared by the ETag the bucket's listing gives, and the
+    // archived reports are never read, so neither role may read either.
+    statements.push(statement(
+        "StateRecords",
+        &["s3:GetObject"],
+        vec![object("releases/*"), object(crate::state::LOCK_KEY)],
+    ));
+    statements.push(statement(
+        "StateWrites",
+        &["s3:PutObject", "s3:DeleteObject"],
+        vec![object("releases/*"), object(crate::state::LOCK_KEY), object("data/*")],
+    ));
+    // A rollback copies a data file's recorded version back into place
+    // (CopyObject of a version: s3:GetObjectVersion); not a plan's read.
+    statements.push(statement(
+        "StateDataVersions",
+        &["s3:GetObjectVersion"],
+        vec![object("data/*")],
+    ));
 
     if !desired.frontends.is_empty() {
         statements.extend(frontend_statements(desired, scope));

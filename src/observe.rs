@@ -12,7 +12,7 @@ use futures_util::{StreamExt, TryStreamExt};
 use crate::aws::{self, AwsError, Clients};
 use crate::frontend::SiteFile;
 use crate::model::names;
-use crate::model::{Desired, DistributionSpec, FrontendSpec, LiveFrontend, Observed, Selection, Setup};
+use crate::model::{Desired, DistributionSpec, Etag, FrontendSpec, LiveFrontend, Observed, Selection, Setup};
 
 /// Reads a frontend's bucket, listing, manifest and distribution,
 /// concurrently where one read does not decide the next.
@@ -236,16 +236,20 @@ async fn read_data(
     clients: &Clients,
     state_bucket: &str,
     keys: &[String],
-) -> Result<BTreeMap<String, Option<String>>, AwsError> {
+) -> Result<BTreeMap<String, Option<Etag>>, AwsError> {
     if keys.is_empty() || aws::s3::bucket_region(&clients.state_s3, state_bucket).await?.is_none() {
         return Ok(keys.iter().map(|k| (k.clone(), None)).collect());
     }
-    let mut out = BTreeMap::new();
-    for k in keys {
-        let meta = aws::s3::object_meta(&clients.s3, state_bucket, k).await?;
-        out.insert(k.clone(), meta.map(|(sha, _)| sha));
+    // One listing per folder (`data/{function}/`), not a read per file.
+    let folders: std::collections::BTreeSet<&str> = keys
+        .iter()
+        .map(|k| k.rsplit_once('/').map_or("", |(dir, _)| dir))
+        .collect();
+    let mut listed = BTreeMap::new();
+    for folder in folders {
+        listed.extend(aws::s3::etags(&clients.s3, state_bucket, &format!("{folder}/")).await?);
     }
-    Ok(out)
+    Ok(keys.iter().map(|k| (k.clone(), listed.remove(k))).collect())
 }
 
 /// Each secret parameter's type (`None`: absent); values are never read.

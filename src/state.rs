@@ -16,7 +16,7 @@ use crate::aws::s3::{self, Condition};
 use crate::aws::{AwsError, Clients};
 use crate::release::{Release, SCHEMA};
 
-const LOCK_KEY: &str = "lock.json";
+pub const LOCK_KEY: &str = "lock.json";
 const RELEASES: &str = "releases/";
 
 /// What a lock says about its holder.

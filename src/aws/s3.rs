@@ -1,5 +1,6 @@
 //! S3: site buckets, listings, uploads streamed from disk, deletions.
 
+use std::collections::BTreeMap;
 use std::io::{Seek, Write};
 use std::path::PathBuf;
 
@@ -136,6 +137,29 @@ pub async fn list(
     }
     // S3 lists in key order; sorting then only checks the order.
     Ok(out.done())
+}
+
+/// Every key under `prefix` and its ETag (all pages).
+pub async fn etags(client: &Client, bucket: &str, prefix: &str) -> Result<BTreeMap<String, Etag>, AwsError> {
+    let mut out = BTreeMap::new();
+    let mut pages = client
+        .list_objects_v2()
+        .bucket(bucket)
+        .prefix(prefix)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AwsError::from_sdk("s3:ListObjectsV2", bucket, e))?;
+        for o in page.contents() {
+            if let Some(key) = o.key() {
+                out.insert(
+                    key.to_string(),
+                    Etag::new(o.e_tag().unwrap_or_default().trim_matches('"')),
+                );
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// bosun's metadata on an object: (content SHA-256, headers hash), if it has them.

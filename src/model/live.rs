@@ -150,9 +150,11 @@ pub struct Observed {
     pub frontends: BTreeMap<String, LiveFrontend>,
     /// Rules named `{stack}-…` (owned by the stack or not), by name.
     pub rules: BTreeMap<String, crate::model::LiveRule>,
-    /// State-bucket key of each selected function's data file → the SHA-256
-    /// bosun stored it with (`None`: absent).
-    pub data: BTreeMap<String, Option<String>>,
+    /// State-bucket key of each selected function's data file → its ETag as
+    /// ListObjectsV2 gives it (`None`: absent). Listed, never read: reading an
+    /// object (HeadObject included) needs s3:GetObject, which the plan role
+    /// has only on releases.
+    pub data: BTreeMap<String, Option<Etag>>,
     /// SSM parameter of each selected function's secret → its type (`None`: absent).
     pub secrets: BTreeMap<String, Option<String>>,
     /// The stack's index-page CloudFront function, read when a managed

@@ -27,8 +27,10 @@ pub(super) fn plan_data(input: &Inputs<'_>, local: &BTreeMap<String, LocalFile>)
                 .observed
                 .data
                 .get(&key)
-                .and_then(Option::as_deref)
-                .is_some_and(|sha| file.sha256 == *sha)
+                .and_then(Option::as_ref)
+                // A single PUT's ETag is the content's MD5 (SSE-S3, the
+                // state bucket's encryption).
+                .is_some_and(|etag| *etag == crate::model::Etag::Md5(file.md5))
             {
                 out.push(Change::UploadData {
                     function: f.key.clone(),

@@ -480,7 +480,7 @@ async fn a_busy_distribution_is_waited_for_then_invalidated() {
 }
 
 /// moto enforces IAM once INITIAL_NO_AUTH_ACTION_COUNT requests have been
-/// served (here: the three that make the deployer user). Enforcement works
+/// served (here: the nine that make the deployer, planner and admin users). Enforcement works
 /// for IAM, DynamoDB, EventBridge, S3, SSM and STS (with the resource
 /// naming scripts/aws_rules.py adds); Lambda, CloudFront and SESv2 requests
 /// fail moto's signature check under enforcement, so this deploy covers a
@@ -489,7 +489,7 @@ async fn a_busy_distribution_is_waited_for_then_invalidated() {
 /// policy's actions by `assert_policy_covers`.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_printed_policy_is_enough_under_enforced_iam_and_no_more() {
-    let enforced = start_emulator(&[("INITIAL_NO_AUTH_ACTION_COUNT", "3")]);
+    let enforced = start_emulator(&[("INITIAL_NO_AUTH_ACTION_COUNT", "9")]);
     let name = unique("iam");
     let body = format!(
         "[tables.data]\npartition_key = \"pk\"\nttl_attribute = \"expires_at\"\n\n\
@@ -523,6 +523,48 @@ async fn the_printed_policy_is_enough_under_enforced_iam_and_no_more() {
         .unwrap();
     let key = iam.create_access_key().user_name("deployer").send().await.unwrap();
     let key = key.access_key().unwrap();
+    // The plan role (`--read-only`, which runs a pull request's code), and
+    // an administrator for what the stack's functions would write.
+    let read_only = stack.bosun(&["policy", "--account", "123456789012", "--read-only"]);
+    assert_eq!(read_only.code, 0, "{read_only:?}");
+    let mut users = Vec::new();
+    for (user, document) in [
+        ("planner", read_only.result()["policy"].to_string()),
+        (
+            "administrator",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#.to_string(),
+        ),
+    ] {
+        iam.create_user().user_name(user).send().await.unwrap();
+        iam.put_user_policy()
+            .user_name(user)
+            .policy_name("p")
+            .policy_document(document)
+            .send()
+            .await
+            .unwrap();
+        let made = iam.create_access_key().user_name(user).send().await.unwrap();
+        let made = made.access_key().unwrap();
+        let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(REGION))
+            .endpoint_url(&enforced.endpoint)
+            .credentials_provider(aws_sdk_lambda::config::Credentials::new(
+                made.access_key_id(),
+                made.secret_access_key(),
+                None,
+                None,
+                "tests",
+            ))
+            .load()
+            .await;
+        users.push((
+            made.access_key_id().to_string(),
+            made.secret_access_key().to_string(),
+            conf,
+        ));
+    }
+    let (planner_id, planner_secret, as_planner) = users.remove(0);
+    let (_, _, as_admin) = users.remove(0);
     let as_deployer = |stack: &TestStack, args: &[&str]| {
         let path = stack.path_str();
         let mut all = vec!["--stack", path.as_str(), "--output", "json"];
@@ -555,6 +597,58 @@ async fn the_printed_policy_is_enough_under_enforced_iam_and_no_more() {
     let message = denied.result()["message"].as_str().unwrap().to_string();
     assert!(message.contains("dynamodb:DescribeTable"), "{message}");
     assert!(message.contains("403") && message.contains("bosun policy"), "{message}");
+
+    // The plan role plans, but reads no archived report, no data file and
+    // no secret's value.
+    let path = stack.path_str();
+    let plan = bosun_command(&enforced.endpoint, &["--stack", &path, "--output", "json", "plan"])
+        .env("AWS_ACCESS_KEY_ID", &planner_id)
+        .env("AWS_SECRET_ACCESS_KEY", &planner_secret)
+        .output()
+        .unwrap();
+    assert!(plan.status.success(), "{}", String::from_utf8_lossy(&plan.stdout));
+    let state_bucket = format!("bosun-123456789012-{name}");
+    let admin_s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&as_admin)
+            .force_path_style(true)
+            .build(),
+    );
+    for key in ["archive/reports/2026-12.html", "data/reports/portfolio.toml"] {
+        admin_s3
+            .put_object()
+            .bucket(&state_bucket)
+            .key(key)
+            .body(b"private".to_vec().into())
+            .send()
+            .await
+            .unwrap();
+    }
+    let ssm_admin = aws_sdk_ssm::Client::new(&as_admin);
+    let parameter = format!("/{name}/reports/jwt");
+    ssm_admin
+        .put_parameter()
+        .name(&parameter)
+        .value("not-for-pull-requests")
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .send()
+        .await
+        .unwrap();
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&as_planner)
+            .force_path_style(true)
+            .build(),
+    );
+    for key in ["archive/reports/2026-12.html", "data/reports/portfolio.toml"] {
+        let read = s3.get_object().bucket(&state_bucket).key(key).send().await;
+        assert!(read.is_err(), "the plan role read {key}");
+    }
+    let secret = aws_sdk_ssm::Client::new(&as_planner)
+        .get_parameter()
+        .name(&parameter)
+        .with_decryption(true)
+        .send()
+        .await;
+    assert!(secret.is_err(), "the plan role read a secret's value");
 }
 
 #[test]
