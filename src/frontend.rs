@@ -225,7 +225,11 @@ pub fn scan(spec: &FrontendSpec) -> Result<Scan, FrontendError> {
                     part.iter()
                         .map(|(rel, own)| {
                             let path = spec.dir.join(own.as_deref().unwrap_or_else(|| Path::new(rel)));
-                            hash_and_scan(&path, &format!("file:{}:{rel}", spec.key)).map_err(|e| read_err(&path, e))
+                            // A dotfile (`.env`, `.npmrc`) is a file of
+                            // settings: its assignments are scanned too.
+                            let dotfile = rel.split('/').any(|part| part.starts_with('.'));
+                            hash_and_scan(&path, &format!("file:{}:{rel}", spec.key), dotfile)
+                                .map_err(|e| read_err(&path, e))
                         })
                         .collect()
                 })
@@ -342,7 +346,14 @@ struct Hashed {
 
 /// Hashes a file and scans it for secrets (as `place`), reading it once
 /// when it is not large.
-fn hash_and_scan(path: &Path, place: &str) -> std::io::Result<HashedFile> {
+fn hash_and_scan(path: &Path, place: &str, assignments: bool) -> std::io::Result<HashedFile> {
+    let scan = |bytes: &[u8]| {
+        let mut found = crate::secrets::scan_bytes(place, bytes);
+        if assignments {
+            found.extend(crate::secrets::scan_assignments(place, &String::from_utf8_lossy(bytes)));
+        }
+        found
+    };
     if std::fs::metadata(path)?.len() <= READ_WHOLE {
         let bytes = std::fs::read(path)?;
         let hashed = Hashed {
@@ -350,11 +361,24 @@ fn hash_and_scan(path: &Path, place: &str) -> std::io::Result<HashedFile> {
             sha256: Hex(Sha256::digest(&bytes).into()),
             md5: Hex(Md5::digest(&bytes).into()),
         };
-        return Ok((hashed, crate::secrets::scan_bytes(place, &bytes)));
+        return Ok((hashed, scan(&bytes)));
     }
     let hashed = hash_file(path)?;
-    let findings = crate::secrets::scan_bytes(place, &std::fs::read(path)?);
+    let findings = scan(&std::fs::read(path)?);
     Ok((hashed, findings))
+}
+
+/// The secrets in a function's data file (`data:FUNCTION:NAME`): the fixed
+/// patterns, and its assignments (`key = "value"`, `"key": "value"`).
+pub fn scan_data_file(function: &str, name: &str, path: &Path) -> std::io::Result<Vec<Finding>> {
+    let bytes = std::fs::read(path)?;
+    let place = format!("data:{function}:{name}");
+    let mut found = crate::secrets::scan_bytes(&place, &bytes);
+    found.extend(crate::secrets::scan_assignments(
+        &place,
+        &String::from_utf8_lossy(&bytes),
+    ));
+    Ok(found)
 }
 
 /// A single file to upload to `key` (a function's data file), hashed.

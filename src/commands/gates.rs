@@ -134,7 +134,7 @@ pub async fn ses(
 }
 
 /// Refuses credential-looking values in environment variables, frontend files
-/// (`in_files`, found by the scan) and binaries before any AWS write;
+/// (`in_files`, found by the scan), data files and binaries before any AWS write;
 /// `[stack] allow_secrets` overrides one finding per entry.
 pub fn secrets(
     desired: &Desired,
@@ -150,6 +150,17 @@ pub fn secrets(
         }
         if let Some(p) = packages.get(&f.key) {
             findings.extend(p.secrets.iter().cloned());
+        }
+        // Data files go to the state bucket and the function reads them:
+        // a credential in one would sit there unencrypted by bosun.
+        for (name, path) in &f.data {
+            findings.extend(crate::frontend::scan_data_file(&f.key, name, path).map_err(|e| {
+                Failure::from(crate::frontend::FrontendError::Read {
+                    frontend: format!("{} data {name}", f.key),
+                    path: path.clone(),
+                    source: e,
+                })
+            })?);
         }
     }
     findings.extend(in_files);

@@ -62,6 +62,52 @@ fn a_secret_in_an_environment_value_or_a_frontend_file_is_refused_before_any_aws
     assert!(msg.contains("PAYMENTS"), "{msg}");
 }
 
+/// What passed the scan before: a site's `.env` (a database URL with its
+/// password, a signing key), a data file holding a key, and the names and
+/// shapes the first scan did not know (`JWT_SIGNING_KEY`, a PGP private key).
+#[test]
+fn dotfiles_data_files_and_more_credential_shapes_are_refused_before_any_aws_call() {
+    let stack = TestStack::new("secrets2", "");
+    let bin = stack.binary("exec-reports", "app.bin");
+    write_files(
+        &stack.dir.path().join("site"),
+        &[
+            ("index.html", b"<p>ok</p>"),
+            (
+                ".env",
+                b"DATABASE_URL=postgres://app:hunter2hunter2@db.example.com/app\nJWT_SIGNING_KEY=Zx81LmQ2vT9pW4kN7sB1cY6a\n",
+            ),
+            ("keys/backup.asc", b"-----BEGIN PGP PRIVATE KEY BLOCK-----\nlQOYBF\n"),
+        ],
+    );
+    write_files(
+        &stack.dir.path().join("data"),
+        &[("app.toml", b"[mail]\nsigning_key = \"q8Zr3LmX2vT9pW4kN7sB1cY6\"\n")],
+    );
+    stack.write(&format!(
+        "[functions.app]\nbinary = \"{}\"\ndata = {{ settings = \"data/app.toml\" }}\n\
+         environment = {{ JWT_SIGNING_KEY = \"Q2w9Er7Ty5Ui3Op1As8Df6Gh\", RUST_LOG = \"info\" }}\n\n\
+         [frontends.web]\ndir = \"site\"\nbucket = \"secrets2-site\"\n",
+        bin.display()
+    ));
+    let path = stack.path_str();
+    let run = bosun_at(NOWHERE, &["--stack", &path, "--output", "json", "deploy", "all"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    let msg = run.result()["message"].as_str().unwrap().to_string();
+    for expected in [
+        "environment:app:JWT_SIGNING_KEY looks like a high-entropy-secret",
+        "file:web:.env looks like a url-with-password",
+        "file:web:.env:JWT_SIGNING_KEY looks like a high-entropy-secret",
+        "file:web:keys/backup.asc looks like a private-key",
+        "data:app:settings:signing_key looks like a high-entropy-secret",
+    ] {
+        assert!(msg.contains(expected), "{expected}: {msg}");
+    }
+    for secret in ["hunter2", "Zx81LmQ2", "q8Zr3LmX", "Q2w9Er7T"] {
+        assert!(!msg.contains(secret), "the secret itself is never printed: {msg}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn ctrl_c_finishes_the_step_in_flight_releases_the_lock_and_a_rerun_converges() {
     use std::io::BufRead;
