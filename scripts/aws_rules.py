@@ -61,6 +61,9 @@ Rules:
   s3-policy-principals         A bucket policy statement applies only to the principals
                                it names: one for a service (CloudFront) does not
                                refuse the account's own users.
+  s3-expected-bucket-owner     A request whose x-amz-expected-bucket-owner (or, on a
+                               copy, x-amz-source-expected-bucket-owner) is not the
+                               bucket's account is refused 403 AccessDenied.
   sesv2-identity-and-account   VerifiedForSendingStatus follows verification;
                                GetAccount (missing in moto) answers as a
                                production account in good standing.
@@ -98,6 +101,7 @@ import re
 import warnings
 import threading
 import time
+import urllib.parse
 
 LOCK = threading.Lock()
 # table name -> (time of the last UpdateTimeToLive, settle seconds)
@@ -129,6 +133,7 @@ RULES = [
     "iam-resources",
     "s3-versioning-document",
     "s3-policy-principals",
+    "s3-expected-bucket-owner",
     "sesv2-identity-and-account",
     "sesv2-event-destinations",
 ]
@@ -842,6 +847,35 @@ def _s3() -> None:
 
     s3_models.FakeBucket.get_permission = get_permission
     responses.ACTION_MAP["BUCKET"]["PUT"]["public_access_block"] = "PutBucketPublicAccessBlock"
+
+    # ExpectedBucketOwner (every bucket and object operation's request
+    # parameters, e.g. PutObject: "If the account ID that you provide does
+    # not match the actual owner of the bucket, the request fails with the
+    # HTTP status code 403 Forbidden (access denied)"); the source bucket's
+    # on a copy. moto ignores both headers, and serves another account's
+    # bucket to any caller.
+    from moto.s3.exceptions import S3AccessDeniedError
+    from moto.s3.models import s3_backends
+
+    def owner_checked(original):
+        def handler(self, request, full_url):
+            bucket = self.parse_bucket_name_from_url(request, full_url)
+            owner = s3_backends.bucket_accounts.get(bucket or "", (None, None))[1]
+            copy_source = request.headers.get("x-amz-copy-source", "")
+            source = urllib.parse.unquote(copy_source).lstrip("/").split("/", 1)[0]
+            source_owner = s3_backends.bucket_accounts.get(source, (None, None))[1]
+            for header, actual in (("x-amz-expected-bucket-owner", owner),
+                                   ("x-amz-source-expected-bucket-owner", source_owner)):
+                expected = request.headers.get(header)
+                if expected and actual and expected != actual:
+                    return self.serialized(ActionResult(S3AccessDeniedError()))
+            return original(self, request, full_url)
+        return handler
+
+    from moto.core.responses import ActionResult
+
+    S3Response._bucket_response = owner_checked(S3Response._bucket_response)
+    S3Response._key_response = owner_checked(S3Response._key_response)
 
 
 def _iam_resources() -> None:

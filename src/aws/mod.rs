@@ -187,6 +187,42 @@ impl Intercept for CallRecorder {
     }
 }
 
+/// Names the account every S3 request expects to own the bucket
+/// (`x-amz-expected-bucket-owner`, and `x-amz-source-expected-bucket-owner`
+/// on a copy) once the credentials' account is known: a bucket of the same
+/// name in another account (one squatting the predictable state-bucket
+/// name) answers 403 and receives nothing. Not on CreateBucket, which takes
+/// no such parameter, nor ListBuckets, which names no bucket.
+#[derive(Debug)]
+struct ExpectedOwner(Arc<std::sync::OnceLock<(String, String)>>);
+
+impl Intercept for ExpectedOwner {
+    fn name(&self) -> &'static str {
+        "bosun-expected-bucket-owner"
+    }
+
+    fn modify_before_signing(
+        &self,
+        context: &mut aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextMut<'_>,
+        _components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let Some((account, _)) = self.0.get() else {
+            return Ok(());
+        };
+        let operation = cfg.load::<Metadata>().map(|m| m.name().to_string()).unwrap_or_default();
+        if matches!(operation.as_str(), "CreateBucket" | "ListBuckets") {
+            return Ok(());
+        }
+        let headers = context.request_mut().headers_mut();
+        headers.insert("x-amz-expected-bucket-owner", account.clone());
+        if operation == "CopyObject" {
+            headers.insert("x-amz-source-expected-bucket-owner", account.clone());
+        }
+        Ok(())
+    }
+}
+
 /// The service clients, built once.
 #[derive(Debug, Clone)]
 pub struct Clients {
@@ -276,8 +312,10 @@ impl Clients {
         let log = CallLog::default();
         let recorder = || CallRecorder(log.clone());
         let state_log = CallLog::default();
+        let identity: Arc<std::sync::OnceLock<(String, String)>> = Arc::default();
         let s3_config = || {
             aws_sdk_s3::config::Builder::from(conf)
+                .interceptor(ExpectedOwner(identity.clone()))
                 .force_path_style(conf.endpoint_url().is_some())
                 // Uploads carry Content-MD5 of the bytes bosun hashed, so S3
                 // itself verifies them; no second (CRC) checksum is computed.
@@ -327,7 +365,7 @@ impl Clients {
             stack: stack.to_string(),
             log,
             config: conf.clone(),
-            identity: Arc::default(),
+            identity,
         }
     }
 

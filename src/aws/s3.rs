@@ -33,14 +33,15 @@ pub async fn bucket_region(client: &Client, bucket: &str) -> Result<Option<Strin
             Ok(Some(region))
         }
         // HeadBucket API reference: 403 when the bucket exists but the
-        // caller may not access it: in practice, another account's bucket.
+        // caller may not access it, or (bosun names the expected owner on
+        // every call) when another account owns it.
         Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 403) => Err(AwsError {
             operation: "s3:HeadBucket",
             resource: bucket.to_string(),
             message: "the bucket exists but is not accessible to these credentials (403)".into(),
             code: Some("Forbidden".into()),
             help: Some(
-                "bucket names are global: it probably belongs to another account, so choose another name; if it is yours, allow s3:ListBucket on it".into(),
+                "bucket names are global: it probably belongs to another account (bosun sends ExpectedBucketOwner, so nothing is read from or written to a bucket this account does not own), so choose another name (`[stack] state_bucket` for the state bucket); if it is yours, allow s3:ListBucket on it".into(),
             ),
         }),
         Err(e) => Err(AwsError::from_sdk("s3:HeadBucket", bucket, e)),

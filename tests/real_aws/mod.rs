@@ -651,6 +651,68 @@ async fn the_printed_policy_is_enough_under_enforced_iam_and_no_more() {
     assert!(secret.is_err(), "the plan role read a secret's value");
 }
 
+/// The state bucket's name is predictable (`bosun-{account}-{stack}`): an
+/// account that creates it first would receive the releases, the lock and
+/// the data files. Every S3 call names the account it expects to own the
+/// bucket (ExpectedBucketOwner), so the squatted bucket answers 403 and
+/// bosun stops before writing anything, naming the bucket.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_state_bucket_owned_by_another_account_is_refused_before_any_write() {
+    let name = unique("squat");
+    let stack = TestStack::new(&name, "[tables.data]\npartition_key = \"pk\"\n");
+    // Another account (moto: credentials from AssumeRole into it act there).
+    let assumed = aws_sdk_sts::Client::new(&sdk_config().await)
+        .assume_role()
+        .role_arn("arn:aws:iam::111111111111:role/squatter")
+        .role_session_name("squatter")
+        .send()
+        .await
+        .unwrap();
+    let c = assumed.credentials().unwrap();
+    let squatter = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(REGION))
+        .endpoint_url(&emulator().endpoint)
+        .credentials_provider(aws_sdk_lambda::config::Credentials::new(
+            c.access_key_id(),
+            c.secret_access_key(),
+            Some(c.session_token().to_string()),
+            None,
+            "squatter",
+        ))
+        .load()
+        .await;
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&squatter)
+            .force_path_style(true)
+            .build(),
+    );
+    let bucket = format!("bosun-123456789012-{name}");
+    s3.create_bucket()
+        .bucket(&bucket)
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(REGION))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let run = stack.bosun(&["deploy", "all"]);
+    assert_ne!(run.code, 0, "{run:?}");
+    let message = run.result()["message"].as_str().unwrap().to_string();
+    assert!(message.contains(&bucket), "{message}");
+    assert!(message.contains("another account"), "{message}");
+    let table = dynamodb()
+        .await
+        .describe_table()
+        .table_name(format!("{name}-data"))
+        .send()
+        .await;
+    assert!(table.is_err(), "no write before the state bucket is checked");
+    let listed = s3.list_objects_v2().bucket(&bucket).send().await.unwrap();
+    assert_eq!(listed.key_count(), Some(0), "nothing reached the squatter: {listed:?}");
+}
+
 #[test]
 fn a_bucket_answering_403_is_named_as_someone_elses() {
     let name = unique("b403");
