@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{json, Value};
 
-use crate::model::{Desired, DistributionSpec, SesSpec};
+use crate::model::{Desired, DistributionSpec, SesSpec, UrlAuth};
 use crate::policy::ArnScope;
 
 /// One statement: a Sid, actions, resources, optional condition.
@@ -66,10 +66,7 @@ const FUNCTION_ACTIONS: &[&str] = &[
     "lambda:DeleteFunction",
     "lambda:CreateAlias",
     "lambda:UpdateAlias",
-    "lambda:CreateFunctionUrlConfig",
-    "lambda:UpdateFunctionUrlConfig",
     "lambda:DeleteFunctionUrlConfig",
-    "lambda:AddPermission",
     "lambda:RemovePermission",
     "lambda:PutFunctionConcurrency",
     "lambda:DeleteFunctionConcurrency",
@@ -105,7 +102,6 @@ const RULE_ACTIONS: &[&str] = &[
     "events:ListTargetsByRule",
     "events:PutRule",
     "events:TagResource",
-    "events:PutTargets",
     "events:RemoveTargets",
     "events:DeleteRule",
 ];
@@ -181,7 +177,44 @@ pub fn deployer_policy(desired: &Desired, scope: &ArnScope<'_>) -> Value {
                 [arn.clone(), format!("{arn}:*")]
             })
             .collect();
-        statements.push(statement("Functions", FUNCTION_ACTIONS, functions));
+        statements.push(statement("Functions", FUNCTION_ACTIONS, functions.clone()));
+        // Resource-policy grants only to the principals this stack grants
+        // (the reference's lambda:Principal): a deployer cannot open a
+        // function to another account or to the world unless the stack does.
+        let mut principals = BTreeSet::new();
+        if desired
+            .functions
+            .iter()
+            .any(|f| f.url.as_ref().is_some_and(|u| u.auth == UrlAuth::None))
+        {
+            principals.insert("*");
+        }
+        if desired.frontends.iter().any(|f| f.api.is_some()) {
+            principals.insert("cloudfront.amazonaws.com");
+        }
+        if !desired.schedules.is_empty() {
+            principals.insert("events.amazonaws.com");
+        }
+        if !principals.is_empty() {
+            let mut grant = statement("FunctionGrants", &["lambda:AddPermission"], functions.clone());
+            grant["Condition"] = json!({"StringEquals": {"lambda:Principal": principals}});
+            statements.push(grant);
+        }
+        // Function URLs only with the auth types the stack uses.
+        let auths: BTreeSet<&str> = desired
+            .functions
+            .iter()
+            .filter_map(|f| f.url.as_ref().map(|u| u.auth.as_str()))
+            .collect();
+        if !auths.is_empty() {
+            let mut urls = statement(
+                "FunctionUrls",
+                &["lambda:CreateFunctionUrlConfig", "lambda:UpdateFunctionUrlConfig"],
+                functions,
+            );
+            urls["Condition"] = json!({"StringEquals": {"lambda:FunctionUrlAuthType": auths}});
+            statements.push(urls);
+        }
     }
 
     // The state bucket: releases, the lock, data files.
@@ -227,7 +260,22 @@ pub fn deployer_policy(desired: &Desired, scope: &ArnScope<'_>) -> Value {
         "arn:{}:events:{}:{}:rule/{}-*",
         scope.partition, scope.region, scope.account, desired.stack.name
     );
-    statements.push(statement("Schedules", RULE_ACTIONS, vec![rules]));
+    statements.push(statement("Schedules", RULE_ACTIONS, vec![rules.clone()]));
+    // Targets only the stack's functions (events:TargetArn, every target
+    // of the request): a deployer cannot point a rule elsewhere.
+    if !desired.functions.is_empty() {
+        let targets: Vec<String> = desired
+            .functions
+            .iter()
+            .flat_map(|f| {
+                let arn = scope.function(&f.name);
+                [arn.clone(), format!("{arn}:*")]
+            })
+            .collect();
+        let mut put = statement("ScheduleTargets", &["events:PutTargets"], vec![rules]);
+        put["Condition"] = json!({"ForAllValues:ArnLike": {"events:TargetArn": targets}});
+        statements.push(put);
+    }
 
     if let Some(ses) = &desired.ses {
         statements.extend(ses_statements(ses, scope));
@@ -490,6 +538,58 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/queenofsandiego.toml");
         let text = std::fs::read_to_string(&path).unwrap();
         crate::stack::parse(&path, &text).unwrap()
+    }
+
+    /// Grants on functions only to the principals the stack grants, URLs only
+    /// with its auth types, rule targets only its functions.
+    #[test]
+    fn grants_urls_and_targets_are_held_to_what_the_stack_does() {
+        let d = demo();
+        let scope = ArnScope {
+            partition: "aws",
+            region: "us-west-2",
+            account: "123456789012",
+        };
+        let p = deployer_policy(&d, &scope);
+        let by_sid = |sid: &str| {
+            p["Statement"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["Sid"] == sid)
+                .cloned()
+                .unwrap_or_else(|| panic!("no {sid}"))
+        };
+        let holding = |action: &str| -> Vec<String> {
+            p["Statement"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|s| s["Action"].as_array().unwrap().iter().any(|a| a == action))
+                .map(|s| s["Sid"].as_str().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(holding("lambda:AddPermission"), ["FunctionGrants"]);
+        assert_eq!(
+            by_sid("FunctionGrants")["Condition"],
+            json!({"StringEquals": {"lambda:Principal": ["cloudfront.amazonaws.com", "events.amazonaws.com"]}}),
+            "the demo has no public URL: no grant to \"*\""
+        );
+        assert_eq!(holding("lambda:CreateFunctionUrlConfig"), ["FunctionUrls"]);
+        assert_eq!(
+            by_sid("FunctionUrls")["Condition"],
+            json!({"StringEquals": {"lambda:FunctionUrlAuthType": ["AWS_IAM"]}})
+        );
+        assert_eq!(holding("events:PutTargets"), ["ScheduleTargets"]);
+        let targets = by_sid("ScheduleTargets")["Condition"]["ForAllValues:ArnLike"]["events:TargetArn"].clone();
+        for t in targets.as_array().unwrap() {
+            assert!(
+                t.as_str()
+                    .unwrap()
+                    .starts_with("arn:aws:lambda:us-west-2:123456789012:function:queenofsandiego-"),
+                "{t}"
+            );
+        }
     }
 
     #[test]
