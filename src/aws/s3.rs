@@ -517,7 +517,13 @@ pub enum Condition {
 }
 
 /// A conditional PutObject of JSON: `Ok(Some(etag))` when written, `Ok(None)`
-/// when the condition failed (someone else wrote first).
+/// when the condition failed (someone else wrote first, or, for If-Match,
+/// the object is gone: S3 answers 404 NoSuchKey there, not 412).
+///
+/// A write whose answer was lost (a timeout, a dropped connection) may have
+/// happened: the SDK's retry then fails the condition against our own
+/// write. So before calling a failed condition someone else's, the object
+/// is read back; when it holds exactly these bytes, the write was ours.
 pub async fn put_json_if(
     client: &Client,
     bucket: &str,
@@ -556,10 +562,27 @@ pub async fn put_json_if(
                 conflict_pause(attempt).await;
                 attempt += 1;
             }
-            Err(e) if is_precondition_failed(&e) => return Ok(None),
+            Err(e)
+                if is_precondition_failed(&e) || (is_not_found(&e) && matches!(condition, Condition::Unchanged(_))) =>
+            {
+                if let Ok(ours) = &body {
+                    if let Some((now, etag)) = get_bytes(client, bucket, key).await? {
+                        if ours.bytes() == Some(now.as_slice()) {
+                            return Ok(Some(etag));
+                        }
+                    }
+                }
+                return Ok(None);
+            }
             Err(e) => return Err(AwsError::from_sdk("s3:PutObject", &format!("s3://{bucket}/{key}"), e)),
         }
     }
+}
+
+fn is_not_found<E: ProvideErrorMetadata>(
+    e: &aws_smithy_runtime_api::client::result::SdkError<E, aws_smithy_runtime_api::client::orchestrator::HttpResponse>,
+) -> bool {
+    e.code() == Some("NoSuchKey") || e.raw_response().is_some_and(|r| r.status().as_u16() == 404)
 }
 
 /// 409 ConditionalRequestConflict: another conditional write to the key was

@@ -294,3 +294,64 @@ async fn the_lock_history_puts_the_latest_first_whatever_the_lists_and_dates() {
         .unwrap();
     assert!(none.is_none(), "no bucket: no history");
 }
+
+/// An S3 error answer with `status` and `code`, as the mocks hand it over.
+fn s3_error(status: u16, code: &'static str) -> aws_smithy_runtime_api::http::Response {
+    aws_smithy_runtime_api::http::Response::new(
+        aws_smithy_runtime_api::http::StatusCode::try_from(status).unwrap(),
+        aws_smithy_types::body::SdkBody::from(format!("<Error><Code>{code}</Code><Message>x</Message></Error>")),
+    )
+}
+
+fn s3_get(bytes: &'static [u8]) -> aws_sdk_s3::operation::get_object::GetObjectOutput {
+    aws_sdk_s3::operation::get_object::GetObjectOutput::builder()
+        .body(aws_sdk_s3::primitives::ByteStream::from_static(bytes))
+        .e_tag("\"current\"")
+        .build()
+}
+
+/// A conditional write whose answer was lost may have happened: the SDK's
+/// retry then fails the condition against bosun's own write. The object is
+/// read back, and when it holds exactly what was written the write counts.
+#[tokio::test]
+async fn a_conditional_write_failed_against_its_own_earlier_attempt_is_recognised() {
+    use bosun::aws::s3::{put_json_if, Condition};
+    let body: &'static [u8] = br#"{"holder":"ci-job-7","at":1}"#;
+    let refused = mock!(aws_sdk_s3::Client::put_object).then_http_response(|| s3_error(412, "PreconditionFailed"));
+    let ours = mock!(aws_sdk_s3::Client::get_object).then_output(move || s3_get(body));
+    let client = mock_client!(aws_sdk_s3, RuleMode::Sequential, &[&refused, &ours]);
+    let written = put_json_if(&client, "state", "lock.json", body.to_vec(), &Condition::Absent)
+        .await
+        .unwrap();
+    assert_eq!(written.as_deref(), Some("current"), "our own write");
+
+    // Someone else's content: the condition failed for real.
+    let refused = mock!(aws_sdk_s3::Client::put_object).then_http_response(|| s3_error(412, "PreconditionFailed"));
+    let theirs = mock!(aws_sdk_s3::Client::get_object).then_output(|| s3_get(br#"{"holder":"other"}"#));
+    let client = mock_client!(aws_sdk_s3, RuleMode::Sequential, &[&refused, &theirs]);
+    let written = put_json_if(&client, "state", "lock.json", body.to_vec(), &Condition::Absent)
+        .await
+        .unwrap();
+    assert_eq!(written, None);
+}
+
+/// If-Match on a key that is gone is 404 NoSuchKey on S3, not 412: the
+/// condition failed (the lock was released or taken over and removed), which
+/// the caller must hear as such, not as an error.
+#[tokio::test]
+async fn if_match_on_a_missing_key_is_a_failed_condition() {
+    use bosun::aws::s3::{put_json_if, Condition};
+    let gone = mock!(aws_sdk_s3::Client::put_object).then_http_response(|| s3_error(404, "NoSuchKey"));
+    let still_gone = mock!(aws_sdk_s3::Client::get_object).then_http_response(|| s3_error(404, "NoSuchKey"));
+    let client = mock_client!(aws_sdk_s3, RuleMode::Sequential, &[&gone, &still_gone]);
+    let written = put_json_if(
+        &client,
+        "state",
+        "lock.json",
+        b"{}".to_vec(),
+        &Condition::Unchanged("abc".into()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(written, None);
+}
