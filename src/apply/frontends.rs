@@ -189,7 +189,7 @@ async fn create_distribution(s: &mut Step<'_, '_>, change: &Change) -> Result<Va
     };
     let c = s.ctx.clients;
     let stack = &s.ctx.desired.stack.name;
-    let oac_name: String = format!("bosun-{stack}-{site}").chars().take(64).collect();
+    let oac_name = crate::model::names::oac_name(stack, site, false);
     let oac = aws::cloudfront::origin_access_control(&c.cloudfront, &oac_name, AccessControlFor::S3).await?;
     let api = match api {
         Some(api) => Some(api_origin(s, site, api).await?),
@@ -259,7 +259,7 @@ async fn api_origin(s: &Step<'_, '_>, site: &str, api: &PlannedApi) -> Result<Ap
             ))
         })?;
     let stack = &s.ctx.desired.stack.name;
-    let name: String = format!("bosun-{stack}-{site}-api").chars().take(64).collect();
+    let name = crate::model::names::oac_name(stack, site, true);
     let access_control = aws::cloudfront::origin_access_control(&c.cloudfront, &name, AccessControlFor::Lambda).await?;
     let headers_policy = match &s.state.headers_policy {
         Some(id) => Some(id.clone()),

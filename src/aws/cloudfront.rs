@@ -345,9 +345,14 @@ pub async fn find_by_comment(client: &Client, comment: &str) -> Result<Option<St
     }
 }
 
-/// Finds or creates the origin access control (SigV4 to S3) named `name`; returns its id.
+/// Finds (by name and origin type) or creates the origin access control
+/// named `name`; returns its id.
 pub async fn origin_access_control(client: &Client, name: &str, kind: AccessControlFor) -> Result<String, AwsError> {
     let op = "cloudfront:CreateOriginAccessControl";
+    let wanted_type = match kind {
+        AccessControlFor::S3 => OriginAccessControlOriginTypes::S3,
+        AccessControlFor::Lambda => OriginAccessControlOriginTypes::Lambda,
+    };
     let mut marker: Option<String> = None;
     loop {
         let out = client
@@ -360,6 +365,23 @@ pub async fn origin_access_control(client: &Client, name: &str, kind: AccessCont
             break;
         };
         if let Some(found) = list.items().iter().find(|o| o.name() == name) {
+            // Names are unique in the account: one of another origin type
+            // (an S3 access control where a function URL needs a Lambda
+            // one) would sign for the wrong service.
+            if found.origin_access_control_origin_type() != &wanted_type {
+                return Err(AwsError {
+                    operation: "cloudfront:ListOriginAccessControls",
+                    resource: name.to_string(),
+                    message: format!(
+                        "origin access control {name} ({}) is for {} origins, not {}",
+                        found.id(),
+                        found.origin_access_control_origin_type().as_str(),
+                        wanted_type.as_str()
+                    ),
+                    code: None,
+                    help: Some("another tool made an origin access control of this name: delete it if nothing uses it, or rename this frontend".into()),
+                });
+            }
             return Ok(found.id().to_string());
         }
         match (list.is_truncated(), list.next_marker()) {

@@ -27,6 +27,29 @@ pub fn events_sid(rule: &str) -> String {
     format!("{EVENTS_SID_PREFIX}{rule}")
 }
 
+/// CloudFront's limit on an origin access control's name (64 characters,
+/// OriginAccessControlConfig API reference).
+pub const OAC_NAME_MAX: usize = 64;
+
+/// The name of a site's origin access control (`api`: the one for its API's
+/// function URL): `bosun-{stack}-{site}[-api]`, or, when that would pass
+/// the 64-character limit, its first characters and a hash of the whole
+/// name, so two long names never cut down to the same one (a site's and
+/// its API's, or two sites sharing a long prefix).
+pub fn oac_name(stack: &str, site: &str, api: bool) -> String {
+    let full = format!("bosun-{stack}-{site}{}", if api { "-api" } else { "" });
+    if full.len() <= OAC_NAME_MAX {
+        return full;
+    }
+    use sha2::Digest;
+    let hash: String = sha2::Sha256::digest(full.as_bytes())[..5]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let keep: String = full.chars().take(OAC_NAME_MAX - hash.len() - 1).collect();
+    format!("{keep}-{hash}")
+}
+
 /// Which of the two public-URL statements an `AllowPublicUrl` change adds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -120,4 +143,21 @@ pub const BOSUN_DIR: &str = ".bosun/";
 
 pub fn manifest_key(spec: &FrontendSpec) -> String {
     format!("{}{MANIFEST_NAME}", spec.prefix)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_oac_names_stay_within_the_limit_and_apart() {
+        assert_eq!(oac_name("shop", "web", false), "bosun-shop-web");
+        assert_eq!(oac_name("shop", "web", true), "bosun-shop-web-api");
+        let stack = "a-stack-whose-name-is-quite-long-indeed";
+        let site = "and-a-site-key-of-some-length";
+        let (s3, api) = (oac_name(stack, site, false), oac_name(stack, site, true));
+        assert!(s3.len() <= OAC_NAME_MAX && api.len() <= OAC_NAME_MAX, "{s3} {api}");
+        assert_ne!(s3, api, "cut to the same 64 characters they would collide");
+        assert_eq!(s3, oac_name(stack, site, false), "stable");
+    }
 }
