@@ -57,6 +57,13 @@ Rules:
                                ARN (moto checks them against `*`), and S3 requests
                                need the IAM action AWS names (HeadBucket is
                                s3:ListBucket).
+  iam-condition-keys           Under IAM enforcement, identity policies are evaluated
+                               with the request's context keys (moto passes none):
+                               iam:PermissionsBoundary on CreateRole,
+                               PutRolePermissionsBoundary and PutRolePolicy; and
+                               conditions as IAM evaluates them: a missing key fails
+                               (but for ...IfExists), String/Arn Equals/Like, Not,
+                               Bool, ForAllValues/ForAnyValue.
   s3-versioning-document       GetBucketVersioning answers AWS's <VersioningConfiguration>.
   s3-policy-principals         A bucket policy statement applies only to the principals
                                it names: one for a service (CloudFront) does not
@@ -131,6 +138,7 @@ RULES = [
     "lambda-concurrency",
     "lambda-policy-conditions",
     "iam-resources",
+    "iam-condition-keys",
     "s3-versioning-document",
     "s3-policy-principals",
     "s3-expected-bucket-owner",
@@ -176,6 +184,7 @@ def install() -> None:
     _sesv2_event_destinations()
     _s3()
     _iam_resources()
+    _iam_conditions()
     _control()
 
 
@@ -908,10 +917,127 @@ def _iam_resources() -> None:
         name = self._get_param("Name")
         return f"arn:aws:ssm:{self.region}:{self.current_account}:parameter{name}" if name else "*"
 
+    def iam_resource(self):
+        if self._get_param("PolicyArn"):
+            return self._get_param("PolicyArn")
+        if self._get_action() == "CreatePolicy":
+            return f"arn:aws:iam::{self.current_account}:policy/{self._get_param('PolicyName')}"
+        return iam(self)
+
     DynamoHandler._determine_resource = dynamodb
-    IamResponse._determine_resource = iam
+    IamResponse._determine_resource = iam_resource
     EventsHandler._determine_resource = events
     SimpleSystemManagerResponse._determine_resource = ssm
+
+
+def _iam_conditions() -> None:
+    """Under enforcement moto evaluates identity policies with no request
+    context, so a statement with a Condition never matches. Give requests
+    the context keys bosun's policies condition on, as IAM sets them
+    (service authorization reference, IAM's condition keys):
+    iam:PermissionsBoundary is the boundary a CreateRole or
+    PutRolePermissionsBoundary request sets, and for PutRolePolicy the
+    boundary the role already has. A key a request does not carry stays
+    absent, and a condition on it fails, as on AWS."""
+    from moto.iam import access_control
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+
+    def context(self) -> dict:
+        values = {}
+        data = self._data or {}
+
+        def param(name):
+            v = data.get(name)
+            return v[0] if isinstance(v, list) else v
+
+        action = self._action.split(":", 1)[-1]
+        if action in ("CreateRole", "PutRolePermissionsBoundary") and param("PermissionsBoundary"):
+            values["iam:PermissionsBoundary"] = param("PermissionsBoundary")
+        if action == "PutRolePolicy" and param("RoleName"):
+            try:
+                role = self.backend.get_role(param("RoleName"))
+                if role.permissions_boundary_arn:
+                    values["iam:PermissionsBoundary"] = role.permissions_boundary_arn
+            except Exception:  # no such role: IAM answers that itself
+                pass
+        return values
+
+    def check_action_permitted(self, resource: str) -> None:
+        if self._action == "sts:GetCallerIdentity":
+            return
+        incoming = context(self)
+        permitted = False
+        for policy in self._access_key.collect_policies():
+            result = IAMPolicy(policy).is_action_permitted(self._action, resource, None, incoming)
+            if result == PermissionResult.DENIED:
+                self._raise_access_denied()
+            elif result == PermissionResult.PERMITTED:
+                permitted = True
+        if self._is_assuming_role_operation(resource):
+            permitted = permitted and self._check_role_trust_relationship(resource)
+        if not permitted:
+            self._raise_access_denied()
+
+    access_control.IAMRequestBase.check_action_permitted = check_action_permitted
+
+    # Condition blocks as IAM evaluates them (IAM user guide, "IAM JSON
+    # policy elements: Condition operators" and "Single-valued vs.
+    # multivalued context keys"): every key of every operator must hold; a
+    # key the request does not carry fails the condition, except under
+    # ...IfExists (and ForAllValues, which holds for an empty set). moto
+    # lets a missing key pass and knows StringEquals only.
+    import fnmatch
+
+    def compare(base: str, expected: str, actual: str) -> bool:
+        if base in ("StringEquals", "ArnEquals"):
+            return actual == expected
+        if base == "StringEqualsIgnoreCase":
+            return actual.lower() == expected.lower()
+        if base in ("StringLike", "ArnLike"):
+            return fnmatch.fnmatchcase(actual, expected)
+        if base == "Bool":
+            return str(actual).lower() == str(expected).lower()
+        return False  # an operator this layer does not know never matches
+
+    def check_conditions(self, incoming) -> bool:
+        conditions = self._statement.get("Condition")
+        if not conditions:
+            return True
+        context = {k.lower(): v for k, v in (incoming or {}).items()}
+        for operator, block in conditions.items():
+            base = operator
+            if_exists = base.endswith("IfExists")
+            if if_exists:
+                base = base[: -len("IfExists")]
+            qualifier = None
+            if ":" in base:
+                qualifier, base = base.split(":", 1)
+            negated = base.startswith(("StringNot", "ArnNot"))
+            if negated:
+                base = base.replace("Not", "", 1)
+            for key, expected in block.items():
+                expected = expected if isinstance(expected, list) else [expected]
+                actual = context.get(key.lower())
+                if actual is None:
+                    if if_exists or qualifier == "ForAllValues" or negated:
+                        continue
+                    return False
+                actuals = actual if isinstance(actual, list) else [actual]
+
+                def matches(a):
+                    return any(compare(base, str(e), str(a)) for e in expected)
+
+                if qualifier == "ForAllValues":
+                    ok = all(matches(a) for a in actuals)
+                elif qualifier == "ForAnyValue":
+                    ok = any(matches(a) for a in actuals)
+                else:
+                    ok = matches(actuals[0])
+                if ok == negated:
+                    return False
+        return True
+
+    access_control.IAMPolicyStatement._check_conditions = check_conditions
 
 
 def _control() -> None:

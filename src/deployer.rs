@@ -34,14 +34,14 @@ fn bucket_arns(scope: &ArnScope<'_>, bucket: &str, prefix: &str) -> (String, Str
     )
 }
 
-const ROLE_ACTIONS: &[&str] = &[
-    "iam:GetRole",
-    "iam:GetRolePolicy",
-    "iam:CreateRole",
-    "iam:TagRole",
-    "iam:UpdateAssumeRolePolicy",
-    "iam:PutRolePolicy",
-];
+const ROLE_ACTIONS: &[&str] = &["iam:GetRole", "iam:GetRolePolicy", "iam:TagRole"];
+
+/// Role writes, allowed only with the stack's permissions boundary on the
+/// role (`iam:PermissionsBoundary`): a deployer can never make a role that
+/// may do more than the boundary, nor take the boundary off (no
+/// DeleteRolePermissionsBoundary), nor change who may assume a role (no
+/// UpdateAssumeRolePolicy: trust drift is reported for a person to fix).
+const BOUNDED_ROLE_ACTIONS: &[&str] = &["iam:CreateRole", "iam:PutRolePolicy", "iam:PutRolePermissionsBoundary"];
 
 const TABLE_ACTIONS: &[&str] = &[
     "dynamodb:DescribeTable",
@@ -157,6 +157,23 @@ pub fn deployer_policy(desired: &Desired, scope: &ArnScope<'_>) -> Value {
     let roles: Vec<String> = desired.functions.iter().map(|f| scope.role(f.role_name())).collect();
     if !roles.is_empty() {
         statements.push(statement("ExecutionRoles", ROLE_ACTIONS, roles.clone()));
+        let boundary = scope.boundary(&desired.stack.name);
+        let mut bounded = statement("ExecutionRoleWrites", BOUNDED_ROLE_ACTIONS, roles.clone());
+        bounded["Condition"] = json!({"StringEquals": {"iam:PermissionsBoundary": boundary}});
+        statements.push(bounded);
+        // The boundary is created once (when missing) and read; never
+        // changed or deleted by a deployer (no CreatePolicyVersion,
+        // SetDefaultPolicyVersion or DeletePolicy).
+        statements.push(statement(
+            "PermissionsBoundary",
+            &[
+                "iam:GetPolicy",
+                "iam:GetPolicyVersion",
+                "iam:CreatePolicy",
+                "iam:TagPolicy",
+            ],
+            vec![boundary],
+        ));
         let mut pass = statement("PassExecutionRolesToLambda", &["iam:PassRole"], roles);
         pass["Condition"] = json!({"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}});
         statements.push(pass);

@@ -193,7 +193,21 @@ pub async fn observe_stack(clients: &Clients, desired: &Desired, selection: &Sel
         .iter()
         .any(|f| f.api.as_ref().is_some_and(|a| a.headers.is_some()));
     let shared = read_shared(clients, desired, managed, forwards);
+    let boundary_arn = crate::policy::ArnScope {
+        partition: &partition,
+        region: &clients.region,
+        account: &account,
+    }
+    .boundary(&desired.stack.name);
+    let boundary = async {
+        if functions_sel.is_empty() {
+            Ok(None)
+        } else {
+            aws::iam::managed_policy(&clients.iam, &boundary_arn).await
+        }
+    };
     let (
+        boundary,
         roles,
         tables,
         functions,
@@ -204,6 +218,7 @@ pub async fn observe_stack(clients: &Clients, desired: &Desired, selection: &Sel
         secrets,
         (index_function, headers_policy, request_policies),
     ) = tokio::try_join!(
+        boundary,
         roles,
         tables,
         functions,
@@ -228,6 +243,7 @@ pub async fn observe_stack(clients: &Clients, desired: &Desired, selection: &Sel
         index_function,
         headers_policy,
         request_policies,
+        boundary,
     })
 }
 

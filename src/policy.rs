@@ -32,6 +32,16 @@ impl ArnScope<'_> {
         format!("arn:{}:iam::{}:role/{name}", self.partition, self.account)
     }
 
+    /// The stack's permissions boundary (a managed policy).
+    pub fn boundary(&self, stack: &str) -> String {
+        format!(
+            "arn:{}:iam::{}:policy/{}",
+            self.partition,
+            self.account,
+            boundary_name(stack)
+        )
+    }
+
     pub fn table(&self, name: &str) -> String {
         format!(
             "arn:{}:dynamodb:{}:{}:table/{name}",
@@ -106,6 +116,69 @@ pub fn lambda_trust() -> Value {
             "Action": "sts:AssumeRole"
         }]
     })
+}
+
+/// The name of the stack's permissions boundary.
+pub fn boundary_name(stack: &str) -> String {
+    format!("bosun-{stack}-boundary")
+}
+
+/// IAM quota: a managed policy holds at most 6,144 characters, whitespace
+/// not counted (IAM and STS quotas).
+pub const MANAGED_POLICY_MAX_CHARS: usize = 6_144;
+
+/// The permissions boundary every execution role of the stack carries: the
+/// most any of them may ever do, whatever its inline policy says (IAM's
+/// effective permissions are the intersection). Written once and never
+/// changed by a deployer, so it is drawn by name, not by the stack file's
+/// current list: log groups, tables and parameters named for the stack
+/// (`{stack}-*`, `/{stack}/*`), the stack's state-bucket prefixes, and
+/// sending from the stack's mail identities. A function or table given a
+/// name outside the pattern is added by its ARN (and then changes the
+/// boundary, which needs an administrator).
+pub fn boundary_policy(desired: &Desired, scope: &ArnScope<'_>) -> Value {
+    let stack = &desired.stack.name;
+    let logs = |name: &str| scope.log_group(&format!("/aws/lambda/{name}"));
+    let mut groups = vec![logs(&format!("{stack}-*"))];
+    for f in &desired.functions {
+        if !f.name.starts_with(&format!("{stack}-")) {
+            groups.push(logs(&f.name));
+        }
+    }
+    let mut tables = vec![scope.table(&format!("{stack}-*"))];
+    for t in &desired.tables {
+        if !t.name.starts_with(&format!("{stack}-")) {
+            tables.push(scope.table(&t.name));
+        }
+    }
+    let table_resources: Vec<String> = tables
+        .iter()
+        .flat_map(|t| [t.clone(), format!("{t}/index/*")])
+        .collect();
+    let mut table_actions: Vec<&str> = READ_ACTIONS.iter().chain(WRITE_ACTIONS).copied().collect();
+    table_actions.sort_unstable();
+    table_actions.dedup();
+    let bucket = desired.stack.state_bucket(scope.account);
+    let object = |path: &str| format!("arn:{}:s3:::{bucket}/{path}", scope.partition);
+    let mut statements = vec![
+        json!({"Sid": "LogGroups", "Effect": "Allow", "Action": ["logs:CreateLogGroup"], "Resource": groups.clone()}),
+        json!({"Sid": "LogStreams", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": groups.iter().map(|g| format!("{g}:log-stream:*")).collect::<Vec<_>>()}),
+        json!({"Sid": "Tables", "Effect": "Allow", "Action": table_actions, "Resource": table_resources}),
+        json!({"Sid": "StateRead", "Effect": "Allow", "Action": ["s3:GetObject"],
+            "Resource": [object("data/*"), object("releases/*")]}),
+        json!({"Sid": "StateList", "Effect": "Allow", "Action": ["s3:ListBucket"],
+            "Resource": [format!("arn:{}:s3:::{bucket}", scope.partition)]}),
+        json!({"Sid": "StateArchive", "Effect": "Allow", "Action": ["s3:PutObject"], "Resource": [object("archive/*")]}),
+        json!({"Sid": "Secrets", "Effect": "Allow", "Action": ["ssm:GetParameter"],
+            "Resource": [scope.parameter(&format!("/{stack}/*"))]}),
+    ];
+    if let Some(ses) = &desired.ses {
+        let mut send = send_email_statement(ses, scope);
+        send["Sid"] = json!("SendEmail");
+        statements.push(send);
+    }
+    json!({"Version": "2012-10-17", "Statement": statements})
 }
 
 const READ_ACTIONS: &[&str] = &[

@@ -256,9 +256,10 @@ impl Step<'_, '_> {
 /// returns what the step reports (a version, a URL, an invalidation id).
 async fn step(s: &mut Step<'_, '_>, change: &Change) -> Result<serde_json::Value, ApplyStepError> {
     match change {
-        Change::CreateRole { .. } | Change::UpdateTrust { .. } | Change::PutRolePolicy { .. } => {
-            roles::apply(s, change).await
-        }
+        Change::CreateBoundary { .. }
+        | Change::CreateRole { .. }
+        | Change::SetRoleBoundary { .. }
+        | Change::PutRolePolicy { .. } => roles::apply(s, change).await,
         Change::CreateTable { .. } | Change::UpdateBilling { .. } | Change::SetTtl { .. } => {
             tables::apply(s, change).await
         }

@@ -1,4 +1,5 @@
-//! IAM: creates roles, replaces trust and inline policies.
+//! IAM: creates the stack's permissions boundary and roles under it, sets
+//! the boundary on older roles, replaces inline policies.
 
 use serde_json::{json, Value};
 
@@ -10,8 +11,11 @@ pub(super) async fn apply(s: &mut Step<'_, '_>, change: &Change) -> Result<Value
     let c = s.ctx.clients;
     let stack = &s.ctx.desired.stack.name;
     match change {
-        Change::CreateRole { role, trust } => aws::iam::create_role(&c.iam, role, trust, stack, &c.region).await?,
-        Change::UpdateTrust { role, trust } => aws::iam::update_trust(&c.iam, role, trust).await?,
+        Change::CreateBoundary { name, policy } => aws::iam::create_boundary(&c.iam, name, policy, stack).await?,
+        Change::CreateRole { role, trust, boundary } => {
+            aws::iam::create_role(&c.iam, role, trust, (stack, &c.region), boundary).await?
+        }
+        Change::SetRoleBoundary { role, boundary } => aws::iam::put_role_boundary(&c.iam, role, boundary).await?,
         Change::PutRolePolicy { role, policy } => aws::iam::put_policy(&c.iam, role, policy).await?,
         other => return Err(misrouted("role", other)),
     }

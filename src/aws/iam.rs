@@ -37,11 +37,16 @@ pub async fn get_role(client: &Client, name: &str) -> Result<Option<LiveRole>, A
         .iter()
         .find(|t| t.key() == REGION_TAG)
         .map(|t| t.value().to_string());
+    let boundary = role
+        .permissions_boundary()
+        .and_then(|b| b.permissions_boundary_arn())
+        .map(str::to_string);
     Ok(Some(LiveRole {
         arn: role.arn().to_string(),
         trust,
         policy,
         region,
+        boundary,
     }))
 }
 
@@ -55,8 +60,8 @@ pub async fn create_role(
     client: &Client,
     name: &str,
     trust: &serde_json::Value,
-    stack: &str,
-    region: &str,
+    (stack, region): (&str, &str),
+    boundary: &str,
 ) -> Result<(), AwsError> {
     let tag = |key: &str, value: &str| {
         Tag::builder()
@@ -74,29 +79,94 @@ pub async fn create_role(
         ))
         .tags(tag("bosun:stack", stack)?)
         .tags(tag(REGION_TAG, region)?)
+        .permissions_boundary(boundary)
         .send()
         .await;
     match result {
         Ok(_) => Ok(()),
+        // A retried create: the first attempt made it, boundary and all.
         Err(e)
             if e.as_service_error()
                 .is_some_and(|s| s.is_entity_already_exists_exception()) =>
         {
-            update_trust(client, name, trust).await
+            Ok(())
         }
         Err(e) => Err(AwsError::from_sdk("iam:CreateRole", name, e)),
     }
 }
 
-pub async fn update_trust(client: &Client, name: &str, trust: &serde_json::Value) -> Result<(), AwsError> {
+/// Sets the role's permissions boundary (a role made before bosun set one).
+pub async fn put_role_boundary(client: &Client, role: &str, boundary: &str) -> Result<(), AwsError> {
     client
-        .update_assume_role_policy()
-        .role_name(name)
-        .policy_document(trust.to_string())
+        .put_role_permissions_boundary()
+        .role_name(role)
+        .permissions_boundary(boundary)
         .send()
         .await
         .map(|_| ())
-        .map_err(|e| AwsError::from_sdk("iam:UpdateAssumeRolePolicy", name, e))
+        .map_err(|e| AwsError::from_sdk("iam:PutRolePermissionsBoundary", role, e))
+}
+
+/// The document of managed policy `arn`'s default version; `None` if the
+/// policy does not exist.
+pub async fn managed_policy(client: &Client, arn: &str) -> Result<Option<serde_json::Value>, AwsError> {
+    let policy = match client.get_policy().policy_arn(arn).send().await {
+        Ok(out) => out.policy,
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_entity_exception()) => return Ok(None),
+        Err(e) => return Err(AwsError::from_sdk("iam:GetPolicy", arn, e)),
+    };
+    let Some(version) = policy.as_ref().and_then(|p| p.default_version_id()) else {
+        return Err(AwsError::missing("iam:GetPolicy", arn, "DefaultVersionId"));
+    };
+    let out = client
+        .get_policy_version()
+        .policy_arn(arn)
+        .version_id(version)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("iam:GetPolicyVersion", arn, e))?;
+    Ok(Some(
+        out.policy_version()
+            .and_then(|v| v.document())
+            .and_then(decode_policy)
+            .unwrap_or(serde_json::Value::Null),
+    ))
+}
+
+/// Creates the stack's permissions boundary, tagged with the stack. One
+/// that exists (a retried step) is left as it is: a deployer never changes
+/// a boundary.
+pub async fn create_boundary(
+    client: &Client,
+    name: &str,
+    policy: &serde_json::Value,
+    stack: &str,
+) -> Result<(), AwsError> {
+    let tag = Tag::builder()
+        .key("bosun:stack")
+        .value(stack)
+        .build()
+        .map_err(|e| AwsError::build("iam:CreatePolicy", name, e))?;
+    match client
+        .create_policy()
+        .policy_name(name)
+        .description(format!(
+            "bosun: the most any execution role of stack {stack} may do (its permissions boundary)"
+        ))
+        .policy_document(policy.to_string())
+        .tags(tag)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_entity_already_exists_exception()) =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(AwsError::from_sdk("iam:CreatePolicy", name, e)),
+    }
 }
 
 /// Puts bosun's inline policy (a full replace, so it is idempotent).

@@ -130,6 +130,11 @@ pub enum Command {
         /// that plans pull requests and can change nothing.
         #[arg(long)]
         read_only: bool,
+        /// Print instead the stack's permissions boundary (the managed
+        /// policy `bosun-{stack}-boundary` on every execution role), for an
+        /// administrator to create or update it.
+        #[arg(long, conflicts_with = "read_only")]
+        boundary: bool,
     },
     /// Check that mail from this stack will be sent and delivered (identities,
     /// DKIM, MAIL FROM, account, quota, sandbox recipients, suppression list).

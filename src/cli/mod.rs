@@ -114,8 +114,14 @@ async fn run(args: Args, reporter: &mut Reporter) -> Result<(), Failure> {
             account,
             partition,
             read_only,
+            boundary,
         } => {
-            commands::policy::run(&settings, account, (&partition, read_only), reporter);
+            let which = match (read_only, boundary) {
+                (_, true) => commands::policy::Which::Boundary,
+                (true, _) => commands::policy::Which::ReadOnly,
+                _ => commands::policy::Which::Deployer,
+            };
+            commands::policy::run(&settings, account, (&partition, which), reporter);
             Ok(())
         }
         Command::VerifySes {

@@ -6,13 +6,19 @@ use crate::output::Reporter;
 use crate::policy::ArnScope;
 use crate::report::PolicyReport;
 
-/// `(partition, read_only)`: the ARNs' partition; only the read actions.
-pub fn run(
-    settings: &Settings,
-    account: Option<String>,
-    (partition, read_only): (&str, bool),
-    reporter: &mut Reporter,
-) {
+/// Which policy `bosun policy` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which {
+    /// What a deployer (a CI role) needs.
+    Deployer,
+    /// Only its reads: a plan role.
+    ReadOnly,
+    /// The stack's permissions boundary.
+    Boundary,
+}
+
+/// `(partition, which)`: the ARNs' partition; which policy.
+pub fn run(settings: &Settings, account: Option<String>, (partition, which): (&str, Which), reporter: &mut Reporter) {
     let desired = &settings.desired;
     let account = account.or_else(|| desired.stack.account.clone());
     let region = settings
@@ -26,9 +32,10 @@ pub fn run(
         region: &region,
         account: account.as_deref().unwrap_or("*"),
     };
-    let mut policy = crate::deployer::deployer_policy(desired, &scope);
-    if read_only {
-        policy = crate::deployer::read_only(&policy);
-    }
+    let policy = match which {
+        Which::Deployer => crate::deployer::deployer_policy(desired, &scope),
+        Which::ReadOnly => crate::deployer::read_only(&crate::deployer::deployer_policy(desired, &scope)),
+        Which::Boundary => crate::policy::boundary_policy(desired, &scope),
+    };
     reporter.result("policy", &PolicyReport { policy });
 }

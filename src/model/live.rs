@@ -19,6 +19,8 @@ pub struct LiveRole {
     /// The region whose functions the role serves (tag `bosun:region`;
     /// absent on roles made before bosun tagged them).
     pub region: Option<String>,
+    /// The ARN of the role's permissions boundary, if it has one.
+    pub boundary: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -144,6 +146,9 @@ pub struct Observed {
     pub partition: String,
     pub region: String,
     pub roles: BTreeMap<String, Option<LiveRole>>,
+    /// The stack's permissions boundary's document (`None`: absent, or no
+    /// function selected).
+    pub boundary: Option<serde_json::Value>,
     pub tables: BTreeMap<String, Option<LiveTable>>,
     pub functions: BTreeMap<String, Option<LiveFunction>>,
     /// Frontend key → what its bucket and distribution hold.

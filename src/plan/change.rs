@@ -24,13 +24,21 @@ pub enum AliasTarget {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Change {
+    /// The stack's permissions boundary (a managed policy), when missing.
+    CreateBoundary {
+        name: String,
+        policy: Value,
+    },
     CreateRole {
         role: String,
         trust: Value,
+        /// The permissions boundary's ARN.
+        boundary: String,
     },
-    UpdateTrust {
+    /// A role made without the stack's boundary (before bosun set one).
+    SetRoleBoundary {
         role: String,
-        trust: Value,
+        boundary: String,
     },
     PutRolePolicy {
         role: String,

@@ -35,7 +35,10 @@ impl Change {
     /// The resource this change applies to, as `kind/name`.
     pub fn resource(&self) -> String {
         match self {
-            Change::CreateRole { role, .. } | Change::UpdateTrust { role, .. } | Change::PutRolePolicy { role, .. } => {
+            Change::CreateBoundary { name, .. } => format!("policy/{name}"),
+            Change::CreateRole { role, .. }
+            | Change::SetRoleBoundary { role, .. }
+            | Change::PutRolePolicy { role, .. } => {
                 format!("role/{role}")
             }
             Change::CreateTable { name, .. } | Change::UpdateBilling { name, .. } | Change::SetTtl { name, .. } => {
@@ -87,8 +90,9 @@ impl Change {
     // would only scatter the plan's wording.
     pub fn describe(&self) -> String {
         match self {
-            Change::CreateRole { .. } => "create role (trusts lambda.amazonaws.com)".into(),
-            Change::UpdateTrust { .. } => "update trust policy".into(),
+            Change::CreateBoundary { .. } => "create the stack's permissions boundary".into(),
+            Change::CreateRole { .. } => "create role (trusts lambda.amazonaws.com; the stack's boundary)".into(),
+            Change::SetRoleBoundary { .. } => "set the stack's permissions boundary".into(),
             Change::PutRolePolicy { .. } => "put inline policy `bosun`".into(),
             Change::CreateTable { .. } => "create table".into(),
             Change::UpdateBilling { from, to, .. } => format!("billing {from} → {to}"),
@@ -301,7 +305,10 @@ impl Plan {
             let r = c.resource();
             let creates = matches!(
                 c,
-                Change::CreateRole { .. } | Change::CreateTable { .. } | Change::CreateFunction { .. }
+                Change::CreateBoundary { .. }
+                    | Change::CreateRole { .. }
+                    | Change::CreateTable { .. }
+                    | Change::CreateFunction { .. }
             ) || matches!(c, Change::PutRule { diff, .. } if diff.is_empty());
             match out.iter_mut().find(|g| g.resource == r) {
                 Some(g) => {

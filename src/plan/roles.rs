@@ -1,5 +1,5 @@
-//! IAM: each selected function's execution role, its trust policy and
-//! bosun's inline policy.
+//! IAM: the stack's permissions boundary, and each selected function's
+//! execution role (under that boundary) and bosun's inline policy on it.
 
 use serde_json::Value;
 
@@ -8,7 +8,38 @@ use crate::policy;
 
 pub(super) fn plan(input: &Inputs<'_>, notes: &mut Notes) -> Result<Vec<Change>, PlanError> {
     let mut out = Vec::new();
-    for f in input.selection.functions(input.desired) {
+    let functions = input.selection.functions(input.desired);
+    if functions.is_empty() {
+        return Ok(out);
+    }
+    // The stack's permissions boundary: created when missing, never changed
+    // by a deployer (that would let it widen what its roles may do).
+    let stack = &input.desired.stack.name;
+    let boundary = input.scope.boundary(stack);
+    let wanted = policy::boundary_policy(input.desired, &input.scope);
+    let size = policy::policy_size(&wanted);
+    if size > policy::MANAGED_POLICY_MAX_CHARS {
+        return Err(PlanError::PolicyTooLarge {
+            role: policy::boundary_name(stack),
+            function: "(the stack's permissions boundary)".into(),
+            size,
+            max: policy::MANAGED_POLICY_MAX_CHARS,
+        });
+    }
+    match &input.observed.boundary {
+        None => out.push(Change::CreateBoundary {
+            name: policy::boundary_name(stack),
+            policy: wanted,
+        }),
+        Some(live) if !policy::same_policy(live, &wanted) => notes.warnings.push(format!(
+            "the permissions boundary {boundary} is not what this stack file draws (it names other \
+             resources): its roles can do only what both allow. A deployer never changes a boundary; \
+             an administrator updates it with `bosun policy --boundary > boundary.json` and \
+             `aws iam create-policy-version --policy-arn {boundary} --policy-document file://boundary.json --set-as-default`"
+        )),
+        Some(_) => notes.unchanged(format!("policy/{}", policy::boundary_name(stack)), "boundary matches".into()),
+    }
+    for f in functions {
         let role = f.role_name().to_string();
         let trust = policy::lambda_trust();
         let policy = policy::execution_policy(input.desired, f, &input.scope);
@@ -28,16 +59,27 @@ pub(super) fn plan(input: &Inputs<'_>, notes: &mut Notes) -> Result<Vec<Change>,
             out.push(Change::CreateRole {
                 role: role.clone(),
                 trust,
+                boundary: boundary.clone(),
             });
             out.push(Change::PutRolePolicy { role, policy });
             continue;
         };
         let before = out.len();
-        if !policy::same_policy(&live.trust, &trust) {
-            out.push(Change::UpdateTrust {
+        if live.boundary.as_deref() != Some(boundary.as_str()) {
+            // Before the policy: a deployer may put a role's policy only
+            // once the role has the stack's boundary.
+            out.push(Change::SetRoleBoundary {
                 role: role.clone(),
-                trust,
+                boundary: boundary.clone(),
             });
+        }
+        if !policy::same_policy(&live.trust, &trust) {
+            // Who may assume the role is a person's decision: reported, with
+            // the command, never rewritten by a deployer.
+            notes.warnings.push(format!(
+                "role {role} trusts more or other than lambda.amazonaws.com; if that is not on purpose, \
+                 fix it with `aws iam update-assume-role-policy --role-name {role} --policy-document '{trust}'`"
+            ));
         }
         if !live.policy.as_ref().is_some_and(|p| policy::same_policy(p, &policy)) {
             out.push(Change::PutRolePolicy {
@@ -46,7 +88,7 @@ pub(super) fn plan(input: &Inputs<'_>, notes: &mut Notes) -> Result<Vec<Change>,
             });
         }
         if out.len() == before {
-            notes.unchanged(format!("role/{role}"), "trust and policy match".into());
+            notes.unchanged(format!("role/{role}"), "boundary and policy match".into());
         }
     }
     Ok(out)

@@ -73,6 +73,9 @@ fn converged(d: &Desired, sha: &str) -> Observed {
         region: "us-west-2",
         account: "123456789012",
     };
+    if !d.functions.is_empty() {
+        o.boundary = Some(policy::boundary_policy(d, &scope));
+    }
     for f in &d.functions {
         o.roles.insert(
             f.role_name().into(),
@@ -81,6 +84,7 @@ fn converged(d: &Desired, sha: &str) -> Observed {
                 trust: policy::lambda_trust(),
                 policy: Some(policy::execution_policy(d, f, &scope)),
                 region: Some("us-west-2".into()),
+                boundary: Some(scope.boundary(&d.stack.name)),
             }),
         );
         let config = want_config(d, f, sha, &scope);
@@ -135,6 +139,7 @@ fn empty_account_creates_in_dependency_order() {
     assert_eq!(
         actions(&p),
         [
+            "create_boundary",
             "create_role",
             "put_role_policy",
             "create_table",
@@ -214,7 +219,11 @@ fn converged_state_plans_nothing() {
     let d = desired("url = { auth = \"none\" }\n");
     let p = plan_all(&d, SHA, &converged(&d, SHA));
     assert!(p.is_empty(), "{p}");
-    assert_eq!(p.unchanged.len(), 3);
+    assert_eq!(
+        p.unchanged.len(),
+        4,
+        "the boundary, the role, the table, the function: {p}"
+    );
     assert!(p.to_string().contains("no changes"));
 }
 
@@ -536,7 +545,12 @@ fn selecting_functions_skips_others_and_unused_tables() {
     let resources: BTreeSet<String> = p.changes.iter().map(Change::resource).collect();
     assert_eq!(
         resources,
-        BTreeSet::from(["role/t-api".into(), "table/t-data".into(), "function/t-api".into()])
+        BTreeSet::from([
+            "policy/bosun-t-boundary".into(),
+            "role/t-api".into(),
+            "table/t-data".into(),
+            "function/t-api".into()
+        ])
     );
 }
 
@@ -621,4 +635,34 @@ fn an_existing_distribution_is_invalidated_at_its_viewer_paths() {
     o.frontends.insert("web".into(), elsewhere);
     let err = plan(&d, &local, &o, &Selection::Frontends, Options::default()).unwrap_err();
     assert!(matches!(err, PlanError::DistributionMisses { .. }), "{err}");
+}
+
+/// The stack's boundary: a role without it gets it (before any policy
+/// write, which a deployer may make only on a bounded role); trust drift and
+/// a boundary that differs are reported for a person to fix, never
+/// rewritten by a deployer.
+#[test]
+fn roles_get_the_boundary_and_trust_or_boundary_drift_is_only_reported() {
+    let d = desired("");
+    let mut o = converged(&d, SHA);
+    let role = o.roles.get_mut("t-api").and_then(Option::as_mut).unwrap();
+    role.boundary = None;
+    role.policy = None;
+    role.trust = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::210987654321:root"}, "Action": "sts:AssumeRole"}]});
+    o.boundary = Some(serde_json::json!({"Version": "2012-10-17", "Statement": []}));
+    let p = plan_all(&d, SHA, &o);
+    assert_eq!(actions(&p), ["set_role_boundary", "put_role_policy"]);
+    assert!(
+        p.warnings
+            .iter()
+            .any(|w| w.contains("aws iam update-assume-role-policy --role-name t-api")),
+        "{:?}",
+        p.warnings
+    );
+    assert!(
+        p.warnings.iter().any(|w| w.contains("bosun policy --boundary")),
+        "{:?}",
+        p.warnings
+    );
 }

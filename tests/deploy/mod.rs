@@ -479,7 +479,13 @@ fn plan_as_markdown_reads_as_a_pull_request_summary() {
     let md = &run.stdout;
     assert!(md.starts_with(&format!("### bosun plan: stack `{name}`\n")), "{md}");
     assert!(
-        md.contains("change(s) to 3 resource(s)** in account 123456789012, us-west-2"),
+        md.contains("change(s) to 4 resource(s)** in account 123456789012, us-west-2"),
+        "the permissions boundary, the role, the table, the function: {md}"
+    );
+    assert!(
+        md.contains(&format!(
+            "| create | `policy/bosun-{name}-boundary` | create the stack's permissions boundary |"
+        )),
         "{md}"
     );
     assert!(md.contains("| | resource | changes |\n|---|---|---|\n"), "{md}");

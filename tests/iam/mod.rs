@@ -49,7 +49,7 @@ fn printed_policy(stack: &str, extra: &[&str]) -> Value {
     run.result()["policy"].clone()
 }
 
-/// `bosun policy`, `bosun policy --read-only` and every execution role's
+/// `bosun policy`, `--read-only`, `--boundary` and every execution role's
 /// policy for the demo stack hold under the reference: CloudFront's create
 /// actions (no resource types) on "*" alone, every ARN of a type its
 /// actions support, every condition key one they support.

@@ -713,6 +713,136 @@ async fn a_state_bucket_owned_by_another_account_is_refused_before_any_write() {
     assert_eq!(listed.key_count(), Some(0), "nothing reached the squatter: {listed:?}");
 }
 
+/// The deployer cannot become more than the stack: under moto's IAM
+/// enforcement (with the request context IAM gives, from the rules layer),
+/// a user holding the printed policy makes the stack's role only with the
+/// stack's permissions boundary, may put its policy only then, and may not
+/// take the boundary off, swap it, change the boundary's document or change
+/// who may assume the role.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_deployer_makes_roles_only_under_the_stacks_boundary() {
+    let enforced = start_emulator(&[("INITIAL_NO_AUTH_ACTION_COUNT", "3")]);
+    let name = unique("bound");
+    let stack = TestStack::new(&name, "[functions.app]\nbinary = \"/bin/sh\"\n");
+    let printed = stack.bosun(&["policy", "--account", "123456789012"]);
+    assert_eq!(printed.code, 0, "{printed:?}");
+    let boundary_doc = stack.bosun(&["policy", "--account", "123456789012", "--boundary"]);
+    assert_eq!(boundary_doc.code, 0, "{boundary_doc:?}");
+    let admin = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(REGION))
+        .endpoint_url(&enforced.endpoint)
+        .credentials_provider(aws_sdk_lambda::config::Credentials::new(
+            "admin", "admin", None, None, "tests",
+        ))
+        .load()
+        .await;
+    let iam = aws_sdk_iam::Client::new(&admin);
+    iam.create_user().user_name("deployer").send().await.unwrap();
+    iam.put_user_policy()
+        .user_name("deployer")
+        .policy_name("bosun")
+        .policy_document(printed.result()["policy"].to_string())
+        .send()
+        .await
+        .unwrap();
+    let key = iam.create_access_key().user_name("deployer").send().await.unwrap();
+    let key = key.access_key().unwrap();
+    let deployer = aws_sdk_iam::Client::new(
+        &aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(REGION))
+            .endpoint_url(&enforced.endpoint)
+            .credentials_provider(aws_sdk_lambda::config::Credentials::new(
+                key.access_key_id(),
+                key.secret_access_key(),
+                None,
+                None,
+                "tests",
+            ))
+            .load()
+            .await,
+    );
+    let role = format!("{name}-app");
+    let boundary = format!("arn:aws:iam::123456789012:policy/bosun-{name}-boundary");
+    let trust = bosun::policy::lambda_trust().to_string();
+    let denied = |what: &str, r: Result<(), String>| {
+        let e = r.expect_err(&format!("{what} was allowed"));
+        assert!(e.contains("AccessDenied"), "{what}: {e}");
+    };
+    let create = |with_boundary: bool| {
+        let mut req = deployer
+            .create_role()
+            .role_name(&role)
+            .assume_role_policy_document(&trust);
+        if with_boundary {
+            req = req.permissions_boundary(&boundary);
+        }
+        async move { req.send().await.map(|_| ()).map_err(|e| format!("{e:?}")) }
+    };
+    denied("CreateRole without the boundary", create(false).await);
+    deployer
+        .create_policy()
+        .policy_name(format!("bosun-{name}-boundary"))
+        .policy_document(boundary_doc.result()["policy"].to_string())
+        .send()
+        .await
+        .expect("the deployer creates the missing boundary");
+    create(true).await.expect("CreateRole with the boundary");
+    deployer
+        .put_role_policy()
+        .role_name(&role)
+        .policy_name("bosun")
+        .policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"logs:PutLogEvents","Resource":"*"}]}"#,
+        )
+        .send()
+        .await
+        .expect("PutRolePolicy on a bounded role");
+    denied(
+        "DeleteRolePermissionsBoundary",
+        deployer
+            .delete_role_permissions_boundary()
+            .role_name(&role)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("{e:?}")),
+    );
+    denied(
+        "PutRolePermissionsBoundary with another policy",
+        deployer
+            .put_role_permissions_boundary()
+            .role_name(&role)
+            .permissions_boundary("arn:aws:iam::aws:policy/AdministratorAccess")
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("{e:?}")),
+    );
+    denied(
+        "UpdateAssumeRolePolicy",
+        deployer
+            .update_assume_role_policy()
+            .role_name(&role)
+            .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("{e:?}")),
+    );
+    denied(
+        "CreatePolicyVersion on the boundary",
+        deployer
+            .create_policy_version()
+            .policy_arn(&boundary)
+            .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#)
+            .set_as_default(true)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("{e:?}")),
+    );
+}
+
 #[test]
 fn a_bucket_answering_403_is_named_as_someone_elses() {
     let name = unique("b403");

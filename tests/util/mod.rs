@@ -529,6 +529,7 @@ pub fn iam_actions(call: &str) -> Vec<String> {
         ("lambda", "CreateFunction" | "UpdateFunctionConfiguration") => out.push("iam:PassRole".into()),
         // Tags given at creation need the tagging permission too.
         ("iam", "CreateRole") => out.push("iam:TagRole".into()),
+        ("iam", "CreatePolicy") => out.push("iam:TagPolicy".into()),
         ("dynamodb", "CreateTable") => out.push("dynamodb:TagResource".into()),
         ("events", "PutRule") => out.push("events:TagResource".into()),
         ("ssm", "PutParameter") => out.push("ssm:AddTagsToResource".into()),
