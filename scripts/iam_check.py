@@ -123,7 +123,7 @@ def check_statement(policy: str, st: dict):
 
     actions = as_list(st.get("Action", []))
     resources = as_list(st.get("Resource", []))
-    wildcard = resources == ["*"]
+    wildcard = "*" in resources
     info = {}
     for action in actions:
         if "*" in action:
@@ -152,7 +152,10 @@ def check_statement(policy: str, st: dict):
                 problem(f"{arn} is a resource none of the statement's actions applies to")
     for operator, block in (st.get("Condition") or {}).items():
         if_exists = operator.endswith("IfExists")
-        for key in block:
+        exact = operator.split(":")[-1].replace("IfExists", "") in ("StringEquals", "ArnEquals")
+        for key, values in block.items():
+            if exact and any("*" in str(v) for v in as_list(values)):
+                problem(f"{operator} on {key} compares exactly: a \"*\" in {values} is no wildcard (use a Like operator)")
             if key.lower().startswith("aws:") and not key.startswith(ACTION_SCOPED_GLOBALS):
                 continue
             for action, (_, keys) in info.items():

@@ -159,19 +159,15 @@ pub fn deployer_policy(desired: &Desired, scope: &ArnScope<'_>) -> Value {
         statements.push(statement("ExecutionRoles", ROLE_ACTIONS, roles.clone()));
         let boundary = scope.boundary(&desired.stack.name);
         let mut bounded = statement("ExecutionRoleWrites", BOUNDED_ROLE_ACTIONS, roles.clone());
-        bounded["Condition"] = json!({"StringEquals": {"iam:PermissionsBoundary": boundary}});
+        // ArnLike: the ARN holds `*` for the account when none is given.
+        bounded["Condition"] = json!({"ArnLike": {"iam:PermissionsBoundary": boundary}});
         statements.push(bounded);
-        // The boundary is created once (when missing) and read; never
-        // changed or deleted by a deployer (no CreatePolicyVersion,
-        // SetDefaultPolicyVersion or DeletePolicy).
+        // The boundary is only read: an administrator creates it (`bosun
+        // policy --boundary`); a deployer that could create it could write
+        // it with any document before the first deploy.
         statements.push(statement(
             "PermissionsBoundary",
-            &[
-                "iam:GetPolicy",
-                "iam:GetPolicyVersion",
-                "iam:CreatePolicy",
-                "iam:TagPolicy",
-            ],
+            &["iam:GetPolicy", "iam:GetPolicyVersion"],
             vec![boundary],
         ));
         let mut pass = statement("PassExecutionRolesToLambda", &["iam:PassRole"], roles);
@@ -194,43 +190,72 @@ pub fn deployer_policy(desired: &Desired, scope: &ArnScope<'_>) -> Value {
                 [arn.clone(), format!("{arn}:*")]
             })
             .collect();
-        statements.push(statement("Functions", FUNCTION_ACTIONS, functions.clone()));
+        statements.push(statement("Functions", FUNCTION_ACTIONS, functions));
         // Resource-policy grants only to the principals this stack grants
-        // (the reference's lambda:Principal): a deployer cannot open a
-        // function to another account or to the world unless the stack does.
-        let mut principals = BTreeSet::new();
-        if desired
-            .functions
-            .iter()
-            .any(|f| f.url.as_ref().is_some_and(|u| u.auth == UrlAuth::None))
-        {
-            principals.insert("*");
+        // (the reference's lambda:Principal), each only on the functions
+        // that grant it: a deployer cannot open another function to the
+        // world, to rules or to distributions.
+        let arns = |f: &crate::model::FunctionSpec| {
+            let arn = scope.function(&f.name);
+            [arn.clone(), format!("{arn}:*")]
+        };
+        let public = |f: &&crate::model::FunctionSpec| f.url.as_ref().is_some_and(|u| u.auth == UrlAuth::None);
+        let behind_cloudfront = |f: &&crate::model::FunctionSpec| {
+            desired
+                .frontends
+                .iter()
+                .any(|s| s.api.as_ref().is_some_and(|a| a.function == f.key))
+        };
+        let scheduled = |f: &&crate::model::FunctionSpec| desired.schedules.iter().any(|s| s.function == f.key);
+        let grants: [(&str, &str, Vec<String>); 3] = [
+            (
+                "FunctionGrantsPublic",
+                "*",
+                desired.functions.iter().filter(public).flat_map(arns).collect(),
+            ),
+            (
+                "FunctionGrantsCloudFront",
+                "cloudfront.amazonaws.com",
+                desired
+                    .functions
+                    .iter()
+                    .filter(behind_cloudfront)
+                    .flat_map(arns)
+                    .collect(),
+            ),
+            (
+                "FunctionGrantsEvents",
+                "events.amazonaws.com",
+                desired.functions.iter().filter(scheduled).flat_map(arns).collect(),
+            ),
+        ];
+        for (sid, principal, resources) in grants {
+            if !resources.is_empty() {
+                let mut grant = statement(sid, &["lambda:AddPermission"], resources);
+                grant["Condition"] = json!({"StringEquals": {"lambda:Principal": principal}});
+                statements.push(grant);
+            }
         }
-        if desired.frontends.iter().any(|f| f.api.is_some()) {
-            principals.insert("cloudfront.amazonaws.com");
-        }
-        if !desired.schedules.is_empty() {
-            principals.insert("events.amazonaws.com");
-        }
-        if !principals.is_empty() {
-            let mut grant = statement("FunctionGrants", &["lambda:AddPermission"], functions.clone());
-            grant["Condition"] = json!({"StringEquals": {"lambda:Principal": principals}});
-            statements.push(grant);
-        }
-        // Function URLs only with the auth types the stack uses.
-        let auths: BTreeSet<&str> = desired
-            .functions
-            .iter()
-            .filter_map(|f| f.url.as_ref().map(|u| u.auth.as_str()))
-            .collect();
-        if !auths.is_empty() {
-            let mut urls = statement(
-                "FunctionUrls",
-                &["lambda:CreateFunctionUrlConfig", "lambda:UpdateFunctionUrlConfig"],
-                functions,
-            );
-            urls["Condition"] = json!({"StringEquals": {"lambda:FunctionUrlAuthType": auths}});
-            statements.push(urls);
+        // Function URLs only with the auth type each function's URL has.
+        for (sid, auth) in [
+            ("FunctionUrlsIam", UrlAuth::AwsIam),
+            ("FunctionUrlsPublic", UrlAuth::None),
+        ] {
+            let resources: Vec<String> = desired
+                .functions
+                .iter()
+                .filter(|f| f.url.as_ref().is_some_and(|u| u.auth == auth))
+                .flat_map(arns)
+                .collect();
+            if !resources.is_empty() {
+                let mut urls = statement(
+                    sid,
+                    &["lambda:CreateFunctionUrlConfig", "lambda:UpdateFunctionUrlConfig"],
+                    resources,
+                );
+                urls["Condition"] = json!({"StringEquals": {"lambda:FunctionUrlAuthType": auth.as_str()}});
+                statements.push(urls);
+            }
         }
     }
 
@@ -251,13 +276,6 @@ pub fn deployer_policy(desired: &Desired, scope: &ArnScope<'_>) -> Value {
         "StateWrites",
         &["s3:PutObject", "s3:DeleteObject"],
         vec![object("releases/*"), object(crate::state::LOCK_KEY), object("data/*")],
-    ));
-    // A rollback copies a data file's recorded version back into place
-    // (CopyObject of a version: s3:GetObjectVersion); not a plan's read.
-    statements.push(statement(
-        "StateDataVersions",
-        &["s3:GetObjectVersion"],
-        vec![object("data/*")],
     ));
 
     if !desired.frontends.is_empty() {
@@ -328,8 +346,13 @@ fn secrets_statements(desired: &Desired, scope: &ArnScope<'_>) -> Vec<Value> {
             "Action": ["ssm:DescribeParameters"],
             "Resource": "*"
         }),
-        // PutParameter with tags needs AddTagsToResource.
-        statement("Secrets", &["ssm:PutParameter", "ssm:AddTagsToResource"], parameters),
+        // PutParameter with tags needs AddTagsToResource; never over an
+        // existing value (ssm:Overwrite): bosun creates a secret once.
+        {
+            let mut put = statement("Secrets", &["ssm:PutParameter", "ssm:AddTagsToResource"], parameters);
+            put["Condition"] = json!({"StringEqualsIfExists": {"ssm:Overwrite": "false"}});
+            put
+        },
     ]
 }
 
@@ -586,16 +609,30 @@ mod tests {
                 .map(|s| s["Sid"].as_str().unwrap().to_string())
                 .collect()
         };
-        assert_eq!(holding("lambda:AddPermission"), ["FunctionGrants"]);
         assert_eq!(
-            by_sid("FunctionGrants")["Condition"],
-            json!({"StringEquals": {"lambda:Principal": ["cloudfront.amazonaws.com", "events.amazonaws.com"]}}),
+            holding("lambda:AddPermission"),
+            ["FunctionGrantsCloudFront", "FunctionGrantsEvents"],
             "the demo has no public URL: no grant to \"*\""
         );
-        assert_eq!(holding("lambda:CreateFunctionUrlConfig"), ["FunctionUrls"]);
+        let fn_arn = |f: &str| format!("arn:aws:lambda:us-west-2:123456789012:function:queenofsandiego-{f}");
+        let crew = json!([fn_arn("shipcaptaincrew"), format!("{}:*", fn_arn("shipcaptaincrew"))]);
+        let reports = json!([fn_arn("exec-reports"), format!("{}:*", fn_arn("exec-reports"))]);
+        let cloudfront = by_sid("FunctionGrantsCloudFront");
+        assert_eq!(cloudfront["Resource"], crew, "only the API's function");
         assert_eq!(
-            by_sid("FunctionUrls")["Condition"],
-            json!({"StringEquals": {"lambda:FunctionUrlAuthType": ["AWS_IAM"]}})
+            cloudfront["Condition"],
+            json!({"StringEquals": {"lambda:Principal": "cloudfront.amazonaws.com"}})
+        );
+        assert_eq!(
+            by_sid("FunctionGrantsEvents")["Resource"],
+            reports,
+            "only scheduled functions"
+        );
+        assert_eq!(holding("lambda:CreateFunctionUrlConfig"), ["FunctionUrlsIam"]);
+        assert_eq!(by_sid("FunctionUrlsIam")["Resource"], crew);
+        assert_eq!(
+            by_sid("FunctionUrlsIam")["Condition"],
+            json!({"StringEquals": {"lambda:FunctionUrlAuthType": "AWS_IAM"}})
         );
         assert_eq!(holding("events:PutTargets"), ["ScheduleTargets"]);
         let targets = by_sid("ScheduleTargets")["Condition"]["ForAllValues:ArnLike"]["events:TargetArn"].clone();

@@ -133,9 +133,11 @@ pub async fn managed_policy(client: &Client, arn: &str) -> Result<Option<serde_j
     ))
 }
 
-/// Creates the stack's permissions boundary, tagged with the stack. One
-/// that exists (a retried step) is left as it is: a deployer never changes
-/// a boundary.
+/// Creates the stack's permissions boundary, tagged with the stack, when
+/// these credentials may (an administrator's first deploy; the emulator);
+/// the printed deployer policy may not, and gets the commands instead. One
+/// that exists (a retried step) is left as it is: bosun never changes a
+/// boundary.
 pub async fn create_boundary(
     client: &Client,
     name: &str,
@@ -165,6 +167,16 @@ pub async fn create_boundary(
         {
             Ok(())
         }
+        // The deployer policy leaves this to an administrator, by design.
+        Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 403) => Err(AwsError {
+            operation: "iam:CreatePolicy",
+            resource: name.to_string(),
+            message: "the stack's permissions boundary does not exist, and these credentials may not create it (a deployer never writes a boundary)".into(),
+            code: Some("AccessDenied".into()),
+            help: Some(format!(
+                "an administrator creates it once: `bosun policy --boundary --account ACCOUNT > boundary.json` and `aws iam create-policy --policy-name {name} --policy-document file://boundary.json`; then deploy again"
+            )),
+        }),
         Err(e) => Err(AwsError::from_sdk("iam:CreatePolicy", name, e)),
     }
 }

@@ -565,9 +565,13 @@ pub async fn put_json_if(
             Err(e)
                 if is_precondition_failed(&e) || (is_not_found(&e) && matches!(condition, Condition::Unchanged(_))) =>
             {
-                if let Ok(ours) = &body {
+                let ours = match &body {
+                    Ok(bytes) => bytes.bytes().map(<[u8]>::to_vec),
+                    Err(file) => std::fs::read(file.file.path()).ok(),
+                };
+                if let Some(ours) = ours {
                     if let Some((now, etag)) = get_bytes(client, bucket, key).await? {
-                        if ours.bytes() == Some(now.as_slice()) {
+                        if ours == now {
                             return Ok(Some(etag));
                         }
                     }

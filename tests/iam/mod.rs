@@ -113,6 +113,13 @@ fn the_reference_check_catches_each_kind_of_mistake() {
             "does not support the condition key",
         ),
         (
+            "a wildcard under StringEquals",
+            serde_json::json!({"Sid": "G", "Effect": "Allow", "Action": ["iam:CreateRole"],
+                "Resource": ["arn:aws:iam::123456789012:role/x"],
+                "Condition": {"StringEquals": {"iam:PermissionsBoundary": "arn:aws:iam::*:policy/b"}}}),
+            "compares exactly",
+        ),
+        (
             "no such action",
             serde_json::json!({"Sid": "E", "Effect": "Allow", "Action": ["s3:GetObjekt"], "Resource": "*"}),
             "no such action",

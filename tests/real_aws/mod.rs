@@ -721,7 +721,7 @@ async fn a_state_bucket_owned_by_another_account_is_refused_before_any_write() {
 /// who may assume the role.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_deployer_makes_roles_only_under_the_stacks_boundary() {
-    let enforced = start_emulator(&[("INITIAL_NO_AUTH_ACTION_COUNT", "3")]);
+    let enforced = start_emulator(&[("INITIAL_NO_AUTH_ACTION_COUNT", "4")]);
     let name = unique("bound");
     let stack = TestStack::new(&name, "[functions.app]\nbinary = \"/bin/sh\"\n");
     let printed = stack.bosun(&["policy", "--account", "123456789012"]);
@@ -737,6 +737,13 @@ async fn the_deployer_makes_roles_only_under_the_stacks_boundary() {
         .load()
         .await;
     let iam = aws_sdk_iam::Client::new(&admin);
+    // An administrator creates the boundary (the deployer may not).
+    iam.create_policy()
+        .policy_name(format!("bosun-{name}-boundary"))
+        .policy_document(boundary_doc.result()["policy"].to_string())
+        .send()
+        .await
+        .unwrap();
     iam.create_user().user_name("deployer").send().await.unwrap();
     iam.put_user_policy()
         .user_name("deployer")
@@ -779,13 +786,17 @@ async fn the_deployer_makes_roles_only_under_the_stacks_boundary() {
         async move { req.send().await.map(|_| ()).map_err(|e| format!("{e:?}")) }
     };
     denied("CreateRole without the boundary", create(false).await);
-    deployer
-        .create_policy()
-        .policy_name(format!("bosun-{name}-boundary"))
-        .policy_document(boundary_doc.result()["policy"].to_string())
-        .send()
-        .await
-        .expect("the deployer creates the missing boundary");
+    denied(
+        "CreatePolicy (another boundary document)",
+        deployer
+            .create_policy()
+            .policy_name(format!("bosun-{name}-boundary"))
+            .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("{e:?}")),
+    );
     create(true).await.expect("CreateRole with the boundary");
     deployer
         .put_role_policy()

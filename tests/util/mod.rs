@@ -577,6 +577,12 @@ pub fn assert_policy_covers_with(stack: &str, runs: &[&Run], extra: &[&str]) {
         let ops = run.result()["calls"]["operations"].clone();
         for op in ops.as_array().unwrap_or_else(|| panic!("no calls.operations: {run:?}")) {
             seen += 1;
+            // Creating the permissions boundary is an administrator's step
+            // (the tests run with an administrator's credentials): the
+            // deployer policy leaves it out on purpose.
+            if op == "IAM:CreatePolicy" {
+                continue;
+            }
             for action in iam_actions(op.as_str().unwrap()) {
                 if !allowed.contains(&action) {
                     missing.insert(format!("{action} (for {op})"));
