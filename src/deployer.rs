@@ -180,25 +180,19 @@ pub fn deployer_policy(desired: &Desired, scope: &ArnScope<'_>) -> Value {
         statements.push(statement("Tables", TABLE_ACTIONS, tables));
     }
 
+    // A function's ARN and its qualified ones: versions and the alias
+    // (`name:live`, `name:7`).
+    let arns = |f: &crate::model::FunctionSpec| {
+        let arn = scope.function(&f.name);
+        [arn.clone(), format!("{arn}:*")]
+    };
     if !desired.functions.is_empty() {
-        let functions: Vec<String> = desired
-            .functions
-            .iter()
-            .flat_map(|f| {
-                let arn = scope.function(&f.name);
-                // Versions and the alias are qualified ARNs (`name:live`, `name:7`).
-                [arn.clone(), format!("{arn}:*")]
-            })
-            .collect();
+        let functions: Vec<String> = desired.functions.iter().flat_map(arns).collect();
         statements.push(statement("Functions", FUNCTION_ACTIONS, functions));
         // Resource-policy grants only to the principals this stack grants
         // (the reference's lambda:Principal), each only on the functions
         // that grant it: a deployer cannot open another function to the
         // world, to rules or to distributions.
-        let arns = |f: &crate::model::FunctionSpec| {
-            let arn = scope.function(&f.name);
-            [arn.clone(), format!("{arn}:*")]
-        };
         let public = |f: &&crate::model::FunctionSpec| f.url.as_ref().is_some_and(|u| u.auth == UrlAuth::None);
         let behind_cloudfront = |f: &&crate::model::FunctionSpec| {
             desired
@@ -299,14 +293,7 @@ pub fn deployer_policy(desired: &Desired, scope: &ArnScope<'_>) -> Value {
     // Targets only the stack's functions (events:TargetArn, every target
     // of the request): a deployer cannot point a rule elsewhere.
     if !desired.functions.is_empty() {
-        let targets: Vec<String> = desired
-            .functions
-            .iter()
-            .flat_map(|f| {
-                let arn = scope.function(&f.name);
-                [arn.clone(), format!("{arn}:*")]
-            })
-            .collect();
+        let targets: Vec<String> = desired.functions.iter().flat_map(arns).collect();
         let mut put = statement("ScheduleTargets", &["events:PutTargets"], vec![rules]);
         put["Condition"] = json!({"ForAllValues:ArnLike": {"events:TargetArn": targets}});
         statements.push(put);

@@ -479,6 +479,22 @@ async fn a_busy_distribution_is_waited_for_then_invalidated() {
     assert_eq!(applied["paths"], json!(["/assets/*"]));
 }
 
+/// An SDK configuration for `endpoint` signed with these credentials.
+async fn config_as(endpoint: &str, key: &str, secret: &str, token: Option<&str>) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(REGION))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_sdk_lambda::config::Credentials::new(
+            key,
+            secret,
+            token.map(str::to_string),
+            None,
+            "tests",
+        ))
+        .load()
+        .await
+}
+
 /// moto enforces IAM once INITIAL_NO_AUTH_ACTION_COUNT requests have been
 /// served (here: the nine that make the deployer, planner and admin users). Enforcement works
 /// for IAM, DynamoDB, EventBridge, S3, SSM and STS (with the resource
@@ -504,14 +520,7 @@ async fn the_printed_policy_is_enough_under_enforced_iam_and_no_more() {
     assert_eq!(printed.code, 0, "{printed:?}");
     let policy = printed.result()["policy"].to_string();
 
-    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new(REGION))
-        .endpoint_url(&enforced.endpoint)
-        .credentials_provider(aws_sdk_lambda::config::Credentials::new(
-            "admin", "admin", None, None, "tests",
-        ))
-        .load()
-        .await;
+    let conf = config_as(&enforced.endpoint, "admin", "admin", None).await;
     let iam = aws_sdk_iam::Client::new(&conf);
     iam.create_user().user_name("deployer").send().await.unwrap();
     iam.put_user_policy()
@@ -545,18 +554,7 @@ async fn the_printed_policy_is_enough_under_enforced_iam_and_no_more() {
             .unwrap();
         let made = iam.create_access_key().user_name(user).send().await.unwrap();
         let made = made.access_key().unwrap();
-        let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new(REGION))
-            .endpoint_url(&enforced.endpoint)
-            .credentials_provider(aws_sdk_lambda::config::Credentials::new(
-                made.access_key_id(),
-                made.secret_access_key(),
-                None,
-                None,
-                "tests",
-            ))
-            .load()
-            .await;
+        let conf = config_as(&enforced.endpoint, made.access_key_id(), made.secret_access_key(), None).await;
         users.push((
             made.access_key_id().to_string(),
             made.secret_access_key().to_string(),
@@ -669,18 +667,13 @@ async fn a_state_bucket_owned_by_another_account_is_refused_before_any_write() {
         .await
         .unwrap();
     let c = assumed.credentials().unwrap();
-    let squatter = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new(REGION))
-        .endpoint_url(&emulator().endpoint)
-        .credentials_provider(aws_sdk_lambda::config::Credentials::new(
-            c.access_key_id(),
-            c.secret_access_key(),
-            Some(c.session_token().to_string()),
-            None,
-            "squatter",
-        ))
-        .load()
-        .await;
+    let squatter = config_as(
+        &emulator().endpoint,
+        c.access_key_id(),
+        c.secret_access_key(),
+        Some(c.session_token()),
+    )
+    .await;
     let s3 = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&squatter)
             .force_path_style(true)
@@ -728,14 +721,7 @@ async fn the_deployer_makes_roles_only_under_the_stacks_boundary() {
     assert_eq!(printed.code, 0, "{printed:?}");
     let boundary_doc = stack.bosun(&["policy", "--account", "123456789012", "--boundary"]);
     assert_eq!(boundary_doc.code, 0, "{boundary_doc:?}");
-    let admin = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new(REGION))
-        .endpoint_url(&enforced.endpoint)
-        .credentials_provider(aws_sdk_lambda::config::Credentials::new(
-            "admin", "admin", None, None, "tests",
-        ))
-        .load()
-        .await;
+    let admin = config_as(&enforced.endpoint, "admin", "admin", None).await;
     let iam = aws_sdk_iam::Client::new(&admin);
     // An administrator creates the boundary (the deployer may not).
     iam.create_policy()
@@ -755,18 +741,7 @@ async fn the_deployer_makes_roles_only_under_the_stacks_boundary() {
     let key = iam.create_access_key().user_name("deployer").send().await.unwrap();
     let key = key.access_key().unwrap();
     let deployer = aws_sdk_iam::Client::new(
-        &aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new(REGION))
-            .endpoint_url(&enforced.endpoint)
-            .credentials_provider(aws_sdk_lambda::config::Credentials::new(
-                key.access_key_id(),
-                key.secret_access_key(),
-                None,
-                None,
-                "tests",
-            ))
-            .load()
-            .await,
+        &config_as(&enforced.endpoint, key.access_key_id(), key.secret_access_key(), None).await,
     );
     let role = format!("{name}-app");
     let boundary = format!("arn:aws:iam::123456789012:policy/bosun-{name}-boundary");
