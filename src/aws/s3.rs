@@ -108,6 +108,31 @@ pub async fn versioning_enabled(client: &Client, bucket: &str) -> Result<bool, A
     Ok(out.status() == Some(&BucketVersioningStatus::Enabled))
 }
 
+/// Calls `each(key, etag)` for every object under `prefix`, page by page
+/// as the pages arrive (a large site's listing is never held twice).
+async fn each_object(
+    client: &Client,
+    bucket: &str,
+    prefix: &str,
+    mut each: impl FnMut(&str, Etag),
+) -> Result<(), AwsError> {
+    let mut pages = client
+        .list_objects_v2()
+        .bucket(bucket)
+        .prefix(prefix)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AwsError::from_sdk("s3:ListObjectsV2", bucket, e))?;
+        for o in page.contents() {
+            if let Some(key) = o.key() {
+                each(key, Etag::new(o.e_tag().unwrap_or_default().trim_matches('"')));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Every object under `prefix` (all pages), held against `manifest` (see
 /// [`Listing`]): what it records as listed is a flag, each page's objects
 /// are folded in as the page arrives.
@@ -118,24 +143,7 @@ pub async fn list(
     manifest: Option<&ManifestFiles>,
 ) -> Result<Listing, AwsError> {
     let mut out = Listing::against(manifest);
-    let mut pages = client
-        .list_objects_v2()
-        .bucket(bucket)
-        .prefix(prefix)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsError::from_sdk("s3:ListObjectsV2", bucket, e))?;
-        for o in page.contents() {
-            if let Some(key) = o.key() {
-                out.add(
-                    manifest,
-                    key,
-                    Etag::new(o.e_tag().unwrap_or_default().trim_matches('"')),
-                );
-            }
-        }
-    }
+    each_object(client, bucket, prefix, |key, etag| out.add(manifest, key, etag)).await?;
     // S3 lists in key order; sorting then only checks the order.
     Ok(out.done())
 }
@@ -143,23 +151,10 @@ pub async fn list(
 /// Every key under `prefix` and its ETag (all pages).
 pub async fn etags(client: &Client, bucket: &str, prefix: &str) -> Result<BTreeMap<String, Etag>, AwsError> {
     let mut out = BTreeMap::new();
-    let mut pages = client
-        .list_objects_v2()
-        .bucket(bucket)
-        .prefix(prefix)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsError::from_sdk("s3:ListObjectsV2", bucket, e))?;
-        for o in page.contents() {
-            if let Some(key) = o.key() {
-                out.insert(
-                    key.to_string(),
-                    Etag::new(o.e_tag().unwrap_or_default().trim_matches('"')),
-                );
-            }
-        }
-    }
+    each_object(client, bucket, prefix, |key, etag| {
+        out.insert(key.to_string(), etag);
+    })
+    .await?;
     Ok(out)
 }
 
