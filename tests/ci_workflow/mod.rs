@@ -73,3 +73,30 @@ fn the_checks_catch_what_they_are_for() {
     assert!(text.contains("unpinned-uses"), "{text}");
     assert!(text.contains("template-injection"), "{text}");
 }
+
+/// The jobs that hold the production role run only from `main`: the deploy
+/// on a push to it, the rollback when dispatched on it.
+#[test]
+fn production_jobs_run_only_from_main() {
+    let text = std::fs::read_to_string(root().join("docs/ci/bosun.yml")).unwrap();
+    for job in ["deploy:", "rollback:"] {
+        let at = text
+            .find(&format!("\n  {job}"))
+            .unwrap_or_else(|| panic!("no job {job}"));
+        let body: String = text[at + 1..]
+            .lines()
+            .skip(1)
+            .take_while(|l| l.starts_with("    ") || l.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let condition = body
+            .lines()
+            .find(|l| l.trim_start().starts_with("if:"))
+            .unwrap_or_else(|| panic!("{job} has no if:"));
+        assert!(
+            condition.contains("github.ref == 'refs/heads/main'"),
+            "{job} {condition}"
+        );
+        assert!(body.contains("environment: production"), "{job}");
+    }
+}
