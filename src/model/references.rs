@@ -66,6 +66,37 @@ pub fn substitute(value: &str, resolve: impl Fn(&Target) -> Option<String>) -> (
     (out, pending)
 }
 
+/// The longest value `target` can stand for, to check limits before it
+/// exists: a custom domain's URL; else a CloudFront domain
+/// (`https://` + a 14-character id + `.cloudfront.net`) or a function URL
+/// (`https://` + a 32-character id + `.lambda-url.` + the region + `.on.aws`;
+/// the longest region name when none is given).
+pub fn longest_value(desired: &super::Desired, target: &Target) -> String {
+    match target {
+        Target::Frontend(key) => match desired
+            .frontends
+            .iter()
+            .find(|f| f.key == *key)
+            .and_then(|f| f.domain.as_ref())
+        {
+            Some(d) => format!("https://{}", d.name),
+            None => format!("https://{}.cloudfront.net", "d".repeat(14)),
+        },
+        Target::Function(_) => {
+            let region = desired
+                .stack
+                .region
+                .clone()
+                .unwrap_or_else(|| "x".repeat(LONGEST_REGION));
+            format!("https://{}.lambda-url.{region}.on.aws", "x".repeat(32))
+        }
+    }
+}
+
+/// The longest AWS region name (e.g. `ap-southeast-5`, `us-gov-west-1`,
+/// `ca-central-1`, `ap-northeast-3`): 14 characters.
+const LONGEST_REGION: usize = 14;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -84,6 +84,17 @@ pub(super) fn plan(
             function: f.key.clone(),
         })?;
         let (want, resolved) = resolved_config(input.desired, f, sha, input.observed);
+        // The stack file's check counts each reference at its longest; here
+        // it is the real value (a custom domain, a function URL's region).
+        let size = crate::model::environment_size(&want.environment);
+        if size > crate::model::ENVIRONMENT_MAX_BYTES {
+            return Err(PlanError::EnvironmentTooLarge {
+                function: f.key.clone(),
+                size,
+                max: crate::model::ENVIRONMENT_MAX_BYTES,
+                detail: format!("{} reference(s)", resolved.len()),
+            });
+        }
         notes.references.extend(resolved);
         let live = input.observed.functions.get(&f.name).and_then(Option::as_ref);
         let before = functions.len() + aliases.len();

@@ -96,6 +96,15 @@ pub enum PlanError {
         size: usize,
         max: usize,
     },
+    #[error("the stack's permissions boundary {name} would be {size} characters; IAM allows {max} per managed policy (whitespace not counted); nothing was changed\n      help: give tables and functions names that start with the stack's name (`{{stack}}-…`), so the boundary covers them by pattern rather than one by one")]
+    BoundaryTooLarge { name: String, size: usize, max: usize },
+    #[error("function `{function}`: its environment would be {size} bytes once `${{…}}` references are resolved ({detail}); Lambda allows {max} in total; nothing was changed\n      help: shorten or drop variables, or move large values into a data file (`data = {{...}}`)")]
+    EnvironmentTooLarge {
+        function: String,
+        size: usize,
+        max: usize,
+        detail: String,
+    },
     #[error("function `{function}` has no package; it must be built before planning")]
     NoPackage { function: String },
     #[error("frontend `{frontend}`: bucket {bucket} is in {actual}, but this stack deploys to {wanted}\n      help: use a bucket in {wanted}, or deploy the stack to {actual} (--region / [stack] region)")]

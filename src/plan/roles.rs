@@ -19,9 +19,8 @@ pub(super) fn plan(input: &Inputs<'_>, notes: &mut Notes) -> Result<Vec<Change>,
     let wanted = policy::boundary_policy(input.desired, &input.scope);
     let size = policy::policy_size(&wanted);
     if size > policy::MANAGED_POLICY_MAX_CHARS {
-        return Err(PlanError::PolicyTooLarge {
-            role: policy::boundary_name(stack),
-            function: "(the stack's permissions boundary)".into(),
+        return Err(PlanError::BoundaryTooLarge {
+            name: policy::boundary_name(stack),
             size,
             max: policy::MANAGED_POLICY_MAX_CHARS,
         });

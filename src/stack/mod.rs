@@ -416,7 +416,8 @@ impl Validator<'_> {
 
     /// Lambda's 4 KB limit covers every variable of a function, including
     /// the BOSUN_* ones bosun adds (BOSUN_SES_RECIPIENTS grows with the
-    /// mailing lists), so it is checked on the environment bosun will send.
+    /// mailing lists), so it is checked on the environment bosun will send,
+    /// each `${…}` reference at its longest value (plan checks the real one).
     /// The default state bucket's name holds the 12-digit account id, whose
     /// length is known before any AWS call.
     fn computed_environments(&mut self, root: &dyn TableLike, desired: &Desired) {
@@ -424,6 +425,13 @@ impl Validator<'_> {
         for f in &desired.functions {
             let mut env = f.bosun_environment(desired, &state_bucket);
             env.extend(f.environment.clone());
+            // A `${…}` reference counts at the longest value it can have.
+            for value in env.values_mut() {
+                let (longest, _) = crate::model::references::substitute(value, |t| {
+                    Some(crate::model::references::longest_value(desired, t))
+                });
+                *value = longest;
+            }
             let size = crate::model::environment_size(&env);
             if size <= crate::model::ENVIRONMENT_MAX_BYTES {
                 continue;

@@ -38,6 +38,9 @@ fn bad_stack_files_are_rejected_with_file_line_column_key_and_exit_2() {
         // 4 KB covers BOSUN_SES_RECIPIENTS too: 150 addresses fit the stack's
         // own environment (none) but not the one bosun computes.
         (BIG_RECIPIENTS.as_str(), "functions.f.environment", "variable(s) bosun adds", 13),
+        // A `${…}` reference counts at its longest value (a function URL is
+        // about 70 characters), not as the 19 characters the file spells.
+        (MANY_REFERENCES.as_str(), "functions.f.environment", "environment would be", 11),
     ];
     for (body, key, message, line) in cases {
         let run = bad(body);
@@ -61,6 +64,16 @@ fn bad_stack_files_are_rejected_with_file_line_column_key_and_exit_2() {
         assert!(run.stderr.contains("nothing was changed"), "{}", run.stderr);
     }
 }
+
+static MANY_REFERENCES: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let vars: Vec<String> = (0..120)
+        .map(|i| format!("U{i:03} = \"${{functions.g.url}}\""))
+        .collect();
+    format!(
+        "[functions.g]\nbinary = \"/bin/sh\"\nurl = {{ auth = \"none\" }}\n\n[functions.f]\nbinary = \"/bin/sh\"\nenvironment = {{ {} }}\n",
+        vars.join(", ")
+    )
+});
 
 static BIG_RECIPIENTS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     let list: Vec<String> = (0..150)
