@@ -561,6 +561,16 @@ mod tests {
     }
     use std::path::Path;
 
+    /// The deployer policy of the demo stack in account 123456789012.
+    fn demo_policy() -> Value {
+        let scope = ArnScope {
+            partition: "aws",
+            region: "us-west-2",
+            account: "123456789012",
+        };
+        deployer_policy(&demo(), &scope)
+    }
+
     fn demo() -> Desired {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/queenofsandiego.toml");
         let text = std::fs::read_to_string(&path).unwrap();
@@ -571,13 +581,7 @@ mod tests {
     /// with its auth types, rule targets only its functions.
     #[test]
     fn grants_urls_and_targets_are_held_to_what_the_stack_does() {
-        let d = demo();
-        let scope = ArnScope {
-            partition: "aws",
-            region: "us-west-2",
-            account: "123456789012",
-        };
-        let p = deployer_policy(&d, &scope);
+        let p = demo_policy();
         let by_sid = |sid: &str| {
             p["Statement"]
                 .as_array()
@@ -635,13 +639,7 @@ mod tests {
 
     #[test]
     fn every_resource_is_the_stacks_own_or_a_documented_wildcard() {
-        let d = demo();
-        let scope = ArnScope {
-            partition: "aws",
-            region: "us-west-2",
-            account: "123456789012",
-        };
-        let p = deployer_policy(&d, &scope);
+        let p = demo_policy();
         // Actions that AWS does not scope to a resource.
         let unscoped: BTreeSet<&str> = [
             "sts:GetCallerIdentity",

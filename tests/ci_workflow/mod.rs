@@ -7,13 +7,7 @@ use std::process::Command;
 use crate::util::*;
 
 fn lint_tool(name: &str) -> std::path::PathBuf {
-    let status = Command::new("python3")
-        .arg(root().join("scripts/tools.py"))
-        .args(["install", "lint"])
-        .status()
-        .expect("run scripts/tools.py");
-    assert!(status.success(), "installing the lint tools failed");
-    root().join(".tools/lint/venv/bin").join(name)
+    pinned_tool("lint", name)
 }
 
 fn passes(mut command: Command) {

@@ -17,13 +17,7 @@ const ACCOUNT: &str = "123456789012";
 
 /// The problems `scripts/iam_check.py` finds in `policies` (name → policy).
 fn reference_problems(policies: &BTreeMap<String, Value>) -> Vec<Value> {
-    let status = Command::new("python3")
-        .arg(root().join("scripts/tools.py"))
-        .args(["install", "iam"])
-        .status()
-        .expect("run scripts/tools.py");
-    assert!(status.success(), "installing policy_sentry failed");
-    let mut child = Command::new(root().join(".tools/iam/venv/bin/python"))
+    let mut child = Command::new(pinned_tool("iam", "python"))
         .arg(root().join("scripts/iam_check.py"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

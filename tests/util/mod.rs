@@ -596,3 +596,15 @@ pub fn assert_policy_covers_with(stack: &str, runs: &[&Run], extra: &[&str]) {
         "`bosun policy` does not allow: {missing:?}\n{policy:#}"
     );
 }
+
+/// The executable `name` from the pinned tool set `set` that
+/// scripts/tools.py installs (installed first when missing).
+pub fn pinned_tool(set: &str, name: &str) -> std::path::PathBuf {
+    let status = Command::new("python3")
+        .arg(root().join("scripts/tools.py"))
+        .args(["install", set])
+        .status()
+        .expect("run scripts/tools.py");
+    assert!(status.success(), "installing the {set} tools failed");
+    root().join(".tools").join(set).join("venv/bin").join(name)
+}
