@@ -63,7 +63,18 @@ Rules:
                                PutRolePermissionsBoundary and PutRolePolicy; and
                                conditions as IAM evaluates them: a missing key fails
                                (but for ...IfExists), String/Arn Equals/Like, Not,
-                               Bool, ForAllValues/ForAnyValue.
+                               Bool, ForAllValues/ForAnyValue; a statement whose
+                               condition fails does not apply (moto denies).
+  iam-all-services             Under IAM enforcement, CloudFront, Lambda and SESv2
+                               requests are authorized too (moto fails their
+                               signatures): on their resource's ARN, with
+                               aws:ResourceTag (distributions), aws:RequestTag and
+                               aws:TagKeys (tagging, creation with tags),
+                               lambda:Principal and lambda:FunctionUrlAuthType;
+                               CreateDistributionWithTags also needs
+                               cloudfront:TagResource, and a function's role
+                               iam:PassRole (iam:PassedToService). PutTargets
+                               carries events:TargetArn.
   s3-versioning-document       GetBucketVersioning answers AWS's <VersioningConfiguration>.
   s3-policy-principals         A bucket policy statement applies only to the principals
                                it names: one for a service (CloudFront) does not
@@ -111,6 +122,8 @@ import time
 import urllib.parse
 
 LOCK = threading.Lock()
+# The response object whose request is being authorized (_iam_services).
+CURRENT = threading.local()
 # table name -> (time of the last UpdateTimeToLive, settle seconds)
 TTL_UPDATES = {}
 TTL_SETTLE = {}
@@ -139,6 +152,7 @@ RULES = [
     "lambda-policy-conditions",
     "iam-resources",
     "iam-condition-keys",
+    "iam-all-services",
     "s3-versioning-document",
     "s3-policy-principals",
     "s3-expected-bucket-owner",
@@ -185,6 +199,7 @@ def install() -> None:
     _s3()
     _iam_resources()
     _iam_conditions()
+    _iam_services()
     _control()
 
 
@@ -965,18 +980,26 @@ def _iam_conditions() -> None:
     def check_action_permitted(self, resource: str) -> None:
         if self._action == "sts:GetCallerIdentity":
             return
-        incoming = context(self)
-        permitted = False
-        for policy in self._access_key.collect_policies():
-            result = IAMPolicy(policy).is_action_permitted(self._action, resource, None, incoming)
-            if result == PermissionResult.DENIED:
+        # What the request needs: its own action on its resource, plus, for
+        # the services _iam_services describes, what AWS also authorizes
+        # (iam:PassRole on a function's role, TagResource on a creation
+        # with tags) and the service's own context keys.
+        response = getattr(CURRENT, "response", None)
+        describe = getattr(response, "_bosun_authorization", None)
+        checks = describe(self._action, resource) if describe else [(self._action, resource, {})]
+        for action, target, extra in checks:
+            incoming = {**context(self), **extra}
+            permitted = False
+            for policy in self._access_key.collect_policies():
+                result = IAMPolicy(policy).is_action_permitted(action, target, None, incoming)
+                if result == PermissionResult.DENIED:
+                    self._raise_access_denied()
+                elif result == PermissionResult.PERMITTED:
+                    permitted = True
+            if action == self._action and self._is_assuming_role_operation(target):
+                permitted = permitted and self._check_role_trust_relationship(target)
+            if not permitted:
                 self._raise_access_denied()
-            elif result == PermissionResult.PERMITTED:
-                permitted = True
-        if self._is_assuming_role_operation(resource):
-            permitted = permitted and self._check_role_trust_relationship(resource)
-        if not permitted:
-            self._raise_access_denied()
 
     access_control.IAMRequestBase.check_action_permitted = check_action_permitted
 
@@ -1038,6 +1061,200 @@ def _iam_conditions() -> None:
         return True
 
     access_control.IAMPolicyStatement._check_conditions = check_conditions
+
+    # A statement whose condition does not hold does not apply to the
+    # request (IAM user guide, "Policy evaluation logic"): for an Allow,
+    # that is no allow, not a deny. moto answers DENIED, so one statement
+    # conditioned on another principal refuses what the next one allows.
+    original_statement = access_control.IAMPolicyStatement.is_action_permitted
+
+    def statement_permits(self, action, resource="*", principal=None, incoming_condition_values=None):
+        if self._statement.get("Condition") and not self._check_conditions(incoming_condition_values):
+            return PermissionResult.NEUTRAL
+        return original_statement(self, action, resource, principal, incoming_condition_values)
+
+    access_control.IAMPolicyStatement.is_action_permitted = statement_permits
+
+
+def _iam_services() -> None:
+    """moto cannot enforce IAM for CloudFront, Lambda or SESv2: it hashes
+    the parameters it parsed from a REST request as the signed payload, so
+    every signature fails. Check the signature over the body the client
+    sent (form-encoded requests keep moto's way), then authorize each
+    request as the service authorization reference describes it: on the
+    resource it acts on, with the service's condition keys, and with the
+    further actions AWS authorizes for it."""
+    from botocore.awsrequest import AWSRequest
+    from moto.awslambda.responses import LambdaResponse
+    from moto.cloudfront.models import cloudfront_backends
+    from moto.cloudfront.responses import CloudFrontResponse
+    from moto.core.authorization import ActionAuthenticatorMixin
+    from moto.iam import access_control
+    from moto.sesv2.responses import SESV2Response
+
+    def header(headers, name):
+        return next((v for k, v in headers.items() if k.lower() == name.lower()), "")
+
+    def create_aws_request(self):
+        signed = self._get_string_between("SignedHeaders=", ",", self._headers["Authorization"]).split(";")
+        headers = self._create_headers_for_aws_request(signed, self._headers)
+        form = "x-www-form-urlencoded" in header(self._headers, "Content-Type")
+        request = AWSRequest(method=self._method, url=self._path,
+                             data=self._body or (self._data if form else b""), headers=headers)
+        request.context["timestamp"] = headers["X-Amz-Date"]
+        return request
+
+    access_control.IAMRequest._create_aws_request = create_aws_request
+
+    # A form-encoded body (the query protocol: IAM, STS) is parsed away
+    # before moto reads it, and moto re-encodes the parameters its own way
+    # (spaces as "+"; the Rust SDK sends "%20"): keep the bytes the client
+    # signed, and authorize with them.
+    from moto.core.responses import BaseResponse
+
+    original_setup = BaseResponse.setup_class
+
+    def setup_class(self, request, *args, **kwargs):
+        try:
+            self._bosun_sent = request.get_data(cache=True, parse_form_data=False)
+        except Exception:  # a request without a readable body
+            self._bosun_sent = None
+        return original_setup(self, request, *args, **kwargs)
+
+    BaseResponse.setup_class = setup_class
+
+    original = ActionAuthenticatorMixin._authenticate_and_authorize_normal_action
+
+    def authorize(self, resource="*"):
+        CURRENT.response = self
+        kept = self.raw_body
+        sent = getattr(self, "_bosun_sent", None)
+        if sent and not kept:
+            self.raw_body = sent
+        try:
+            return original(self, resource)
+        finally:
+            self.raw_body = kept
+            CURRENT.response = None
+
+    ActionAuthenticatorMixin._authenticate_and_authorize_normal_action = authorize
+
+    def query(self, name):
+        v = self.querystring.get(name)
+        return v[0] if isinstance(v, list) else v
+
+    def json_body(self):
+        try:
+            return json.loads(self.body or "{}")
+        except ValueError:
+            return {}
+
+    # Lambda: a function's ARN, qualified when the request names a version
+    # or alias; lambda:Principal and lambda:FunctionUrlAuthType (Lambda's
+    # condition keys); iam:PassRole on the execution role a request sets,
+    # with iam:PassedToService (Lambda developer guide, "Execution role").
+    def lambda_resource(self):
+        path = urllib.parse.unquote(self.path)
+        if "/tags/" in path:
+            return path.split("/tags/", 1)[1]
+        m = re.match(r"^/[0-9-]+/functions/([^/]+)", path)
+        name = m.group(1) if m else json_body(self).get("FunctionName")  # CreateFunction
+        if not name:
+            return "*"
+        arn = name if name.startswith("arn:") else f"arn:aws:lambda:{self.region}:{self.current_account}:function:{name}"
+        qualifier = query(self, "Qualifier")
+        return f"{arn}:{qualifier}" if qualifier else arn
+
+    def lambda_authorization(self, action, resource):
+        body = json_body(self)
+        keys = {}
+        if action == "lambda:AddPermission":
+            keys["lambda:Principal"] = body.get("Principal")
+            keys["lambda:FunctionUrlAuthType"] = body.get("FunctionUrlAuthType")
+        if action in ("lambda:CreateFunctionUrlConfig", "lambda:UpdateFunctionUrlConfig"):
+            keys["lambda:FunctionUrlAuthType"] = body.get("AuthType")
+        checks = [(action, resource, {k: v for k, v in keys.items() if v})]
+        if action in ("lambda:CreateFunction", "lambda:UpdateFunctionConfiguration") and body.get("Role"):
+            checks.append(("iam:PassRole", body["Role"], {"iam:PassedToService": "lambda.amazonaws.com"}))
+        return checks
+
+    LambdaResponse._determine_resource = lambda_resource
+    LambdaResponse._bosun_authorization = lambda_authorization
+
+    # CloudFront: distributions, functions and policies by ARN (the global
+    # partition's ARNs have no region); aws:ResourceTag on a distribution,
+    # aws:RequestTag and aws:TagKeys on a creation with tags or a tagging,
+    # which needs cloudfront:TagResource too (CreateDistributionWithTags
+    # API reference, required IAM permissions).
+    kinds = {"distribution": "distribution", "function": "function",
+             "response-headers-policy": "response-headers-policy",
+             "origin-request-policy": "origin-request-policy",
+             "origin-access-control": "origin-access-control"}
+
+    def cloudfront_resource(self):
+        path = urllib.parse.unquote(self.path)
+        if path.endswith("/tagging"):
+            return query(self, "Resource") or "*"
+        m = re.match(r"^/[0-9-]+/([a-z-]+)/([^/]+)", path)
+        if not m or m.group(1) not in kinds:
+            return "*"
+        return f"arn:aws:cloudfront::{self.current_account}:{kinds[m.group(1)]}/{m.group(2)}"
+
+    def cloudfront_tags(self, resource):
+        if ":distribution/" not in resource:
+            return {}
+        backend = cloudfront_backends[self.current_account]["aws"]
+        tags = backend.list_tags_for_resource(resource).get("Tags", [])
+        return {f"aws:ResourceTag/{t['Key']}": t.get("Value", "") for t in tags}
+
+    def cloudfront_authorization(self, action, resource):
+        keys = cloudfront_tags(self, resource)
+        requested = []
+        if action == "cloudfront:CreateDistributionWithTags":
+            requested = self._get_param("DistributionConfigWithTags.Tags.Items", []) or []
+        elif action == "cloudfront:TagResource":
+            requested = self._get_param("Tags.Items", []) or []
+        if requested:
+            keys["aws:TagKeys"] = [t["Key"] for t in requested]
+            keys.update({f"aws:RequestTag/{t['Key']}": t.get("Value", "") for t in requested})
+        if action == "cloudfront:CreateDistributionWithTags":
+            # The tagging is of the distribution being made, whose id no
+            # policy can know: an ARN only distribution/* (or *) matches.
+            new = f"arn:aws:cloudfront::{self.current_account}:distribution/*"
+            return [("cloudfront:CreateDistribution", resource, keys), ("cloudfront:TagResource", new, keys)]
+        return [(action, resource, keys)]
+
+    CloudFrontResponse._determine_resource = cloudfront_resource
+    CloudFrontResponse._bosun_authorization = cloudfront_authorization
+
+    # SESv2: identities and configuration sets by ARN; SendEmail on the
+    # identity of the From address.
+    def ses_resource(self):
+        path = urllib.parse.unquote(self.path)
+        base = f"arn:aws:ses:{self.region}:{self.current_account}"
+        m = re.match(r"^/v2/email/(identities|configuration-sets)/([^/]+)", path)
+        if m:
+            kind = "identity" if m.group(1) == "identities" else "configuration-set"
+            return f"{base}:{kind}/{m.group(2)}"
+        if path.rstrip("/") == "/v2/email/outbound-emails":
+            sender = json_body(self).get("FromEmailAddress", "")
+            sender = sender.rsplit("<", 1)[-1].rstrip(">").strip()
+            return f"{base}:identity/{sender}" if sender else "*"
+        return "*"
+
+    SESV2Response._determine_resource = ses_resource
+
+    # EventBridge: PutTargets carries events:TargetArn, every target's ARN
+    # (a multivalued key; EventBridge's condition keys).
+    from moto.events.responses import EventsHandler
+
+    def events_authorization(self, action, resource):
+        if action != "events:PutTargets":
+            return [(action, resource, {})]
+        targets = [t.get("Arn") for t in json_body(self).get("Targets", []) if t.get("Arn")]
+        return [(action, resource, {"events:TargetArn": targets})]
+
+    EventsHandler._bosun_authorization = events_authorization
 
 
 def _control() -> None:

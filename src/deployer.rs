@@ -13,6 +13,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{json, Value};
 
+use crate::model::names::STACK_TAG;
 use crate::model::{Desired, DistributionSpec, SesSpec, UrlAuth};
 use crate::policy::ArnScope;
 
@@ -88,14 +89,15 @@ const BUCKET_ACTIONS: &[&str] = &[
 /// DeleteObjects is s3:DeleteObject per key).
 const OBJECT_ACTIONS: &[&str] = &["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject"];
 
-const DISTRIBUTION_ACTIONS: &[&str] = &[
+const DISTRIBUTION_READS: &[&str] = &[
     "cloudfront:GetDistribution",
     "cloudfront:GetDistributionConfig",
-    "cloudfront:UpdateDistribution",
-    "cloudfront:CreateInvalidation",
     "cloudfront:GetInvalidation",
     "cloudfront:ListInvalidations",
+    "cloudfront:ListTagsForResource",
 ];
+
+const DISTRIBUTION_WRITES: &[&str] = &["cloudfront:UpdateDistribution", "cloudfront:CreateInvalidation"];
 
 const RULE_ACTIONS: &[&str] = &[
     "events:ListTagsForResource",
@@ -434,9 +436,10 @@ fn cloudfront_statements(desired: &Desired, scope: &ArnScope<'_>) -> Vec<Value> 
         // CloudFront's create actions list no resource types in the Service
         // Authorization Reference: IAM allows them only on "*" (granted on
         // an ARN they are refused). A statement of their own, so nothing
-        // that can be scoped rides along on the wildcard.
+        // that can be scoped rides along on the wildcard. (Origin access
+        // controls and headers policies take no tags; functions take tags
+        // no IAM condition reads.)
         let mut create = vec![
-            "cloudfront:CreateDistribution",
             "cloudfront:CreateOriginAccessControl",
             "cloudfront:CreateResponseHeadersPolicy",
             "cloudfront:CreateFunction",
@@ -454,16 +457,48 @@ fn cloudfront_statements(desired: &Desired, scope: &ArnScope<'_>) -> Vec<Value> 
             "Action": create,
             "Resource": "*"
         }));
-        // A managed distribution's id is not known before it exists: the
-        // account's distributions, narrowed by nothing better CloudFront offers.
+        // A managed distribution's id is not known before it exists, so the
+        // stack's are the ones tagged bosun:stack = STACK: created only
+        // with that tag and no other (CreateDistributionWithTags needs
+        // CreateDistribution and TagResource), ...
+        let stack = desired.stack.name.as_str();
+        let tag = format!("aws:RequestTag/{STACK_TAG}");
+        out.push(json!({
+            "Sid": "CreateTaggedDistributions",
+            "Effect": "Allow",
+            "Action": ["cloudfront:CreateDistribution"],
+            "Resource": "*",
+            "Condition": {
+                "StringEquals": {&tag: stack},
+                "ForAllValues:StringEquals": {"aws:TagKeys": [STACK_TAG]}
+            }
+        }));
+        let distributions = format!("arn:{}:cloudfront::{}:distribution/*", scope.partition, scope.account);
+        // ... tagged with it (at creation, or one bosun made before it
+        // tagged its distributions: IAM cannot tell the two apart, so an
+        // untagged distribution of the account may be tagged too; one
+        // tagged for another stack may not) ...
+        let mut tagging = statement(
+            "TagDistributions",
+            &["cloudfront:TagResource"],
+            vec![distributions.clone()],
+        );
+        tagging["Condition"] = json!({
+            "StringEquals": {&tag: stack},
+            "ForAllValues:StringEquals": {"aws:TagKeys": [STACK_TAG]},
+            "StringEqualsIfExists": {format!("aws:ResourceTag/{STACK_TAG}"): stack}
+        });
+        out.push(tagging);
+        // ... read wherever they are (a plan reads a distribution before
+        // it knows the tag), and changed only when tagged for the stack.
         out.push(statement(
-            "ManagedDistributions",
-            DISTRIBUTION_ACTIONS,
-            vec![format!(
-                "arn:{}:cloudfront::{}:distribution/*",
-                scope.partition, scope.account
-            )],
+            "ReadDistributions",
+            DISTRIBUTION_READS,
+            vec![distributions.clone()],
         ));
+        let mut writes = statement("ManagedDistributions", DISTRIBUTION_WRITES, vec![distributions]);
+        writes["Condition"] = json!({"StringEquals": {format!("aws:ResourceTag/{STACK_TAG}"): stack}});
+        out.push(writes);
         out.push(json!({
             "Sid": "FindHeadersPolicy",
             "Effect": "Allow",
@@ -516,8 +551,16 @@ fn cloudfront_statements(desired: &Desired, scope: &ArnScope<'_>) -> Vec<Value> 
             ],
             vec![scope.cloudfront_function(&desired.stack.index_function())],
         ));
-    } else if !fixed.is_empty() {
-        out.push(statement("Distributions", DISTRIBUTION_ACTIONS, fixed));
+    }
+    if !fixed.is_empty() {
+        // Distributions named by id (not tagged by bosun) in the stack file: their ARNs.
+        let actions: Vec<&str> = DISTRIBUTION_READS
+            .iter()
+            .filter(|a| **a != "cloudfront:ListTagsForResource")
+            .chain(DISTRIBUTION_WRITES)
+            .copied()
+            .collect();
+        out.push(statement("Distributions", &actions, fixed));
     }
     out
 }
@@ -743,5 +786,47 @@ mod tests {
             .filter(|a| a.contains("EventDestination"))
             .collect();
         assert_eq!(ro, ["ses:GetConfigurationSetEventDestinations"]);
+    }
+
+    /// A managed distribution is changed only while tagged for the stack,
+    /// created only with that tag (and no other), and tagged only with it,
+    /// never over another stack's tag; reads need no tag (a plan reads first).
+    #[test]
+    fn managed_distributions_are_the_ones_tagged_for_the_stack() {
+        let p = demo_policy();
+        let statements = p["Statement"].as_array().unwrap();
+        let with = |action: &str| -> Vec<&Value> {
+            statements
+                .iter()
+                .filter(|s| s["Action"].as_array().unwrap().iter().any(|a| a == action))
+                .collect()
+        };
+        let stack = "queenofsandiego";
+        for action in ["cloudfront:UpdateDistribution", "cloudfront:CreateInvalidation"] {
+            let holders = with(action);
+            assert_eq!(holders.len(), 1, "{action}");
+            assert_eq!(
+                holders[0]["Condition"],
+                json!({"StringEquals": {"aws:ResourceTag/bosun:stack": stack}}),
+                "{action}"
+            );
+        }
+        let create = with("cloudfront:CreateDistribution");
+        assert_eq!(create.len(), 1);
+        assert_eq!(
+            create[0]["Condition"],
+            json!({
+                "StringEquals": {"aws:RequestTag/bosun:stack": stack},
+                "ForAllValues:StringEquals": {"aws:TagKeys": ["bosun:stack"]}
+            })
+        );
+        let tag = with("cloudfront:TagResource");
+        assert_eq!(tag.len(), 1);
+        assert_eq!(
+            tag[0]["Condition"]["StringEqualsIfExists"],
+            json!({"aws:ResourceTag/bosun:stack": stack})
+        );
+        assert!(with("cloudfront:UntagResource").is_empty());
+        assert!(with("cloudfront:GetDistributionConfig")[0].get("Condition").is_none());
     }
 }

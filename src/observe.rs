@@ -96,7 +96,14 @@ async fn read_distribution(clients: &Clients, spec: &FrontendSpec) -> Result<(Op
         return Ok((None, Setup::default()));
     };
     match aws::cloudfront::setup(&clients.cloudfront, &id).await? {
-        Some(setup) => Ok((Some(id), setup)),
+        Some(mut setup) => {
+            // A managed distribution is changed only under its stack's tag
+            // (the deployer policy's condition): read it.
+            if spec.distribution == DistributionSpec::Managed {
+                setup.stack_tag = aws::cloudfront::stack_tag(&clients.cloudfront, &setup.arn).await?;
+            }
+            Ok((Some(id), setup))
+        }
         None => Ok((None, Setup::default())),
     }
 }

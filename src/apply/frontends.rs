@@ -20,6 +20,7 @@ pub(super) async fn apply(s: &mut Step<'_, '_>, change: &Change) -> Result<Value
         Change::CreateBucket { bucket, region, .. } => aws::s3::create_bucket(&c.s3, bucket, region).await?,
         Change::EnableVersioning { bucket, .. } => aws::s3::enable_versioning(&c.s3, bucket).await?,
         Change::PutIndexFunction { .. }
+        | Change::TagDistribution { .. }
         | Change::AttachIndexFunction { .. }
         | Change::CreateDistribution { .. }
         | Change::PutHeadersPolicy { .. }
@@ -96,6 +97,10 @@ async fn distribution_step(s: &mut Step<'_, '_>, change: &Change) -> Result<Valu
             )
             .await?;
             return Ok(json!({ "function": arn }));
+        }
+        Change::TagDistribution { arn, .. } => {
+            aws::cloudfront::tag_for_stack(&c.cloudfront, arn, &s.ctx.desired.stack.name).await?;
+            return Ok(json!({}));
         }
         Change::AttachIndexFunction {
             distribution,
@@ -199,6 +204,7 @@ async fn create_distribution(s: &mut Step<'_, '_>, change: &Change) -> Result<Va
     let (id, arn) = aws::cloudfront::create(
         &c.cloudfront,
         &aws::cloudfront::NewDistribution {
+            stack,
             bucket,
             region: &c.region,
             partition: s.ctx.partition,

@@ -278,6 +278,7 @@ async fn step(s: &mut Step<'_, '_>, change: &Change) -> Result<serde_json::Value
         Change::CreateBucket { .. }
         | Change::EnableVersioning { .. }
         | Change::PutIndexFunction { .. }
+        | Change::TagDistribution { .. }
         | Change::AttachIndexFunction { .. }
         | Change::CreateDistribution { .. }
         | Change::AttachApi { .. }

@@ -7,22 +7,23 @@ use aws_sdk_cloudfront::client::Waiters;
 use aws_sdk_cloudfront::primitives::Blob;
 use aws_sdk_cloudfront::types::{
     Aliases, AllowedMethods, CacheBehavior, CacheBehaviors, CachedMethods, CustomOriginConfig, DefaultCacheBehavior,
-    DistributionConfig, EventType, FrameOptionsList, FunctionAssociation, FunctionAssociations, FunctionConfig,
-    FunctionRuntime, FunctionStage, Headers, InvalidationBatch, Method, MinimumProtocolVersion, Origin,
-    OriginAccessControlConfig, OriginAccessControlOriginTypes, OriginAccessControlSigningBehaviors,
-    OriginAccessControlSigningProtocols, OriginProtocolPolicy, OriginRequestPolicyConfig,
-    OriginRequestPolicyCookieBehavior, OriginRequestPolicyCookiesConfig, OriginRequestPolicyHeaderBehavior,
-    OriginRequestPolicyHeadersConfig, OriginRequestPolicyQueryStringBehavior, OriginRequestPolicyQueryStringsConfig,
-    OriginRequestPolicyType, OriginSslProtocols, Origins, Paths, ReferrerPolicyList, ResponseHeadersPolicyConfig,
-    ResponseHeadersPolicyContentSecurityPolicy, ResponseHeadersPolicyContentTypeOptions,
-    ResponseHeadersPolicyFrameOptions, ResponseHeadersPolicyReferrerPolicy, ResponseHeadersPolicySecurityHeadersConfig,
-    ResponseHeadersPolicyStrictTransportSecurity, ResponseHeadersPolicyType, S3OriginConfig, SslProtocol,
-    SslSupportMethod, ViewerCertificate, ViewerProtocolPolicy,
+    DistributionConfig, DistributionConfigWithTags, EventType, FrameOptionsList, FunctionAssociation,
+    FunctionAssociations, FunctionConfig, FunctionRuntime, FunctionStage, Headers, InvalidationBatch, Method,
+    MinimumProtocolVersion, Origin, OriginAccessControlConfig, OriginAccessControlOriginTypes,
+    OriginAccessControlSigningBehaviors, OriginAccessControlSigningProtocols, OriginProtocolPolicy,
+    OriginRequestPolicyConfig, OriginRequestPolicyCookieBehavior, OriginRequestPolicyCookiesConfig,
+    OriginRequestPolicyHeaderBehavior, OriginRequestPolicyHeadersConfig, OriginRequestPolicyQueryStringBehavior,
+    OriginRequestPolicyQueryStringsConfig, OriginRequestPolicyType, OriginSslProtocols, Origins, Paths,
+    ReferrerPolicyList, ResponseHeadersPolicyConfig, ResponseHeadersPolicyContentSecurityPolicy,
+    ResponseHeadersPolicyContentTypeOptions, ResponseHeadersPolicyFrameOptions, ResponseHeadersPolicyReferrerPolicy,
+    ResponseHeadersPolicySecurityHeadersConfig, ResponseHeadersPolicyStrictTransportSecurity,
+    ResponseHeadersPolicyType, S3OriginConfig, SslProtocol, SslSupportMethod, Tag, Tags, ViewerCertificate,
+    ViewerProtocolPolicy,
 };
 use aws_sdk_cloudfront::Client;
 
 use super::AwsError;
-use crate::model::names::s3_origin_domain;
+use crate::model::names::{s3_origin_domain, STACK_TAG};
 use crate::model::{LiveOrigin, Setup};
 
 /// AWS's managed "CachingOptimized" cache policy.
@@ -527,6 +528,8 @@ pub async fn setup(client: &Client, id: &str) -> Result<Option<Setup>, AwsError>
         request_policies,
         deployed: distribution.status() == "Deployed",
         domain: distribution.domain_name().to_string(),
+        arn: distribution.arn().to_string(),
+        stack_tag: None,
         viewer_request_function,
         origins,
         behaviors,
@@ -689,6 +692,9 @@ async fn update_config(
 /// What a new managed distribution is made of.
 #[derive(Debug, Clone, Copy)]
 pub struct NewDistribution<'a> {
+    /// The stack it is tagged for (`bosun:stack`): the deployer policy lets
+    /// a deployer change only distributions carrying its stack's tag.
+    pub stack: &'a str,
     pub bucket: &'a str,
     pub region: &'a str,
     pub partition: &'a str,
@@ -941,15 +947,42 @@ pub async fn create(client: &Client, d: &NewDistribution<'_>) -> Result<(String,
         None => config,
     };
     let config = with_domain(config, domain, op)?;
-    match client.create_distribution().distribution_config(config).send().await {
+    let tags = Tags::builder()
+        .items(
+            Tag::builder()
+                .key(STACK_TAG)
+                .value(d.stack)
+                .build()
+                .map_err(|e| AwsError::build(op, comment, e))?,
+        )
+        .build();
+    let with_tags = DistributionConfigWithTags::builder()
+        .distribution_config(config)
+        .tags(tags)
+        .build();
+    match client
+        .create_distribution_with_tags()
+        .distribution_config_with_tags(with_tags)
+        .send()
+        .await
+    {
         Ok(out) => out
             .distribution()
             .map(|d| (d.id().to_string(), d.arn().to_string()))
             .ok_or_else(|| AwsError::missing(op, comment, "Distribution")),
+        // The CallerReference (derived from the comment) is taken: an
+        // interrupted earlier run created it. Found by its comment, it is
+        // this frontend's; when a person changed the comment, the holder
+        // CloudFront names is reported, not adopted.
         Err(e) if e.as_service_error().is_some_and(|s| s.is_distribution_already_exists()) => {
-            let id = find_by_comment(client, comment)
-                .await?
-                .ok_or_else(|| AwsError::missing(op, comment, "the existing distribution"))?;
+            let holder = e
+                .as_service_error()
+                .and_then(|s| s.meta().message())
+                .and_then(|m| m.rsplit_once("Already exists:"))
+                .map(|(_, id)| id.trim().trim_end_matches('.').to_string());
+            let Some(id) = find_by_comment(client, comment).await? else {
+                return Err(reference_taken(client, comment, holder.as_deref()).await);
+            };
             let arn = client
                 .get_distribution()
                 .id(&id)
@@ -963,6 +996,70 @@ pub async fn create(client: &Client, d: &NewDistribution<'_>) -> Result<(String,
         }
         Err(e) => Err(AwsError::from_sdk(op, comment, e)),
     }
+}
+
+/// The error for a CallerReference held by a distribution whose comment is
+/// no longer `comment`: names the holder and its comment, and what to do.
+async fn reference_taken(client: &Client, comment: &str, holder: Option<&str>) -> AwsError {
+    let reference = comment.replace([' ', '/'], "-");
+    let found = match holder {
+        Some(id) => client
+            .get_distribution_config()
+            .id(id)
+            .send()
+            .await
+            .ok()
+            .and_then(|o| o.distribution_config().map(|c| c.comment().to_string())),
+        None => None,
+    };
+    let who = match (holder, found) {
+        (Some(id), Some(now)) => format!("distribution {id} (its comment is now \"{now}\")"),
+        (Some(id), None) => format!("distribution {id}"),
+        (None, _) => "another distribution (CloudFront did not name it)".to_string(),
+    };
+    AwsError {
+        operation: "cloudfront:CreateDistribution",
+        resource: comment.to_string(),
+        message: format!("DistributionAlreadyExists: CallerReference {reference} is held by {who}"),
+        code: Some("DistributionAlreadyExists".into()),
+        help: Some(format!(
+            "bosun created that distribution for this frontend and finds it by its comment; set the comment back to \"{comment}\" (CloudFront console, or `aws cloudfront update-distribution`) and deploy again, or delete that distribution if it should go"
+        )),
+    }
+}
+
+/// The distribution's `bosun:stack` tag (ListTagsForResource); `None` when
+/// it has none.
+pub async fn stack_tag(client: &Client, arn: &str) -> Result<Option<String>, AwsError> {
+    let out = client
+        .list_tags_for_resource()
+        .resource(arn)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("cloudfront:ListTagsForResource", arn, e))?;
+    Ok(out
+        .tags()
+        .and_then(|t| t.items().iter().find(|t| t.key() == STACK_TAG))
+        .and_then(|t| t.value().map(str::to_string)))
+}
+
+/// Tags the distribution `bosun:stack = stack` (one made before bosun
+/// tagged its distributions).
+pub async fn tag_for_stack(client: &Client, arn: &str, stack: &str) -> Result<(), AwsError> {
+    let op = "cloudfront:TagResource";
+    let tag = Tag::builder()
+        .key(STACK_TAG)
+        .value(stack)
+        .build()
+        .map_err(|e| AwsError::build(op, arn, e))?;
+    client
+        .tag_resource()
+        .resource(arn)
+        .tags(Tags::builder().items(tag).build())
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(op, arn, e))?;
+    Ok(())
 }
 
 /// Creates an invalidation; returns its id.

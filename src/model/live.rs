@@ -314,6 +314,11 @@ pub struct Stored {
 pub struct Setup {
     /// The distribution's domain (`d111111abcdef8.cloudfront.net`).
     pub domain: String,
+    /// Its ARN (`arn:aws:cloudfront::ACCOUNT:distribution/ID`).
+    pub arn: String,
+    /// Its `bosun:stack` tag, read for managed distributions only (`None`:
+    /// untagged, or not read).
+    pub stack_tag: Option<String>,
     pub viewer_request_function: Option<String>,
     pub origins: Vec<LiveOrigin>,
     /// Cache behaviours other than the default: path pattern → origin id.

@@ -216,6 +216,14 @@ pub enum Change {
         alias: String,
         sid: String,
     },
+    /// A managed distribution made before bosun tagged its distributions:
+    /// tagged `bosun:stack = STACK` first, as the deployer policy lets a
+    /// deployer change only distributions carrying its stack's tag.
+    TagDistribution {
+        site: String,
+        distribution: String,
+        arn: String,
+    },
     /// A managed distribution made before bosun attached the index function.
     AttachIndexFunction {
         site: String,

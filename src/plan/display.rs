@@ -69,6 +69,7 @@ impl Change {
             | Change::AllowCloudFront { site, .. }
             | Change::RemoveCloudFrontPermission { site, .. }
             | Change::AttachIndexFunction { site, .. }
+            | Change::TagDistribution { site, .. }
             | Change::AllowDistribution { site, .. }
             | Change::Upload { site, .. }
             | Change::Invalidate { site, .. }
@@ -216,6 +217,9 @@ impl Change {
             }
             Change::PutIndexFunction { .. } => {
                 "create/update and publish the viewer-request function serving folder index pages (/dir/ → /dir/index.html)".into()
+            }
+            Change::TagDistribution { distribution, .. } => {
+                format!("tag distribution {distribution} bosun:stack (made before bosun tagged its distributions; the deployer policy changes only tagged ones)")
             }
             Change::AttachIndexFunction { distribution, .. } => {
                 format!("attach the index function to distribution {distribution} (viewer request)")

@@ -269,6 +269,23 @@ fn existing_managed(
         });
     }
     let mut out = Vec::new();
+    let stack = &ctx.desired.stack.name;
+    match live.setup.stack_tag.as_deref() {
+        Some(tag) if tag == stack => {}
+        Some(tag) => {
+            return Err(PlanError::DistributionOfAnotherStack {
+                frontend: spec.key.clone(),
+                id: id.to_string(),
+                tagged: tag.to_string(),
+                stack: stack.clone(),
+            })
+        }
+        None => out.push(Change::TagDistribution {
+            site: spec.key.clone(),
+            distribution: id.to_string(),
+            arn: scope.distribution(id),
+        }),
+    }
     if live.setup.viewer_request_function.as_deref() != Some(ctx.index_function.as_str()) {
         out.push(Change::AttachIndexFunction {
             site: spec.key.clone(),

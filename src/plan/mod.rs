@@ -134,6 +134,13 @@ pub enum PlanError {
     },
     #[error("schedule `{schedule}` targets function `{function}`, which is not deployed yet\n      help: run `bosun deploy all` (or `bosun deploy functions {function}`) first")]
     ScheduleTargetMissing { schedule: String, function: String },
+    #[error("frontend `{frontend}`: the managed distribution {id} is tagged bosun:stack = {tagged}, not {stack}; nothing was changed\n      help: the comment says it is this stack's, the tag says another's: check which stack really owns it, and fix its comment or its tag")]
+    DistributionOfAnotherStack {
+        frontend: String,
+        id: String,
+        tagged: String,
+        stack: String,
+    },
     #[error("schedule `{schedule}`: a rule named {rule} exists but is not owned by this stack (no tag bosun:stack = {stack})\n      help: bosun never changes rules it does not own; rename the schedule key, or delete/tag the rule if it really is this stack's")]
     ForeignRule {
         schedule: String,

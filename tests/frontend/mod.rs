@@ -988,3 +988,52 @@ async fn a_managed_distribution_sends_the_security_headers() {
         bosun::aws::cloudfront::CONTENT_SECURITY_POLICY
     );
 }
+
+/// bosun finds its distributions by comment, and derives the
+/// CallerReference from it. When a person edits the comment, the next
+/// deploy cannot find the distribution and its create is refused
+/// (DistributionAlreadyExists, which names the holder): the error names
+/// that distribution and its comment now, and says what to do; nothing
+/// else is created.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_distribution_whose_comment_was_edited_is_named_not_duplicated() {
+    let site = Site::new("fe-comment", "");
+    site.write(&[("index.html", b"<h1>hi</h1>")]);
+    let first = site.deploy(&[]);
+    assert_eq!(first.code, 0, "{first:?}");
+    let id = site.distribution().await;
+    let cf = cloudfront().await;
+    let got = cf.get_distribution_config().id(&id).send().await.unwrap();
+    let mut config = got.distribution_config().unwrap().clone();
+    let comment = config.comment.clone();
+    config.comment = "edited by hand".into();
+    cf.update_distribution()
+        .id(&id)
+        .if_match(got.e_tag().unwrap())
+        .distribution_config(config)
+        .send()
+        .await
+        .unwrap();
+
+    let again = site.deploy(&[]);
+    assert_eq!(again.code, 1, "{again:?}");
+    let message = again.result()["message"].as_str().unwrap().to_string();
+    assert!(message.contains("DistributionAlreadyExists"), "{message}");
+    assert!(
+        message.contains(&format!("distribution {id} (its comment is now \"edited by hand\")")),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!("set the comment back to \"{comment}\"")),
+        "{message}"
+    );
+    let listed = cf.list_distributions().send().await.unwrap();
+    let holders = listed
+        .distribution_list()
+        .unwrap()
+        .items()
+        .iter()
+        .filter(|d| d.comment() == comment || d.id() == id)
+        .count();
+    assert_eq!(holders, 1, "no second distribution");
+}

@@ -829,6 +829,240 @@ async fn the_deployer_makes_roles_only_under_the_stacks_boundary() {
     );
 }
 
+/// The whole shape — a function with a URL behind the site's managed
+/// distribution, a schedule, a table — deploys under IAM enforced for every
+/// service bosun calls (CloudFront, Lambda and SESv2 included, with the
+/// resources and condition keys the rules layer gives), and the policy
+/// reaches no further than the stack: distributions not tagged for it
+/// cannot be changed or invalidated, one tagged for another stack cannot
+/// be taken over, and the function cannot be opened to other principals.
+/// A managed distribution made before bosun tagged its distributions is
+/// tagged by the next deploy.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_deployer_changes_only_its_stacks_distributions_and_grants() {
+    // Seven requests before enforcement: the boundary, the deployer (user,
+    // policy, key) and an administrator (the same).
+    let enforced = start_emulator(&[("INITIAL_NO_AUTH_ACTION_COUNT", "7")]);
+    let name = unique("tagged");
+    let stack = TestStack::new(&name, "");
+    let binary = stack.binary("exec-reports", "api.bin");
+    stack.write(&format!(
+        "[tables.data]\npartition_key = \"pk\"\n\n\
+         [functions.api]\nbinary = \"{}\"\nurl = {{ auth = \"aws-iam\" }}\n\n\
+         [schedules.tick]\nfunction = \"api\"\nexpression = \"rate(1 day)\"\n\n\
+         [frontends.web]\ndir = \"site\"\nbucket = \"{name}-site\"\nprefix = \"app/\"\ndistribution = \"managed\"\n\
+         api = {{ function = \"api\", path = \"/api/*\" }}\n",
+        binary.display()
+    ));
+    write_files(&stack.dir.path().join("site"), &[("index.html", b"<h1>crew</h1>")]);
+    let printed = stack.bosun(&["policy", "--account", "123456789012"]);
+    assert_eq!(printed.code, 0, "{printed:?}");
+    let boundary_doc = stack.bosun(&["policy", "--account", "123456789012", "--boundary"]);
+    assert_eq!(boundary_doc.code, 0, "{boundary_doc:?}");
+
+    let admin_conf = config_as(&enforced.endpoint, "admin", "admin", None).await;
+    let iam = aws_sdk_iam::Client::new(&admin_conf);
+    iam.create_policy()
+        .policy_name(format!("bosun-{name}-boundary"))
+        .policy_document(boundary_doc.result()["policy"].to_string())
+        .send()
+        .await
+        .unwrap();
+    iam.create_user().user_name("deployer").send().await.unwrap();
+    iam.put_user_policy()
+        .user_name("deployer")
+        .policy_name("bosun")
+        .policy_document(printed.result()["policy"].to_string())
+        .send()
+        .await
+        .unwrap();
+    let key = iam.create_access_key().user_name("deployer").send().await.unwrap();
+    let key = key.access_key().unwrap();
+    // From here on every request is authorized: the administrator acts
+    // through a user of its own.
+    iam.create_user().user_name("administrator").send().await.unwrap();
+    iam.put_user_policy()
+        .user_name("administrator")
+        .policy_name("all")
+        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#)
+        .send()
+        .await
+        .unwrap();
+    let made = iam.create_access_key().user_name("administrator").send().await.unwrap();
+    let made = made.access_key().unwrap();
+    let admin = config_as(&enforced.endpoint, made.access_key_id(), made.secret_access_key(), None).await;
+    let deployer_conf = config_as(&enforced.endpoint, key.access_key_id(), key.secret_access_key(), None).await;
+    let as_deployer = |args: &[&str]| {
+        let path = stack.path_str();
+        let mut all = vec!["--stack", path.as_str(), "--output", "json"];
+        all.extend_from_slice(args);
+        let out = bosun_command(&enforced.endpoint, &all)
+            .env("AWS_ACCESS_KEY_ID", key.access_key_id())
+            .env("AWS_SECRET_ACCESS_KEY", key.secret_access_key())
+            .output()
+            .unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    };
+    let first = as_deployer(&["deploy", "all"]);
+    assert_eq!(first.code, 0, "{first:?}");
+    let again = as_deployer(&["deploy", "all"]);
+    assert_eq!(again.code, 0, "{again:?}");
+    assert_eq!(again.write_calls(), Vec::<String>::new());
+
+    let cf_admin = aws_sdk_cloudfront::Client::new(&admin);
+    let cf = aws_sdk_cloudfront::Client::new(&deployer_conf);
+    let comment = format!("bosun {name}/web");
+    let ours = cf_admin.list_distributions().send().await.unwrap();
+    let ours = ours
+        .distribution_list()
+        .unwrap()
+        .items()
+        .iter()
+        .find(|d| d.comment() == comment)
+        .unwrap_or_else(|| panic!("no distribution commented {comment}"))
+        .clone();
+    let tags = cf_admin
+        .list_tags_for_resource()
+        .resource(ours.arn())
+        .send()
+        .await
+        .unwrap();
+    let tags: Vec<(String, String)> = tags
+        .tags()
+        .unwrap()
+        .items()
+        .iter()
+        .map(|t| (t.key().to_string(), t.value().unwrap_or_default().to_string()))
+        .collect();
+    assert_eq!(tags, [("bosun:stack".to_string(), name.clone())]);
+    let ours_config = cf_admin.get_distribution_config().id(ours.id()).send().await.unwrap();
+    let ours_config = ours_config.distribution_config().unwrap().clone();
+    let copy_of = |config: &aws_sdk_cloudfront::types::DistributionConfig, comment: &str| {
+        let mut copy = config.clone();
+        copy.caller_reference = unique("copy");
+        copy.comment = comment.to_string();
+        copy
+    };
+
+    // Someone else's distributions: an untagged one, and one of another stack.
+    let others = [None, Some("another-stack")];
+    for tag in others {
+        let created = cf_admin
+            .create_distribution_with_tags()
+            .distribution_config_with_tags(
+                aws_sdk_cloudfront::types::DistributionConfigWithTags::builder()
+                    .distribution_config(copy_of(&ours_config, "someone else's"))
+                    .tags(
+                        aws_sdk_cloudfront::types::Tags::builder()
+                            .set_items(tag.map(|t| {
+                                vec![aws_sdk_cloudfront::types::Tag::builder()
+                                    .key("bosun:stack")
+                                    .value(t)
+                                    .build()
+                                    .unwrap()]
+                            }))
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let other = created.distribution().unwrap();
+        let config = cf.get_distribution_config().id(other.id()).send().await;
+        let config = config.expect("reading is allowed (a plan reads before it knows the tag)");
+        let update = cf
+            .update_distribution()
+            .id(other.id())
+            .if_match(config.e_tag().unwrap())
+            .distribution_config(config.distribution_config().unwrap().clone())
+            .send()
+            .await;
+        assert!(update.is_err(), "updated a distribution tagged {tag:?}");
+        let invalidate = cf
+            .create_invalidation()
+            .distribution_id(other.id())
+            .invalidation_batch(
+                aws_sdk_cloudfront::types::InvalidationBatch::builder()
+                    .caller_reference(unique("inv"))
+                    .paths(
+                        aws_sdk_cloudfront::types::Paths::builder()
+                            .quantity(1)
+                            .items("/*")
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await;
+        assert!(invalidate.is_err(), "invalidated a distribution tagged {tag:?}");
+        if tag.is_some() {
+            let take = cf
+                .tag_resource()
+                .resource(other.arn())
+                .tags(
+                    aws_sdk_cloudfront::types::Tags::builder()
+                        .items(
+                            aws_sdk_cloudfront::types::Tag::builder()
+                                .key("bosun:stack")
+                                .value(&name)
+                                .build()
+                                .unwrap(),
+                        )
+                        .build(),
+                )
+                .send()
+                .await;
+            assert!(take.is_err(), "re-tagged another stack's distribution");
+        }
+    }
+    // Nor may it create a distribution without the stack's tag.
+    let untagged = cf
+        .create_distribution()
+        .distribution_config(copy_of(&ours_config, "untagged"))
+        .send()
+        .await;
+    assert!(untagged.is_err(), "created an untagged distribution");
+
+    // The function opens only to the principals the stack grants.
+    let lambda = aws_sdk_lambda::Client::new(&deployer_conf);
+    let opened = lambda
+        .add_permission()
+        .function_name(format!("{name}-api"))
+        .qualifier("live")
+        .statement_id("anyone")
+        .action("lambda:InvokeFunction")
+        .principal("s3.amazonaws.com")
+        .send()
+        .await;
+    assert!(opened.is_err(), "granted an invocation to another principal");
+
+    // A distribution made before bosun tagged its own: the next deploy
+    // tags it, then changes nothing else.
+    cf_admin
+        .untag_resource()
+        .resource(ours.arn())
+        .tag_keys(
+            aws_sdk_cloudfront::types::TagKeys::builder()
+                .items("bosun:stack")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let retag = as_deployer(&["deploy", "all"]);
+    assert_eq!(retag.code, 0, "{retag:?}");
+    assert_eq!(retag.write_calls(), ["CloudFront:TagResource"], "{retag:?}");
+    let last = as_deployer(&["deploy", "all"]);
+    assert_eq!(last.write_calls(), Vec::<String>::new());
+}
+
 #[test]
 fn a_bucket_answering_403_is_named_as_someone_elses() {
     let name = unique("b403");

@@ -521,6 +521,9 @@ pub fn iam_actions(call: &str) -> Vec<String> {
         ("s3", "DeleteObjects") => vec!["DeleteObject"],
         ("s3", "CopyObject") => vec!["GetObjectVersion", "PutObject"],
         ("s3", "PutPublicAccessBlock") => vec!["PutBucketPublicAccessBlock"],
+        // CreateDistributionWithTags API reference: "requires the following
+        // IAM permissions": CreateDistribution and TagResource.
+        ("cloudfront", "CreateDistributionWithTags") => vec!["CreateDistribution", "TagResource"],
         _ => vec![op],
     };
     let mut out: Vec<String> = actions.iter().map(|a| format!("{prefix}:{a}")).collect();
