@@ -56,6 +56,7 @@ pub mod frontend;
 pub mod output;
 pub mod package;
 pub mod policy;
+pub mod prebuilt;
 pub mod preflight;
 pub mod secrets;
 pub mod ses;

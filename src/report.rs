@@ -458,6 +458,45 @@ pub fn function_lines(
         .collect()
 }
 
+/// `bosun build`'s result.
+#[derive(Debug, Serialize)]
+pub struct BuildReport {
+    pub stack: String,
+    pub out: std::path::PathBuf,
+    pub manifest: std::path::PathBuf,
+    /// Hex SHA-256 of the manifest: what `deploy --prebuilt-sha256` takes.
+    pub manifest_sha256: String,
+    /// Function key → the zip's base64 SHA-256 (Lambda's CodeSha256).
+    pub functions: BTreeMap<String, String>,
+}
+
+impl fmt::Display for BuildReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "stack {}: {} function(s) built and checked into {}",
+            self.stack,
+            self.functions.len(),
+            self.out.display()
+        )?;
+        for (key, sha) in &self.functions {
+            writeln!(f, "  {key}: {key}.zip  (CodeSha256 {sha})")?;
+        }
+        writeln!(
+            f,
+            "manifest {}  SHA-256 {}",
+            self.manifest.display(),
+            self.manifest_sha256
+        )?;
+        writeln!(
+            f,
+            "deploy it with: bosun deploy all --prebuilt {} --prebuilt-sha256 {}",
+            self.out.display(),
+            self.manifest_sha256
+        )
+    }
+}
+
 /// `bosun releases`' result.
 #[derive(Debug, Serialize)]
 pub struct ReleasesReport {

@@ -66,10 +66,25 @@ pub enum Command {
         /// N most recent releases that no alias or release within N references.
         #[arg(long, global = true, value_name = "N")]
         keep: Option<usize>,
+        /// Deploy the zips `bosun build --out DIR` made instead of building
+        /// (e.g. in a CI job that holds the deploy role but compiles nothing).
+        #[arg(long, global = true, value_name = "DIR")]
+        prebuilt: Option<std::path::PathBuf>,
+        /// With --prebuilt: the SHA-256 (hex) `bosun build` reported for its
+        /// manifest; any other build is refused.
+        #[arg(long, global = true, value_name = "HEX", requires = "prebuilt")]
+        prebuilt_sha256: Option<String>,
         #[command(flatten)]
         lock: LockArgs,
         #[command(subcommand)]
         what: DeployWhat,
+    },
+    /// Build, check and zip every function into DIR with a manifest, for
+    /// `deploy --prebuilt DIR` (reads no AWS; needs no credentials).
+    Build {
+        /// Where the zips and the manifest (bosun-build.json) go.
+        #[arg(long, value_name = "DIR")]
+        out: std::path::PathBuf,
     },
     /// Put functions, frontend and schedules back to an earlier release (no rebuild).
     Rollback {

@@ -26,6 +26,8 @@ pub enum Failure {
     #[error("{0}")]
     Package(#[from] PackageError),
     #[error("{0}")]
+    Prebuilt(#[from] crate::prebuilt::PrebuiltError),
+    #[error("{0}")]
     Frontend(#[from] FrontendError),
     #[error("{0}")]
     Plan(#[from] PlanError),
@@ -63,6 +65,9 @@ impl Failure {
             | Failure::Preflight(_)
             | Failure::Concurrency(_) => 2,
             Failure::Package(e) if e.is_bad_input() => 2,
+            Failure::Prebuilt(crate::prebuilt::PrebuiltError::Package(e)) if e.is_bad_input() => 2,
+            Failure::Prebuilt(crate::prebuilt::PrebuiltError::Io { .. }) => 1,
+            Failure::Prebuilt(_) => 2,
             Failure::Frontend(FrontendError::Read { .. }) => 1,
             Failure::Frontend(_) => 2,
             Failure::Drift => 3,

@@ -87,6 +87,8 @@ async fn run(args: Args, reporter: &mut Reporter) -> Result<(), Failure> {
             keep,
             lock,
             what,
+            prebuilt,
+            prebuilt_sha256,
         } => {
             let request = deploy::DeployRequest {
                 what,
@@ -95,6 +97,10 @@ async fn run(args: Args, reporter: &mut Reporter) -> Result<(), Failure> {
                 skip_ses_check,
                 keep,
                 lock,
+                prebuilt: prebuilt.map(|dir| crate::prebuilt::Source {
+                    dir,
+                    manifest_sha256: prebuilt_sha256,
+                }),
             };
             deploy::run(&settings, &request, reporter).await
         }
@@ -103,6 +109,7 @@ async fn run(args: Args, reporter: &mut Reporter) -> Result<(), Failure> {
             rollback::run(&settings, &request, reporter).await
         }
         Command::Releases => commands::releases::run(&settings, reporter).await,
+        Command::Build { out } => commands::build_out(&settings, &out, reporter).await,
         Command::Env { function } => commands::env::run(&settings, &function, reporter).await,
         Command::Invoke { function, input, local } => {
             let request = commands::invoke::InvokeRequest { function, input, local };

@@ -27,6 +27,8 @@ pub struct DeployRequest {
     /// `--keep N`: prune versions older than the N most recent releases.
     pub keep: Option<usize>,
     pub lock: LockArgs,
+    /// `--prebuilt DIR`: deploy `bosun build`'s zips instead of building.
+    pub prebuilt: Option<crate::prebuilt::Source>,
 }
 
 pub async fn run(settings: &Settings, request: &DeployRequest, reporter: &mut Reporter) -> Result<(), Failure> {
@@ -35,7 +37,7 @@ pub async fn run(settings: &Settings, request: &DeployRequest, reporter: &mut Re
     let options = plan::Options {
         force_deletes: request.force_deletes,
     };
-    let mut prepared = prepare(settings, &sel, options, true, reporter).await?;
+    let mut prepared = prepare(settings, &sel, options, true, request.prebuilt.as_ref(), reporter).await?;
     let mut outcome = Recorded::default();
     if !prepared.plan.is_empty() {
         let t = std::time::Instant::now();

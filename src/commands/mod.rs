@@ -44,6 +44,9 @@ pub(crate) struct Prepared {
     /// The lock's history before the read (`deploy` only): whether another
     /// run held the lock since decides whether the read is repeated.
     pub lock_mark: Option<crate::state::LockMark>,
+    /// Where a prebuilt build's binaries were unpacked: held until the
+    /// deploy ends (preflight starts them), removed on drop.
+    _unpacked: Option<tempfile::TempDir>,
 }
 
 /// Builds and scans, refuses secrets, reads AWS and plans: everything
@@ -53,6 +56,7 @@ pub(crate) async fn prepare(
     sel: &Selection,
     options: Options,
     mark_lock: bool,
+    prebuilt: Option<&crate::prebuilt::Source>,
     reporter: &mut Reporter,
 ) -> Result<Prepared, Failure> {
     let desired = &settings.desired;
@@ -76,12 +80,18 @@ pub(crate) async fn prepare(
     let mut read = None;
     let built = {
         let local = async {
-            let packages = build(desired, sel, reporter).await?;
+            let (packages, unpacked) = match prebuilt {
+                Some(source) => {
+                    let (packages, dir) = load_prebuilt(source, desired, sel, reporter).await?;
+                    (packages, Some(dir))
+                }
+                None => (build(desired, sel, reporter).await?, None),
+            };
             let t = Instant::now();
             let (frontends, in_files) = scan_frontends(desired, sel, reporter).await?;
             gates::secrets(desired, sel, &packages, in_files, reporter)?;
             reporter.phase("scan", t.elapsed());
-            Ok::<_, Failure>((packages, frontends))
+            Ok::<_, Failure>((packages, frontends, unpacked))
         };
         tokio::pin!(local);
         loop {
@@ -91,7 +101,7 @@ pub(crate) async fn prepare(
             }
         }
     };
-    let (packages, frontends) = built?;
+    let (packages, frontends, unpacked) = built?;
     let t = Instant::now();
     let (clients, lock_mark, mut observed, reading) = match read {
         Some(r) => r?,
@@ -123,7 +133,76 @@ pub(crate) async fn prepare(
         observed,
         plan,
         lock_mark,
+        _unpacked: unpacked,
     })
+}
+
+/// `bosun build --out DIR`: every function built, checked (secrets
+/// included) and zipped into DIR with its manifest; reads no AWS.
+pub(crate) async fn build_out(
+    settings: &Settings,
+    out: &std::path::Path,
+    reporter: &mut Reporter,
+) -> Result<(), Failure> {
+    let desired = &settings.desired;
+    let sel = Selection::Functions(desired.functions.iter().map(|f| f.key.clone()).collect());
+    let packages = build(desired, &sel, reporter).await?;
+    gates::secrets(desired, &sel, &packages, Vec::new(), reporter)?;
+    let (manifest, sha256) = crate::prebuilt::write(out, desired, &packages)?;
+    reporter.result(
+        "build",
+        &crate::report::BuildReport {
+            stack: desired.stack.name.clone(),
+            out: out.to_path_buf(),
+            manifest,
+            manifest_sha256: sha256,
+            functions: packages
+                .values()
+                .map(|p| (p.function.clone(), p.sha256.clone()))
+                .collect(),
+        },
+    );
+    Ok(())
+}
+
+/// `--prebuilt DIR`: the selected functions' zips from `bosun build`,
+/// checked (see `crate::prebuilt`), instead of a build.
+async fn load_prebuilt(
+    source: &crate::prebuilt::Source,
+    desired: &Desired,
+    sel: &Selection,
+    reporter: &mut Reporter,
+) -> Result<(BTreeMap<String, Package>, tempfile::TempDir), Failure> {
+    let t = Instant::now();
+    let scratch = tempfile::Builder::new()
+        .prefix("bosun-prebuilt-")
+        .tempdir()
+        .map_err(|e| Failure::Usage(format!("cannot make a temporary directory: {e}")))?;
+    let (owned, selection, at, dir) = (
+        source.clone(),
+        sel.clone(),
+        desired.clone(),
+        scratch.path().to_path_buf(),
+    );
+    let packages = tokio::task::spawn_blocking(move || crate::prebuilt::load(&owned, &at, &selection, &dir))
+        .await
+        .map_err(|e| Failure::Usage(format!("unpacking task failed: {e}")))??;
+    for (key, p) in &packages {
+        let name = desired
+            .functions
+            .iter()
+            .find(|f| &f.key == key)
+            .map_or(key, |f| &f.name);
+        reporter.done(
+            "packaged",
+            &format!("function/{name}"),
+            &format!("check the prebuilt zip from {}", source.dir.display()),
+            t.elapsed(),
+            json!({"code_sha256": p.sha256, "zip_bytes": p.size, "glibc": p.glibc, "prebuilt": true}),
+        );
+    }
+    reporter.phase("package", t.elapsed());
+    Ok((packages, scratch))
 }
 
 /// Hands the reporter where the AWS time went (`-v` prints it), the state

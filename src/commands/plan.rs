@@ -10,7 +10,7 @@ use crate::report::{schedule_lines, CallSummary, PlanReport};
 pub async fn run(settings: &Settings, force_deletes: bool, reporter: &mut Reporter) -> Result<(), Failure> {
     let desired = &settings.desired;
     let sel = selection(desired, None)?;
-    let prepared = prepare(settings, &sel, Options { force_deletes }, false, reporter).await?;
+    let prepared = prepare(settings, &sel, Options { force_deletes }, false, None, reporter).await?;
     let report = PlanReport {
         stack: desired.stack.name.clone(),
         account: prepared.observed.account.clone(),

@@ -23,7 +23,7 @@ pub async fn run(settings: &Settings, build: bool, reporter: &mut Reporter) -> R
     // `status --build` (or no release yet): live code against the local build.
     let desired = &settings.desired;
     let sel = selection(desired, None)?;
-    let prepared = prepare(settings, &sel, Options::default(), false, reporter).await?;
+    let prepared = prepare(settings, &sel, Options::default(), false, None, reporter).await?;
     let functions = function_lines(desired, &sel, &prepared.packages, &prepared.observed);
     let in_sync = functions.iter().all(|l| l.in_sync);
     reporter.result(

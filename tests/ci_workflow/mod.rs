@@ -94,3 +94,35 @@ fn production_jobs_run_only_from_main() {
         assert!(body.contains("environment: production"), "{job}");
     }
 }
+
+/// The jobs holding the production role compile nothing (no dependency's
+/// build script runs where an OIDC token for that role can be minted):
+/// they run the bosun and the zips the build job made, which holds no
+/// role, and the deploy checks the zips against the build's manifest digest.
+#[test]
+fn production_jobs_compile_nothing_and_the_build_job_holds_no_role() {
+    let text = std::fs::read_to_string(root().join("docs/ci/bosun.yml")).unwrap();
+    let job = |name: &str| -> String {
+        let at = text
+            .find(&format!("\n  {name}:"))
+            .unwrap_or_else(|| panic!("no job {name}"));
+        text[at + 1..]
+            .lines()
+            .skip(1)
+            .take_while(|l| l.starts_with("    ") || l.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    for name in ["deploy", "rollback"] {
+        let body = job(name);
+        assert!(!body.contains("cargo "), "{name} compiles:\n{body}");
+        assert!(!body.contains("rust-cache"), "{name} restores a build cache:\n{body}");
+        assert!(body.contains("needs: build"), "{name}");
+        assert!(body.contains("dist/bosun"), "{name} runs the built bosun");
+    }
+    assert!(job("deploy").contains("--prebuilt dist/functions --prebuilt-sha256"));
+    let build = job("build");
+    assert!(!build.contains("id-token"), "the build job may mint no token:\n{build}");
+    assert!(!build.contains("configure-aws-credentials"), "{build}");
+    assert!(!build.contains("environment:"), "{build}");
+}

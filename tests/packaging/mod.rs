@@ -373,3 +373,112 @@ fn a_cargo_profile_the_workspace_lacks_stops_the_deploy_before_any_aws_call() {
     assert!(result.contains("profile `nosuch` is not defined"), "{result}");
     assert!(!result.contains("127.0.0.1:9"), "no AWS call was made: {result}");
 }
+
+/// `bosun build --out DIR` packages and checks with no AWS at all (an
+/// unreachable endpoint, no credentials); `deploy --prebuilt DIR` deploys
+/// exactly those zips, building nothing, and refuses a build whose
+/// manifest is not the one reported, a zip altered since, or a build
+/// missing a function the stack has — each before any write.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_build_made_without_credentials_is_deployed_as_built_and_nothing_else_is() {
+    let stack = TestStack::new(&unique("prebuilt"), "");
+    let binary = stack.binary("exec-reports", "api.bin");
+    let body = format!("[functions.api]\nbinary = \"{}\"\n", binary.display());
+    stack.write(&body);
+    let out = stack.dir.path().join("dist");
+    let out_str = out.to_string_lossy().into_owned();
+    let path = stack.path_str();
+    let built = bosun_command(
+        "http://127.0.0.1:9",
+        &["--stack", &path, "--output", "json", "build", "--out", &out_str],
+    )
+    .env_remove("AWS_ACCESS_KEY_ID")
+    .env_remove("AWS_SECRET_ACCESS_KEY")
+    .output()
+    .unwrap();
+    let built = Run {
+        code: built.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&built.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&built.stderr).into_owned(),
+    };
+    assert_eq!(built.code, 0, "{built:?}");
+    let manifest_sha = built.result()["manifest_sha256"].as_str().unwrap().to_string();
+    let zip_sha = built.result()["functions"]["api"].as_str().unwrap().to_string();
+    let manifest = std::fs::read(out.join("bosun-build.json")).unwrap();
+    assert_eq!(bosun::prebuilt::hex_sha256(&manifest), manifest_sha);
+
+    // The stack's binary changes after the build: the deploy still ships the build.
+    change_code(&binary);
+    let deployed = stack.bosun(&[
+        "deploy",
+        "all",
+        "--prebuilt",
+        &out_str,
+        "--prebuilt-sha256",
+        &manifest_sha,
+    ]);
+    assert_eq!(deployed.code, 0, "{deployed:?}");
+    assert!(
+        !deployed.events().iter().any(|e| e["event"] == "build_started"),
+        "nothing is built: {deployed:?}"
+    );
+    let name = format!("{}-api", stack.name);
+    let live = lambda()
+        .await
+        .get_function()
+        .function_name(&name)
+        .qualifier("live")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.configuration().unwrap().code_sha256(), Some(zip_sha.as_str()));
+    let again = stack.bosun(&[
+        "deploy",
+        "all",
+        "--prebuilt",
+        &out_str,
+        "--prebuilt-sha256",
+        &manifest_sha,
+    ]);
+    assert_eq!(again.code, 0, "{again:?}");
+    assert_eq!(again.write_calls(), Vec::<String>::new());
+
+    let refused = |run: &Run, says: &str| {
+        assert_eq!(run.code, 2, "{run:?}");
+        let message = run.result()["message"].as_str().unwrap().to_string();
+        assert!(message.contains(says), "{message}");
+        assert!(!run.stdout.contains("\"event\":\"applied\""), "{run:?}");
+    };
+    // Another build's manifest.
+    let other = "0".repeat(64);
+    refused(
+        &stack.bosun(&["deploy", "all", "--prebuilt", &out_str, "--prebuilt-sha256", &other]),
+        "is not the build the build step reported",
+    );
+    // A zip altered after the build (its digest no longer the manifest's).
+    let zip = out.join("api.zip");
+    let mut bytes = std::fs::read(&zip).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0xff;
+    std::fs::write(&zip, &bytes).unwrap();
+    refused(
+        &stack.bosun(&[
+            "deploy",
+            "all",
+            "--prebuilt",
+            &out_str,
+            "--prebuilt-sha256",
+            &manifest_sha,
+        ]),
+        "the manifest says",
+    );
+    // A function the build does not have.
+    stack.write(&format!(
+        "{body}\n[functions.other]\nbinary = \"{}\"\n",
+        binary.display()
+    ));
+    refused(
+        &stack.bosun(&["deploy", "all", "--prebuilt", &out_str]),
+        "function `other` is not in the build",
+    );
+}
