@@ -75,6 +75,11 @@ Rules:
                                cloudfront:TagResource, and a function's role
                                iam:PassRole (iam:PassedToService). PutTargets
                                carries events:TargetArn.
+  s3-versioning-settles        After a bucket's first PutBucketVersioning (Enabled), object
+                               writes may still land unversioned (version "null", no
+                               x-amz-version-id) for a while: S3 says up to 15
+                               minutes. The window is 0 s unless set per bucket
+                               ({"versioning_settle_seconds": N, "bucket": B}).
   s3-versioning-document       GetBucketVersioning answers AWS's <VersioningConfiguration>.
   s3-policy-principals         A bucket policy statement applies only to the principals
                                it names: one for a service (CloudFront) does not
@@ -103,6 +108,9 @@ Control (tests only), POST /moto-api/bosun-rules with a JSON body:
                                           applying the change
   {"invalidation_seconds": N, "distribution": ID}
                                           invalidations on ID stay InProgress N s
+  {"versioning_settle_seconds": N, "bucket": B}
+                                          writes to B land unversioned for N s after
+                                          its first PutBucketVersioning
 GET /moto-api/bosun-rules lists the rules in force.
 GET /moto-api/bosun-rules/code?region=R&function=F&qualifier=Q
                                           the zip that version or alias runs
@@ -134,6 +142,12 @@ INVALIDATION_SECONDS = {}
 DEPLOY_SECONDS = {}
 # distribution id -> seconds UpdateDistribution takes to answer (applied at once)
 UPDATE_LATENCY = {}
+# bucket -> seconds its first versioning takes to apply to writes, and when
+# versioning was first enabled on it
+VERSIONING_SETTLE = {}
+FIRST_VERSIONING = {}
+# The bucket a PutObject on this thread writes unversioned (s3-versioning-settles).
+S3_WRITE = threading.local()
 # (distribution id, caller reference) -> invalidation
 CALLER_REFERENCES = {}
 
@@ -153,6 +167,7 @@ RULES = [
     "iam-resources",
     "iam-condition-keys",
     "iam-all-services",
+    "s3-versioning-settles",
     "s3-versioning-document",
     "s3-policy-principals",
     "s3-expected-bucket-owner",
@@ -836,6 +851,46 @@ def _s3() -> None:
 
     S3Response.get_bucket_versioning = get_bucket_versioning
 
+    # S3 user guide, "Enabling versioning on buckets": after versioning is
+    # first enabled it may take up to 15 minutes to propagate; "write
+    # operations issued before this conversion is complete may apply to
+    # unversioned objects".
+    from moto.s3.models import FakeBucket, S3Backend
+
+    original_versioning = S3Backend.put_bucket_versioning
+
+    def put_bucket_versioning(self, bucket_name, status):
+        first = status == "Enabled" and self.get_bucket(bucket_name).versioning_status is None
+        original_versioning(self, bucket_name, status)
+        if first:
+            with LOCK:
+                FIRST_VERSIONING.setdefault(bucket_name, time.monotonic())
+
+    original_put = S3Backend.put_object
+
+    def put_object(self, bucket_name, *args, **kwargs):
+        with LOCK:
+            first = FIRST_VERSIONING.get(bucket_name)
+            settle = VERSIONING_SETTLE.get(bucket_name, 0.0)
+        if first is None or time.monotonic() >= first + settle:
+            return original_put(self, bucket_name, *args, **kwargs)
+        S3_WRITE.unversioned = bucket_name
+        try:
+            return original_put(self, bucket_name, *args, **kwargs)
+        finally:
+            S3_WRITE.unversioned = None
+
+    versioned = FakeBucket.is_versioned
+
+    def is_versioned(self):
+        if getattr(S3_WRITE, "unversioned", None) == self.name:
+            return False
+        return versioned.fget(self)
+
+    S3Backend.put_bucket_versioning = put_bucket_versioning
+    S3Backend.put_object = put_object
+    FakeBucket.is_versioned = property(is_versioned)
+
     # The IAM action each S3 request needs (service authorization reference):
     # HeadBucket is s3:ListBucket, and PutPublicAccessBlock on a bucket is
     # s3:PutBucketPublicAccessBlock (moto names actions that IAM does not have).
@@ -1274,6 +1329,8 @@ def _control() -> None:
                 DEPLOY_SECONDS[body["distribution"]] = float(body["deploy_seconds"])
             if "update_latency_seconds" in body:
                 UPDATE_LATENCY[body["distribution"]] = float(body["update_latency_seconds"])
+            if "versioning_settle_seconds" in body:
+                VERSIONING_SETTLE[body["bucket"]] = float(body["versioning_settle_seconds"])
             if "invalidation_seconds" in body:
                 INVALIDATION_SECONDS[body["distribution"]] = float(body["invalidation_seconds"])
         return 200, {"Content-Type": "application/json"}, json.dumps({"ok": True})

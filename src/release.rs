@@ -35,6 +35,12 @@ pub struct Release {
     /// What this deploy changed, one line per change.
     pub changes: Vec<String>,
     pub state: ReleaseState,
+    /// Objects recorded without a version id (`s3://bucket/key`): written
+    /// while a bucket's first versioning was still taking effect (S3 may
+    /// take up to 15 minutes), so a rollback to this release cannot bring
+    /// them back.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unversioned: Vec<String>,
 }
 
 /// The deployed state of the whole stack.
@@ -74,6 +80,23 @@ pub struct FrontendRecord {
     /// record as `files` too, without a second copy of every entry.
     #[serde(skip)]
     pub written: Option<WrittenFiles>,
+}
+
+impl FrontendRecord {
+    /// The recorded keys that have no version id.
+    pub fn unversioned(&self) -> Vec<String> {
+        let listed = self.files.iter().map(|(k, e)| (&*k, e.version_id.is_none()));
+        let written = self
+            .written
+            .iter()
+            .flat_map(|w| w.files.iter().zip(&w.stored))
+            .map(|(f, s)| (f.key.as_str(), s.version_id.is_none()));
+        listed
+            .chain(written)
+            .filter(|(_, missing)| *missing)
+            .map(|(k, _)| format!("s3://{}/{k}", self.bucket))
+            .collect()
+    }
 }
 
 impl Serialize for FrontendRecord {

@@ -514,6 +514,9 @@ pub struct ReleaseLine {
     pub commit: Option<String>,
     pub who: String,
     pub changes: Vec<String>,
+    /// Objects the release has no version id for (it cannot restore them).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unversioned: Vec<String>,
 }
 
 impl fmt::Display for ReleasesReport {
@@ -548,6 +551,14 @@ impl fmt::Display for ReleasesReport {
             }
             if r.changes.len() > 3 {
                 writeln!(f, "        … {} more", r.changes.len() - 3)?;
+            }
+            if !r.unversioned.is_empty() {
+                writeln!(
+                    f,
+                    "        not restorable: {} object(s) written before the bucket's versioning took effect (e.g. {})",
+                    r.unversioned.len(),
+                    r.unversioned[0]
+                )?;
             }
         }
         Ok(())
@@ -710,6 +721,7 @@ impl From<Release> for ReleaseLine {
             commit: r.commit,
             who: r.who,
             changes: r.changes,
+            unversioned: r.unversioned,
         }
     }
 }
@@ -727,6 +739,7 @@ mod tests {
             commit: Some("0123456789abcdef".into()),
             who: "ci@example.com".into(),
             changes: (1..=changes).map(|n| format!("change {n}")).collect(),
+            unversioned: Vec::new(),
         }
     }
 

@@ -294,6 +294,17 @@ impl<'c> Session<'c> {
             let recorded = rec.files.iter_mut().map(|(k, e)| (k, &mut e.version_id));
             aws::s3::fill_versions(&self.clients.s3, &rec.bucket, recorded).await?;
         }
+        // What S3 still gives no version id was written while the bucket's
+        // first versioning was taking effect: this release cannot restore it.
+        let unversioned: Vec<String> = state.frontends.values().flat_map(|rec| rec.unversioned()).collect();
+        if !unversioned.is_empty() {
+            reporter.warn(&format!(
+                "{} object(s) were written without a version id ({}{}): S3 can take up to 15 minutes to start versioning a bucket after versioning is first enabled; a rollback to this release cannot restore them (the release says so), and the next deploy that changes them records them with versions",
+                unversioned.len(),
+                unversioned.iter().take(3).cloned().collect::<Vec<_>>().join(", "),
+                if unversioned.len() > 3 { ", …" } else { "" }
+            ));
+        }
         // Still ours? (A step that outlived the TTL may have lost the lock.)
         self.store.journal(&mut self.lock, |_| {}).await?;
         let last = self.store.release_ids().await?;
@@ -307,6 +318,7 @@ impl<'c> Session<'c> {
             rollback_of: record.rollback_of.clone(),
             changes: release::summary(changes),
             state,
+            unversioned,
         };
         self.store.put_release(&release).await?;
         reporter.done(
@@ -494,6 +506,7 @@ mod tests {
             rollback_of: None,
             changes: Vec::new(),
             state,
+            unversioned: Vec::new(),
         }
     }
 

@@ -519,3 +519,65 @@ async fn keep_prunes_old_versions_and_a_rollback_to_a_pruned_release_fails_befor
     );
     assert_eq!(e.live().await, before, "nothing changed");
 }
+
+/// S3 may take up to 15 minutes to version a bucket's writes after its
+/// versioning is first enabled (the rules layer holds that window open for
+/// this bucket). Files written then have no version id: the deploy says
+/// so, the release records which (`bosun releases` shows them as not
+/// restorable), and a rollback to it is refused naming them, before any
+/// change. Once versioning applies, the next change is recorded whole.
+#[tokio::test(flavor = "multi_thread")]
+async fn writes_before_versioning_takes_effect_are_recorded_as_not_restorable() {
+    let e = Estate::new("rel-settle");
+    rules(json!({"versioning_settle_seconds": 600, "bucket": e.bucket}));
+    let first = e.deploy(&[]);
+    assert_eq!(first.code, 0, "{first:?}");
+    let warned: Vec<String> = first
+        .events()
+        .iter()
+        .filter(|ev| ev["event"] == "warning")
+        .map(|ev| ev["message"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(
+        warned.iter().any(|w| w.contains("written without a version id")),
+        "{warned:?}"
+    );
+    let a = first.result()["release"].as_str().unwrap().to_string();
+    let listed = e.stack.bosun(&["releases"]);
+    let release = listed.result()["releases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == a.as_str())
+        .cloned()
+        .unwrap();
+    let unversioned: Vec<&str> = release["unversioned"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{release}"))
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(unversioned.contains(&format!("s3://{}/index.html", e.bucket).as_str()), "{unversioned:?}");
+
+    // Versioning applies now: the next change is recorded with versions.
+    rules(json!({"versioning_settle_seconds": 0, "bucket": e.bucket}));
+    e.change_to_b();
+    let second = e.deploy(&[]);
+    assert_eq!(second.code, 0, "{second:?}");
+    let listed = e.stack.bosun(&["releases"]);
+    let newest = listed.result()["releases"][0].clone();
+    let still: Vec<&str> = newest["unversioned"]
+        .as_array()
+        .map(|a| a.iter().map(|v| v.as_str().unwrap()).collect())
+        .unwrap_or_default();
+    assert!(
+        !still.contains(&format!("s3://{}/index.html", e.bucket).as_str()),
+        "the rewritten page has a version now: {still:?}"
+    );
+
+    let back = e.stack.bosun(&["rollback", "--to", &a]);
+    assert_eq!(back.code, 2, "{back:?}");
+    let message = back.result()["message"].as_str().unwrap().to_string();
+    assert!(message.contains("index.html (the release has no version id)"), "{message}");
+    assert!(!back.stdout.contains("\"event\":\"applied\""), "nothing changed: {back:?}");
+}
