@@ -111,6 +111,9 @@ Control (tests only), POST /moto-api/bosun-rules with a JSON body:
   {"versioning_settle_seconds": N, "bucket": B}
                                           writes to B land unversioned for N s after
                                           its first PutBucketVersioning
+  {"issue_certificate": ARN}              the requested ACM certificate ARN (us-east-1)
+                                          is ISSUED: its DNS validation record was
+                                          published (moto issues only after 60 s)
 GET /moto-api/bosun-rules lists the rules in force.
 GET /moto-api/bosun-rules/code?region=R&function=F&qualifier=Q
                                           the zip that version or alias runs
@@ -1329,6 +1332,12 @@ def _control() -> None:
                 DEPLOY_SECONDS[body["distribution"]] = float(body["deploy_seconds"])
             if "update_latency_seconds" in body:
                 UPDATE_LATENCY[body["distribution"]] = float(body["update_latency_seconds"])
+            if "issue_certificate" in body:
+                from moto.acm.models import acm_backends
+                from moto.core import DEFAULT_ACCOUNT_ID
+
+                arn = body["issue_certificate"]
+                acm_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]._certificates[arn].status = "ISSUED"
             if "versioning_settle_seconds" in body:
                 VERSIONING_SETTLE[body["bucket"]] = float(body["versioning_settle_seconds"])
             if "invalidation_seconds" in body:

@@ -541,6 +541,21 @@ fn cloudfront_statements(desired: &Desired, scope: &ArnScope<'_>) -> Vec<Value> 
                 )],
             ));
         }
+        // Custom domains' certificates are read (issued? covering the
+        // name?) before CloudFront is asked to serve with them.
+        let certificates: BTreeSet<String> = desired
+            .frontends
+            .iter()
+            .filter_map(|f| f.domain.as_ref())
+            .map(|d| d.certificate.clone())
+            .collect();
+        if !certificates.is_empty() {
+            out.push(statement(
+                "Certificates",
+                &["acm:DescribeCertificate"],
+                certificates.into_iter().collect(),
+            ));
+        }
         out.push(statement(
             "IndexFunction",
             &[

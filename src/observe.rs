@@ -84,6 +84,20 @@ async fn observe_frontend(clients: &Clients, spec: &FrontendSpec) -> Result<Live
 
 /// A frontend's distribution (its id and setup), when it has one.
 async fn read_distribution(clients: &Clients, spec: &FrontendSpec) -> Result<(Option<String>, Setup), AwsError> {
+    let certificate = async {
+        match &spec.domain {
+            Some(d) => aws::acm::describe(&clients.acm, &d.certificate).await.map(Some),
+            None => Ok(None),
+        }
+    };
+    let (found, certificate) = tokio::try_join!(find_distribution(clients, spec), certificate)?;
+    let (id, mut setup) = found;
+    setup.wanted_certificate = certificate;
+    Ok((id, setup))
+}
+
+/// The frontend's distribution: its id and setup, when it exists.
+async fn find_distribution(clients: &Clients, spec: &FrontendSpec) -> Result<(Option<String>, Setup), AwsError> {
     let id = match &spec.distribution {
         DistributionSpec::None => None,
         DistributionSpec::Id(id) => Some(id.clone()),

@@ -296,7 +296,8 @@ pub struct FrontendLine {
     /// its distribution's domain.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// The DNS record a custom domain needs (`NAME CNAME DISTRIBUTION-DOMAIN`).
+    /// The DNS record a custom domain needs: `NAME CNAME DISTRIBUTION-DOMAIN`,
+    /// or for a zone apex (which takes no CNAME) `NAME ALIAS DISTRIBUTION-DOMAIN`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dns: Option<String>,
 }
@@ -319,6 +320,13 @@ impl fmt::Display for FrontendLine {
         }
         if let Some(dns) = &self.dns {
             write!(f, "\n      DNS: create {dns}")?;
+            if dns.contains(" ALIAS ") {
+                write!(
+                    f,
+                    "\n           (a zone apex cannot hold a CNAME: in Route 53, A and AAAA alias records to the distribution, hosted zone {}; elsewhere the provider's ALIAS/ANAME/flattened CNAME)",
+                    crate::model::names::CLOUDFRONT_HOSTED_ZONE
+                )?;
+            }
         }
         Ok(())
     }

@@ -530,6 +530,7 @@ pub async fn setup(client: &Client, id: &str) -> Result<Option<Setup>, AwsError>
         domain: distribution.domain_name().to_string(),
         arn: distribution.arn().to_string(),
         stack_tag: None,
+        wanted_certificate: None,
         viewer_request_function,
         origins,
         behaviors,

@@ -5,6 +5,7 @@
 //! log (an SDK interceptor) so a deploy can report — and tests can assert —
 //! exactly how many write calls it made.
 
+pub mod acm;
 pub mod cloudfront;
 pub mod dynamodb;
 pub mod events;
@@ -232,6 +233,8 @@ pub struct Clients {
     pub sts: aws_sdk_sts::Client,
     pub s3: aws_sdk_s3::Client,
     pub cloudfront: aws_sdk_cloudfront::Client,
+    /// ACM in us-east-1, where CloudFront takes viewer certificates from.
+    pub acm: aws_sdk_acm::Client,
     pub sesv2: aws_sdk_sesv2::Client,
     /// S3 for the stack's state bucket (releases, lock), with its own call
     /// log: bookkeeping writes are counted apart from the resources' writes.
@@ -345,6 +348,12 @@ impl Clients {
             state_log,
             cloudfront: aws_sdk_cloudfront::Client::from_conf(
                 aws_sdk_cloudfront::config::Builder::from(conf)
+                    .interceptor(recorder())
+                    .build(),
+            ),
+            acm: aws_sdk_acm::Client::from_conf(
+                aws_sdk_acm::config::Builder::from(conf)
+                    .region(Region::new("us-east-1"))
                     .interceptor(recorder())
                     .build(),
             ),

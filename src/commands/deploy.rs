@@ -211,7 +211,7 @@ fn deploy_report(
             dns: spec.domain.as_ref().and_then(|d| {
                 let live = after.frontends.get(&spec.key)?;
                 live.distribution.as_ref()?;
-                Some(format!("{} CNAME {}", d.name, live.setup.domain))
+                Some(crate::model::names::dns_record(&d.name, &live.setup.domain))
             }),
         })
         .collect();

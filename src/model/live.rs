@@ -334,6 +334,47 @@ pub struct Setup {
     /// Whether the last change has reached every edge location (status
     /// `Deployed`, not `InProgress`).
     pub deployed: bool,
+    /// The certificate the stack's custom domain names, as ACM describes
+    /// it (read for a frontend with a `domain`, whether or not its
+    /// distribution exists yet).
+    pub wanted_certificate: Option<LiveCertificate>,
+}
+
+/// An ACM certificate as a deploy needs it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub enum LiveCertificate {
+    /// No such certificate in the account (in us-east-1).
+    Missing,
+    /// Its status (`ISSUED`, `PENDING_VALIDATION`, `EXPIRED`, …) and every
+    /// name it covers (its domain name and subject alternative names).
+    Found { status: String, names: Vec<String> },
+}
+
+impl LiveCertificate {
+    /// Why CloudFront would refuse it for `name`; `None` when it serves.
+    pub fn problem(&self, name: &str) -> Option<String> {
+        match self {
+            LiveCertificate::Missing => Some("does not exist in this account (in us-east-1)".into()),
+            LiveCertificate::Found { status, .. } if status != "ISSUED" => Some(format!("is {status}, not ISSUED")),
+            LiveCertificate::Found { names, .. } if !names.iter().any(|n| covers(n, name)) => {
+                Some(format!("covers {}, not {name}", names.join(", ")))
+            }
+            LiveCertificate::Found { .. } => None,
+        }
+    }
+}
+
+/// Whether a certificate name covers `host`: equal (case aside), or a
+/// wildcard `*.example.com` covering exactly one more label
+/// (`crew.example.com`, not `example.com` nor `a.crew.example.com`).
+pub fn covers(pattern: &str, host: &str) -> bool {
+    let (pattern, host) = (pattern.to_ascii_lowercase(), host.to_ascii_lowercase());
+    match pattern.strip_prefix("*.") {
+        Some(parent) => host
+            .split_once('.')
+            .is_some_and(|(label, rest)| !label.is_empty() && rest == parent),
+        None => pattern == host,
+    }
 }
 
 /// One origin of a distribution: its domain and its OriginPath (`""` or
@@ -823,5 +864,40 @@ mod tests {
         };
         assert_eq!(live.listing().map(|(k, _)| k).collect::<Vec<_>>(), ["p/a", "p/b"]);
         assert_eq!(live.listed("p/b"), Some(&etag('b')));
+    }
+}
+
+#[cfg(test)]
+mod certificate_tests {
+    use super::*;
+
+    #[test]
+    fn a_certificate_serves_a_name_when_issued_and_covering_it() {
+        assert!(covers("crew.example.com", "CREW.example.com"));
+        assert!(covers("*.example.com", "crew.example.com"));
+        assert!(!covers("*.example.com", "example.com"));
+        assert!(!covers("*.example.com", "a.crew.example.com"));
+        assert!(!covers("example.com", "crew.example.com"));
+        let issued = |names: &[&str]| LiveCertificate::Found {
+            status: "ISSUED".into(),
+            names: names.iter().map(|n| n.to_string()).collect(),
+        };
+        assert_eq!(
+            issued(&["example.com", "*.example.com"]).problem("crew.example.com"),
+            None
+        );
+        assert_eq!(
+            issued(&["example.com"]).problem("crew.example.com").as_deref(),
+            Some("covers example.com, not crew.example.com")
+        );
+        let pending = LiveCertificate::Found {
+            status: "PENDING_VALIDATION".into(),
+            names: vec!["crew.example.com".into()],
+        };
+        assert_eq!(
+            pending.problem("crew.example.com").as_deref(),
+            Some("is PENDING_VALIDATION, not ISSUED")
+        );
+        assert!(LiveCertificate::Missing.problem("crew.example.com").is_some());
     }
 }

@@ -145,6 +145,33 @@ pub fn manifest_key(spec: &FrontendSpec) -> String {
     format!("{}{MANIFEST_NAME}", spec.prefix)
 }
 
+/// Route 53's hosted zone id for every CloudFront distribution, as an
+/// alias record's target (Route 53 developer guide, "Values for alias records").
+pub const CLOUDFRONT_HOSTED_ZONE: &str = "Z2FDTNDATAQYW2";
+
+/// The DNS record pointing `name` at a distribution's domain. A zone apex
+/// cannot hold a CNAME (RFC 1034: a CNAME excludes the SOA and NS records
+/// an apex has), so a registrable name (`example.com`, and the two-level
+/// country forms such as `example.co.uk`) gets an ALIAS record; any other
+/// name a CNAME.
+pub fn dns_record(name: &str, distribution_domain: &str) -> String {
+    let kind = if is_apex(name) { "ALIAS" } else { "CNAME" };
+    format!("{name} {kind} {distribution_domain}")
+}
+
+/// Whether `name` is (most likely) a zone apex: two labels, or three whose
+/// middle one is a country's second-level domain (`co.uk`, `com.au`).
+fn is_apex(name: &str) -> bool {
+    let labels: Vec<&str> = name.trim_end_matches('.').split('.').collect();
+    match labels.as_slice() {
+        [_, _] => true,
+        [_, second, tld] => {
+            tld.len() == 2 && ["co", "com", "net", "org", "ac", "gov", "edu", "ne", "or"].contains(second)
+        }
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,5 +186,17 @@ mod tests {
         assert!(s3.len() <= OAC_NAME_MAX && api.len() <= OAC_NAME_MAX, "{s3} {api}");
         assert_ne!(s3, api, "cut to the same 64 characters they would collide");
         assert_eq!(s3, oac_name(stack, site, false), "stable");
+    }
+
+    #[test]
+    fn an_apex_gets_an_alias_record_and_a_subdomain_a_cname() {
+        let d = "d111111abcdef8.cloudfront.net";
+        assert_eq!(dns_record("example.com", d), format!("example.com ALIAS {d}"));
+        assert_eq!(dns_record("example.co.uk", d), format!("example.co.uk ALIAS {d}"));
+        assert_eq!(dns_record("crew.example.com", d), format!("crew.example.com CNAME {d}"));
+        assert_eq!(
+            dns_record("www.example.co.uk", d),
+            format!("www.example.co.uk CNAME {d}")
+        );
     }
 }

@@ -187,6 +187,42 @@ fn distribution(
     live: &LiveFrontend,
     out: &mut Vec<Change>,
 ) -> Result<Option<Served>, PlanError> {
+    let before = out.len();
+    let served = distribution_changes(spec, ctx, live, out)?;
+    // CloudFront refuses a viewer certificate that is not issued or does
+    // not cover the domain (InvalidViewerCertificate): refused here, before
+    // any write, when this deploy would set it.
+    let sets_domain = out[before..].iter().any(|c| {
+        matches!(
+            c,
+            Change::CreateDistribution { domain: Some(_), .. } | Change::SetDomain { domain: Some(_), .. }
+        )
+    });
+    if let (true, Some(domain)) = (sets_domain, &spec.domain) {
+        if let Some(problem) = live
+            .setup
+            .wanted_certificate
+            .as_ref()
+            .and_then(|c| c.problem(&domain.name))
+        {
+            return Err(PlanError::Certificate {
+                frontend: spec.key.clone(),
+                certificate: domain.certificate.clone(),
+                domain: domain.name.clone(),
+                problem,
+            });
+        }
+    }
+    Ok(served)
+}
+
+/// [`distribution`]'s changes, before the certificate check.
+fn distribution_changes(
+    spec: &FrontendSpec,
+    ctx: &FrontendContext<'_>,
+    live: &LiveFrontend,
+    out: &mut Vec<Change>,
+) -> Result<Option<Served>, PlanError> {
     match (&spec.distribution, &live.distribution) {
         (DistributionSpec::None, _) => Ok(None),
         (DistributionSpec::Id(_), Some(d)) => {

@@ -134,6 +134,13 @@ pub enum PlanError {
     },
     #[error("schedule `{schedule}` targets function `{function}`, which is not deployed yet\n      help: run `bosun deploy all` (or `bosun deploy functions {function}`) first")]
     ScheduleTargetMissing { schedule: String, function: String },
+    #[error("frontend `{frontend}`: certificate {certificate} {problem}, so CloudFront cannot serve {domain} with it; nothing was changed\n      help: in ACM (us-east-1) request a certificate for {domain} (or a *. wildcard of its parent), publish its DNS validation record, wait until it is ISSUED, and give its ARN as `certificate`")]
+    Certificate {
+        frontend: String,
+        certificate: String,
+        domain: String,
+        problem: String,
+    },
     #[error("frontend `{frontend}`: the managed distribution {id} is tagged bosun:stack = {tagged}, not {stack}; nothing was changed\n      help: the comment says it is this stack's, the tag says another's: check which stack really owns it, and fix its comment or its tag")]
     DistributionOfAnotherStack {
         frontend: String,

@@ -792,8 +792,6 @@ async fn deploy_wait_waits_for_a_new_distribution_to_deploy() {
     }
 }
 
-const CERTIFICATE: &str = "arn:aws:acm:us-east-1:123456789012:certificate/0b2a1c9e-0000-4000-8000-000000000001";
-
 /// A custom domain: the managed distribution answers to it with the ACM
 /// certificate, the deploy prints the DNS record to create, and
 /// `${frontends.web.url}` is the domain (known before the distribution
@@ -810,8 +808,9 @@ async fn a_custom_domain_is_set_on_the_distribution_and_named_by_references() {
             site.bucket
         )
     };
+    let issued = certificate(&["crew.example.com"], true).await;
     site.stack.write(&body(&format!(
-        "domain = \"crew.example.com\"\ncertificate = \"{CERTIFICATE}\"\n"
+        "domain = \"crew.example.com\"\ncertificate = \"{issued}\"\n"
     )));
     site.write(&[("index.html", b"<html>d</html>")]);
     let run = site.stack.bosun(&["deploy", "all"]);
@@ -823,7 +822,7 @@ async fn a_custom_domain_is_set_on_the_distribution_and_named_by_references() {
     let config = got.distribution_config().unwrap();
     assert_eq!(config.aliases().unwrap().items(), ["crew.example.com"]);
     let cert = config.viewer_certificate().unwrap();
-    assert_eq!(cert.acm_certificate_arn(), Some(CERTIFICATE));
+    assert_eq!(cert.acm_certificate_arn(), Some(issued.as_str()));
     assert_eq!(cert.ssl_support_method().map(|m| m.as_str()), Some("sni-only"));
     assert_eq!(
         run.result()["frontends"][0]["dns"],
@@ -1036,4 +1035,43 @@ async fn a_distribution_whose_comment_was_edited_is_named_not_duplicated() {
         .filter(|d| d.comment() == comment || d.id() == id)
         .count();
     assert_eq!(holders, 1, "no second distribution");
+}
+
+/// CloudFront serves a custom domain only with an ISSUED certificate that
+/// covers it: one still pending validation, or issued for another name, is
+/// refused at plan (naming what is wrong and what to do), before any write.
+/// A zone apex gets an ALIAS record, not a CNAME (an apex cannot hold one).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_custom_domains_certificate_is_checked_before_any_write_and_an_apex_gets_an_alias() {
+    let site = Site::new("fe-cert", "");
+    site.write(&[("index.html", b"<html>c</html>")]);
+    let with = |domain: &str, cert: &str| {
+        site.configure(&format!("domain = \"{domain}\"\ncertificate = \"{cert}\"\n"));
+        site.stack.bosun(&["deploy", "all"])
+    };
+    let pending = certificate(&["crew.example.com"], false).await;
+    let run = with("crew.example.com", &pending);
+    assert_eq!(run.code, 2, "{run:?}");
+    let message = run.result()["message"].as_str().unwrap().to_string();
+    assert!(message.contains("is PENDING_VALIDATION, not ISSUED"), "{message}");
+    assert!(
+        !run.stdout.contains("\"event\":\"applied\""),
+        "nothing written: {run:?}"
+    );
+
+    let elsewhere = certificate(&["shop.example.com"], true).await;
+    let run = with("crew.example.com", &elsewhere);
+    assert_eq!(run.code, 2, "{run:?}");
+    let message = run.result()["message"].as_str().unwrap().to_string();
+    assert!(
+        message.contains("covers shop.example.com, not crew.example.com"),
+        "{message}"
+    );
+
+    let apex = certificate(&["example.com", "*.example.com"], true).await;
+    let run = with("example.com", &apex);
+    assert_eq!(run.code, 0, "{run:?}");
+    let dns = run.result()["frontends"][0]["dns"].as_str().unwrap().to_string();
+    assert!(dns.starts_with("example.com ALIAS d"), "{dns}");
+    assert!(dns.ends_with(".cloudfront.net"), "{dns}");
 }

@@ -69,6 +69,25 @@ fn the_demo_stacks_policies_hold_under_the_service_authorization_reference() {
             bosun::policy::execution_policy(&desired, f, &scope),
         );
     }
+    // And what the demo stack does not use: a custom domain (its
+    // certificate is read) on a managed distribution with an API behind it.
+    let domain = TestStack::new(
+        "iam-domain",
+        "[functions.api]\nbinary = \"/bin/sh\"\nurl = { auth = \"aws-iam\" }\n\n\
+         [frontends.web]\ndir = \".\"\nbucket = \"iam-domain-site\"\ndistribution = \"managed\"\n\
+         domain = \"crew.example.com\"\ncertificate = \"arn:aws:acm:us-east-1:123456789012:certificate/abc\"\n\
+         api = { function = \"api\", path = \"/api/*\" }\n",
+    );
+    let with_domain = printed_policy(&domain.path_str(), &[]);
+    assert!(
+        with_domain.to_string().contains("acm:DescribeCertificate"),
+        "{with_domain:#}"
+    );
+    policies.insert("deployer (custom domain)".to_string(), with_domain);
+    policies.insert(
+        "deployer --read-only (custom domain)".to_string(),
+        printed_policy(&domain.path_str(), &["--read-only"]),
+    );
     let problems = reference_problems(&policies);
     assert!(
         problems.is_empty(),

@@ -557,7 +557,10 @@ async fn writes_before_versioning_takes_effect_are_recorded_as_not_restorable() 
         .iter()
         .map(|v| v.as_str().unwrap())
         .collect();
-    assert!(unversioned.contains(&format!("s3://{}/index.html", e.bucket).as_str()), "{unversioned:?}");
+    assert!(
+        unversioned.contains(&format!("s3://{}/index.html", e.bucket).as_str()),
+        "{unversioned:?}"
+    );
 
     // Versioning applies now: the next change is recorded with versions.
     rules(json!({"versioning_settle_seconds": 0, "bucket": e.bucket}));
@@ -578,6 +581,12 @@ async fn writes_before_versioning_takes_effect_are_recorded_as_not_restorable() 
     let back = e.stack.bosun(&["rollback", "--to", &a]);
     assert_eq!(back.code, 2, "{back:?}");
     let message = back.result()["message"].as_str().unwrap().to_string();
-    assert!(message.contains("index.html (the release has no version id)"), "{message}");
-    assert!(!back.stdout.contains("\"event\":\"applied\""), "nothing changed: {back:?}");
+    assert!(
+        message.contains("index.html (the release has no version id)"),
+        "{message}"
+    );
+    assert!(
+        !back.stdout.contains("\"event\":\"applied\""),
+        "nothing changed: {back:?}"
+    );
 }

@@ -386,6 +386,31 @@ pub async fn cloudfront() -> aws_sdk_cloudfront::Client {
     aws_sdk_cloudfront::Client::new(&sdk_config().await)
 }
 
+/// An ACM certificate (us-east-1, where CloudFront takes them) for `names`,
+/// requested from the emulator; ISSUED when `issued` (the rules layer
+/// stands in for its DNS validation), else PENDING_VALIDATION.
+pub async fn certificate(names: &[&str], issued: bool) -> String {
+    let conf = sdk_config().await;
+    let acm = aws_sdk_acm::Client::from_conf(
+        aws_sdk_acm::config::Builder::from(&conf)
+            .region(aws_config::Region::new("us-east-1"))
+            .build(),
+    );
+    let requested = acm
+        .request_certificate()
+        .domain_name(names[0])
+        .set_subject_alternative_names(Some(names.iter().map(|n| n.to_string()).collect()))
+        .validation_method(aws_sdk_acm::types::ValidationMethod::Dns)
+        .send()
+        .await
+        .unwrap();
+    let arn = requested.certificate_arn().unwrap().to_string();
+    if issued {
+        rules(serde_json::json!({ "issue_certificate": arn }));
+    }
+    arn
+}
+
 /// Writes `files` (relative path → content) under `dir`, creating folders.
 pub fn write_files(dir: &Path, files: &[(&str, &[u8])]) {
     for (rel, content) in files {
@@ -512,6 +537,7 @@ pub fn iam_actions(call: &str) -> Vec<String> {
         "sesv2" => "ses",
         "ssm" => "ssm",
         "sts" => "sts",
+        "acm" => "acm",
         other => panic!("no IAM prefix known for service {other} ({call})"),
     };
     let actions: Vec<&str> = match (prefix, op) {
