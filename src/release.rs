@@ -85,7 +85,7 @@ pub struct FrontendRecord {
 impl FrontendRecord {
     /// The recorded keys that have no version id.
     pub fn unversioned(&self) -> Vec<String> {
-        let listed = self.files.iter().map(|(k, e)| (&*k, e.version_id.is_none()));
+        let listed = self.files.iter().map(|(k, e)| (k, e.version_id.is_none()));
         let written = self
             .written
             .iter()
