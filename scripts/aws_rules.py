@@ -75,6 +75,11 @@ Rules:
                                cloudfront:TagResource, and a function's role
                                iam:PassRole (iam:PassedToService). PutTargets
                                carries events:TargetArn.
+  iam-policy-size              IAM's size quotas, in characters outside whitespace:
+                               a user's inline policies 2,048 together, a group's
+                               5,120, a role's 10,240; a managed policy (and each
+                               version) 6,144; a role's trust policy 2,048
+                               (LimitExceeded). moto enforces none.
   s3-versioning-settles        After a bucket's first PutBucketVersioning (Enabled), object
                                writes may still land unversioned (version "null", no
                                x-amz-version-id) for a while: S3 says up to 15
@@ -170,6 +175,7 @@ RULES = [
     "iam-resources",
     "iam-condition-keys",
     "iam-all-services",
+    "iam-policy-size",
     "s3-versioning-settles",
     "s3-versioning-document",
     "s3-policy-principals",
@@ -218,6 +224,7 @@ def install() -> None:
     _iam_resources()
     _iam_conditions()
     _iam_services()
+    _iam_policy_sizes()
     _control()
 
 
@@ -1313,6 +1320,62 @@ def _iam_services() -> None:
         return [(action, resource, {"events:TargetArn": targets})]
 
     EventsHandler._bosun_authorization = events_authorization
+
+
+def _iam_policy_sizes() -> None:
+    """IAM and STS quotas ("IAM object quotas"): inline policies of a user
+    2,048 characters together, of a group 5,120, of a role 10,240; a managed
+    policy 6,144; a role trust policy 2,048 (the default). IAM counts
+    characters outside whitespace. moto reports these quotas in
+    GetAccountSummary and enforces none, so a policy too big for AWS was
+    accepted."""
+    from moto.iam.exceptions import LimitExceededException
+    from moto.iam.models import IAMBackend
+
+    def size(document) -> int:
+        return sum(1 for c in str(document) if not c.isspace())
+
+    def inline(kind, quota, owner_of, original):
+        def put(self, name, policy_name, policy_json):
+            owner = owner_of(self, name)
+            total = size(policy_json) + sum(size(d) for n, d in owner.policies.items() if n != policy_name)
+            if total > quota:
+                raise LimitExceededException(f"Maximum policy size of {quota} bytes exceeded for {kind} {name}")
+            return original(self, name, policy_name, policy_json)
+        return put
+
+    IAMBackend.put_user_policy = inline("user", 2048, IAMBackend.get_user, IAMBackend.put_user_policy)
+    IAMBackend.put_group_policy = inline("group", 5120, IAMBackend.get_group, IAMBackend.put_group_policy)
+    IAMBackend.put_role_policy = inline("role", 10240, IAMBackend.get_role, IAMBackend.put_role_policy)
+
+    def managed(original, document_at):
+        def create(self, *args, **kwargs):
+            document = kwargs.get("policy_document", args[document_at] if len(args) > document_at else "")
+            if size(document) > 6144:
+                raise LimitExceededException("Cannot exceed quota for PolicySize: 6144")
+            return original(self, *args, **kwargs)
+        return create
+
+    # create_policy(description, path, policy_document, ...);
+    # create_policy_version(policy_arn, policy_document, set_as_default)
+    IAMBackend.create_policy = managed(IAMBackend.create_policy, 2)
+    IAMBackend.create_policy_version = managed(IAMBackend.create_policy_version, 1)
+
+    def trusted(original, document_at):
+        def create(self, *args, **kwargs):
+            document = kwargs.get(
+                "assume_role_policy_document" if document_at == 1 else "policy_document",
+                args[document_at] if len(args) > document_at else "",
+            )
+            if size(document) > 2048:
+                raise LimitExceededException("Cannot exceed quota for ACLSizePerRole: 2048")
+            return original(self, *args, **kwargs)
+        return create
+
+    # create_role(role_name, assume_role_policy_document, ...);
+    # update_assume_role_policy(role_name, policy_document)
+    IAMBackend.create_role = trusted(IAMBackend.create_role, 1)
+    IAMBackend.update_assume_role_policy = trusted(IAMBackend.update_assume_role_policy, 1)
 
 
 def _control() -> None:

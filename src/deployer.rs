@@ -844,4 +844,42 @@ mod tests {
         assert!(with("cloudfront:UntagResource").is_empty());
         assert!(with("cloudfront:GetDistributionConfig")[0].get("Condition").is_none());
     }
+
+    /// The demo deployer policy is too big for one managed policy; split,
+    /// every part fits IAM's 6,144 characters and together they grant
+    /// exactly what the whole does (same statements, resources and
+    /// conditions), even when one statement must be cut by resources.
+    #[test]
+    fn a_split_policy_fits_managed_policies_and_grants_the_same() {
+        use crate::policy::{policy_size, split, MANAGED_POLICY_MAX_CHARS};
+        let whole = demo_policy();
+        assert!(policy_size(&whole) > MANAGED_POLICY_MAX_CHARS);
+        let grants = |policies: &[Value]| -> BTreeSet<String> {
+            policies
+                .iter()
+                .flat_map(|p| p["Statement"].as_array().unwrap().clone())
+                .flat_map(|s| {
+                    let resources: Vec<Value> = match &s["Resource"] {
+                        Value::Array(list) => list.clone(),
+                        one => vec![one.clone()],
+                    };
+                    let actions = s["Action"].as_array().unwrap().clone();
+                    let condition = s.get("Condition").cloned().unwrap_or(Value::Null);
+                    resources.into_iter().flat_map(move |r| {
+                        let condition = condition.clone();
+                        actions.clone().into_iter().map(move |a| format!("{a} {r} {condition}"))
+                    })
+                })
+                .collect()
+        };
+        for max in [MANAGED_POLICY_MAX_CHARS, 700] {
+            let parts = split(&whole, max).unwrap();
+            assert!(parts.len() > 1);
+            for p in &parts {
+                assert!(policy_size(p) <= max, "{}", policy_size(p));
+            }
+            assert_eq!(grants(&parts), grants(std::slice::from_ref(&whole)), "max {max}");
+        }
+        assert!(split(&whole, 100).is_err(), "a statement that cannot fit is an error");
+    }
 }

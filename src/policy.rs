@@ -341,6 +341,56 @@ pub fn policy_size(policy: &Value) -> usize {
     policy.to_string().chars().filter(|c| !c.is_whitespace()).count()
 }
 
+/// `policy` as several policies of at most `max` characters each (IAM's
+/// count), for attaching as managed policies: statements packed in order,
+/// a statement too big alone split by its resources. Err when one
+/// statement with one resource is still too big.
+pub fn split(policy: &Value, max: usize) -> Result<Vec<Value>, String> {
+    let wrap = |statements: Vec<Value>| json!({"Version": "2012-10-17", "Statement": statements});
+    let fits = |statements: &[Value]| policy_size(&wrap(statements.to_vec())) <= max;
+    let mut pieces = Vec::new();
+    for s in policy["Statement"].as_array().cloned().unwrap_or_default() {
+        if fits(std::slice::from_ref(&s)) {
+            pieces.push(s);
+            continue;
+        }
+        let resources = match &s["Resource"] {
+            Value::Array(list) if list.len() > 1 => list.clone(),
+            _ => return Err(format!("statement {} alone is over {max} characters", s["Sid"])),
+        };
+        // Halves until each part fits, each part a statement of its own.
+        let mut queue = vec![resources];
+        let mut n = 0;
+        while let Some(list) = queue.pop() {
+            let mut part = s.clone();
+            n += 1;
+            part["Sid"] = json!(format!("{}{n}", s["Sid"].as_str().unwrap_or("Part")));
+            part["Resource"] = json!(list);
+            if fits(std::slice::from_ref(&part)) {
+                pieces.push(part);
+            } else if list.len() > 1 {
+                let (a, b) = list.split_at(list.len() / 2);
+                queue.push(b.to_vec());
+                queue.push(a.to_vec());
+                n -= 1;
+            } else {
+                return Err(format!(
+                    "statement {} with one resource is over {max} characters",
+                    s["Sid"]
+                ));
+            }
+        }
+    }
+    let mut out: Vec<Vec<Value>> = Vec::new();
+    for piece in pieces {
+        match out.last_mut() {
+            Some(current) if fits(&[current.as_slice(), std::slice::from_ref(&piece)].concat()) => current.push(piece),
+            _ => out.push(vec![piece]),
+        }
+    }
+    Ok(out.into_iter().map(wrap).collect())
+}
+
 /// The statement id of the bucket-policy statement letting a frontend's
 /// managed distribution read its files.
 pub fn distribution_sid(frontend: &str) -> String {

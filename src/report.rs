@@ -256,6 +256,9 @@ impl fmt::Display for VerifySesReport {
 /// `aws iam put-role-policy --policy-document file://…`).
 #[derive(Debug, Serialize)]
 pub struct PolicyReport {
+    /// The whole policy's size as IAM counts it (characters outside whitespace).
+    pub characters: usize,
+    /// The policy; with `--split`, a list of managed-policy-sized parts.
     pub policy: serde_json::Value,
 }
 

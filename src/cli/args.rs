@@ -150,6 +150,11 @@ pub enum Command {
         /// administrator to create or update it.
         #[arg(long, conflicts_with = "read_only")]
         boundary: bool,
+        /// Print the policy as managed policies of at most 6,144 characters
+        /// each (a JSON list), for a role whose inline policies cannot hold
+        /// it (10,240 characters together).
+        #[arg(long, conflicts_with = "boundary")]
+        split: bool,
     },
     /// Check that mail from this stack will be sent and delivered (identities,
     /// DKIM, MAIL FROM, account, quota, sandbox recipients, suppression list).

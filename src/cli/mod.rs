@@ -122,14 +122,14 @@ async fn run(args: Args, reporter: &mut Reporter) -> Result<(), Failure> {
             partition,
             read_only,
             boundary,
+            split,
         } => {
             let which = match (read_only, boundary) {
                 (_, true) => commands::policy::Which::Boundary,
                 (true, _) => commands::policy::Which::ReadOnly,
                 _ => commands::policy::Which::Deployer,
             };
-            commands::policy::run(&settings, account, (&partition, which), reporter);
-            Ok(())
+            commands::policy::run(&settings, account, (&partition, which, split), reporter)
         }
         Command::VerifySes {
             create,
