@@ -1052,7 +1052,7 @@ def _iam_conditions() -> None:
         response = getattr(CURRENT, "response", None)
         describe = getattr(response, "_bosun_authorization", None)
         checks = describe(self._action, resource) if describe else [(self._action, resource, {})]
-        for action, target, extra in checks:
+        def permits(action, target, extra) -> bool:
             incoming = {**context(self), **extra}
             permitted = False
             for policy in self._access_key.collect_policies():
@@ -1063,7 +1063,12 @@ def _iam_conditions() -> None:
                     permitted = True
             if action == self._action and self._is_assuming_role_operation(target):
                 permitted = permitted and self._check_role_trust_relationship(target)
-            if not permitted:
+            return permitted
+
+        # Each check must hold; a list is alternatives, one of which must.
+        for check in checks:
+            alternatives = check if isinstance(check, list) else [check]
+            if not any(permits(*alt) for alt in alternatives):
                 self._raise_access_denied()
 
     access_control.IAMRequestBase.check_action_permitted = check_action_permitted
@@ -1170,6 +1175,26 @@ def _iam_services() -> None:
         return request
 
     access_control.IAMRequest._create_aws_request = create_aws_request
+
+    # A refusal in the service's own error shape (its protocol), as AWS
+    # answers: moto answers every service in one XML shape, which JSON
+    # clients cannot read (they saw only "HTTP 403").
+    from werkzeug.exceptions import HTTPException
+
+    json_services = {"lambda", "dynamodb", "events", "ssm", "ses", "acm", "logs"}
+
+    class Denied(HTTPException):
+        code = 403
+
+    def raise_access_denied(self):
+        message = f"User: {self._access_key.arn} is not authorized to perform: {self._action}"
+        if self._service in json_services:
+            raise Denied(description=json.dumps({"__type": "AccessDeniedException", "message": message}))
+        raise Denied(description=(
+            "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
+            f"<Message>{message}</Message></Error><RequestId>denied</RequestId></ErrorResponse>"))
+
+    access_control.IAMRequest._raise_access_denied = raise_access_denied
 
     # A form-encoded body (the query protocol: IAM, STS) is parsed away
     # before moto reads it, and moto re-encodes the parameters its own way
@@ -1283,10 +1308,11 @@ def _iam_services() -> None:
             keys["aws:TagKeys"] = [t["Key"] for t in requested]
             keys.update({f"aws:RequestTag/{t['Key']}": t.get("Value", "") for t in requested})
         if action == "cloudfront:CreateDistributionWithTags":
-            # The tagging is of the distribution being made, whose id no
-            # policy can know: an ARN only distribution/* (or *) matches.
-            new = f"arn:aws:cloudfront::{self.current_account}:distribution/*"
-            return [("cloudfront:CreateDistribution", resource, keys), ("cloudfront:TagResource", new, keys)]
+            # Both on "*": the distribution does not exist yet (CloudFront
+            # developer guide, API permissions reference: "Required
+            # Permissions: cloudfront:CreateDistribution,
+            # cloudfront:TagResource ... Resources: *").
+            return [("cloudfront:CreateDistribution", resource, keys), ("cloudfront:TagResource", resource, keys)]
         return [(action, resource, keys)]
 
     CloudFrontResponse._determine_resource = cloudfront_resource
@@ -1308,6 +1334,27 @@ def _iam_services() -> None:
         return "*"
 
     SESV2Response._determine_resource = ses_resource
+
+    # SendEmail is authorized on the identity that sends (the From address,
+    # or its domain when that is the verified identity) and on the
+    # configuration set it names (SES developer guide, "Controlling access
+    # to Amazon SES": sending authorization applies to identities and
+    # configuration sets).
+    def ses_authorization(self, action, resource):
+        if action != "ses:SendEmail":
+            return [(action, resource, {})]
+        body = json_body(self)
+        base = f"arn:aws:ses:{self.region}:{self.current_account}"
+        sender = body.get("FromEmailAddress", "").rsplit("<", 1)[-1].rstrip(">").strip()
+        identities = [(action, f"{base}:identity/{sender}", {})]
+        if "@" in sender:
+            identities.append((action, f"{base}:identity/{sender.rsplit('@', 1)[1]}", {}))
+        checks = [identities]
+        if body.get("ConfigurationSetName"):
+            checks.append((action, f"{base}:configuration-set/{body['ConfigurationSetName']}", {}))
+        return checks
+
+    SESV2Response._bosun_authorization = ses_authorization
 
     # EventBridge: PutTargets carries events:TargetArn, every target's ARN
     # (a multivalued key; EventBridge's condition keys).

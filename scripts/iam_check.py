@@ -14,9 +14,13 @@ IAM User Guide, "IAM JSON policy elements: Resource" and "Condition"):
 - an action that lists no resource types works only with `"Resource": "*"`:
   granted on an ARN it is never allowed (CloudFront's Create* actions);
 - a statement on `"*"` holds only such actions (one that supports resource
-  types would be granted on every resource of the account);
+  types would be granted on every resource of the account), except a
+  TagResource beside its service's Create action, conditioned on the
+  request's tags (aws:RequestTag and aws:TagKeys): a creation with tags;
 - every action applies to some ARN of its statement (else it is granted
   nothing), and every ARN is of a resource type some action supports;
+- no NotAction, NotResource or NotPrincipal (they grant what they do not
+  name, which no list of resource types bounds), and Effect is Allow or Deny;
 - every condition key is one each action of the statement supports, or a
   global `aws:` key: a key missing from an action's request context makes the
   condition false (unless the operator ends in IfExists), so the action is
@@ -114,6 +118,20 @@ def key_supported(key: str, supported) -> bool:
     return False
 
 
+def tags_on_create(action: str, actions, st: dict) -> bool:
+    """A service's TagResource beside its create action, on "*" and only for
+    the tags of the request: how a creation with tags is authorized (the
+    resource does not exist yet; e.g. CloudFront's CreateDistributionWithTags,
+    "Resources: *" in its API permissions reference)."""
+    service = action.split(":", 1)[0]
+    conditions = st.get("Condition") or {}
+    keys = [k for block in conditions.values() for k in block]
+    return (action.split(":", 1)[1] == "TagResource"
+            and any(a.startswith(f"{service}:Create") for a in actions)
+            and any(k.startswith("aws:RequestTag/") for k in keys)
+            and "aws:TagKeys" in keys)
+
+
 def check_statement(policy: str, st: dict):
     sid = st.get("Sid", "")
     problems = []
@@ -121,6 +139,12 @@ def check_statement(policy: str, st: dict):
     def problem(text):
         problems.append({"policy": policy, "sid": sid, "problem": text})
 
+    for negated in ("NotAction", "NotResource", "NotPrincipal"):
+        if negated in st:
+            problem(f"{negated}: grants (or denies) everything not listed, which this check "
+                    "cannot bound; bosun's policies name what they grant")
+    if st.get("Effect") not in ("Allow", "Deny"):
+        problem(f"Effect {st.get('Effect')!r}: IAM takes Allow or Deny")
     actions = as_list(st.get("Action", []))
     resources = as_list(st.get("Resource", []))
     wildcard = "*" in resources
@@ -139,7 +163,7 @@ def check_statement(policy: str, st: dict):
         if not formats and not wildcard:
             problem(f"{action} lists no resource types: it is allowed only on \"*\", "
                     f"not on {resources}")
-        if formats and wildcard:
+        if formats and wildcard and not tags_on_create(action, actions, st):
             problem(f"{action} supports resource types ({', '.join(sorted(set(formats)))}) "
                     "but is granted on \"*\"")
     if not wildcard:

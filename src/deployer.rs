@@ -458,15 +458,17 @@ fn cloudfront_statements(desired: &Desired, scope: &ArnScope<'_>) -> Vec<Value> 
             "Resource": "*"
         }));
         // A managed distribution's id is not known before it exists, so the
-        // stack's are the ones tagged bosun:stack = STACK: created only
-        // with that tag and no other (CreateDistributionWithTags needs
-        // CreateDistribution and TagResource), ...
+        // stack's are the ones tagged bosun:stack = STACK: created only with
+        // that tag and no other. CreateDistributionWithTags needs
+        // CreateDistribution and TagResource, both authorized on "*" (the
+        // distribution does not exist yet; CloudFront developer guide,
+        // "API permissions reference").
         let stack = desired.stack.name.as_str();
         let tag = format!("aws:RequestTag/{STACK_TAG}");
         out.push(json!({
             "Sid": "CreateTaggedDistributions",
             "Effect": "Allow",
-            "Action": ["cloudfront:CreateDistribution"],
+            "Action": ["cloudfront:CreateDistribution", "cloudfront:TagResource"],
             "Resource": "*",
             "Condition": {
                 "StringEquals": {&tag: stack},
@@ -474,21 +476,15 @@ fn cloudfront_statements(desired: &Desired, scope: &ArnScope<'_>) -> Vec<Value> 
             }
         }));
         let distributions = format!("arn:{}:cloudfront::{}:distribution/*", scope.partition, scope.account);
-        // ... tagged with it (at creation, or one bosun made before it
-        // tagged its distributions: IAM cannot tell the two apart, so an
-        // untagged distribution of the account may be tagged too; one
-        // tagged for another stack may not) ...
-        let mut tagging = statement(
-            "TagDistributions",
-            &["cloudfront:TagResource"],
-            vec![distributions.clone()],
-        );
-        tagging["Condition"] = json!({
-            "StringEquals": {&tag: stack},
-            "ForAllValues:StringEquals": {"aws:TagKeys": [STACK_TAG]},
-            "StringEqualsIfExists": {format!("aws:ResourceTag/{STACK_TAG}"): stack}
-        });
-        out.push(tagging);
+        // Never an existing distribution's tags: tagging one would make it
+        // the stack's (then changeable). A distribution made before bosun
+        // tagged its own is tagged once by an administrator.
+        out.push(json!({
+            "Sid": "NoTaggingExistingDistributions",
+            "Effect": "Deny",
+            "Action": ["cloudfront:TagResource", "cloudfront:UntagResource"],
+            "Resource": distributions.clone()
+        }));
         // ... read wherever they are (a plan reads a distribution before
         // it knows the tag), and changed only when tagged for the stack.
         out.push(statement(
@@ -804,8 +800,8 @@ mod tests {
     }
 
     /// A managed distribution is changed only while tagged for the stack,
-    /// created only with that tag (and no other), and tagged only with it,
-    /// never over another stack's tag; reads need no tag (a plan reads first).
+    /// created only with that tag (and no other), and no existing
+    /// distribution's tags may be changed; reads need no tag (a plan reads first).
     #[test]
     fn managed_distributions_are_the_ones_tagged_for_the_stack() {
         let p = demo_policy();
@@ -835,13 +831,15 @@ mod tests {
                 "ForAllValues:StringEquals": {"aws:TagKeys": ["bosun:stack"]}
             })
         );
+        // Tagging rides only on the creation ("*", its conditions), and is
+        // denied on every existing distribution.
         let tag = with("cloudfront:TagResource");
-        assert_eq!(tag.len(), 1);
-        assert_eq!(
-            tag[0]["Condition"]["StringEqualsIfExists"],
-            json!({"aws:ResourceTag/bosun:stack": stack})
-        );
-        assert!(with("cloudfront:UntagResource").is_empty());
+        assert_eq!(tag.len(), 2);
+        assert_eq!(tag[0]["Sid"], "CreateTaggedDistributions");
+        assert_eq!(tag[1]["Effect"], "Deny");
+        assert_eq!(tag[1]["Resource"], "arn:aws:cloudfront::123456789012:distribution/*");
+        assert!(tag[1].get("Condition").is_none());
+        assert_eq!(with("cloudfront:UntagResource")[0]["Effect"], "Deny");
         assert!(with("cloudfront:GetDistributionConfig")[0].get("Condition").is_none());
     }
 

@@ -326,7 +326,7 @@ impl fmt::Display for FrontendLine {
             if dns.contains(" ALIAS ") {
                 write!(
                     f,
-                    "\n           (a zone apex cannot hold a CNAME: in Route 53, A and AAAA alias records to the distribution, hosted zone {}; elsewhere the provider's ALIAS/ANAME/flattened CNAME)",
+                    "\n           (a zone apex cannot hold a CNAME: in Route 53, an A alias record to the distribution, hosted zone {} (and AAAA if IPv6 is enabled on it); elsewhere the provider's ALIAS/ANAME/flattened CNAME)",
                     crate::model::names::CLOUDFRONT_HOSTED_ZONE
                 )?;
             }
@@ -566,7 +566,7 @@ impl fmt::Display for ReleasesReport {
             if !r.unversioned.is_empty() {
                 writeln!(
                     f,
-                    "        not restorable: {} object(s) written before the bucket's versioning took effect (e.g. {})",
+                    "        not restorable: {} object(s) without a version id, stored before the bucket was versioned or while its versioning was taking effect (e.g. {})",
                     r.unversioned.len(),
                     r.unversioned[0]
                 )?;

@@ -294,15 +294,28 @@ impl<'c> Session<'c> {
             let recorded = rec.files.iter_mut().map(|(k, e)| (k, &mut e.version_id));
             aws::s3::fill_versions(&self.clients.s3, &rec.bucket, recorded).await?;
         }
-        // What S3 still gives no version id was written while the bucket's
-        // first versioning was taking effect: this release cannot restore it.
+        // Objects with no version id (S3's "null"): stored before the
+        // bucket was versioned, or written by this run while the bucket's
+        // first versioning was still taking effect. The release lists them
+        // (it cannot restore them); the warning names this run's.
         let unversioned: Vec<String> = state.frontends.values().flat_map(|rec| rec.unversioned()).collect();
-        if !unversioned.is_empty() {
+        let uploaded: BTreeSet<String> = changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::Upload { bucket, files, .. } => {
+                    Some(files.iter().map(move |f| format!("s3://{bucket}/{}", f.key)))
+                }
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        let fresh: Vec<&String> = unversioned.iter().filter(|k| uploaded.contains(*k)).collect();
+        if !fresh.is_empty() {
             reporter.warn(&format!(
-                "{} object(s) were written without a version id ({}{}): S3 can take up to 15 minutes to start versioning a bucket after versioning is first enabled; a rollback to this release cannot restore them (the release says so), and the next deploy that changes them records them with versions",
-                unversioned.len(),
-                unversioned.iter().take(3).cloned().collect::<Vec<_>>().join(", "),
-                if unversioned.len() > 3 { ", …" } else { "" }
+                "{} object(s) this deploy wrote got no version id ({}{}): S3 can take up to 15 minutes to start versioning a bucket after versioning is first enabled; a rollback to this release cannot restore them (the release lists them), and the next deploy that changes them records them with versions",
+                fresh.len(),
+                fresh.iter().take(3).map(|k| k.as_str()).collect::<Vec<_>>().join(", "),
+                if fresh.len() > 3 { ", …" } else { "" }
             ));
         }
         // Still ours? (A step that outlived the TTL may have lost the lock.)

@@ -1045,7 +1045,9 @@ pub async fn stack_tag(client: &Client, arn: &str) -> Result<Option<String>, Aws
 }
 
 /// Tags the distribution `bosun:stack = stack` (one made before bosun
-/// tagged its distributions).
+/// tagged its distributions). The deployer policy denies this (tagging an
+/// existing distribution would make it the stack's): refused, the error
+/// says what an administrator runs once.
 pub async fn tag_for_stack(client: &Client, arn: &str, stack: &str) -> Result<(), AwsError> {
     let op = "cloudfront:TagResource";
     let tag = Tag::builder()
@@ -1059,7 +1061,15 @@ pub async fn tag_for_stack(client: &Client, arn: &str, stack: &str) -> Result<()
         .tags(Tags::builder().items(tag).build())
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk(op, arn, e))?;
+        .map_err(|e| {
+            let mut err = AwsError::from_sdk(op, arn, e);
+            if err.code.as_deref().is_some_and(|c| c.starts_with("AccessDenied")) {
+                err.help = Some(format!(
+                    "a deployer may not tag an existing distribution (that would make any distribution the stack's); this one was made by bosun before it tagged its distributions: an administrator tags it once, `aws cloudfront tag-resource --resource {arn} --tags 'Items=[{{Key={STACK_TAG},Value={stack}}}]'`, then deploy again"
+                ));
+            }
+            err
+        })?;
     Ok(())
 }
 

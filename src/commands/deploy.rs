@@ -41,14 +41,25 @@ pub async fn run(settings: &Settings, request: &DeployRequest, reporter: &mut Re
     let mut outcome = Recorded::default();
     if !prepared.plan.is_empty() {
         let t = std::time::Instant::now();
-        gates::preflight(
-            desired,
-            &prepared.plan,
-            &prepared.packages,
-            &prepared.observed,
-            reporter,
-        )
-        .await?;
+        if request.prebuilt.is_some() {
+            // Prebuilt binaries were started by `bosun build`, where no
+            // role's credentials are: never here, where a started binary
+            // could read them from this process (/proc/PID/environ).
+            reporter.phase_detail(
+                "preflight",
+                std::time::Duration::ZERO,
+                "skipped: --prebuilt binaries were started by `bosun build`".into(),
+            );
+        } else {
+            gates::preflight(
+                desired,
+                &gates::new_code(&prepared.plan),
+                &prepared.packages,
+                &prepared.observed,
+                reporter,
+            )
+            .await?;
+        }
         gates::concurrency(&prepared.clients, &prepared.plan).await?;
         gates::ses(
             &prepared.clients,

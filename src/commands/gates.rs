@@ -223,13 +223,13 @@ pub async fn concurrency(clients: &Clients, plan: &Plan) -> Result<(), Failure> 
 
 pub async fn preflight(
     desired: &Desired,
-    plan: &Plan,
+    keys: &[&str],
     packages: &BTreeMap<String, Package>,
     observed: &Observed,
     reporter: &mut Reporter,
 ) -> Result<(), Failure> {
     let host = host_arch(std::env::consts::ARCH);
-    for key in new_code(plan) {
+    for &key in keys {
         let (Some(f), Some(p)) = (desired.function(key), packages.get(key)) else {
             continue;
         };

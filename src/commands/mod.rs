@@ -148,6 +148,11 @@ pub(crate) async fn build_out(
     let sel = Selection::Functions(desired.functions.iter().map(|f| f.key.clone()).collect());
     let packages = build(desired, &sel, reporter).await?;
     gates::secrets(desired, &sel, &packages, Vec::new(), reporter)?;
+    // Every binary started here, as Lambda would run it (the deploy of a
+    // prebuilt build starts none): references to the stack's resources are
+    // not resolved (no AWS is read), the rest of the environment is.
+    let keys: Vec<&str> = desired.functions.iter().map(|f| f.key.as_str()).collect();
+    gates::preflight(desired, &keys, &packages, &Observed::default(), reporter).await?;
     let (manifest, sha256) = crate::prebuilt::write(out, desired, &packages)?;
     reporter.result(
         "build",

@@ -219,7 +219,7 @@ impl Change {
                 "create/update and publish the viewer-request function serving folder index pages (/dir/ → /dir/index.html)".into()
             }
             Change::TagDistribution { distribution, .. } => {
-                format!("tag distribution {distribution} bosun:stack (made before bosun tagged its distributions; the deployer policy changes only tagged ones)")
+                format!("tag distribution {distribution} bosun:stack (made before bosun tagged its distributions; needs an administrator's credentials once: the deployer policy changes only tagged distributions and tags none)")
             }
             Change::AttachIndexFunction { distribution, .. } => {
                 format!("attach the index function to distribution {distribution} (viewer request)")

@@ -97,8 +97,9 @@ fn production_jobs_run_only_from_main() {
 
 /// The jobs holding the production role compile nothing (no dependency's
 /// build script runs where an OIDC token for that role can be minted):
-/// they run the bosun and the zips the build job made, which holds no
-/// role, and the deploy checks the zips against the build's manifest digest.
+/// they run the bosun its own role-less job built alone (checked against
+/// that job's digest) and the zips another role-less job built (checked
+/// against its manifest digest).
 #[test]
 fn production_jobs_compile_nothing_and_the_build_job_holds_no_role() {
     let text = std::fs::read_to_string(root().join("docs/ci/bosun.yml")).unwrap();
@@ -117,12 +118,25 @@ fn production_jobs_compile_nothing_and_the_build_job_holds_no_role() {
         let body = job(name);
         assert!(!body.contains("cargo "), "{name} compiles:\n{body}");
         assert!(!body.contains("rust-cache"), "{name} restores a build cache:\n{body}");
-        assert!(body.contains("needs: build"), "{name}");
-        assert!(body.contains("dist/bosun"), "{name} runs the built bosun");
+        assert!(body.contains("needs:") && body.contains("bosun"), "{name}");
+        // The binary is checked against the digest its own job reported,
+        // before it runs and before the role is assumed.
+        let check = body
+            .find("sha256sum --check")
+            .unwrap_or_else(|| panic!("{name} runs an unchecked bosun"));
+        let role = body.find("configure-aws-credentials").unwrap();
+        let runs = body.find("tool/bosun --stack").unwrap();
+        assert!(check < role && check < runs, "{name}: check, then role, then run");
     }
-    assert!(job("deploy").contains("--prebuilt dist/functions --prebuilt-sha256"));
-    let build = job("build");
-    assert!(!build.contains("id-token"), "the build job may mint no token:\n{build}");
-    assert!(!build.contains("configure-aws-credentials"), "{build}");
-    assert!(!build.contains("environment:"), "{build}");
+    assert!(job("deploy").contains("--prebuilt dist --prebuilt-sha256"));
+    for name in ["bosun", "build"] {
+        let body = job(name);
+        assert!(!body.contains("id-token"), "{name} may mint no token:\n{body}");
+        assert!(!body.contains("configure-aws-credentials"), "{body}");
+        assert!(!body.contains("environment:"), "{body}");
+    }
+    // bosun is built alone and from no cache another job could have saved.
+    let tool = job("bosun");
+    assert!(!tool.contains("rust-cache"), "{tool}");
+    assert!(!tool.contains("bosun build") && !tool.contains("ZIG_TOOLS"), "{tool}");
 }

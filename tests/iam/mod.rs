@@ -52,7 +52,11 @@ fn the_demo_stacks_policies_hold_under_the_service_authorization_reference() {
     let stack = root().join("stacks/queenofsandiego.toml");
     let path = stack.to_str().unwrap();
     let mut policies = BTreeMap::new();
-    policies.insert("deployer".to_string(), printed_policy(path, &[]));
+    let deployer = printed_policy(path, &[]);
+    // It must fit where docs/ci.md puts it: a role's inline policies.
+    let size = bosun::policy::policy_size(&deployer);
+    assert!(size <= bosun::policy::ROLE_POLICY_MAX_CHARS, "{size} characters");
+    policies.insert("deployer".to_string(), deployer);
     policies.insert(
         "deployer --read-only".to_string(),
         printed_policy(path, &["--read-only"]),
@@ -131,6 +135,11 @@ fn the_reference_check_catches_each_kind_of_mistake() {
                 "Resource": ["arn:aws:iam::123456789012:role/x"],
                 "Condition": {"StringEquals": {"iam:PermissionsBoundary": "arn:aws:iam::*:policy/b"}}}),
             "compares exactly",
+        ),
+        (
+            "a NotAction",
+            serde_json::json!({"Sid": "H", "Effect": "Allow", "NotAction": ["iam:*"], "Resource": "*"}),
+            "NotAction: grants",
         ),
         (
             "no such action",

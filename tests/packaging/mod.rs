@@ -422,6 +422,13 @@ async fn a_build_made_without_credentials_is_deployed_as_built_and_nothing_else_
         !deployed.events().iter().any(|e| e["event"] == "build_started"),
         "nothing is built: {deployed:?}"
     );
+    // Started once, by the build (no credentials there), never by the
+    // deploy (a started binary could read the deploy's credentials).
+    assert!(built.events().iter().any(|e| e["event"] == "preflight"), "{built:?}");
+    assert!(
+        !deployed.events().iter().any(|e| e["event"] == "preflight"),
+        "{deployed:?}"
+    );
     let name = format!("{}-api", stack.name);
     let live = lambda()
         .await

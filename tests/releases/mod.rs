@@ -539,7 +539,7 @@ async fn writes_before_versioning_takes_effect_are_recorded_as_not_restorable() 
         .map(|ev| ev["message"].as_str().unwrap_or_default().to_string())
         .collect();
     assert!(
-        warned.iter().any(|w| w.contains("written without a version id")),
+        warned.iter().any(|w| w.contains("this deploy wrote got no version id")),
         "{warned:?}"
     );
     let a = first.result()["release"].as_str().unwrap().to_string();

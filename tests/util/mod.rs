@@ -592,6 +592,7 @@ pub fn assert_policy_covers_with(stack: &str, runs: &[&Run], extra: &[&str]) {
         .as_array()
         .unwrap()
         .iter()
+        .filter(|s| s["Effect"] == "Allow")
         .flat_map(|s| {
             s["Action"]
                 .as_array()
