@@ -1327,6 +1327,11 @@ def _iam_services() -> None:
         if m:
             kind = "identity" if m.group(1) == "identities" else "configuration-set"
             return f"{base}:{kind}/{m.group(2)}"
+        # Creations name what they create in the body.
+        if path.rstrip("/") == "/v2/email/identities" and self.method == "POST":
+            return f"{base}:identity/{json_body(self).get('EmailIdentity', '')}"
+        if path.rstrip("/") == "/v2/email/configuration-sets" and self.method == "POST":
+            return f"{base}:configuration-set/{json_body(self).get('ConfigurationSetName', '')}"
         if path.rstrip("/") == "/v2/email/outbound-emails":
             sender = json_body(self).get("FromEmailAddress", "")
             sender = sender.rsplit("<", 1)[-1].rstrip(">").strip()

@@ -483,7 +483,7 @@ fn cloudfront_statements(desired: &Desired, scope: &ArnScope<'_>) -> Vec<Value> 
             "Sid": "NoTaggingExistingDistributions",
             "Effect": "Deny",
             "Action": ["cloudfront:TagResource", "cloudfront:UntagResource"],
-            "Resource": distributions.clone()
+            "Resource": [distributions.clone()]
         }));
         // ... read wherever they are (a plan reads a distribution before
         // it knows the tag), and changed only when tagged for the stack.
@@ -725,7 +725,15 @@ mod tests {
                 assert!(!a.contains('*'), "no wildcard action: {a}");
             }
             if st["Resource"] == "*" {
-                assert!(actions.iter().all(|a| unscoped.contains(a)), "{st}");
+                // Or a creation's tagging, only with the request's tags.
+                let tags_on_create = |a: &&str| {
+                    *a == "cloudfront:TagResource"
+                        && st["Condition"]["StringEquals"]["aws:RequestTag/bosun:stack"].is_string()
+                };
+                assert!(
+                    actions.iter().all(|a| unscoped.contains(a) || tags_on_create(a)),
+                    "{st}"
+                );
             } else {
                 for r in st["Resource"].as_array().unwrap() {
                     let r = r.as_str().unwrap();
@@ -837,7 +845,10 @@ mod tests {
         assert_eq!(tag.len(), 2);
         assert_eq!(tag[0]["Sid"], "CreateTaggedDistributions");
         assert_eq!(tag[1]["Effect"], "Deny");
-        assert_eq!(tag[1]["Resource"], "arn:aws:cloudfront::123456789012:distribution/*");
+        assert_eq!(
+            tag[1]["Resource"],
+            json!(["arn:aws:cloudfront::123456789012:distribution/*"])
+        );
         assert!(tag[1].get("Condition").is_none());
         assert_eq!(with("cloudfront:UntagResource")[0]["Effect"], "Deny");
         assert!(with("cloudfront:GetDistributionConfig")[0].get("Condition").is_none());

@@ -144,7 +144,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
 /// The demo stack's text as a test's own: its name, the test build profile,
 /// its own bucket (`NAME-site`) and SES configuration set (verify-ses
 /// --create of two stacks at once would race for one), absolute paths.
-fn as_test_stack(demo: &str, name: &str) -> String {
+pub fn as_test_stack(demo: &str, name: &str) -> String {
     demo.replace(
         "name = \"queenofsandiego\"",
         &format!("name = \"{name}\"\ncargo_profile = \"{TEST_PROFILE}\""),

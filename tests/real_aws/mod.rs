@@ -1231,3 +1231,58 @@ async fn reserved_concurrency_is_set_changed_removed_and_checked_against_the_acc
         .memory_size;
     assert_eq!(memory, Some(128), "nothing half-changed");
 }
+
+/// The demo stack itself — its tables, roles (under the boundary), secret,
+/// functions with URLs and data files, the crew site behind its managed
+/// distribution, the report schedules and SES — deployed by a CI role
+/// holding only `bosun policy` inline, with IAM enforced for every service
+/// and its size quotas; `verify-ses --create` too, and a second deploy
+/// writes nothing. The plan role plans it.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_stack_deploys_as_a_ci_role_holding_only_the_printed_policy() {
+    let (enforced, admin) = enforced().await;
+    let name = unique("demo-iam");
+    let text = crate::edge::as_test_stack(
+        &std::fs::read_to_string(root().join("stacks/queenofsandiego.toml")).unwrap(),
+        &name,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("demo.toml");
+    std::fs::write(&path, text).unwrap();
+    let path = path.to_string_lossy().into_owned();
+    let printed = |extra: &[&str]| {
+        let mut args = vec![
+            "--stack",
+            path.as_str(),
+            "--output",
+            "json",
+            "policy",
+            "--account",
+            "123456789012",
+        ];
+        args.extend_from_slice(extra);
+        let run = bosun(&args);
+        assert_eq!(run.code, 0, "{run:?}");
+        run.result()["policy"].to_string()
+    };
+    aws_sdk_iam::Client::new(&admin)
+        .create_policy()
+        .policy_name(format!("bosun-{name}-boundary"))
+        .policy_document(printed(&["--boundary"]))
+        .send()
+        .await
+        .unwrap();
+    let deployer = ci_role(&enforced.endpoint, &admin, "deployer", &printed(&[])).await;
+    let planner = ci_role(&enforced.endpoint, &admin, "planner", &printed(&["--read-only"])).await;
+
+    let ses = deployer.bosun(&enforced.endpoint, &["--stack", &path, "verify-ses", "--create"]);
+    assert_eq!(ses.code, 0, "{ses:?}");
+    let first = deployer.bosun(&enforced.endpoint, &["--stack", &path, "deploy", "all"]);
+    assert_eq!(first.code, 0, "{first:?}");
+    assert!(first.result()["release"].is_string(), "{first:?}");
+    let again = deployer.bosun(&enforced.endpoint, &["--stack", &path, "deploy", "all"]);
+    assert_eq!(again.code, 0, "{again:?}");
+    assert_eq!(again.write_calls(), Vec::<String>::new());
+    let plan = planner.bosun(&enforced.endpoint, &["--stack", &path, "plan"]);
+    assert_eq!(plan.code, 0, "{plan:?}");
+}
