@@ -1782,7 +1782,9 @@ async fn a_demoted_captain_loses_the_captain_slot_and_a_removed_member_loses_acc
         )
         .await;
     assert!(
-        matches!(stale, Err(shipcaptaincrew::store::StoreError::Cancelled(_))),
+        stale
+            .as_ref()
+            .is_err_and(|e| e.refused(shipcaptaincrew::store::Refusal::MemberChanged)),
         "{stale:?}"
     );
     // Demoted to crew: the captain slot goes in the same write, the crew slot stays.

@@ -194,7 +194,7 @@ pub(crate) async fn change(app: &App, email: &str, role: Option<Role>) -> Result
                     .map(|(e, slot)| json!({"event": e.id, "date": e.date, "slot": slot}))
                     .collect())
             }
-            Err(StoreError::Cancelled(_)) => continue,
+            Err(StoreError::Refused(_)) => continue,
             Err(e) => return Err(internal(e)),
         }
     }

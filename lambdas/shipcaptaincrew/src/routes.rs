@@ -8,7 +8,7 @@ use crate::auth::Role;
 use crate::error::ApiError;
 use crate::mail;
 use crate::secret::{hash_code, hash_key, random_code, random_id};
-use crate::store::{CheckItem, EventAll, EventRecord, Guest, GuestAction, GuestState, StoreError};
+use crate::store::{CheckItem, EventAll, EventRecord, Guest, GuestAction, GuestState, Refusal, StoreError};
 use crate::timing::{self, moment, Timing};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -659,7 +659,7 @@ async fn create_event(
         // The same Idempotency-Key again: the event the first request
         // created, if this request asks for the same event; a different
         // request under a used key is refused, never answered with the old one.
-        Err(StoreError::Cancelled(failed)) if fixed_id.is_some() && failed.first() == Some(&true) => {
+        Err(e) if fixed_id.is_some() && e.refused(Refusal::EventExists) => {
             let existing = load(&app, &record.id).await?;
             if !same_request(&existing.event, &record) {
                 return Err(ApiError::Unprocessable(
@@ -724,21 +724,20 @@ pub(crate) async fn take_slot(app: &App, id: &str, slot: &str, email: &str) -> R
     let roles = (!app.is_configured_admin(email)).then(|| slot_roles(slot));
     match app.store.claim_slot(id, slot, email, roles, app.clock.now()).await {
         Ok(()) => Ok(()),
-        Err(StoreError::Cancelled(failed)) => {
+        Err(e @ StoreError::Refused(_)) => {
             if load(app, id).await?.slots.get(slot).map(String::as_str) == Some(email) {
                 return Ok(());
             }
-            let failed_at = |i: usize| failed.get(i) == Some(&true);
-            Err(if failed_at(2) {
+            Err(if e.refused(Refusal::EventNotOpen) {
                 ApiError::Conflict("event_not_open", "the event is cancelled".into())
-            } else if failed_at(1) {
+            } else if e.refused(Refusal::AlreadyHolding) {
                 ApiError::Conflict(
                     "already_holding",
                     format!("{email} already holds a slot on this event; release it first"),
                 )
-            } else if failed_at(0) {
+            } else if e.refused(Refusal::SlotTaken) {
                 ApiError::Conflict("slot_taken", format!("{slot} is already taken"))
-            } else if failed_at(3) {
+            } else if e.refused(Refusal::RoleChanged) {
                 ApiError::Conflict("role_mismatch", format!("{email}'s role does not fit the {slot} slot"))
             } else {
                 retry_conflict()
@@ -769,7 +768,7 @@ async fn release(
     }
     match app.store.release_slot(&id, &slot, &holder).await {
         Ok(()) => {}
-        Err(StoreError::Cancelled(_)) => {
+        Err(StoreError::Refused(_)) => {
             return Err(ApiError::Conflict(
                 "conflict",
                 "the slot changed at the same time; reload and try again".into(),
@@ -823,7 +822,7 @@ async fn add_check(
     };
     match app.store.add_check_item(&id, &item).await {
         Ok(()) => {}
-        Err(StoreError::Cancelled(_)) => {
+        Err(StoreError::Refused(_)) => {
             return Err(ApiError::Conflict(
                 "conflict",
                 "the event is cancelled or changed; reload".into(),
@@ -874,13 +873,11 @@ async fn check(
         .await
     {
         Ok(()) => {}
-        Err(StoreError::Cancelled(failed)) if failed.first() == Some(&true) => {
+        Err(e) if e.refused(Refusal::EventNotOpen) => {
             return Err(ApiError::Conflict("event_not_open", "the event is cancelled".into()))
         }
-        Err(StoreError::Cancelled(failed)) if failed.get(1) == Some(&true) => {
-            return Err(ApiError::NotFound("checklist item"))
-        }
-        Err(StoreError::Cancelled(_)) => return Err(retry_conflict()),
+        Err(e) if e.refused(Refusal::NoSuchCheckItem) => return Err(ApiError::NotFound("checklist item")),
+        Err(StoreError::Refused(_)) => return Err(retry_conflict()),
         Err(e) => return Err(internal(e)),
     }
     Ok(Json(event_json(&app, &load(&app, &id).await?, &user)))
@@ -923,13 +920,13 @@ async fn add_guest(
         .await
     {
         Ok(()) => {}
-        Err(StoreError::Cancelled(failed)) if failed.get(2) == Some(&true) => {
+        Err(e) if e.refused(Refusal::AlreadyBooked) => {
             return Err(ApiError::Conflict(
                 "already_booked",
                 format!("{} is already booked on this sail", guest.email),
             ));
         }
-        Err(StoreError::Cancelled(failed)) if failed.first() == Some(&true) => {
+        Err(e) if e.refused(Refusal::FullOrNotOpen) => {
             let e = load(&app, &id).await?.event;
             return Err(if e.status != "booked" {
                 ApiError::Conflict("event_not_open", "the event is cancelled".into())
@@ -937,7 +934,7 @@ async fn add_guest(
                 ApiError::Conflict("event_full", format!("all {} guest places are booked", e.guests))
             });
         }
-        Err(StoreError::Cancelled(_)) => return Err(retry_conflict()),
+        Err(StoreError::Refused(_)) => return Err(retry_conflict()),
         Err(e) => return Err(internal(e)),
     }
     let url = format!("{}/guest.html#/{}/{}/{token}", app.cfg.public_url, id, guest.id);
@@ -985,9 +982,9 @@ async fn transition(
     }
     match app.store.transition_guest(id, gid, action, token_hash, extra).await {
         Ok(_) => {}
-        Err(StoreError::Cancelled(failed)) => {
-            let sail_closed = failed.get(1) == Some(&true) && action == GuestAction::SignWaiver;
-            if !sail_closed && failed.first() != Some(&true) {
+        Err(e @ StoreError::Refused(_)) => {
+            let sail_closed = e.refused(Refusal::EventNotOpen);
+            if !sail_closed && !e.refused(Refusal::GuestState) {
                 return Err(retry_conflict());
             }
             // Who asks comes before what state things are in: a wrong

@@ -36,11 +36,51 @@ pub enum StoreError {
     /// A condition was false: someone else won, or the state does not allow it.
     #[error("condition failed")]
     Condition,
-    /// A transaction was cancelled; which of its items failed their condition.
-    #[error("transaction cancelled")]
-    Cancelled(Vec<bool>),
+    /// A transaction was refused: the named conditions that failed, in the
+    /// order of its items (named where the items are built, so reordering
+    /// them cannot change what a caller is told).
+    #[error("transaction refused: {0:?}")]
+    Refused(Vec<Refusal>),
     #[error("{0}")]
     Other(String),
+}
+
+/// What a refused transaction's failed condition means, named by the
+/// method that built it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// create_event: an event with this id exists (its Idempotency-Key was used).
+    EventExists,
+    /// The event is not booked (it was cancelled).
+    EventNotOpen,
+    /// claim_slot: someone holds the slot.
+    SlotTaken,
+    /// claim_slot: the person holds another slot of the event.
+    AlreadyHolding,
+    /// claim_slot: the member's role no longer fits the slot.
+    RoleChanged,
+    /// add_check_item: an item with this id exists.
+    CheckItemExists,
+    /// set_check: no such checklist item.
+    NoSuchCheckItem,
+    /// add_guest: every guest place is booked, or the event is not booked.
+    FullOrNotOpen,
+    /// add_guest: the address already has an active booking on the event.
+    AlreadyBooked,
+    /// transition_guest: the guest's state (or token) does not allow it.
+    GuestState,
+    /// change_member: the member changed or is gone since read.
+    MemberChanged,
+    /// Something changed at the same time (a slot released, an id taken):
+    /// read again and retry.
+    Changed,
+}
+
+impl StoreError {
+    /// Whether the write was refused for `reason`.
+    pub fn refused(&self, reason: Refusal) -> bool {
+        matches!(self, StoreError::Refused(r) if r.contains(&reason))
+    }
 }
 
 fn other<E: std::error::Error + 'static, R: std::fmt::Debug>(e: SdkError<E, R>) -> StoreError {
@@ -256,7 +296,10 @@ impl Store {
         }
     }
 
-    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), StoreError> {
+    /// Writes `items` in one transaction, each beside the name of what its
+    /// condition failing means.
+    async fn transact(&self, items: Vec<(TransactWriteItem, Refusal)>) -> Result<(), StoreError> {
+        let (items, names): (Vec<_>, Vec<_>) = items.into_iter().unzip();
         match self
             .db
             .transact_write_items()
@@ -266,7 +309,14 @@ impl Store {
         {
             Ok(_) => Ok(()),
             Err(e) => match cancelled_reasons(&e) {
-                Some(reasons) => Err(StoreError::Cancelled(reasons)),
+                Some(failed) => Err(StoreError::Refused(
+                    failed
+                        .iter()
+                        .zip(&names)
+                        .filter(|(f, _)| **f)
+                        .map(|(_, n)| *n)
+                        .collect(),
+                )),
                 None => Err(other(e)),
             },
         }
@@ -447,7 +497,7 @@ impl Store {
     /// in one transaction. It holds only if the member still exists and has
     /// claimed nothing since `seen` (their `slot_version` when the slots
     /// were read). A removal also ends every session.
-    /// `Cancelled([member changed or gone, slot…])`.
+    /// Refused: `MemberChanged`, or `Changed` (a slot moved).
     pub async fn change_member(
         &self,
         email: &str,
@@ -473,9 +523,12 @@ impl Store {
                 .update_expression("REMOVE #role SET removed_at = :now, tokens_valid_after = :after")
                 .expression_attribute_values(":after", n(now + 1)),
         };
-        let mut items = vec![TransactWriteItem::builder()
-            .update(update.build().expect("table, key, expression set"))
-            .build()];
+        let mut items = vec![(
+            TransactWriteItem::builder()
+                .update(update.build().expect("table, key, expression set"))
+                .build(),
+            Refusal::MemberChanged,
+        )];
         for (event, slot) in release {
             items.extend(self.release_items(event, slot, email));
         }
@@ -569,7 +622,8 @@ impl Store {
 
     // ---- events ----------------------------------------------------------
 
-    /// Creates an event and its checklist in one transaction.
+    /// Creates an event and its checklist in one transaction. Refused:
+    /// `EventExists`, or `Changed`.
     pub async fn create_event(
         &self,
         e: &EventRecord,
@@ -577,7 +631,7 @@ impl Store {
         by: &str,
         now: i64,
     ) -> Result<(), StoreError> {
-        let mut items = vec![TransactWriteItem::builder()
+        let event = TransactWriteItem::builder()
             .put(
                 Put::builder()
                     .table_name(&self.crew)
@@ -599,14 +653,19 @@ impl Store {
                     .build()
                     .expect("table, item set"),
             )
-            .build()];
-        items.push(
+            .build();
+        let mut items = vec![(event, Refusal::EventExists)];
+        items.push((
             TransactWriteItem::builder()
                 .put(self.calendar_put(&e.date, &e.id))
                 .build(),
-        );
+            Refusal::Changed,
+        ));
         for c in checklist {
-            items.push(TransactWriteItem::builder().put(self.check_put(&e.id, c)).build());
+            items.push((
+                TransactWriteItem::builder().put(self.check_put(&e.id, c)).build(),
+                Refusal::Changed,
+            ));
         }
         self.transact(items).await
     }
@@ -628,13 +687,20 @@ impl Store {
             .expect("table, item set")
     }
 
-    /// Adds one checklist item to an existing, booked event.
+    /// Adds one checklist item to an existing, booked event. Refused:
+    /// `EventNotOpen`, `CheckItemExists`.
     pub async fn add_check_item(&self, event: &str, c: &CheckItem) -> Result<(), StoreError> {
         self.transact(vec![
-            TransactWriteItem::builder()
-                .condition_check(self.event_booked(event))
-                .build(),
-            TransactWriteItem::builder().put(self.check_put(event, c)).build(),
+            (
+                TransactWriteItem::builder()
+                    .condition_check(self.event_booked(event))
+                    .build(),
+                Refusal::EventNotOpen,
+            ),
+            (
+                TransactWriteItem::builder().put(self.check_put(event, c)).build(),
+                Refusal::CheckItemExists,
+            ),
         ])
         .await
     }
@@ -857,7 +923,7 @@ impl Store {
     /// other slot on the event and the event must be booked — all in one
     /// transaction. With `roles` (members; not SCC_ADMINS addresses) the
     /// member must still have one of them, and their `slot_version` is
-    /// bumped. `Cancelled([slot taken, already holding, not booked, role])`.
+    /// bumped. Refused: `SlotTaken`, `AlreadyHolding`, `EventNotOpen`, `RoleChanged`.
     pub async fn claim_slot(
         &self,
         event: &str,
@@ -879,11 +945,20 @@ impl Store {
                 .expect("table, item set")
         };
         let mut items = vec![
-            TransactWriteItem::builder().put(put(format!("SLOT#{slot}"))).build(),
-            TransactWriteItem::builder().put(put(format!("HOLDER#{email}"))).build(),
-            TransactWriteItem::builder()
-                .condition_check(self.event_booked(event))
-                .build(),
+            (
+                TransactWriteItem::builder().put(put(format!("SLOT#{slot}"))).build(),
+                Refusal::SlotTaken,
+            ),
+            (
+                TransactWriteItem::builder().put(put(format!("HOLDER#{email}"))).build(),
+                Refusal::AlreadyHolding,
+            ),
+            (
+                TransactWriteItem::builder()
+                    .condition_check(self.event_booked(event))
+                    .build(),
+                Refusal::EventNotOpen,
+            ),
         ];
         if let Some(roles) = roles {
             let mut update = Update::builder()
@@ -899,23 +974,25 @@ impl Store {
                 update = update.expression_attribute_values(format!(":r{i}"), s(r.as_str()));
             }
             update = update.condition_expression(format!("#role IN ({})", names.join(", ")));
-            items.push(
+            items.push((
                 TransactWriteItem::builder()
                     .update(update.build().expect("table, key, expression set"))
                     .build(),
-            );
+                Refusal::RoleChanged,
+            ));
         }
         self.transact(items).await
     }
 
     /// Releases `slot` held by `holder` (the caller checked who may).
+    /// Refused: `Changed` (it is no longer theirs).
     pub async fn release_slot(&self, event: &str, slot: &str, holder: &str) -> Result<(), StoreError> {
         self.transact(self.release_items(event, slot, holder).into()).await
     }
 
     /// The two deletes that free `slot` of `event` from `holder` (the slot
     /// and the one-slot-per-person marker), each only if `holder` still holds it.
-    fn release_items(&self, event: &str, slot: &str, holder: &str) -> [TransactWriteItem; 2] {
+    fn release_items(&self, event: &str, slot: &str, holder: &str) -> [(TransactWriteItem, Refusal); 2] {
         let del = |sk: String| {
             let delete = Delete::builder()
                 .table_name(&self.crew)
@@ -925,7 +1002,7 @@ impl Store {
                 .expression_attribute_values(":h", s(holder))
                 .build()
                 .expect("table, key set");
-            TransactWriteItem::builder().delete(delete).build()
+            (TransactWriteItem::builder().delete(delete).build(), Refusal::Changed)
         };
         [del(format!("SLOT#{slot}")), del(format!("HOLDER#{holder}"))]
     }
@@ -933,7 +1010,7 @@ impl Store {
     // ---- checklist -------------------------------------------------------
 
     /// Ticks (or unticks) a checklist item of a booked event.
-    /// `Cancelled([event not booked, no such item])`.
+    /// Refused: `EventNotOpen`, `NoSuchCheckItem`.
     pub async fn set_check(&self, event: &str, item: &str, done_by: Option<&str>, at: &str) -> Result<(), StoreError> {
         let mut update = Update::builder()
             .table_name(&self.crew)
@@ -948,12 +1025,18 @@ impl Store {
             None => update.update_expression("REMOVE done_by, done_at"),
         };
         self.transact(vec![
-            TransactWriteItem::builder()
-                .condition_check(self.event_booked(event))
-                .build(),
-            TransactWriteItem::builder()
-                .update(update.build().expect("table, key, expression set"))
-                .build(),
+            (
+                TransactWriteItem::builder()
+                    .condition_check(self.event_booked(event))
+                    .build(),
+                Refusal::EventNotOpen,
+            ),
+            (
+                TransactWriteItem::builder()
+                    .update(update.build().expect("table, key, expression set"))
+                    .build(),
+                Refusal::NoSuchCheckItem,
+            ),
         ])
         .await
     }
@@ -962,7 +1045,8 @@ impl Store {
 
     /// Books a guest (on hold) if the event is booked and has room: the
     /// counter on the event and the guest item change together.
-    /// `Cancelled([full or not booked, already booked])`.
+    /// Refused: `FullOrNotOpen`, `AlreadyBooked`, or `Changed` (the new
+    /// guest id was taken).
     pub async fn add_guest(&self, event: &str, g: &Guest, capacity: i64, now: i64) -> Result<(), StoreError> {
         let counter = Update::builder()
             .table_name(&self.crew)
@@ -1005,9 +1089,12 @@ impl Store {
             .build()
             .expect("table, item set");
         self.transact(vec![
-            TransactWriteItem::builder().update(counter).build(),
-            TransactWriteItem::builder().put(put).build(),
-            TransactWriteItem::builder().put(lookup).build(),
+            (
+                TransactWriteItem::builder().update(counter).build(),
+                Refusal::FullOrNotOpen,
+            ),
+            (TransactWriteItem::builder().put(put).build(), Refusal::Changed),
+            (TransactWriteItem::builder().put(lookup).build(), Refusal::AlreadyBooked),
         ])
         .await
     }
@@ -1029,7 +1116,7 @@ impl Store {
     /// Moves a guest by `action`, only from a state the transition table
     /// allows (and, for waivers, only with the right token and while the
     /// event is booked). Cancelling frees the guest's place on the event.
-    /// `Cancelled([guest condition, event not booked (waivers)])`.
+    /// Refused: `GuestState`, `EventNotOpen` (waivers), or `Changed`.
     pub async fn transition_guest(
         &self,
         event: &str,
@@ -1070,13 +1157,14 @@ impl Store {
             .condition_expression(condition)
             .build()
             .expect("table, key, expression set");
-        let mut items = vec![TransactWriteItem::builder().update(update).build()];
+        let mut items = vec![(TransactWriteItem::builder().update(update).build(), Refusal::GuestState)];
         if action == GuestAction::SignWaiver {
-            items.push(
+            items.push((
                 TransactWriteItem::builder()
                     .condition_check(self.event_booked(event))
                     .build(),
-            );
+                Refusal::EventNotOpen,
+            ));
         }
         if to == GuestState::Cancelled {
             // The address may be booked again: its lookup stops naming this booking.
@@ -1096,7 +1184,7 @@ impl Store {
                     .expression_attribute_values(":g", s(guest))
                     .build()
                     .expect("table, key, expression set");
-                items.push(TransactWriteItem::builder().update(release).build());
+                items.push((TransactWriteItem::builder().update(release).build(), Refusal::Changed));
             }
             let counter = Update::builder()
                 .table_name(&self.crew)
@@ -1106,7 +1194,7 @@ impl Store {
                 .expression_attribute_values(":minus", n(-1))
                 .build()
                 .expect("table, key, expression set");
-            items.push(TransactWriteItem::builder().update(counter).build());
+            items.push((TransactWriteItem::builder().update(counter).build(), Refusal::Changed));
         }
         self.transact(items).await?;
         Ok(to)
