@@ -5,15 +5,16 @@
 //! `model::Observed`; the pure `plan` compares them and returns the ordered
 //! `Change`s that `apply` executes. `aws` is the only module that talks to
 //! AWS, and it depends on nothing above `model` (and the pure `policy`
-//! documents); `model`, `plan` and `release` never reach AWS (a test keeps
-//! it so: `tests/layout`).
+//! documents); `model`, `plan` and `release` never reach AWS, and no two
+//! modules import each other (tests keep both so: `tests/layout`).
 //!
 //! Which file to open:
 //!
 //! | for                                   | open                                   |
 //! |---------------------------------------|----------------------------------------|
 //! | a command (`bosun deploy`, `rollback`…) | `commands/<command>.rs`              |
-//! | its flags, exit codes, error output   | `cli/args.rs`, `cli/failure.rs`        |
+//! | its flags; how an error is printed    | `cli/args.rs`, `cli/failure.rs`        |
+//! | what can stop a command, exit codes   | `failure.rs`                           |
 //! | what it prints (text and JSON)        | `report.rs`, progress in `output.rs`   |
 //! | lock → apply → release → unlock       | `session.rs`                           |
 //! | a stack-file key and its checks       | `stack/<section>.rs`                   |
@@ -24,7 +25,8 @@
 //! | an AWS call                           | `aws/<service>.rs`                     |
 //! | builds (cargo or zig, progress)       | `build.rs`                             |
 //! | zips, binary checks                   | `package.rs`, `preflight.rs`, `secrets.rs` |
-//! | frontend files, manifests, invalidation paths | `frontend.rs`                  |
+//! | `bosun build`, `deploy --prebuilt`    | `prebuilt.rs`                          |
+//! | frontend files, manifests, invalidation paths | `frontend.rs`; a file's model `model/site.rs` |
 //! | releases, drift; the state bucket     | `release.rs`; `state.rs`               |
 //! | IAM documents                         | `policy.rs` (functions), `deployer.rs` (CI role) |
 //! | SES readiness                         | `ses/` (`observe.rs` reads, `checks.rs` judges) |
@@ -33,6 +35,7 @@
 // The shell: the command line and the commands.
 pub mod cli;
 pub mod commands;
+pub mod failure;
 pub mod report;
 pub mod session;
 

@@ -12,7 +12,6 @@ use serde_json::Value;
 
 use crate::model::names::{self, TARGET_ID};
 use crate::model::{Desired, ManifestFiles, Observed, WrittenFiles, WrittenManifest};
-use crate::plan::Change;
 use crate::policy::ArnScope;
 
 /// The release record format; readers refuse newer ones.
@@ -130,14 +129,6 @@ pub struct ScheduleRecord {
 pub fn next_id(last: Option<&str>) -> String {
     let n = last.and_then(|l| l.parse::<u64>().ok()).unwrap_or(0);
     format!("{:06}", n + 1)
-}
-
-/// One line per change, for the release's "what changed".
-pub fn summary(changes: &[Change]) -> Vec<String> {
-    changes
-        .iter()
-        .map(|c| format!("{}: {}", c.resource(), c.describe()))
-        .collect()
 }
 
 /// What is live now, as a release state. Frontend files come from each

@@ -23,13 +23,24 @@ use serde_json::json;
 
 use crate::apply::{self, ApplyContext};
 use crate::aws::{self, Clients};
-use crate::cli::{Failure, LockArgs};
+use crate::failure::Failure;
 use crate::model::{Desired, Observed, Selection};
 use crate::observe;
 use crate::output::Reporter;
 use crate::plan::{self, Change, Plan};
 use crate::release::{self, Release};
 use crate::state::{self, Lock, StateStore};
+
+/// How a writing run waits for, and holds, the stack's deploy lock.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LockArgs {
+    /// Wait up to this many seconds for another run's lock (default: fail at once).
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 0)]
+    pub lock_wait: u64,
+    /// A lock not refreshed for this long is stale and may be taken over.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 900)]
+    pub lock_ttl: u64,
+}
 
 /// What a locked deploy or rollback did.
 #[derive(Default)]
@@ -73,7 +84,7 @@ impl<'c> Session<'c> {
         command: &str,
         reporter: &mut Reporter,
     ) -> Result<Session<'c>, Failure> {
-        let store = crate::commands::state_store(clients, desired).await?;
+        let store = crate::state::StateStore::of(clients, desired).await?;
         store.ensure().await?;
         let lock = store
             .lock(
@@ -329,7 +340,7 @@ impl<'c> Session<'c> {
             who: state::who(),
             kind: record.kind.to_string(),
             rollback_of: record.rollback_of.clone(),
-            changes: release::summary(changes),
+            changes: plan::summary(changes),
             state,
             unversioned,
         };

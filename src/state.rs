@@ -172,6 +172,13 @@ fn random_id() -> String {
 }
 
 impl<'c> StateStore<'c> {
+    /// The stack's state store: its bucket named for the credentials'
+    /// account (one STS call, once per run).
+    pub async fn of(clients: &'c Clients, desired: &crate::model::Desired) -> Result<StateStore<'c>, AwsError> {
+        let (account, _) = clients.identity().await?;
+        Ok(StateStore::new(clients, desired.stack.state_bucket(&account)))
+    }
+
     pub fn new(clients: &'c Clients, state_bucket: String) -> StateStore<'c> {
         StateStore { clients, state_bucket }
     }

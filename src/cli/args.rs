@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::commands::deploy::DeployWhat;
 use crate::output::OutputMode;
+use crate::session::LockArgs;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -171,40 +173,4 @@ pub enum Command {
         #[arg(long)]
         strict: bool,
     },
-}
-
-/// How a writing run waits for, and holds, the stack's deploy lock.
-#[derive(Debug, Clone, clap::Args)]
-pub struct LockArgs {
-    /// Wait up to this many seconds for another run's lock (default: fail at once).
-    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 0)]
-    pub lock_wait: u64,
-    /// A lock not refreshed for this long is stale and may be taken over.
-    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 900)]
-    pub lock_ttl: u64,
-}
-
-#[derive(Debug, Clone, Subcommand)]
-pub enum DeployWhat {
-    /// The whole stack: roles, tables, data files, functions, aliases, URLs, frontends, schedules.
-    All,
-    /// Only the frontends: bucket sync and CloudFront invalidation.
-    Frontend,
-    /// Only the schedules: EventBridge rules, targets and invoke permissions.
-    Schedules,
-    /// Only these functions (stack keys; all when none given), with their roles and tables.
-    Functions { names: Vec<String> },
-}
-
-impl DeployWhat {
-    /// The command as the lock and the journal name it (`deploy functions a b`).
-    pub fn command_line(&self) -> String {
-        match self {
-            DeployWhat::All => "deploy all".into(),
-            DeployWhat::Frontend => "deploy frontend".into(),
-            DeployWhat::Schedules => "deploy schedules".into(),
-            DeployWhat::Functions { names } if names.is_empty() => "deploy functions".into(),
-            DeployWhat::Functions { names } => format!("deploy functions {}", names.join(" ")),
-        }
-    }
 }

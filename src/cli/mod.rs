@@ -11,20 +11,16 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-pub use args::{Args, Command, DeployWhat, LockArgs};
-pub use failure::Failure;
+pub use crate::commands::deploy::DeployWhat;
+pub use crate::commands::Settings;
+pub use crate::failure::Failure;
+pub use crate::session::LockArgs;
+pub use args::{Args, Command};
 
 use crate::aws::AwsSettings;
 use crate::commands::{self, deploy, rollback, verify_ses};
-use crate::model::Desired;
 use crate::output::{OutputMode, Reporter};
 use crate::stack;
-
-/// The resolved settings a command runs with.
-pub struct Settings {
-    pub desired: Desired,
-    pub aws: AwsSettings,
-}
 
 /// Finds the stack file: the flag, else the only `stacks/*.toml`.
 fn stack_path(flag: Option<&Path>) -> Result<PathBuf, Failure> {

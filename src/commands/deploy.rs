@@ -9,13 +9,42 @@
 
 use super::{gates, prepare, selection, Prepared};
 use crate::apply::{Applied, ApplyContext};
-use crate::cli::{DeployWhat, Failure, LockArgs, Settings};
+use clap::Subcommand;
+
+use crate::commands::Settings;
+use crate::failure::Failure;
 use crate::model::{Desired, Observed, Selection};
 use crate::observe;
 use crate::output::Reporter;
 use crate::plan::{self, Change};
 use crate::report::{function_lines, schedule_lines, CallSummary, DeployReport, FrontendLine};
+use crate::session::LockArgs;
 use crate::session::{Record, Recorded, Session};
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum DeployWhat {
+    /// The whole stack: roles, tables, data files, functions, aliases, URLs, frontends, schedules.
+    All,
+    /// Only the frontends: bucket sync and CloudFront invalidation.
+    Frontend,
+    /// Only the schedules: EventBridge rules, targets and invoke permissions.
+    Schedules,
+    /// Only these functions (stack keys; all when none given), with their roles and tables.
+    Functions { names: Vec<String> },
+}
+
+impl DeployWhat {
+    /// The command as the lock and the journal name it (`deploy functions a b`).
+    pub fn command_line(&self) -> String {
+        match self {
+            DeployWhat::All => "deploy all".into(),
+            DeployWhat::Frontend => "deploy frontend".into(),
+            DeployWhat::Schedules => "deploy schedules".into(),
+            DeployWhat::Functions { names } if names.is_empty() => "deploy functions".into(),
+            DeployWhat::Functions { names } => format!("deploy functions {}", names.join(" ")),
+        }
+    }
+}
 
 /// What the user asked `deploy` for.
 pub struct DeployRequest {

@@ -2,7 +2,8 @@
 
 use super::{deployed_environment, function_spec};
 use crate::aws::Clients;
-use crate::cli::{Failure, Settings};
+use crate::commands::Settings;
+use crate::failure::Failure;
 use crate::output::Reporter;
 use crate::report::EnvReport;
 

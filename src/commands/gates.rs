@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::aws::Clients;
-use crate::cli::Failure;
+use crate::failure::Failure;
 use crate::model::{Desired, Observed, Selection};
 use crate::output::Reporter;
 use crate::package::Package;

@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use super::{build_one, deployed_environment, function_spec};
 use crate::aws::{self, Clients};
-use crate::cli::{Failure, Settings};
+use crate::commands::Settings;
+use crate::failure::Failure;
 use crate::output::Reporter;
 use crate::report::InvokeReport;
 

@@ -21,9 +21,10 @@ use std::time::Instant;
 
 use serde_json::json;
 
+use crate::aws::AwsSettings;
 use crate::aws::Clients;
 use crate::build::{self, Host};
-use crate::cli::{DeployWhat, Failure, Settings};
+use crate::failure::Failure;
 use crate::frontend::{self, FrontendError, LocalFile, SiteFile};
 use crate::model::{CodeSource, Desired, FunctionSpec, Observed, Selection};
 use crate::observe;
@@ -31,6 +32,13 @@ use crate::output::Reporter;
 use crate::package::{self, Package};
 use crate::plan::{Local, Options, Plan};
 use crate::state::StateStore;
+use deploy::DeployWhat;
+
+/// The resolved settings a command runs with.
+pub struct Settings {
+    pub desired: Desired,
+    pub aws: AwsSettings,
+}
 
 /// What `plan`, `deploy` and `status --build` share: the local build, AWS
 /// as it is now, and the plan between them.
@@ -227,8 +235,7 @@ pub(crate) fn aws_time(clients: &Clients, reporter: &mut Reporter) {
 
 /// The stack's state bucket (releases, lock) in the credentials' account.
 pub(crate) async fn state_store<'c>(clients: &'c Clients, desired: &Desired) -> Result<StateStore<'c>, Failure> {
-    let (account, _) = clients.identity().await?;
-    Ok(StateStore::new(clients, desired.stack.state_bucket(&account)))
+    Ok(StateStore::of(clients, desired).await?)
 }
 
 pub(crate) fn selection(desired: &Desired, what: Option<&DeployWhat>) -> Result<Selection, Failure> {

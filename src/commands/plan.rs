@@ -2,7 +2,8 @@
 //! Writes nothing.
 
 use super::{prepare, selection};
-use crate::cli::{Failure, Settings};
+use crate::commands::Settings;
+use crate::failure::Failure;
 use crate::output::{stdout_line, OutputMode, Reporter};
 use crate::plan::Options;
 use crate::report::{schedule_lines, CallSummary, PlanReport};

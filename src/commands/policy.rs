@@ -1,7 +1,8 @@
 //! `bosun policy`: the least-privilege IAM policy a deployer needs for this
 //! stack. No AWS call.
 
-use crate::cli::{Failure, Settings};
+use crate::commands::Settings;
+use crate::failure::Failure;
 use crate::output::Reporter;
 use crate::policy::{policy_size, ArnScope, MANAGED_POLICY_MAX_CHARS, ROLE_POLICY_MAX_CHARS};
 use crate::report::PolicyReport;

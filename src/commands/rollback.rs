@@ -11,13 +11,15 @@ use std::collections::BTreeMap;
 use super::state_store;
 use crate::apply::ApplyContext;
 use crate::aws::{self, Clients};
-use crate::cli::{Failure, LockArgs, Settings};
+use crate::commands::Settings;
+use crate::failure::Failure;
 use crate::model::{Desired, Observed, Selection};
 use crate::observe;
 use crate::output::Reporter;
 use crate::plan::{self, Plan};
 use crate::release::{self, Release};
 use crate::report::{CallSummary, RollbackReport};
+use crate::session::LockArgs;
 use crate::session::{Record, Recorded, Session};
 
 /// What the user asked `rollback` for.

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use super::{prepare, selection, state_store};
 use crate::aws::Clients;
-use crate::cli::{Failure, Settings};
+use crate::commands::Settings;
+use crate::failure::Failure;
 use crate::model::Selection;
 use crate::observe;
 use crate::output::Reporter;

@@ -3,7 +3,8 @@
 
 use super::state_store;
 use crate::aws::Clients;
-use crate::cli::{Failure, Settings};
+use crate::commands::Settings;
+use crate::failure::Failure;
 use crate::output::Reporter;
 use crate::report::UnlockReport;
 

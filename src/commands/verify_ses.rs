@@ -4,7 +4,8 @@
 //! suppression list.
 
 use crate::aws::Clients;
-use crate::cli::{Failure, Settings};
+use crate::commands::Settings;
+use crate::failure::Failure;
 use crate::output::Reporter;
 use crate::plan::PlanError;
 use crate::report::{CallSummary, VerifySesReport};

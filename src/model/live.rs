@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::{Billing, Etag, FunctionConfig, Hex, KeyAttr};
-use crate::frontend::Style;
+use crate::model::site::Style;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LiveRole {
@@ -659,7 +659,7 @@ impl<'de> Deserialize<'de> for SortedMap<ManifestEntry> {
 /// (at 20,000 files the map would hold a second copy of every hash and key).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct WrittenFiles {
-    pub files: Vec<crate::frontend::SiteFile>,
+    pub files: Vec<crate::model::site::SiteFile>,
     pub stored: Vec<Stored>,
 }
 
@@ -679,8 +679,8 @@ impl Serialize for WrittenFiles {
         /// One [`ManifestEntry`], borrowed: the same fields in the same order.
         #[derive(Serialize)]
         struct Entry<'a> {
-            sha256: &'a crate::frontend::Hex<32>,
-            md5: &'a crate::frontend::Hex<16>,
+            sha256: &'a crate::model::Hex<32>,
+            md5: &'a crate::model::Hex<16>,
             etag: &'a Etag,
             size: u64,
             content_type: &'a str,

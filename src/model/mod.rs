@@ -8,6 +8,7 @@ pub mod live;
 pub mod names;
 pub mod references;
 pub mod selection;
+pub mod site;
 
 pub use digest::{hex, Etag, Hex};
 pub use live::*;

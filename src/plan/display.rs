@@ -384,3 +384,11 @@ impl fmt::Display for Plan {
         writeln!(f, "{}", self.summary())
     }
 }
+
+/// One line per change, for a release's "what changed".
+pub fn summary(changes: &[Change]) -> Vec<String> {
+    changes
+        .iter()
+        .map(|c| format!("{}: {}", c.resource(), c.describe()))
+        .collect()
+}

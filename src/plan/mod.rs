@@ -16,7 +16,7 @@
 
 mod change;
 mod display;
-pub use display::{reference_value, ResourceChanges};
+pub use display::{reference_value, summary, ResourceChanges};
 mod frontends;
 mod functions;
 pub mod references;

@@ -88,3 +88,83 @@ fn the_aws_layer_depends_only_on_the_model_and_policy_documents() {
     );
     assert!(!offending(&["src/commands"], upward).is_empty());
 }
+
+/// Each top-level module of the crate rooted at `src` → the top-level
+/// modules it names (`crate::X`), outside comments and test code (a
+/// `#[cfg(test)]` block to the end of its file, `tests.rs` files). The
+/// crate roots (`lib.rs`, `main.rs`) only declare modules and are left out.
+fn module_imports(src: &Path) -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let mut graph: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> = Default::default();
+    for file in rust_files(src) {
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        if ["lib.rs", "main.rs", "tests.rs"].contains(&name.as_str()) {
+            continue;
+        }
+        let rel = file.strip_prefix(src).unwrap();
+        let top = rel
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy()
+            .trim_end_matches(".rs")
+            .to_string();
+        let text = std::fs::read_to_string(&file).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        let entry = graph.entry(top.clone()).or_default();
+        for line in code.lines() {
+            let line = line.split("//").next().unwrap_or_default();
+            for (i, _) in line.match_indices("crate::") {
+                let rest = &line[i + "crate::".len()..];
+                let module: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if !module.is_empty() && module != top {
+                    entry.insert(module);
+                }
+            }
+        }
+    }
+    graph
+}
+
+/// Pairs of modules that import each other.
+fn mutual_imports(src: &Path) -> Vec<(String, String)> {
+    let graph = module_imports(src);
+    let mut out = Vec::new();
+    for (a, deps) in &graph {
+        for b in deps {
+            if a < b && graph.get(b).is_some_and(|d| d.contains(a)) {
+                out.push((a.clone(), b.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// No two modules import each other, in bosun and in each app: every
+/// dependency has a direction a newcomer can follow down. The check itself
+/// flags a planted pair.
+#[test]
+fn no_two_modules_import_each_other() {
+    for src in ["src", "lambdas/shipcaptaincrew/src", "lambdas/exec-reports/src"] {
+        let found = mutual_imports(&root().join(src));
+        assert!(found.is_empty(), "{src}: modules importing each other: {found:?}");
+    }
+    let planted = tempfile::tempdir().unwrap();
+    std::fs::write(planted.path().join("lib.rs"), "pub mod a;\npub mod b;\n").unwrap();
+    std::fs::write(
+        planted.path().join("a.rs"),
+        "use crate::b::B;\n// crate::c in a comment\n",
+    )
+    .unwrap();
+    std::fs::create_dir(planted.path().join("b")).unwrap();
+    std::fs::write(
+        planted.path().join("b/mod.rs"),
+        "pub fn f() { crate::a::g() }\n#[cfg(test)]\nmod t { use crate::c; }\n",
+    )
+    .unwrap();
+    std::fs::write(planted.path().join("c.rs"), "use crate::a::A;\n").unwrap();
+    assert_eq!(mutual_imports(planted.path()), [("a".to_string(), "b".to_string())]);
+}

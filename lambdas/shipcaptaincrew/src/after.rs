@@ -47,7 +47,7 @@ impl App {
         for job in jobs {
             match job {
                 Job::SignInLink { email } => {
-                    if let Err(cause) = crate::routes::mail_sign_in_link(self, &email).await {
+                    if let Err(cause) = crate::signin::mail_sign_in_link(self, &email).await {
                         tracing::error!(%cause, "sign-in link not sent");
                     }
                 }

@@ -8,6 +8,7 @@
 //! a missing, short or weak secret.
 
 pub mod after;
+pub mod api;
 pub mod app;
 pub mod auth;
 pub mod config;
@@ -18,6 +19,7 @@ pub mod mail;
 pub mod roster;
 pub mod routes;
 pub mod secret;
+pub mod signin;
 pub mod solar;
 pub mod store;
 pub mod timing;
@@ -85,7 +87,7 @@ impl App {
 /// (local serving; on AWS the frontend is on S3 + CloudFront).
 pub fn router(app: App, frontend: Option<PathBuf>) -> Router {
     let origin = app.cfg.allowed_origin.clone();
-    let mut api = routes::api(app);
+    let mut api = api::api(app);
     if let Some(origin) = origin.and_then(|o| o.parse::<axum::http::HeaderValue>().ok()) {
         use axum::http::{header, Method};
         api = api.layer(

@@ -20,7 +20,8 @@ use crate::app::{App, Body, Ids, User};
 use crate::auth::Role;
 use crate::error::ApiError;
 use crate::mail;
-use crate::routes::{address, event_json, internal, load, load_slot, retry_conflict, slot_roles, take_slot};
+use crate::routes::{address, event_json, internal, limit, load, load_slot, retry_conflict, slot_roles, take_slot};
+use crate::secret::hash_key;
 use crate::store::{EventRecord, StoreError};
 
 /// Today's date at the marina.
@@ -241,4 +242,49 @@ pub async fn sign_out_everywhere(
         .await
         .map_err(internal)?;
     Ok((StatusCode::OK, Json(json!({"email": email, "signed_out": true}))))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct InviteBody {
+    email: String,
+    role: String,
+}
+
+/// `POST /api/invites` `{email, role}` (admins): makes the address a member
+/// with `role` (a role change for an existing member) and mails a link.
+pub(crate) async fn invite(
+    State(app): State<App>,
+    user: User,
+    Body(b): Body<InviteBody>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    user.require_admin()?;
+    let email = address(&b.email)?;
+    let role = Role::parse(&b.role)
+        .ok_or_else(|| ApiError::BadRequest(format!("role {:?} is not one of admin, captain, crew", b.role)))?;
+    // Invites count apart from sign-in requests, so strangers asking for
+    // links to an address cannot block an admin's invite to it.
+    limit(&app, format!("invite:{}", hash_key(&email)), app.cfg.limits.per_address).await?;
+    // Inviting a member under another role is a role change: it goes
+    // through the same transaction, which releases the upcoming slots the
+    // new role does not fit.
+    let existing = app.store.member(&email).await.map_err(internal)?.and_then(|m| m.role);
+    let released = match existing {
+        Some(r) if r != role && !app.is_configured_admin(&email) => change(&app, &email, Some(role)).await?,
+        _ => {
+            app.store
+                .put_member(&email, role, &user.email, app.clock.now())
+                .await
+                .map_err(internal)?;
+            Vec::new()
+        }
+    };
+    let expires = crate::signin::send_link(&app, &email, role).await?;
+    let expires = jiff::Timestamp::from_second(expires)
+        .map(|t| t.to_string())
+        .unwrap_or_default();
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({"email": email, "role": role, "expires_at": expires, "released": released})),
+    ))
 }

@@ -12,50 +12,13 @@ use crate::store::{CheckItem, EventAll, EventRecord, Guest, GuestAction, GuestSt
 use crate::timing::{self, moment, Timing};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-/// Characters in an invite code (5 bits each: 110 bits).
-const CODE_LEN: usize = 22;
 const GUEST_TOKEN_LEN: usize = 32;
 /// Hex characters of a guest id (from the SHA-256 of their address).
 const GUEST_ID_LEN: usize = 20;
-
-/// The API routes (under `/api`), with JSON 404s for anything else.
-pub fn api(app: App) -> Router {
-    Router::new()
-        .route("/api/health", get(health))
-        .route("/api/config", get(config))
-        .route("/api/auth/request", post(auth_request))
-        .route("/api/auth/exchange", post(auth_exchange))
-        .route("/api/auth/peek", post(auth_peek))
-        .route("/api/me", get(me))
-        .route("/api/invites", post(invite))
-        .route("/api/events", get(list_events).post(create_event))
-        .route("/api/events/{id}", get(get_event))
-        .route("/api/events/{id}/cancel", post(cancel_event))
-        .route("/api/events/{id}/slots/{slot}/claim", post(claim))
-        .route("/api/events/{id}/slots/{slot}/release", post(release))
-        .route("/api/events/{id}/slots/{slot}/assign", post(crate::roster::assign))
-        .route("/api/members", get(crate::roster::list))
-        .route(
-            "/api/members/{email}",
-            axum::routing::patch(crate::roster::change_role).delete(crate::roster::remove),
-        )
-        .route(
-            "/api/members/{email}/sign-out",
-            post(crate::roster::sign_out_everywhere),
-        )
-        .route("/api/events/{id}/checklist", post(add_check))
-        .route("/api/events/{id}/checklist/{item}/check", post(check))
-        .route("/api/events/{id}/guests", post(add_guest))
-        .route("/api/events/{id}/guests/{guest}/cancel", post(cancel_guest))
-        .route("/api/events/{id}/guests/{guest}/waiver", get(waiver).post(sign_waiver))
-        .route("/api/{*rest}", axum::routing::any(not_found))
-        .with_state(app)
-}
 
 pub async fn not_found() -> ApiError {
     ApiError::NotFound("route")
@@ -73,11 +36,11 @@ pub(crate) fn internal(e: StoreError) -> ApiError {
     ApiError::internal("dynamodb", e)
 }
 
-async fn health() -> Json<Value> {
+pub(crate) async fn health() -> Json<Value> {
     Json(json!({"ok": true, "service": env!("CARGO_PKG_NAME"), "version": env!("CARGO_PKG_VERSION")}))
 }
 
-async fn config(State(app): State<App>) -> Json<Value> {
+pub(crate) async fn config(State(app): State<App>) -> Json<Value> {
     let m = &app.cfg.marina;
     Json(json!({
         "brand": "ShipCaptainCrew",
@@ -90,7 +53,7 @@ async fn config(State(app): State<App>) -> Json<Value> {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct EmailBody {
+pub(crate) struct EmailBody {
     email: String,
 }
 
@@ -107,7 +70,7 @@ async fn limit_ip(app: &App, what: &str, ip: &ClientIp, per_ip: i64) -> Result<(
 /// How many /64s' worth of requests a /48 may make together.
 const NETWORK_FACTOR: i64 = 4;
 
-async fn limit(app: &App, key: String, limit: i64) -> Result<(), ApiError> {
+pub(crate) async fn limit(app: &App, key: String, limit: i64) -> Result<(), ApiError> {
     let l = app.cfg.limits;
     match app
         .store
@@ -125,20 +88,7 @@ pub(crate) fn address(raw: &str) -> Result<String, ApiError> {
 }
 
 /// Creates a code for `email`, stores its hash and mails the link.
-async fn send_link(app: &App, email: &str, role: Role) -> Result<i64, ApiError> {
-    let now = app.clock.now();
-    let code = random_code(CODE_LEN);
-    app.store
-        .put_invite(&hash_code(&code), email, role, now, app.cfg.code_ttl)
-        .await
-        .map_err(internal)?;
-    let link = format!("{}/#/auth/{code}", app.cfg.public_url);
-    let msg = mail::sign_in_message(email, &link, role.as_str(), app.cfg.code_ttl / 60);
-    app.mailer.send(&msg).await.map_err(|e| ApiError::internal("ses", e))?;
-    Ok(now + app.cfg.code_ttl)
-}
-
-async fn auth_request(
+pub(crate) async fn auth_request(
     State(app): State<App>,
     ip: ClientIp,
     Body(b): Body<EmailBody>,
@@ -161,23 +111,9 @@ async fn auth_request(
     ))
 }
 
-/// The queued half of `POST /api/auth/request`: mails a link to `email`
-/// if it has a role, and nothing otherwise. The error says what failed,
-/// never the address.
-pub(crate) async fn mail_sign_in_link(app: &App, email: &str) -> Result<(), String> {
-    let cause = |e: ApiError| match e {
-        ApiError::Internal(cause) => cause,
-        other => other.to_string(),
-    };
-    if let Some(role) = app.role_of(email).await.map_err(cause)? {
-        send_link(app, email, role).await.map_err(cause)?;
-    }
-    Ok(())
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CodeBody {
+pub(crate) struct CodeBody {
     code: String,
 }
 
@@ -186,7 +122,11 @@ struct CodeBody {
 /// for a click (so a mail scanner that runs the page burns nothing, and a
 /// link planted by someone else cannot sign a visitor into their account
 /// unasked). Counted with the exchanges against the per-IP limit.
-async fn auth_peek(State(app): State<App>, ip: ClientIp, Body(b): Body<CodeBody>) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn auth_peek(
+    State(app): State<App>,
+    ip: ClientIp,
+    Body(b): Body<CodeBody>,
+) -> Result<Json<Value>, ApiError> {
     limit_ip(&app, "exchange-ip", &ip, app.cfg.limits.exchange_per_ip).await?;
     if b.code.trim().is_empty() || b.code.len() > 64 {
         return Err(ApiError::InvalidCode);
@@ -200,7 +140,11 @@ async fn auth_peek(State(app): State<App>, ip: ClientIp, Body(b): Body<CodeBody>
     Ok(Json(json!({"email": email, "role": role})))
 }
 
-async fn auth_exchange(State(app): State<App>, ip: ClientIp, Body(b): Body<CodeBody>) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn auth_exchange(
+    State(app): State<App>,
+    ip: ClientIp,
+    Body(b): Body<CodeBody>,
+) -> Result<Json<Value>, ApiError> {
     limit_ip(&app, "exchange-ip", &ip, app.cfg.limits.exchange_per_ip).await?;
     if b.code.trim().is_empty() || b.code.len() > 64 {
         return Err(ApiError::InvalidCode);
@@ -232,53 +176,8 @@ async fn auth_exchange(State(app): State<App>, ip: ClientIp, Body(b): Body<CodeB
     ))
 }
 
-async fn me(user: User) -> Json<Value> {
+pub(crate) async fn me(user: User) -> Json<Value> {
     Json(json!({"email": user.email, "role": user.role}))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct InviteBody {
-    email: String,
-    role: String,
-}
-
-async fn invite(
-    State(app): State<App>,
-    user: User,
-    Body(b): Body<InviteBody>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    user.require_admin()?;
-    let email = address(&b.email)?;
-    let role = Role::parse(&b.role)
-        .ok_or_else(|| ApiError::BadRequest(format!("role {:?} is not one of admin, captain, crew", b.role)))?;
-    // Invites count apart from sign-in requests, so strangers asking for
-    // links to an address cannot block an admin's invite to it.
-    limit(&app, format!("invite:{}", hash_key(&email)), app.cfg.limits.per_address).await?;
-    // Inviting a member under another role is a role change: it goes
-    // through the same transaction, which releases the upcoming slots the
-    // new role does not fit.
-    let existing = app.store.member(&email).await.map_err(internal)?.and_then(|m| m.role);
-    let released = match existing {
-        Some(r) if r != role && !app.is_configured_admin(&email) => {
-            crate::roster::change(&app, &email, Some(role)).await?
-        }
-        _ => {
-            app.store
-                .put_member(&email, role, &user.email, app.clock.now())
-                .await
-                .map_err(internal)?;
-            Vec::new()
-        }
-    };
-    let expires = send_link(&app, &email, role).await?;
-    let expires = jiff::Timestamp::from_second(expires)
-        .map(|t| t.to_string())
-        .unwrap_or_default();
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(json!({"email": email, "role": role, "expires_at": expires, "released": released})),
-    ))
 }
 
 // ---- events ---------------------------------------------------------------
@@ -435,7 +334,7 @@ const PAGE: i32 = 25;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ListQuery {
+pub(crate) struct ListQuery {
     /// `upcoming` (today at the marina and later, soonest first; the
     /// default) or `past` (newest first).
     when: Option<String>,
@@ -448,7 +347,7 @@ struct ListQuery {
 /// which still need a captain or crew, and `next`, the cursor of the page
 /// after (null on the last). A page costs one Query of the calendar and
 /// one per listed event, whatever the table holds.
-async fn list_events(
+pub(crate) async fn list_events(
     State(app): State<App>,
     _user: User,
     query: Result<axum::extract::Query<ListQuery>, axum::extract::rejection::QueryRejection>,
@@ -504,14 +403,18 @@ fn marina_today(app: &App) -> Result<jiff::civil::Date, ApiError> {
         .date())
 }
 
-async fn get_event(State(app): State<App>, user: User, Ids(id): Ids<String>) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn get_event(
+    State(app): State<App>,
+    user: User,
+    Ids(id): Ids<String>,
+) -> Result<Json<Value>, ApiError> {
     let all = load(&app, &id).await?;
     Ok(Json(event_json(&app, &all, &user)))
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NewEvent {
+pub(crate) struct NewEvent {
     date: String,
     boat: String,
     kind: String,
@@ -590,7 +493,7 @@ fn same_request(stored: &EventRecord, wanted: &EventRecord) -> bool {
     )
 }
 
-async fn create_event(
+pub(crate) async fn create_event(
     State(app): State<App>,
     user: User,
     headers: HeaderMap,
@@ -676,7 +579,11 @@ async fn create_event(
     Ok((StatusCode::CREATED, Json(event_json(&app, &all, &user))))
 }
 
-async fn cancel_event(State(app): State<App>, user: User, Ids(id): Ids<String>) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn cancel_event(
+    State(app): State<App>,
+    user: User,
+    Ids(id): Ids<String>,
+) -> Result<Json<Value>, ApiError> {
     user.require_admin()?;
     ensure_open(&app, &load(&app, &id).await?.event)?;
     match app.store.cancel_event(&id, &user.email, app.clock.now()).await {
@@ -694,7 +601,7 @@ async fn cancel_event(State(app): State<App>, user: User, Ids(id): Ids<String>) 
 
 // ---- slots ----------------------------------------------------------------
 
-async fn claim(
+pub(crate) async fn claim(
     State(app): State<App>,
     user: User,
     Ids((id, slot)): Ids<(String, String)>,
@@ -747,7 +654,7 @@ pub(crate) async fn take_slot(app: &App, id: &str, slot: &str, email: &str) -> R
     }
 }
 
-async fn release(
+pub(crate) async fn release(
     State(app): State<App>,
     user: User,
     Ids((id, slot)): Ids<(String, String)>,
@@ -783,13 +690,13 @@ async fn release(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NewCheck {
+pub(crate) struct NewCheck {
     label: String,
     hook: String,
     offset_min: i64,
 }
 
-async fn add_check(
+pub(crate) async fn add_check(
     State(app): State<App>,
     user: User,
     Ids(id): Ids<String>,
@@ -838,11 +745,11 @@ async fn add_check(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CheckBody {
+pub(crate) struct CheckBody {
     done: bool,
 }
 
-async fn check(
+pub(crate) async fn check(
     State(app): State<App>,
     user: User,
     Ids((id, item)): Ids<(String, String)>,
@@ -887,12 +794,12 @@ async fn check(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NewGuest {
+pub(crate) struct NewGuest {
     name: String,
     email: String,
 }
 
-async fn add_guest(
+pub(crate) async fn add_guest(
     State(app): State<App>,
     user: User,
     Ids(id): Ids<String>,
@@ -953,7 +860,7 @@ async fn add_guest(
     ))
 }
 
-async fn cancel_guest(
+pub(crate) async fn cancel_guest(
     State(app): State<App>,
     user: User,
     Ids((id, gid)): Ids<(String, String)>,
@@ -1027,7 +934,7 @@ const WAIVER_TEXT: &str = "I understand that sailing involves risks, including i
 the sea. I will follow the captain's and crew's instructions, wear a life jacket when asked, and tell the crew about any \
 condition that affects my safety. I accept these risks for myself.";
 
-async fn waiver(
+pub(crate) async fn waiver(
     State(app): State<App>,
     headers: HeaderMap,
     Ids((id, gid)): Ids<(String, String)>,
@@ -1057,12 +964,12 @@ async fn waiver(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Signature {
+pub(crate) struct Signature {
     signed_name: String,
     accept: bool,
 }
 
-async fn sign_waiver(
+pub(crate) async fn sign_waiver(
     State(app): State<App>,
     headers: HeaderMap,
     Ids((id, gid)): Ids<(String, String)>,
