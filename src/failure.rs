@@ -18,6 +18,10 @@ use crate::stack::StackError;
 pub enum Failure {
     #[error("{0}")]
     Usage(String),
+    /// A bug in bosun (a task that panicked, a state that cannot happen):
+    /// not the user's input, so not exit 2.
+    #[error("internal error (a bug in bosun, please report it): {0}")]
+    Internal(String),
     #[error("{0}")]
     Stack(#[from] StackError),
     #[error("{0}")]
@@ -75,6 +79,7 @@ impl Failure {
             | Failure::SesNotReady
             | Failure::SesGate { .. }
             | Failure::Invoked(_)
+            | Failure::Internal(_)
             | Failure::Lock(_) => 1,
         }
     }

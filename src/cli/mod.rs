@@ -105,7 +105,7 @@ async fn run(args: Args, reporter: &mut Reporter) -> Result<(), Failure> {
             rollback::run(&settings, &request, reporter).await
         }
         Command::Releases => commands::releases::run(&settings, reporter).await,
-        Command::Build { out } => commands::build_out(&settings, &out, reporter).await,
+        Command::Build { out } => commands::build::build_out(&settings, &out, reporter).await,
         Command::Env { function } => commands::env::run(&settings, &function, reporter).await,
         Command::Invoke { function, input, local } => {
             let request = commands::invoke::InvokeRequest { function, input, local };

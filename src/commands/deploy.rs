@@ -7,10 +7,12 @@
 //!    deployed meanwhile), apply, record the release, prune.
 //! 5. Report what is live, from the read the release was captured from.
 
-use super::{gates, prepare, selection, Prepared};
-use crate::apply::{Applied, ApplyContext};
+use std::collections::BTreeSet;
+
 use clap::Subcommand;
 
+use super::{gates, prepare, Prepared};
+use crate::apply::{Applied, ApplyContext};
 use crate::commands::Settings;
 use crate::failure::Failure;
 use crate::model::{Desired, Observed, Selection};
@@ -69,36 +71,16 @@ pub async fn run(settings: &Settings, request: &DeployRequest, reporter: &mut Re
     let mut prepared = prepare(settings, &sel, options, true, request.prebuilt.as_ref(), reporter).await?;
     let mut outcome = Recorded::default();
     if !prepared.plan.is_empty() {
-        let t = std::time::Instant::now();
-        if request.prebuilt.is_some() {
-            // Prebuilt binaries were started by `bosun build`, where no
-            // role's credentials are: never here, where a started binary
-            // could read them from this process (/proc/PID/environ).
-            reporter.phase_detail(
-                "preflight",
-                std::time::Duration::ZERO,
-                "skipped: --prebuilt binaries were started by `bosun build`".into(),
-            );
-        } else {
-            gates::preflight(
+        gates::before_writes(
+            &gates::Gated {
                 desired,
-                &gates::new_code(&prepared.plan),
-                &prepared.packages,
-                &prepared.observed,
-                reporter,
-            )
-            .await?;
-        }
-        gates::concurrency(&prepared.clients, &prepared.plan).await?;
-        gates::ses(
-            &prepared.clients,
-            desired,
-            &prepared.plan,
-            request.skip_ses_check,
+                prepared: &prepared,
+                prebuilt: request.prebuilt.is_some(),
+                skip_ses_check: request.skip_ses_check,
+            },
             reporter,
         )
         .await?;
-        reporter.phase("gates", t.elapsed());
         let t = std::time::Instant::now();
         let command = request.what.command_line();
         test_pause_before_lock().await;
@@ -282,5 +264,32 @@ async fn test_pause_before_lock() {
     let until = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while !dir.join("go").exists() && std::time::Instant::now() < until {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+pub(crate) fn selection(desired: &Desired, what: Option<&DeployWhat>) -> Result<Selection, Failure> {
+    match what {
+        Some(DeployWhat::Functions { names }) if !names.is_empty() => {
+            let known: BTreeSet<&str> = desired.functions.iter().map(|f| f.key.as_str()).collect();
+            let unknown: Vec<&str> = names
+                .iter()
+                .map(String::as_str)
+                .filter(|n| !known.contains(n))
+                .collect();
+            if !unknown.is_empty() {
+                return Err(Failure::Usage(format!(
+                    "unknown function(s): {}; the stack declares: {}",
+                    unknown.join(", "),
+                    known.into_iter().collect::<Vec<_>>().join(", ")
+                )));
+            }
+            Ok(Selection::Functions(names.iter().cloned().collect()))
+        }
+        Some(DeployWhat::Functions { .. }) => Ok(Selection::Functions(
+            desired.functions.iter().map(|f| f.key.clone()).collect(),
+        )),
+        Some(DeployWhat::Frontend) => Ok(Selection::Frontends),
+        Some(DeployWhat::Schedules) => Ok(Selection::Schedules),
+        _ => Ok(Selection::All),
     }
 }

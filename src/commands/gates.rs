@@ -1,7 +1,9 @@
 //! The gates a deploy passes before its first write: no secrets in what
-//! would be deployed, every new binary starts locally as Lambda would run
-//! it, and SES is ready before a mail-sending schedule is wired. Which
-//! changes each gate covers is decided by the pure functions below.
+//! would be deployed (`secrets`, run by `prepare`), then `before_writes`
+//! in order: every new binary starts locally as Lambda would run it, the
+//! account can give the reserved concurrency, and SES is ready before a
+//! mail-sending schedule is wired. Which changes each gate covers is
+//! decided by the pure functions below.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -15,6 +17,40 @@ use crate::output::Reporter;
 use crate::package::Package;
 use crate::plan::{self, Change, Plan};
 use crate::ses;
+
+/// What the gates of a deploy look at.
+pub(crate) struct Gated<'a> {
+    pub desired: &'a Desired,
+    pub prepared: &'a super::Prepared,
+    /// `--prebuilt`: its binaries were started by `bosun build`.
+    pub prebuilt: bool,
+    pub skip_ses_check: bool,
+}
+
+/// Every gate a deploy passes after its plan and before its first write,
+/// in order (the secrets gate ran earlier, in `prepare`, before AWS was
+/// even read): each new binary starts locally, the account can give the
+/// reserved concurrency, SES is ready for mail-sending schedules.
+pub(crate) async fn before_writes(g: &Gated<'_>, reporter: &mut Reporter) -> Result<(), Failure> {
+    let t = Instant::now();
+    let p = g.prepared;
+    if g.prebuilt {
+        // Prebuilt binaries were started by `bosun build`, where no role's
+        // credentials are: never here, where a started binary could read
+        // them from this process (/proc/PID/environ).
+        reporter.phase_detail(
+            "preflight",
+            Duration::ZERO,
+            "skipped: --prebuilt binaries were started by `bosun build`".into(),
+        );
+    } else {
+        preflight(g.desired, &new_code(&p.plan), &p.packages, &p.observed, reporter).await?;
+    }
+    concurrency(&p.clients, &p.plan).await?;
+    ses(&p.clients, g.desired, &p.plan, g.skip_ses_check, reporter).await?;
+    reporter.phase("gates", t.elapsed());
+    Ok(())
+}
 
 /// The schedules a plan wires (rule, target or permission) that are
 /// enabled and send mail: the SES gate covers exactly these.

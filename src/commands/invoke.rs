@@ -9,7 +9,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::{build_one, deployed_environment, function_spec};
+use super::build::build_one;
+use super::env::{deployed_environment, function_spec};
 use crate::aws::{self, Clients};
 use crate::commands::Settings;
 use crate::failure::Failure;

@@ -1,7 +1,8 @@
 //! `bosun plan`: build, read AWS and print what a deploy would change.
 //! Writes nothing.
 
-use super::{prepare, selection};
+use super::deploy::selection;
+use super::prepare;
 use crate::commands::Settings;
 use crate::failure::Failure;
 use crate::output::{stdout_line, OutputMode, Reporter};

@@ -4,7 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use super::{prepare, selection, state_store};
+use super::deploy::selection;
+use super::{prepare, state_store};
 use crate::aws::Clients;
 use crate::commands::Settings;
 use crate::failure::Failure;
