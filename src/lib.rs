@@ -13,6 +13,7 @@
 //! | for                                   | open                                   |
 //! |---------------------------------------|----------------------------------------|
 //! | a command (`bosun deploy`, `rollback`…) | `commands/<command>.rs`              |
+//! | before a deploy's first write         | `commands/prepare.rs`, `commands/gates.rs` |
 //! | its flags; how an error is printed    | `cli/args.rs`, `cli/failure.rs`        |
 //! | what can stop a command, exit codes   | `failure.rs`                           |
 //! | what it prints (text and JSON)        | `report.rs`, progress in `output.rs`   |
