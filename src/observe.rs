@@ -318,7 +318,7 @@ async fn read_referenced(
 /// What the stack's managed frontends read from CloudFront's account-wide lists.
 type Shared = (
     Option<bool>,
-    Option<(String, bool)>,
+    Option<(String, Vec<String>)>,
     BTreeMap<String, (String, Vec<String>)>,
 );
 

@@ -111,7 +111,7 @@ async fn distribution_step(s: &mut Step<'_, '_>, change: &Change) -> Result<Valu
             return deployed(s, distribution).await;
         }
         Change::CreateDistribution { .. } => return create_distribution(s, change).await,
-        Change::PutHeadersPolicy { name } => {
+        Change::PutHeadersPolicy { name, .. } => {
             let id = aws::cloudfront::put_headers_policy(&c.cloudfront, name).await?;
             s.state.headers_policy = Some(id.clone());
             return Ok(json!({ "policy": id }));

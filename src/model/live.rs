@@ -168,7 +168,7 @@ pub struct Observed {
     pub index_function: Option<bool>,
     /// The stack's response headers policy, read when a managed frontend is
     /// selected: its id, and whether it sets bosun's security headers.
-    pub headers_policy: Option<(String, bool)>,
+    pub headers_policy: Option<(String, Vec<String>)>,
     /// bosun's origin request policies for the stack's APIs (read only when
     /// a frontend's API names headers): name → (id, headers forwarded).
     pub request_policies: BTreeMap<String, (String, Vec<String>)>,

@@ -4,6 +4,7 @@
 //! packager, the planner and apply. Plain data: no I/O, no AWS types.
 
 pub mod digest;
+pub mod edge;
 pub mod live;
 pub mod names;
 pub mod references;

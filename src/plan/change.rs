@@ -165,6 +165,9 @@ pub enum Change {
     /// updated to the headers bosun sets, before any distribution uses it.
     PutHeadersPolicy {
         name: String,
+        /// The headers an existing policy sets otherwise (none: a new policy).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        differs: Vec<String>,
     },
     /// The origin request policy of a frontend's API (its headers and the
     /// viewer's address), created or updated before the API's behaviour uses it.

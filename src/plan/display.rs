@@ -46,7 +46,7 @@ impl Change {
             }
             Change::UploadData { function, .. } => format!("data/{function}"),
             Change::PutIndexFunction { name } => format!("cloudfront-function/{name}"),
-            Change::PutHeadersPolicy { name } => format!("response-headers-policy/{name}"),
+            Change::PutHeadersPolicy { name, .. } => format!("response-headers-policy/{name}"),
             Change::PutRequestPolicy { name, .. } => format!("origin-request-policy/{name}"),
             Change::CreateSecret { parameter, .. } => format!("parameter{parameter}"),
             Change::CreateFunction { name, .. }
@@ -181,8 +181,11 @@ impl Change {
                     "create CloudFront distribution \"{comment}\" with origin access control and the index function"
                 ),
             },
-            Change::PutHeadersPolicy { .. } => {
-                "create/update the response headers policy: HSTS, nosniff, DENY framing, no-referrer, Content-Security-Policy".into()
+            Change::PutHeadersPolicy { differs, .. } if differs.is_empty() => {
+                "create the response headers policy: HSTS, nosniff, DENY framing, no-referrer, Content-Security-Policy".into()
+            }
+            Change::PutHeadersPolicy { differs, .. } => {
+                format!("update the response headers policy: {} differ(s) from what bosun sets", differs.join(", "))
             }
             Change::PutRequestPolicy { headers, .. } => {
                 format!("create/update the API's origin request policy: forward {}", headers.join(", "))

@@ -46,9 +46,14 @@ pub(super) fn plan(
             name: index_function.clone(),
         });
     }
-    if selected.iter().any(|f| f.is_managed()) && !observed.headers_policy.as_ref().is_some_and(|(_, ok)| *ok) {
+    let differs = match &observed.headers_policy {
+        Some((_, differs)) => differs.clone(),
+        None => Vec::new(),
+    };
+    if selected.iter().any(|f| f.is_managed()) && (observed.headers_policy.is_none() || !differs.is_empty()) {
         out.push(Change::PutHeadersPolicy {
             name: desired.stack.headers_policy(),
+            differs,
         });
     }
     let ctx = FrontendContext {

@@ -968,6 +968,17 @@ async fn a_managed_distribution_sends_the_security_headers() {
         .send()
         .await
         .unwrap();
+    // The plan says which header differs.
+    let plan = site.stack.bosun(&["plan"]);
+    assert_eq!(plan.code, 0, "{plan:?}");
+    let put = plan.result()["plan"]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["action"] == "put_headers_policy")
+        .cloned()
+        .unwrap_or_else(|| panic!("{plan:?}"));
+    assert_eq!(put["differs"], serde_json::json!(["Content-Security-Policy"]), "{put}");
     let repair = site.deploy(&[]);
     assert_eq!(repair.code, 0, "{repair:?}");
     assert_eq!(repair.write_calls(), ["CloudFront:UpdateResponseHeadersPolicy"]);
