@@ -7,101 +7,10 @@ through that real AWS catches. Each rule cites the page it comes from. The
 product code knows nothing of this file: it talks to the emulator exactly as
 it talks to AWS.
 
-Rules:
-  cloudfront-caller-reference  CreateInvalidation with a CallerReference already
-                               used on the distribution returns the earlier
-                               invalidation (same paths) or fails with
-                               InvalidationBatchAlreadyExists (other paths).
-  cloudfront-deployment        UpdateDistribution needs the current ETag as
-                               If-Match (PreconditionFailed) and answers a new one; the
-                               distribution stays InProgress for a while (set per
-                               distribution, default 0 s), its previous
-                               configuration still served meanwhile.
-  cloudfront-in-progress       Invalidations stay InProgress for a while (set per
-                               distribution, default 0 s); at most 15 wildcard
-                               paths and 3,000 file paths in progress per
-                               distribution, beyond that TooManyInvalidationsInProgress.
-  cloudfront-functions         DEVELOPMENT and LIVE stages, PublishFunction,
-                               UpdateFunction, FunctionAssociations kept.
-  cloudfront-headers-policies  Response headers policies (Create, Get, List,
-                               Update with If-Match), which moto lacks; a cache
-                               behaviour's ResponseHeadersPolicyId is kept.
-  cloudfront-origin-request-policies
-                               Origin request policies (Create, Get, List,
-                               Update with If-Match), which moto lacks.
-  cloudfront-origin-access     An origin's OriginAccessControlId is kept (moto
-                               drops it), so a distribution reads back which
-                               origin access control signs for each origin.
-  dynamodb-atomic              Each DynamoDB request is applied whole before the
-                               next one reads or writes (conditional writes are
-                               atomic, TransactWriteItems all-or-nothing and
-                               serializable with other writes and reads): moto's
-                               threaded server interleaves them, so two
-                               concurrent conditional claims of one item could
-                               both succeed.
-  dynamodb-ttl-hourly          One UpdateTimeToLive per table per hour
-                               (ValidationException), with ENABLING/DISABLING
-                               while a change is processing.
-  lambda-environment           Environment keys match [a-zA-Z][a-zA-Z0-9_]+ and all
-                               variables together fit in 4 KB.
-  lambda-concurrency           The account's concurrency is 1,000 and a reservation
-                               must leave at least 100 unreserved
-                               (InvalidParameterValueException); GetAccountSettings
-                               (missing in moto) answers with the account's limits;
-                               a reservation of 0 reads back in GetFunction.
-  lambda-policy-conditions     AddPermission's FunctionUrlAuthType and
-                               InvokedViaFunctionUrl become the Condition
-                               entries real Lambda writes into the policy.
-  iam-resources                Under IAM enforcement, DynamoDB, IAM, EventBridge
-                               and SSM requests are authorized on their resource's
-                               ARN (moto checks them against `*`), and S3 requests
-                               need the IAM action AWS names (HeadBucket is
-                               s3:ListBucket).
-  iam-condition-keys           Under IAM enforcement, identity policies are evaluated
-                               with the request's context keys (moto passes none):
-                               iam:PermissionsBoundary on CreateRole,
-                               PutRolePermissionsBoundary and PutRolePolicy; and
-                               conditions as IAM evaluates them: a missing key fails
-                               (but for ...IfExists), String/Arn Equals/Like, Not,
-                               Bool, ForAllValues/ForAnyValue; a statement whose
-                               condition fails does not apply (moto denies).
-  iam-all-services             Under IAM enforcement, CloudFront, Lambda and SESv2
-                               requests are authorized too (moto fails their
-                               signatures): on their resource's ARN, with
-                               aws:ResourceTag (distributions), aws:RequestTag and
-                               aws:TagKeys (tagging, creation with tags),
-                               lambda:Principal and lambda:FunctionUrlAuthType;
-                               CreateDistributionWithTags also needs
-                               cloudfront:TagResource, and a function's role
-                               iam:PassRole (iam:PassedToService). PutTargets
-                               carries events:TargetArn.
-  iam-policy-size              IAM's size quotas, in characters outside whitespace:
-                               a user's inline policies 2,048 together, a group's
-                               5,120, a role's 10,240; a managed policy (and each
-                               version) 6,144; a role's trust policy 2,048
-                               (LimitExceeded). moto enforces none.
-  s3-versioning-settles        After a bucket's first PutBucketVersioning (Enabled), object
-                               writes may still land unversioned (version "null", no
-                               x-amz-version-id) for a while: S3 says up to 15
-                               minutes. The window is 0 s unless set per bucket
-                               ({"versioning_settle_seconds": N, "bucket": B}).
-  s3-versioning-document       GetBucketVersioning answers AWS's <VersioningConfiguration>.
-  s3-policy-principals         A bucket policy statement applies only to the principals
-                               it names: one for a service (CloudFront) does not
-                               refuse the account's own users.
-  s3-expected-bucket-owner     A request whose x-amz-expected-bucket-owner (or, on a
-                               copy, x-amz-source-expected-bucket-owner) is not the
-                               bucket's account is refused 403 AccessDenied.
-  sesv2-identity-and-account   VerifiedForSendingStatus follows verification;
-                               GetAccount (missing in moto) answers as a
-                               production account in good standing.
-  sesv2-event-destinations     Configuration set event destinations (Create, Get,
-                               Update, Delete), which moto's SESv2 lacks: names
-                               unique in the set (AlreadyExistsException), at
-                               most 10 per set (LimitExceededException), exactly
-                               one destination and valid event types and
-                               CloudWatch dimensions (BadRequestException), a
-                               missing set or name is NotFoundException.
+Rules: each installer below is registered with the rules it adds, by
+name and with what each does (`@rules(...)`): that registry is the only
+list. `python3 scripts/aws_rules.py` prints it; GET /moto-api/bosun-rules
+answers it.
 
 Control (tests only), POST /moto-api/bosun-rules with a JSON body:
   {"ttl_window_over": "TABLE"}            the table's hour has passed
@@ -159,30 +68,21 @@ S3_WRITE = threading.local()
 # (distribution id, caller reference) -> invalidation
 CALLER_REFERENCES = {}
 
-RULES = [
-    "cloudfront-caller-reference",
-    "cloudfront-deployment",
-    "cloudfront-in-progress",
-    "cloudfront-functions",
-    "cloudfront-origin-access",
-    "cloudfront-headers-policies",
-    "cloudfront-origin-request-policies",
-    "dynamodb-atomic",
-    "dynamodb-ttl-hourly",
-    "lambda-environment",
-    "lambda-concurrency",
-    "lambda-policy-conditions",
-    "iam-resources",
-    "iam-condition-keys",
-    "iam-all-services",
-    "iam-policy-size",
-    "s3-versioning-settles",
-    "s3-versioning-document",
-    "s3-policy-principals",
-    "s3-expected-bucket-owner",
-    "sesv2-identity-and-account",
-    "sesv2-event-destinations",
-]
+# name -> what the rule does, in the order the installers register them.
+RULES = {}
+# the installers, each once, in registration order
+INSTALLERS = []
+
+
+def rules(*named):
+    """Registers an installer with the rules it adds: (name, description) pairs."""
+    def register(installer):
+        for name, description in named:
+            assert name not in RULES, name
+            RULES[name] = " ".join(description.split())
+        INSTALLERS.append(installer)
+        return installer
+    return register
 
 # Lambda quotas: 1,000 concurrent executions per Region by default, of which
 # at least 100 stay unreserved (PutFunctionConcurrency API reference).
@@ -210,24 +110,16 @@ def install() -> None:
     # moto warns that the errors below are not in its service model; they are
     # in CloudFront's (CreateInvalidation API reference, Errors).
     warnings.filterwarnings("ignore", message=".*does not match an error shape.*")
-    _cloudfront()
-    _cloudfront_deployment()
-    _cloudfront_functions()
-    _cloudfront_headers_policies()
-    _cloudfront_origin_request_policies()
-    _dynamodb_atomic()
-    _dynamodb()
-    _lambda()
-    _sesv2()
-    _sesv2_event_destinations()
-    _s3()
-    _iam_resources()
-    _iam_conditions()
-    _iam_services()
-    _iam_policy_sizes()
+    for installer in INSTALLERS:
+        installer()
     _control()
 
 
+@rules(
+    ("cloudfront-caller-reference", 'CreateInvalidation with a CallerReference already used on the distribution returns the earlier invalidation (same paths) or fails with InvalidationBatchAlreadyExists (other paths).'),
+    ("cloudfront-in-progress", 'Invalidations stay InProgress for a while (set per distribution, default 0 s); at most 15 wildcard paths and 3,000 file paths in progress per distribution, beyond that TooManyInvalidationsInProgress.'),
+    ("cloudfront-origin-access", "An origin's OriginAccessControlId is kept (moto drops it), so a distribution reads back which origin access control signs for each origin."),
+)
 def _cloudfront() -> None:
     from moto.cloudfront import models
     from moto.cloudfront.exceptions import CloudFrontException
@@ -300,6 +192,9 @@ def _cloudfront() -> None:
     models.Invalidation.status = property(status, set_status)
 
 
+@rules(
+    ("cloudfront-deployment", 'UpdateDistribution needs the current ETag as If-Match (PreconditionFailed) and answers a new one; the distribution stays InProgress for a while (set per distribution, default 0 s), its previous configuration still served meanwhile.'),
+)
 def _cloudfront_deployment() -> None:
     """UpdateDistribution as CloudFront runs it: the answer's ETag is a new
     version (every update has one; moto keeps the first), and the change
@@ -367,6 +262,9 @@ def _cloudfront_deployment() -> None:
     models.Distribution.status = property(status, set_status)
 
 
+@rules(
+    ("cloudfront-functions", 'DEVELOPMENT and LIVE stages, PublishFunction, UpdateFunction, FunctionAssociations kept.'),
+)
 def _cloudfront_functions() -> None:
     """CloudFront Functions as the CloudFront API reference describes them,
     where moto stops short: a function has a DEVELOPMENT and a LIVE stage
@@ -438,6 +336,9 @@ def _cloudfront_functions() -> None:
     urls.url_paths["{0}/2020-05-31/function/(?P<function_name>[^/]+)/publish$"] = CloudFrontResponse.dispatch
 
 
+@rules(
+    ("cloudfront-headers-policies", "Response headers policies (Create, Get, List, Update with If-Match), which moto lacks; a cache behaviour's ResponseHeadersPolicyId is kept."),
+)
 def _cloudfront_headers_policies() -> None:
     """Response headers policies as the CloudFront API reference describes
     them (CreateResponseHeadersPolicy, GetResponseHeadersPolicy,
@@ -448,6 +349,9 @@ def _cloudfront_headers_policies() -> None:
                          "response headers policy")
 
 
+@rules(
+    ("cloudfront-origin-request-policies", 'Origin request policies (Create, Get, List, Update with If-Match), which moto lacks.'),
+)
 def _cloudfront_origin_request_policies() -> None:
     """Origin request policies as the CloudFront API reference describes them
     (CreateOriginRequestPolicy, GetOriginRequestPolicy,
@@ -524,6 +428,9 @@ def _cloudfront_policies(shape: str, snake: str, path: str, what: str) -> None:
     urls.url_paths["{0}/2020-05-31/" + path + "/(?P<policy_id>[^/]+)$"] = CloudFrontResponse.dispatch
 
 
+@rules(
+    ("dynamodb-atomic", "Each DynamoDB request is applied whole before the next one reads or writes (conditional writes are atomic, TransactWriteItems all-or-nothing and serializable with other writes and reads): moto's threaded server interleaves them, so two concurrent conditional claims of one item could both succeed."),
+)
 def _dynamodb_atomic() -> None:
     from moto.dynamodb.responses import DynamoHandler
 
@@ -545,6 +452,9 @@ def _dynamodb_atomic() -> None:
     DynamoHandler.call_action = call_action
 
 
+@rules(
+    ("dynamodb-ttl-hourly", 'One UpdateTimeToLive per table per hour (ValidationException), with ENABLING/DISABLING while a change is processing.'),
+)
 def _dynamodb() -> None:
     from moto.dynamodb.exceptions import MockValidationException
     from moto.dynamodb.models import DynamoDBBackend
@@ -604,6 +514,10 @@ def _check_environment(config) -> None:
         )
 
 
+@rules(
+    ("lambda-environment", 'Environment keys match [a-zA-Z][a-zA-Z0-9_]+ and all variables together fit in 4 KB.'),
+    ("lambda-policy-conditions", "AddPermission's FunctionUrlAuthType and InvokedViaFunctionUrl become the Condition entries real Lambda writes into the policy."),
+)
 def _lambda() -> None:
     from moto.awslambda import models
     from moto.awslambda.policy import Policy
@@ -642,9 +556,11 @@ def _lambda() -> None:
         return policy
 
     Policy.decode_policy = decode_policy
-    _lambda_concurrency()
 
 
+@rules(
+    ("lambda-concurrency", "The account's concurrency is 1,000 and a reservation must leave at least 100 unreserved (InvalidParameterValueException); GetAccountSettings (missing in moto) answers with the account's limits; a reservation of 0 reads back in GetFunction."),
+)
 def _lambda_concurrency() -> None:
     import os
 
@@ -686,6 +602,9 @@ def _lambda_concurrency() -> None:
     models.LambdaFunction.get_code = get_code
 
 
+@rules(
+    ("sesv2-identity-and-account", 'VerifiedForSendingStatus follows verification; GetAccount (missing in moto) answers as a production account in good standing.'),
+)
 def _sesv2() -> None:
     from moto.ses.models import EmailIdentity
     from moto.sesv2 import urls
@@ -729,6 +648,9 @@ SES_DIMENSION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 SES_DIMENSION_DEFAULT = re.compile(r"^[A-Za-z0-9_@.-]{1,255}$")
 
 
+@rules(
+    ("sesv2-event-destinations", "Configuration set event destinations (Create, Get, Update, Delete), which moto's SESv2 lacks: names unique in the set (AlreadyExistsException), at most 10 per set (LimitExceededException), exactly one destination and valid event types and CloudWatch dimensions (BadRequestException), a missing set or name is NotFoundException."),
+)
 def _sesv2_event_destinations() -> None:
     """Configuration set event destinations as the SESv2 API reference
     describes them (CreateConfigurationSetEventDestination,
@@ -844,7 +766,10 @@ def _sesv2_event_destinations() -> None:
     urls.url_paths[base + "/(?P<EventDestinationName>[^/]+)$"] = SESV2Response.dispatch
 
 
-def _s3() -> None:
+@rules(
+    ("s3-versioning-document", "GetBucketVersioning answers AWS's <VersioningConfiguration>."),
+)
+def _s3_versioning_document() -> None:
     from moto.s3.responses import S3Response
 
     # GetBucketVersioning API reference: the answer is a
@@ -861,6 +786,11 @@ def _s3() -> None:
 
     S3Response.get_bucket_versioning = get_bucket_versioning
 
+
+@rules(
+    ("s3-versioning-settles", 'After a bucket\'s first PutBucketVersioning (Enabled), object writes may still land unversioned (version "null", no x-amz-version-id) for a while: S3 says up to 15 minutes. The window is 0 s unless set per bucket ({"versioning_settle_seconds": N, "bucket": B}).'),
+)
+def _s3_versioning_settles() -> None:
     # S3 user guide, "Enabling versioning on buckets": after versioning is
     # first enabled it may take up to 15 minutes to propagate; "write
     # operations issued before this conversion is complete may apply to
@@ -901,13 +831,11 @@ def _s3() -> None:
     S3Backend.put_object = put_object
     FakeBucket.is_versioned = property(is_versioned)
 
-    # The IAM action each S3 request needs (service authorization reference):
-    # HeadBucket is s3:ListBucket, and PutPublicAccessBlock on a bucket is
-    # s3:PutBucketPublicAccessBlock (moto names actions that IAM does not have).
-    from moto.s3 import responses
 
-    responses.ACTION_MAP["BUCKET"]["HEAD"]["DEFAULT"] = "ListBucket"
-
+@rules(
+    ("s3-policy-principals", "A bucket policy statement applies only to the principals it names: one for a service (CloudFront) does not refuse the account's own users."),
+)
+def _s3_policy_principals() -> None:
     # A bucket policy's statement applies only to the principals it names
     # (IAM user guide, "AWS JSON policy elements: Principal"); moto applies
     # every statement to every caller, so a Deny meant for CloudFront (the
@@ -935,7 +863,13 @@ def _s3() -> None:
         return IAMPolicy(json.dumps(policy)).is_action_permitted(action, resource)
 
     s3_models.FakeBucket.get_permission = get_permission
-    responses.ACTION_MAP["BUCKET"]["PUT"]["public_access_block"] = "PutBucketPublicAccessBlock"
+
+
+@rules(
+    ("s3-expected-bucket-owner", "A request whose x-amz-expected-bucket-owner (or, on a copy, x-amz-source-expected-bucket-owner) is not the bucket's account is refused 403 AccessDenied."),
+)
+def _s3_expected_bucket_owner() -> None:
+    from moto.s3.responses import S3Response
 
     # ExpectedBucketOwner (every bucket and object operation's request
     # parameters, e.g. PutObject: "If the account ID that you provide does
@@ -967,6 +901,9 @@ def _s3() -> None:
     S3Response._key_response = owner_checked(S3Response._key_response)
 
 
+@rules(
+    ("iam-resources", "Under IAM enforcement, DynamoDB, IAM, EventBridge and SSM requests are authorized on their resource's ARN (moto checks them against `*`), and S3 requests need the IAM action AWS names (HeadBucket is s3:ListBucket)."),
+)
 def _iam_resources() -> None:
     """Under IAM enforcement (INITIAL_NO_AUTH_ACTION_COUNT), moto checks most
     services' actions against the resource `*` only, so a policy scoped to
@@ -974,6 +911,14 @@ def _iam_resources() -> None:
     resource each request acts on, as AWS's authorization does (the service
     authorization reference's resource types): DynamoDB tables, IAM roles,
     EventBridge rules, SSM parameters."""
+    # The IAM action each S3 request needs (service authorization reference):
+    # HeadBucket is s3:ListBucket, and PutPublicAccessBlock on a bucket is
+    # s3:PutBucketPublicAccessBlock (moto names actions that IAM does not have).
+    from moto.s3 import responses
+
+    responses.ACTION_MAP["BUCKET"]["HEAD"]["DEFAULT"] = "ListBucket"
+    responses.ACTION_MAP["BUCKET"]["PUT"]["public_access_block"] = "PutBucketPublicAccessBlock"
+
     from moto.dynamodb.responses import DynamoHandler
     from moto.events.responses import EventsHandler
     from moto.iam.responses import IamResponse
@@ -1010,6 +955,9 @@ def _iam_resources() -> None:
     SimpleSystemManagerResponse._determine_resource = ssm
 
 
+@rules(
+    ("iam-condition-keys", "Under IAM enforcement, identity policies are evaluated with the request's context keys (moto passes none): iam:PermissionsBoundary on CreateRole, PutRolePermissionsBoundary and PutRolePolicy; and conditions as IAM evaluates them: a missing key fails (but for ...IfExists), String/Arn Equals/Like, Not, Bool, ForAllValues/ForAnyValue; a statement whose condition fails does not apply (moto denies)."),
+)
 def _iam_conditions() -> None:
     """Under enforcement moto evaluates identity policies with no request
     context, so a statement with a Condition never matches. Give requests
@@ -1146,6 +1094,9 @@ def _iam_conditions() -> None:
     access_control.IAMPolicyStatement.is_action_permitted = statement_permits
 
 
+@rules(
+    ("iam-all-services", "Under IAM enforcement, CloudFront, Lambda and SESv2 requests are authorized too (moto fails their signatures): on their resource's ARN, with aws:ResourceTag (distributions), aws:RequestTag and aws:TagKeys (tagging, creation with tags), lambda:Principal and lambda:FunctionUrlAuthType; CreateDistributionWithTags also needs cloudfront:TagResource, and a function's role iam:PassRole (iam:PassedToService). PutTargets carries events:TargetArn."),
+)
 def _iam_services() -> None:
     """moto cannot enforce IAM for CloudFront, Lambda or SESv2: it hashes
     the parameters it parsed from a REST request as the signed payload, so
@@ -1374,6 +1325,9 @@ def _iam_services() -> None:
     EventsHandler._bosun_authorization = events_authorization
 
 
+@rules(
+    ("iam-policy-size", "IAM's size quotas, in characters outside whitespace: a user's inline policies 2,048 together, a group's 5,120, a role's 10,240; a managed policy (and each version) 6,144; a role's trust policy 2,048 (LimitExceeded). moto enforces none."),
+)
 def _iam_policy_sizes() -> None:
     """IAM and STS quotas ("IAM object quotas"): inline policies of a user
     2,048 characters together, of a group 5,120, of a role 10,240; a managed
@@ -1436,7 +1390,7 @@ def _control() -> None:
 
     def bosun_rules(self, request, full_url, headers):
         if request.method == "GET":
-            return 200, {"Content-Type": "application/json"}, json.dumps({"rules": RULES})
+            return 200, {"Content-Type": "application/json"}, json.dumps({"rules": list(RULES), "descriptions": RULES})
         body = self._get_body(headers, request)
         with LOCK:
             if "ttl_window_over" in body:
@@ -1510,3 +1464,11 @@ def _control() -> None:
     urls.url_paths["{0}/moto-api/bosun-rules$"] = urls.response_instance.bosun_rules
     urls.url_paths["{0}/moto-api/bosun-rules/code$"] = urls.response_instance.bosun_code
     urls.url_paths["{0}/moto-api/bosun-rules/mail$"] = urls.response_instance.bosun_mail
+
+
+if __name__ == "__main__":
+    import textwrap
+
+    for name, description in RULES.items():
+        print(name)
+        print(textwrap.indent(textwrap.fill(description, 76), "    "))
