@@ -8,7 +8,8 @@
 //! documents); `model`, `plan` and `release` never reach AWS, and no two
 //! modules import each other (tests keep both so: `tests/layout`).
 //!
-//! Which file to open:
+//! Which file to open (the whole map, file by file, is docs/DESIGN.md,
+//! "Where things live"):
 //!
 //! | for                                   | open                                   |
 //! |---------------------------------------|----------------------------------------|

@@ -168,3 +168,40 @@ fn no_two_modules_import_each_other() {
     std::fs::write(planted.path().join("c.rs"), "use crate::a::A;\n").unwrap();
     assert_eq!(mutual_imports(planted.path()), [("a".to_string(), "b".to_string())]);
 }
+
+/// The module map is docs/DESIGN.md's "Where things live", one copy: every
+/// file of `src/` is in it (a top-level file by its name, a file of a
+/// folder by its stem), so it cannot drift from the tree unnoticed.
+#[test]
+fn the_module_map_names_every_file() {
+    let design = std::fs::read_to_string(root().join("docs/DESIGN.md")).unwrap();
+    let start = design.find("## Where things live").expect("the section");
+    let block = &design[start..];
+    let block = &block[..block[3..].find("\n## ").map_or(block.len(), |e| e + 3)];
+    let words: std::collections::BTreeSet<String> = block
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '/'))
+        .flat_map(|w| {
+            let w = w.trim_matches(|c| c == '.' || c == '/');
+            [w.to_string(), w.trim_end_matches(".rs").to_string()]
+        })
+        .collect();
+    let src = root().join("src");
+    let mut missing = Vec::new();
+    for file in rust_files(&src) {
+        let rel = file.strip_prefix(&src).unwrap();
+        let parts: Vec<String> = rel.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+        let name = parts.last().unwrap().clone();
+        let known = match parts.len() {
+            1 => words.contains(&name),
+            _ => name == "mod.rs" || words.contains(name.trim_end_matches(".rs")),
+        };
+        let folder_known = parts.len() == 1 || words.contains(&parts[0]);
+        if !(known && folder_known) {
+            missing.push(rel.display().to_string());
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "docs/DESIGN.md \"Where things live\" lacks: {missing:?}"
+    );
+}

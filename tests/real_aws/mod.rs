@@ -907,6 +907,19 @@ async fn the_deployer_makes_roles_only_under_the_stacks_boundary() {
     );
 }
 
+/// CloudFront tags `bosun:stack = stack`.
+fn stack_tag(stack: &str) -> aws_sdk_cloudfront::types::Tags {
+    aws_sdk_cloudfront::types::Tags::builder()
+        .items(
+            aws_sdk_cloudfront::types::Tag::builder()
+                .key("bosun:stack")
+                .value(stack)
+                .build()
+                .unwrap(),
+        )
+        .build()
+}
+
 /// The whole shape — a function with a URL behind the site's managed
 /// distribution, a schedule, a table — deploys under IAM enforced for every
 /// service bosun calls (CloudFront, Lambda and SESv2 included, with the
@@ -1005,17 +1018,7 @@ async fn the_deployer_changes_only_its_stacks_distributions_and_grants() {
             .distribution_config_with_tags(
                 aws_sdk_cloudfront::types::DistributionConfigWithTags::builder()
                     .distribution_config(copy_of(&ours_config, "someone else's"))
-                    .tags(
-                        aws_sdk_cloudfront::types::Tags::builder()
-                            .set_items(tag.map(|t| {
-                                vec![aws_sdk_cloudfront::types::Tag::builder()
-                                    .key("bosun:stack")
-                                    .value(t)
-                                    .build()
-                                    .unwrap()]
-                            }))
-                            .build(),
-                    )
+                    .tags(tag.map_or_else(|| aws_sdk_cloudfront::types::Tags::builder().build(), stack_tag))
                     .build(),
             )
             .send()
@@ -1055,17 +1058,7 @@ async fn the_deployer_changes_only_its_stacks_distributions_and_grants() {
         let take = cf
             .tag_resource()
             .resource(other.arn())
-            .tags(
-                aws_sdk_cloudfront::types::Tags::builder()
-                    .items(
-                        aws_sdk_cloudfront::types::Tag::builder()
-                            .key("bosun:stack")
-                            .value(&name)
-                            .build()
-                            .unwrap(),
-                    )
-                    .build(),
-            )
+            .tags(stack_tag(&name))
             .send()
             .await;
         assert!(take.is_err(), "tagged a distribution tagged {tag:?} as the stack's");
@@ -1112,17 +1105,7 @@ async fn the_deployer_changes_only_its_stacks_distributions_and_grants() {
     cf_admin
         .tag_resource()
         .resource(ours.arn())
-        .tags(
-            aws_sdk_cloudfront::types::Tags::builder()
-                .items(
-                    aws_sdk_cloudfront::types::Tag::builder()
-                        .key("bosun:stack")
-                        .value(&name)
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
-        )
+        .tags(stack_tag(&name))
         .send()
         .await
         .unwrap();
