@@ -23,6 +23,8 @@ pub mod references;
 mod roles;
 mod rollback;
 mod schedules;
+#[cfg(test)]
+mod snapshot;
 mod tables;
 #[cfg(test)]
 mod tests;

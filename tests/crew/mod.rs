@@ -1064,7 +1064,8 @@ async fn of_concurrent_captain_claims_exactly_one_wins() {
         .await;
     assert_eq!(
         e["slots"][0],
-        json!({"slot": "captain", "holder": format!("captain{}@example.com", winners[0])})
+        json!({"slot": "captain", "holder": format!("captain{}@example.com", winners[0]),
+               "can": {"claim": false, "release": winners[0] == 0, "assign": false}})
     );
 }
 
@@ -1089,7 +1090,17 @@ async fn slots_are_claimed_and_released_by_the_rules() {
     // Claim crew-1; a second slot for the same person is refused.
     let (s, b) = c.call(Method::POST, &slot("crew-1", "claim"), Some(&crew), None).await;
     assert_eq!(s, StatusCode::OK, "{b}");
-    assert_eq!(b["slots"][1], json!({"slot": "crew-1", "holder": "crew-a@example.com"}));
+    // What the holder may do comes with the slot: release theirs, not
+    // claim or assign another.
+    assert_eq!(
+        b["slots"][1],
+        json!({"slot": "crew-1", "holder": "crew-a@example.com",
+               "can": {"claim": false, "release": true, "assign": false}})
+    );
+    assert_eq!(
+        b["slots"][2]["can"],
+        json!({"claim": false, "release": false, "assign": false})
+    );
     let (s, b) = c.call(Method::POST, &slot("crew-2", "claim"), Some(&crew), None).await;
     assert_eq!(
         (s, b["error"].clone()),

@@ -6,6 +6,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
+use crate::domain::input::Invalid;
+use crate::store::{Refusal, StoreError};
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{0}")]
@@ -33,6 +36,14 @@ pub enum ApiError {
 impl ApiError {
     pub fn internal(context: &str, e: impl std::fmt::Display) -> ApiError {
         ApiError::Internal(format!("{context}: {e}"))
+    }
+
+    /// A write lost to a concurrent one (not to a failed rule): try again.
+    pub fn retry() -> ApiError {
+        ApiError::Conflict(
+            "conflict",
+            "someone changed this at the same time; reload and try again".into(),
+        )
     }
 
     fn status_and_code(&self) -> (StatusCode, &'static str) {
@@ -63,5 +74,66 @@ impl IntoResponse for ApiError {
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
         }
         response
+    }
+}
+
+impl From<Invalid> for ApiError {
+    fn from(e: Invalid) -> ApiError {
+        ApiError::BadRequest(e.0)
+    }
+}
+
+/// The one place a store failure becomes an answer: a refused transaction
+/// by its most telling named refusal (`StoreError::refusal`), never by the
+/// position of a condition. Handlers that can say more (which slot, whose
+/// address) match the refusal first and fall back to this.
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        let conflict = |code, message: &str| ApiError::Conflict(code, message.to_string());
+        match (&e, e.refusal()) {
+            // A single write's failed condition is a case its handler names;
+            // one that reaches here is a bug, as before.
+            (StoreError::Other(_) | StoreError::Condition, _) => ApiError::internal("dynamodb", &e),
+            (_, Some(Refusal::EventExists)) => conflict("event_exists", "an event with this id exists"),
+            (_, Some(Refusal::EventNotOpen)) => conflict("event_not_open", "the event is cancelled"),
+            (_, Some(Refusal::AlreadyHolding)) => conflict(
+                "already_holding",
+                "that member already holds a slot on this event; release it first",
+            ),
+            (_, Some(Refusal::SlotTaken)) => conflict("slot_taken", "the slot is already taken"),
+            (_, Some(Refusal::RoleChanged)) => conflict("role_mismatch", "the member's role does not fit the slot"),
+            (_, Some(Refusal::NoSuchCheckItem)) => ApiError::NotFound("checklist item"),
+            (_, Some(Refusal::AlreadyBooked)) => {
+                conflict("already_booked", "that address is already booked on this sail")
+            }
+            (_, Some(Refusal::FullOrNotOpen)) => conflict("event_full", "every guest place is booked"),
+            (_, Some(Refusal::GuestState)) => conflict(
+                "invalid_transition",
+                "the booking is not in a state that change is allowed from",
+            ),
+            (_, Some(Refusal::CheckItemExists | Refusal::MemberChanged | Refusal::Changed) | None) => ApiError::retry(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_is_told_by_name_whatever_the_order_of_the_items() {
+        let told = |r: Vec<Refusal>| ApiError::from(StoreError::Refused(r)).status_and_code();
+        let claim = [Refusal::SlotTaken, Refusal::AlreadyHolding, Refusal::EventNotOpen];
+        assert_eq!(told(claim.to_vec()).1, "event_not_open");
+        assert_eq!(told(claim.iter().rev().copied().collect()).1, "event_not_open");
+        assert_eq!(
+            told(vec![Refusal::SlotTaken, Refusal::AlreadyHolding]).1,
+            "already_holding"
+        );
+        assert_eq!(told(vec![Refusal::NoSuchCheckItem]).0, StatusCode::NOT_FOUND);
+        assert_eq!(told(vec![Refusal::Changed]).1, "conflict");
+        assert_eq!(told(Vec::new()).1, "conflict");
+        let other = ApiError::from(StoreError::Other("throttled".into()));
+        assert_eq!(other.status_and_code().0, StatusCode::INTERNAL_SERVER_ERROR);
     }
 }

@@ -12,12 +12,11 @@ pub mod api;
 pub mod app;
 pub mod auth;
 pub mod config;
+pub mod domain;
 pub mod email;
 pub mod error;
 pub mod keyring;
 pub mod mail;
-pub mod roster;
-pub mod routes;
 pub mod secret;
 pub mod signin;
 pub mod solar;
@@ -109,7 +108,7 @@ pub fn router(app: App, frontend: Option<PathBuf>) -> Router {
     }
     match frontend {
         Some(dir) => api.fallback_service(tower_http::services::ServeDir::new(dir)),
-        None => api.fallback(|| async { routes::not_found().await }),
+        None => api.fallback(|| async { api::not_found().await }),
     }
 }
 

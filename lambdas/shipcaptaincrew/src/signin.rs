@@ -16,8 +16,7 @@ pub(crate) async fn send_link(app: &App, email: &str, role: Role) -> Result<i64,
     let code = random_code(CODE_LEN);
     app.store
         .put_invite(&hash_code(&code), email, role, now, app.cfg.code_ttl)
-        .await
-        .map_err(|e| ApiError::internal("dynamodb", e))?;
+        .await?;
     let link = format!("{}/#/auth/{code}", app.cfg.public_url);
     let msg = mail::sign_in_message(email, &link, role.as_str(), app.cfg.code_ttl / 60);
     app.mailer.send(&msg).await.map_err(|e| ApiError::internal("ses", e))?;

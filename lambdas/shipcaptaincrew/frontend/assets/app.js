@@ -892,35 +892,26 @@
 
   // ---- slots ----
 
-  // Who may claim what (the API enforces it too): admins any slot, captains
-  // any slot, crew the crew slots; one slot per person per event.
-  function canClaim(ev, slot) {
-    if (!me || ev.status === "cancelled") return false;
-    if ((ev.slots || []).some((s) => sameEmail(s.holder, me.email))) return false;
-    if (me.role === "admin" || me.role === "captain") return true;
-    return me.role === "crew" && slot !== "captain";
-  }
-
-  // The checklist may be ticked by admins and by whoever holds a slot.
+  // What the viewer may do comes from the API (each slot's `can`, the
+  // event's `can_tick`): the server's rules, never re-derived here.
   function canTick(ev) {
-    if (!me || ev.status === "cancelled") return false;
-    return isAdmin() || (ev.slots || []).some((s) => sameEmail(s.holder, me.email));
+    return Boolean(me && ev.can_tick);
   }
 
   function slotItem(ev, s) {
-    const active = ev.status !== "cancelled";
     const mine = Boolean(me && sameEmail(s.holder, me.email));
     const open = !s.holder;
     let action = null;
-    const assign = open && active && canAssign(ev, s.slot) ? assignForm(s.slot) : null;
-    if (open && canClaim(ev, s.slot)) {
+    const can = s.can || {};
+    const assign = can.assign ? assignForm(s.slot) : null;
+    if (can.claim) {
       action = el("button", {
         type: "button", class: "claim primary",
         onclick: (e) => eventAction(e.currentTarget,
           () => api("POST", eventPath("/slots/" + enc(s.slot) + "/claim")),
           "You're on as " + slotName(s.slot) + "."),
       }, "Claim");
-    } else if (active && !open && (mine || isAdmin())) {
+    } else if (can.release) {
       action = el("button", {
         type: "button", class: "release",
         onclick: (e) => {
@@ -938,14 +929,6 @@
         el("span", { class: "slot-name" }, slotName(s.slot)),
         el("span", { class: "holder" }, s.holder || "open")),
       action, assign);
-  }
-
-  // An admin puts a member into any open slot; the event's captain into an
-  // open crew slot. The API checks the same rules (and the member's role).
-  function canAssign(ev, slot) {
-    if (isAdmin()) return true;
-    const captain = (ev.slots || []).find((x) => x.slot === "captain");
-    return slot !== "captain" && Boolean(me && captain && sameEmail(captain.holder, me.email));
   }
 
   function assignForm(slot) {

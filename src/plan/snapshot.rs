@@ -1,0 +1,365 @@
+//! Every kind of `Change` once, as `bosun plan --output json` and the
+//! journal write it: the JSON is compared byte for byte with
+//! `snapshots/changes.json`, so a change to the plan's types cannot change
+//! what scripts and older journals read.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde_json::json;
+
+use super::*;
+use crate::model::names::PublicStatement;
+use crate::model::site::Style;
+use crate::model::{Billing, DomainSpec, FrontendManifest, FunctionConfig, Hex};
+
+fn config() -> FunctionConfig {
+    FunctionConfig {
+        code_sha256: "c2hh".into(),
+        memory: 256,
+        timeout: 10,
+        description: "api".into(),
+        environment: BTreeMap::from([("TABLE".to_string(), "t-data".to_string())]),
+        runtime: "provided.al2023".into(),
+        architecture: "arm64".into(),
+        role: "arn:aws:iam::123456789012:role/t-api".into(),
+        handler: "bootstrap".into(),
+    }
+}
+
+fn file() -> SiteFile {
+    Arc::new(LocalFile {
+        dir: Arc::new(PathBuf::from("/site")),
+        own: None,
+        key: "app/index.html".into(),
+        rel_at: 4,
+        size: 12,
+        sha256: Hex([7; 32]),
+        md5: Hex([9; 16]),
+        style: Arc::new(Style::new("text/html".into(), "no-cache".into())),
+    })
+}
+
+fn api() -> PlannedApi {
+    PlannedApi {
+        function: "api".into(),
+        name: "t-api".into(),
+        alias: "live".into(),
+        path: "/api/*".into(),
+        request_policy: Some("bosun-t-web-api".into()),
+    }
+}
+
+fn domain() -> Option<DomainSpec> {
+    Some(DomainSpec {
+        name: "www.example.com".into(),
+        certificate: "arn:aws:acm:us-east-1:123456789012:certificate/abc".into(),
+    })
+}
+
+/// One of each `Change`.
+fn every_change() -> Vec<Change> {
+    let (site, bucket, dist) = ("web".to_string(), "t-site".to_string(), "E123".to_string());
+    let (f, name, alias) = ("api".to_string(), "t-api".to_string(), "live".to_string());
+    let arn = "arn:aws:cloudfront::123456789012:distribution/E123".to_string();
+    vec![
+        Change::CreateBoundary {
+            name: "t-boundary".into(),
+            policy: json!({"Version": "2012-10-17"}),
+        },
+        Change::CreateRole {
+            role: "t-api".into(),
+            trust: json!({"Statement": []}),
+            boundary: "arn:aws:iam::123456789012:policy/t-boundary".into(),
+        },
+        Change::SetRoleBoundary {
+            role: "t-api".into(),
+            boundary: "arn:aws:iam::123456789012:policy/t-boundary".into(),
+        },
+        Change::PutRolePolicy {
+            role: "t-api".into(),
+            policy: json!({"Statement": [{"Effect": "Allow"}]}),
+        },
+        Change::CreateTable {
+            table: "data".into(),
+            name: "t-data".into(),
+        },
+        Change::UpdateBilling {
+            name: "t-data".into(),
+            from: "PAY_PER_REQUEST".into(),
+            to: Billing::Provisioned { read: 5, write: 2 },
+        },
+        Change::SetTtl {
+            name: "t-data".into(),
+            attribute: "expires_at".into(),
+            enabled: true,
+        },
+        Change::UploadData {
+            function: f.clone(),
+            bucket: bucket.clone(),
+            file: (*file()).clone(),
+        },
+        Change::CreateSecret {
+            function: f.clone(),
+            parameter: "/t/api/jwt".into(),
+        },
+        Change::CreateFunction {
+            function: f.clone(),
+            name: name.clone(),
+            config: config(),
+        },
+        Change::UpdateCode {
+            function: f.clone(),
+            name: name.clone(),
+            from: "b2xk".into(),
+            to: "bmV3".into(),
+        },
+        Change::UpdateConfig {
+            function: f.clone(),
+            name: name.clone(),
+            config: config(),
+            diff: vec!["memory".into()],
+        },
+        Change::PublishVersion {
+            function: f.clone(),
+            name: name.clone(),
+            code_sha256: "c2hh".into(),
+        },
+        Change::PointAlias {
+            function: f.clone(),
+            name: name.clone(),
+            alias: alias.clone(),
+            target: AliasTarget::Existing("3".into()),
+            from: Some("2".into()),
+        },
+        Change::PointAlias {
+            function: f.clone(),
+            name: name.clone(),
+            alias: alias.clone(),
+            target: AliasTarget::Published,
+            from: None,
+        },
+        Change::PutConcurrency {
+            function: f.clone(),
+            name: name.clone(),
+            from: None,
+            to: Some(5),
+        },
+        Change::PutUrl {
+            function: f.clone(),
+            name: name.clone(),
+            alias: alias.clone(),
+            auth: "AWS_IAM".into(),
+            create: true,
+        },
+        Change::AllowPublicUrl {
+            function: f.clone(),
+            name: name.clone(),
+            alias: alias.clone(),
+            statement: PublicStatement::InvokeFunctionUrl,
+        },
+        Change::RemovePublicUrl {
+            function: f.clone(),
+            name: name.clone(),
+            alias: alias.clone(),
+        },
+        Change::DeleteUrl {
+            function: f.clone(),
+            name: name.clone(),
+            alias: alias.clone(),
+        },
+        Change::CreateBucket {
+            site: site.clone(),
+            bucket: bucket.clone(),
+            region: "us-west-2".into(),
+        },
+        Change::EnableVersioning {
+            site: site.clone(),
+            bucket: bucket.clone(),
+        },
+        Change::PutIndexFunction {
+            name: "bosun-t-index".into(),
+        },
+        Change::CreateDistribution {
+            site: site.clone(),
+            bucket: bucket.clone(),
+            prefix: "app/".into(),
+            comment: "bosun t/web".into(),
+            index_function: "arn:aws:cloudfront::123456789012:function/bosun-t-index".into(),
+            api: Some(api()),
+            domain: domain(),
+            headers_policy: "bosun-t-headers".into(),
+        },
+        Change::CreateDistribution {
+            site: site.clone(),
+            bucket: bucket.clone(),
+            prefix: String::new(),
+            comment: "bosun t/web".into(),
+            index_function: "arn:aws:cloudfront::123456789012:function/bosun-t-index".into(),
+            api: None,
+            domain: None,
+            headers_policy: "bosun-t-headers".into(),
+        },
+        Change::PutHeadersPolicy {
+            name: "bosun-t-headers".into(),
+            differs: vec!["Content-Security-Policy".into()],
+        },
+        Change::PutHeadersPolicy {
+            name: "bosun-t-headers".into(),
+            differs: Vec::new(),
+        },
+        Change::PutRequestPolicy {
+            site: site.clone(),
+            name: "bosun-t-web-api".into(),
+            headers: vec!["content-type".into()],
+        },
+        Change::AttachHeadersPolicy {
+            site: site.clone(),
+            distribution: dist.clone(),
+            name: "bosun-t-headers".into(),
+        },
+        Change::SetDomain {
+            site: site.clone(),
+            distribution: dist.clone(),
+            domain: domain(),
+        },
+        Change::AttachApi {
+            site: site.clone(),
+            distribution: dist.clone(),
+            api: api(),
+        },
+        Change::DetachApi {
+            site: site.clone(),
+            distribution: dist.clone(),
+            origin: "bosun-api-old".into(),
+        },
+        Change::AllowCloudFront {
+            site: site.clone(),
+            function: f.clone(),
+            name: name.clone(),
+            alias: alias.clone(),
+            statement: PublicStatement::InvokeFunction,
+            distribution_arn: None,
+        },
+        Change::RemoveCloudFrontPermission {
+            site: site.clone(),
+            name: name.clone(),
+            alias: alias.clone(),
+            sid: "bosun-cloudfront-url".into(),
+        },
+        Change::TagDistribution {
+            site: site.clone(),
+            distribution: dist.clone(),
+            arn: arn.clone(),
+        },
+        Change::AttachIndexFunction {
+            site: site.clone(),
+            distribution: dist.clone(),
+            function_arn: "arn:aws:cloudfront::123456789012:function/bosun-t-index".into(),
+        },
+        Change::AllowDistribution {
+            site: site.clone(),
+            bucket: bucket.clone(),
+            prefix: "app/".into(),
+            distribution_arn: Some(arn.clone()),
+        },
+        Change::Upload {
+            site: site.clone(),
+            bucket: bucket.clone(),
+            phase: UploadPhase::Html,
+            files: vec![file()],
+        },
+        Change::Invalidate {
+            site: site.clone(),
+            distribution: dist.clone(),
+            paths: vec!["/index.html".into()],
+            caller_reference: "bosun-t-1".into(),
+        },
+        Change::WriteManifest {
+            site: site.clone(),
+            bucket: bucket.clone(),
+            key: "app/.bosun/manifest.json".into(),
+            known: Default::default(),
+        },
+        Change::DeleteObjects {
+            site: site.clone(),
+            bucket: bucket.clone(),
+            keys: vec!["app/old.js".into()],
+        },
+        Change::RestoreObjects {
+            site: site.clone(),
+            bucket: bucket.clone(),
+            objects: vec![("app/index.html".into(), "v1".into())],
+        },
+        Change::WriteRecordedManifest {
+            site: site.clone(),
+            bucket: bucket.clone(),
+            key: "app/.bosun/manifest.json".into(),
+            manifest: FrontendManifest {
+                version: 1,
+                files: Default::default(),
+            },
+        },
+        Change::AllowSchedule {
+            schedule: "daily".into(),
+            rule: "t-daily".into(),
+            rule_arn: "arn:aws:events:us-west-2:123456789012:rule/t-daily".into(),
+            name: name.clone(),
+            alias: alias.clone(),
+            sid: "bosun-t-daily".into(),
+        },
+        Change::PutRule {
+            schedule: "daily".into(),
+            rule: "t-daily".into(),
+            expression: "cron(0 14 * * ? *)".into(),
+            enabled: true,
+            description: "daily report".into(),
+            diff: Vec::new(),
+        },
+        Change::PutTarget {
+            schedule: "daily".into(),
+            rule: "t-daily".into(),
+            target_arn: "arn:aws:lambda:us-west-2:123456789012:function:t-api:live".into(),
+            input: "{}".into(),
+        },
+        Change::RemoveTargets {
+            rule: "t-daily".into(),
+            ids: vec!["stray".into()],
+        },
+        Change::DeleteRule {
+            rule: "t-old".into(),
+            target_ids: vec!["bosun".into()],
+        },
+        Change::RemoveSchedulePermission {
+            rule: "t-old".into(),
+            name,
+            alias,
+            sid: "bosun-t-old".into(),
+        },
+    ]
+}
+
+fn snapshot() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/plan/snapshots/changes.json")
+}
+
+/// The plan's JSON is the snapshot's, byte for byte. `BOSUN_BLESS=1`
+/// writes the snapshot (only when the JSON is meant to change).
+#[test]
+fn every_change_serializes_as_the_snapshot_says() {
+    let changes = every_change();
+    let text = serde_json::to_string_pretty(&changes).unwrap() + "\n";
+    if std::env::var_os("BOSUN_BLESS").is_some() {
+        std::fs::write(snapshot(), &text).unwrap();
+    }
+    let want = std::fs::read_to_string(snapshot()).expect("src/plan/snapshots/changes.json");
+    assert!(text == want, "plan JSON differs from the snapshot:\n{text}");
+    // Each action once at least: the snapshot covers every kind of change.
+    let actions: std::collections::BTreeSet<String> = serde_json::from_str::<Vec<serde_json::Value>>(&text)
+        .unwrap()
+        .iter()
+        .map(|c| c["action"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(actions.len(), 46, "every variant of Change is in the snapshot");
+}
