@@ -14,6 +14,7 @@
 //! Which versions pruning may delete is decided by [`prunable`], a pure
 //! function.
 
+use crate::plan::SiteChange;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -313,7 +314,7 @@ impl<'c> Session<'c> {
         let uploaded: BTreeSet<String> = changes
             .iter()
             .filter_map(|c| match c {
-                Change::Upload { bucket, files, .. } => {
+                Change::Site(SiteChange::Upload { bucket, files, .. }) => {
                     Some(files.iter().map(move |f| format!("s3://{bucket}/{}", f.key)))
                 }
                 _ => None,
@@ -444,7 +445,7 @@ impl apply::StepHook for LockJournal<'_, '_> {
         Box::pin(async move {
             let line = format!("{}: {}", change.resource(), change.describe());
             let invalidation = match change {
-                plan::Change::Invalidate { caller_reference, .. } => extra["invalidation"]
+                plan::Change::Site(SiteChange::Invalidate { caller_reference, .. }) => extra["invalidation"]
                     .as_str()
                     .map(|id| (caller_reference.clone(), id.to_string())),
                 _ => None,

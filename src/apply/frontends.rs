@@ -7,33 +7,31 @@ use futures_util::StreamExt;
 use serde_json::{json, Value};
 
 use super::functions::put_file;
-use super::{misrouted, ApplyStepError, Step};
+use super::{ApplyStepError, Step};
 use crate::aws;
 use crate::aws::cloudfront::{AccessControlFor, ApiOrigin};
+use crate::frontend::SiteFile;
+use crate::model::names::PublicStatement;
 use crate::model::names::{api_origin_id, cloudfront_sid, url_host};
 use crate::model::{Stored, WrittenFiles, WrittenManifest};
-use crate::plan::{Change, PlannedApi};
+use crate::plan::{EdgeChange, NewDistribution, PlannedApi, SiteChange};
+use std::collections::BTreeMap;
 
-pub(super) async fn apply(s: &mut Step<'_, '_>, change: &Change) -> Result<Value, ApplyStepError> {
+pub(super) async fn apply(s: &mut Step<'_, '_>, change: &SiteChange) -> Result<Value, ApplyStepError> {
     let c = s.ctx.clients;
     match change {
-        Change::CreateBucket { bucket, region, .. } => aws::s3::create_bucket(&c.s3, bucket, region).await?,
-        Change::EnableVersioning { bucket, .. } => aws::s3::enable_versioning(&c.s3, bucket).await?,
-        Change::PutIndexFunction { .. }
-        | Change::TagDistribution { .. }
-        | Change::AttachIndexFunction { .. }
-        | Change::CreateDistribution { .. }
-        | Change::PutHeadersPolicy { .. }
-        | Change::PutRequestPolicy { .. }
-        | Change::AttachHeadersPolicy { .. }
-        | Change::DetachApi { .. }
-        | Change::SetDomain { .. }
-        | Change::AttachApi { .. }
-        | Change::AllowCloudFront { .. }
-        | Change::RemoveCloudFrontPermission { .. } => return distribution_step(s, change).await,
-        Change::AllowDistribution { .. } => allow_distribution(s, change).await?,
-        Change::Upload { .. } => return upload(s, change).await,
-        Change::Invalidate {
+        SiteChange::CreateBucket { bucket, region, .. } => aws::s3::create_bucket(&c.s3, bucket, region).await?,
+        SiteChange::EnableVersioning { bucket, .. } => aws::s3::enable_versioning(&c.s3, bucket).await?,
+        SiteChange::AllowDistribution {
+            site,
+            bucket,
+            prefix,
+            distribution_arn,
+        } => allow_distribution(s, site, bucket, prefix, distribution_arn.as_deref()).await?,
+        SiteChange::Upload {
+            site, bucket, files, ..
+        } => return upload(s, site, bucket, files).await,
+        SiteChange::Invalidate {
             site,
             distribution,
             paths,
@@ -50,9 +48,14 @@ pub(super) async fn apply(s: &mut Step<'_, '_>, change: &Change) -> Result<Value
             s.applied.invalidations.insert(site.clone(), id.clone());
             return Ok(json!({ "invalidation": id, "paths": paths }));
         }
-        Change::WriteManifest { .. } => write_manifest(s, change).await?,
-        Change::DeleteObjects { bucket, keys, .. } => aws::s3::delete(&c.s3, bucket, keys).await?,
-        Change::RestoreObjects { bucket, objects, .. } => {
+        SiteChange::WriteManifest {
+            site,
+            bucket,
+            key,
+            known,
+        } => write_manifest(s, site, bucket, key, known).await?,
+        SiteChange::DeleteObjects { bucket, keys, .. } => aws::s3::delete(&c.s3, bucket, keys).await?,
+        SiteChange::RestoreObjects { bucket, objects, .. } => {
             let mut copies = futures_util::stream::iter(objects)
                 .map(|(key, version)| async move {
                     aws::s3::copy_version(&c.s3, bucket, key, version)
@@ -66,7 +69,7 @@ pub(super) async fn apply(s: &mut Step<'_, '_>, change: &Change) -> Result<Value
             }
             return Ok(json!({ "restored": objects.len() }));
         }
-        Change::WriteRecordedManifest {
+        SiteChange::WriteRecordedManifest {
             bucket, key, manifest, ..
         } => {
             let mut manifest = manifest.clone();
@@ -78,17 +81,16 @@ pub(super) async fn apply(s: &mut Step<'_, '_>, change: &Change) -> Result<Value
             }
             put_manifest(s, bucket, key, &manifest).await?
         }
-        other => return Err(misrouted("frontend", other)),
     }
     Ok(json!({}))
 }
 
 /// The distribution's changes: the index function, the distribution itself,
 /// its headers policy, API origin, domain, and the API's permissions.
-async fn distribution_step(s: &mut Step<'_, '_>, change: &Change) -> Result<Value, ApplyStepError> {
+pub(super) async fn edge(s: &mut Step<'_, '_>, change: &EdgeChange) -> Result<Value, ApplyStepError> {
     let c = s.ctx.clients;
     match change {
-        Change::PutIndexFunction { name } => {
+        EdgeChange::PutIndexFunction { name } => {
             let arn = aws::cloudfront::put_function(
                 &c.cloudfront,
                 name,
@@ -98,11 +100,11 @@ async fn distribution_step(s: &mut Step<'_, '_>, change: &Change) -> Result<Valu
             .await?;
             return Ok(json!({ "function": arn }));
         }
-        Change::TagDistribution { arn, .. } => {
+        EdgeChange::TagDistribution { arn, .. } => {
             aws::cloudfront::tag_for_stack(&c.cloudfront, arn, &s.ctx.desired.stack.name).await?;
             return Ok(json!({}));
         }
-        Change::AttachIndexFunction {
+        EdgeChange::AttachIndexFunction {
             distribution,
             function_arn,
             ..
@@ -110,36 +112,36 @@ async fn distribution_step(s: &mut Step<'_, '_>, change: &Change) -> Result<Valu
             aws::cloudfront::attach_viewer_function(&c.cloudfront, distribution, function_arn).await?;
             return deployed(s, distribution).await;
         }
-        Change::CreateDistribution { .. } => return create_distribution(s, change).await,
-        Change::PutHeadersPolicy { name, .. } => {
+        EdgeChange::CreateDistribution(new) => return create_distribution(s, new).await,
+        EdgeChange::PutHeadersPolicy { name, .. } => {
             let id = aws::cloudfront::put_headers_policy(&c.cloudfront, name).await?;
             s.state.headers_policy = Some(id.clone());
             return Ok(json!({ "policy": id }));
         }
-        Change::PutRequestPolicy { name, headers, .. } => {
+        EdgeChange::PutRequestPolicy { name, headers, .. } => {
             let id = aws::cloudfront::put_request_policy(&c.cloudfront, name, headers).await?;
             s.state.request_policies.insert(name.clone(), id.clone());
             return Ok(json!({ "policy": id }));
         }
-        Change::AttachHeadersPolicy { distribution, name, .. } => {
+        EdgeChange::AttachHeadersPolicy { distribution, name, .. } => {
             let policy = headers_policy(s, name).await?;
             aws::cloudfront::attach_headers_policy(&c.cloudfront, distribution, &policy).await?;
             return deployed(s, distribution).await;
         }
-        Change::DetachApi {
+        EdgeChange::DetachApi {
             distribution, origin, ..
         } => {
             aws::cloudfront::detach_origin(&c.cloudfront, distribution, origin).await?;
             return deployed(s, distribution).await;
         }
-        Change::SetDomain {
+        EdgeChange::SetDomain {
             distribution, domain, ..
         } => {
             let domain = domain.as_ref().map(|d| (d.name.as_str(), d.certificate.as_str()));
             aws::cloudfront::set_domain(&c.cloudfront, distribution, domain).await?;
             return deployed(s, distribution).await;
         }
-        Change::AttachApi {
+        EdgeChange::AttachApi {
             site,
             distribution,
             api,
@@ -148,11 +150,17 @@ async fn distribution_step(s: &mut Step<'_, '_>, change: &Change) -> Result<Valu
             aws::cloudfront::attach_api(&c.cloudfront, distribution, &origin).await?;
             return deployed(s, distribution).await;
         }
-        Change::AllowCloudFront { .. } => allow_cloudfront(s, change).await?,
-        Change::RemoveCloudFrontPermission { name, alias, sid, .. } => {
+        EdgeChange::AllowCloudFront {
+            site,
+            name,
+            alias,
+            statement,
+            distribution_arn,
+            ..
+        } => allow_cloudfront(s, site, (name, alias), *statement, distribution_arn.as_deref()).await?,
+        EdgeChange::RemoveCloudFrontPermission { name, alias, sid, .. } => {
             aws::lambda::remove_permission(&c.lambda, name, alias, sid).await?
         }
-        other => return Err(misrouted("distribution", other)),
     }
     Ok(json!({}))
 }
@@ -178,8 +186,8 @@ async fn deployed(s: &Step<'_, '_>, id: &str) -> Result<Value, ApplyStepError> {
 }
 
 /// A managed distribution behind an origin access control, reading the bucket.
-async fn create_distribution(s: &mut Step<'_, '_>, change: &Change) -> Result<Value, ApplyStepError> {
-    let Change::CreateDistribution {
+async fn create_distribution(s: &mut Step<'_, '_>, new: &NewDistribution) -> Result<Value, ApplyStepError> {
+    let NewDistribution {
         site,
         bucket,
         prefix,
@@ -188,10 +196,7 @@ async fn create_distribution(s: &mut Step<'_, '_>, change: &Change) -> Result<Va
         api,
         domain,
         headers_policy: policy_name,
-    } = change
-    else {
-        return Err(misrouted("distribution", change));
-    };
+    } = new;
     let c = s.ctx.clients;
     let stack = &s.ctx.desired.stack.name;
     let oac_name = crate::model::names::oac_name(stack, site, false);
@@ -227,28 +232,23 @@ async fn create_distribution(s: &mut Step<'_, '_>, change: &Change) -> Result<Va
 
 /// One of the statements letting the distribution (an existing one, or the
 /// one this run created) call the API function's URL.
-async fn allow_cloudfront(s: &mut Step<'_, '_>, change: &Change) -> Result<(), ApplyStepError> {
-    let Change::AllowCloudFront {
-        site,
-        name,
-        alias,
-        statement,
-        distribution_arn,
-        ..
-    } = change
-    else {
-        return Err(misrouted("API permission", change));
-    };
+async fn allow_cloudfront(
+    s: &mut Step<'_, '_>,
+    site: &str,
+    (name, alias): (&str, &str),
+    statement: PublicStatement,
+    distribution_arn: Option<&str>,
+) -> Result<(), ApplyStepError> {
     let arn = distribution_arn
-        .clone()
+        .map(str::to_string)
         .or_else(|| s.state.distribution_arns.get(site).cloned())
         .ok_or_else(|| {
             ApplyStepError::Internal(format!(
                 "no distribution was created for `{site}` before its API permission"
             ))
         })?;
-    let sid = cloudfront_sid(site, *statement);
-    aws::lambda::allow_cloudfront(&s.ctx.clients.lambda, (name, alias), &sid, *statement, &arn).await?;
+    let sid = cloudfront_sid(site, statement);
+    aws::lambda::allow_cloudfront(&s.ctx.clients.lambda, (name, alias), &sid, statement, &arn).await?;
     Ok(())
 }
 
@@ -298,18 +298,15 @@ async fn api_origin(s: &Step<'_, '_>, site: &str, api: &PlannedApi) -> Result<Ap
 
 /// The bucket-policy statement letting the distribution (an existing one,
 /// or the one this run created) read the frontend's prefix.
-async fn allow_distribution(s: &mut Step<'_, '_>, change: &Change) -> Result<(), ApplyStepError> {
-    let Change::AllowDistribution {
-        site,
-        bucket,
-        prefix,
-        distribution_arn,
-    } = change
-    else {
-        return Err(misrouted("distribution", change));
-    };
+async fn allow_distribution(
+    s: &mut Step<'_, '_>,
+    site: &str,
+    bucket: &str,
+    prefix: &str,
+    distribution_arn: Option<&str>,
+) -> Result<(), ApplyStepError> {
     let arn = distribution_arn
-        .clone()
+        .map(str::to_string)
         .or_else(|| s.state.distribution_arns.get(site).cloned())
         .ok_or_else(|| {
             ApplyStepError::Internal(format!(
@@ -322,13 +319,7 @@ async fn allow_distribution(s: &mut Step<'_, '_>, change: &Change) -> Result<(),
 }
 
 /// Uploads a phase's files, `concurrency` at a time, reporting each.
-async fn upload(s: &mut Step<'_, '_>, change: &Change) -> Result<Value, ApplyStepError> {
-    let Change::Upload {
-        site, bucket, files, ..
-    } = change
-    else {
-        return Err(misrouted("upload", change));
-    };
+async fn upload(s: &mut Step<'_, '_>, site: &str, bucket: &str, files: &[SiteFile]) -> Result<Value, ApplyStepError> {
     let c = s.ctx.clients;
     let concurrency = s
         .ctx
@@ -370,7 +361,7 @@ async fn upload(s: &mut Step<'_, '_>, change: &Change) -> Result<Value, ApplySte
         let index = scanned
             .binary_search_by(|g| g.key.cmp(&f.key))
             .map_err(|_| ApplyStepError::Internal(format!("{} is not in the scan of `{site}`", f.key)))?;
-        let slots = s.state.uploaded.entry(site.clone()).or_default();
+        let slots = s.state.uploaded.entry(site.to_string()).or_default();
         slots.resize(scanned.len(), None);
         slots[index] = Some(etag);
     }
@@ -380,16 +371,13 @@ async fn upload(s: &mut Step<'_, '_>, change: &Change) -> Result<Value, ApplySte
 /// The manifest of this sync: every local file with the ETag and version
 /// it is stored under (uploaded now, or known from the listing), written
 /// from the scan and those, never built as a map.
-async fn write_manifest(s: &mut Step<'_, '_>, change: &Change) -> Result<(), ApplyStepError> {
-    let Change::WriteManifest {
-        site,
-        bucket,
-        key,
-        known,
-    } = change
-    else {
-        return Err(misrouted("manifest", change));
-    };
+async fn write_manifest(
+    s: &mut Step<'_, '_>,
+    site: &str,
+    bucket: &str,
+    key: &str,
+    known: &BTreeMap<String, Stored>,
+) -> Result<(), ApplyStepError> {
     let files = s
         .ctx
         .frontends
@@ -418,7 +406,7 @@ async fn write_manifest(s: &mut Step<'_, '_>, change: &Change) -> Result<(), App
     // bosun kept them): this manifest, and the release, carry them again.
     aws::s3::fill_versions(&s.ctx.clients.s3, bucket, manifest.files.versions_mut()).await?;
     put_manifest(s, bucket, key, &manifest).await?;
-    s.applied.manifests.insert(site.clone(), manifest);
+    s.applied.manifests.insert(site.to_string(), manifest);
     Ok(())
 }
 

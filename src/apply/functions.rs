@@ -3,28 +3,28 @@
 
 use serde_json::{json, Value};
 
-use super::{misrouted, ApplyStepError, Step};
+use super::{ApplyStepError, Step};
 use crate::aws;
 use crate::frontend::LocalFile;
-use crate::plan::{AliasTarget, Change};
+use crate::plan::{AliasTarget, FunctionChange};
 
-pub(super) async fn apply(s: &mut Step<'_, '_>, change: &Change) -> Result<Value, ApplyStepError> {
+pub(super) async fn apply(s: &mut Step<'_, '_>, change: &FunctionChange) -> Result<Value, ApplyStepError> {
     let c = s.ctx.clients;
     match change {
-        Change::UploadData { bucket, file, .. } => {
+        FunctionChange::UploadData { bucket, file, .. } => {
             aws::s3::put_file(&c.s3, bucket, &put_file(file)).await?;
         }
-        Change::CreateSecret { function, parameter } => {
+        FunctionChange::CreateSecret { function, parameter } => {
             aws::ssm::create_secret(&c.ssm, parameter, &c.stack, function).await?
         }
-        Change::CreateFunction { function, name, config } => {
+        FunctionChange::CreateFunction { function, name, config } => {
             let zip = s.package(function)?.zip_bytes().map_err(ApplyStepError::Package)?;
             let new_role = s.new_roles.contains(name.as_str());
             let version = aws::lambda::create_function(&c.lambda, name, config, &zip, new_role).await?;
             s.state.published.insert(function.clone(), version.clone());
             return Ok(json!({ "version": version }));
         }
-        Change::UpdateCode { function, name, .. } => {
+        FunctionChange::UpdateCode { function, name, .. } => {
             let zip = s.package(function)?.zip_bytes().map_err(ApplyStepError::Package)?;
             let arch = s
                 .ctx
@@ -34,8 +34,10 @@ pub(super) async fn apply(s: &mut Step<'_, '_>, change: &Change) -> Result<Value
                 .unwrap_or("x86_64");
             aws::lambda::update_code(&c.lambda, name, &zip, arch).await?
         }
-        Change::UpdateConfig { name, config, .. } => aws::lambda::update_config(&c.lambda, name, config).await?,
-        Change::PublishVersion {
+        FunctionChange::UpdateConfig { name, config, .. } => {
+            aws::lambda::update_config(&c.lambda, name, config).await?
+        }
+        FunctionChange::PublishVersion {
             function,
             name,
             code_sha256,
@@ -44,9 +46,15 @@ pub(super) async fn apply(s: &mut Step<'_, '_>, change: &Change) -> Result<Value
             s.state.published.insert(function.clone(), version.clone());
             return Ok(json!({ "version": version }));
         }
-        Change::PointAlias { .. } => return point_alias(s, change).await,
-        Change::PutConcurrency { name, to, .. } => aws::lambda::put_concurrency(&c.lambda, name, *to).await?,
-        Change::PutUrl {
+        FunctionChange::PointAlias {
+            function,
+            name,
+            alias,
+            target,
+            from,
+        } => return point_alias(s, function, name, alias, target, from.is_some()).await,
+        FunctionChange::PutConcurrency { name, to, .. } => aws::lambda::put_concurrency(&c.lambda, name, *to).await?,
+        FunctionChange::PutUrl {
             function,
             name,
             alias,
@@ -57,36 +65,35 @@ pub(super) async fn apply(s: &mut Step<'_, '_>, change: &Change) -> Result<Value
             s.applied.urls.insert(function.clone(), url.clone());
             return Ok(json!({ "url": url }));
         }
-        Change::AllowPublicUrl {
+        FunctionChange::AllowPublicUrl {
             name, alias, statement, ..
         } => aws::lambda::allow_public_url(&c.lambda, name, alias, *statement).await?,
-        Change::RemovePublicUrl { name, alias, .. } => aws::lambda::remove_public_url(&c.lambda, name, alias).await?,
-        Change::DeleteUrl { name, alias, .. } => aws::lambda::delete_url(&c.lambda, name, alias).await?,
-        other => return Err(misrouted("function", other)),
+        FunctionChange::RemovePublicUrl { name, alias, .. } => {
+            aws::lambda::remove_public_url(&c.lambda, name, alias).await?
+        }
+        FunctionChange::DeleteUrl { name, alias, .. } => aws::lambda::delete_url(&c.lambda, name, alias).await?,
     }
     Ok(json!({}))
 }
 
 /// Points the alias at an existing version, or at the one this run published.
-async fn point_alias(s: &mut Step<'_, '_>, change: &Change) -> Result<Value, ApplyStepError> {
-    let Change::PointAlias {
-        function,
-        name,
-        alias,
-        target,
-        from,
-    } = change
-    else {
-        return Err(misrouted("alias", change));
-    };
+/// `exists`: the alias is there (it is updated, not created).
+async fn point_alias(
+    s: &mut Step<'_, '_>,
+    function: &str,
+    name: &str,
+    alias: &str,
+    target: &AliasTarget,
+    exists: bool,
+) -> Result<Value, ApplyStepError> {
     let version = match target {
         AliasTarget::Existing(v) => v.clone(),
         AliasTarget::Published => s.state.published.get(function).cloned().ok_or_else(|| {
             ApplyStepError::Internal(format!("no version was published for `{function}` before its alias"))
         })?,
     };
-    aws::lambda::put_alias(&s.ctx.clients.lambda, name, alias, &version, from.is_some()).await?;
-    s.applied.aliases.insert(function.clone(), version.clone());
+    aws::lambda::put_alias(&s.ctx.clients.lambda, name, alias, &version, exists).await?;
+    s.applied.aliases.insert(function.to_string(), version.clone());
     Ok(json!({ "alias": alias, "version": version }))
 }
 

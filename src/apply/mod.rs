@@ -14,6 +14,7 @@ mod roles;
 mod schedules;
 mod tables;
 
+use crate::plan::RoleChange;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::time::Instant;
@@ -179,7 +180,7 @@ pub async fn apply(
         .changes
         .iter()
         .filter_map(|c| match c {
-            Change::CreateRole { role, .. } => Some(role.as_str()),
+            Change::Role(RoleChange::CreateRole { role, .. }) => Some(role.as_str()),
             _ => None,
         })
         .collect();
@@ -256,56 +257,11 @@ impl Step<'_, '_> {
 /// returns what the step reports (a version, a URL, an invalidation id).
 async fn step(s: &mut Step<'_, '_>, change: &Change) -> Result<serde_json::Value, ApplyStepError> {
     match change {
-        Change::CreateBoundary { .. }
-        | Change::CreateRole { .. }
-        | Change::SetRoleBoundary { .. }
-        | Change::PutRolePolicy { .. } => roles::apply(s, change).await,
-        Change::CreateTable { .. } | Change::UpdateBilling { .. } | Change::SetTtl { .. } => {
-            tables::apply(s, change).await
-        }
-        Change::UploadData { .. }
-        | Change::CreateSecret { .. }
-        | Change::CreateFunction { .. }
-        | Change::UpdateCode { .. }
-        | Change::UpdateConfig { .. }
-        | Change::PublishVersion { .. }
-        | Change::PointAlias { .. }
-        | Change::PutUrl { .. }
-        | Change::PutConcurrency { .. }
-        | Change::AllowPublicUrl { .. }
-        | Change::RemovePublicUrl { .. }
-        | Change::DeleteUrl { .. } => functions::apply(s, change).await,
-        Change::CreateBucket { .. }
-        | Change::EnableVersioning { .. }
-        | Change::PutIndexFunction { .. }
-        | Change::TagDistribution { .. }
-        | Change::AttachIndexFunction { .. }
-        | Change::CreateDistribution { .. }
-        | Change::AttachApi { .. }
-        | Change::DetachApi { .. }
-        | Change::SetDomain { .. }
-        | Change::PutHeadersPolicy { .. }
-        | Change::PutRequestPolicy { .. }
-        | Change::AttachHeadersPolicy { .. }
-        | Change::AllowCloudFront { .. }
-        | Change::RemoveCloudFrontPermission { .. }
-        | Change::AllowDistribution { .. }
-        | Change::Upload { .. }
-        | Change::Invalidate { .. }
-        | Change::WriteManifest { .. }
-        | Change::DeleteObjects { .. }
-        | Change::RestoreObjects { .. }
-        | Change::WriteRecordedManifest { .. } => frontends::apply(s, change).await,
-        Change::AllowSchedule { .. }
-        | Change::PutRule { .. }
-        | Change::PutTarget { .. }
-        | Change::RemoveTargets { .. }
-        | Change::DeleteRule { .. }
-        | Change::RemoveSchedulePermission { .. } => schedules::apply(s, change).await,
+        Change::Role(c) => roles::apply(s, c).await,
+        Change::Table(c) => tables::apply(s, c).await,
+        Change::Function(c) => functions::apply(s, c).await,
+        Change::Site(c) => frontends::apply(s, c).await,
+        Change::Edge(c) => frontends::edge(s, c).await,
+        Change::Schedule(c) => schedules::apply(s, c).await,
     }
-}
-
-/// A change routed to the wrong executor: a bug in `step`.
-fn misrouted(kind: &str, change: &Change) -> ApplyStepError {
-    ApplyStepError::Internal(format!("{} is not a {kind} change", change.resource()))
 }

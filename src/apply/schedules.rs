@@ -2,21 +2,21 @@
 
 use serde_json::{json, Value};
 
-use super::{misrouted, ApplyStepError, Step};
+use super::{ApplyStepError, Step};
 use crate::aws;
-use crate::plan::Change;
+use crate::plan::ScheduleChange;
 
-pub(super) async fn apply(s: &mut Step<'_, '_>, change: &Change) -> Result<Value, ApplyStepError> {
+pub(super) async fn apply(s: &mut Step<'_, '_>, change: &ScheduleChange) -> Result<Value, ApplyStepError> {
     let c = s.ctx.clients;
     match change {
-        Change::AllowSchedule {
+        ScheduleChange::AllowSchedule {
             name,
             alias,
             sid,
             rule_arn,
             ..
         } => aws::lambda::allow_events(&c.lambda, name, alias, sid, rule_arn).await?,
-        Change::PutRule {
+        ScheduleChange::PutRule {
             rule,
             expression,
             enabled,
@@ -33,21 +33,20 @@ pub(super) async fn apply(s: &mut Step<'_, '_>, change: &Change) -> Result<Value
             let arn = aws::events::put_rule(&c.events, &rule).await?;
             return Ok(json!({ "rule_arn": arn }));
         }
-        Change::PutTarget {
+        ScheduleChange::PutTarget {
             rule,
             target_arn,
             input,
             ..
         } => aws::events::put_target(&c.events, rule, target_arn, input).await?,
-        Change::RemoveTargets { rule, ids } => aws::events::remove_targets(&c.events, rule, ids).await?,
-        Change::DeleteRule { rule, target_ids } => {
+        ScheduleChange::RemoveTargets { rule, ids } => aws::events::remove_targets(&c.events, rule, ids).await?,
+        ScheduleChange::DeleteRule { rule, target_ids } => {
             aws::events::remove_targets(&c.events, rule, target_ids).await?;
             aws::events::delete_rule(&c.events, rule).await?
         }
-        Change::RemoveSchedulePermission { name, alias, sid, .. } => {
+        ScheduleChange::RemoveSchedulePermission { name, alias, sid, .. } => {
             aws::lambda::remove_permission(&c.lambda, name, alias, sid).await?
         }
-        other => return Err(misrouted("schedule", other)),
     }
     Ok(json!({}))
 }

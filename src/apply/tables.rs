@@ -3,14 +3,14 @@
 
 use serde_json::{json, Value};
 
-use super::{misrouted, ApplyStepError, Step};
+use super::{ApplyStepError, Step};
 use crate::aws;
-use crate::plan::Change;
+use crate::plan::TableChange;
 
-pub(super) async fn apply(s: &mut Step<'_, '_>, change: &Change) -> Result<Value, ApplyStepError> {
+pub(super) async fn apply(s: &mut Step<'_, '_>, change: &TableChange) -> Result<Value, ApplyStepError> {
     let c = s.ctx.clients;
     match change {
-        Change::CreateTable { table, .. } => {
+        TableChange::CreateTable { table, .. } => {
             let spec = s
                 .ctx
                 .desired
@@ -18,8 +18,8 @@ pub(super) async fn apply(s: &mut Step<'_, '_>, change: &Change) -> Result<Value
                 .ok_or_else(|| ApplyStepError::Internal(format!("table `{table}` not in the stack")))?;
             aws::dynamodb::create_table(&c.dynamodb, spec, &s.ctx.desired.stack.name).await?
         }
-        Change::UpdateBilling { name, to, .. } => aws::dynamodb::update_billing(&c.dynamodb, name, *to).await?,
-        Change::SetTtl {
+        TableChange::UpdateBilling { name, to, .. } => aws::dynamodb::update_billing(&c.dynamodb, name, *to).await?,
+        TableChange::SetTtl {
             name,
             attribute,
             enabled,
@@ -45,7 +45,6 @@ pub(super) async fn apply(s: &mut Step<'_, '_>, change: &Change) -> Result<Value
             }
             Err(e) => return Err(e.into()),
         },
-        other => return Err(misrouted("table", other)),
     }
     Ok(json!({}))
 }

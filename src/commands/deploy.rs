@@ -7,6 +7,7 @@
 //!    deployed meanwhile), apply, record the release, prune.
 //! 5. Report what is live, from the read the release was captured from.
 
+use crate::plan::SiteChange;
 use std::collections::BTreeSet;
 
 use clap::Subcommand;
@@ -216,11 +217,11 @@ fn deploy_report(
             prefix: spec.prefix.clone(),
             files: prepared.local.frontends.get(&spec.key).map_or(0, Vec::len),
             uploaded: count(&spec.key, |c| match c {
-                Change::Upload { site, files, .. } => Some((site, files.len())),
+                Change::Site(SiteChange::Upload { site, files, .. }) => Some((site, files.len())),
                 _ => None,
             }),
             deleted: count(&spec.key, |c| match c {
-                Change::DeleteObjects { site, keys, .. } => Some((site, keys.len())),
+                Change::Site(SiteChange::DeleteObjects { site, keys, .. }) => Some((site, keys.len())),
                 _ => None,
             }),
             distribution: after.frontends.get(&spec.key).and_then(|s| s.distribution.clone()),

@@ -5,6 +5,7 @@
 //! mail-sending schedule is wired. Which changes each gate covers is
 //! decided by the pure functions below.
 
+use crate::plan::{FunctionChange, ScheduleChange};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -59,9 +60,9 @@ pub fn mail_schedules<'p>(desired: &Desired, plan: &'p Plan) -> Vec<&'p str> {
         .changes
         .iter()
         .filter_map(|c| match c {
-            Change::PutRule { schedule, .. }
-            | Change::PutTarget { schedule, .. }
-            | Change::AllowSchedule { schedule, .. } => Some(schedule.as_str()),
+            Change::Schedule(ScheduleChange::PutRule { schedule, .. })
+            | Change::Schedule(ScheduleChange::PutTarget { schedule, .. })
+            | Change::Schedule(ScheduleChange::AllowSchedule { schedule, .. }) => Some(schedule.as_str()),
             _ => None,
         })
         .filter(|k| {
@@ -82,7 +83,8 @@ pub fn new_code(plan: &Plan) -> Vec<&str> {
         .changes
         .iter()
         .filter_map(|c| match c {
-            Change::CreateFunction { function, .. } | Change::UpdateCode { function, .. } => Some(function.as_str()),
+            Change::Function(FunctionChange::CreateFunction { function, .. })
+            | Change::Function(FunctionChange::UpdateCode { function, .. }) => Some(function.as_str()),
             _ => None,
         })
         .collect();
@@ -226,7 +228,9 @@ pub fn reservation_increase(plan: &Plan) -> i64 {
     plan.changes
         .iter()
         .map(|c| match c {
-            Change::PutConcurrency { from, to, .. } => i64::from(to.unwrap_or(0)) - i64::from(from.unwrap_or(0)),
+            Change::Function(FunctionChange::PutConcurrency { from, to, .. }) => {
+                i64::from(to.unwrap_or(0)) - i64::from(from.unwrap_or(0))
+            }
             _ => 0,
         })
         .sum()
@@ -308,11 +312,13 @@ mod tests {
 
     #[test]
     fn reservations_must_leave_a_hundred_unreserved() {
-        let put = |from: Option<i32>, to: Option<i32>| Change::PutConcurrency {
-            function: "f".into(),
-            name: "t-f".into(),
-            from,
-            to,
+        let put = |from: Option<i32>, to: Option<i32>| {
+            Change::Function(FunctionChange::PutConcurrency {
+                function: "f".into(),
+                name: "t-f".into(),
+                from,
+                to,
+            })
         };
         let plan = Plan {
             changes: vec![put(None, Some(50)), put(Some(20), Some(5)), put(Some(10), None)],
@@ -359,12 +365,12 @@ expression = "rate(5 minutes)"
     }
 
     fn put_target(schedule: &str) -> Change {
-        Change::PutTarget {
+        Change::Schedule(ScheduleChange::PutTarget {
             schedule: schedule.into(),
             rule: format!("t-{schedule}"),
             target_arn: "arn".into(),
             input: "{}".into(),
-        }
+        })
     }
 
     #[test]
@@ -387,24 +393,24 @@ expression = "rate(5 minutes)"
     fn preflight_starts_binaries_whose_code_is_uploaded() {
         let plan = Plan {
             changes: vec![
-                Change::UpdateCode {
+                Change::Function(FunctionChange::UpdateCode {
                     function: "api".into(),
                     name: "t-api".into(),
                     from: "a".into(),
                     to: "b".into(),
-                },
-                Change::PublishVersion {
+                }),
+                Change::Function(FunctionChange::PublishVersion {
                     function: "api".into(),
                     name: "t-api".into(),
                     code_sha256: "b".into(),
-                },
-                Change::PointAlias {
+                }),
+                Change::Function(FunctionChange::PointAlias {
                     function: "cfg".into(),
                     name: "t-cfg".into(),
                     alias: "live".into(),
                     target: plan::AliasTarget::Existing("3".into()),
                     from: Some("2".into()),
-                },
+                }),
             ],
             ..Plan::default()
         };

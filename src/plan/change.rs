@@ -20,10 +20,25 @@ pub enum AliasTarget {
     Existing(String),
 }
 
-/// One write to AWS, in the order apply runs them.
+/// One write to AWS, in the order apply runs them, by the kind of resource
+/// it writes. The JSON is the inner change's (`{"action": …, …}`): the kind
+/// adds no level, so plan output and journals read as before
+/// (`snapshot.rs` holds every change's JSON byte for byte).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Change {
+    Role(RoleChange),
+    Table(TableChange),
+    Function(FunctionChange),
+    Site(SiteChange),
+    Edge(EdgeChange),
+    Schedule(ScheduleChange),
+}
+
+/// The stack's IAM: its permissions boundary and each function's role.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
-pub enum Change {
+pub enum RoleChange {
     /// The stack's permissions boundary (a managed policy), when missing.
     CreateBoundary {
         name: String,
@@ -44,6 +59,12 @@ pub enum Change {
         role: String,
         policy: Value,
     },
+}
+
+/// DynamoDB tables.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum TableChange {
     CreateTable {
         table: String,
         name: String,
@@ -58,6 +79,12 @@ pub enum Change {
         attribute: String,
         enabled: bool,
     },
+}
+
+/// A function: its data and secrets, code, configuration, versions, alias, concurrency and URL.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum FunctionChange {
     /// A function's data file, to the state bucket (before the function changes).
     UploadData {
         function: String,
@@ -66,10 +93,7 @@ pub enum Change {
     },
     /// A function's secret: an SSM SecureString parameter with a random
     /// value, created once (before the function that reads it).
-    CreateSecret {
-        function: String,
-        parameter: String,
-    },
+    CreateSecret { function: String, parameter: String },
     CreateFunction {
         function: String,
         name: String,
@@ -131,6 +155,12 @@ pub enum Change {
         name: String,
         alias: String,
     },
+}
+
+/// A frontend's files: its bucket, the bucket policy's read grant, uploads, the manifest, deletions, invalidations and a rollback's restores.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum SiteChange {
     CreateBucket {
         site: String,
         bucket: String,
@@ -140,27 +170,66 @@ pub enum Change {
         site: String,
         bucket: String,
     },
-    /// The stack's CloudFront function for folder index pages (created or
-    /// updated, then published), before any distribution uses it.
-    PutIndexFunction {
-        name: String,
-    },
-    CreateDistribution {
+    /// The bucket-policy statement letting the managed distribution read
+    /// the files (its own step, so a failed put is retried by the next run).
+    AllowDistribution {
         site: String,
         bucket: String,
         prefix: String,
-        comment: String,
-        /// ARN of the viewer-request function the distribution runs.
-        index_function: String,
-        /// The API function behind a path of the same distribution.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        api: Option<PlannedApi>,
-        /// The custom domain and its certificate.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        domain: Option<DomainSpec>,
-        /// The stack's response headers policy (security headers), by name.
-        headers_policy: String,
+        /// The distribution's ARN; `None`: the one this run creates.
+        distribution_arn: Option<String>,
     },
+    Upload {
+        site: String,
+        bucket: String,
+        phase: UploadPhase,
+        files: Vec<SiteFile>,
+    },
+    Invalidate {
+        site: String,
+        distribution: String,
+        paths: Vec<String>,
+        caller_reference: String,
+    },
+    WriteManifest {
+        site: String,
+        bucket: String,
+        key: String,
+        /// ETags and versions of objects this sync does not upload (uploaded
+        /// ones come from apply). Shared: what apply did holds the change too.
+        #[serde(skip)]
+        known: std::sync::Arc<BTreeMap<String, Stored>>,
+    },
+    DeleteObjects {
+        site: String,
+        bucket: String,
+        keys: Vec<String>,
+    },
+    /// Rollback: copies recorded S3 versions (key, version id) back over their keys.
+    RestoreObjects {
+        site: String,
+        bucket: String,
+        objects: Vec<(String, String)>,
+    },
+    /// Rollback: the site's manifest as the release recorded it.
+    WriteRecordedManifest {
+        site: String,
+        bucket: String,
+        key: String,
+        #[serde(skip)]
+        manifest: FrontendManifest,
+    },
+}
+
+/// CloudFront: the index function, policies, a managed distribution and what hangs on it, and the API's grants to it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum EdgeChange {
+    /// The stack's CloudFront function for folder index pages (created or
+    /// updated, then published), before any distribution uses it.
+    PutIndexFunction { name: String },
+    /// A managed distribution behind an origin access control.
+    CreateDistribution(NewDistribution),
     /// The stack's response headers policy (security headers), created or
     /// updated to the headers bosun sets, before any distribution uses it.
     PutHeadersPolicy {
@@ -233,55 +302,12 @@ pub enum Change {
         distribution: String,
         function_arn: String,
     },
-    /// The bucket-policy statement letting the managed distribution read
-    /// the files (its own step, so a failed put is retried by the next run).
-    AllowDistribution {
-        site: String,
-        bucket: String,
-        prefix: String,
-        /// The distribution's ARN; `None`: the one this run creates.
-        distribution_arn: Option<String>,
-    },
-    Upload {
-        site: String,
-        bucket: String,
-        phase: UploadPhase,
-        files: Vec<SiteFile>,
-    },
-    Invalidate {
-        site: String,
-        distribution: String,
-        paths: Vec<String>,
-        caller_reference: String,
-    },
-    WriteManifest {
-        site: String,
-        bucket: String,
-        key: String,
-        /// ETags and versions of objects this sync does not upload (uploaded
-        /// ones come from apply). Shared: what apply did holds the change too.
-        #[serde(skip)]
-        known: std::sync::Arc<BTreeMap<String, Stored>>,
-    },
-    DeleteObjects {
-        site: String,
-        bucket: String,
-        keys: Vec<String>,
-    },
-    /// Rollback: copies recorded S3 versions (key, version id) back over their keys.
-    RestoreObjects {
-        site: String,
-        bucket: String,
-        objects: Vec<(String, String)>,
-    },
-    /// Rollback: the site's manifest as the release recorded it.
-    WriteRecordedManifest {
-        site: String,
-        bucket: String,
-        key: String,
-        #[serde(skip)]
-        manifest: FrontendManifest,
-    },
+}
+
+/// EventBridge report schedules: the rule, its target and the permission to invoke.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum ScheduleChange {
     /// Lets the rule (by ARN) invoke the function's alias.
     AllowSchedule {
         schedule: String,
@@ -321,6 +347,27 @@ pub enum Change {
         alias: String,
         sid: String,
     },
+}
+
+/// A managed distribution to create: reading the site's bucket through an
+/// origin access control, running the index function, with the stack's
+/// security headers and, when the site has one, the API behind a path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NewDistribution {
+    pub site: String,
+    pub bucket: String,
+    pub prefix: String,
+    pub comment: String,
+    /// ARN of the viewer-request function the distribution runs.
+    pub index_function: String,
+    /// The API function behind a path of the same distribution.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api: Option<PlannedApi>,
+    /// The custom domain and its certificate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domain: Option<DomainSpec>,
+    /// The stack's response headers policy (security headers), by name.
+    pub headers_policy: String,
 }
 
 /// An API function as a distribution's origin.

@@ -1,6 +1,7 @@
 //! How a plan reads on a terminal: each change's resource and one-line
 //! description, and the plan as a whole.
 
+use crate::plan::{EdgeChange, FunctionChange, NewDistribution, RoleChange, ScheduleChange, SiteChange, TableChange};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -35,54 +36,56 @@ impl Change {
     /// The resource this change applies to, as `kind/name`.
     pub fn resource(&self) -> String {
         match self {
-            Change::CreateBoundary { name, .. } => format!("policy/{name}"),
-            Change::CreateRole { role, .. }
-            | Change::SetRoleBoundary { role, .. }
-            | Change::PutRolePolicy { role, .. } => {
+            Change::Role(RoleChange::CreateBoundary { name, .. }) => format!("policy/{name}"),
+            Change::Role(RoleChange::CreateRole { role, .. })
+            | Change::Role(RoleChange::SetRoleBoundary { role, .. })
+            | Change::Role(RoleChange::PutRolePolicy { role, .. }) => {
                 format!("role/{role}")
             }
-            Change::CreateTable { name, .. } | Change::UpdateBilling { name, .. } | Change::SetTtl { name, .. } => {
+            Change::Table(TableChange::CreateTable { name, .. })
+            | Change::Table(TableChange::UpdateBilling { name, .. })
+            | Change::Table(TableChange::SetTtl { name, .. }) => {
                 format!("table/{name}")
             }
-            Change::UploadData { function, .. } => format!("data/{function}"),
-            Change::PutIndexFunction { name } => format!("cloudfront-function/{name}"),
-            Change::PutHeadersPolicy { name, .. } => format!("response-headers-policy/{name}"),
-            Change::PutRequestPolicy { name, .. } => format!("origin-request-policy/{name}"),
-            Change::CreateSecret { parameter, .. } => format!("parameter{parameter}"),
-            Change::CreateFunction { name, .. }
-            | Change::UpdateCode { name, .. }
-            | Change::UpdateConfig { name, .. }
-            | Change::PublishVersion { name, .. }
-            | Change::PointAlias { name, .. }
-            | Change::PutUrl { name, .. }
-            | Change::PutConcurrency { name, .. }
-            | Change::AllowPublicUrl { name, .. }
-            | Change::RemovePublicUrl { name, .. }
-            | Change::DeleteUrl { name, .. } => format!("function/{name}"),
-            Change::CreateBucket { site, .. }
-            | Change::EnableVersioning { site, .. }
-            | Change::CreateDistribution { site, .. }
-            | Change::AttachApi { site, .. }
-            | Change::DetachApi { site, .. }
-            | Change::SetDomain { site, .. }
-            | Change::AttachHeadersPolicy { site, .. }
-            | Change::AllowCloudFront { site, .. }
-            | Change::RemoveCloudFrontPermission { site, .. }
-            | Change::AttachIndexFunction { site, .. }
-            | Change::TagDistribution { site, .. }
-            | Change::AllowDistribution { site, .. }
-            | Change::Upload { site, .. }
-            | Change::Invalidate { site, .. }
-            | Change::WriteManifest { site, .. }
-            | Change::DeleteObjects { site, .. }
-            | Change::RestoreObjects { site, .. }
-            | Change::WriteRecordedManifest { site, .. } => format!("frontend/{site}"),
-            Change::AllowSchedule { rule, .. }
-            | Change::PutRule { rule, .. }
-            | Change::PutTarget { rule, .. }
-            | Change::RemoveTargets { rule, .. }
-            | Change::DeleteRule { rule, .. }
-            | Change::RemoveSchedulePermission { rule, .. } => format!("schedule/{rule}"),
+            Change::Function(FunctionChange::UploadData { function, .. }) => format!("data/{function}"),
+            Change::Edge(EdgeChange::PutIndexFunction { name }) => format!("cloudfront-function/{name}"),
+            Change::Edge(EdgeChange::PutHeadersPolicy { name, .. }) => format!("response-headers-policy/{name}"),
+            Change::Edge(EdgeChange::PutRequestPolicy { name, .. }) => format!("origin-request-policy/{name}"),
+            Change::Function(FunctionChange::CreateSecret { parameter, .. }) => format!("parameter{parameter}"),
+            Change::Function(FunctionChange::CreateFunction { name, .. })
+            | Change::Function(FunctionChange::UpdateCode { name, .. })
+            | Change::Function(FunctionChange::UpdateConfig { name, .. })
+            | Change::Function(FunctionChange::PublishVersion { name, .. })
+            | Change::Function(FunctionChange::PointAlias { name, .. })
+            | Change::Function(FunctionChange::PutUrl { name, .. })
+            | Change::Function(FunctionChange::PutConcurrency { name, .. })
+            | Change::Function(FunctionChange::AllowPublicUrl { name, .. })
+            | Change::Function(FunctionChange::RemovePublicUrl { name, .. })
+            | Change::Function(FunctionChange::DeleteUrl { name, .. }) => format!("function/{name}"),
+            Change::Site(SiteChange::CreateBucket { site, .. })
+            | Change::Site(SiteChange::EnableVersioning { site, .. })
+            | Change::Edge(EdgeChange::CreateDistribution(NewDistribution { site, .. }))
+            | Change::Edge(EdgeChange::AttachApi { site, .. })
+            | Change::Edge(EdgeChange::DetachApi { site, .. })
+            | Change::Edge(EdgeChange::SetDomain { site, .. })
+            | Change::Edge(EdgeChange::AttachHeadersPolicy { site, .. })
+            | Change::Edge(EdgeChange::AllowCloudFront { site, .. })
+            | Change::Edge(EdgeChange::RemoveCloudFrontPermission { site, .. })
+            | Change::Edge(EdgeChange::AttachIndexFunction { site, .. })
+            | Change::Edge(EdgeChange::TagDistribution { site, .. })
+            | Change::Site(SiteChange::AllowDistribution { site, .. })
+            | Change::Site(SiteChange::Upload { site, .. })
+            | Change::Site(SiteChange::Invalidate { site, .. })
+            | Change::Site(SiteChange::WriteManifest { site, .. })
+            | Change::Site(SiteChange::DeleteObjects { site, .. })
+            | Change::Site(SiteChange::RestoreObjects { site, .. })
+            | Change::Site(SiteChange::WriteRecordedManifest { site, .. }) => format!("frontend/{site}"),
+            Change::Schedule(ScheduleChange::AllowSchedule { rule, .. })
+            | Change::Schedule(ScheduleChange::PutRule { rule, .. })
+            | Change::Schedule(ScheduleChange::PutTarget { rule, .. })
+            | Change::Schedule(ScheduleChange::RemoveTargets { rule, .. })
+            | Change::Schedule(ScheduleChange::DeleteRule { rule, .. })
+            | Change::Schedule(ScheduleChange::RemoveSchedulePermission { rule, .. }) => format!("schedule/{rule}"),
         }
     }
 
@@ -91,44 +94,44 @@ impl Change {
     // would only scatter the plan's wording.
     pub fn describe(&self) -> String {
         match self {
-            Change::CreateBoundary { .. } => "create the stack's permissions boundary".into(),
-            Change::CreateRole { .. } => "create role (trusts lambda.amazonaws.com; the stack's boundary)".into(),
-            Change::SetRoleBoundary { .. } => "set the stack's permissions boundary".into(),
-            Change::PutRolePolicy { .. } => "put inline policy `bosun`".into(),
-            Change::CreateTable { .. } => "create table".into(),
-            Change::UpdateBilling { from, to, .. } => format!("billing {from} → {to}"),
-            Change::SetTtl {
+            Change::Role(RoleChange::CreateBoundary { .. }) => "create the stack's permissions boundary".into(),
+            Change::Role(RoleChange::CreateRole { .. }) => "create role (trusts lambda.amazonaws.com; the stack's boundary)".into(),
+            Change::Role(RoleChange::SetRoleBoundary { .. }) => "set the stack's permissions boundary".into(),
+            Change::Role(RoleChange::PutRolePolicy { .. }) => "put inline policy `bosun`".into(),
+            Change::Table(TableChange::CreateTable { .. }) => "create table".into(),
+            Change::Table(TableChange::UpdateBilling { from, to, .. }) => format!("billing {from} → {to}"),
+            Change::Table(TableChange::SetTtl {
                 attribute,
                 enabled: true,
                 ..
-            } => format!("enable TTL on `{attribute}`"),
-            Change::SetTtl {
+            }) => format!("enable TTL on `{attribute}`"),
+            Change::Table(TableChange::SetTtl {
                 attribute,
                 enabled: false,
                 ..
-            } => format!("disable TTL on `{attribute}`"),
-            Change::UploadData { bucket, file, .. } => {
+            }) => format!("disable TTL on `{attribute}`"),
+            Change::Function(FunctionChange::UploadData { bucket, file, .. }) => {
                 let path = file.path();
                 let name = path.file_name().unwrap_or_default().to_string_lossy();
                 format!("upload {name} to s3://{bucket}/{}", file.key)
             }
-            Change::CreateSecret { .. } => {
+            Change::Function(FunctionChange::CreateSecret { .. }) => {
                 "create SecureString parameter with a random value (never shown; kept on later deploys)".to_string()
             }
-            Change::CreateFunction { config, .. } => format!(
+            Change::Function(FunctionChange::CreateFunction { config, .. }) => format!(
                 "create function ({}, {}, {} MB, {} s) and publish version 1",
                 config.runtime, config.architecture, config.memory, config.timeout
             ),
-            Change::UpdateCode { from, to, .. } => {
+            Change::Function(FunctionChange::UpdateCode { from, to, .. }) => {
                 format!("update code {} → {}", short(from), short(to))
             }
-            Change::UpdateConfig { diff, .. } => {
+            Change::Function(FunctionChange::UpdateConfig { diff, .. }) => {
                 format!("update configuration: {}", diff.join(", "))
             }
-            Change::PublishVersion { .. } => "publish a new version".into(),
-            Change::PointAlias {
+            Change::Function(FunctionChange::PublishVersion { .. }) => "publish a new version".into(),
+            Change::Function(FunctionChange::PointAlias {
                 alias, target, from, ..
-            } => {
+            }) => {
                 let to = match target {
                     AliasTarget::Published => "the new version".to_string(),
                     AliasTarget::Existing(v) => format!("existing version {v}"),
@@ -138,7 +141,7 @@ impl Change {
                     None => format!("create alias `{alias}` → {to}"),
                 }
             }
-            Change::PutConcurrency { from, to, .. } => {
+            Change::Function(FunctionChange::PutConcurrency { from, to, .. }) => {
                 let was = from.map_or("none".to_string(), |n| n.to_string());
                 match to {
                     Some(0) => format!("reserve 0 concurrent executions: the function cannot run (was {was})"),
@@ -146,33 +149,33 @@ impl Change {
                     None => format!("remove the concurrency reservation (was {was})"),
                 }
             }
-            Change::PutUrl {
+            Change::Function(FunctionChange::PutUrl {
                 alias,
                 auth,
                 create: true,
                 ..
-            } => format!("create function URL on `{alias}` (auth {auth})"),
-            Change::PutUrl {
+            }) => format!("create function URL on `{alias}` (auth {auth})"),
+            Change::Function(FunctionChange::PutUrl {
                 alias,
                 auth,
                 create: false,
                 ..
-            } => format!("set function URL auth on `{alias}` to {auth}"),
-            Change::AllowPublicUrl {
+            }) => format!("set function URL auth on `{alias}` to {auth}"),
+            Change::Function(FunctionChange::AllowPublicUrl {
                 statement: PublicStatement::InvokeFunctionUrl,
                 ..
-            } => "allow anyone to call the NONE-auth URL (lambda:InvokeFunctionUrl)".into(),
-            Change::AllowPublicUrl {
+            }) => "allow anyone to call the NONE-auth URL (lambda:InvokeFunctionUrl)".into(),
+            Change::Function(FunctionChange::AllowPublicUrl {
                 statement: PublicStatement::InvokeFunction,
                 ..
-            } => "allow invocation through the function URL (lambda:InvokeFunction, InvokedViaFunctionUrl)".into(),
-            Change::RemovePublicUrl { .. } => "remove the public URL permissions".into(),
-            Change::DeleteUrl { alias, .. } => format!("delete function URL on `{alias}`"),
-            Change::CreateBucket { bucket, region, .. } => {
+            }) => "allow invocation through the function URL (lambda:InvokeFunction, InvokedViaFunctionUrl)".into(),
+            Change::Function(FunctionChange::RemovePublicUrl { .. }) => "remove the public URL permissions".into(),
+            Change::Function(FunctionChange::DeleteUrl { alias, .. }) => format!("delete function URL on `{alias}`"),
+            Change::Site(SiteChange::CreateBucket { bucket, region, .. }) => {
                 format!("create bucket {bucket} in {region} (private, versioned)")
             }
-            Change::EnableVersioning { bucket, .. } => format!("enable versioning on bucket {bucket}"),
-            Change::CreateDistribution { comment, api, .. } => match api {
+            Change::Site(SiteChange::EnableVersioning { bucket, .. }) => format!("enable versioning on bucket {bucket}"),
+            Change::Edge(EdgeChange::CreateDistribution(NewDistribution { comment, api, .. })) => match api {
                 Some(api) => format!(
                     "create CloudFront distribution \"{comment}\" with origin access control and the index function; {} behind {}",
                     api.name, api.path
@@ -181,56 +184,56 @@ impl Change {
                     "create CloudFront distribution \"{comment}\" with origin access control and the index function"
                 ),
             },
-            Change::PutHeadersPolicy { differs, .. } if differs.is_empty() => {
+            Change::Edge(EdgeChange::PutHeadersPolicy { differs, .. }) if differs.is_empty() => {
                 "create the response headers policy: HSTS, nosniff, DENY framing, no-referrer, Content-Security-Policy".into()
             }
-            Change::PutHeadersPolicy { differs, .. } => {
+            Change::Edge(EdgeChange::PutHeadersPolicy { differs, .. }) => {
                 format!("update the response headers policy: {} differ(s) from what bosun sets", differs.join(", "))
             }
-            Change::PutRequestPolicy { headers, .. } => {
+            Change::Edge(EdgeChange::PutRequestPolicy { headers, .. }) => {
                 format!("create/update the API's origin request policy: forward {}", headers.join(", "))
             }
-            Change::AttachHeadersPolicy { distribution, .. } => {
+            Change::Edge(EdgeChange::AttachHeadersPolicy { distribution, .. }) => {
                 format!("send the security headers on every response of distribution {distribution}")
             }
-            Change::SetDomain {
+            Change::Edge(EdgeChange::SetDomain {
                 distribution, domain, ..
-            } => match domain {
+            }) => match domain {
                 Some(d) => format!(
                     "serve distribution {distribution} as {} (certificate {})",
                     d.name, d.certificate
                 ),
                 None => format!("remove the custom domain from distribution {distribution}"),
             },
-            Change::DetachApi {
+            Change::Edge(EdgeChange::DetachApi {
                 distribution, origin, ..
-            } => format!("remove the API origin {origin} and its path behaviour from distribution {distribution}"),
-            Change::AttachApi { distribution, api, .. } => format!(
+            }) => format!("remove the API origin {origin} and its path behaviour from distribution {distribution}"),
+            Change::Edge(EdgeChange::AttachApi { distribution, api, .. }) => format!(
                 "put {}'s URL behind {} on distribution {distribution} (lambda origin access control, no caching)",
                 api.name, api.path
             ),
-            Change::AllowCloudFront {
+            Change::Edge(EdgeChange::AllowCloudFront {
                 name, alias, statement, ..
-            } => format!(
+            }) => format!(
                 "let the distribution call {name}:{alias} ({} for cloudfront.amazonaws.com, scoped to the distribution)",
                 crate::model::names::statement_action(*statement)
             ),
-            Change::RemoveCloudFrontPermission { name, alias, sid, .. } => {
+            Change::Edge(EdgeChange::RemoveCloudFrontPermission { name, alias, sid, .. }) => {
                 format!("remove the outdated CloudFront statement {sid} from {name}:{alias}")
             }
-            Change::PutIndexFunction { .. } => {
+            Change::Edge(EdgeChange::PutIndexFunction { .. }) => {
                 "create/update and publish the viewer-request function serving folder index pages (/dir/ → /dir/index.html)".into()
             }
-            Change::TagDistribution { distribution, .. } => {
+            Change::Edge(EdgeChange::TagDistribution { distribution, .. }) => {
                 format!("tag distribution {distribution} bosun:stack (made before bosun tagged its distributions; needs an administrator's credentials once: the deployer policy changes only tagged distributions and tags none)")
             }
-            Change::AttachIndexFunction { distribution, .. } => {
+            Change::Edge(EdgeChange::AttachIndexFunction { distribution, .. }) => {
                 format!("attach the index function to distribution {distribution} (viewer request)")
             }
-            Change::AllowDistribution { bucket, prefix, .. } => {
+            Change::Site(SiteChange::AllowDistribution { bucket, prefix, .. }) => {
                 format!("bucket policy: let the distribution read s3://{bucket}/{prefix}* (origin access control)")
             }
-            Change::Upload { phase, files, .. } => {
+            Change::Site(SiteChange::Upload { phase, files, .. }) => {
                 let what = match phase {
                     UploadPhase::Assets => "asset",
                     UploadPhase::Html => "HTML page",
@@ -241,36 +244,36 @@ impl Change {
                     list_some(files.iter().map(|f| f.key.as_str()), 10)
                 )
             }
-            Change::Invalidate {
+            Change::Site(SiteChange::Invalidate {
                 distribution, paths, ..
-            } => {
+            }) => {
                 format!(
                     "invalidate {} path(s) on {distribution}: {}",
                     paths.len(),
                     list_some(paths.iter(), 10)
                 )
             }
-            Change::WriteManifest { key, .. } => format!("record the synced state in {key}"),
-            Change::DeleteObjects { keys, .. } => format!("delete {} object(s): {}", keys.len(), list_some(keys.iter(), 10)),
-            Change::RestoreObjects { objects, .. } => {
+            Change::Site(SiteChange::WriteManifest { key, .. }) => format!("record the synced state in {key}"),
+            Change::Site(SiteChange::DeleteObjects { keys, .. }) => format!("delete {} object(s): {}", keys.len(), list_some(keys.iter(), 10)),
+            Change::Site(SiteChange::RestoreObjects { objects, .. }) => {
                 format!(
                     "restore {} object(s) from their recorded versions: {}",
                     objects.len(),
                     list_some(objects.iter().map(|(k, _)| k), 10)
                 )
             }
-            Change::WriteRecordedManifest { key, manifest, .. } => {
+            Change::Site(SiteChange::WriteRecordedManifest { key, manifest, .. }) => {
                 format!("record the restored state ({} file(s)) in {key}", manifest.files.len())
             }
-            Change::AllowSchedule { name, alias, .. } => {
+            Change::Schedule(ScheduleChange::AllowSchedule { name, alias, .. }) => {
                 format!("allow the rule to invoke {name}:{alias} (lambda permission scoped to the rule ARN)")
             }
-            Change::PutRule {
+            Change::Schedule(ScheduleChange::PutRule {
                 expression,
                 enabled,
                 diff,
                 ..
-            } => {
+            }) => {
                 let state = if *enabled { "enabled" } else { "disabled" };
                 if diff.is_empty() {
                     format!("create rule {expression} ({state})")
@@ -278,10 +281,10 @@ impl Change {
                     format!("update rule: {}", diff.join(", "))
                 }
             }
-            Change::PutTarget { target_arn, input, .. } => format!("target {target_arn} with input {input}"),
-            Change::RemoveTargets { ids, .. } => format!("remove foreign target(s) {}", ids.join(", ")),
-            Change::DeleteRule { .. } => "delete rule and its targets (no longer in the stack)".into(),
-            Change::RemoveSchedulePermission { name, alias, .. } => {
+            Change::Schedule(ScheduleChange::PutTarget { target_arn, input, .. }) => format!("target {target_arn} with input {input}"),
+            Change::Schedule(ScheduleChange::RemoveTargets { ids, .. }) => format!("remove foreign target(s) {}", ids.join(", ")),
+            Change::Schedule(ScheduleChange::DeleteRule { .. }) => "delete rule and its targets (no longer in the stack)".into(),
+            Change::Schedule(ScheduleChange::RemoveSchedulePermission { name, alias, .. }) => {
                 format!("remove the rule's invoke permission from {name}:{alias}")
             }
         }
@@ -312,11 +315,11 @@ impl Plan {
             let r = c.resource();
             let creates = matches!(
                 c,
-                Change::CreateBoundary { .. }
-                    | Change::CreateRole { .. }
-                    | Change::CreateTable { .. }
-                    | Change::CreateFunction { .. }
-            ) || matches!(c, Change::PutRule { diff, .. } if diff.is_empty());
+                Change::Role(RoleChange::CreateBoundary { .. })
+                    | Change::Role(RoleChange::CreateRole { .. })
+                    | Change::Table(TableChange::CreateTable { .. })
+                    | Change::Function(FunctionChange::CreateFunction { .. })
+            ) || matches!(c, Change::Schedule(ScheduleChange::PutRule { diff, .. }) if diff.is_empty());
             match out.iter_mut().find(|g| g.resource == r) {
                 Some(g) => {
                     g.changes.push(c.describe());

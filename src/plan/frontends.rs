@@ -3,6 +3,7 @@
 //! the bucket-policy statement letting it read), then the sync: uploads
 //! (assets, then HTML), the invalidation, the manifest, then deletions.
 
+use crate::plan::{EdgeChange, NewDistribution, SiteChange};
 use std::collections::BTreeMap;
 
 use super::display::list_some;
@@ -42,19 +43,19 @@ pub(super) fn plan(
     let index_function = desired.stack.index_function();
     let selected = input.selection.frontends(desired);
     if selected.iter().any(|f| f.is_managed()) && observed.index_function != Some(true) {
-        out.push(Change::PutIndexFunction {
+        out.push(Change::Edge(EdgeChange::PutIndexFunction {
             name: index_function.clone(),
-        });
+        }));
     }
     let differs = match &observed.headers_policy {
         Some((_, differs)) => differs.clone(),
         None => Vec::new(),
     };
     if selected.iter().any(|f| f.is_managed()) && (observed.headers_policy.is_none() || !differs.is_empty()) {
-        out.push(Change::PutHeadersPolicy {
+        out.push(Change::Edge(EdgeChange::PutHeadersPolicy {
             name: desired.stack.headers_policy(),
             differs,
-        });
+        }));
     }
     let ctx = FrontendContext {
         desired,
@@ -101,10 +102,12 @@ fn request_policy(spec: &FrontendSpec, ctx: &FrontendContext<'_>) -> Option<Chan
         .request_policies
         .get(&name)
         .is_some_and(|(_, live)| crate::model::request_policy_current(live, &headers));
-    (!current).then(|| Change::PutRequestPolicy {
-        site: spec.key.clone(),
-        name,
-        headers,
+    (!current).then(|| {
+        Change::Edge(EdgeChange::PutRequestPolicy {
+            site: spec.key.clone(),
+            name,
+            headers,
+        })
     })
 }
 
@@ -134,21 +137,21 @@ fn plan_frontend(
 fn bucket(spec: &FrontendSpec, ctx: &FrontendContext<'_>, live: &LiveFrontend) -> Result<Option<Change>, PlanError> {
     let region = ctx.scope.region;
     match &live.bucket_region {
-        None => Ok(Some(Change::CreateBucket {
+        None => Ok(Some(Change::Site(SiteChange::CreateBucket {
             site: spec.key.clone(),
             bucket: spec.bucket.clone(),
             region: region.to_string(),
-        })),
+        }))),
         Some(actual) if actual != region => Err(PlanError::BucketRegion {
             frontend: spec.key.clone(),
             bucket: spec.bucket.clone(),
             actual: actual.clone(),
             wanted: region.to_string(),
         }),
-        Some(_) if !live.versioning => Ok(Some(Change::EnableVersioning {
+        Some(_) if !live.versioning => Ok(Some(Change::Site(SiteChange::EnableVersioning {
             site: spec.key.clone(),
             bucket: spec.bucket.clone(),
-        })),
+        }))),
         Some(_) => Ok(None),
     }
 }
@@ -200,7 +203,8 @@ fn distribution(
     let sets_domain = out[before..].iter().any(|c| {
         matches!(
             c,
-            Change::CreateDistribution { domain: Some(_), .. } | Change::SetDomain { domain: Some(_), .. }
+            Change::Edge(EdgeChange::CreateDistribution(NewDistribution { domain: Some(_), .. }))
+                | Change::Edge(EdgeChange::SetDomain { domain: Some(_), .. })
         )
     });
     if let (true, Some(domain)) = (sets_domain, &spec.domain) {
@@ -268,7 +272,7 @@ fn distribution_changes(
 fn new_managed(spec: &FrontendSpec, ctx: &FrontendContext<'_>) -> Vec<Change> {
     let api = planned_api(spec, ctx);
     let mut out = vec![
-        Change::CreateDistribution {
+        Change::Edge(EdgeChange::CreateDistribution(NewDistribution {
             site: spec.key.clone(),
             bucket: spec.bucket.clone(),
             prefix: spec.prefix.clone(),
@@ -277,7 +281,7 @@ fn new_managed(spec: &FrontendSpec, ctx: &FrontendContext<'_>) -> Vec<Change> {
             api: api.clone(),
             domain: spec.domain.clone(),
             headers_policy: ctx.desired.stack.headers_policy(),
-        },
+        })),
         allow_distribution(spec, None),
     ];
     if let Some(api) = &api {
@@ -321,18 +325,18 @@ fn existing_managed(
                 stack: stack.clone(),
             })
         }
-        None => out.push(Change::TagDistribution {
+        None => out.push(Change::Edge(EdgeChange::TagDistribution {
             site: spec.key.clone(),
             distribution: id.to_string(),
             arn: scope.distribution(id),
-        }),
+        })),
     }
     if live.setup.viewer_request_function.as_deref() != Some(ctx.index_function.as_str()) {
-        out.push(Change::AttachIndexFunction {
+        out.push(Change::Edge(EdgeChange::AttachIndexFunction {
             site: spec.key.clone(),
             distribution: id.to_string(),
             function_arn: ctx.index_function.clone(),
-        });
+        }));
     }
     let arn = scope.distribution(id);
     let statements = policy::distribution_statements(&spec.key, &spec.bucket, &spec.prefix, &arn, scope.partition);
@@ -368,11 +372,11 @@ fn api_repairs(
         .filter(|o| o.id.starts_with(API_ORIGIN_PREFIX))
     {
         if Some(&origin.id) != wanted.as_ref() {
-            out.push(Change::DetachApi {
+            out.push(Change::Edge(EdgeChange::DetachApi {
                 site: spec.key.clone(),
                 distribution: id.to_string(),
                 origin: origin.id.clone(),
-            });
+            }));
         }
     }
     out.extend(stale_api_permissions(spec, ctx, live, api.as_ref()));
@@ -385,20 +389,20 @@ fn domain_and_headers(spec: &FrontendSpec, ctx: &FrontendContext<'_>, live: &Liv
     let mut out = Vec::new();
     let policy = ctx.observed.headers_policy.as_ref().map(|(id, _)| id);
     if policy.is_none() || live.setup.headers_policy.as_ref() != policy {
-        out.push(Change::AttachHeadersPolicy {
+        out.push(Change::Edge(EdgeChange::AttachHeadersPolicy {
             site: spec.key.clone(),
             distribution: id.to_string(),
             name: ctx.desired.stack.headers_policy(),
-        });
+        }));
     }
     let aliases: Vec<String> = spec.domain.iter().map(|d| d.name.clone()).collect();
     let certificate = spec.domain.as_ref().map(|d| d.certificate.clone());
     if live.setup.aliases != aliases || live.setup.certificate != certificate {
-        out.push(Change::SetDomain {
+        out.push(Change::Edge(EdgeChange::SetDomain {
             site: spec.key.clone(),
             distribution: id.to_string(),
             domain: spec.domain.clone(),
-        });
+        }));
     }
     out
 }
@@ -423,13 +427,15 @@ fn planned_api(spec: &FrontendSpec, ctx: &FrontendContext<'_>) -> Option<Planned
 fn allow_cloudfront(spec: &FrontendSpec, api: &PlannedApi, distribution_arn: Option<&str>) -> Vec<Change> {
     [PublicStatement::InvokeFunctionUrl, PublicStatement::InvokeFunction]
         .into_iter()
-        .map(|statement| Change::AllowCloudFront {
-            site: spec.key.clone(),
-            function: api.function.clone(),
-            name: api.name.clone(),
-            alias: api.alias.clone(),
-            statement,
-            distribution_arn: distribution_arn.map(str::to_string),
+        .map(|statement| {
+            Change::Edge(EdgeChange::AllowCloudFront {
+                site: spec.key.clone(),
+                function: api.function.clone(),
+                name: api.name.clone(),
+                alias: api.alias.clone(),
+                statement,
+                distribution_arn: distribution_arn.map(str::to_string),
+            })
         })
         .collect()
 }
@@ -470,31 +476,31 @@ fn api_changes(
             continue;
         }
         if have.is_some() {
-            out.push(Change::RemoveCloudFrontPermission {
+            out.push(Change::Edge(EdgeChange::RemoveCloudFrontPermission {
                 site: spec.key.clone(),
                 name: api.name.clone(),
                 alias: api.alias.clone(),
                 sid,
-            });
+            }));
         }
-        out.push(Change::AllowCloudFront {
+        out.push(Change::Edge(EdgeChange::AllowCloudFront {
             site: spec.key.clone(),
             function: api.function.clone(),
             name: api.name.clone(),
             alias: api.alias.clone(),
             statement,
             distribution_arn: Some(arn.to_string()),
-        });
+        }));
     }
     // Granted first, routed after ("Restrict access to an AWS Lambda function
     // URL origin": the permission before the origin access control's
     // origin), so no request reaches a function that would refuse it.
     if !origin_ok || !policy_ok || live.setup.behaviors.get(&api.path) != Some(&origin_id) {
-        out.push(Change::AttachApi {
+        out.push(Change::Edge(EdgeChange::AttachApi {
             site: spec.key.clone(),
             distribution: id.to_string(),
             api: api.clone(),
-        });
+        }));
     }
     out
 }
@@ -533,24 +539,24 @@ fn stale_api_permissions(
                 ));
                 continue;
             }
-            out.push(Change::RemoveCloudFrontPermission {
+            out.push(Change::Edge(EdgeChange::RemoveCloudFrontPermission {
                 site: spec.key.clone(),
                 name: f.name.clone(),
                 alias: f.alias.clone(),
                 sid: sid.clone(),
-            });
+            }));
         }
     }
     out
 }
 
 fn allow_distribution(spec: &FrontendSpec, distribution_arn: Option<String>) -> Change {
-    Change::AllowDistribution {
+    Change::Site(SiteChange::AllowDistribution {
         site: spec.key.clone(),
         bucket: spec.bucket.clone(),
         prefix: spec.prefix.clone(),
         distribution_arn,
-    }
+    })
 }
 
 /// How a frontend's local files compare with its bucket and the manifest of
@@ -627,11 +633,13 @@ impl<'a> Sync<'a> {
         [(UploadPhase::Assets, &self.assets), (UploadPhase::Html, &self.html)]
             .into_iter()
             .filter(|(_, files)| !files.is_empty())
-            .map(|(phase, files)| Change::Upload {
-                site: self.spec.key.clone(),
-                bucket: self.spec.bucket.clone(),
-                phase,
-                files: files.clone(),
+            .map(|(phase, files)| {
+                Change::Site(SiteChange::Upload {
+                    site: self.spec.key.clone(),
+                    bucket: self.spec.bucket.clone(),
+                    phase,
+                    files: files.clone(),
+                })
             })
             .collect()
     }
@@ -662,7 +670,7 @@ impl<'a> Sync<'a> {
             .map(|(f, sha)| (f.key.as_str(), sha.as_str(), f.style.headers.as_str()))
             .chain(self.deleted_served.iter().map(|k| (k.as_str(), "deleted", "")))
             .collect();
-        Some(Change::Invalidate {
+        Some(Change::Site(SiteChange::Invalidate {
             site: self.spec.key.clone(),
             caller_reference: frontend::caller_reference(
                 &served.id,
@@ -672,7 +680,7 @@ impl<'a> Sync<'a> {
             ),
             distribution: served.id.clone(),
             paths,
-        })
+        }))
     }
 
     /// The manifest is rewritten when anything was uploaded or it no longer
@@ -717,19 +725,21 @@ impl<'a> Sync<'a> {
                 ))
             })
             .collect();
-        Some(Change::WriteManifest {
+        Some(Change::Site(SiteChange::WriteManifest {
             site: self.spec.key.clone(),
             bucket: self.spec.bucket.clone(),
             key: self.manifest_key.clone(),
             known: std::sync::Arc::new(known),
-        })
+        }))
     }
 
     fn deletion(&self) -> Option<Change> {
-        (!self.deletes.is_empty()).then(|| Change::DeleteObjects {
-            site: self.spec.key.clone(),
-            bucket: self.spec.bucket.clone(),
-            keys: self.deletes.clone(),
+        (!self.deletes.is_empty()).then(|| {
+            Change::Site(SiteChange::DeleteObjects {
+                site: self.spec.key.clone(),
+                bucket: self.spec.bucket.clone(),
+                keys: self.deletes.clone(),
+            })
         })
     }
 }

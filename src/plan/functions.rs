@@ -1,6 +1,7 @@
 //! Lambda: each selected function's data files, secrets, code,
 //! configuration, published version, alias and URL.
 
+use crate::plan::FunctionChange;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::display::short;
@@ -32,11 +33,11 @@ pub(super) fn plan_data(input: &Inputs<'_>, local: &BTreeMap<String, LocalFile>)
                 // state bucket's encryption).
                 .is_some_and(|etag| *etag == crate::model::Etag::Md5(file.md5))
             {
-                out.push(Change::UploadData {
+                out.push(Change::Function(FunctionChange::UploadData {
                     function: f.key.clone(),
                     bucket: state_bucket.clone(),
                     file: file.clone(),
-                });
+                }));
             }
         }
     }
@@ -60,10 +61,10 @@ pub(super) fn plan_secrets(input: &Inputs<'_>, notes: &mut Notes) -> Result<Vec<
                         kind: kind.clone(),
                     })
                 }
-                _ => out.push(Change::CreateSecret {
+                _ => out.push(Change::Function(FunctionChange::CreateSecret {
                     function: f.key.clone(),
                     parameter,
-                }),
+                })),
             }
         }
     }
@@ -100,29 +101,29 @@ pub(super) fn plan(
         let before = functions.len() + aliases.len();
         match live {
             None => {
-                functions.push(Change::CreateFunction {
+                functions.push(Change::Function(FunctionChange::CreateFunction {
                     function: f.key.clone(),
                     name: f.name.clone(),
                     config: want,
-                });
-                aliases.push(Change::PointAlias {
+                }));
+                aliases.push(Change::Function(FunctionChange::PointAlias {
                     function: f.key.clone(),
                     name: f.name.clone(),
                     alias: f.alias.clone(),
                     target: AliasTarget::Published,
                     from: None,
-                });
+                }));
             }
             Some(live) => plan_function(f, live, &want, &mut functions, &mut aliases),
         }
         let reserved = live.and_then(|l| l.reserved_concurrency);
         if reserved != f.reserved_concurrency {
-            functions.push(Change::PutConcurrency {
+            functions.push(Change::Function(FunctionChange::PutConcurrency {
                 function: f.key.clone(),
                 name: f.name.clone(),
                 from: reserved,
                 to: f.reserved_concurrency,
-            });
+            }));
         }
         plan_url(f, live, &mut aliases);
         if functions.len() + aliases.len() == before {
@@ -220,12 +221,14 @@ fn plan_function(
     if alias_ok {
         return;
     }
-    let point = |target: AliasTarget| Change::PointAlias {
-        function: f.key.clone(),
-        name: f.name.clone(),
-        alias: f.alias.clone(),
-        target,
-        from: alias_version.map(str::to_string),
+    let point = |target: AliasTarget| {
+        Change::Function(FunctionChange::PointAlias {
+            function: f.key.clone(),
+            name: f.name.clone(),
+            alias: f.alias.clone(),
+            target,
+            from: alias_version.map(str::to_string),
+        })
     };
     // A version that already runs exactly this code and configuration (an
     // earlier deploy, a rollback target, an interrupted run) is reused rather
@@ -235,27 +238,27 @@ fn plan_function(
         return;
     }
     if live.latest.code_sha256 != want.code_sha256 || live.latest.architecture != want.architecture {
-        functions.push(Change::UpdateCode {
+        functions.push(Change::Function(FunctionChange::UpdateCode {
             function: f.key.clone(),
             name: f.name.clone(),
             from: live.latest.code_sha256.clone(),
             to: want.code_sha256.clone(),
-        });
+        }));
     }
     let diff = config_diff(&live.latest, want);
     if !diff.is_empty() {
-        functions.push(Change::UpdateConfig {
+        functions.push(Change::Function(FunctionChange::UpdateConfig {
             function: f.key.clone(),
             name: f.name.clone(),
             config: want.clone(),
             diff,
-        });
+        }));
     }
-    functions.push(Change::PublishVersion {
+    functions.push(Change::Function(FunctionChange::PublishVersion {
         function: f.key.clone(),
         name: f.name.clone(),
         code_sha256: want.code_sha256.clone(),
-    });
+    }));
     aliases.push(point(AliasTarget::Published));
 }
 
@@ -268,13 +271,13 @@ fn plan_url(f: &FunctionSpec, live: Option<&LiveFunction>, out: &mut Vec<Change>
             let auth = want.auth.as_str().to_string();
             if live_url.is_none_or(|u| u.auth != auth) {
                 let (function, name, alias) = ids();
-                out.push(Change::PutUrl {
+                out.push(Change::Function(FunctionChange::PutUrl {
                     function,
                     name,
                     alias,
                     auth,
                     create: live_url.is_none(),
-                });
+                }));
             }
             if want.auth == UrlAuth::None {
                 // A statement with bosun's id that says something else is
@@ -282,7 +285,11 @@ fn plan_url(f: &FunctionSpec, live: Option<&LiveFunction>, out: &mut Vec<Change>
                 let wrong = [public.invoke_url, public.invoke_function].contains(&StatementState::Wrong);
                 if wrong {
                     let (function, name, alias) = ids();
-                    out.push(Change::RemovePublicUrl { function, name, alias });
+                    out.push(Change::Function(FunctionChange::RemovePublicUrl {
+                        function,
+                        name,
+                        alias,
+                    }));
                 }
                 for (state, statement) in [
                     (public.invoke_url, PublicStatement::InvokeFunctionUrl),
@@ -290,28 +297,36 @@ fn plan_url(f: &FunctionSpec, live: Option<&LiveFunction>, out: &mut Vec<Change>
                 ] {
                     if wrong || state != StatementState::Present {
                         let (function, name, alias) = ids();
-                        out.push(Change::AllowPublicUrl {
+                        out.push(Change::Function(FunctionChange::AllowPublicUrl {
                             function,
                             name,
                             alias,
                             statement,
-                        });
+                        }));
                     }
                 }
             }
             if want.auth == UrlAuth::AwsIam && public.any() {
                 let (function, name, alias) = ids();
-                out.push(Change::RemovePublicUrl { function, name, alias });
+                out.push(Change::Function(FunctionChange::RemovePublicUrl {
+                    function,
+                    name,
+                    alias,
+                }));
             }
         }
         None => {
             if public.any() {
                 let (function, name, alias) = ids();
-                out.push(Change::RemovePublicUrl { function, name, alias });
+                out.push(Change::Function(FunctionChange::RemovePublicUrl {
+                    function,
+                    name,
+                    alias,
+                }));
             }
             if live_url.is_some() {
                 let (function, name, alias) = ids();
-                out.push(Change::DeleteUrl { function, name, alias });
+                out.push(Change::Function(FunctionChange::DeleteUrl { function, name, alias }));
             }
         }
     }

@@ -33,7 +33,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-pub use change::{AliasTarget, Change, PlannedApi, Unchanged, UploadPhase};
+pub use change::{
+    AliasTarget, Change, EdgeChange, FunctionChange, NewDistribution, PlannedApi, RoleChange, ScheduleChange,
+    SiteChange, TableChange, Unchanged, UploadPhase,
+};
 pub use functions::{config_diff, resolved_config, want_config};
 pub use rollback::plan_rollback;
 

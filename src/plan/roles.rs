@@ -1,6 +1,7 @@
 //! IAM: the stack's permissions boundary, and each selected function's
 //! execution role (under that boundary) and bosun's inline policy on it.
 
+use crate::plan::RoleChange;
 use serde_json::Value;
 
 use super::{Change, Inputs, Notes, PlanError};
@@ -26,10 +27,10 @@ pub(super) fn plan(input: &Inputs<'_>, notes: &mut Notes) -> Result<Vec<Change>,
         });
     }
     match &input.observed.boundary {
-        None => out.push(Change::CreateBoundary {
+        None => out.push(Change::Role(RoleChange::CreateBoundary {
             name: policy::boundary_name(stack),
             policy: wanted,
-        }),
+        })),
         Some(live) if !policy::same_policy(live, &wanted) => notes.warnings.push(format!(
             "the permissions boundary {boundary} is not what this stack file draws (it names other \
              resources): its roles can do only what both allow. A deployer never changes a boundary; \
@@ -55,22 +56,22 @@ pub(super) fn plan(input: &Inputs<'_>, notes: &mut Notes) -> Result<Vec<Change>,
             });
         }
         let Some(live) = live_role else {
-            out.push(Change::CreateRole {
+            out.push(Change::Role(RoleChange::CreateRole {
                 role: role.clone(),
                 trust,
                 boundary: boundary.clone(),
-            });
-            out.push(Change::PutRolePolicy { role, policy });
+            }));
+            out.push(Change::Role(RoleChange::PutRolePolicy { role, policy }));
             continue;
         };
         let before = out.len();
         if live.boundary.as_deref() != Some(boundary.as_str()) {
             // Before the policy: a deployer may put a role's policy only
             // once the role has the stack's boundary.
-            out.push(Change::SetRoleBoundary {
+            out.push(Change::Role(RoleChange::SetRoleBoundary {
                 role: role.clone(),
                 boundary: boundary.clone(),
-            });
+            }));
         }
         if !policy::same_policy(&live.trust, &trust) {
             // Who may assume the role is a person's decision: reported, with
@@ -81,10 +82,10 @@ pub(super) fn plan(input: &Inputs<'_>, notes: &mut Notes) -> Result<Vec<Change>,
             ));
         }
         if !live.policy.as_ref().is_some_and(|p| policy::same_policy(p, &policy)) {
-            out.push(Change::PutRolePolicy {
+            out.push(Change::Role(RoleChange::PutRolePolicy {
                 role: role.clone(),
                 policy,
-            });
+            }));
         }
         if out.len() == before {
             notes.unchanged(format!("role/{role}"), "boundary and policy match".into());

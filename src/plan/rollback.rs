@@ -1,5 +1,6 @@
 //! The way back: the plan that puts the stack to a recorded release.
 
+use crate::plan::{FunctionChange, SiteChange};
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::frontends::viewer_prefix;
@@ -93,13 +94,13 @@ fn aliases(input: &RollbackInputs<'_>, back: &mut Back) {
                 note: format!("alias `{}` already → version {}", rec.alias, rec.version),
             });
         } else {
-            back.aliases.push(Change::PointAlias {
+            back.aliases.push(Change::Function(FunctionChange::PointAlias {
                 function: key.clone(),
                 name: rec.name.clone(),
                 alias: rec.alias.clone(),
                 target: AliasTarget::Existing(rec.version.clone()),
                 from,
-            });
+            }));
         }
     }
 }
@@ -138,11 +139,11 @@ fn frontend(input: &RollbackInputs<'_>, key: &str, rec: &FrontendRecord, back: &
         return;
     }
     if !restore.is_empty() {
-        back.frontends.push(Change::RestoreObjects {
+        back.frontends.push(Change::Site(SiteChange::RestoreObjects {
             site: key.to_string(),
             bucket: rec.bucket.clone(),
             objects: restore.clone(),
-        });
+        }));
     }
     if let Some(dist) = &rec.distribution {
         let Some(change) = rollback_invalidation(input, (key, spec, rec), dist, (&restore, &deletes), back) else {
@@ -150,7 +151,7 @@ fn frontend(input: &RollbackInputs<'_>, key: &str, rec: &FrontendRecord, back: &
         };
         back.frontends.push(change);
     }
-    back.frontends.push(Change::WriteRecordedManifest {
+    back.frontends.push(Change::Site(SiteChange::WriteRecordedManifest {
         site: key.to_string(),
         bucket: rec.bucket.clone(),
         key: manifest_key,
@@ -158,13 +159,13 @@ fn frontend(input: &RollbackInputs<'_>, key: &str, rec: &FrontendRecord, back: &
             version: 1,
             files: rec.files.clone(),
         },
-    });
+    }));
     if !deletes.is_empty() {
-        back.deletions.push(Change::DeleteObjects {
+        back.deletions.push(Change::Site(SiteChange::DeleteObjects {
             site: key.to_string(),
             bucket: rec.bucket.clone(),
             keys: deletes,
-        });
+        }));
     }
 }
 
@@ -247,12 +248,12 @@ fn invalidation(
         .map(|(k, v)| (k.as_str(), v.as_str(), "restored"))
         .chain(deletes.iter().map(|k| (k.as_str(), "deleted", "")))
         .collect();
-    Change::Invalidate {
+    Change::Site(SiteChange::Invalidate {
         site: key.to_string(),
         caller_reference: crate::frontend::caller_reference(distribution, manifest_version, &paths, &content),
         distribution: distribution.to_string(),
         paths,
-    }
+    })
 }
 
 /// Schedules: the recorded rules become the desired ones and go through

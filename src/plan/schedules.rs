@@ -3,6 +3,7 @@
 //! permissions) that the stack no longer declares. Rules without the stack's
 //! tag are never touched.
 
+use crate::plan::ScheduleChange;
 use std::collections::BTreeSet;
 
 use serde_json::Value;
@@ -66,21 +67,21 @@ fn permission(input: &Inputs<'_>, s: &ScheduleSpec, f: &FunctionSpec, live_fn: O
     }
     let mut out = Vec::new();
     if live_fn.is_some_and(|l| l.event_permissions.contains_key(&sid)) {
-        out.push(Change::RemoveSchedulePermission {
+        out.push(Change::Schedule(ScheduleChange::RemoveSchedulePermission {
             rule: s.rule.clone(),
             name: f.name.clone(),
             alias: f.alias.clone(),
             sid: sid.clone(),
-        });
+        }));
     }
-    out.push(Change::AllowSchedule {
+    out.push(Change::Schedule(ScheduleChange::AllowSchedule {
         schedule: s.key.clone(),
         rule: s.rule.clone(),
         rule_arn,
         name: f.name.clone(),
         alias: f.alias.clone(),
         sid,
-    });
+    }));
     out
 }
 
@@ -99,14 +100,14 @@ fn rule(input: &Inputs<'_>, s: &ScheduleSpec) -> Result<Option<Change>, PlanErro
     if diff.as_ref().is_some_and(Vec::is_empty) {
         return Ok(None);
     }
-    Ok(Some(Change::PutRule {
+    Ok(Some(Change::Schedule(ScheduleChange::PutRule {
         schedule: s.key.clone(),
         rule: s.rule.clone(),
         expression: s.expression.clone(),
         enabled: s.enabled,
         description: s.description.clone(),
         diff: diff.unwrap_or_default(),
-    }))
+    })))
 }
 
 fn rule_diff(r: &LiveRule, s: &ScheduleSpec) -> Vec<String> {
@@ -142,12 +143,12 @@ fn targets(input: &Inputs<'_>, s: &ScheduleSpec, f: &FunctionSpec) -> Vec<Change
     let same_input =
         |have: Option<&str>| have.and_then(|h| serde_json::from_str::<Value>(h).ok()).as_ref() == Some(&s.input);
     if !ours.is_some_and(|t| t.arn == target_arn && same_input(t.input.as_deref())) {
-        out.push(Change::PutTarget {
+        out.push(Change::Schedule(ScheduleChange::PutTarget {
             schedule: s.key.clone(),
             rule: s.rule.clone(),
             target_arn,
             input: s.input_json(),
-        });
+        }));
     }
     let foreign: Vec<String> = targets
         .iter()
@@ -155,10 +156,10 @@ fn targets(input: &Inputs<'_>, s: &ScheduleSpec, f: &FunctionSpec) -> Vec<Change
         .map(|t| t.id.clone())
         .collect();
     if !foreign.is_empty() {
-        out.push(Change::RemoveTargets {
+        out.push(Change::Schedule(ScheduleChange::RemoveTargets {
             rule: s.rule.clone(),
             ids: foreign,
-        });
+        }));
     }
     out
 }
@@ -171,10 +172,10 @@ fn deletions(input: &Inputs<'_>) -> Vec<Change> {
     let wanted_rules: BTreeSet<&str> = desired.schedules.iter().map(|s| s.rule.as_str()).collect();
     for r in observed.rules.values() {
         if r.owned && !wanted_rules.contains(r.name.as_str()) {
-            out.push(Change::DeleteRule {
+            out.push(Change::Schedule(ScheduleChange::DeleteRule {
                 rule: r.name.clone(),
                 target_ids: r.targets.iter().map(|t| t.id.clone()).collect(),
-            });
+            }));
         }
     }
     for f in &desired.functions {
@@ -188,12 +189,12 @@ fn deletions(input: &Inputs<'_>) -> Vec<Change> {
                 .iter()
                 .any(|s| s.rule == rule && desired.function(&s.function).is_some_and(|t| t.name == f.name));
             if !needed {
-                out.push(Change::RemoveSchedulePermission {
+                out.push(Change::Schedule(ScheduleChange::RemoveSchedulePermission {
                     rule: rule.to_string(),
                     name: f.name.clone(),
                     alias: f.alias.clone(),
                     sid: sid.clone(),
-                });
+                }));
             }
         }
     }

@@ -3,6 +3,7 @@
 //! `snapshots/changes.json`, so a change to the plan's types cannot change
 //! what scripts and older journals read.
 
+use crate::plan::{EdgeChange, FunctionChange, NewDistribution, RoleChange, ScheduleChange, SiteChange, TableChange};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -64,124 +65,124 @@ fn every_change() -> Vec<Change> {
     let (f, name, alias) = ("api".to_string(), "t-api".to_string(), "live".to_string());
     let arn = "arn:aws:cloudfront::123456789012:distribution/E123".to_string();
     vec![
-        Change::CreateBoundary {
+        Change::Role(RoleChange::CreateBoundary {
             name: "t-boundary".into(),
             policy: json!({"Version": "2012-10-17"}),
-        },
-        Change::CreateRole {
+        }),
+        Change::Role(RoleChange::CreateRole {
             role: "t-api".into(),
             trust: json!({"Statement": []}),
             boundary: "arn:aws:iam::123456789012:policy/t-boundary".into(),
-        },
-        Change::SetRoleBoundary {
+        }),
+        Change::Role(RoleChange::SetRoleBoundary {
             role: "t-api".into(),
             boundary: "arn:aws:iam::123456789012:policy/t-boundary".into(),
-        },
-        Change::PutRolePolicy {
+        }),
+        Change::Role(RoleChange::PutRolePolicy {
             role: "t-api".into(),
             policy: json!({"Statement": [{"Effect": "Allow"}]}),
-        },
-        Change::CreateTable {
+        }),
+        Change::Table(TableChange::CreateTable {
             table: "data".into(),
             name: "t-data".into(),
-        },
-        Change::UpdateBilling {
+        }),
+        Change::Table(TableChange::UpdateBilling {
             name: "t-data".into(),
             from: "PAY_PER_REQUEST".into(),
             to: Billing::Provisioned { read: 5, write: 2 },
-        },
-        Change::SetTtl {
+        }),
+        Change::Table(TableChange::SetTtl {
             name: "t-data".into(),
             attribute: "expires_at".into(),
             enabled: true,
-        },
-        Change::UploadData {
+        }),
+        Change::Function(FunctionChange::UploadData {
             function: f.clone(),
             bucket: bucket.clone(),
             file: (*file()).clone(),
-        },
-        Change::CreateSecret {
+        }),
+        Change::Function(FunctionChange::CreateSecret {
             function: f.clone(),
             parameter: "/t/api/jwt".into(),
-        },
-        Change::CreateFunction {
+        }),
+        Change::Function(FunctionChange::CreateFunction {
             function: f.clone(),
             name: name.clone(),
             config: config(),
-        },
-        Change::UpdateCode {
+        }),
+        Change::Function(FunctionChange::UpdateCode {
             function: f.clone(),
             name: name.clone(),
             from: "b2xk".into(),
             to: "bmV3".into(),
-        },
-        Change::UpdateConfig {
+        }),
+        Change::Function(FunctionChange::UpdateConfig {
             function: f.clone(),
             name: name.clone(),
             config: config(),
             diff: vec!["memory".into()],
-        },
-        Change::PublishVersion {
+        }),
+        Change::Function(FunctionChange::PublishVersion {
             function: f.clone(),
             name: name.clone(),
             code_sha256: "c2hh".into(),
-        },
-        Change::PointAlias {
+        }),
+        Change::Function(FunctionChange::PointAlias {
             function: f.clone(),
             name: name.clone(),
             alias: alias.clone(),
             target: AliasTarget::Existing("3".into()),
             from: Some("2".into()),
-        },
-        Change::PointAlias {
+        }),
+        Change::Function(FunctionChange::PointAlias {
             function: f.clone(),
             name: name.clone(),
             alias: alias.clone(),
             target: AliasTarget::Published,
             from: None,
-        },
-        Change::PutConcurrency {
+        }),
+        Change::Function(FunctionChange::PutConcurrency {
             function: f.clone(),
             name: name.clone(),
             from: None,
             to: Some(5),
-        },
-        Change::PutUrl {
+        }),
+        Change::Function(FunctionChange::PutUrl {
             function: f.clone(),
             name: name.clone(),
             alias: alias.clone(),
             auth: "AWS_IAM".into(),
             create: true,
-        },
-        Change::AllowPublicUrl {
+        }),
+        Change::Function(FunctionChange::AllowPublicUrl {
             function: f.clone(),
             name: name.clone(),
             alias: alias.clone(),
             statement: PublicStatement::InvokeFunctionUrl,
-        },
-        Change::RemovePublicUrl {
+        }),
+        Change::Function(FunctionChange::RemovePublicUrl {
             function: f.clone(),
             name: name.clone(),
             alias: alias.clone(),
-        },
-        Change::DeleteUrl {
+        }),
+        Change::Function(FunctionChange::DeleteUrl {
             function: f.clone(),
             name: name.clone(),
             alias: alias.clone(),
-        },
-        Change::CreateBucket {
+        }),
+        Change::Site(SiteChange::CreateBucket {
             site: site.clone(),
             bucket: bucket.clone(),
             region: "us-west-2".into(),
-        },
-        Change::EnableVersioning {
+        }),
+        Change::Site(SiteChange::EnableVersioning {
             site: site.clone(),
             bucket: bucket.clone(),
-        },
-        Change::PutIndexFunction {
+        }),
+        Change::Edge(EdgeChange::PutIndexFunction {
             name: "bosun-t-index".into(),
-        },
-        Change::CreateDistribution {
+        }),
+        Change::Edge(EdgeChange::CreateDistribution(NewDistribution {
             site: site.clone(),
             bucket: bucket.clone(),
             prefix: "app/".into(),
@@ -190,8 +191,8 @@ fn every_change() -> Vec<Change> {
             api: Some(api()),
             domain: domain(),
             headers_policy: "bosun-t-headers".into(),
-        },
-        Change::CreateDistribution {
+        })),
+        Change::Edge(EdgeChange::CreateDistribution(NewDistribution {
             site: site.clone(),
             bucket: bucket.clone(),
             prefix: String::new(),
@@ -200,99 +201,99 @@ fn every_change() -> Vec<Change> {
             api: None,
             domain: None,
             headers_policy: "bosun-t-headers".into(),
-        },
-        Change::PutHeadersPolicy {
+        })),
+        Change::Edge(EdgeChange::PutHeadersPolicy {
             name: "bosun-t-headers".into(),
             differs: vec!["Content-Security-Policy".into()],
-        },
-        Change::PutHeadersPolicy {
+        }),
+        Change::Edge(EdgeChange::PutHeadersPolicy {
             name: "bosun-t-headers".into(),
             differs: Vec::new(),
-        },
-        Change::PutRequestPolicy {
+        }),
+        Change::Edge(EdgeChange::PutRequestPolicy {
             site: site.clone(),
             name: "bosun-t-web-api".into(),
             headers: vec!["content-type".into()],
-        },
-        Change::AttachHeadersPolicy {
+        }),
+        Change::Edge(EdgeChange::AttachHeadersPolicy {
             site: site.clone(),
             distribution: dist.clone(),
             name: "bosun-t-headers".into(),
-        },
-        Change::SetDomain {
+        }),
+        Change::Edge(EdgeChange::SetDomain {
             site: site.clone(),
             distribution: dist.clone(),
             domain: domain(),
-        },
-        Change::AttachApi {
+        }),
+        Change::Edge(EdgeChange::AttachApi {
             site: site.clone(),
             distribution: dist.clone(),
             api: api(),
-        },
-        Change::DetachApi {
+        }),
+        Change::Edge(EdgeChange::DetachApi {
             site: site.clone(),
             distribution: dist.clone(),
             origin: "bosun-api-old".into(),
-        },
-        Change::AllowCloudFront {
+        }),
+        Change::Edge(EdgeChange::AllowCloudFront {
             site: site.clone(),
             function: f.clone(),
             name: name.clone(),
             alias: alias.clone(),
             statement: PublicStatement::InvokeFunction,
             distribution_arn: None,
-        },
-        Change::RemoveCloudFrontPermission {
+        }),
+        Change::Edge(EdgeChange::RemoveCloudFrontPermission {
             site: site.clone(),
             name: name.clone(),
             alias: alias.clone(),
             sid: "bosun-cloudfront-url".into(),
-        },
-        Change::TagDistribution {
+        }),
+        Change::Edge(EdgeChange::TagDistribution {
             site: site.clone(),
             distribution: dist.clone(),
             arn: arn.clone(),
-        },
-        Change::AttachIndexFunction {
+        }),
+        Change::Edge(EdgeChange::AttachIndexFunction {
             site: site.clone(),
             distribution: dist.clone(),
             function_arn: "arn:aws:cloudfront::123456789012:function/bosun-t-index".into(),
-        },
-        Change::AllowDistribution {
+        }),
+        Change::Site(SiteChange::AllowDistribution {
             site: site.clone(),
             bucket: bucket.clone(),
             prefix: "app/".into(),
             distribution_arn: Some(arn.clone()),
-        },
-        Change::Upload {
+        }),
+        Change::Site(SiteChange::Upload {
             site: site.clone(),
             bucket: bucket.clone(),
             phase: UploadPhase::Html,
             files: vec![file()],
-        },
-        Change::Invalidate {
+        }),
+        Change::Site(SiteChange::Invalidate {
             site: site.clone(),
             distribution: dist.clone(),
             paths: vec!["/index.html".into()],
             caller_reference: "bosun-t-1".into(),
-        },
-        Change::WriteManifest {
+        }),
+        Change::Site(SiteChange::WriteManifest {
             site: site.clone(),
             bucket: bucket.clone(),
             key: "app/.bosun/manifest.json".into(),
             known: Default::default(),
-        },
-        Change::DeleteObjects {
+        }),
+        Change::Site(SiteChange::DeleteObjects {
             site: site.clone(),
             bucket: bucket.clone(),
             keys: vec!["app/old.js".into()],
-        },
-        Change::RestoreObjects {
+        }),
+        Change::Site(SiteChange::RestoreObjects {
             site: site.clone(),
             bucket: bucket.clone(),
             objects: vec![("app/index.html".into(), "v1".into())],
-        },
-        Change::WriteRecordedManifest {
+        }),
+        Change::Site(SiteChange::WriteRecordedManifest {
             site: site.clone(),
             bucket: bucket.clone(),
             key: "app/.bosun/manifest.json".into(),
@@ -300,43 +301,43 @@ fn every_change() -> Vec<Change> {
                 version: 1,
                 files: Default::default(),
             },
-        },
-        Change::AllowSchedule {
+        }),
+        Change::Schedule(ScheduleChange::AllowSchedule {
             schedule: "daily".into(),
             rule: "t-daily".into(),
             rule_arn: "arn:aws:events:us-west-2:123456789012:rule/t-daily".into(),
             name: name.clone(),
             alias: alias.clone(),
             sid: "bosun-t-daily".into(),
-        },
-        Change::PutRule {
+        }),
+        Change::Schedule(ScheduleChange::PutRule {
             schedule: "daily".into(),
             rule: "t-daily".into(),
             expression: "cron(0 14 * * ? *)".into(),
             enabled: true,
             description: "daily report".into(),
             diff: Vec::new(),
-        },
-        Change::PutTarget {
+        }),
+        Change::Schedule(ScheduleChange::PutTarget {
             schedule: "daily".into(),
             rule: "t-daily".into(),
             target_arn: "arn:aws:lambda:us-west-2:123456789012:function:t-api:live".into(),
             input: "{}".into(),
-        },
-        Change::RemoveTargets {
+        }),
+        Change::Schedule(ScheduleChange::RemoveTargets {
             rule: "t-daily".into(),
             ids: vec!["stray".into()],
-        },
-        Change::DeleteRule {
+        }),
+        Change::Schedule(ScheduleChange::DeleteRule {
             rule: "t-old".into(),
             target_ids: vec!["bosun".into()],
-        },
-        Change::RemoveSchedulePermission {
+        }),
+        Change::Schedule(ScheduleChange::RemoveSchedulePermission {
             rule: "t-old".into(),
             name,
             alias,
             sid: "bosun-t-old".into(),
-        },
+        }),
     ]
 }
 

@@ -3,21 +3,22 @@
 
 use super::{Change, Inputs, Notes, PlanError};
 use crate::model::{KeyAttr, LiveTtl};
+use crate::plan::TableChange;
 
 pub(super) fn plan(input: &Inputs<'_>, notes: &mut Notes) -> Result<Vec<Change>, PlanError> {
     let mut out = Vec::new();
     for t in input.selection.tables(input.desired) {
         let Some(live) = input.observed.tables.get(&t.name).and_then(Option::as_ref) else {
-            out.push(Change::CreateTable {
+            out.push(Change::Table(TableChange::CreateTable {
                 table: t.key.clone(),
                 name: t.name.clone(),
-            });
+            }));
             if let Some(attr) = &t.ttl_attribute {
-                out.push(Change::SetTtl {
+                out.push(Change::Table(TableChange::SetTtl {
                     name: t.name.clone(),
                     attribute: attr.clone(),
                     enabled: true,
-                });
+                }));
             }
             continue;
         };
@@ -34,11 +35,11 @@ pub(super) fn plan(input: &Inputs<'_>, notes: &mut Notes) -> Result<Vec<Change>,
         }
         let before = out.len();
         if live.billing != t.billing {
-            out.push(Change::UpdateBilling {
+            out.push(Change::Table(TableChange::UpdateBilling {
                 name: t.name.clone(),
                 from: live.billing.to_string(),
                 to: t.billing,
-            });
+            }));
         }
         let (ttl_change, ttl_warning) = plan_ttl(&t.name, &live.ttl, t.ttl_attribute.as_deref());
         out.extend(ttl_change);
@@ -57,11 +58,11 @@ pub(super) fn plan(input: &Inputs<'_>, notes: &mut Notes) -> Result<Vec<Change>,
 /// attribute, a run at least an hour later enables the new one.
 pub(super) fn plan_ttl(table: &str, live: &LiveTtl, want: Option<&str>) -> (Option<Change>, Option<String>) {
     let set = |attribute: &str, enabled: bool| {
-        Some(Change::SetTtl {
+        Some(Change::Table(TableChange::SetTtl {
             name: table.to_string(),
             attribute: attribute.to_string(),
             enabled,
-        })
+        }))
     };
     let later = "DynamoDB allows one TTL change per table per hour: run the deploy again in an hour to finish it";
     match (live, want) {

@@ -3,6 +3,7 @@
 use super::roles::check_policy_size;
 use super::tables::plan_ttl;
 use super::*;
+use crate::plan::{FunctionChange, SiteChange, TableChange};
 use std::collections::BTreeSet;
 
 use serde_json::Value;
@@ -51,12 +52,15 @@ fn a_secret_is_created_once_and_must_be_a_securestring() {
     let created: Vec<&Change> = p
         .changes
         .iter()
-        .filter(|c| matches!(c, Change::CreateSecret { .. }))
+        .filter(|c| matches!(c, Change::Function(FunctionChange::CreateSecret { .. })))
         .collect();
     assert_eq!(created.len(), 1);
     assert_eq!(created[0].resource(), "parameter/t/api/jwt");
     let pos = |pred: fn(&Change) -> bool| p.changes.iter().position(pred).unwrap();
-    assert!(pos(|c| matches!(c, Change::CreateSecret { .. })) < pos(|c| matches!(c, Change::CreateFunction { .. })));
+    assert!(
+        pos(|c| matches!(c, Change::Function(FunctionChange::CreateSecret { .. })))
+            < pos(|c| matches!(c, Change::Function(FunctionChange::CreateFunction { .. })))
+    );
     let mut o = converged(&d, SHA);
     o.secrets.insert("/t/api/jwt".into(), Some("SecureString".into()));
     assert!(plan_all(&d, SHA, &o).changes.is_empty());
@@ -233,7 +237,7 @@ fn new_code_updates_publishes_and_moves_alias() {
     let p = plan_all(&d, "bmV3", &converged(&d, SHA));
     assert_eq!(actions(&p), ["update_code", "publish_version", "point_alias"]);
     assert!(
-        matches!(&p.changes[2], Change::PointAlias { target: AliasTarget::Published, from: Some(v), .. } if v == "1")
+        matches!(&p.changes[2], Change::Function(FunctionChange::PointAlias { target: AliasTarget::Published, from: Some(v), .. }) if v == "1")
     );
 }
 
@@ -243,7 +247,7 @@ fn memory_change_updates_configuration_only() {
     let before = desired("");
     let p = plan_all(&d, SHA, &converged(&before, SHA));
     assert_eq!(actions(&p), ["update_config", "publish_version", "point_alias"]);
-    let Change::UpdateConfig { diff, .. } = &p.changes[0] else {
+    let Change::Function(FunctionChange::UpdateConfig { diff, .. }) = &p.changes[0] else {
         unreachable!()
     };
     assert_eq!(diff, &["memory 128 → 512 MB"]);
@@ -274,7 +278,9 @@ fn an_existing_matching_version_is_reused_not_republished() {
     f.alias = Some("2".into());
     let p = plan_all(&d, SHA, &o);
     assert_eq!(actions(&p), ["point_alias"]);
-    assert!(matches!(&p.changes[0], Change::PointAlias { target: AliasTarget::Existing(v), .. } if v == "1"));
+    assert!(
+        matches!(&p.changes[0], Change::Function(FunctionChange::PointAlias { target: AliasTarget::Existing(v), .. }) if v == "1")
+    );
 }
 
 #[test]
@@ -455,7 +461,7 @@ fn ttl_changes_one_step_per_run_and_waits_out_changes_in_progress() {
     let actions = |p: (Option<Change>, Option<String>)| {
         (
             p.0.map(|c| match c {
-                Change::SetTtl { attribute, enabled, .. } => format!("{attribute}:{enabled}"),
+                Change::Table(TableChange::SetTtl { attribute, enabled, .. }) => format!("{attribute}:{enabled}"),
                 other => other.action(),
             }),
             p.1.is_some(),
@@ -492,7 +498,7 @@ fn url_on_an_existing_function_is_added_with_its_permission_and_removed_with_it(
         .changes
         .iter()
         .filter_map(|c| match c {
-            Change::AllowPublicUrl { statement, .. } => Some(*statement),
+            Change::Function(FunctionChange::AllowPublicUrl { statement, .. }) => Some(*statement),
             _ => None,
         })
         .collect();
@@ -518,10 +524,10 @@ fn a_url_with_only_the_old_statement_gets_the_second_one() {
     assert_eq!(actions(&p), ["allow_public_url"]);
     assert!(matches!(
         p.changes[0],
-        Change::AllowPublicUrl {
+        Change::Function(FunctionChange::AllowPublicUrl {
             statement: PublicStatement::InvokeFunction,
             ..
-        }
+        })
     ));
     // A statement with bosun's id that says something else is replaced.
     let live = o.functions.get_mut("t-api").unwrap().as_mut().unwrap();
@@ -621,7 +627,7 @@ fn an_existing_distribution_is_invalidated_at_its_viewer_paths() {
         .changes
         .iter()
         .filter_map(|c| match c {
-            Change::Invalidate { paths, .. } => Some(paths),
+            Change::Site(SiteChange::Invalidate { paths, .. }) => Some(paths),
             _ => None,
         })
         .collect();
