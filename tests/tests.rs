@@ -7,8 +7,6 @@
 mod bench;
 /// The example CI workflow: GitHub's schema and zizmor, offline.
 mod ci_workflow;
-/// ShipCaptainCrew's HTTP API: every route and rejection, against the emulator.
-mod crew;
 /// `bosun deploy` end to end: first deploy, no-op, partial deploys, JSON output.
 mod deploy;
 /// The request path as AWS runs it: deployed stacks reached through the

@@ -143,15 +143,119 @@ fn mutual_imports(src: &Path) -> Vec<(String, String)> {
     out
 }
 
-/// No two modules import each other, in bosun and in each app: every
-/// dependency has a direction a newcomer can follow down. The check itself
-/// flags a planted pair.
+/// Pairs of files of one folder (`api/slots.rs`, `api/views.rs`) that
+/// import each other, by `super::NAME` or `crate::FOLDER::NAME`, outside
+/// comments and test code; `mod.rs` declares its folder's files and is
+/// left out. As `folder/a ↔ folder/b`.
+fn sibling_mutual_imports(src: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut folders: Vec<PathBuf> = rust_files(src)
+        .iter()
+        .filter_map(|f| f.parent().map(Path::to_path_buf))
+        .collect();
+    folders.sort();
+    folders.dedup();
+    for dir in folders.into_iter().filter(|d| d != src) {
+        let path = dir
+            .strip_prefix(src)
+            .unwrap()
+            .iter()
+            .map(|p| p.to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("::");
+        let siblings: std::collections::BTreeSet<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_dir() || p.extension().is_some_and(|x| x == "rs"))
+            .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+            .filter(|n| n != "mod" && n != "tests")
+            .collect();
+        let mut graph: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> = Default::default();
+        for name in &siblings {
+            let Ok(text) = std::fs::read_to_string(dir.join(format!("{name}.rs"))) else {
+                continue;
+            };
+            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            let deps = graph.entry(name.clone()).or_default();
+            for line in code.lines() {
+                let line = line.split("//").next().unwrap_or_default();
+                for prefix in ["super::".to_string(), format!("crate::{path}::")] {
+                    for (i, _) in line.match_indices(prefix.as_str()) {
+                        let rest = &line[i + prefix.len()..];
+                        // `super::{a, b::c}` names each; `super::a` names one.
+                        let names: Vec<&str> = match rest.strip_prefix('{') {
+                            Some(list) => list.split('}').next().unwrap_or_default().split(',').collect(),
+                            None => vec![rest],
+                        };
+                        for n in names {
+                            let n: String = n
+                                .trim()
+                                .chars()
+                                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                                .collect();
+                            if siblings.contains(&n) && n != *name {
+                                deps.insert(n);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for (a, deps) in &graph {
+            for b in deps {
+                if a < b && graph.get(b).is_some_and(|d| d.contains(a)) {
+                    out.push(format!("{path}/{a} ↔ {path}/{b}"));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// No two modules import each other, in bosun and in each app — neither
+/// two top-level modules nor two files of one folder: every dependency has
+/// a direction a newcomer can follow down. The check itself flags planted
+/// pairs.
 #[test]
 fn no_two_modules_import_each_other() {
     for src in ["src", "lambdas/shipcaptaincrew/src", "lambdas/exec-reports/src"] {
         let found = mutual_imports(&root().join(src));
         assert!(found.is_empty(), "{src}: modules importing each other: {found:?}");
+        let found = sibling_mutual_imports(&root().join(src));
+        assert!(
+            found.is_empty(),
+            "{src}: files of one folder importing each other: {found:?}"
+        );
     }
+    let nested = tempfile::tempdir().unwrap();
+    std::fs::create_dir(nested.path().join("api")).unwrap();
+    std::fs::write(
+        nested.path().join("api/mod.rs"),
+        "mod slots;
+mod views;
+mod shared;
+",
+    )
+    .unwrap();
+    std::fs::write(
+        nested.path().join("api/slots.rs"),
+        "use super::{shared, views::View};
+",
+    )
+    .unwrap();
+    std::fs::write(
+        nested.path().join("api/views.rs"),
+        "pub fn f() { crate::api::slots::g() }
+",
+    )
+    .unwrap();
+    std::fs::write(
+        nested.path().join("api/shared.rs"),
+        "// super::slots in a comment
+",
+    )
+    .unwrap();
+    assert_eq!(sibling_mutual_imports(nested.path()), ["api/slots ↔ api/views"]);
     let planted = tempfile::tempdir().unwrap();
     std::fs::write(planted.path().join("lib.rs"), "pub mod a;\npub mod b;\n").unwrap();
     std::fs::write(

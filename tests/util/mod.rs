@@ -4,63 +4,16 @@
 
 pub mod faults;
 
-use std::io::{BufRead, BufReader};
+/// The emulator harness, shared with the apps' own test crates.
+pub use testkit::{
+    browser_python, dynamodb, emulator, root, sdk_config, ssm, start_emulator, unique, Emulator, REGION,
+};
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 
 use serde_json::Value;
-
-pub const REGION: &str = "us-west-2";
-
-/// The repository root.
-pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// One moto server for this test binary, on a free 127.0.0.1 port. It is
-/// started with `--lifeline`: when this process exits, its stdin closes and
-/// the emulator stops, so no test run leaves one behind.
-pub struct Emulator {
-    pub endpoint: String,
-    _child: Mutex<Child>,
-}
-
-pub fn emulator() -> &'static Emulator {
-    static EMULATOR: OnceLock<Emulator> = OnceLock::new();
-    EMULATOR.get_or_init(|| start_emulator(&[]))
-}
-
-/// Another emulator of this test's own, with extra environment (e.g.
-/// INITIAL_NO_AUTH_ACTION_COUNT, which makes moto enforce IAM).
-pub fn start_emulator(env: &[(&str, &str)]) -> Emulator {
-    {
-        let mut child = Command::new("python3")
-            .arg(root().join("scripts/emulator.py"))
-            .args(["serve", "--lifeline"])
-            .envs(env.iter().copied())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start scripts/emulator.py (needs python3)");
-        let stdout = child.stdout.take().expect("emulator stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("read the emulator's ready line");
-        let endpoint = line
-            .trim()
-            .strip_prefix("ready ")
-            .unwrap_or_else(|| panic!("emulator did not start: {line:?}"))
-            .to_string();
-        Emulator {
-            endpoint,
-            _child: Mutex::new(child),
-        }
-    }
-}
 
 /// PATH with the pinned build tools (cargo-zigbuild, zig) first: installed
 /// once by scripts/tools.py, as `scripts/test` and `scripts/demo` do.
@@ -80,32 +33,13 @@ pub fn build_tools_path() -> std::ffi::OsString {
     .clone()
 }
 
-/// SDK config for reading results back from the emulator.
-pub async fn sdk_config() -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new(REGION))
-        .endpoint_url(&emulator().endpoint)
-        .credentials_provider(aws_sdk_lambda::config::Credentials::new(
-            "testing", "testing", None, None, "tests",
-        ))
-        .load()
-        .await
-}
-
+/// Clients pointed at the emulator, to read results back.
 pub async fn lambda() -> aws_sdk_lambda::Client {
     aws_sdk_lambda::Client::new(&sdk_config().await)
 }
 
 pub async fn iam() -> aws_sdk_iam::Client {
     aws_sdk_iam::Client::new(&sdk_config().await)
-}
-
-pub async fn ssm() -> aws_sdk_ssm::Client {
-    aws_sdk_ssm::Client::new(&sdk_config().await)
-}
-
-pub async fn dynamodb() -> aws_sdk_dynamodb::Client {
-    aws_sdk_dynamodb::Client::new(&sdk_config().await)
 }
 
 pub async fn events() -> aws_sdk_eventbridge::Client {
@@ -220,16 +154,6 @@ pub fn write_numbered_site(dir: &Path, n: usize) {
     let refs: Vec<(&str, &[u8])> = files.iter().map(|(k, v)| (k.as_str(), v.as_slice())).collect();
     write_files(dir, &refs);
     write_files(dir, &[("index.html", b"<p>hi</p>")]);
-}
-
-/// A unique stack name per test, so tests share one emulator without colliding.
-pub fn unique(prefix: &str) -> String {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    format!(
-        "{prefix}-{}-{}",
-        std::process::id() % 100_000,
-        N.fetch_add(1, Ordering::SeqCst)
-    )
 }
 
 /// The cargo profile the tests build the Lambda crates with (the workspace's
@@ -357,16 +281,6 @@ pub async fn alias_version(client: &aws_sdk_lambda::Client, function: &str, alia
 pub async fn s3() -> aws_sdk_s3::Client {
     let conf = sdk_config().await;
     aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&conf).force_path_style(true).build())
-}
-
-/// The Python of the browser test's venv (Selenium; `scripts/browser.py install`).
-pub fn browser_python() -> String {
-    let out = Command::new("python3")
-        .arg(root().join("scripts/browser.py"))
-        .arg("python")
-        .output()
-        .expect("run scripts/browser.py python");
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
 /// The id of the distribution bosun manages for `stack`'s frontend `site`.

@@ -952,7 +952,8 @@
     const items = (ev.checklist || []).slice()
       .sort((a, b) => String(a.due || "").localeCompare(String(b.due || "")));
     if (!items.length) return [el("p", { class: "empty" }, "No checklist items yet.")];
-    const hint = !canTick(ev) && ev.status !== "cancelled"
+    // The hint only where claiming a slot would let the viewer tick items.
+    const hint = !canTick(ev) && (ev.slots || []).some((s) => s.can && s.can.claim)
       ? el("p", { class: "field-hint" }, "Claim a slot on this sail to tick items off.")
       : null;
     const groups = [["departure", "Before departure"], ["return", "After return"]];

@@ -181,9 +181,9 @@ async fn create(
             }
             return Ok((StatusCode::OK, Json(views::event(&app, &existing, &user))));
         }
-        // A random id that exists: as rare as a hash collision.
-        Err(e) if e.refused(Refusal::EventExists) => return Err(ApiError::internal("dynamodb", e)),
-        Err(e) => return Err(e.into()),
+        // Anything else (a random id that exists, a transaction lost to
+        // another): a 500, as it always was.
+        Err(e) => return Err(ApiError::internal("dynamodb", e)),
     }
     let all = load(&app, &record.id).await?;
     Ok((StatusCode::CREATED, Json(views::event(&app, &all, &user))))

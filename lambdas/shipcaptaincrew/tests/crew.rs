@@ -1,6 +1,8 @@
 //! ShipCaptainCrew against the emulator: every route and every rejection,
-//! through the real router with real DynamoDB, SES and SSM (moto). Mail is
-//! read back from the app's outbox (a copy of each message SES accepted).
+//! through the real router with real DynamoDB, SES and SSM (moto), and the
+//! frontend in a browser. Mail is read back from the app's outbox (a copy
+//! of each message SES accepted). The emulator harness is the workspace's
+//! dev-only `testkit` crate, shared with bosun's tests.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -15,7 +17,7 @@ use shipcaptaincrew::config::{Config, Limits};
 use shipcaptaincrew::App;
 use tower::ServiceExt;
 
-use crate::util::*;
+use testkit::*;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
 /// A good secret (48 random-looking bytes, as bosun generates).
@@ -1457,18 +1459,9 @@ async fn guest_call_at(c: &Crew, path: &str, token: &str) -> (StatusCode, Value,
     .await
 }
 
-/// The built `shipcaptaincrew` binary (`cargo test --workspace` builds it).
+/// The `shipcaptaincrew` binary, which cargo builds for this crate's tests.
 fn app_binary() -> std::path::PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| root().join("target"));
-    let bin = target.join("debug/shipcaptaincrew");
-    assert!(
-        bin.exists(),
-        "{} is missing: run `cargo build -p shipcaptaincrew` (or cargo test --workspace)",
-        bin.display()
-    );
-    bin
+    std::path::PathBuf::from(env!("CARGO_BIN_EXE_shipcaptaincrew"))
 }
 
 /// End to end in a browser: the local server (the real binary) serves the
