@@ -317,14 +317,14 @@ async fn read_referenced(
 
 /// What the stack's managed frontends read from CloudFront's account-wide lists.
 type Shared = (
-    Option<bool>,
-    Option<(String, Vec<String>)>,
+    Option<Vec<u8>>,
+    Option<(String, BTreeMap<String, String>)>,
     BTreeMap<String, (String, Vec<String>)>,
 );
 
 /// What the stack's managed frontends share, read when one is selected:
-/// whether the index-page function is LIVE with bosun's code, the response
-/// headers policy (its id, and whether it sets bosun's headers), and when
+/// the index-page function's LIVE code, the response headers policy (its
+/// id, and the headers it sets; the plan compares both with bosun's), and when
 /// an API names its headers, the stack's origin request policies.
 async fn read_shared(clients: &Clients, desired: &Desired, managed: bool, forwards: bool) -> Result<Shared, AwsError> {
     if !managed {
@@ -332,7 +332,7 @@ async fn read_shared(clients: &Clients, desired: &Desired, managed: bool, forwar
     }
     let cf = &clients.cloudfront;
     let (index_name, policy_name) = (desired.stack.index_function(), desired.stack.headers_policy());
-    let index = aws::cloudfront::live_function_matches(cf, &index_name, aws::cloudfront::INDEX_FUNCTION_CODE);
+    let index = aws::cloudfront::live_function_code(cf, &index_name);
     let headers = aws::cloudfront::find_headers_policy(cf, &policy_name);
     let prefix = desired.stack.request_policy_prefix();
     let requests = async {

@@ -163,12 +163,13 @@ pub struct Observed {
     /// SSM parameter of each selected function's secret → its type (`None`: absent).
     pub secrets: BTreeMap<String, Option<String>>,
     /// The stack's index-page CloudFront function, read when a managed
-    /// frontend is selected: `None` absent (or never published), `Some(true)`
-    /// LIVE with bosun's code, `Some(false)` LIVE with other code.
-    pub index_function: Option<bool>,
+    /// frontend is selected: the code its LIVE stage runs (`None`: absent
+    /// or never published). Whether it is bosun's is the plan's to say.
+    pub index_function: Option<Vec<u8>>,
     /// The stack's response headers policy, read when a managed frontend is
-    /// selected: its id, and whether it sets bosun's security headers.
-    pub headers_policy: Option<(String, Vec<String>)>,
+    /// selected: its id, and the security headers it sets (name → value, as
+    /// a browser sees them).
+    pub headers_policy: Option<(String, BTreeMap<String, String>)>,
     /// bosun's origin request policies for the stack's APIs (read only when
     /// a frontend's API names headers): name → (id, headers forwarded).
     pub request_policies: BTreeMap<String, (String, Vec<String>)>,

@@ -42,13 +42,15 @@ pub(super) fn plan(
     let mut out = Vec::new();
     let index_function = desired.stack.index_function();
     let selected = input.selection.frontends(desired);
-    if selected.iter().any(|f| f.is_managed()) && observed.index_function != Some(true) {
+    if selected.iter().any(|f| f.is_managed())
+        && observed.index_function.as_deref() != Some(crate::model::edge::INDEX_FUNCTION_CODE.as_bytes())
+    {
         out.push(Change::Edge(EdgeChange::PutIndexFunction {
             name: index_function.clone(),
         }));
     }
     let differs = match &observed.headers_policy {
-        Some((_, differs)) => differs.clone(),
+        Some((_, live)) => headers_differences(live),
         None => Vec::new(),
     };
     if selected.iter().any(|f| f.is_managed()) && (observed.headers_policy.is_none() || !differs.is_empty()) {
@@ -93,6 +95,16 @@ pub(super) fn plan(
 
 /// A managed frontend's API that names its headers: its origin request
 /// policy, when missing or forwarding other headers.
+/// The security headers a live policy (name → value, as a browser sees
+/// them) does not set as bosun does, in bosun's order; empty when current.
+pub(super) fn headers_differences(live: &BTreeMap<String, String>) -> Vec<String> {
+    crate::model::edge::security_headers()
+        .into_iter()
+        .filter(|(name, value)| live.get(*name) != Some(value))
+        .map(|(name, _)| name.to_string())
+        .collect()
+}
+
 fn request_policy(spec: &FrontendSpec, ctx: &FrontendContext<'_>) -> Option<Change> {
     let headers = spec.api.as_ref()?.headers.as_ref()?;
     let headers = crate::model::request_policy_headers(headers);

@@ -397,7 +397,7 @@ fn a_managed_distribution_serving_another_regions_bucket_is_refused() {
         ..LiveFrontend::default()
     };
     o.frontends.insert("web".into(), site);
-    o.index_function = Some(true);
+    o.index_function = Some(crate::model::edge::INDEX_FUNCTION_CODE.as_bytes().to_vec());
     let err = plan(&d, &packages(SHA), &o, &Selection::All, Options::default()).unwrap_err();
     assert!(matches!(err, PlanError::DistributionElsewhere { .. }), "{err}");
     assert!(err.to_string().contains("b-site.s3.eu-west-1.amazonaws.com"), "{err}");
@@ -671,4 +671,30 @@ fn roles_get_the_boundary_and_trust_or_boundary_drift_is_only_reported() {
         "{:?}",
         p.warnings
     );
+}
+
+/// The plan, not the AWS layer, says which security headers a live policy
+/// sets otherwise: read as a browser sees them, compared with bosun's.
+#[test]
+fn a_headers_policy_is_compared_header_by_header() {
+    use super::frontends::headers_differences;
+    let wanted: BTreeMap<String, String> = crate::model::edge::security_headers()
+        .into_iter()
+        .map(|(name, value)| (name.to_string(), value))
+        .collect();
+    assert!(headers_differences(&wanted).is_empty());
+    let mut live = wanted.clone();
+    live.insert("Content-Security-Policy".into(), "default-src *".into());
+    live.remove("X-Frame-Options");
+    let hsts = live.get_mut("Strict-Transport-Security").unwrap();
+    hsts.push_str("; preload");
+    assert_eq!(
+        headers_differences(&live),
+        [
+            "Strict-Transport-Security",
+            "X-Frame-Options",
+            "Content-Security-Policy"
+        ]
+    );
+    assert_eq!(headers_differences(&BTreeMap::new()).len(), 5);
 }

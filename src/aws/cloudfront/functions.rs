@@ -2,9 +2,9 @@
 
 use super::*;
 
-/// Whether the LIVE stage of function `name` runs `code`: `None` when the
+/// The code the LIVE stage of function `name` runs: `None` when the
 /// function has no LIVE stage (never created or never published).
-pub async fn live_function_matches(client: &Client, name: &str, code: &str) -> Result<Option<bool>, AwsError> {
+pub async fn live_function_code(client: &Client, name: &str) -> Result<Option<Vec<u8>>, AwsError> {
     match client
         .describe_function()
         .name(name)
@@ -23,8 +23,7 @@ pub async fn live_function_matches(client: &Client, name: &str, code: &str) -> R
         .send()
         .await
         .map_err(|e| AwsError::from_sdk("cloudfront:GetFunction", name, e))?;
-    let live = out.function_code.map(Blob::into_inner).unwrap_or_default();
-    Ok(Some(live == code.as_bytes()))
+    Ok(Some(out.function_code.map(Blob::into_inner).unwrap_or_default()))
 }
 
 /// Creates or updates function `name` with `code` and publishes it to LIVE;

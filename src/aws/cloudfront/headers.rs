@@ -50,47 +50,48 @@ fn headers_policy_config(name: &str) -> Result<ResponseHeadersPolicyConfig, AwsE
         .map_err(|e| AwsError::build(op, name, e))
 }
 
-/// The security headers a policy does not set as bosun does (each
-/// overriding the origin's), by name; empty when it is current.
-fn headers_differences(config: &ResponseHeadersPolicyConfig) -> Vec<String> {
-    let s = config.security_headers_config();
-    let checks = [
-        (
-            "Content-Security-Policy",
-            s.and_then(|s| s.content_security_policy())
-                .is_some_and(|c| c.r#override() && c.content_security_policy() == CONTENT_SECURITY_POLICY),
-        ),
-        (
-            "Strict-Transport-Security",
-            s.and_then(|s| s.strict_transport_security()).is_some_and(|h| {
-                h.r#override() && h.include_subdomains() == Some(true) && h.access_control_max_age_sec() == HSTS_MAX_AGE
-            }),
-        ),
-        (
-            "X-Content-Type-Options",
-            s.and_then(|s| s.content_type_options()).is_some_and(|c| c.r#override()),
-        ),
-        (
-            "X-Frame-Options",
-            s.and_then(|s| s.frame_options())
-                .is_some_and(|f| f.r#override() && *f.frame_option() == FrameOptionsList::Deny),
-        ),
-        (
-            "Referrer-Policy",
-            s.and_then(|s| s.referrer_policy())
-                .is_some_and(|r| r.r#override() && *r.referrer_policy() == ReferrerPolicyList::NoReferrer),
-        ),
-    ];
-    checks
-        .into_iter()
-        .filter(|(_, current)| !current)
-        .map(|(name, _)| name.to_string())
-        .collect()
+/// The security headers a policy sets over the origin's, as a browser
+/// sees them (name → value). Which of them differ from bosun's is the
+/// plan's to say (`plan::frontends`).
+fn security_headers_of(config: &ResponseHeadersPolicyConfig) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let Some(s) = config.security_headers_config() else {
+        return out;
+    };
+    if let Some(c) = s.content_security_policy().filter(|c| c.r#override()) {
+        out.insert(
+            "Content-Security-Policy".into(),
+            c.content_security_policy().to_string(),
+        );
+    }
+    if let Some(h) = s.strict_transport_security().filter(|h| h.r#override()) {
+        let mut value = format!("max-age={}", h.access_control_max_age_sec());
+        if h.include_subdomains() == Some(true) {
+            value.push_str("; includeSubDomains");
+        }
+        if h.preload() == Some(true) {
+            value.push_str("; preload");
+        }
+        out.insert("Strict-Transport-Security".into(), value);
+    }
+    if s.content_type_options().is_some_and(|c| c.r#override()) {
+        out.insert("X-Content-Type-Options".into(), "nosniff".into());
+    }
+    if let Some(f) = s.frame_options().filter(|f| f.r#override()) {
+        out.insert("X-Frame-Options".into(), f.frame_option().as_str().to_string());
+    }
+    if let Some(r) = s.referrer_policy().filter(|r| r.r#override()) {
+        out.insert("Referrer-Policy".into(), r.referrer_policy().as_str().to_string());
+    }
+    out
 }
 
 /// bosun's response headers policy `name`, if it exists: its id, and the
-/// security headers it does not set as bosun does (empty: current).
-pub async fn find_headers_policy(client: &Client, name: &str) -> Result<Option<(String, Vec<String>)>, AwsError> {
+/// security headers it sets (name → value, as a browser sees them).
+pub async fn find_headers_policy(
+    client: &Client,
+    name: &str,
+) -> Result<Option<(String, BTreeMap<String, String>)>, AwsError> {
     let out = client
         .list_response_headers_policies()
         .r#type(ResponseHeadersPolicyType::Custom)
@@ -104,7 +105,7 @@ pub async fn find_headers_policy(client: &Client, name: &str) -> Result<Option<(
     Ok(items.iter().find_map(|item| {
         let policy = item.response_headers_policy()?;
         let config = policy.response_headers_policy_config()?;
-        (config.name() == name).then(|| (policy.id().to_string(), headers_differences(config)))
+        (config.name() == name).then(|| (policy.id().to_string(), security_headers_of(config)))
     }))
 }
 
