@@ -278,18 +278,35 @@ async fn charters_booked_this_month_come_live_from_the_crew_table() {
     let first = jiff::civil::date(today.year(), today.month(), 1);
     let before = first.checked_sub(jiff::Span::new().months(1)).unwrap();
     let prev = format!("{:04}-{:02}", before.year(), before.month());
+    let earlier = first.checked_sub(jiff::Span::new().months(2)).unwrap();
+    let earlier = format!("{:04}-{:02}", earlier.year(), earlier.month());
+    // An empty crew table is "no data yet", not zero bookings: the data
+    // file's count stands (before, it gave 0 and an empty pipeline).
+    let (code, out, err) = r.send("csuite", &earlier);
+    assert_eq!(code, 0, "{out} {err}");
+    let archived = r.archive("csuite", &earlier).await;
+    let cfo = archived.iter().find(|a| a["report"] == "cfo").unwrap();
+    let text = cfo["text"].as_str().unwrap();
+    assert!(
+        text.contains("booked this month (from the data file: the crew table has no events yet)"),
+        "{text}"
+    );
+    let ceo = archived.iter().find(|a| a["report"] == "ceo").unwrap();
+    assert!(!ceo["text"].as_str().unwrap().contains("Empty booking pipeline"));
     let ddb = dynamodb().await;
     let table = format!("{}-crew", r.stack.name);
-    // Three booked charters this month, one tentative, one last year, one
-    // checklist item; one booked the month before.
-    for (pk, sk, date, status) in [
-        ("EVENT#1", "META", format!("{month}-03"), "booked"),
-        ("EVENT#2", "META", format!("{month}-10"), "booked"),
-        ("EVENT#3", "META", format!("{month}-17"), "booked"),
-        ("EVENT#4", "META", format!("{month}-20"), "tentative"),
-        ("EVENT#5", "META", "2020-01-05".to_string(), "booked"),
-        ("EVENT#1", "CHECK#1", format!("{month}-03"), "booked"),
-        ("EVENT#6", "META", format!("{prev}-12"), "booked"),
+    // Three booked charters this month, a booked whale watch (not a
+    // charter kind), one tentative, one last year, one checklist item; one
+    // booked the month before.
+    for (pk, sk, date, status, kind) in [
+        ("EVENT#1", "META", format!("{month}-03"), "booked", "private charter"),
+        ("EVENT#2", "META", format!("{month}-10"), "booked", "Private Charter"),
+        ("EVENT#3", "META", format!("{month}-17"), "booked", "private charter"),
+        ("EVENT#7", "META", format!("{month}-18"), "booked", "whale watching"),
+        ("EVENT#4", "META", format!("{month}-20"), "tentative", "private charter"),
+        ("EVENT#5", "META", "2020-01-05".to_string(), "booked", "private charter"),
+        ("EVENT#1", "CHECK#1", format!("{month}-03"), "booked", "private charter"),
+        ("EVENT#6", "META", format!("{prev}-12"), "booked", "private charter"),
     ] {
         ddb.put_item()
             .table_name(&table)
@@ -297,6 +314,7 @@ async fn charters_booked_this_month_come_live_from_the_crew_table() {
             .item("sk", AttributeValue::S(sk.into()))
             .item("date", AttributeValue::S(date))
             .item("status", AttributeValue::S(status.into()))
+            .item("kind", AttributeValue::S(kind.into()))
             .send()
             .await
             .unwrap();

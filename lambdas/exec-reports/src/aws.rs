@@ -241,52 +241,95 @@ impl Archive for StateBucket {
     }
 }
 
-/// Charters booked in `month` (YYYY-MM): items `pk = EVENT#…`, `sk = META`
-/// with `date` in the month and `status = booked` (ShipCaptainCrew's events).
-pub async fn charters_booked(client: &aws_sdk_dynamodb::Client, table: &str, month: &str) -> Result<u32, String> {
-    let mut count = 0u32;
+/// ShipCaptainCrew's events (`pk = EVENT#…`, `sk = META`) matching
+/// `filter` (with its values), each as its `kind`; every page is read.
+async fn event_kinds(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    filter: &str,
+    values: &[(&str, &str)],
+    stop_at_first: bool,
+) -> Result<Vec<String>, String> {
+    let mut kinds = Vec::new();
     let mut start: Option<HashMap<String, AttributeValue>> = None;
     loop {
-        let out = client
+        let mut req = client
             .scan()
             .table_name(table)
-            .filter_expression("begins_with(pk, :e) AND sk = :meta AND begins_with(#d, :m) AND #st = :booked")
-            .expression_attribute_names("#d", "date")
-            .expression_attribute_names("#st", "status")
+            .filter_expression(format!("begins_with(pk, :e) AND sk = :meta{filter}"))
             .expression_attribute_values(":e", AttributeValue::S("EVENT#".into()))
             .expression_attribute_values(":meta", AttributeValue::S("META".into()))
-            .expression_attribute_values(":m", AttributeValue::S(month.into()))
-            .expression_attribute_values(":booked", AttributeValue::S("booked".into()))
-            .set_exclusive_start_key(start.take())
-            .send()
-            .await
-            .map_err(|e| sdk_err("Scan", e))?;
-        count += out.count().max(0) as u32;
+            .set_exclusive_start_key(start.take());
+        if filter.contains("#d") {
+            req = req.expression_attribute_names("#d", "date");
+        }
+        if filter.contains("#st") {
+            req = req.expression_attribute_names("#st", "status");
+        }
+        for (k, v) in values {
+            req = req.expression_attribute_values(*k, AttributeValue::S((*v).into()));
+        }
+        let out = req.send().await.map_err(|e| sdk_err("Scan", e))?;
+        kinds.extend(out.items().iter().map(|item| {
+            item.get("kind")
+                .and_then(|v| v.as_s().ok())
+                .cloned()
+                .unwrap_or_default()
+        }));
+        if stop_at_first && !kinds.is_empty() {
+            return Ok(kinds);
+        }
         match out.last_evaluated_key() {
             Some(k) if !k.is_empty() => start = Some(k.clone()),
-            _ => return Ok(count),
+            _ => return Ok(kinds),
         }
     }
 }
 
-/// Live facts: bookings per month in `months` from the crew table (when
-/// configured), the deployed functions and the release count.
+/// Charters booked in `month` (YYYY-MM): events with `date` in the month,
+/// `status = booked` and a charter `kind` (`finance.charter_kinds`).
+pub async fn charters_booked(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    month: &str,
+    finance: &crate::data::Finance,
+) -> Result<u32, String> {
+    let kinds = event_kinds(
+        client,
+        table,
+        " AND begins_with(#d, :m) AND #st = :booked",
+        &[(":m", month), (":booked", "booked")],
+        false,
+    )
+    .await?;
+    Ok(kinds.iter().filter(|k| finance.is_charter(k)).count() as u32)
+}
+
+/// Live facts: charters booked per month in `months` from the crew table
+/// (when configured and in use: a table with no event yet is "no data
+/// yet", not zero bookings), the deployed functions and the release count.
 pub async fn facts(
     dynamodb: &aws_sdk_dynamodb::Client,
     crew_table: Option<&str>,
     state: &StateBucket,
     months: &[String],
+    finance: &crate::data::Finance,
 ) -> Result<Facts, String> {
     let mut live_charters = std::collections::BTreeMap::new();
+    let mut crew_table_empty = false;
     if let Some(t) = crew_table {
-        for m in months {
-            live_charters.insert(m.clone(), charters_booked(dynamodb, t, m).await?);
+        crew_table_empty = event_kinds(dynamodb, t, "", &[], true).await?.is_empty();
+        if !crew_table_empty {
+            for m in months {
+                live_charters.insert(m.clone(), charters_booked(dynamodb, t, m, finance).await?);
+            }
         }
     }
     let (functions, releases) = state.deployed_functions().await?;
     Ok(Facts {
         charters_this_month: None,
         live_charters,
+        crew_table_empty,
         functions,
         releases,
     })

@@ -47,6 +47,9 @@ pub struct Portfolio {
     pub expected_kpis: std::collections::BTreeMap<Kind, Vec<String>>,
     #[serde(default)]
     pub assets: PortfolioAssets,
+    /// The month this is a view of (`in_month`); `None` for the file as read.
+    #[serde(skip)]
+    pub view_month: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -61,6 +64,11 @@ pub struct Finance {
     pub charters_this_month: u32,
     pub charter_price: f64,
     pub charter_variable_cost: f64,
+    /// The crew app's event kinds that are charters (compared without
+    /// case): the live count reads only these, so a whale watch or a day
+    /// sail is not counted at the charter price.
+    #[serde(default = "default_charter_kinds")]
+    pub charter_kinds: Vec<String>,
     /// Initiatives up to this cost count as low-cost wins.
     #[serde(default = "default_low_cost")]
     pub low_cost_limit: f64,
@@ -77,6 +85,19 @@ pub struct Finance {
 }
 
 /// An engineering action and how it ranks.
+fn default_charter_kinds() -> Vec<String> {
+    vec!["private charter".into()]
+}
+
+impl Finance {
+    /// Whether a crew-app event of `kind` is a charter.
+    pub fn is_charter(&self, kind: &str) -> bool {
+        self.charter_kinds
+            .iter()
+            .any(|k| k.trim().eq_ignore_ascii_case(kind.trim()))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct EngineeringAction {
@@ -437,11 +458,13 @@ fn is_date(s: &str) -> bool {
 
 impl Portfolio {
     /// The portfolio as it stood in `month`: that month's `[[months]]`
-    /// figures over the standing ones, and only the dated items (deliveries,
-    /// client work, repairs) of that month or earlier (repairs). The flag says
+    /// figures over the standing ones, and only the dated items of that
+    /// month (deliveries) or of that month and earlier (client work, whose
+    /// unbilled part carries forward until billed; repairs). The flag says
     /// whether the file has figures for the month at all.
     pub fn in_month(&self, month: &str) -> (Portfolio, bool) {
         let mut p = self.clone();
+        p.view_month = Some(month.to_string());
         let row = self.months.iter().find(|m| m.month == month);
         if let Some(m) = row {
             if let Some(c) = m.cash_on_hand {
@@ -465,7 +488,9 @@ impl Portfolio {
         }
         let of_month = |m: &Option<String>| m.as_deref().is_none_or(|m| m == month);
         p.assets.deliveries.retain(|d| of_month(&d.month));
-        p.assets.clients.retain(|c| of_month(&c.month));
+        p.assets
+            .clients
+            .retain(|c| c.month.as_deref().is_none_or(|m| m <= month));
         if let Some(r) = &mut p.assets.rental {
             // Repairs reported by the month's end: open ones stay on the list
             // until the month they were done, which shows them done.
@@ -682,6 +707,7 @@ pub fn check(p: &Portfolio) -> Vec<String> {
             ));
         }
     }
+    control_characters(&serde_json::to_value(p).unwrap_or_default(), "", &mut out);
     for (i, c) in p.assets.clients.iter().enumerate() {
         if let Some(e) = c.entity.as_deref().filter(|e| !known(e)) {
             out.push(format!("assets.clients[{i}].entity `{e}` is not an entity key"));
@@ -691,6 +717,39 @@ pub fn check(p: &Portfolio) -> Vec<String> {
         }
     }
     out
+}
+
+/// Every text value of the file (names, titles, items) with a line break
+/// or another control character, by its key path: such a character would
+/// reach a mail header (the subject names the company and the rental) or
+/// split a report's line.
+fn control_characters(v: &serde_json::Value, path: &str, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::String(s) => {
+            if let Some(c) = s.chars().find(|c| c.is_control()) {
+                out.push(format!(
+                    "{path}: a control character (U+{:04X}) in text; line breaks and control characters are not allowed",
+                    u32::from(c)
+                ));
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                control_characters(item, &format!("{path}[{i}]"), out);
+            }
+        }
+        serde_json::Value::Object(map) => {
+            for (k, item) in map {
+                let at = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                control_characters(item, &at, out);
+            }
+        }
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -724,6 +783,24 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("finance.charter_price (10) must exceed"), "{text}");
         assert!(text.contains("channels[0].entity `zz` is not an entity key"), "{text}");
+    }
+
+    /// A line break in any text of the file (here the company, which every
+    /// subject names, and an entity's name) is refused by its key path.
+    #[test]
+    fn control_characters_in_text_are_refused_where_they_are() {
+        let err = parse(
+            "p.toml",
+            "company = \"x\\r\\nBcc: attacker@example.com\"\n[finance]\ncash_on_hand = 1.0\ncharter_price = 100.0\n\
+             charter_variable_cost = 20.0\n[[entities]]\nkey=\"a\"\nname=\"A\\tB\"\nkind=\"charter\"\n[expected_kpis]\ncharter = []\n",
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("company: a control character (U+000D)"), "{text}");
+        assert!(
+            text.contains("entities[0].name: a control character (U+0009)"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -16,6 +16,9 @@ pub struct Facts {
     /// Charters booked per month (YYYY-MM) from the crew table: the months
     /// a report reads (its own and the one before).
     pub live_charters: BTreeMap<String, u32>,
+    /// The crew table is configured but holds no event yet: its count is
+    /// "no data yet" (the data file's figure stands), not zero bookings.
+    pub crew_table_empty: bool,
     /// The deployed functions (from the stack's last release).
     pub functions: Vec<DeployedFunction>,
     /// Releases in bosun's release history (two or more: `bosun rollback`
@@ -212,10 +215,10 @@ fn cfo_report(p: &Portfolio, facts: &Facts, period: &str) -> Report {
         "{} of {} break-even charters booked this month ({})",
         c.charters_this_month,
         c.break_even_charters,
-        if facts.charters_this_month.is_some() {
-            "live from the crew table"
-        } else {
-            "from the data file"
+        match (facts.charters_this_month.is_some(), facts.crew_table_empty) {
+            (true, _) => "live from the crew table",
+            (false, true) => "from the data file: the crew table has no events yet",
+            (false, false) => "from the data file",
         }
     );
     let mut tiers = Vec::new();
@@ -357,10 +360,10 @@ pub fn computed_shortfalls(p: &Portfolio, facts: &Facts) -> Vec<(String, String,
             .iter()
             .filter(|ch| ch.entity == e.key && ch.kind.as_deref() == Some("ota"))
             .collect();
-        let gaps: Vec<f64> = unbilled(p)
+        let gaps: Vec<f64> = receivables(p)
             .into_iter()
-            .filter(|(c, _, _)| c.entity.as_deref() == Some(e.key.as_str()))
-            .map(|(_, _, gap)| gap)
+            .filter(|r| r.entity == Some(e.key.as_str()))
+            .map(|r| r.unbilled)
             .filter(|gap| *gap > 0.5)
             .collect();
         if !gaps.is_empty() {
@@ -899,25 +902,35 @@ fn accounting_report(p: &Portfolio, period: &str) -> Report {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RentalFigures {
+    /// Rent for a year at the occupancy (vacancy taken off).
     pub annual_income: f64,
+    /// Maintenance, property tax and insurance for a year: every cost of
+    /// running the property but the mortgage.
+    pub annual_operating_costs: f64,
     pub net_operating_income: f64,
+    /// NOI over the property's value.
     pub cap_rate: f64,
+    /// NOI a month less the mortgage payment.
     pub monthly_cash_flow: f64,
 }
 
 pub fn rental(r: &crate::data::Rental) -> RentalFigures {
     let annual_income = r.monthly_rent * 12.0 * r.occupancy;
-    let noi = annual_income - r.monthly_expenses * 12.0;
+    let annual_operating_costs =
+        r.monthly_expenses * 12.0 + r.property_tax_annual.unwrap_or(0.0) + r.insurance_annual.unwrap_or(0.0);
+    let noi = annual_income - annual_operating_costs;
     RentalFigures {
         annual_income,
+        annual_operating_costs,
         net_operating_income: noi,
         cap_rate: noi / r.value,
         monthly_cash_flow: noi / 12.0 - r.monthly_mortgage,
     }
 }
 
-/// How a dated obligation stands at the end of the month reported on:
-/// missing, past, due within 60 days, or later.
+/// How a dated obligation stands when the month's report goes out (the
+/// first day after the month; the portfolio batch runs then): missing,
+/// past, due within 60 days, or later.
 fn obligation(what: &str, date: Option<&str>, amount: Option<f64>, month: &str, missing: &str) -> String {
     let Some(date) = date else {
         return format!("MISSING: {what}: {missing}");
@@ -929,11 +942,14 @@ fn obligation(what: &str, date: Option<&str>, amount: Option<f64>, month: &str, 
     ) else {
         return format!("{what}: {date}{amount}");
     };
-    let days = (d - start.last_of_month()).get_days();
-    if d < start {
-        format!("PAST: {what}: {date}{amount}, before this month: confirm it was dealt with")
+    let Some(sent) = start.last_of_month().tomorrow().ok() else {
+        return format!("{what}: {date}{amount}");
+    };
+    let days = (d - sent).get_days();
+    if d < sent {
+        format!("PAST: {what}: {date}{amount}, before this report ({sent}): confirm it was dealt with")
     } else if days <= 60 {
-        format!("DUE: {what}: {date}{amount}, within 60 days of month end")
+        format!("DUE: {what}: {date}{amount}, within 60 days of this report ({sent})")
     } else {
         format!("{what}: {date}{amount}")
     }
@@ -1010,6 +1026,15 @@ fn rental_report(p: &Portfolio, month: &str, period: &str) -> Option<Report> {
                         money(r.monthly_rent),
                         r.occupancy * 100.0,
                         money(f.annual_income)
+                    ),
+                    format!(
+                        "Operating costs: {}/yr (maintenance {}/mo, property tax {}, insurance {})",
+                        money(f.annual_operating_costs),
+                        money(r.monthly_expenses),
+                        r.property_tax_annual
+                            .map_or_else(|| "not recorded".to_string(), |x| format!("{}/yr", money(x))),
+                        r.insurance_annual
+                            .map_or_else(|| "not recorded".to_string(), |x| format!("{}/yr", money(x)))
                     ),
                     format!("Net operating income: {}/yr", money(f.net_operating_income)),
                     format!("Cap rate: {:.2}% on a value of {}", f.cap_rate * 100.0, money(r.value)),
@@ -1142,16 +1167,68 @@ fn deliveries_report(p: &Portfolio, month: &str, period: &str) -> Option<Report>
     })
 }
 
-/// Work done but not billed, per client account: (account, entity, due, unbilled).
-pub fn unbilled(p: &Portfolio) -> Vec<(&crate::data::Client, f64, f64)> {
-    p.assets
-        .clients
-        .iter()
-        .map(|c| {
-            let due = c.hours * c.rate;
-            (c, due, (due - c.billed).max(0.0))
-        })
-        .collect()
+/// One client account at the end of the month a portfolio is a view of:
+/// this month's work and billing, and the work left unbilled before and
+/// after it (unbilled work carries forward until it is billed).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Receivable<'a> {
+    pub account: &'a str,
+    pub entity: Option<&'a str>,
+    pub hours: f64,
+    /// This month's work at its rate.
+    pub work: f64,
+    pub billed: f64,
+    /// Unbilled work from earlier months, at the month's start.
+    pub backlog_before: f64,
+    /// This month's billing beyond this month's work: earlier work billed now.
+    pub billed_from_backlog: f64,
+    /// Unbilled work at the month's end, earlier months' included.
+    pub unbilled: f64,
+}
+
+/// Every client account's receivable, in file order: rows of earlier
+/// months make the backlog (billing beyond a month's work pays it down,
+/// never below zero), rows of the month (or undated) are its work.
+pub fn receivables(p: &Portfolio) -> Vec<Receivable<'_>> {
+    let month = p.view_month.as_deref();
+    let mut out: Vec<Receivable<'_>> = Vec::new();
+    let mut rows: Vec<&crate::data::Client> = p.assets.clients.iter().collect();
+    rows.sort_by(|a, b| a.month.cmp(&b.month));
+    for c in rows {
+        let i = match out.iter().position(|r| r.account == c.account) {
+            Some(i) => i,
+            None => {
+                out.push(Receivable {
+                    account: &c.account,
+                    entity: c.entity.as_deref(),
+                    hours: 0.0,
+                    work: 0.0,
+                    billed: 0.0,
+                    backlog_before: 0.0,
+                    billed_from_backlog: 0.0,
+                    unbilled: 0.0,
+                });
+                out.len() - 1
+            }
+        };
+        let r = &mut out[i];
+        let due = c.hours * c.rate;
+        match (c.month.as_deref(), month) {
+            (Some(m), Some(now)) if m < now => r.backlog_before = (r.backlog_before + due - c.billed).max(0.0),
+            _ => {
+                r.hours += c.hours;
+                r.work += due;
+                r.billed += c.billed;
+            }
+        }
+    }
+    for r in &mut out {
+        r.billed_from_backlog = (r.billed - r.work).clamp(0.0, r.backlog_before);
+        r.unbilled = (r.backlog_before + r.work - r.billed).max(0.0);
+    }
+    let order = |account: &str| p.assets.clients.iter().position(|c| c.account == account);
+    out.sort_by_key(|r| order(r.account));
+    out
 }
 
 fn billing_report(p: &Portfolio, period: &str) -> Option<Report> {
@@ -1160,24 +1237,38 @@ fn billing_report(p: &Portfolio, period: &str) -> Option<Report> {
         return None;
     }
     let mut lines = Vec::new();
-    let mut leak = 0.0;
-    for (x, due, gap) in unbilled(p) {
-        leak += gap;
-        let status = if gap > 0.5 {
-            format!("UNBILLED {}", money(gap))
+    let all = receivables(p);
+    for r in &all {
+        let status = match (r.unbilled > 0.5, r.backlog_before > 0.5) {
+            (true, true) => format!(
+                "UNBILLED {} ({} of it from earlier months)",
+                money(r.unbilled),
+                money(r.unbilled.min(r.backlog_before - r.billed_from_backlog))
+            ),
+            (true, false) => format!("UNBILLED {}", money(r.unbilled)),
+            (false, _) => "fully billed".into(),
+        };
+        let backlog = if r.billed_from_backlog > 0.5 {
+            format!(" (incl. {} of earlier work)", money(r.billed_from_backlog))
         } else {
-            "fully billed".into()
+            String::new()
         };
         lines.push(format!(
-            "{}: {} h x {} = {}, billed {}: {status}",
-            x.account,
-            x.hours,
-            money(x.rate),
-            money(due),
-            money(x.billed)
+            "{}: {} h this month = {}, billed {}{backlog}: {status}",
+            r.account,
+            r.hours,
+            money(r.work),
+            money(r.billed)
         ));
     }
-    lines.push(format!("Unbilled work in total: {}", money(leak)));
+    lines.push(format!(
+        "Unbilled work in total, earlier months included: {}",
+        money(all.iter().map(|r| r.unbilled).sum())
+    ));
+    lines.push(format!(
+        "Billed this month for earlier months' work: {}",
+        money(all.iter().map(|r| r.billed_from_backlog).sum())
+    ));
     Some(Report {
         key: "billing",
         title: "Client-portfolio billing audit".into(),
@@ -1280,11 +1371,11 @@ pub fn figures(key: &str, p: &Portfolio, facts: &Facts, month: &str) -> Vec<(Str
         "billing" => vec![
             f(
                 "Hours worked",
-                p.assets.clients.iter().map(|x| x.hours).sum(),
+                receivables(p).iter().map(|r| r.hours).sum(),
                 Unit::Count,
             ),
-            f("Billed", p.assets.clients.iter().map(|x| x.billed).sum(), Unit::Money),
-            f("Unbilled", unbilled(p).iter().map(|x| x.2).sum(), Unit::Money),
+            f("Billed", receivables(p).iter().map(|r| r.billed).sum(), Unit::Money),
+            f("Unbilled", receivables(p).iter().map(|r| r.unbilled).sum(), Unit::Money),
         ],
         _ => Vec::new(),
     }
@@ -1665,14 +1756,28 @@ mod tests {
         assert!(deals[0] < 1.0 && value[0] == 10_000.0, "{deals:?} {value:?}");
     }
 
-    /// 3400 x 12 x 0.9 = 36,720; NOI 36,720 - 10,200 = 26,520; cap 4.14%; 2,210 - 1,900 = 310/mo.
+    /// NOI counts every cost of running the property but the mortgage:
+    /// 3400 x 12 x 0.9 = 36,720 less maintenance 10,200 and property tax
+    /// 7,040 = 19,480; cap 3.04%; 1,623.33 - 1,900 = -276.67/mo. Fully let:
+    /// 40,800 - 17,240 = 23,560, cap 3.68%, 63.33/mo after the mortgage
+    /// (before, tax was left out: 4.78% and 650/mo).
     #[test]
     fn rental_figures() {
-        let f = rental(demo().assets.rental.as_ref().unwrap());
+        let mut r = demo().assets.rental.unwrap();
+        let f = rental(&r);
         assert!((f.annual_income - 36720.0).abs() < 1e-9);
-        assert!((f.net_operating_income - 26520.0).abs() < 1e-9);
-        assert!((f.cap_rate - 0.0414375).abs() < 1e-9);
-        assert!((f.monthly_cash_flow - 310.0).abs() < 1e-9);
+        assert!((f.annual_operating_costs - 17240.0).abs() < 1e-9);
+        assert!((f.net_operating_income - 19480.0).abs() < 1e-9);
+        assert!((f.cap_rate - 0.0304375).abs() < 1e-9);
+        assert!((f.monthly_cash_flow - (19480.0 / 12.0 - 1900.0)).abs() < 1e-9);
+        r.occupancy = 1.0;
+        let f = rental(&r);
+        assert!((f.net_operating_income - 23560.0).abs() < 1e-9);
+        assert!((f.cap_rate - 0.0368125).abs() < 1e-9);
+        assert_eq!(money(f.monthly_cash_flow), "$63");
+        // Insurance is an operating cost too.
+        r.insurance_annual = Some(1200.0);
+        assert!((rental(&r).net_operating_income - 22360.0).abs() < 1e-9);
     }
 
     #[test]
@@ -1781,17 +1886,19 @@ mod tests {
             .into_iter()
             .find(|s| s.1.starts_with("Billing gap"))
             .unwrap();
-        // Client B 30 x 110 = 3,300 billed 2,200 (1,100); Client C 12.5 x 80 = 1,000 billed 0.
+        // Client A's October work, 40 x 95 = 3,800 billed 2,850, is still
+        // unbilled (950); Client B 30 x 110 = 3,300 billed 2,200 (1,100);
+        // Client C 12.5 x 80 = 1,000 billed 0.
         assert_eq!(gap.0, "DangerousCentaur");
         assert_eq!(
             gap.1,
-            "Billing gap: $2,100 of work unbilled on 2 client account(s) (billing audit)"
+            "Billing gap: $3,050 of work unbilled on 3 client account(s) (billing audit)"
         );
         let audit = reports("portfolio", &p, &Facts::default(), "2026-11").unwrap();
         let billing = audit.iter().find(|r| r.key == "billing").unwrap();
         assert!(billing.sections[0]
             .lines
-            .contains(&"Unbilled work in total: $2,100".to_string()));
+            .contains(&"Unbilled work in total, earlier months included: $3,050".to_string()));
         // Everything billed: no shortfall.
         let mut paid = nov.clone();
         for c in &mut paid.assets.clients {
@@ -1800,6 +1907,46 @@ mod tests {
         assert!(!computed_shortfalls(&paid, &Facts::default())
             .iter()
             .any(|s| s.1.starts_with("Billing gap")));
+    }
+
+    /// Unbilled work carries forward until it is billed: in December about
+    /// $3,450 is outstanding (A 950 from October, B 1,100 from November, C
+    /// 1,000 from November and 400 of December's), not December's $400.
+    /// Billing beyond a month's work pays the backlog down.
+    #[test]
+    fn unbilled_work_carries_forward_until_billed() {
+        let p = demo();
+        let (dec, _) = p.in_month("2026-12");
+        let r = receivables(&dec);
+        let unbilled: Vec<(&str, f64)> = r.iter().map(|x| (x.account, x.unbilled)).collect();
+        assert_eq!(
+            unbilled,
+            [
+                ("Client A (property manager)", 950.0),
+                ("Client B (restaurant group)", 1100.0),
+                ("Client C (nonprofit)", 1400.0)
+            ]
+        );
+        assert_eq!(r.iter().map(|x| x.unbilled).sum::<f64>(), 3450.0);
+        assert_eq!(r[2].work, 800.0);
+        assert_eq!(r[2].backlog_before, 1000.0);
+        // Client C pays December's work and 600 of the backlog.
+        let mut paid = p.clone();
+        let c = paid
+            .assets
+            .clients
+            .iter_mut()
+            .find(|c| c.account.starts_with("Client C") && c.month.as_deref() == Some("2026-12"))
+            .unwrap();
+        c.billed = 1400.0;
+        let (dec, _) = paid.in_month("2026-12");
+        let c = receivables(&dec).remove(2);
+        assert_eq!((c.billed_from_backlog, c.unbilled), (600.0, 400.0));
+        let audit = reports("portfolio", &paid, &Facts::default(), "2026-12").unwrap();
+        let billing = audit.iter().find(|r| r.key == "billing").unwrap();
+        assert!(billing.sections[0]
+            .lines
+            .contains(&"Billed this month for earlier months' work: $600".to_string()));
     }
 
     #[test]
@@ -1865,7 +2012,13 @@ mod tests {
         let all: Vec<&String> = r.sections.iter().flat_map(|s| &s.lines).collect();
         let has = |t: &str| all.iter().any(|l| l.as_str() == t);
         assert!(
-            has("DUE: lease ends: 2027-01-31, within 60 days of month end"),
+            has("DUE: lease ends: 2027-01-31, within 60 days of this report (2027-01-01)"),
+            "{all:?}"
+        );
+        // The December report goes out on 1 January: the 10 December tax
+        // date has passed by then.
+        assert!(
+            has("PAST: property tax due: 2026-12-10 ($7,040/yr), before this report (2027-01-01): confirm it was dealt with"),
             "{all:?}"
         );
         assert!(

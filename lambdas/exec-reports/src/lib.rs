@@ -207,9 +207,15 @@ pub async fn handle(
     let portfolio = data::parse(&config.data_key, &text).map_err(|e| HandlerError::Data(e.to_string()))?;
     let month = engine::month_of(&period).expect("period checked above");
     let months: Vec<String> = data::previous_month(&month).into_iter().chain([month]).collect();
-    let facts = aws::facts(&clients.dynamodb, config.crew_table.as_deref(), &state, &months)
-        .await
-        .map_err(HandlerError::Aws)?;
+    let facts = aws::facts(
+        &clients.dynamodb,
+        config.crew_table.as_deref(),
+        &state,
+        &months,
+        &portfolio.finance,
+    )
+    .await
+    .map_err(HandlerError::Aws)?;
     let reports = engine::reports(&batch, &portfolio, &facts, &period).expect("batch checked above");
 
     let token = format!("{}-{}", now.as_nanosecond(), std::process::id());

@@ -15,8 +15,16 @@ use mail_builder::MessageBuilder;
 
 use crate::engine::{Chart, Report};
 
+/// The subject: company, title and period, on one line whatever the data
+/// file holds (a line break or control character there becomes a space, so
+/// nothing from the file can start a header of its own).
 pub fn subject(company: &str, r: &Report) -> String {
-    format!("[{company}] {} - {}", r.title, r.period)
+    one_line(&format!("[{company}] {} - {}", r.title, r.period))
+}
+
+/// `s` with every control character (CR, LF, tab, …) a space.
+fn one_line(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
 }
 
 pub fn text(company: &str, r: &Report) -> String {
@@ -122,7 +130,7 @@ pub fn mime(
     MessageBuilder::new()
         .from(from.to_string())
         .to(to.iter().map(|t| t.to_string()).collect::<Vec<String>>())
-        .subject(subject.to_string())
+        .subject(one_line(subject))
         .body(body)
         .write_to_vec()
         .map_err(|e| format!("building the MIME message: {e}"))
@@ -249,5 +257,48 @@ mod tests {
             subject(&p.company, r),
             "[Queen of San Diego Holdings (demo)] CFO report: burn, break-even and capital deployment - 2026-W47"
         );
+    }
+
+    /// Nothing from the data file can add a header: a company or rental name
+    /// with a line break (the data check refuses it; this is the builder's
+    /// own guard) stays inside the Subject, as mail-parser reads the message
+    /// mail-builder wrote (the versions in Cargo.lock).
+    #[test]
+    fn a_line_break_in_a_name_cannot_start_a_header() {
+        use mail_parser::MessageParser;
+        let r = Report {
+            key: "rental",
+            title: "Rental property: Harbor View\r\nBcc: attacker@example.com".into(),
+            period: "2026-12".into(),
+            sections: Vec::new(),
+            charts: Vec::new(),
+        };
+        let company = "Example Co\nX-Injected: yes";
+        let subject = subject(company, &r);
+        assert!(!subject.chars().any(char::is_control), "{subject:?}");
+        let raw = mime(
+            "reports@example.com",
+            &["owner@example.com".into()],
+            &subject,
+            "t",
+            "<p>h</p>",
+            &[],
+        )
+        .unwrap();
+        let parsed = MessageParser::default().parse(&raw).unwrap();
+        assert!(parsed.bcc().is_none(), "no Bcc header was added");
+        assert!(parsed.header("X-Injected").is_none(), "no header was added");
+        assert!(parsed.subject().unwrap().contains("Bcc: attacker@example.com"));
+        // The builder's own guard, for a caller that passes a raw subject.
+        let raw = mime(
+            "reports@example.com",
+            &["owner@example.com".into()],
+            "a\r\nBcc: b@example.com",
+            "t",
+            "h",
+            &[],
+        )
+        .unwrap();
+        assert!(MessageParser::default().parse(&raw).unwrap().bcc().is_none());
     }
 }
