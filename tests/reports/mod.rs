@@ -154,7 +154,7 @@ async fn a_batch_is_mailed_once_with_to_and_bcc_and_archived() {
         cfo["text"]
             .as_str()
             .unwrap()
-            .contains("Break-even: 6 charters per month"),
+            .contains("Break-even: 0 charters per month (every other stream counted)"),
         "{cfo}"
     );
     assert!(r.runs().await.iter().all(|(_, s)| s == "sent"));
@@ -326,7 +326,10 @@ async fn charters_booked_this_month_come_live_from_the_crew_table() {
     let cfo = archived.iter().find(|a| a["report"] == "cfo").unwrap();
     let text = cfo["text"].as_str().unwrap();
     assert!(
-        text.contains("3 of 6 break-even charters booked this month (live from the crew table)"),
+        // Three charters: the whale watch is not a charter kind. (Break-even
+        // depends on the month's books, so the line is read up to it.)
+        text.lines()
+            .any(|l| l.trim_start().starts_with("3 ") && l.contains("booked this month (live from the crew table)")),
         "{text}"
     );
     assert!(

@@ -50,6 +50,10 @@ pub struct Portfolio {
     /// The month this is a view of (`in_month`); `None` for the file as read.
     #[serde(skip)]
     pub view_month: Option<String>,
+    /// The file as read, behind a view (`in_month`): what a figure over
+    /// several months (the trailing burn) reads.
+    #[serde(skip)]
+    pub whole: Option<std::sync::Arc<Portfolio>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -463,8 +467,13 @@ impl Portfolio {
     /// unbilled part carries forward until billed; repairs). The flag says
     /// whether the file has figures for the month at all.
     pub fn in_month(&self, month: &str) -> (Portfolio, bool) {
+        let whole = self.whole.clone().unwrap_or_else(|| std::sync::Arc::new(self.clone()));
+        if self.whole.is_some() {
+            return whole.in_month(month);
+        }
         let mut p = self.clone();
         p.view_month = Some(month.to_string());
+        p.whole = Some(whole);
         let row = self.months.iter().find(|m| m.month == month);
         if let Some(m) = row {
             if let Some(c) = m.cash_on_hand {
@@ -832,7 +841,7 @@ mod tests {
         let p = parse("portfolio.toml", include_str!("../../../stacks/data/portfolio.toml")).unwrap();
         let (oct, has) = p.in_month("2026-10");
         assert!(has);
-        assert_eq!(oct.finance.cash_on_hand, 41900.0);
+        assert_eq!(oct.finance.cash_on_hand, 44965.2);
         assert_eq!(oct.finance.charters_this_month, 1);
         assert_eq!(oct.channels[0].reach, 3550);
         assert!((oct.assets.rental.as_ref().unwrap().occupancy - (1.0 - 12.0 / 31.0)).abs() < 1e-9);

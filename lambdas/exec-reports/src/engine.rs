@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::data::{Kind, Portfolio, Severity};
+use crate::ledger::{delivery, rental, Books, DeliveryFigures};
 
 /// Facts read at run time from the deployed stack and its tables.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -126,14 +127,31 @@ pub fn money(x: f64) -> String {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Cfo {
+    /// The entities' fixed costs for a month.
     pub monthly_burn: f64,
     pub contribution_per_charter: f64,
+    /// Charters the month needs for its result (every stream counted) to
+    /// reach zero.
     pub break_even_charters: u32,
     pub charters_this_month: u32,
+    /// The month's revenue, every stream (the books').
     pub monthly_revenue: f64,
-    /// Burn less what the month brings in (never below 0).
+    /// The month's expenses, every entity's (the books').
+    pub monthly_expenses: f64,
+    /// The month's result: revenue less expenses (the books').
+    pub net: f64,
+    /// What the month loses (0 when it makes money).
     pub net_burn: f64,
-    /// Months of cash left at the current net burn; `None` when cash-flow positive.
+    /// Cash at the month's start (the month before's cash on hand), when
+    /// the file has it.
+    pub cash_start: Option<f64>,
+    /// Money in less money out from the month's entries.
+    pub cash_flow: f64,
+    /// The month's net burn averaged with the two months before (those the
+    /// file has figures for): what the runway divides cash by.
+    pub burn_3m_avg: f64,
+    /// Months of cash left at the trailing 3-month average burn; `None`
+    /// when that average is not a loss.
     pub runway_months: Option<f64>,
     pub targets: Vec<(String, u32, f64)>,
     pub tiers: Vec<(Tier, String, f64, Option<f64>)>,
@@ -162,13 +180,29 @@ pub fn cfo(p: &Portfolio, facts: &Facts) -> Cfo {
     let f = &p.finance;
     let monthly_burn: f64 = p.entities.iter().flat_map(|e| &e.costs).map(|c| c.monthly).sum();
     let contribution = f.charter_price - f.charter_variable_cost;
-    let break_even = (monthly_burn / contribution).ceil() as u32;
     let charters = facts.charters_this_month.unwrap_or(f.charters_this_month);
-    // Revenue counts charters at their price; their variable cost is part of the
-    // burn only through the contribution, so net burn is burn minus contribution.
-    let monthly_revenue = f.other_monthly_revenue + f64::from(charters) * f.charter_price;
-    let net_burn = monthly_burn - f.other_monthly_revenue - f64::from(charters) * contribution;
-    let runway_months = (net_burn > 0.0).then(|| f.cash_on_hand / net_burn);
+    let books = Books::of(p, charters);
+    // What the charters must make up: every other line of the books.
+    let shortfall = -books.net_without_charters().dollars();
+    let break_even = if shortfall <= 0.0 {
+        0
+    } else {
+        (shortfall / contribution).ceil() as u32
+    };
+    let net = books.net().dollars();
+    let net_burn = (-net).max(0.0);
+    let cash_start = p
+        .view_month
+        .as_deref()
+        .and_then(crate::data::previous_month)
+        .and_then(|m| {
+            p.months
+                .iter()
+                .find(|row| row.month == m)
+                .and_then(|row| row.cash_on_hand)
+        });
+    let burn_3m_avg = trailing_burn(p, facts, -net);
+    let runway_months = (burn_3m_avg > 0.0).then(|| f.cash_on_hand / burn_3m_avg);
     let targets = p
         .targets
         .iter()
@@ -197,8 +231,13 @@ pub fn cfo(p: &Portfolio, facts: &Facts) -> Cfo {
         contribution_per_charter: contribution,
         break_even_charters: break_even,
         charters_this_month: charters,
-        monthly_revenue,
-        net_burn: net_burn.max(0.0),
+        monthly_revenue: books.revenue().dollars(),
+        monthly_expenses: books.expenses().dollars(),
+        net,
+        net_burn,
+        burn_3m_avg,
+        cash_start,
+        cash_flow: books.net_cash_flow().dollars(),
         runway_months,
         targets,
         tiers,
@@ -208,19 +247,27 @@ pub fn cfo(p: &Portfolio, facts: &Facts) -> Cfo {
 fn cfo_report(p: &Portfolio, facts: &Facts, period: &str) -> Report {
     let c = cfo(p, facts);
     let runway = match c.runway_months {
-        Some(m) => format!("{m:.1} months at the current net burn"),
-        None => "cash-flow positive at the current bookings".into(),
+        Some(m) => format!(
+            "{m:.1} months at the 3-month average net burn of {}",
+            money(c.burn_3m_avg)
+        ),
+        None => "none needed: the last 3 months average a profit".into(),
     };
-    let progress = format!(
-        "{} of {} break-even charters booked this month ({})",
-        c.charters_this_month,
-        c.break_even_charters,
-        match (facts.charters_this_month.is_some(), facts.crew_table_empty) {
-            (true, _) => "live from the crew table",
-            (false, true) => "from the data file: the crew table has no events yet",
-            (false, false) => "from the data file",
-        }
-    );
+    let source = match (facts.charters_this_month.is_some(), facts.crew_table_empty) {
+        (true, _) => "live from the crew table",
+        (false, true) => "from the data file: the crew table has no events yet",
+        (false, false) => "from the data file",
+    };
+    let progress = match c.break_even_charters {
+        0 => format!(
+            "{} charters booked this month ({source}); the other streams cover the month without any",
+            c.charters_this_month
+        ),
+        n => format!(
+            "{} of {n} break-even charters booked this month ({source})",
+            c.charters_this_month
+        ),
+    };
     let mut tiers = Vec::new();
     for (tier, name, cost, payback) in &c.tiers {
         let pb = match payback {
@@ -230,43 +277,107 @@ fn cfo_report(p: &Portfolio, facts: &Facts, period: &str) -> Report {
         };
         tiers.push(format!("{}: {name} ({}; {pb})", tier.label(), money(*cost)));
     }
+    let mut sections = Vec::new();
+    let check = cash_check(p, &c);
+    if !check.is_empty() {
+        sections.push(section("Data check", check));
+    }
+    sections.extend(vec![
+        section(
+            "Burn and break-even",
+            vec![
+                format!("Monthly burn (fixed costs): {}", money(c.monthly_burn)),
+                format!("Contribution per charter: {}", money(c.contribution_per_charter)),
+                format!(
+                    "Break-even: {} charters per month (every other stream counted)",
+                    c.break_even_charters
+                ),
+                progress,
+                format!("Monthly revenue, every stream: {}", money(c.monthly_revenue)),
+                format!(
+                    "Monthly expenses, every entity: {}; result {} (the accounting report's income statement)",
+                    money(c.monthly_expenses),
+                    money(c.net)
+                ),
+                format!("Cash on hand: {}; runway: {runway}", money(p.finance.cash_on_hand)),
+                format!("Cash flow this month, from the entries: {}", money(c.cash_flow)),
+            ],
+        ),
+        section(
+            "Monthly revenue targets",
+            c.targets
+                .iter()
+                .map(|(m, n, r)| {
+                    let vs = i64::from(*n) - i64::from(c.break_even_charters);
+                    format!("{m}: {n} charters = {} ({vs:+} vs break-even)", money(*r))
+                })
+                .collect(),
+        ),
+        section("Capital deployment", tiers),
+        section(
+            "Rules",
+            check_rules(p, &c)
+                .into_iter()
+                .map(|(text, met, why)| format!("{} {text}: {why}", if met { "MET" } else { "NOT MET" }))
+                .collect(),
+        ),
+    ]);
     Report {
         key: "cfo",
         title: "CFO report: burn, break-even and capital deployment".into(),
         period: period.into(),
-        sections: vec![
-            section(
-                "Burn and break-even",
-                vec![
-                    format!("Monthly burn: {}", money(c.monthly_burn)),
-                    format!("Contribution per charter: {}", money(c.contribution_per_charter)),
-                    format!("Break-even: {} charters per month", c.break_even_charters),
-                    progress,
-                    format!("Monthly revenue: {}", money(c.monthly_revenue)),
-                    format!("Cash on hand: {}; runway: {runway}", money(p.finance.cash_on_hand)),
-                ],
-            ),
-            section(
-                "Monthly revenue targets",
-                c.targets
-                    .iter()
-                    .map(|(m, n, r)| {
-                        let vs = i64::from(*n) - i64::from(c.break_even_charters);
-                        format!("{m}: {n} charters = {} ({vs:+} vs break-even)", money(*r))
-                    })
-                    .collect(),
-            ),
-            section("Capital deployment", tiers),
-            section(
-                "Rules",
-                check_rules(p, &c)
-                    .into_iter()
-                    .map(|(text, met, why)| format!("{} {text}: {why}", if met { "MET" } else { "NOT MET" }))
-                    .collect(),
-            ),
-        ],
+        sections,
         charts: Vec::new(),
     }
+}
+
+/// Whether the month's cash on hand follows from the month before's and
+/// the month's entries; when it does not, what is unexplained (a line for
+/// the report's "Data check"), never a silent wrong figure.
+pub fn cash_check(p: &Portfolio, c: &Cfo) -> Vec<String> {
+    let Some(start) = c.cash_start else {
+        return Vec::new();
+    };
+    let moved = crate::ledger::Cents::of(p.finance.cash_on_hand) - crate::ledger::Cents::of(start);
+    let flow = crate::ledger::Cents::of(c.cash_flow);
+    if moved == flow {
+        return Vec::new();
+    }
+    vec![format!(
+        "Cash on hand moved {} since the month before ({} to {}), but the month's entries give {}: {} is not in the \
+         data file (an entry is missing, or cash_on_hand is wrong)",
+        money(moved.dollars()),
+        money(start),
+        money(p.finance.cash_on_hand),
+        money(flow.dollars()),
+        money((moved - flow).dollars())
+    )]
+}
+
+/// The net burn of the month `p` is a view of, averaged with the two
+/// months before it that the file has figures for (a loss is positive, a
+/// profit negative, so a good month offsets a bad one).
+fn trailing_burn(p: &Portfolio, facts: &Facts, this_month: f64) -> f64 {
+    let (Some(month), Some(whole)) = (p.view_month.as_deref(), p.whole.as_deref()) else {
+        return this_month;
+    };
+    let mut burns = vec![this_month];
+    let mut m = month.to_string();
+    for _ in 0..2 {
+        let Some(before) = crate::data::previous_month(&m) else {
+            break;
+        };
+        let (view, has) = whole.in_month(&before);
+        if !has {
+            break;
+        }
+        let f = facts.for_month(&before);
+        let charters = f.charters_this_month.unwrap_or(view.finance.charters_this_month);
+        burns.push(-Books::of(&view, charters).net().dollars());
+        m = before;
+    }
+    // To the cent, as every money figure.
+    (burns.iter().sum::<f64>() / burns.len() as f64 * 100.0).round() / 100.0
 }
 
 /// Each CFO rule with whether the figures meet it, and the figures that say so.
@@ -849,7 +960,7 @@ pub fn accounting_system_finding(p: &Portfolio) -> String {
     }
 }
 
-fn accounting_report(p: &Portfolio, period: &str) -> Report {
+fn accounting_report(p: &Portfolio, facts: &Facts, period: &str) -> Report {
     let chart = chart_of_accounts(p)
         .into_iter()
         .map(|(n, name)| format!("{n} {name}"))
@@ -869,14 +980,36 @@ fn accounting_report(p: &Portfolio, period: &str) -> Report {
             ));
         }
     }
+    // The month's books: the same revenue, expenses and result the CFO
+    // report reads.
+    let books = Books::of(p, cfo(p, facts).charters_this_month);
     let mut by_category: BTreeMap<&str, f64> = BTreeMap::new();
-    for c in p.entities.iter().flat_map(|e| &e.costs) {
-        *by_category.entry(c.category.as_str()).or_default() += c.monthly;
+    for l in books.lines.iter().filter(|l| l.amount.0 < 0) {
+        *by_category.entry(l.account.as_str()).or_default() -= l.amount.dollars();
     }
     let expenses = by_category
         .iter()
         .map(|(c, v)| format!("{c}: {}/mo", money(*v)))
         .collect();
+    let mut statement: Vec<String> = books
+        .by_entity()
+        .iter()
+        .map(|e| {
+            format!(
+                "{}: revenue {}, expenses {}, result {}",
+                e.entity,
+                money(e.revenue.dollars()),
+                money(e.expenses.dollars()),
+                money(e.net.dollars())
+            )
+        })
+        .collect();
+    statement.push(format!(
+        "Whole business: revenue {}, expenses {}, result {}",
+        money(books.revenue().dollars()),
+        money(books.expenses().dollars()),
+        money(books.net().dollars())
+    ));
     let roadmap = p
         .milestones
         .iter()
@@ -891,6 +1024,7 @@ fn accounting_report(p: &Portfolio, period: &str) -> Report {
             section("Accounting system", vec![accounting_system_finding(p)]),
             section("Chart of accounts", chart),
             section("Revenue-recognition gaps", gaps),
+            section("Income statement, this month", statement),
             section("Expenses by category", expenses),
             section("Roadmap", roadmap),
         ],
@@ -899,34 +1033,6 @@ fn accounting_report(p: &Portfolio, period: &str) -> Report {
 }
 
 // ---------------------------------------------------------------- Portfolio batch
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RentalFigures {
-    /// Rent for a year at the occupancy (vacancy taken off).
-    pub annual_income: f64,
-    /// Maintenance, property tax and insurance for a year: every cost of
-    /// running the property but the mortgage.
-    pub annual_operating_costs: f64,
-    pub net_operating_income: f64,
-    /// NOI over the property's value.
-    pub cap_rate: f64,
-    /// NOI a month less the mortgage payment.
-    pub monthly_cash_flow: f64,
-}
-
-pub fn rental(r: &crate::data::Rental) -> RentalFigures {
-    let annual_income = r.monthly_rent * 12.0 * r.occupancy;
-    let annual_operating_costs =
-        r.monthly_expenses * 12.0 + r.property_tax_annual.unwrap_or(0.0) + r.insurance_annual.unwrap_or(0.0);
-    let noi = annual_income - annual_operating_costs;
-    RentalFigures {
-        annual_income,
-        annual_operating_costs,
-        net_operating_income: noi,
-        cap_rate: noi / r.value,
-        monthly_cash_flow: noi / 12.0 - r.monthly_mortgage,
-    }
-}
 
 /// How a dated obligation stands when the month's report goes out (the
 /// first day after the month; the portfolio batch runs then): missing,
@@ -1047,28 +1153,6 @@ fn rental_report(p: &Portfolio, month: &str, period: &str) -> Option<Report> {
         ],
         charts: Vec::new(),
     })
-}
-
-/// One delivery's figures: crew cost from its vessel's day rate.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DeliveryFigures {
-    pub route: String,
-    pub crew_cost: f64,
-    pub margin: f64,
-}
-
-pub fn delivery(p: &Portfolio, d: &crate::data::Delivery) -> DeliveryFigures {
-    let rate = d
-        .vessel
-        .as_ref()
-        .and_then(|v| p.assets.vessels.iter().find(|x| &x.name == v))
-        .map_or(0.0, |v| v.crew_day_rate);
-    let crew_cost = d.days * f64::from(d.crew) * rate;
-    DeliveryFigures {
-        route: d.route.clone(),
-        crew_cost,
-        margin: d.fee - d.cost - crew_cost,
-    }
 }
 
 /// Per vessel: deliveries, days at sea, utilisation of the month, crew cost.
@@ -1307,6 +1391,7 @@ pub fn figures(key: &str, p: &Portfolio, facts: &Facts, month: &str) -> Vec<(Str
             f("Charters booked", f64::from(c.charters_this_month), Unit::Count),
             f("Monthly revenue", c.monthly_revenue, Unit::Money),
             f("Monthly burn", c.monthly_burn, Unit::Money),
+            f("Result", c.net, Unit::Money),
             f("Cash on hand", p.finance.cash_on_hand, Unit::Money),
             ("Runway".to_string(), c.runway_months, Unit::Months),
         ],
@@ -1333,7 +1418,8 @@ pub fn figures(key: &str, p: &Portfolio, facts: &Facts, month: &str) -> Vec<(Str
         }
         "accounting" => vec![
             f("Monthly revenue", c.monthly_revenue, Unit::Money),
-            f("Monthly expenses", c.monthly_burn, Unit::Money),
+            f("Monthly expenses", c.monthly_expenses, Unit::Money),
+            f("Result", c.net, Unit::Money),
         ],
         "rental" => match &p.assets.rental {
             Some(r) => vec![
@@ -1379,6 +1465,84 @@ pub fn figures(key: &str, p: &Portfolio, facts: &Facts, month: &str) -> Vec<(Str
         ],
         _ => Vec::new(),
     }
+}
+
+/// Every figure the reports print for `period`, by a stable dotted name
+/// (the crate README lists them): dollars as numbers, ratios as
+/// fractions. The consolidated figures come from the month's books, once.
+pub fn key_figures(p: &Portfolio, facts: &Facts, period: &str) -> BTreeMap<String, f64> {
+    let month = month_of(period).unwrap_or_else(|| period.to_string());
+    let (now, _) = p.in_month(&month);
+    let facts = facts.for_month(&month);
+    let c = cfo(&now, &facts);
+    let books = Books::of(&now, c.charters_this_month);
+    let mut out = BTreeMap::new();
+    let mut put = |k: &str, v: f64| {
+        out.insert(k.to_string(), v);
+    };
+    put("consolidated.revenue", books.revenue().dollars());
+    put("consolidated.expenses", books.expenses().dollars());
+    put("consolidated.net", books.net().dollars());
+    put("cfo.net", c.net);
+    put("accounting.net", books.net().dollars());
+    if let Some(start) = c.cash_start {
+        put("cash.start", start);
+    }
+    put("cash.end", now.finance.cash_on_hand);
+    put("cash.net_flow", books.net_cash_flow().dollars());
+    put("cfo.burn_3m_avg", c.burn_3m_avg);
+    if let Some(r) = c.runway_months {
+        put("cfo.runway_months", r);
+    }
+    put("cfo.break_even_charters", f64::from(c.break_even_charters));
+    put("cfo.charters", f64::from(c.charters_this_month));
+    if let Some(r) = &now.assets.rental {
+        let f = rental(r);
+        put("rental.value", r.value);
+        put("rental.noi_annual", f.net_operating_income);
+        put("rental.property_tax_annual", r.property_tax_annual.unwrap_or(0.0));
+        put("rental.cap_rate", f.cap_rate);
+        put("rental.cash_flow_monthly", f.monthly_cash_flow);
+    }
+    let receivables = receivables(&now);
+    put("receivables.unbilled", receivables.iter().map(|r| r.unbilled).sum());
+    put(
+        "receivables.billed_from_backlog",
+        receivables.iter().map(|r| r.billed_from_backlog).sum(),
+    );
+    for e in books.by_entity() {
+        put(&format!("entities.{}.net", slug(&e.entity)), e.net.dollars());
+    }
+    for key in [
+        "ceo",
+        "cfo",
+        "cto",
+        "cmo",
+        "accounting",
+        "rental",
+        "deliveries",
+        "billing",
+    ] {
+        for (label, value, _) in figures(key, &now, &facts, &month) {
+            if let Some(v) = value {
+                put(&format!("{key}.{}", slug(&label)), v);
+            }
+        }
+    }
+    out
+}
+
+/// "Cash on hand" → "cash_on_hand".
+fn slug(label: &str) -> String {
+    let mut out = String::new();
+    for c in label.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('_') && !out.is_empty() {
+            out.push('_');
+        }
+    }
+    out.trim_end_matches('_').to_string()
 }
 
 /// "Label: now, up X from before" for each figure.
@@ -1511,7 +1675,7 @@ pub fn reports(batch: &str, p: &Portfolio, facts: &Facts, period: &str) -> Optio
             cfo_report(&now, &facts_now, period),
             cto_report(&now, &facts_now, period),
             cmo_report(&now, prev.as_ref().map(|(m, (pp, _), _)| (*m, pp)), &month, period),
-            accounting_report(&now, period),
+            accounting_report(&now, &facts_now, period),
         ],
         _ => [
             rental_report(&now, &month, period),
@@ -1574,18 +1738,25 @@ mod tests {
         assert_eq!(money(0.0), "$0");
     }
 
-    /// Hand-checked: costs 1450+980+3200+900+62 + 18+12 + 600+850 + 40 = 8,112;
-    /// contribution 1850-450 = 1,400; 8112/1400 = 5.79 → 6 charters.
+    /// Hand-checked, the file's standing figures (no dated rows): fixed
+    /// costs 1450+980+3200+900+62 + 18+12 + 600+850 + 40 = 8,112;
+    /// contribution 1850-450 = 1,400. Every stream counts: revenue is
+    /// 2 x 1,850 and other 1,200 and rent 3,400 x 0.9, so 7,960; expenses
+    /// are 8,112, the charters' variable 900 and the rental's operating
+    /// costs 17,240 / 12 = 1,436.67, so 10,448.67; result -2,488.67. Without
+    /// the charters the month is 5,288.67 short: / 1,400 = 3.78, 4 charters.
     #[test]
     fn cfo_figures() {
         let c = cfo(&demo(), &Facts::default());
         assert_eq!(c.monthly_burn, 8112.0);
         assert_eq!(c.contribution_per_charter, 1400.0);
-        assert_eq!(c.break_even_charters, 6);
+        assert_eq!(c.break_even_charters, 4);
         assert_eq!(c.charters_this_month, 2);
-        assert_eq!(c.monthly_revenue, 1200.0 + 2.0 * 1850.0);
-        // net burn 8112 - 1200 - 2*1400 = 4112; runway 38500/4112 = 9.36
-        assert!((c.runway_months.unwrap() - 38500.0 / 4112.0).abs() < 1e-9);
+        assert_eq!(c.monthly_revenue, 7960.0);
+        assert_eq!(c.monthly_expenses, 10448.67);
+        assert_eq!(c.net, -2488.67);
+        // One month only (the file as read is no month's view): runway 38,500 / 2,488.67.
+        assert!((c.runway_months.unwrap() - 38500.0 / 2488.67).abs() < 1e-9);
         assert_eq!(c.targets[1], ("2026-12".to_string(), 6, 11100.0));
         let tiers: Vec<(Tier, &str)> = c.tiers.iter().map(|t| (t.0, t.1.as_str())).collect();
         assert_eq!(
@@ -1654,7 +1825,7 @@ mod tests {
             .any(|t| t.starts_with("Empty booking pipeline")));
         assert!(titles(&live(3), &p)
             .iter()
-            .any(|t| t == "Booking pipeline below break-even: 3 of 6 charters this month"));
+            .any(|t| t == "Booking pipeline below break-even: 3 of 4 charters this month"));
         assert!(
             !titles(&live(6), &p).iter().any(|t| t.contains("pipeline")),
             "at break-even no pipeline shortfall"
@@ -1704,7 +1875,7 @@ mod tests {
         let a = agenda(&p, &Facts::default());
         assert_eq!(
             a[0],
-            "Fix: QueenofSanDiego: Booking pipeline below break-even: 2 of 6 charters this month"
+            "Fix: QueenofSanDiego: Booking pipeline below break-even: 2 of 4 charters this month"
         );
         assert!(a.contains(&"Secure: QueenofSanDiego: Plaintext credentials file in git history".to_string()));
         assert_eq!(a.last().unwrap(), "Launch: Email the list about private charters");
@@ -1829,16 +2000,31 @@ mod tests {
         };
         let nov = cfo_of("2026-11");
         assert!(lines(&nov, "Burn and break-even")
-            .contains(&"Cash on hand: $38,500; runway: 9.4 months at the current net burn".to_string()));
+            .contains(&"Cash on hand: $47,017; runway: none needed: the last 3 months average a profit".to_string()));
         assert_eq!(
             lines(&nov, "Change since 2026-10")[0],
             "Charters booked: 2, up 1 from 1 in 2026-10"
         );
         let dec = cfo_of("2026-W49");
         assert_eq!(
-            lines(&dec, "Change since 2026-11")[3],
-            "Cash on hand: $36,200, down $2,300 from $38,500 in 2026-11"
+            lines(&dec, "Change since 2026-11")[4],
+            "Cash on hand: $53,588, up $6,571 from $47,017 in 2026-11"
         );
+        // Runway divides cash by the trailing 3-month average burn, not one
+        // month's: without the deliveries and client work every month loses.
+        let mut lean = p.clone();
+        lean.assets.deliveries.clear();
+        lean.assets.clients.clear();
+        let burn = |m: &str| {
+            let (v, _) = lean.in_month(m);
+            -Books::of(&v, v.finance.charters_this_month).net().dollars()
+        };
+        let (dec_view, _) = lean.in_month("2026-12");
+        let c = cfo(&dec_view, &Facts::default());
+        let avg = ((burn("2026-10") + burn("2026-11") + burn("2026-12")) / 3.0 * 100.0).round() / 100.0;
+        assert!((c.burn_3m_avg - avg).abs() < 1e-9, "{} vs {avg}", c.burn_3m_avg);
+        assert!((c.runway_months.unwrap() - dec_view.finance.cash_on_hand / avg).abs() < 1e-9);
+        assert!((c.burn_3m_avg - c.net_burn).abs() > 1.0, "not one month's burn");
         assert!(!dec.sections.iter().any(|s| s.heading == "Data note"));
         // Three consecutive months say three different things.
         let oct = cfo_of("2026-10");
@@ -1867,13 +2053,17 @@ mod tests {
         let r = reports("csuite", &p, &facts, "2026-12").unwrap().remove(1);
         let change = &r.sections.last().unwrap().lines;
         assert_eq!(change[0], "Charters booked: 7, up 2 from 5 in 2026-11");
-        assert!(r.sections[0]
+        assert!(r
+            .sections
+            .iter()
+            .find(|s| s.heading == "Burn and break-even")
+            .unwrap()
             .lines
             .iter()
             .any(|l| l.contains("live from the crew table")));
-        // 5 x 1,400 covers 8,112 - 1,200: cash-flow positive in both months.
+        // Every stream counted, both months make money: no runway to speak of.
         assert_eq!(
-            change[4],
+            change[5],
             "Runway: n/a (cash-flow positive), was n/a (cash-flow positive) in 2026-11"
         );
     }

@@ -4,6 +4,7 @@
 //! batch's recipients, BCC the audit mailbox, exactly once per period.
 //!
 //! - [`data`]: the portfolio data file (validated).
+//! - [`ledger`]: the month's books (revenue, expenses, result per entity, in cents).
 //! - [`engine`]: data + live facts → reports (pure, unit-tested).
 //! - [`render`]: subject, plain text, HTML and the MIME message.
 //! - [`charts`]: the HTML part's charts as PNG.
@@ -20,6 +21,7 @@ pub mod charts;
 pub mod data;
 pub mod deliver;
 pub mod engine;
+pub mod ledger;
 pub mod render;
 
 use std::collections::BTreeMap;

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! exec-reports-preview [DATA_FILE] [--batch csuite|portfolio] [--period P] [--html] [--charts DIR] [--check]
+//! exec-reports-preview [DATA_FILE] --period P --format json   # the figures every report prints, by name
 //! exec-reports-preview --send --batch csuite [--period P]   # the handler, with BOSUN_* from the environment
 //! ```
 //! Without `--send` nothing touches AWS: the data file (default
@@ -54,7 +55,8 @@ fn main() -> ExitCode {
         .iter()
         .enumerate()
         .find(|(i, a)| {
-            !a.starts_with("--") && (*i == 0 || !matches!(args[i - 1].as_str(), "--batch" | "--period" | "--charts"))
+            !a.starts_with("--")
+                && (*i == 0 || !matches!(args[i - 1].as_str(), "--batch" | "--period" | "--charts" | "--format"))
         })
         .map(|(_, a)| a.clone())
         .unwrap_or_else(|| "stacks/data/portfolio.toml".into());
@@ -77,6 +79,16 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
+    if value("--format").as_deref() == Some("json") {
+        let p = value("--period").unwrap_or_else(|| period("portfolio", today));
+        if engine::month_of(&p).is_none() {
+            eprintln!("error: --period {p} is not an ISO week (YYYY-Www) or a month (YYYY-MM)");
+            return ExitCode::from(2);
+        }
+        let figures = engine::key_figures(&portfolio, &engine::Facts::default(), &p);
+        println!("{}", serde_json::json!({ "period": p, "figures": figures }));
+        return ExitCode::SUCCESS;
+    }
     for b in batches {
         let p = value("--period").unwrap_or_else(|| period(&b, today));
         if engine::month_of(&p).is_none() {
