@@ -147,7 +147,7 @@ async fn a_batch_is_mailed_once_with_to_and_bcc_and_archived() {
         assert_eq!(a["to"], serde_json::json!(["ceo@example.com", "cfo@example.com"]));
         assert_eq!(a["bcc"], "audit@example.com");
         assert!(!a["message_id"].as_str().unwrap().is_empty());
-        assert!(a["subject"].as_str().unwrap().ends_with("- 2026-W47"), "{a}");
+        assert!(a["subject"].as_str().unwrap().ends_with("- 16-22 Nov 2026"), "{a}");
     }
     let cfo = archived.iter().find(|a| a["report"] == "cfo").unwrap();
     assert!(

@@ -413,10 +413,21 @@ pub fn check_rules(p: &Portfolio, c: &Cfo) -> Vec<(String, bool, String)> {
                         .filter(|e| e.kind == Kind::Charter && !e.costs.iter().any(|k| k.category == "insurance"))
                         .map(|e| e.name.as_str())
                         .collect();
-                    if uninsured.is_empty() {
-                        (true, "every charter business carries an insurance line".to_string())
-                    } else {
-                        (false, format!("no insurance line for {}", uninsured.join(", ")))
+                    // The certificate of insurance is one fact, read here and
+                    // by the CMO's listing sequence (`finance.coi_in_place`).
+                    match (uninsured.is_empty(), p.finance.coi_in_place) {
+                        (true, true) => (
+                            true,
+                            "every charter business carries an insurance line, and the certificate of insurance is in place"
+                                .to_string(),
+                        ),
+                        (true, false) => (
+                            false,
+                            "insurance lines are carried, but the certificate of insurance the OTA marketplaces ask for \
+                             is not in place (the CMO's listing sequence waits for it)"
+                                .to_string(),
+                        ),
+                        (false, _) => (false, format!("no insurance line for {}", uninsured.join(", "))),
                     }
                 }
                 RuleCheck::PayrollCovered => {
@@ -566,11 +577,31 @@ pub fn agenda(p: &Portfolio, facts: &Facts) -> Vec<String> {
 }
 
 fn ceo_report(p: &Portfolio, facts: &Facts, period: &str) -> Report {
-    let inventory = p
+    let mut inventory: Vec<String> = p
         .entities
         .iter()
         .map(|e| format!("{} ({} asset(s)): {}", e.name, e.assets.len(), e.assets.join(", ")))
         .collect();
+    // The portfolio's own assets, with the figures the portfolio reports show.
+    if let Some(r) = &p.assets.rental {
+        inventory.push(format!(
+            "Rental property: {}, valued at {}, net operating income {}/yr",
+            r.name,
+            money(r.value),
+            money(rental(r).net_operating_income)
+        ));
+    }
+    for v in &p.assets.vessels {
+        inventory.push(format!("Delivery vessel: {}", v.name));
+    }
+    let accounts = receivables(p);
+    if !accounts.is_empty() {
+        inventory.push(format!(
+            "Client accounts: {} ({} unbilled, earlier months included)",
+            accounts.iter().map(|a| a.account).collect::<Vec<_>>().join(", "),
+            money(accounts.iter().map(|a| a.unbilled).sum())
+        ));
+    }
     let shortfalls = shortfalls_ranked(p, facts)
         .into_iter()
         .enumerate()
@@ -1789,6 +1820,15 @@ mod tests {
         let c = cfo(&p, &Facts::default());
         let rules = check_rules(&p, &c);
         assert_eq!(rules.len(), 3);
+        // The COI rule and the CMO's listing sequence read one fact: the
+        // certificate is not in place, so the rule is NOT MET, as the CMO
+        // says (before, the CFO called it MET while the CMO waited for it).
+        assert!(!rules[1].1, "{rules:?}");
+        assert!(ota_sequence(&p)[2].contains("waits for the certificate of insurance"));
+        assert!(rules[0].1 && rules[2].1, "{rules:?}");
+        let mut covered = demo();
+        covered.finance.coi_in_place = true;
+        let rules = check_rules(&covered, &cfo(&covered, &Facts::default()));
         assert!(rules.iter().all(|(_, met, _)| *met), "{rules:?}");
         // Each one false: payroll above cash, no insurance line, operations above revenue.
         let mut broke = demo();
@@ -1808,6 +1848,25 @@ mod tests {
             rules[1].2.contains("no insurance line for QueenofSanDiego"),
             "{rules:?}"
         );
+    }
+
+    /// The CEO's inventory holds every asset: the entities', the rental, the
+    /// delivery vessel and the client accounts.
+    #[test]
+    fn the_ceo_inventory_lists_every_asset() {
+        let p = demo();
+        let (dec, _) = p.in_month("2026-12");
+        let r = ceo_report(&dec, &Facts::default(), "2026-12");
+        let inventory = &r.sections[0].lines;
+        assert!(inventory
+            .iter()
+            .any(|l| l.starts_with("Rental property: Harbor-view rental unit, valued at $640,000")));
+        assert!(inventory
+            .iter()
+            .any(|l| l == "Delivery vessel: Delivery crew boat (owned)"));
+        assert!(inventory
+            .iter()
+            .any(|l| l.starts_with("Client accounts: ") && l.ends_with("($3,450 unbilled, earlier months included)")));
     }
 
     #[test]

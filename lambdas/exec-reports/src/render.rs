@@ -19,7 +19,29 @@ use crate::engine::{Chart, Report};
 /// file holds (a line break or control character there becomes a space, so
 /// nothing from the file can start a header of its own).
 pub fn subject(company: &str, r: &Report) -> String {
-    one_line(&format!("[{company}] {} - {}", r.title, r.period))
+    one_line(&format!("[{company}] {} - {}", r.title, readable_period(&r.period)))
+}
+
+/// A period as a person reads it: `2026-12` → "December 2026", the ISO
+/// week `2026-W47` → "16-22 Nov 2026" (Monday to Sunday; "30 Nov - 6 Dec
+/// 2026" across months, with both years across years). Anything else as it is.
+pub fn readable_period(period: &str) -> String {
+    use jiff::civil::{ISOWeekDate, Weekday};
+    if let Some(start) = crate::data::month_start(period) {
+        return start.strftime("%B %Y").to_string();
+    }
+    let week = period.split_once("-W").and_then(|(y, w)| {
+        let (y, w) = (y.parse().ok()?, w.parse().ok()?);
+        let monday = ISOWeekDate::new(y, w, Weekday::Monday).ok()?.date();
+        let sunday = ISOWeekDate::new(y, w, Weekday::Sunday).ok()?.date();
+        Some((monday, sunday))
+    });
+    match week {
+        Some((a, b)) if a.year() != b.year() => format!("{} - {}", a.strftime("%-d %b %Y"), b.strftime("%-d %b %Y")),
+        Some((a, b)) if a.month() != b.month() => format!("{} - {}", a.strftime("%-d %b"), b.strftime("%-d %b %Y")),
+        Some((a, b)) => format!("{}-{}", a.strftime("%-d"), b.strftime("%-d %b %Y")),
+        None => period.to_string(),
+    }
 }
 
 /// `s` with every control character (CR, LF, tab, …) a space.
@@ -255,7 +277,7 @@ mod tests {
         }
         assert_eq!(
             subject(&p.company, r),
-            "[Queen of San Diego Holdings (demo)] CFO report: burn, break-even and capital deployment - 2026-W47"
+            "[Queen of San Diego Holdings] CFO report: burn, break-even and capital deployment - 16-22 Nov 2026"
         );
     }
 
@@ -300,5 +322,15 @@ mod tests {
         )
         .unwrap();
         assert!(MessageParser::default().parse(&raw).unwrap().bcc().is_none());
+    }
+
+    /// Subjects say when in words a person reads, not ISO week numbers.
+    #[test]
+    fn periods_read_as_dates() {
+        assert_eq!(readable_period("2026-12"), "December 2026");
+        assert_eq!(readable_period("2026-W47"), "16-22 Nov 2026");
+        assert_eq!(readable_period("2026-W49"), "30 Nov - 6 Dec 2026");
+        assert_eq!(readable_period("2026-W01"), "29 Dec 2025 - 4 Jan 2026");
+        assert_eq!(readable_period("soon"), "soon");
     }
 }
