@@ -552,27 +552,89 @@ pub fn missing_kpis(p: &Portfolio) -> Vec<(String, Vec<&str>)> {
         .collect()
 }
 
-/// The 30-day agenda: the worst shortfalls, the critical and high security
-/// gaps, and the zero-cost revenue initiatives, in that order.
-pub fn agenda(p: &Portfolio, facts: &Facts) -> Vec<String> {
-    let mut out: Vec<String> = shortfalls_ranked(p, facts)
+/// One item of the 30-day agenda: what, who owns it, by when, and what it
+/// is worth in the books.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgendaItem {
+    pub action: String,
+    /// The role that owns it (CEO, CFO, CTO, CMO, Accounting).
+    pub owner: &'static str,
+    pub due: jiff::civil::Date,
+    /// Its dollar effect, when the books give one ("$2,800 a month").
+    pub effect: Option<String>,
+}
+
+impl std::fmt::Display for AgendaItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: owner {}, due {}", self.action, self.owner, self.due)?;
+        if let Some(e) = &self.effect {
+            write!(f, ", {e}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The day a report for `period` goes out: the first day after it.
+pub fn send_date(period: &str) -> Option<jiff::civil::Date> {
+    if let Some(start) = crate::data::month_start(period) {
+        return start.last_of_month().tomorrow().ok();
+    }
+    let (y, w) = period.split_once("-W")?;
+    jiff::civil::ISOWeekDate::new(y.parse().ok()?, w.parse().ok()?, jiff::civil::Weekday::Sunday)
+        .ok()?
+        .date()
+        .tomorrow()
+        .ok()
+}
+
+/// The 30-day agenda from the report's send date `sent`: the three worst
+/// shortfalls (due in a week), the critical and high security gaps (two
+/// weeks), the zero-cost revenue initiatives (30 days), each with its owner
+/// and, where the books give one, its dollar effect.
+pub fn agenda(p: &Portfolio, facts: &Facts, sent: jiff::civil::Date) -> Vec<AgendaItem> {
+    let c = cfo(p, facts);
+    let days = |n: i64| sent.checked_add(jiff::Span::new().days(n)).unwrap_or(sent);
+    let per_month = |x: f64| Some(format!("worth {} a month", money(x)));
+    let mut out: Vec<AgendaItem> = shortfalls_ranked(p, facts)
         .into_iter()
         .take(3)
-        .map(|(_, t)| format!("Fix: {t}"))
+        .map(|(_, t)| {
+            let (owner, effect) = if t.contains("Booking pipeline") || t.contains("booking pipeline") {
+                let missing = c.break_even_charters.saturating_sub(c.charters_this_month);
+                ("CMO", per_month(f64::from(missing) * c.contribution_per_charter))
+            } else if t.contains("Billing gap") {
+                let unbilled: f64 = receivables(p).iter().map(|r| r.unbilled).sum();
+                ("Accounting", Some(format!("{} to bill", money(unbilled))))
+            } else if t.contains("OTA listings") {
+                ("CMO", None)
+            } else {
+                ("CEO", None)
+            };
+            AgendaItem {
+                action: format!("Fix: {t}"),
+                owner,
+                due: days(7),
+                effect,
+            }
+        })
         .collect();
     out.extend(
         security_gaps(p, facts)
             .into_iter()
             .filter(|(s, _)| *s <= Severity::High)
-            .map(|(_, t)| format!("Secure: {t}")),
+            .map(|(_, t)| AgendaItem {
+                action: format!("Secure: {t}"),
+                owner: "CTO",
+                due: days(14),
+                effect: None,
+            }),
     );
-    out.extend(
-        cfo(p, facts)
-            .tiers
-            .into_iter()
-            .filter(|t| t.0 == Tier::ZeroCost)
-            .map(|t| format!("Launch: {}", t.1)),
-    );
+    out.extend(p.initiatives.iter().filter(|i| i.cost == 0.0).map(|i| AgendaItem {
+        action: format!("Launch: {}", i.name),
+        owner: "CMO",
+        due: days(30),
+        effect: (i.monthly_revenue > 0.0).then(|| format!("worth {} a month", money(i.monthly_revenue))),
+    }));
     out
 }
 
@@ -611,7 +673,8 @@ fn ceo_report(p: &Portfolio, facts: &Facts, period: &str) -> Report {
         .into_iter()
         .map(|(e, m)| format!("{e}: {}", m.join(", ")))
         .collect();
-    let agenda = agenda(p, facts)
+    let sent = send_date(period).unwrap_or_else(|| jiff::civil::date(1970, 1, 1));
+    let agenda = agenda(p, facts, sent)
         .into_iter()
         .enumerate()
         .map(|(i, a)| format!("{}. {a}", i + 1))
@@ -654,12 +717,21 @@ pub fn security_gaps(p: &Portfolio, facts: &Facts) -> Vec<(Severity, String)> {
                 .map(move |s| (s.severity, format!("{}: {}", e.name, s.title)))
         })
         .collect();
-    for e in p.entities.iter().filter(|e| e.public_endpoints && !e.waf) {
+    // One recommendation, however many entities it covers: one web ACL
+    // (rate-based and managed rules) can front every distribution.
+    let unprotected: Vec<&str> = p
+        .entities
+        .iter()
+        .filter(|e| e.public_endpoints && !e.waf)
+        .map(|e| e.name.as_str())
+        .collect();
+    if !unprotected.is_empty() {
         out.push((
             Severity::High,
             format!(
-                "{}: no WAF in front of its public endpoints (rate-based and managed rules)",
-                e.name
+                "{}: no WAF in front of the public endpoints (one web ACL with rate-based and managed rules covers {})",
+                unprotected.join(", "),
+                if unprotected.len() == 1 { "it" } else { "them all" }
             ),
         ));
     }
@@ -1931,13 +2003,31 @@ mod tests {
         let m = missing_kpis(&p);
         assert_eq!(m[0].0, "QueenofSanDiego");
         assert_eq!(m[0].1.len(), 4, "tracks 1 of the 5 charter KPIs");
-        let a = agenda(&p, &Facts::default());
+        // Every item has an owner, a due date from the send date and, where
+        // the books give one, its dollar effect (before: "Fix:" titles only).
+        let sent = send_date("2026-W49").unwrap();
+        assert_eq!(sent, jiff::civil::date(2026, 12, 7), "the Monday after the week");
+        let a: Vec<String> = agenda(&p, &Facts::default(), sent)
+            .iter()
+            .map(|i| i.to_string())
+            .collect();
+        // Standing figures: 2 charters of 4 at break-even, 2 x 1,400 short a month.
         assert_eq!(
             a[0],
-            "Fix: QueenofSanDiego: Booking pipeline below break-even: 2 of 4 charters this month"
+            "Fix: QueenofSanDiego: Booking pipeline below break-even: 2 of 4 charters this month: \
+             owner CMO, due 2026-12-14, worth $2,800 a month"
         );
-        assert!(a.contains(&"Secure: QueenofSanDiego: Plaintext credentials file in git history".to_string()));
-        assert_eq!(a.last().unwrap(), "Launch: Email the list about private charters");
+        assert!(a.contains(
+            &"Secure: QueenofSanDiego: Plaintext credentials file in git history: owner CTO, due 2026-12-21"
+                .to_string()
+        ));
+        assert_eq!(
+            a.last().unwrap(),
+            "Launch: Email the list about private charters: owner CMO, due 2027-01-06, worth $925 a month"
+        );
+        // The WAF is one recommendation, not one per entity.
+        assert_eq!(a.iter().filter(|l| l.contains("WAF")).count(), 1, "{a:?}");
+        assert_eq!(send_date("2026-12"), Some(jiff::civil::date(2027, 1, 1)));
     }
 
     #[test]
@@ -2223,9 +2313,15 @@ mod tests {
             .any(|a| a.contains("Automated rollback on failed deploys")
                 && a.ends_with("DONE: the release history shows rollback in place")));
         let gaps = security_gaps(&p, &Facts::default());
-        assert!(gaps
-            .iter()
-            .any(|g| g.1 == "QueenofSanDiego: no WAF in front of its public endpoints (rate-based and managed rules)"));
+        // One WAF recommendation covering every entity without one.
+        let waf: Vec<&String> = gaps.iter().map(|g| &g.1).filter(|g| g.contains("WAF")).collect();
+        assert_eq!(
+            waf,
+            [
+                "QueenofSanDiego, JADA, QuickDumpNow: no WAF in front of the public endpoints \
+              (one web ACL with rate-based and managed rules covers them all)"
+            ]
+        );
         let mut walled = demo();
         for e in &mut walled.entities {
             e.waf = true;
