@@ -157,6 +157,18 @@ async fn a_batch_is_mailed_once_with_to_and_bcc_and_archived() {
             .contains("Break-even: 0 charters per month (every other stream counted)"),
         "{cfo}"
     );
+    // Each record keeps the period's figures by name, next to the .eml:
+    // the books' result is one figure, and the month's cash follows from
+    // its entries.
+    let figures = &cfo["figures"]["figures"];
+    assert_eq!(cfo["figures"]["period"], "2026-W47");
+    assert_eq!(figures["cfo.net"], figures["accounting.net"], "{figures}");
+    let cents = |k: &str| (figures[k].as_f64().unwrap() * 100.0).round() as i64;
+    assert_eq!(
+        cents("cash.end") - cents("cash.start"),
+        cents("cash.net_flow"),
+        "{figures}"
+    );
     assert!(r.runs().await.iter().all(|(_, s)| s == "sent"));
 
     // The message as sent is archived next to the record: text, and HTML

@@ -116,6 +116,9 @@ pub struct Batch<'a> {
     /// Unique per invocation.
     pub token: &'a str,
     pub now: i64,
+    /// The period's figures by name (`engine::key_figures`), archived with
+    /// each report: what a dashboard or the next month's comparison reads.
+    pub figures: &'a serde_json::Value,
 }
 
 /// A claim older than this is presumed abandoned (its invocation died).
@@ -184,6 +187,7 @@ pub async fn deliver(
         let record = serde_json::json!({
             "batch": b.batch, "report": r.key, "period": b.period, "message_id": message_id,
             "to": b.to, "bcc": b.bcc, "subject": message.subject, "text": message.text,
+            "figures": b.figures,
         });
         let key = format!("{}{}/{}/{}", b.archive_prefix, b.period, b.batch, r.key);
         for (key, body) in [
@@ -289,6 +293,7 @@ mod tests {
             to,
             bcc: Some("audit@example.com"),
             archive_prefix: "archive/exec-reports/",
+            figures: &serde_json::Value::Null,
             token,
             now,
         }

@@ -220,6 +220,10 @@ pub async fn handle(
     .map_err(HandlerError::Aws)?;
     let reports = engine::reports(&batch, &portfolio, &facts, &period).expect("batch checked above");
 
+    let figures = serde_json::json!({
+        "period": period,
+        "figures": engine::key_figures(&portfolio, &facts, &period),
+    });
     let token = format!("{}-{}", now.as_nanosecond(), std::process::id());
     let b = deliver::Batch {
         batch: &batch,
@@ -231,6 +235,7 @@ pub async fn handle(
         archive_prefix: &config.archive_prefix,
         token: &token,
         now: now.as_second(),
+        figures: &figures,
     };
     let mailer = aws::Ses {
         client: clients.ses.clone(),
