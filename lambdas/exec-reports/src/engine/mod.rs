@@ -191,6 +191,26 @@ pub fn reports(batch: &str, p: &Portfolio, facts: &Facts, period: &str) -> Optio
                 ),
             );
         }
+        // A weekly report says which month's books it quotes: the books are
+        // monthly, the bookings live.
+        if month != period {
+            let month_name =
+                crate::data::month_start(&month).map_or_else(|| month.clone(), |d| d.strftime("%B %Y").to_string());
+            r.sections.insert(
+                0,
+                section(
+                    "Which figures",
+                    vec![format!(
+                        "The week's report quotes the books of {month_name} (they change monthly); charters booked are {}.",
+                        if facts_now.charters_this_month.is_some() {
+                            "live from the crew table"
+                        } else {
+                            "the data file's until the crew table has events"
+                        }
+                    )],
+                ),
+            );
+        }
         let now_figures = figures(r.key, &now, &facts_now, &month);
         let lines = match (&prev, &prev_month) {
             (Some((m, (pp, _), pf)), _) => compare(&now_figures, &figures(r.key, pp, pf, m), m),

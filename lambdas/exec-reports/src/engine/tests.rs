@@ -347,6 +347,10 @@ fn dated_figures_and_the_change_since_the_month_before() {
     assert!((c.runway_months.unwrap() - dec_view.finance.cash_on_hand / avg).abs() < 1e-9);
     assert!((c.burn_3m_avg - c.net_burn).abs() > 1.0, "not one month's burn");
     assert!(!dec.sections.iter().any(|s| s.heading == "Data note"));
+    // A weekly report says which month's books it quotes; a monthly one is
+    // the month's books.
+    assert!(lines(&dec, "Which figures")[0].starts_with("The week's report quotes the books of December 2026"));
+    assert!(!nov.sections.iter().any(|s| s.heading == "Which figures"));
     // Three consecutive months say three different things.
     let oct = cfo_of("2026-10");
     assert_ne!(lines(&oct, "Burn and break-even"), lines(&nov, "Burn and break-even"));
