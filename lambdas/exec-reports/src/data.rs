@@ -566,7 +566,8 @@ pub fn check(p: &Portfolio) -> Vec<String> {
     let mut out = Vec::new();
     let mut keys = BTreeSet::new();
     let f = &p.finance;
-    if f.charter_price <= f.charter_variable_cost {
+    // Compared in cents, as the books count them.
+    if (f.charter_price * 100.0).round() <= (f.charter_variable_cost * 100.0).round() {
         out.push(format!(
             "finance.charter_price ({}) must exceed finance.charter_variable_cost ({}): every charter would lose money",
             f.charter_price, f.charter_variable_cost

@@ -3,6 +3,7 @@
 //! CFO's rules, and its charts.
 
 use super::*;
+use crate::ledger::Cents;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Cfo {
@@ -26,6 +27,9 @@ pub struct Cfo {
     pub cash_start: Option<f64>,
     /// Money in less money out from the month's entries.
     pub cash_flow: f64,
+    /// The same with the data file's charter count: what its typed cash on
+    /// hand must follow from (a live count that differs is not a data gap).
+    pub file_cash_flow: f64,
     /// The month's net burn averaged with the two months before (those the
     /// file has figures for): what the runway divides cash by.
     pub burn_3m_avg: f64,
@@ -61,25 +65,31 @@ pub fn cfo(p: &Portfolio, facts: &Facts) -> Cfo {
     let contribution = f.charter_price - f.charter_variable_cost;
     let charters = facts.charters_this_month.unwrap_or(f.charters_this_month);
     let books = Books::of(p, charters);
-    // What the charters must make up: every other line of the books.
-    let shortfall = -books.net_without_charters().dollars();
-    let break_even = if shortfall <= 0.0 {
+    // What the charters must make up: every other line of the books, in
+    // cents (a whole number of charters is never rounded up by a float).
+    let shortfall = -books.net_without_charters().0;
+    let per_charter = Cents::of(f.charter_price).0 - Cents::of(f.charter_variable_cost).0;
+    let break_even = if shortfall <= 0 || per_charter <= 0 {
         0
     } else {
-        (shortfall / contribution).ceil() as u32
+        u32::try_from((shortfall + per_charter - 1) / per_charter).unwrap_or(u32::MAX)
     };
     let net = books.net().dollars();
     let net_burn = (-net).max(0.0);
+    // Only a month whose own row gives its cash is checked against the
+    // month before's (otherwise cash on hand is the file's standing figure).
+    let row_cash = |m: &str| {
+        p.months
+            .iter()
+            .find(|row| row.month == m)
+            .and_then(|row| row.cash_on_hand)
+    };
     let cash_start = p
         .view_month
         .as_deref()
+        .filter(|m| row_cash(m).is_some())
         .and_then(crate::data::previous_month)
-        .and_then(|m| {
-            p.months
-                .iter()
-                .find(|row| row.month == m)
-                .and_then(|row| row.cash_on_hand)
-        });
+        .and_then(|m| row_cash(&m));
     let burn_3m_avg = trailing_burn(p, facts, -net);
     let runway_months = (burn_3m_avg > 0.0).then(|| f.cash_on_hand / burn_3m_avg);
     let targets = p
@@ -117,6 +127,7 @@ pub fn cfo(p: &Portfolio, facts: &Facts) -> Cfo {
         burn_3m_avg,
         cash_start,
         cash_flow: books.net_cash_flow().dollars(),
+        file_cash_flow: Books::of(p, f.charters_this_month).net_cash_flow().dollars(),
         runway_months,
         targets,
         tiers,
@@ -218,7 +229,7 @@ pub fn cash_check(p: &Portfolio, c: &Cfo) -> Vec<String> {
         return Vec::new();
     };
     let moved = crate::ledger::Cents::of(p.finance.cash_on_hand) - crate::ledger::Cents::of(start);
-    let flow = crate::ledger::Cents::of(c.cash_flow);
+    let flow = crate::ledger::Cents::of(c.file_cash_flow);
     if moved == flow {
         return Vec::new();
     }

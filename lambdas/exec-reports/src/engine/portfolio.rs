@@ -238,6 +238,11 @@ pub struct Receivable<'a> {
     pub billed_from_backlog: f64,
     /// Unbilled work at the month's end, earlier months' included.
     pub unbilled: f64,
+    /// The earlier month being added up (its balance not yet carried).
+    #[serde(skip)]
+    pending: f64,
+    #[serde(skip)]
+    backlog_month: Option<String>,
 }
 
 /// Every client account's receivable, in file order: rows of earlier
@@ -261,6 +266,8 @@ pub fn receivables(p: &Portfolio) -> Vec<Receivable<'_>> {
                     backlog_before: 0.0,
                     billed_from_backlog: 0.0,
                     unbilled: 0.0,
+                    pending: 0.0,
+                    backlog_month: None,
                 });
                 out.len() - 1
             }
@@ -268,7 +275,16 @@ pub fn receivables(p: &Portfolio) -> Vec<Receivable<'_>> {
         let r = &mut out[i];
         let due = c.hours * c.rate;
         match (c.month.as_deref(), month) {
-            (Some(m), Some(now)) if m < now => r.backlog_before = (r.backlog_before + due - c.billed).max(0.0),
+            (Some(m), Some(now)) if m < now => {
+                // An earlier month's rows are added up before the month's
+                // balance is carried (never below zero), whatever their order.
+                if r.backlog_month.as_deref() != Some(m) {
+                    r.backlog_before = (r.backlog_before + r.pending).max(0.0);
+                    r.pending = 0.0;
+                    r.backlog_month = Some(m.to_string());
+                }
+                r.pending += due - c.billed;
+            }
             _ => {
                 r.hours += c.hours;
                 r.work += due;
@@ -277,6 +293,8 @@ pub fn receivables(p: &Portfolio) -> Vec<Receivable<'_>> {
         }
     }
     for r in &mut out {
+        r.backlog_before = (r.backlog_before + r.pending).max(0.0);
+        r.pending = 0.0;
         r.billed_from_backlog = (r.billed - r.work).clamp(0.0, r.backlog_before);
         r.unbilled = (r.backlog_before + r.work - r.billed).max(0.0);
     }

@@ -613,3 +613,44 @@ fn delivery_fleet_utilisation_and_crew_cost() {
     assert!((fl[0].3 - 8.0 / 31.0).abs() < 1e-9);
     assert_eq!(fl[0].4, 500.0 + 5250.0);
 }
+
+/// Review fixes: a month without its own cash figure is not "checked"
+/// against the standing one; a live count that differs from the file's is
+/// not a data gap; break-even is whole-cent arithmetic; an earlier month's
+/// client rows are added up before its balance carries, in any order.
+#[test]
+fn checks_only_what_the_file_states_and_counts_in_cents() {
+    let p = demo();
+    let jan = reports("csuite", &p, &Facts::default(), "2027-01").unwrap().remove(1);
+    assert!(jan.sections.iter().all(|s| s.heading != "Data check"), "{jan:?}");
+    let mut live = Facts::default();
+    live.live_charters.insert("2026-12".into(), 7);
+    let dec = reports("csuite", &p, &live, "2026-12").unwrap().remove(1);
+    assert!(dec.sections.iter().all(|s| s.heading != "Data check"));
+
+    let mut q = demo();
+    q.finance.charter_price = 0.30;
+    q.finance.charter_variable_cost = 0.20;
+    // The standing figures fall short without charters.
+    let c = cfo(&q, &Facts::default());
+    let short = -Books::of(&q, 0).net_without_charters().0;
+    assert!(short > 0);
+    assert_eq!(i64::from(c.break_even_charters), (short + 9) / 10, "ceil in cents");
+
+    let mut r = demo();
+    let row = |hours: f64, billed: f64| crate::data::Client {
+        account: "Client Z".into(),
+        entity: None,
+        month: Some("2026-10".into()),
+        hours,
+        rate: 100.0,
+        billed,
+    };
+    r.assets.clients = vec![row(10.0, 0.0), row(0.0, 1500.0)];
+    let (dec, _) = r.in_month("2026-12");
+    let a = receivables(&dec).remove(0).backlog_before;
+    r.assets.clients.reverse();
+    let (dec, _) = r.in_month("2026-12");
+    assert_eq!(a, receivables(&dec).remove(0).backlog_before);
+    assert_eq!(a, 0.0, "1,000 of work, 1,500 billed in the same month");
+}
